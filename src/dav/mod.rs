@@ -1,0 +1,2 @@
+//! WebDAV (RFC 4918).
+pub mod xml;

@@ -1,0 +1,123 @@
+//! The iCalendar domain (RFC 5545 as profiled by RFC 4791): validating what
+//! a client stores, expanding recurrences, evaluating CalDAV filters,
+//! computing free/busy, and shaping calendar data for a response.
+//!
+//! Nothing in here knows about XML, HTTP or sled. The bytes a client sent
+//! are kept verbatim in [`CalendarObject::raw`]; everything else is derived.
+//!
+//! # Brief overview
+//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1.
+//! - [`tz`]: TZID / VTIMEZONE → a zone we can compute with.
+//! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
+//! - [`filter`]: [`filter::CompFilter`] and friends (RFC 4791 §9.7) evaluated
+//!   against an object.
+//! - [`render`]: partial retrieval, `expand` and `limit-recurrence-set`
+//!   (RFC 4791 §9.6).
+//! - [`freebusy`]: busy periods and the VFREEBUSY answer (RFC 4791 §7.10).
+
+pub mod expand;
+pub mod filter;
+pub mod freebusy;
+pub mod parse;
+pub mod render;
+pub mod tz;
+
+use crate::model::TimeRange;
+
+pub use parse::CalendarObject;
+
+/// The kind of component a calendar object resource holds (RFC 4791 §4.1:
+/// one kind per resource, VTIMEZONE aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ComponentKind {
+    Event,
+    Todo,
+    Journal,
+    FreeBusy,
+}
+
+impl ComponentKind {
+    /// The iCalendar name, e.g. `VEVENT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ComponentKind::Event => "VEVENT",
+            ComponentKind::Todo => "VTODO",
+            ComponentKind::Journal => "VJOURNAL",
+            ComponentKind::FreeBusy => "VFREEBUSY",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "VEVENT" => Some(ComponentKind::Event),
+            "VTODO" => Some(ComponentKind::Todo),
+            "VJOURNAL" => Some(ComponentKind::Journal),
+            "VFREEBUSY" => Some(ComponentKind::FreeBusy),
+            _ => None,
+        }
+    }
+}
+
+/// How an occurrence shows in free/busy time (RFC 5545 §3.2.9 FBTYPE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum BusyKind {
+    Busy,
+    BusyTentative,
+    BusyUnavailable,
+}
+
+/// One concrete instance of a component in absolute time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Occurrence {
+    /// Where the instance lies. For a VTODO or VJOURNAL this is the span
+    /// RFC 4791 §9.9 compares against.
+    pub range: TimeRange,
+    /// `None` when the instance does not block time: TRANSP:TRANSPARENT,
+    /// STATUS:CANCELLED, or not a VEVENT.
+    pub busy: Option<BusyKind>,
+    /// The date (or date-time) value was a DATE: an all-day instance.
+    pub all_day: bool,
+}
+
+/// What the time-range index stores about one object: its occurrences up to
+/// a horizon. Built by [`CalendarObject::index_entry`], written by storage in
+/// the same transaction as the object.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexEntry {
+    /// Occurrences that start before the horizon, sorted by start.
+    pub occurrences: Vec<Occurrence>,
+    /// The recurrence set goes on past the horizon (an RRULE with neither
+    /// COUNT nor UNTIL, or one that ends after it): the entry must be
+    /// rebuilt when a query reaches further.
+    pub unbounded: bool,
+    /// Some instance uses floating time: its true position depends on the
+    /// time zone of the query, so these spans were widened by ±14 hours
+    /// and the index is only a prefilter for this object.
+    pub floating: bool,
+    /// The object has an instance that the index cannot place (e.g. a VTODO
+    /// with neither DTSTART nor DUE matches every range per §9.9): such an
+    /// object is a candidate for every time-range query.
+    pub always_matches: bool,
+}
+
+/// Why a calendar object resource was refused. Each variant names the
+/// RFC 4791 §5.3.2 precondition the DAV layer reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Not parsable as iCalendar, or not a VCALENDAR. → `CALDAV:valid-calendar-data`
+    #[error("not valid iCalendar data: {0}")]
+    InvalidData(String),
+    /// A METHOD property is present (RFC 4791 §4.1). → `CALDAV:valid-calendar-object-resource`
+    #[error("calendar object resources must not carry METHOD")]
+    MethodPresent,
+    /// More than one kind of component, or none at all.
+    /// → `CALDAV:valid-calendar-object-resource`
+    #[error("a calendar object resource holds exactly one kind of component: {0}")]
+    ComponentKinds(String),
+    /// Components with different UIDs, or a component without UID.
+    /// → `CALDAV:valid-calendar-object-resource`
+    #[error("all components must share one UID: {0}")]
+    Uid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,2 @@
+//! Placeholder: owned by the ical helper.
+pub struct CalendarObject;
