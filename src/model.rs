@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 ///
 /// RFC 4791 §9.9 compares every component against such a span; so do the
 /// free/busy engine and the booking rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct TimeRange {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
