@@ -19,3 +19,4 @@
 pub mod ical;
 pub mod model;
 pub mod dav;
+pub mod storage;

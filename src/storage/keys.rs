@@ -1,0 +1,124 @@
+//! The byte layout of keys in the one sled tree slotdav uses. Every record
+//! kind has a one-byte tag; paths are `/`-joined decoded segments, which can
+//! contain neither `/` inside a segment nor NUL, so `0x00` separates a
+//! collection path from what follows it without ambiguity.
+//!
+//! | tag | key after the tag | value |
+//! |---|---|---|
+//! | `U` | user name | postcard `User` |
+//! | `N` | parent path, `0x00`, name | postcard `Node` |
+//! | `C` | path | the resource bytes, verbatim |
+//! | `P` | path, `0x00`, Clark name | dead property XML fragment |
+//! | `H` | collection, `0x00`, revision (u64 BE) | postcard `MemberChange` |
+//! | `I` | calendar, `0x00`, UID | object name |
+//! | `O` | calendar, `0x00`, object name | postcard `IndexEntry` |
+//! | `S` | calendar, `0x00`, start (biased i64 BE), object name | end (i64 BE) + flags |
+//! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
+//! | `R` | calendar, `0x00`, object name | empty: unbounded series |
+//! | `M` | name | store metadata |
+
+use super::StorePath;
+
+pub const USER: u8 = b'U';
+pub const NODE: u8 = b'N';
+pub const CONTENT: u8 = b'C';
+pub const PROP: u8 = b'P';
+pub const HISTORY: u8 = b'H';
+pub const UID: u8 = b'I';
+pub const OBJECT_INDEX: u8 = b'O';
+pub const SPAN: u8 = b'S';
+pub const LONG: u8 = b'L';
+pub const UNBOUNDED: u8 = b'R';
+pub const META: u8 = b'M';
+
+/// `tag` + joined path.
+pub fn path_key(tag: u8, path: &StorePath) -> Vec<u8> {
+    let mut k = vec![tag];
+    k.extend_from_slice(path.joined().as_bytes());
+    k
+}
+
+/// `tag` + joined path + `0x00`: the prefix of everything filed under a
+/// collection (or resource) for that tag.
+pub fn prefix(tag: u8, path: &StorePath) -> Vec<u8> {
+    let mut k = path_key(tag, path);
+    k.push(0);
+    k
+}
+
+/// `tag` + joined path + `0x00` + `suffix`.
+pub fn sub_key(tag: u8, path: &StorePath, suffix: &[u8]) -> Vec<u8> {
+    let mut k = prefix(tag, path);
+    k.extend_from_slice(suffix);
+    k
+}
+
+/// The `N` key of a node: its parent's path, `0x00`, its name. A home's
+/// parent is the empty path.
+pub fn node_key(path: &StorePath) -> Vec<u8> {
+    let segs = path.segments();
+    let mut k = vec![NODE];
+    k.extend_from_slice(segs[..segs.len() - 1].join("/").as_bytes());
+    k.push(0);
+    k.extend_from_slice(segs[segs.len() - 1].as_bytes());
+    k
+}
+
+/// Prefix of the `N` keys of a collection's direct members.
+pub fn children_prefix(path: &StorePath) -> Vec<u8> {
+    prefix(NODE, path)
+}
+
+pub fn user_key(name: &str) -> Vec<u8> {
+    let mut k = vec![USER];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+/// Seconds since the epoch, biased so that byte order is numeric order.
+pub fn encode_time(secs: i64) -> [u8; 8] {
+    ((secs as u64) ^ (1u64 << 63)).to_be_bytes()
+}
+
+pub fn decode_time(b: &[u8]) -> i64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    (u64::from_be_bytes(a) ^ (1u64 << 63)) as i64
+}
+
+/// The `S` key of one occurrence.
+pub fn span_key(calendar: &StorePath, start: i64, name: &str) -> Vec<u8> {
+    let mut k = prefix(SPAN, calendar);
+    k.extend_from_slice(&encode_time(start));
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &[&str]) -> StorePath {
+        StorePath::new(s.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn time_encoding_keeps_order_across_zero() {
+        let times = [-5_000_000_000i64, -1, 0, 1, 1_790_000_000, i64::MAX / 2];
+        for w in times.windows(2) {
+            assert!(encode_time(w[0]) < encode_time(w[1]));
+            assert_eq!(decode_time(&encode_time(w[0])), w[0]);
+        }
+    }
+
+    #[test]
+    fn children_of_a_collection_do_not_include_grandchildren_or_siblings() {
+        let home = p(&["alice"]);
+        let cal = p(&["alice", "cal"]);
+        let obj = p(&["alice", "cal", "x.ics"]);
+        let other = p(&["alicex", "cal"]);
+        assert!(node_key(&cal).starts_with(&children_prefix(&home)));
+        assert!(!node_key(&obj).starts_with(&children_prefix(&home)));
+        assert!(!node_key(&other).starts_with(&children_prefix(&home)));
+    }
+}

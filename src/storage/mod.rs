@@ -1,0 +1,353 @@
+//! Storage behind a small trait: users, the DAV tree (collections,
+//! resources, dead properties), change logs for sync, and the time-range
+//! index of calendar objects.
+//!
+//! Every operation that changes anything is atomic: it either happens
+//! completely or not at all, also across a crash. Storage names facts in
+//! its errors ([`StorageError::UidConflict`], [`StorageError::EtagMismatch`])
+//! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
+//! names sled types.
+
+pub mod keys;
+pub mod sled;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ical::{ComponentKind, IndexEntry};
+use crate::model::TimeRange;
+
+pub use self::sled::SledStorage;
+
+/// A place in the DAV tree below `/dav/calendars/`, as decoded segments:
+/// `["alice"]` is Alice's calendar home, `["alice", "work"]` a calendar,
+/// `["alice", "work", "x.ics"]` an object in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StorePath(Vec<String>);
+
+impl StorePath {
+    /// A path from decoded segments. Segments must be non-empty and contain
+    /// neither `/` nor NUL (the DAV layer refuses such URLs earlier).
+    pub fn new(segments: Vec<String>) -> Self {
+        debug_assert!(segments.iter().all(|s| !s.is_empty() && !s.contains('/') && !s.contains('\0')));
+        StorePath(segments)
+    }
+    pub fn home(user: &str) -> Self {
+        StorePath(vec![user.to_string()])
+    }
+    pub fn segments(&self) -> &[String] {
+        &self.0
+    }
+    pub fn owner(&self) -> &str {
+        &self.0[0]
+    }
+    pub fn name(&self) -> &str {
+        self.0.last().map(String::as_str).unwrap_or("")
+    }
+    pub fn parent(&self) -> Option<StorePath> {
+        if self.0.len() <= 1 {
+            None
+        } else {
+            Some(StorePath(self.0[..self.0.len() - 1].to_vec()))
+        }
+    }
+    pub fn child(&self, name: &str) -> StorePath {
+        let mut s = self.0.clone();
+        s.push(name.to_string());
+        StorePath(s)
+    }
+    pub fn is_within(&self, ancestor: &StorePath) -> bool {
+        self.0.len() >= ancestor.0.len() && self.0[..ancestor.0.len()] == ancestor.0[..]
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The path with `from` (a prefix) replaced by `to`.
+    pub fn rebase(&self, from: &StorePath, to: &StorePath) -> StorePath {
+        let mut s = to.0.clone();
+        s.extend_from_slice(&self.0[from.0.len()..]);
+        StorePath(s)
+    }
+    /// Segments joined by `/` (decoded, for logs and keys).
+    pub fn joined(&self) -> String {
+        self.0.join("/")
+    }
+}
+
+/// A slotdav account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub email: Option<String>,
+    pub created: DateTime<Utc>,
+}
+
+/// What a stored node is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeKind {
+    Collection(Collection),
+    Resource(Resource),
+}
+
+/// A collection: a plain WebDAV collection or a calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    pub calendar: bool,
+    /// Random per creation, so sync tokens of a deleted and re-created
+    /// collection are not mistaken for each other.
+    pub sync_id: u64,
+    /// Bumped on every change to a member; the sync token and ctag.
+    pub revision: u64,
+    /// Occurrences of unbounded series are indexed up to here (unix seconds).
+    pub horizon: i64,
+    /// Component kinds a calendar accepts (RFC 4791 §5.2.3); empty = all.
+    pub components: Vec<ComponentKind>,
+}
+
+/// A resource: bytes plus what was derived from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Strong entity tag, without quotes.
+    pub etag: String,
+    pub content_type: String,
+    pub length: u64,
+    /// Set for calendar object resources in a calendar.
+    pub calendar: Option<CalendarInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarInfo {
+    pub uid: String,
+    pub kind: ComponentKind,
+}
+
+/// A node of the tree with its timestamps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub created: DateTime<Utc>,
+    pub modified: DateTime<Utc>,
+}
+
+impl Node {
+    pub fn collection(&self) -> Option<&Collection> {
+        match &self.kind {
+            NodeKind::Collection(c) => Some(c),
+            NodeKind::Resource(_) => None,
+        }
+    }
+    pub fn resource(&self) -> Option<&Resource> {
+        match &self.kind {
+            NodeKind::Resource(r) => Some(r),
+            NodeKind::Collection(_) => None,
+        }
+    }
+    pub fn is_collection(&self) -> bool {
+        self.collection().is_some()
+    }
+    pub fn is_calendar(&self) -> bool {
+        self.collection().is_some_and(|c| c.calendar)
+    }
+}
+
+/// Conditions a write is made under, checked atomically with it
+/// (RFC 4918 §10.4, RFC 7232).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteCondition {
+    /// `If-Match`: the current etag must be one of these; `Some(vec![])`
+    /// with `any` stands for `If-Match: *`.
+    pub if_match: Option<Vec<String>>,
+    pub if_match_any: bool,
+    /// `If-None-Match: *`: the target must not exist.
+    pub if_none_match_any: bool,
+    /// `If-None-Match` with etags: the current etag must not be one of these.
+    pub if_none_match: Vec<String>,
+}
+
+/// A resource body to store.
+#[derive(Debug, Clone)]
+pub struct ResourceWrite {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+    /// Present for a calendar object resource: its UID, kind and
+    /// occurrences, written to the indexes in the same batch.
+    pub calendar: Option<CalendarWrite>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CalendarWrite {
+    pub uid: String,
+    pub kind: ComponentKind,
+    pub index: IndexEntry,
+}
+
+/// The outcome of a successful PUT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutOutcome {
+    pub created: bool,
+    pub etag: String,
+}
+
+/// A change to a dead property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropChange {
+    /// Clark name and the stored XML fragment.
+    Set(String, String),
+    Remove(String),
+}
+
+/// One entry of a sync-collection answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberChange {
+    pub name: String,
+    pub deleted: bool,
+}
+
+/// The members that changed since a sync token, and the new token's revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub changes: Vec<MemberChange>,
+    pub revision: u64,
+    /// True when `limit` cut the list short; `revision` then covers only the
+    /// returned changes.
+    pub truncated: bool,
+}
+
+/// An indexed occurrence of an object, as the time-range index returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedOccurrence {
+    pub name: String,
+    pub occurrence: crate::ical::Occurrence,
+    /// The span was widened for floating time: the object must be checked
+    /// exactly before it is counted as a match.
+    pub approximate: bool,
+}
+
+/// A candidate of a time-range query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub name: String,
+    /// The index alone decides the match; false for floating-time objects
+    /// and for objects that match every range.
+    pub exact: bool,
+}
+
+/// What can go wrong in storage, in storage's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The target does not exist. → 404
+    #[error("not found")]
+    NotFound,
+    /// The parent collection of the target does not exist. → 409
+    #[error("parent collection does not exist")]
+    ParentMissing,
+    /// The parent of the target is a resource, not a collection. → 409
+    #[error("parent is not a collection")]
+    ParentNotCollection,
+    /// Something already exists where a collection was to be made. → 405
+    #[error("already exists")]
+    AlreadyExists,
+    /// If-Match / If-None-Match did not hold. → 412
+    #[error("precondition on the entity tag failed")]
+    EtagMismatch,
+    /// Another object in the calendar has this UID. → 409 `CALDAV:no-uid-conflict`
+    #[error("UID {uid} already used by {existing:?}")]
+    UidConflict { uid: String, existing: StorePath },
+    /// A calendar object resource was put outside a calendar, or a plain
+    /// resource into a calendar. → 403 `CALDAV:calendar-collection-location-ok`
+    /// or `CALDAV:supported-calendar-data`
+    #[error("wrong kind of resource for this collection")]
+    WrongCollectionKind,
+    /// The component kind is not in the calendar's component set. → 403
+    /// `CALDAV:supported-calendar-component`
+    #[error("component {0:?} not supported by this calendar")]
+    UnsupportedComponent(ComponentKind),
+    /// A collection cannot be overwritten by a resource here, or similar. → 409
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The store itself failed (I/O, corruption). → 500
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// Re-index callback for [`Storage::extend_horizon`]: bytes → occurrences
+/// up to the given horizon, or `None` when the bytes no longer parse.
+pub type Reindex<'a> = &'a dyn Fn(&[u8], DateTime<Utc>) -> Option<IndexEntry>;
+
+/// The storage operations slotdav needs. Each write is one atomic batch,
+/// and is durable once [`Storage::flush`] returns.
+pub trait Storage: Send + Sync {
+    // --- users ---
+    fn user(&self, name: &str) -> Result<Option<User>>;
+    fn users(&self) -> Result<Vec<User>>;
+    /// Creates or replaces a user record.
+    fn put_user(&self, user: &User) -> Result<()>;
+    /// Removes a user and everything in their home. False if there was no such user.
+    fn remove_user(&self, name: &str) -> Result<bool>;
+
+    // --- the tree ---
+    fn node(&self, path: &StorePath) -> Result<Option<Node>>;
+    /// Direct members of a collection, by name.
+    fn children(&self, path: &StorePath) -> Result<Vec<(String, Node)>>;
+    fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>>;
+    /// Makes a collection; its parent must exist (except for a home).
+    fn create_collection(
+        &self,
+        path: &StorePath,
+        calendar: bool,
+        components: Vec<ComponentKind>,
+        props: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<Node>;
+    /// Creates or replaces a resource under `cond`.
+    fn put_resource(
+        &self,
+        path: &StorePath,
+        write: ResourceWrite,
+        cond: &WriteCondition,
+        now: DateTime<Utc>,
+    ) -> Result<PutOutcome>;
+    /// Deletes a resource or a whole collection under `cond`.
+    fn delete(&self, path: &StorePath, cond: &WriteCondition) -> Result<()>;
+    /// Copies (or moves, when `remove_source`) a node and, with `deep`, all
+    /// below it. Returns true when the destination existed and was replaced.
+    fn copy(
+        &self,
+        from: &StorePath,
+        to: &StorePath,
+        overwrite: bool,
+        deep: bool,
+        remove_source: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    // --- dead properties ---
+    fn props(&self, path: &StorePath) -> Result<Vec<(String, String)>>;
+    fn prop(&self, path: &StorePath, clark: &str) -> Result<Option<String>>;
+    /// Applies all changes or none.
+    fn patch_props(&self, path: &StorePath, changes: &[PropChange]) -> Result<()>;
+
+    // --- calendars ---
+    /// The object holding `uid` in a calendar, if any.
+    fn object_by_uid(&self, calendar: &StorePath, uid: &str) -> Result<Option<String>>;
+    /// Changes since `revision`, or `None` when that revision is unknown
+    /// (→ `DAV:valid-sync-token`).
+    fn changes_since(&self, collection: &StorePath, revision: u64, limit: Option<usize>) -> Result<Option<ChangeSet>>;
+    /// Objects that may overlap `range`, from the index.
+    fn time_range_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>>;
+    /// Indexed occurrences overlapping `range`, for free/busy and booking.
+    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>>;
+    /// Makes sure unbounded series are indexed at least up to `until`,
+    /// re-indexing them with `reindex` when the horizon must move.
+    fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()>;
+
+    /// Blocks until every acknowledged write is on disk.
+    fn flush(&self) -> Result<()>;
+}
