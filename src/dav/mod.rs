@@ -1,2 +1,157 @@
-//! WebDAV (RFC 4918).
+//! WebDAV (RFC 4918) over the store: URL layout, headers, one handler per
+//! method, live properties, and [`DavError`], the one place where errors of
+//! every layer below become HTTP responses.
+
+pub mod headers;
+pub mod methods;
+pub mod path;
+pub mod props;
 pub mod xml;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Response, StatusCode};
+
+use crate::ical;
+use crate::storage::StorageError;
+use xml::{PropName, XmlError, XmlNode};
+
+pub type Body = Full<Bytes>;
+
+/// Everything a DAV request can fail with. [`DavError::into_response`] is
+/// the only place that turns these into status codes and bodies.
+#[derive(Debug, thiserror::Error)]
+pub enum DavError {
+    /// A plain status without a body beyond its reason.
+    #[error("{0}")]
+    Status(StatusCode),
+    /// A status with a `DAV:error` body naming a pre- or postcondition
+    /// (RFC 4918 §16, RFC 4791 §1.3).
+    #[error("{status}: precondition {}", condition_name(.condition))]
+    Precondition { status: StatusCode, condition: XmlNode },
+    /// The request body was not what the method expects.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// The store said no.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A calendar object was refused (RFC 4791 §5.3.2).
+    #[error(transparent)]
+    Calendar(#[from] ical::Error),
+    /// No or wrong credentials.
+    #[error("authentication required")]
+    Unauthorized { realm: String },
+    /// The request body is larger than `max_request_body`.
+    #[error("request body too large")]
+    TooLarge,
+}
+
+fn condition_name(node: &XmlNode) -> String {
+    match node {
+        XmlNode::Element { name, .. } => name.local.clone(),
+        _ => "?".into(),
+    }
+}
+
+impl DavError {
+    pub fn precondition(status: StatusCode, name: PropName) -> Self {
+        DavError::Precondition { status, condition: XmlNode::empty(name) }
+    }
+    pub fn forbidden(name: PropName) -> Self {
+        Self::precondition(StatusCode::FORBIDDEN, name)
+    }
+
+    /// The response for this error. 5xx errors are logged with their cause;
+    /// the client sees only a generic text.
+    pub fn into_response(self) -> Response<Body> {
+        use StorageError as S;
+        let (status, condition) = match self {
+            DavError::Status(s) => (s, None),
+            DavError::Precondition { status, condition } => (status, Some(condition)),
+            DavError::Xml(e) => match e {
+                XmlError::UnsupportedCollation(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-collation")))),
+                XmlError::InvalidFilter(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("valid-filter")))),
+                XmlError::InvalidTimeRange(_) | XmlError::Malformed(_) | XmlError::Unexpected(_) => {
+                    tracing::debug!(error = %e, "bad request body");
+                    (StatusCode::BAD_REQUEST, None)
+                }
+            },
+            DavError::Storage(e) => match e {
+                S::NotFound => (StatusCode::NOT_FOUND, None),
+                S::ParentMissing | S::ParentNotCollection | S::Conflict(_) => (StatusCode::CONFLICT, None),
+                S::AlreadyExists => (StatusCode::METHOD_NOT_ALLOWED, None),
+                S::EtagMismatch => (StatusCode::PRECONDITION_FAILED, None),
+                S::UidConflict { existing, .. } => (
+                    StatusCode::CONFLICT,
+                    Some(XmlNode::element(
+                        PropName::caldav("no-uid-conflict"),
+                        vec![XmlNode::href(path::store_href(&existing, false))],
+                    )),
+                ),
+                S::WrongCollectionKind => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-calendar-data")))),
+                S::UnsupportedComponent(_) => {
+                    (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-calendar-component"))))
+                }
+                S::Backend(ref msg) => {
+                    tracing::error!(error = %msg, "storage failure");
+                    (StatusCode::INTERNAL_SERVER_ERROR, None)
+                }
+            },
+            DavError::Calendar(e) => {
+                tracing::debug!(error = %e, "calendar object refused");
+                let name = match e {
+                    ical::Error::InvalidData(_) => "valid-calendar-data",
+                    ical::Error::MethodPresent | ical::Error::ComponentKinds(_) | ical::Error::Uid(_) => {
+                        "valid-calendar-object-resource"
+                    }
+                };
+                (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav(name))))
+            }
+            DavError::Unauthorized { realm } => {
+                let mut resp = text_response(StatusCode::UNAUTHORIZED, "authentication required\n");
+                let value = format!("Basic realm=\"{}\", charset=\"UTF-8\"", realm.replace('"', ""));
+                resp.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Basic realm=\"slotdav\"")),
+                );
+                return resp;
+            }
+            DavError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+        };
+        match condition {
+            Some(c) => {
+                let mut resp = Response::new(Full::new(Bytes::from(xml::response::error_body(&c))));
+                *resp.status_mut() = status;
+                resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+                resp
+            }
+            None => text_response(status, &format!("{}\n", status.canonical_reason().unwrap_or(""))),
+        }
+    }
+}
+
+pub type DavResult<T = Response<Body>> = Result<T, DavError>;
+
+/// A short `text/plain` response.
+pub fn text_response(status: StatusCode, text: &str) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(text.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp
+}
+
+/// An empty response with a status.
+pub fn empty_response(status: StatusCode) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = status;
+    resp
+}
+
+/// A `207 Multi-Status` response.
+pub fn multistatus_response(ms: &xml::response::MultiStatus) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(ms.to_xml())));
+    *resp.status_mut() = StatusCode::MULTI_STATUS;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+    resp
+}

@@ -1,0 +1,147 @@
+//! Administration that works whether or not the server is running.
+//!
+//! sled lets one process open a store. While `slotdav serve` runs, it
+//! listens on a Unix socket `admin.sock` in the data directory (mode 0600,
+//! so only the owner of the data can use it); the CLI sends each
+//! [`AdminCommand`] there as one JSON line. When no server answers, the CLI
+//! opens the store itself and runs the same [`execute`].
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+use crate::storage::{Storage, User};
+
+/// What an admin can ask for. Passwords travel only as argon2 hashes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum AdminCommand {
+    UserAdd { name: String, email: Option<String>, password_hash: String },
+    UserPasswd { name: String, password_hash: String },
+    UserEmail { name: String, email: Option<String> },
+    UserList,
+    UserRemove { name: String },
+}
+
+/// The answer: a message for the admin, or why it failed.
+pub type AdminResult = Result<String, String>;
+
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin.sock")
+}
+
+/// A user name slotdav accepts: it becomes a URL segment and a mailbox part.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !name.starts_with('.')
+}
+
+/// Runs one command against the store.
+pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> AdminResult {
+    let backend = |e: crate::storage::StorageError| format!("storage error: {e}");
+    match cmd {
+        AdminCommand::UserAdd { name, email, password_hash } => {
+            if !valid_user_name(&name) {
+                return Err(format!("`{name}` is not a valid user name (letters, digits, '.', '_', '-'; at most 64)"));
+            }
+            if storage.user(&name).map_err(backend)?.is_some() {
+                return Err(format!("user `{name}` already exists"));
+            }
+            storage.put_user(&User { name: name.clone(), password_hash, email, created: now }).map_err(backend)?;
+            storage.flush().map_err(backend)?;
+            Ok(format!("created user `{name}`"))
+        }
+        AdminCommand::UserPasswd { name, password_hash } => {
+            let mut user = storage.user(&name).map_err(backend)?.ok_or_else(|| format!("no user `{name}`"))?;
+            user.password_hash = password_hash;
+            storage.put_user(&user).map_err(backend)?;
+            storage.flush().map_err(backend)?;
+            Ok(format!("changed the password of `{name}`"))
+        }
+        AdminCommand::UserEmail { name, email } => {
+            let mut user = storage.user(&name).map_err(backend)?.ok_or_else(|| format!("no user `{name}`"))?;
+            user.email = email.clone();
+            storage.put_user(&user).map_err(backend)?;
+            storage.flush().map_err(backend)?;
+            Ok(match email {
+                Some(e) => format!("set the email of `{name}` to {e}"),
+                None => format!("removed the email of `{name}`"),
+            })
+        }
+        AdminCommand::UserList => {
+            let users = storage.users().map_err(backend)?;
+            if users.is_empty() {
+                return Ok("no users".to_string());
+            }
+            Ok(users
+                .iter()
+                .map(|u| format!("{}\t{}\t{}", u.name, u.email.as_deref().unwrap_or("-"), u.created.format("%Y-%m-%d")))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        AdminCommand::UserRemove { name } => {
+            if storage.remove_user(&name).map_err(backend)? {
+                storage.flush().map_err(backend)?;
+                Ok(format!("removed user `{name}` and their calendars"))
+            } else {
+                Err(format!("no user `{name}`"))
+            }
+        }
+    }
+}
+
+/// Sends a command to a running server. `Ok(None)` when no server listens.
+pub fn send(data_dir: &Path, cmd: &AdminCommand) -> std::io::Result<Option<AdminResult>> {
+    let path = socket_path(data_dir);
+    let mut stream = match std::os::unix::net::UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut line = serde_json::to_string(cmd).expect("commands serialise");
+    line.push('\n');
+    stream.write_all(line.as_bytes())?;
+    let mut answer = String::new();
+    BufReader::new(stream).read_line(&mut answer)?;
+    let result: AdminResult = serde_json::from_str(&answer)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad answer from server: {e}")))?;
+    Ok(Some(result))
+}
+
+/// Serves the admin socket until the task is dropped.
+pub async fn serve(data_dir: PathBuf, storage: Arc<dyn Storage>, clock: Arc<dyn crate::clock::Clock>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = socket_path(&data_dir);
+    let _ = std::fs::remove_file(&path);
+    let listener = tokio::net::UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let storage = storage.clone();
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = tokio::io::BufReader::new(read).lines();
+            if let Ok(Some(line)) = lines.next_line().await {
+                let result: AdminResult = match serde_json::from_str::<AdminCommand>(&line) {
+                    Ok(cmd) => {
+                        tracing::info!(?cmd, "admin command");
+                        let now = clock.now();
+                        tokio::task::spawn_blocking(move || execute(&*storage, cmd, now))
+                            .await
+                            .unwrap_or_else(|e| Err(format!("internal error: {e}")))
+                    }
+                    Err(e) => Err(format!("bad command: {e}")),
+                };
+                let mut out = serde_json::to_string(&result).expect("results serialise");
+                out.push('\n');
+                let _ = write.write_all(out.as_bytes()).await;
+            }
+        });
+    }
+}

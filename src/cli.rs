@@ -1,0 +1,65 @@
+//! The command line: `slotdav [serve]`, `slotdav user …`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "slotdav", version, about = "CalDAV server and booking page for coaches and tutors")]
+pub struct Cli {
+    /// TOML configuration file (embedded defaults when absent).
+    #[arg(long, short, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage users; works while the server runs.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from a prompt or from stdin.
+    Add {
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Change a user's password (prompt or stdin).
+    Passwd { name: String },
+    /// Set or clear (`--email ""`) a user's email address.
+    Email { name: String, #[arg(long)] email: String },
+    /// List users.
+    List,
+    /// Remove a user and everything they store.
+    Remove { name: String },
+}
+
+/// Reads a new password: twice at a prompt on a terminal, one line from
+/// stdin otherwise. Never from the command line, where `ps` would show it.
+pub fn read_new_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Repeat password: ").map_err(|e| e.to_string())?;
+        if first != second {
+            return Err("the passwords differ".into());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.is_empty() {
+        return Err("the password is empty".into());
+    }
+    Ok(password)
+}

@@ -1,0 +1,155 @@
+//! One file per HTTP method. [`handle`] authorises the request against the
+//! URL layout, provisions a user's home on first use, and dispatches.
+//!
+//! Handlers are plain synchronous functions: the store is synchronous and
+//! fast, and the server runs each DAV request on the blocking pool.
+
+mod copymove;
+mod delete;
+mod get;
+mod mkcol;
+mod options;
+mod propfind;
+mod proppatch;
+mod put;
+mod report;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hyper::{HeaderMap, Method, Response, StatusCode};
+
+use super::path::DavPath;
+use super::props::{PropContext, Target};
+use super::xml::{PropName, XmlNode};
+use super::{Body, DavError, DavResult};
+use crate::app::App;
+use crate::ical::ComponentKind;
+use crate::storage::{StorageError, StorePath, User};
+
+/// A DAV request whose body has been read and whose user is known.
+pub struct DavRequest {
+    pub method: Method,
+    pub path: DavPath,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// What every handler gets: the app and the authenticated user.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub user: &'a User,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn props(&self) -> PropContext<'_> {
+        PropContext {
+            storage: &*self.app.storage,
+            user: &self.user.name,
+            user_email: self.user.email.as_deref(),
+            max_resource_size: self.app.config.max_resource_size,
+        }
+    }
+
+    /// Makes every write so far durable before it is acknowledged.
+    pub fn durable(&self) -> DavResult<()> {
+        self.app.storage.flush()?;
+        Ok(())
+    }
+
+    /// The resource at a DAV path, if it exists.
+    pub fn target(&self, path: &DavPath) -> DavResult<Option<Target>> {
+        Ok(match path {
+            DavPath::Root => Some(Target::Root),
+            DavPath::PrincipalsRoot => Some(Target::PrincipalsRoot),
+            DavPath::CalendarsRoot => Some(Target::CalendarsRoot),
+            DavPath::Principal(u) => self.app.storage.user(u)?.map(|u| Target::Principal(u.name)),
+            DavPath::Store(p) => self.app.storage.node(p)?.map(|n| Target::Node(p.clone(), n)),
+        })
+    }
+}
+
+/// The name of the calendar every new home starts with.
+pub const DEFAULT_CALENDAR: &str = "calendar";
+
+/// Creates a user's home and default calendar if they do not exist yet.
+pub fn provision_home(app: &App, user: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+    let home = StorePath::home(user);
+    if app.storage.node(&home)?.is_some() {
+        return Ok(());
+    }
+    match app.storage.create_collection(&home, false, vec![], vec![], now) {
+        Ok(_) | Err(StorageError::AlreadyExists) => {}
+        Err(e) => return Err(e),
+    }
+    let displayname = XmlNode::text_element(PropName::dav("displayname"), "Calendar");
+    let props = vec![(PropName::dav("displayname").clark(), super::xml::response::document_fragment(&displayname))];
+    match app.storage.create_collection(
+        &home.child(DEFAULT_CALENDAR),
+        true,
+        vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal],
+        props,
+        now,
+    ) {
+        Ok(_) | Err(StorageError::AlreadyExists) => {}
+        Err(e) => return Err(e),
+    }
+    app.storage.flush()?;
+    tracing::info!(user, "provisioned calendar home");
+    Ok(())
+}
+
+/// Handles one authenticated DAV request.
+pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
+    let ctx = Ctx { app, user, now: app.clock.now() };
+    match dispatch(&ctx, req) {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
+    provision_home(ctx.app, &ctx.user.name, ctx.now)?;
+    // A user reaches only their own principal and home.
+    if let Some(owner) = req.path.owner() {
+        if owner != ctx.user.name {
+            return Err(DavError::forbidden(PropName::dav("need-privileges")));
+        }
+    }
+    match req.method.as_str() {
+        "OPTIONS" => options::options(ctx, &req),
+        "PROPFIND" => propfind::propfind(ctx, &req),
+        "PROPPATCH" => proppatch::proppatch(ctx, &req),
+        "GET" => get::get(ctx, &req, true),
+        "HEAD" => get::get(ctx, &req, false),
+        "PUT" => put::put(ctx, &req),
+        "DELETE" => delete::delete(ctx, &req),
+        "MKCOL" => mkcol::mkcol(ctx, &req, false),
+        "MKCALENDAR" => mkcol::mkcol(ctx, &req, true),
+        "COPY" => copymove::copy_or_move(ctx, &req, false),
+        "MOVE" => copymove::copy_or_move(ctx, &req, true),
+        "REPORT" => report::report(ctx, &req),
+        "POST" | "PATCH" | "LOCK" | "UNLOCK" | "ACL" => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
+        _ => Err(DavError::Status(StatusCode::NOT_IMPLEMENTED)),
+    }
+}
+
+/// The store path of a request, or 405 for the virtual resources (root,
+/// principals) that cannot be written.
+fn store_path(req: &DavRequest) -> DavResult<&StorePath> {
+    match &req.path {
+        DavPath::Store(p) => Ok(p),
+        _ => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
+    }
+}
+
+/// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).
+pub fn allowed_methods(path: &DavPath) -> &'static str {
+    match path {
+        DavPath::Store(p) if p.len() > 1 => {
+            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
+        }
+        DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
+        _ => "OPTIONS, PROPFIND, REPORT",
+    }
+}

@@ -1,0 +1,371 @@
+//! Properties of a resource: the live ones computed here (RFC 4918 §15,
+//! RFC 4791 §5.2 and §6.2, RFC 5397, RFC 6578 §4), the dead ones from the
+//! store. Used by PROPFIND, REPORT answers and PROPPATCH.
+
+use chrono::{DateTime, Utc};
+
+use super::headers::{http_date, quote_etag};
+use super::path::{self, DavPath};
+use super::xml::{PropName, XmlNode, NS_CALDAV, NS_CALENDARSERVER, NS_DAV};
+use crate::ical::ComponentKind;
+use crate::storage::{Node, NodeKind, Storage, StorageError, StorePath};
+
+/// A resource whose properties are asked for.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Root,
+    PrincipalsRoot,
+    Principal(String),
+    CalendarsRoot,
+    Node(StorePath, Node),
+}
+
+impl Target {
+    pub fn dav_path(&self) -> DavPath {
+        match self {
+            Target::Root => DavPath::Root,
+            Target::PrincipalsRoot => DavPath::PrincipalsRoot,
+            Target::Principal(u) => DavPath::Principal(u.clone()),
+            Target::CalendarsRoot => DavPath::CalendarsRoot,
+            Target::Node(p, _) => DavPath::Store(p.clone()),
+        }
+    }
+    pub fn is_collection(&self) -> bool {
+        match self {
+            Target::Node(_, n) => n.is_collection(),
+            _ => true,
+        }
+    }
+    pub fn href(&self) -> String {
+        self.dav_path().href(self.is_collection())
+    }
+    fn store_path(&self) -> Option<&StorePath> {
+        match self {
+            Target::Node(p, _) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The request-independent facts live properties need.
+pub struct PropContext<'a> {
+    pub storage: &'a dyn Storage,
+    /// The authenticated user.
+    pub user: &'a str,
+    pub user_email: Option<&'a str>,
+    pub max_resource_size: u64,
+}
+
+fn dav(local: &str) -> PropName {
+    PropName::dav(local)
+}
+fn cal(local: &str) -> PropName {
+    PropName::caldav(local)
+}
+
+/// Live properties that cannot be set with PROPPATCH
+/// (→ `DAV:cannot-modify-protected-property`).
+pub fn is_protected(name: &PropName) -> bool {
+    const DAV_PROTECTED: &[&str] = &[
+        "resourcetype",
+        "getetag",
+        "getlastmodified",
+        "getcontentlength",
+        "getcontenttype",
+        "creationdate",
+        "current-user-principal",
+        "principal-URL",
+        "owner",
+        "current-user-privilege-set",
+        "supported-report-set",
+        "sync-token",
+        "lockdiscovery",
+        "supportedlock",
+        "principal-collection-set",
+        "acl",
+        "supported-privilege-set",
+        "group-membership",
+    ];
+    const CALDAV_PROTECTED: &[&str] = &[
+        "supported-calendar-component-set",
+        "supported-calendar-data",
+        "max-resource-size",
+        "min-date-time",
+        "max-date-time",
+        "calendar-home-set",
+        "calendar-user-address-set",
+        "calendar-data",
+        "supported-collation-set",
+        "calendar-user-type",
+    ];
+    (name.ns == NS_DAV && DAV_PROTECTED.contains(&name.local.as_str()))
+        || (name.ns == NS_CALDAV && CALDAV_PROTECTED.contains(&name.local.as_str()))
+        || name.is(NS_CALENDARSERVER, "getctag")
+}
+
+/// The names of live properties a resource has (for `DAV:propname`).
+pub fn live_names(target: &Target) -> Vec<PropName> {
+    let mut names = vec![
+        dav("resourcetype"),
+        dav("displayname"),
+        dav("current-user-principal"),
+        dav("current-user-privilege-set"),
+        dav("supported-report-set"),
+        dav("principal-collection-set"),
+    ];
+    match target {
+        Target::Principal(_) => names.extend([
+            dav("principal-URL"),
+            dav("owner"),
+            cal("calendar-home-set"),
+            cal("calendar-user-address-set"),
+            cal("calendar-user-type"),
+        ]),
+        Target::Node(_, node) => {
+            names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
+            match &node.kind {
+                NodeKind::Collection(c) => {
+                    names.extend([dav("sync-token"), PropName::new(NS_CALENDARSERVER, "getctag")]);
+                    if c.calendar {
+                        names.extend([
+                            cal("supported-calendar-component-set"),
+                            cal("supported-calendar-data"),
+                            cal("max-resource-size"),
+                            cal("min-date-time"),
+                            cal("max-date-time"),
+                            cal("supported-collation-set"),
+                        ]);
+                    }
+                }
+                NodeKind::Resource(_) => {
+                    names.extend([dav("getetag"), dav("getcontentlength"), dav("getcontenttype")]);
+                }
+            }
+        }
+        _ => {}
+    }
+    names
+}
+
+/// What `DAV:allprop` returns besides dead properties: the RFC 4918 set,
+/// without the computed CalDAV ones (RFC 4791 §7.8 leaves those out).
+pub fn allprop_names(target: &Target) -> Vec<PropName> {
+    let mut names = vec![dav("resourcetype"), dav("displayname")];
+    if let Target::Node(_, node) = target {
+        names.extend([dav("creationdate"), dav("getlastmodified")]);
+        if node.resource().is_some() {
+            names.extend([dav("getetag"), dav("getcontentlength"), dav("getcontenttype")]);
+        }
+    }
+    names
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn privileges(all: bool) -> XmlNode {
+    let mut privs = vec![dav("read"), dav("read-current-user-privilege-set"), cal("read-free-busy")];
+    if all {
+        privs.extend([dav("write"), dav("write-properties"), dav("write-content"), dav("bind"), dav("unbind"), dav("all")]);
+    }
+    XmlNode::element(
+        dav("current-user-privilege-set"),
+        privs.into_iter().map(|p| XmlNode::element(dav("privilege"), vec![XmlNode::empty(p)])).collect(),
+    )
+}
+
+fn report_set(reports: &[PropName]) -> Vec<XmlNode> {
+    reports
+        .iter()
+        .map(|r| {
+            XmlNode::element(dav("supported-report"), vec![XmlNode::element(dav("report"), vec![XmlNode::empty(r.clone())])])
+        })
+        .collect()
+}
+
+/// The sync token of a collection (RFC 6578 §4): a URI naming the
+/// collection's incarnation and revision.
+pub fn sync_token(sync_id: u64, revision: u64) -> String {
+    format!("http://slotdav.org/ns/sync/{sync_id:016x}-{revision}")
+}
+
+/// The revision in a sync token of the collection with `sync_id`, or
+/// `None` when the token is not one of its tokens.
+pub fn parse_sync_token(token: &str, sync_id: u64) -> Option<u64> {
+    let rest = token.strip_prefix("http://slotdav.org/ns/sync/")?;
+    let (id, rev) = rest.split_once('-')?;
+    if u64::from_str_radix(id, 16).ok()? != sync_id {
+        return None;
+    }
+    rev.parse().ok()
+}
+
+/// The value of a live property, or `None` when the resource has no such
+/// live property (a dead property may still exist).
+pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Option<XmlNode>, StorageError> {
+    let owner_href = |u: &str| XmlNode::element(name.clone(), vec![XmlNode::href(path::principal_href(u))]);
+    let v = if name.ns == NS_DAV {
+        match (name.local.as_str(), target) {
+            ("resourcetype", _) => Some(XmlNode::element(name.clone(), resourcetype(target))),
+            ("displayname", Target::Principal(u)) => Some(XmlNode::text_element(name.clone(), u.clone())),
+            ("displayname", _) => None,
+            ("current-user-principal", _) => Some(owner_href(ctx.user)),
+            ("principal-collection-set", _) => {
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(path::PRINCIPALS)]))
+            }
+            ("current-user-privilege-set", t) => {
+                let own = matches!(t, Target::Node(..) | Target::Principal(_));
+                Some(privileges(own))
+            }
+            ("supported-report-set", t) => Some(XmlNode::element(name.clone(), report_set(&supported_reports(t)))),
+            ("principal-URL", Target::Principal(u)) => Some(owner_href(u)),
+            ("owner", Target::Principal(u)) => Some(owner_href(u)),
+            ("owner", Target::Node(p, _)) => Some(owner_href(p.owner())),
+            ("creationdate", Target::Node(_, n)) => Some(XmlNode::text_element(name.clone(), rfc3339(n.created))),
+            ("getlastmodified", Target::Node(_, n)) => Some(XmlNode::text_element(name.clone(), http_date(n.modified))),
+            ("getetag", Target::Node(_, n)) => n.resource().map(|r| XmlNode::text_element(name.clone(), quote_etag(&r.etag))),
+            ("getcontentlength", Target::Node(_, n)) => {
+                n.resource().map(|r| XmlNode::text_element(name.clone(), r.length.to_string()))
+            }
+            ("getcontenttype", Target::Node(_, n)) => {
+                n.resource().map(|r| XmlNode::text_element(name.clone(), r.content_type.clone()))
+            }
+            ("sync-token", Target::Node(_, n)) => {
+                n.collection().map(|c| XmlNode::text_element(name.clone(), sync_token(c.sync_id, c.revision)))
+            }
+            _ => None,
+        }
+    } else if name.ns == NS_CALDAV {
+        match (name.local.as_str(), target) {
+            ("calendar-home-set", Target::Principal(u)) => {
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(path::home_href(u))]))
+            }
+            ("calendar-user-address-set", Target::Principal(u)) => {
+                let mut hrefs = Vec::new();
+                if u == ctx.user {
+                    if let Some(email) = ctx.user_email {
+                        hrefs.push(XmlNode::href(format!("mailto:{email}")));
+                    }
+                } else if let Some(user) = ctx.storage.user(u)? {
+                    if let Some(email) = user.email {
+                        hrefs.push(XmlNode::href(format!("mailto:{email}")));
+                    }
+                }
+                hrefs.push(XmlNode::href(path::principal_href(u)));
+                Some(XmlNode::element(name.clone(), hrefs))
+            }
+            ("calendar-user-type", Target::Principal(_)) => Some(XmlNode::text_element(name.clone(), "INDIVIDUAL")),
+            (local, Target::Node(_, n)) if n.is_calendar() => {
+                let coll = n.collection().expect("calendars are collections");
+                match local {
+                    "supported-calendar-component-set" => {
+                        let kinds = if coll.components.is_empty() {
+                            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal]
+                        } else {
+                            coll.components.clone()
+                        };
+                        Some(XmlNode::element(
+                            name.clone(),
+                            kinds.iter().map(|k| XmlNode::empty(cal("comp")).with_attr("name", k.name())).collect(),
+                        ))
+                    }
+                    "supported-calendar-data" => Some(XmlNode::element(
+                        name.clone(),
+                        vec![XmlNode::empty(cal("calendar-data"))
+                            .with_attr("content-type", "text/calendar")
+                            .with_attr("version", "2.0")],
+                    )),
+                    "max-resource-size" => Some(XmlNode::text_element(name.clone(), ctx.max_resource_size.to_string())),
+                    "min-date-time" => Some(XmlNode::text_element(name.clone(), "19000101T000000Z")),
+                    "max-date-time" => Some(XmlNode::text_element(name.clone(), "21001231T235959Z")),
+                    "supported-collation-set" => Some(XmlNode::element(
+                        name.clone(),
+                        ["i;ascii-casemap", "i;unicode-casemap", "i;octet"]
+                            .iter()
+                            .map(|c| XmlNode::text_element(cal("supported-collation"), *c))
+                            .collect(),
+                    )),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    } else if name.is(NS_CALENDARSERVER, "getctag") {
+        match target {
+            Target::Node(_, n) => {
+                n.collection().map(|c| XmlNode::text_element(name.clone(), format!("{:016x}-{}", c.sync_id, c.revision)))
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok(v)
+}
+
+fn resourcetype(target: &Target) -> Vec<XmlNode> {
+    match target {
+        Target::Principal(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(dav("principal"))],
+        Target::Node(_, n) => match &n.kind {
+            NodeKind::Collection(c) if c.calendar => {
+                vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("calendar"))]
+            }
+            NodeKind::Collection(_) => vec![XmlNode::empty(dav("collection"))],
+            NodeKind::Resource(_) => vec![],
+        },
+        _ => vec![XmlNode::empty(dav("collection"))],
+    }
+}
+
+/// The REPORTs a resource supports (RFC 3253 §3.1.5).
+pub fn supported_reports(target: &Target) -> Vec<PropName> {
+    match target {
+        Target::Node(_, n) if n.is_calendar() => vec![
+            cal("calendar-query"),
+            cal("calendar-multiget"),
+            cal("free-busy-query"),
+            dav("sync-collection"),
+            dav("expand-property"),
+        ],
+        Target::Node(_, n) if n.is_collection() => vec![dav("sync-collection"), dav("expand-property")],
+        Target::Node(..) => vec![dav("expand-property")],
+        _ => vec![dav("expand-property"), dav("principal-property-search"), dav("principal-search-property-set")],
+    }
+}
+
+/// Dead properties of a target, as (name, stored fragment).
+pub fn dead(storage: &dyn Storage, target: &Target) -> Result<Vec<(PropName, String)>, StorageError> {
+    let Some(path) = target.store_path() else { return Ok(Vec::new()) };
+    Ok(storage
+        .props(path)?
+        .into_iter()
+        .filter_map(|(clark, value)| PropName::from_clark(&clark).map(|n| (n, value)))
+        .collect())
+}
+
+/// One property of a target: live first, then dead.
+pub fn get(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Option<XmlNode>, StorageError> {
+    if let Some(v) = live(ctx, target, name)? {
+        return Ok(Some(v));
+    }
+    if let Some(path) = target.store_path() {
+        if let Some(raw) = ctx.storage.prop(path, &name.clark())? {
+            return Ok(Some(XmlNode::Raw(raw)));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_tokens_belong_to_one_collection() {
+        let t = sync_token(0xabc, 7);
+        assert_eq!(parse_sync_token(&t, 0xabc), Some(7));
+        assert_eq!(parse_sync_token(&t, 0xabd), None);
+        assert_eq!(parse_sync_token("garbage", 0xabc), None);
+    }
+}
