@@ -347,3 +347,311 @@ impl Writer<'_> {
         self.out.push_str("</D:response>");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dav::xml::dom::{self, Element};
+    use crate::dav::xml::request::{parse_proppatch, PropPatchOp};
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    use quick_xml::NsReader;
+
+    /// Every element of `xml` as (namespace, local name), resolved by
+    /// quick-xml; panics if the document is not well-formed.
+    fn names(xml: &str) -> Vec<(String, String)> {
+        let mut r = NsReader::from_str(xml);
+        r.config_mut().check_end_names = true;
+        let mut out = Vec::new();
+        let mut depth = 0i32;
+        loop {
+            let (res, ev) = r.read_resolved_event().expect("well-formed");
+            match ev {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let ns = match res {
+                        ResolveResult::Bound(n) => String::from_utf8(n.0.to_vec()).unwrap(),
+                        ResolveResult::Unbound => String::new(),
+                        ResolveResult::Unknown(p) => panic!("undeclared prefix {p:?} in {xml}"),
+                    };
+                    out.push((ns, String::from_utf8(e.local_name().as_ref().to_vec()).unwrap()));
+                    if matches!(ev, Event::Start(_)) {
+                        depth += 1;
+                    }
+                }
+                Event::End(_) => depth -= 1,
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "unclosed elements in {xml}");
+        out
+    }
+
+    fn root(xml: &str) -> Element {
+        dom::parse(xml.as_bytes()).expect("well-formed").expect("a root element")
+    }
+
+    fn n(ns: &str, l: &str) -> (String, String) {
+        (ns.to_string(), l.to_string())
+    }
+
+    fn ok(props: Vec<XmlNode>) -> PropStat {
+        PropStat { status: 200, props }
+    }
+
+    #[test]
+    fn multistatus_with_many_namespaces() {
+        let ms = MultiStatus {
+            responses: vec![
+                Response {
+                    href: "/cal/a%20b.ics".into(),
+                    body: ResponseBody::PropStats(vec![
+                        ok(vec![
+                            XmlNode::text_element(PropName::dav("getetag"), "\"abc\""),
+                            XmlNode::text_element(PropName::caldav("calendar-data"), "BEGIN:VCALENDAR\r\nSUMMARY:a & b <c>\r\nEND:VCALENDAR\r\n"),
+                            XmlNode::text_element(PropName::new(NS_CALENDARSERVER, "getctag"), "1"),
+                            XmlNode::text_element(PropName::new(NS_APPLE_ICAL, "calendar-color"), "#FF0000"),
+                            XmlNode::element(
+                                PropName::dav("resourcetype"),
+                                vec![XmlNode::empty(PropName::dav("collection")), XmlNode::empty(PropName::caldav("calendar"))],
+                            ),
+                            XmlNode::element(
+                                PropName::caldav("supported-calendar-component-set"),
+                                vec![XmlNode::empty(PropName::caldav("comp")).with_attr("name", "VEVENT")],
+                            ),
+                        ]),
+                        PropStat {
+                            status: 404,
+                            props: vec![
+                                XmlNode::empty(PropName::new("urn:x-one", "a")),
+                                XmlNode::empty(PropName::new("urn:x-two", "b")),
+                                XmlNode::empty(PropName::new("", "nons")),
+                                XmlNode::empty(PropName::new("urn:x-one", "c")),
+                            ],
+                        },
+                        PropStat { status: 403, props: vec![] },
+                    ]),
+                    error: None,
+                },
+                Response { href: "/cal/gone.ics".into(), body: ResponseBody::Status(404), error: None },
+            ],
+            sync_token: Some("urn:slotdav:sync:7".into()),
+        };
+        let xml = ms.to_xml();
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\""));
+        assert!(!xml.contains("xmlns=\""), "no default namespace may be declared: {xml}");
+        let all = names(&xml);
+        for expected in [
+            n(NS_DAV, "multistatus"),
+            n(NS_CALDAV, "calendar-data"),
+            n(NS_CALENDARSERVER, "getctag"),
+            n(NS_APPLE_ICAL, "calendar-color"),
+            n("urn:x-one", "a"),
+            n("urn:x-two", "b"),
+            n("", "nons"),
+            n("urn:x-one", "c"),
+            n(NS_DAV, "sync-token"),
+        ] {
+            assert!(all.contains(&expected), "{expected:?} missing in {xml}");
+        }
+        assert_eq!(xml.matches("xmlns:ns").count(), 2);
+        assert!(!xml.contains("403"), "empty groups are skipped");
+        assert!(xml.contains("<D:status>HTTP/1.1 200 OK</D:status>"));
+        assert!(xml.contains("<D:status>HTTP/1.1 404 Not Found</D:status>"));
+        assert!(xml.contains("<C:comp name=\"VEVENT\"/>"));
+
+        let doc = root(&xml);
+        let first = doc.elements().next().unwrap();
+        assert_eq!(first.child(NS_DAV, "href").unwrap().text(), "/cal/a%20b.ics");
+        let prop = first.child(NS_DAV, "propstat").unwrap().child(NS_DAV, "prop").unwrap();
+        assert_eq!(
+            prop.child(NS_CALDAV, "calendar-data").unwrap().text(),
+            "BEGIN:VCALENDAR\r\nSUMMARY:a & b <c>\r\nEND:VCALENDAR\r\n"
+        );
+        let second = doc.elements().nth(1).unwrap();
+        assert_eq!(second.child(NS_DAV, "status").unwrap().text(), "HTTP/1.1 404 Not Found");
+        assert_eq!(doc.child(NS_DAV, "sync-token").unwrap().text(), "urn:slotdav:sync:7");
+    }
+
+    #[test]
+    fn dead_property_fragments_are_embedded_verbatim() {
+        let body = "<propertyupdate xmlns=\"DAV:\"><set><prop>\
+            <D:weird xmlns:D=\"urn:not-dav\" xmlns:ns1=\"urn:also-odd\"><ns1:x>\u{10348} &amp; &lt;</ns1:x></D:weird>\
+            <plain xmlns=\"\">p</plain><def xmlns=\"urn:def\"><child/></def></prop></set></propertyupdate>";
+        let ops = parse_proppatch(body.as_bytes()).unwrap();
+        let raws: Vec<XmlNode> = ops
+            .iter()
+            .map(|o| match o {
+                PropPatchOp::Set { value, .. } => XmlNode::Raw(value.clone()),
+                _ => unreachable!(),
+            })
+            .collect();
+        let ms = MultiStatus {
+            responses: vec![Response {
+                href: "/cal/".into(),
+                body: ResponseBody::PropStats(vec![ok(raws), PropStat {
+                    status: 404,
+                    props: vec![XmlNode::empty(PropName::new("urn:x", "after"))],
+                }]),
+                error: None,
+            }],
+            sync_token: None,
+        };
+        let xml = ms.to_xml();
+        let all = names(&xml);
+        for expected in [
+            n("urn:not-dav", "weird"),
+            n("urn:also-odd", "x"),
+            n("", "plain"),
+            n("urn:def", "def"),
+            n("urn:def", "child"),
+            n("urn:x", "after"),
+            n(NS_DAV, "status"),
+        ] {
+            assert!(all.contains(&expected), "{expected:?} missing in {xml}");
+        }
+        let doc = root(&xml);
+        let prop = doc.elements().next().unwrap().child(NS_DAV, "propstat").unwrap().child(NS_DAV, "prop").unwrap();
+        assert_eq!(prop.child("urn:not-dav", "weird").unwrap().child("urn:also-odd", "x").unwrap().text(), "\u{10348} & <");
+    }
+
+    #[test]
+    fn all_empty_propstats_still_give_a_valid_response() {
+        for groups in [vec![], vec![PropStat { status: 404, props: vec![] }]] {
+            let ms = MultiStatus {
+                responses: vec![Response { href: "/x".into(), body: ResponseBody::PropStats(groups), error: None }],
+                sync_token: None,
+            };
+            let xml = ms.to_xml();
+            names(&xml);
+            assert!(xml.contains("<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status></D:propstat>"), "{xml}");
+        }
+        let empty = MultiStatus::default().to_xml();
+        assert_eq!(names(&empty), vec![n(NS_DAV, "multistatus")]);
+    }
+
+    #[test]
+    fn response_error_element() {
+        let cond = XmlNode::element(PropName::caldav("no-uid-conflict"), vec![XmlNode::href("/cal/other.ics")]);
+        let wrapped = XmlNode::element(PropName::dav("error"), vec![XmlNode::empty(PropName::dav("need-privileges"))]);
+        let ms = MultiStatus {
+            responses: vec![
+                Response { href: "/a".into(), body: ResponseBody::Status(409), error: Some(cond) },
+                Response { href: "/b".into(), body: ResponseBody::Status(403), error: Some(wrapped) },
+            ],
+            sync_token: None,
+        };
+        let xml = ms.to_xml();
+        let all = names(&xml);
+        assert_eq!(all.iter().filter(|x| **x == n(NS_DAV, "error")).count(), 2, "{xml}");
+        assert!(all.contains(&n(NS_CALDAV, "no-uid-conflict")));
+        assert!(xml.contains(
+            "<D:status>HTTP/1.1 409 Conflict</D:status><D:error><C:no-uid-conflict><D:href>/cal/other.ics</D:href></C:no-uid-conflict></D:error>"
+        ));
+    }
+
+    #[test]
+    fn error_body_declares_the_condition_namespace() {
+        let cond = XmlNode::element(PropName::caldav("no-uid-conflict"), vec![XmlNode::href("/x")]);
+        let xml = error_body(&cond);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><C:no-uid-conflict><D:href>/x</D:href></C:no-uid-conflict></D:error>"
+        );
+        let xml = error_body(&XmlNode::empty(PropName::new("urn:x-custom", "too-busy")));
+        assert_eq!(names(&xml), vec![n(NS_DAV, "error"), n("urn:x-custom", "too-busy")]);
+        let xml = error_body(&XmlNode::empty(PropName::dav("lock-token-submitted")));
+        assert_eq!(names(&xml), vec![n(NS_DAV, "error"), n(NS_DAV, "lock-token-submitted")]);
+    }
+
+    #[test]
+    fn document_declares_all_namespaces_on_the_root() {
+        let node = XmlNode::element(
+            PropName::dav("mkcol-response"),
+            vec![XmlNode::element(
+                PropName::dav("propstat"),
+                vec![
+                    XmlNode::element(
+                        PropName::dav("prop"),
+                        vec![
+                            XmlNode::empty(PropName::caldav("calendar-timezone")),
+                            XmlNode::empty(PropName::new("urn:x", "y")),
+                            XmlNode::text_element(PropName::new("", "z"), "a\"b'c"),
+                        ],
+                    ),
+                    XmlNode::text_element(PropName::dav("status"), status_line(200)),
+                ],
+            )
+            .with_attr("note", "q\"<&>")],
+        );
+        let xml = document(&node);
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:mkcol-response xmlns:D=\"DAV:\" xmlns:C="));
+        let all = names(&xml);
+        assert_eq!(all[0], n(NS_DAV, "mkcol-response"));
+        assert!(all.contains(&n("urn:x", "y")) && all.contains(&n("", "z")));
+        let doc = root(&xml);
+        assert_eq!(doc.elements().next().unwrap().attr("note"), Some("q\"<&>"));
+        // A root in a foreign namespace gets its generated prefix declared on itself.
+        let xml = document(&XmlNode::text_element(PropName::new("urn:only", "r"), "t"));
+        assert_eq!(names(&xml), vec![n("urn:only", "r")]);
+    }
+
+    #[test]
+    fn status_texts() {
+        for (code, text) in [
+            (200, "OK"),
+            (201, "Created"),
+            (204, "No Content"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (409, "Conflict"),
+            (412, "Precondition Failed"),
+            (424, "Failed Dependency"),
+            (507, "Insufficient Storage"),
+            (500, "Internal Server Error"),
+        ] {
+            assert_eq!(status_line(code), format!("HTTP/1.1 {code} {text}"));
+        }
+    }
+
+    #[test]
+    fn control_characters_do_not_break_the_document() {
+        let ms = MultiStatus {
+            responses: vec![Response {
+                href: "/a\u{1}".into(),
+                body: ResponseBody::PropStats(vec![ok(vec![XmlNode::text_element(
+                    PropName::dav("displayname"),
+                    "bell\u{7} nul\u{0} ]]> fffe\u{FFFE}",
+                )])]),
+                error: None,
+            }],
+            sync_token: None,
+        };
+        names(&ms.to_xml());
+        assert!(ms.to_xml().contains("]]&gt;"));
+    }
+
+    #[test]
+    fn ten_thousand_responses_are_fast() {
+        let ical = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Tom & Jerry <3\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".repeat(8);
+        let ms = MultiStatus {
+            responses: (0..10_000)
+                .map(|i| Response {
+                    href: format!("/cal/event-{i}.ics"),
+                    body: ResponseBody::PropStats(vec![ok(vec![
+                        XmlNode::text_element(PropName::dav("getetag"), format!("\"{i}\"")),
+                        XmlNode::text_element(PropName::caldav("calendar-data"), ical.clone()),
+                    ])]),
+                    error: None,
+                })
+                .collect(),
+            sync_token: Some("t".into()),
+        };
+        let t = std::time::Instant::now();
+        let xml = ms.to_xml();
+        let took = t.elapsed();
+        assert!(xml.len() > 10_000 * ical.len());
+        assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+        assert_eq!(xml.matches("<D:response>").count(), 10_000);
+    }
+}
