@@ -3,6 +3,8 @@
 //! types; it makes no decisions. Nothing outside `dav` and `caldav` sees
 //! quick-xml.
 
+mod dom;
+mod escape;
 pub mod request;
 pub mod response;
 
