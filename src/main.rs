@@ -1,1 +1,170 @@
-fn main(){}
+//! The `slotdav` binary: command line → configuration → server or admin
+//! command. All logic lives in the library.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use rand::distributions::{Alphanumeric, DistString};
+
+use slotdav::admin::{self, AdminCommand};
+use slotdav::app::App;
+use slotdav::cli::{self, Cli, Command, UserCommand};
+use slotdav::clock::{Clock, SystemClock};
+use slotdav::config::{Config, Durability};
+use slotdav::storage::{SledStorage, Storage, User};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match &cli.config {
+        Some(path) => match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("slotdav: bad configuration: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Config::default(),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::User(cmd) => user_command(&config, cmd),
+    }
+}
+
+fn open_storage(config: &Config) -> Result<SledStorage, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+    let (sync, every) = match config.durability {
+        Durability::Sync => (true, None),
+        Durability::Periodic => (false, Some(config.flush_every_ms)),
+    };
+    SledStorage::open(&config.data_dir, sync, every).map_err(|e| {
+        format!("cannot open the store in {} (is another slotdav using it?): {e}", config.data_dir.display())
+    })
+}
+
+fn serve(config: Config) -> ExitCode {
+    slotdav::telemetry::init(&config.log);
+    let storage: Arc<dyn Storage> = match open_storage(&config) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if let Err(e) = first_run(&*storage, &*clock) {
+        tracing::error!("{e}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(config.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(listen = %config.listen, error = %e, "cannot listen");
+                return ExitCode::FAILURE;
+            }
+        };
+        let admin_task = tokio::spawn(admin::serve(config.data_dir.clone(), storage.clone(), clock.clone()));
+        tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "slotdav serving CalDAV at http://{}/dav/", config.listen);
+        let data_dir = config.data_dir.clone();
+        let app = Arc::new(App::new(storage, config, clock));
+        slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
+        admin_task.abort();
+        let _ = std::fs::remove_file(admin::socket_path(&data_dir));
+        ExitCode::SUCCESS
+    })
+}
+
+/// On a store without users, creates `admin` with the password from
+/// SLOTDAV_ADMIN_PASSWORD or a random one, printed once.
+fn first_run(storage: &dyn Storage, clock: &dyn Clock) -> Result<(), String> {
+    if !storage.users().map_err(|e| e.to_string())?.is_empty() {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("SLOTDAV_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (Alphanumeric.sample_string(&mut rand::thread_rng(), 20), true),
+    };
+    let user = User {
+        name: "admin".into(),
+        password_hash: slotdav::auth::hash_password(&password),
+        email: None,
+        created: clock.now(),
+    };
+    storage.put_user(&user).map_err(|e| e.to_string())?;
+    storage.flush().map_err(|e| e.to_string())?;
+    if generated {
+        tracing::warn!("created user `admin` with password {password} (shown only this once; change it with `slotdav user passwd admin`)");
+    } else {
+        tracing::info!("created user `admin` with the password from SLOTDAV_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
+    let command = match cmd {
+        UserCommand::Add { name, email } => {
+            if !admin::valid_user_name(&name) {
+                eprintln!("slotdav: `{name}` is not a valid user name (letters, digits, '.', '_', '-')");
+                return ExitCode::from(2);
+            }
+            match cli::read_new_password() {
+                Ok(p) => AdminCommand::UserAdd { name, email, password_hash: slotdav::auth::hash_password(&p) },
+                Err(e) => {
+                    eprintln!("slotdav: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        UserCommand::Passwd { name } => match cli::read_new_password() {
+            Ok(p) => AdminCommand::UserPasswd { name, password_hash: slotdav::auth::hash_password(&p) },
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        UserCommand::Email { name, email } => AdminCommand::UserEmail { name, email: Some(email).filter(|e| !e.is_empty()) },
+        UserCommand::List => AdminCommand::UserList,
+        UserCommand::Remove { name } => AdminCommand::UserRemove { name },
+    };
+    let result = match run_admin(&config.data_dir, command) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("slotdav: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("slotdav: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs an admin command through the running server, or on the store
+/// directly when no server is running.
+fn run_admin(data_dir: &Path, command: AdminCommand) -> Result<admin::AdminResult, String> {
+    match admin::send(data_dir, &command) {
+        Ok(Some(result)) => return Ok(result),
+        Ok(None) => {}
+        Err(e) => return Err(format!("cannot reach the running server: {e}")),
+    }
+    let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
+    let storage = open_storage(&config)?;
+    Ok(admin::execute(&storage, command, chrono::Utc::now()))
+}

@@ -9,7 +9,7 @@ mod delete;
 mod get;
 mod mkcol;
 mod options;
-mod propfind;
+pub mod propfind;
 mod proppatch;
 mod put;
 mod report;
@@ -83,7 +83,7 @@ pub fn provision_home(app: &App, user: &str, now: DateTime<Utc>) -> Result<(), S
         Err(e) => return Err(e),
     }
     let displayname = XmlNode::text_element(PropName::dav("displayname"), "Calendar");
-    let props = vec![(PropName::dav("displayname").clark(), super::xml::response::document_fragment(&displayname))];
+    let props = vec![(PropName::dav("displayname").clark(), super::xml::response::fragment(&displayname))];
     match app.storage.create_collection(
         &home.child(DEFAULT_CALENDAR),
         true,

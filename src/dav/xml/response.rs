@@ -111,6 +111,13 @@ pub fn document(node: &XmlNode) -> String {
     w.out
 }
 
+/// `node` as a self-contained fragment without an XML declaration, every
+/// namespace declared on its root: the form dead properties are stored in.
+pub fn fragment(node: &XmlNode) -> String {
+    let doc = document(node);
+    doc.strip_prefix(XML_DECL).map(str::to_string).unwrap_or(doc)
+}
+
 /// The reason phrase for a status code (RFC 9110 §15, RFC 4918 §11).
 pub fn reason_phrase(code: u16) -> &'static str {
     match code {

@@ -1,0 +1,50 @@
+//! `CALDAV:calendar-multiget` (RFC 4791 §7.9): named objects, 404 for the
+//! ones that do not exist.
+
+use super::load_object;
+use crate::dav::methods::propfind::describe;
+use crate::dav::methods::Ctx;
+use crate::dav::multistatus_response;
+use crate::dav::path::{href_path, DavPath};
+use crate::dav::props::Target;
+use crate::dav::xml::request::ReportProps;
+use crate::dav::xml::response::{MultiStatus, Response, ResponseBody};
+use crate::dav::DavResult;
+use crate::storage::{Node, StorageError, StorePath};
+
+pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs: &[String]) -> DavResult {
+    let mut ms = MultiStatus::default();
+    for href in hrefs {
+        let path = match DavPath::parse(href_path(href)) {
+            Ok(DavPath::Store(p)) if p.owner() == ctx.user.name => p,
+            _ => {
+                ms.responses.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None });
+                continue;
+            }
+        };
+        match ctx.app.storage.node(&path)? {
+            Some(node) if node.resource().is_some() => ms.responses.push(describe_object(ctx, &path, node, props)?),
+            _ => ms.responses.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None }),
+        }
+    }
+    Ok(multistatus_response(&ms))
+}
+
+/// The `DAV:response` for one object, with calendar-data shaped as asked.
+pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportProps) -> DavResult<Response> {
+    let target = Target::Node(path.clone(), node);
+    let pctx = ctx.props();
+    let shape = |t: &Target| -> Result<Option<String>, StorageError> {
+        let Target::Node(p, n) = t else { return Ok(None) };
+        if n.resource().and_then(|r| r.calendar.as_ref()).is_none() {
+            return Ok(None);
+        }
+        match &props.calendar_data {
+            Some(req) if !req.is_verbatim() => {
+                Ok(load_object(ctx, p).ok().flatten().map(|o| o.render(req)))
+            }
+            _ => Ok(ctx.app.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
+        }
+    };
+    describe(&pctx, &target, &props.props, Some(&shape))
+}

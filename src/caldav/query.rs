@@ -1,0 +1,93 @@
+//! `CALDAV:calendar-query` (RFC 4791 §7.8). Candidates come from the
+//! time-range index when the filter has a time-range; an object is parsed
+//! only when the index cannot decide alone or its data must be reshaped.
+
+use hyper::StatusCode;
+
+use super::{ensure_indexed, floating_zone, load_object};
+use crate::dav::methods::{Ctx, DavRequest};
+use crate::dav::multistatus_response;
+use crate::dav::props::Target;
+use crate::dav::xml::request::ReportProps;
+use crate::dav::xml::response::MultiStatus;
+use crate::dav::{DavError, DavResult};
+use crate::ical::filter::CompFilter;
+use crate::storage::{Node, StorePath};
+
+pub fn calendar_query(
+    ctx: &Ctx,
+    _req: &DavRequest,
+    target: &Target,
+    props: &ReportProps,
+    filter: &CompFilter,
+    timezone: Option<String>,
+) -> DavResult {
+    let mut ms = MultiStatus::default();
+    match target {
+        Target::Node(path, node) if node.is_calendar() => {
+            for (object_path, object_node) in matching(ctx, path, filter, timezone.as_deref())? {
+                ms.responses.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+            }
+        }
+        Target::Node(path, node) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
+            let calendar = path.parent().expect("objects live in calendars");
+            let tz = floating_zone(ctx, &calendar, timezone.as_deref())?;
+            if let Some(obj) = load_object(ctx, path)? {
+                if obj.matches(filter, tz) {
+                    ms.responses.push(super::multiget::describe_object(ctx, path, node.clone(), props)?);
+                }
+            }
+        }
+        Target::Node(_, node) if node.is_collection() => {
+            // A home or plain collection: search the calendars directly in it.
+            let Target::Node(path, _) = target else { unreachable!() };
+            for (name, child) in ctx.app.storage.children(path)? {
+                if child.is_calendar() {
+                    for (object_path, object_node) in matching(ctx, &path.child(&name), filter, timezone.as_deref())? {
+                        ms.responses.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+                    }
+                }
+            }
+        }
+        _ => return Err(DavError::Status(StatusCode::FORBIDDEN)),
+    }
+    Ok(multistatus_response(&ms))
+}
+
+/// The objects of one calendar that match `filter`.
+pub fn matching(ctx: &Ctx, calendar: &StorePath, filter: &CompFilter, timezone: Option<&str>) -> DavResult<Vec<(StorePath, Node)>> {
+    let storage = &*ctx.app.storage;
+    let tz = floating_zone(ctx, calendar, timezone)?;
+    let wanted_kind = filter.component_kind();
+    let index_exact = filter.is_index_exact();
+    let candidates: Vec<(String, bool)> = match filter.time_range_hint() {
+        Some(range) => {
+            let range = range.closed();
+            ensure_indexed(ctx, calendar, &range)?;
+            storage.time_range_candidates(calendar, &range)?.into_iter().map(|c| (c.name, c.exact)).collect()
+        }
+        None => storage.children(calendar)?.into_iter().map(|(name, _)| (name, false)).collect(),
+    };
+    let mut out = Vec::new();
+    for (name, exact) in candidates {
+        let path = calendar.child(&name);
+        let Some(node) = storage.node(&path)? else { continue };
+        let Some(info) = node.resource().and_then(|r| r.calendar.as_ref()) else { continue };
+        if let Some(kind) = wanted_kind {
+            if info.kind != kind && index_exact {
+                continue;
+            }
+        }
+        let decided = exact && index_exact && wanted_kind.is_some_and(|k| k == info.kind);
+        if decided {
+            out.push((path, node));
+            continue;
+        }
+        if let Some(obj) = load_object(ctx, &path)? {
+            if obj.matches(filter, tz) {
+                out.push((path, node));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,64 @@
+//! `DAV:sync-collection` (RFC 6578): what changed in a collection since a
+//! token. Tokens name the collection's incarnation and revision; the store
+//! keeps a change log, so a delta costs only the changes.
+
+use hyper::StatusCode;
+
+use super::multiget::describe_object;
+use crate::dav::methods::Ctx;
+use crate::dav::multistatus_response;
+use crate::dav::props::{parse_sync_token, sync_token, Target};
+use crate::dav::xml::request::ReportProps;
+use crate::dav::xml::response::{MultiStatus, Response, ResponseBody};
+use crate::dav::xml::{PropName, XmlNode};
+use crate::dav::{DavError, DavResult};
+
+pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u32>, props: &ReportProps) -> DavResult {
+    let Target::Node(path, node) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
+    let coll = node.collection().ok_or(DavError::Status(StatusCode::FORBIDDEN))?;
+    let invalid_token = || DavError::forbidden(PropName::dav("valid-sync-token"));
+    let since = if token.trim().is_empty() {
+        0
+    } else {
+        parse_sync_token(token.trim(), coll.sync_id).ok_or_else(invalid_token)?
+    };
+    let changes = ctx
+        .app
+        .storage
+        .changes_since(path, since, limit.map(|l| l.max(1) as usize))?
+        .ok_or_else(invalid_token)?;
+    let mut ms = MultiStatus::default();
+    for change in &changes.changes {
+        let member = path.child(&change.name);
+        match ctx.app.storage.node(&member)? {
+            Some(n) if !change.deleted => {
+                if n.is_collection() {
+                    let href = crate::dav::path::store_href(&member, true);
+                    let pctx = ctx.props();
+                    let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Node(member.clone(), n), &props.props, None)?;
+                    resp.href = href;
+                    ms.responses.push(resp);
+                } else {
+                    ms.responses.push(describe_object(ctx, &member, n, props)?);
+                }
+            }
+            // Removed members are reported only to a client that may have
+            // seen them (not on an initial sync).
+            _ if since > 0 => ms.responses.push(Response {
+                href: crate::dav::path::store_href(&member, false),
+                body: ResponseBody::Status(404),
+                error: None,
+            }),
+            _ => {}
+        }
+    }
+    if changes.truncated {
+        ms.responses.push(Response {
+            href: target.href(),
+            body: ResponseBody::Status(507),
+            error: Some(XmlNode::empty(PropName::dav("number-of-matches-within-limits"))),
+        });
+    }
+    ms.sync_token = Some(sync_token(coll.sync_id, changes.revision));
+    Ok(multistatus_response(&ms))
+}

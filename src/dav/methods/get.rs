@@ -1,0 +1,59 @@
+//! GET and HEAD (RFC 9110 §9.3.1): a resource's stored bytes, verbatim,
+//! with its strong ETag; conditional requests answer 304 or 412.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, LAST_MODIFIED};
+use hyper::{Response, StatusCode};
+
+use super::{Ctx, DavRequest};
+use crate::dav::headers::{http_date, quote_etag};
+use crate::dav::path::DavPath;
+use crate::dav::{text_response, DavError, DavResult};
+
+pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
+    let DavPath::Store(path) = &req.path else {
+        return Ok(text_response(StatusCode::OK, "slotdav CalDAV server: point your calendar app at this URL.\n"));
+    };
+    let node = ctx.app.storage.node(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    let Some(resource) = node.resource() else {
+        // A collection: list its members, one name a line.
+        let mut listing = String::new();
+        for (name, child) in ctx.app.storage.children(path)? {
+            listing.push_str(&name);
+            if child.is_collection() {
+                listing.push('/');
+            }
+            listing.push('\n');
+        }
+        return Ok(text_response(StatusCode::OK, &listing));
+    };
+    let etag = quote_etag(&resource.etag);
+    let matches = |v: &str| v.split(',').any(|t| t.trim() == "*" || t.trim() == etag);
+    if let Some(v) = req.headers.get(IF_MATCH).and_then(|v| v.to_str().ok()) {
+        if !matches(v) {
+            return Err(DavError::Status(StatusCode::PRECONDITION_FAILED));
+        }
+    }
+    let not_modified = req.headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(matches);
+    let body = if not_modified || !with_body {
+        Bytes::new()
+    } else {
+        Bytes::from(ctx.app.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?)
+    };
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
+    let h = resp.headers_mut();
+    h.insert(ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
+    h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(node.modified)).expect("ascii date"));
+    if !not_modified {
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_str(&resource.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        );
+        if !with_body {
+            h.insert(CONTENT_LENGTH, HeaderValue::from(resource.length));
+        }
+    }
+    Ok(resp)
+}

@@ -1,0 +1,20 @@
+//! OPTIONS (RFC 4918 §9.1, RFC 4791 §5.1): the DAV compliance classes and
+//! the allowed methods.
+
+use hyper::header::{HeaderValue, ALLOW};
+use hyper::StatusCode;
+
+use super::{allowed_methods, Ctx, DavRequest};
+use crate::dav::{empty_response, DavResult};
+
+/// Compliance classes: 1 and 3 (no locking, so not 2), CalDAV, extended
+/// MKCOL (RFC 5689).
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, extended-mkcol";
+
+pub fn options(_ctx: &Ctx, req: &DavRequest) -> DavResult {
+    let mut resp = empty_response(StatusCode::OK);
+    let h = resp.headers_mut();
+    h.insert("dav", HeaderValue::from_static(DAV_CLASSES));
+    h.insert(ALLOW, HeaderValue::from_static(allowed_methods(&req.path)));
+    Ok(resp)
+}

@@ -1,0 +1,131 @@
+//! PROPFIND (RFC 4918 §9.1): properties of a resource and, with Depth 1,
+//! of its members. Depth infinity is refused (`DAV:propfind-finite-depth`).
+
+use hyper::StatusCode;
+
+use super::{Ctx, DavRequest};
+use crate::dav::headers::{self, Depth};
+use crate::dav::props::{self, PropContext, Target};
+use crate::dav::xml::request::{parse_propfind, PropFind};
+use crate::dav::xml::response::{MultiStatus, PropStat, Response, ResponseBody};
+use crate::dav::xml::{PropName, XmlNode};
+use crate::dav::{multistatus_response, DavError, DavResult};
+use crate::storage::StorageError;
+
+pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
+    let depth = headers::depth(&req.headers, Depth::Infinity).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
+    if depth == Depth::Infinity {
+        return Err(DavError::forbidden(PropName::dav("propfind-finite-depth")));
+    }
+    let request = parse_propfind(&req.body)?;
+    let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    let mut targets = vec![target.clone()];
+    if depth == Depth::One {
+        targets.extend(members(ctx, &target)?);
+    }
+    let pctx = ctx.props();
+    let mut ms = MultiStatus::default();
+    for t in &targets {
+        ms.responses.push(describe(&pctx, t, &request, None)?);
+    }
+    Ok(multistatus_response(&ms))
+}
+
+/// The members of a collection that a Depth 1 request lists.
+pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
+    Ok(match target {
+        Target::Root => vec![Target::PrincipalsRoot, Target::CalendarsRoot],
+        Target::PrincipalsRoot => vec![Target::Principal(ctx.user.name.clone())],
+        Target::CalendarsRoot => {
+            let home = crate::storage::StorePath::home(&ctx.user.name);
+            match ctx.app.storage.node(&home)? {
+                Some(n) => vec![Target::Node(home, n)],
+                None => vec![],
+            }
+        }
+        Target::Principal(_) => vec![],
+        Target::Node(path, node) if node.is_collection() => ctx
+            .app
+            .storage
+            .children(path)?
+            .into_iter()
+            .map(|(name, n)| Target::Node(path.child(&name), n))
+            .collect(),
+        Target::Node(..) => vec![],
+    })
+}
+
+/// One `DAV:response` for a target. `calendar_data` renders
+/// `CALDAV:calendar-data` when asked for (REPORTs pass a closure that
+/// shapes it; PROPFIND returns the stored bytes).
+pub fn describe(
+    pctx: &PropContext,
+    target: &Target,
+    request: &PropFind,
+    calendar_data: Option<&dyn Fn(&Target) -> Result<Option<String>, StorageError>>,
+) -> DavResult<Response> {
+    let mut found: Vec<XmlNode> = Vec::new();
+    let mut missing: Vec<XmlNode> = Vec::new();
+    match request {
+        PropFind::PropName => {
+            let mut names = props::live_names(target);
+            names.extend(props::dead(pctx.storage, target)?.into_iter().map(|(n, _)| n));
+            names.dedup();
+            found.extend(names.into_iter().map(XmlNode::empty));
+        }
+        PropFind::AllProp { include } => {
+            let dead = props::dead(pctx.storage, target)?;
+            for name in props::allprop_names(target) {
+                if dead.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                if let Some(v) = props::live(pctx, target, &name)? {
+                    found.push(v);
+                }
+            }
+            found.extend(dead.into_iter().map(|(_, raw)| XmlNode::Raw(raw)));
+            for name in include {
+                if let Some(v) = props::live(pctx, target, name)? {
+                    found.push(v);
+                }
+            }
+        }
+        PropFind::Prop(names) => {
+            for name in names {
+                if name.is(crate::dav::xml::NS_CALDAV, "calendar-data") {
+                    let data = match calendar_data {
+                        Some(f) => f(target)?,
+                        None => raw_calendar_data(pctx, target)?,
+                    };
+                    match data {
+                        Some(text) => found.push(XmlNode::text_element(name.clone(), text)),
+                        None => missing.push(XmlNode::empty(name.clone())),
+                    }
+                    continue;
+                }
+                match props::get(pctx, target, name)? {
+                    Some(v) => found.push(v),
+                    None => missing.push(XmlNode::empty(name.clone())),
+                }
+            }
+        }
+    }
+    let mut propstats = Vec::new();
+    if !found.is_empty() || missing.is_empty() {
+        propstats.push(PropStat { status: 200, props: found });
+    }
+    if !missing.is_empty() {
+        propstats.push(PropStat { status: 404, props: missing });
+    }
+    Ok(Response { href: target.href(), body: ResponseBody::PropStats(propstats), error: None })
+}
+
+/// The stored bytes of a calendar object, as text.
+fn raw_calendar_data(pctx: &PropContext, target: &Target) -> Result<Option<String>, StorageError> {
+    match target {
+        Target::Node(path, node) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
+            Ok(pctx.storage.content(path)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        }
+        _ => Ok(None),
+    }
+}

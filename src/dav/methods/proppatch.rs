@@ -1,0 +1,65 @@
+//! PROPPATCH (RFC 4918 §9.2): all instructions succeed together or none
+//! does; the failing ones get their own status, the rest 424.
+
+use hyper::StatusCode;
+
+use super::{Ctx, DavRequest};
+use crate::dav::props::{self, Target};
+use crate::dav::xml::request::{parse_proppatch, PropPatchOp};
+use crate::dav::xml::response::{MultiStatus, PropStat, Response, ResponseBody};
+use crate::dav::xml::{PropName, XmlNode, NS_CALDAV};
+use crate::dav::{multistatus_response, DavError, DavResult};
+use crate::storage::PropChange;
+
+pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
+    let ops = parse_proppatch(&req.body)?;
+    let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    let writable = matches!(target, Target::Node(..));
+    let mut outcome: Vec<(PropName, u16)> = Vec::new();
+    let mut changes = Vec::new();
+    for op in &ops {
+        let (name, change) = match op {
+            PropPatchOp::Set { name, value } => (name, PropChange::Set(name.clark(), value.clone())),
+            PropPatchOp::Remove(name) => (name, PropChange::Remove(name.clark())),
+        };
+        let status = if !writable || props::is_protected(name) {
+            403
+        } else if let PropPatchOp::Set { name, value } = op {
+            if name.is(NS_CALDAV, "calendar-timezone") && !value.contains("BEGIN:VTIMEZONE") {
+                403
+            } else {
+                200
+            }
+        } else {
+            200
+        };
+        outcome.push((name.clone(), status));
+        changes.push(change);
+    }
+    let failed = outcome.iter().any(|(_, s)| *s != 200);
+    if !failed {
+        if let Target::Node(path, _) = &target {
+            ctx.app.storage.patch_props(path, &changes)?;
+            ctx.durable()?;
+        }
+    }
+    // Group by status, each name once, in the order of the request.
+    let mut groups: Vec<PropStat> = Vec::new();
+    for (name, status) in outcome {
+        let status = if failed && status == 200 { 424 } else { status };
+        let node = XmlNode::empty(name);
+        match groups.iter_mut().find(|g| g.status == status) {
+            Some(g) => {
+                if !g.props.contains(&node) {
+                    g.props.push(node)
+                }
+            }
+            None => groups.push(PropStat { status, props: vec![node] }),
+        }
+    }
+    let ms = MultiStatus {
+        responses: vec![Response { href: target.href(), body: ResponseBody::PropStats(groups), error: None }],
+        sync_token: None,
+    };
+    Ok(multistatus_response(&ms))
+}

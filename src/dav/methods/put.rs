@@ -1,0 +1,50 @@
+//! PUT (RFC 9110 §9.3.4, RFC 4791 §5.3.2): stores a resource verbatim. In a
+//! calendar the body must be a valid calendar object resource; its UID and
+//! occurrences are indexed in the same write.
+
+use hyper::header::{HeaderValue, CONTENT_TYPE, ETAG};
+use hyper::StatusCode;
+
+use super::{store_path, Ctx, DavRequest};
+use crate::dav::headers::{self, quote_etag};
+use crate::dav::xml::PropName;
+use crate::dav::{empty_response, DavError, DavResult};
+use crate::ical::CalendarObject;
+use crate::storage::{CalendarWrite, ResourceWrite};
+
+pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
+    let path = store_path(req)?;
+    let parent = path.parent().ok_or(DavError::Status(StatusCode::METHOD_NOT_ALLOWED))?;
+    let parent_node = ctx.app.storage.node(&parent)?.ok_or(DavError::Status(StatusCode::CONFLICT))?;
+    let coll = parent_node.collection().ok_or(DavError::Status(StatusCode::CONFLICT))?;
+    let cond = headers::write_condition(&req.headers);
+    let content_type = req
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let write = if coll.calendar {
+        if req.body.len() as u64 > ctx.app.config.max_resource_size {
+            return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
+        }
+        let object = CalendarObject::parse(&req.body)?;
+        let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        ResourceWrite {
+            bytes: req.body.to_vec(),
+            content_type: "text/calendar; charset=utf-8".to_string(),
+            calendar: Some(CalendarWrite {
+                uid: object.uid().to_string(),
+                kind: object.kind(),
+                index: object.index_entry(horizon),
+            }),
+        }
+    } else {
+        ResourceWrite { bytes: req.body.to_vec(), content_type, calendar: None }
+    };
+    let outcome = ctx.app.storage.put_resource(path, write, &cond, ctx.now)?;
+    ctx.durable()?;
+    let mut resp = empty_response(if outcome.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
+    resp.headers_mut().insert(ETAG, HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag"));
+    Ok(resp)
+}
