@@ -370,7 +370,7 @@ pub fn parse_duration(s: &str) -> Option<IcalDuration> {
             _ => return None,
         }
     }
-    if !num.is_empty() || !any {
+    if !num.is_empty() || !any || d.days.abs() > 3_000_000 || d.seconds.abs() > 100_000_000_000 {
         return None;
     }
     if neg {
@@ -392,6 +392,9 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 pub fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     let s = s.strip_suffix(['Z', 'z']).unwrap_or(s);
+    if !s.is_ascii() {
+        return None;
+    }
     if s.len() == 8 {
         return parse_date(s).map(|d| d.and_time(NaiveTime::MIN));
     }
@@ -810,5 +813,114 @@ ATTENDEE:mailto:b@example.com\r\nEND:VEVENT\r\n";
         assert_eq!(obj.attendees(), vec!["mailto:a@example.com", "mailto:b@example.com"]);
         assert_eq!(obj.dtend(), Some(Utc.with_ymd_and_hms(2026, 1, 6, 0, 0, 0).unwrap()));
         assert!(obj.uses_floating());
+    }
+
+    /// Deterministic xorshift so the mangling loop is reproducible.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    const SEEDS: &[&str] = &[
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Custom\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n\
+TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n\
+DTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\n\
+END:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:m1\r\nDTSTART;TZID=Custom:20260105T090000\r\nDTEND;TZID=Custom:20260105T100000\r\n\
+RRULE:FREQ=WEEKLY;UNTIL=20260601T000000Z;BYDAY=MO,WE\r\nEXDATE;TZID=Custom:20260107T090000\r\nRDATE;VALUE=PERIOD:20260110T100000Z/PT1H\r\n\
+SUMMARY:Lesson\\, piano\r\nATTENDEE;CN=\"A, B\";PARTSTAT=ACCEPTED:mailto:a@b.c\r\nBEGIN:VALARM\r\nTRIGGER;RELATED=END:-PT5M\r\n\
+REPEAT:2\r\nDURATION:PT1M\r\nACTION:DISPLAY\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:m1\r\n\
+RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Custom:20260112T090000\r\nDTSTART;TZID=Custom:20260112T110000\r\nDURATION:PT2H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\nBEGIN:VTODO\nUID:t\nDTSTART;VALUE=DATE:20260105\nDUE;VALUE=DATE:20260110\nRRULE:FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=30\n\
+COMPLETED:20260106T000000Z\nEND:VTODO\nEND:VCALENDAR\n",
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:f\nDTSTART:20260105T090000\nRRULE:FREQ=DAILY;INTERVAL=3;BYHOUR=9,17;UNTIL=20261231\nEND:VEVENT\nEND:VCALENDAR\n",
+        "BEGIN:VCALENDAR\nBEGIN:VFREEBUSY\nUID:fb\nDTSTART:20260105T000000Z\nDTEND:20260106T000000Z\nFREEBUSY:20260105T090000Z/PT1H,20260105T120000Z/20260105T130000Z\nEND:VFREEBUSY\nEND:VCALENDAR\n",
+    ];
+
+    const JUNK: &[&[u8]] = &[
+        b"\r\n", b"\n ", b":", b";", b"=", b"\"", b",", b"Z", b"T", b"0", b"9", b"99999999", b"-", b"P", b"W",
+        b"\xc3", b"\xff", b"\xe2\x82", b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n", b"RRULE:FREQ=SECONDLY\r\n",
+        b"RRULE:FREQ=YEARLY;BYSETPOS=-1;BYDAY=MO;INTERVAL=0\r\n", b"DTSTART:00000101T000000Z\r\n",
+        b"DTSTART;VALUE=DATE:99991231\r\n", b"DURATION:P9999999999W\r\n", b"TZID=", b"RANGE=THISANDFUTURE",
+        b"RECURRENCE-ID:20260105T090000Z\r\n", b"EXDATE:", b"RDATE;VALUE=PERIOD:20260101T000000Z/P", b"UNTIL=2",
+    ];
+
+    #[test]
+    fn never_panics_on_mangled_input() {
+        use crate::ical::filter::*;
+        use crate::ical::render::*;
+        use crate::model::{OpenTimeRange, TimeRange};
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let range = TimeRange::new(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+        );
+        let open = Some(OpenTimeRange { start: Some(range.start), end: Some(range.end) });
+        let filter = CompFilter {
+            name: "VCALENDAR".into(),
+            comp_filters: vec![CompFilter {
+                name: "VEVENT".into(),
+                time_range: open,
+                prop_filters: vec![PropFilter {
+                    name: "ATTENDEE".into(),
+                    param_filters: vec![ParamFilter { name: "CN".into(), ..Default::default() }],
+                    ..Default::default()
+                }],
+                comp_filters: vec![CompFilter { name: "VALARM".into(), time_range: open, ..Default::default() }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let requests = [
+            CalendarDataRequest { expand: Some(range), ..Default::default() },
+            CalendarDataRequest { limit_recurrence_set: Some(range), limit_freebusy_set: Some(range), ..Default::default() },
+            CalendarDataRequest {
+                comp: Some(CompSelection { name: "VCALENDAR".into(), all_comps: true, ..Default::default() }),
+                ..Default::default()
+            },
+        ];
+        let mut accepted = 0;
+        for round in 0..1500 {
+            let mut bytes = SEEDS[round % SEEDS.len()].as_bytes().to_vec();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len() + 1);
+                match rng.below(5) {
+                    0 => {
+                        let end = (at + 1 + rng.below(12)).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    1 | 2 => {
+                        let junk = JUNK[rng.below(JUNK.len())];
+                        bytes.splice(at..at, junk.iter().copied());
+                    }
+                    3 => bytes.truncate(at),
+                    _ => {
+                        let end = (at + rng.below(40)).min(bytes.len());
+                        let copy = bytes[at..end].to_vec();
+                        let to = rng.below(bytes.len() + 1);
+                        bytes.splice(to..to, copy);
+                    }
+                }
+            }
+            if let Ok(obj) = CalendarObject::parse(&bytes) {
+                accepted += 1;
+                let _ = obj.index_entry(range.end);
+                let _ = obj.matches(&filter, Some(chrono_tz::Tz::America__New_York));
+                let _ = obj.busy_occurrences(range, None);
+                let _ = (obj.summary(), obj.dtstart(), obj.dtend(), obj.attendees(), obj.status());
+                for r in &requests {
+                    let _ = obj.render(r);
+                }
+            }
+        }
+        // The loop must have exercised the accepting paths too.
+        assert!(accepted > 100, "only {accepted} mangled inputs parsed");
     }
 }
