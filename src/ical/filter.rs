@@ -520,3 +520,48 @@ DTEND;TZID=Europe/Berlin:20260120T150000\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n";
         assert_eq!(cal(comp("VTODO")).time_range_hint(), None);
     }
 }
+
+#[cfg(test)]
+mod collection_tests {
+    //! A small collection in the spirit of RFC 4791 Appendix B (our own
+    //! objects), queried with a time-range the way clients do.
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    const OBJECTS: &[(&str, &str)] = &[
+        ("single-utc", "BEGIN:VEVENT\nUID:1\nDTSTART:20260210T120000Z\nDTEND:20260210T130000Z\nEND:VEVENT\n"),
+        ("all-day", "BEGIN:VEVENT\nUID:2\nDTSTART;VALUE=DATE:20260211\nEND:VEVENT\n"),
+        ("duration", "BEGIN:VEVENT\nUID:3\nDTSTART:20260209T230000Z\nDURATION:PT2H\nEND:VEVENT\n"),
+        ("instant", "BEGIN:VEVENT\nUID:4\nDTSTART:20260212T000000Z\nEND:VEVENT\n"),
+        ("floating", "BEGIN:VEVENT\nUID:5\nDTSTART:20260210T080000\nDTEND:20260210T090000\nEND:VEVENT\n"),
+        (
+            "recurring-moved-in",
+            "BEGIN:VEVENT\nUID:6\nDTSTART:20260101T100000Z\nDURATION:PT1H\nRRULE:FREQ=MONTHLY;COUNT=3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:6\nRECURRENCE-ID:20260301T100000Z\nDTSTART:20260210T100000Z\nDURATION:PT1H\nEND:VEVENT\n",
+        ),
+        ("todo-due", "BEGIN:VTODO\nUID:7\nDUE:20260210T170000Z\nEND:VTODO\n"),
+        ("before", "BEGIN:VEVENT\nUID:8\nDTSTART:20260209T100000Z\nDTEND:20260210T000000Z\nEND:VEVENT\n"),
+    ];
+
+    #[test]
+    fn event_query_over_a_collection() {
+        let range = OpenTimeRange {
+            start: Some(Utc.with_ymd_and_hms(2026, 2, 10, 0, 0, 0).unwrap()),
+            end: Some(Utc.with_ymd_and_hms(2026, 2, 12, 0, 0, 0).unwrap()),
+        };
+        let filter = CompFilter {
+            name: "VCALENDAR".into(),
+            comp_filters: vec![CompFilter { name: "VEVENT".into(), time_range: Some(range), ..Default::default() }],
+            ..Default::default()
+        };
+        let hits: Vec<&str> = OBJECTS
+            .iter()
+            .filter(|(_, body)| {
+                let text = format!("BEGIN:VCALENDAR\nVERSION:2.0\n{body}END:VCALENDAR\n");
+                CalendarObject::parse(text.as_bytes()).unwrap().matches(&filter, None)
+            })
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(hits, vec!["single-utc", "all-day", "duration", "floating", "recurring-moved-in"]);
+    }
+}
