@@ -57,7 +57,7 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
         let tz = floating_zone(ctx, calendar, None)?;
         for name in approximate {
             if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
-                for occ in obj.occurrences(range, tz) {
+                for occ in obj.busy_occurrences(*range, tz) {
                     if let Some(kind) = occ.busy {
                         out.push((occ.range, kind));
                     }

@@ -49,3 +49,369 @@ pub struct PropSelection {
     pub name: String,
     pub novalue: bool,
 }
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+use chrono::{DateTime, Utc};
+
+use super::expand::{expand, Instance};
+use super::parse::{CalendarObject, Component, Property};
+use super::tz::Zone;
+use super::ComponentKind;
+
+/// Recurrence properties dropped from expanded instances.
+const RECURRENCE_PROPS: &[&str] = &["RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"];
+
+impl CalendarObject {
+    /// The calendar data a request asks for (RFC 4791 §9.6). Verbatim when
+    /// nothing special is asked; otherwise re-serialised as CRLF lines,
+    /// folded at 75 octets.
+    pub fn render(&self, req: &CalendarDataRequest) -> String {
+        if req.is_verbatim() {
+            return self.raw().to_string();
+        }
+        let mut root = self.root().clone();
+        if let Some(range) = req.expand {
+            root.children = self.expanded_children(range);
+        } else if let Some(range) = req.limit_recurrence_set {
+            root.children = self.limited_children(range);
+        }
+        if let Some(range) = req.limit_freebusy_set {
+            for c in root.children.iter_mut().filter(|c| c.name == "VFREEBUSY") {
+                limit_freebusy(c, range);
+            }
+        }
+        if let Some(sel) = &req.comp {
+            root = select(&root, sel);
+        }
+        let mut out = String::new();
+        write_component(&root, &mut out);
+        out
+    }
+
+    fn expanded_children(&self, range: TimeRange) -> Vec<Component> {
+        let exp = expand(self, range, Zone::UTC);
+        let comps: Vec<&Component> = self.components().collect();
+        let kind = self.kind();
+        let mut out: Vec<Component> = Vec::new();
+        let mut instances = exp.instances.iter().peekable();
+        for c in &self.root().children {
+            if c.name == "VTIMEZONE" {
+                continue;
+            }
+            if c.name != kind.name() {
+                out.push(c.clone());
+                continue;
+            }
+            // All instances go where the first main component stood.
+            for inst in instances.by_ref() {
+                out.push(instance_component(comps[inst.component], inst, kind));
+            }
+            if let Some(i) = comps.iter().position(|x| std::ptr::eq(*x, c)) {
+                if exp.always.contains(&i) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn limited_children(&self, range: TimeRange) -> Vec<Component> {
+        let exp = expand(self, range, Zone::UTC);
+        let overlapping: Vec<usize> = exp.instances.iter().map(|i| i.component).collect();
+        let mut out = Vec::new();
+        for (i, c) in self.components().enumerate() {
+            let keep = match c.prop("RECURRENCE-ID") {
+                None => true,
+                Some(rid) => {
+                    let in_range = self
+                        .date_value(rid)
+                        .map(|v| v.resolve(Zone::UTC))
+                        .is_some_and(|t| range.start <= t && t < range.end);
+                    let future = rid.param("RANGE").is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE"))
+                        && self.date_value(rid).is_some_and(|v| v.resolve(Zone::UTC) < range.end);
+                    overlapping.contains(&i) || in_range || future
+                }
+            };
+            if keep {
+                out.push(c.clone());
+            }
+        }
+        let kind = self.kind().name();
+        let mut result: Vec<Component> = self.root().children.iter().filter(|c| c.name != kind).cloned().collect();
+        result.extend(out);
+        result
+    }
+}
+
+fn utc_value(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn prop(name: &str, params: Vec<(String, Vec<String>)>, value: String) -> Property {
+    Property { name: name.into(), params, value }
+}
+
+/// One expanded instance as a stand-alone component.
+fn instance_component(src: &Component, inst: &Instance, kind: ComponentKind) -> Component {
+    let end_name = if kind == ComponentKind::Todo { "DUE" } else { "DTEND" };
+    let had_end = src.has(end_name) || src.has("DURATION");
+    let date_param = || vec![("VALUE".to_string(), vec!["DATE".to_string()])];
+    let mut times: Vec<Property> = Vec::new();
+    if inst.recurring {
+        times.push(if inst.all_day {
+            prop("RECURRENCE-ID", date_param(), inst.recurrence_local.format("%Y%m%d").to_string())
+        } else {
+            prop("RECURRENCE-ID", vec![], utc_value(inst.recurrence_id))
+        });
+    }
+    if inst.all_day {
+        times.push(prop("DTSTART", date_param(), inst.local_start.format("%Y%m%d").to_string()));
+        let days = inst.range.duration().num_days().max(1);
+        let end = inst.local_start + chrono::Duration::days(days);
+        times.push(prop(end_name, date_param(), end.format("%Y%m%d").to_string()));
+    } else {
+        times.push(prop("DTSTART", vec![], utc_value(inst.range.start)));
+        if had_end || inst.range.end != inst.range.start {
+            times.push(prop(end_name, vec![], utc_value(inst.range.end)));
+        }
+    }
+    let mut props = Vec::with_capacity(src.props.len() + 3);
+    let mut placed = false;
+    for p in &src.props {
+        let n = p.name.as_str();
+        if n == "DTSTART" {
+            props.append(&mut times);
+            placed = true;
+            continue;
+        }
+        if RECURRENCE_PROPS.contains(&n) || n == end_name || n == "DURATION" {
+            continue;
+        }
+        props.push(p.clone());
+    }
+    if !placed {
+        props.append(&mut times);
+    }
+    Component { name: src.name.clone(), props, children: src.children.clone() }
+}
+
+fn limit_freebusy(c: &mut Component, range: TimeRange) {
+    c.props.retain_mut(|p| {
+        if p.name != "FREEBUSY" {
+            return true;
+        }
+        let kept: Vec<&str> = p
+            .value
+            .split(',')
+            .filter(|period| {
+                let Some((a, b)) = period.split_once('/') else { return false };
+                let Some(start) = super::parse::parse_date_value(a, false, None).map(|v| v.resolve(Zone::UTC)) else {
+                    return false;
+                };
+                let end = if b.starts_with(['P', '+', '-']) {
+                    super::parse::parse_duration(b).map(|d| start + d.as_exact())
+                } else {
+                    super::parse::parse_date_value(b, false, None).map(|v| v.resolve(Zone::UTC))
+                };
+                end.is_some_and(|end| TimeRange::new(start, end).overlaps(&range))
+            })
+            .collect();
+        let keep = !kept.is_empty();
+        let joined = kept.join(",");
+        p.value = joined;
+        keep
+    });
+}
+
+/// Partial retrieval (§9.6.1–§9.6.4).
+fn select(c: &Component, sel: &CompSelection) -> Component {
+    let props = if sel.all_props {
+        c.props.clone()
+    } else {
+        c.props
+            .iter()
+            .filter_map(|p| {
+                let s = sel.props.iter().find(|s| s.name.eq_ignore_ascii_case(&p.name))?;
+                let mut p = p.clone();
+                if s.novalue {
+                    p.value.clear();
+                }
+                Some(p)
+            })
+            .collect()
+    };
+    let children = if sel.all_comps {
+        c.children.clone()
+    } else {
+        c.children
+            .iter()
+            .filter_map(|ch| {
+                let s = sel.comps.iter().find(|s| s.name.eq_ignore_ascii_case(&ch.name))?;
+                Some(select(ch, s))
+            })
+            .collect()
+    };
+    Component { name: c.name.clone(), props, children }
+}
+
+fn write_component(c: &Component, out: &mut String) {
+    write_line(&format!("BEGIN:{}", c.name), out);
+    for p in &c.props {
+        write_line(&content_line(p), out);
+    }
+    for ch in &c.children {
+        write_component(ch, out);
+    }
+    write_line(&format!("END:{}", c.name), out);
+}
+
+/// `NAME;PARAM=v:value`, quoting parameter values that need it.
+pub fn content_line(p: &Property) -> String {
+    let mut s = p.name.clone();
+    for (n, vals) in &p.params {
+        s.push(';');
+        s.push_str(n);
+        s.push('=');
+        let quoted: Vec<String> = vals
+            .iter()
+            .map(|v| {
+                let v = v.replace('"', "'");
+                if v.contains([':', ';', ',']) {
+                    format!("\"{v}\"")
+                } else {
+                    v
+                }
+            })
+            .collect();
+        s.push_str(&quoted.join(","));
+    }
+    s.push(':');
+    s.push_str(&p.value);
+    s
+}
+
+/// Append `line` folded at 75 octets (RFC 5545 §3.1) without splitting a
+/// UTF-8 character, CRLF-terminated.
+pub fn write_line(line: &str, out: &mut String) {
+    let mut rest = line;
+    let mut limit = 75;
+    loop {
+        if rest.len() <= limit {
+            out.push_str(rest);
+            out.push_str("\r\n");
+            return;
+        }
+        let mut cut = limit;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&rest[..cut]);
+        out.push_str("\r\n ");
+        rest = &rest[cut..];
+        limit = 74;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn obj(body: &str) -> CalendarObject {
+        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{body}END:VCALENDAR\r\n");
+        CalendarObject::parse(text.as_bytes()).unwrap()
+    }
+
+    fn utc(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap()
+    }
+
+    const DAILY: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\n\
+BEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260105T100000\r\n\
+DURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEXDATE;TZID=Europe/Berlin:20260107T100000\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260108T100000\r\n\
+DTSTART;TZID=Europe/Berlin:20260108T160000\r\nDTEND;TZID=Europe/Berlin:20260108T170000\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n";
+
+    #[test]
+    fn verbatim_when_nothing_asked() {
+        let o = obj(DAILY);
+        assert_eq!(o.render(&CalendarDataRequest::default()), o.raw());
+    }
+
+    #[test]
+    fn expand_gives_utc_instances_without_rrule() {
+        let o = obj(DAILY);
+        let req = CalendarDataRequest { expand: Some(TimeRange::new(utc(1, 5, 0), utc(1, 10, 0))), ..Default::default() };
+        let out = o.render(&req);
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 4, "{out}");
+        assert!(!out.contains("RRULE") && !out.contains("EXDATE") && !out.contains("VTIMEZONE") && !out.contains("TZID"));
+        assert!(out.contains("RECURRENCE-ID:20260105T090000Z\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\n"));
+        assert!(!out.contains("RECURRENCE-ID:20260107T090000Z"));
+        assert!(out.contains("RECURRENCE-ID:20260108T090000Z\r\nDTSTART:20260108T150000Z\r\nDTEND:20260108T160000Z\r\n"));
+        assert!(out.contains("SUMMARY:Moved"));
+        assert!(out.split_inclusive('\n').all(|l| l.ends_with("\r\n")));
+        // Wider range: five instances (Jan 5, 6, 8 moved, 9, 10) before Jan 11.
+        let req = CalendarDataRequest { expand: Some(TimeRange::new(utc(1, 1, 0), utc(1, 11, 0))), ..Default::default() };
+        let out = o.render(&req);
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 5);
+        assert_eq!(out.matches("RECURRENCE-ID:").count(), 5);
+    }
+
+    #[test]
+    fn limit_recurrence_set_keeps_master_and_overlapping_overrides() {
+        let o = obj(DAILY);
+        let outside = CalendarDataRequest { limit_recurrence_set: Some(TimeRange::new(utc(1, 12, 0), utc(1, 13, 0))), ..Default::default() };
+        let out = o.render(&outside);
+        assert!(out.contains("RRULE:FREQ=DAILY;COUNT=10") && !out.contains("Moved"));
+        let inside = CalendarDataRequest { limit_recurrence_set: Some(TimeRange::new(utc(1, 8, 0), utc(1, 9, 0))), ..Default::default() };
+        assert!(o.render(&inside).contains("Moved"));
+    }
+
+    #[test]
+    fn partial_retrieval() {
+        let o = obj(DAILY);
+        let sel = CompSelection {
+            name: "VCALENDAR".into(),
+            all_props: true,
+            comps: vec![CompSelection {
+                name: "VEVENT".into(),
+                props: vec![
+                    PropSelection { name: "SUMMARY".into(), novalue: false },
+                    PropSelection { name: "UID".into(), novalue: true },
+                ],
+                all_comps: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let out = o.render(&CalendarDataRequest { comp: Some(sel), ..Default::default() });
+        assert!(out.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert!(out.contains("BEGIN:VEVENT\r\nUID:\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n"), "{out}");
+        assert!(!out.contains("DTSTART") && !out.contains("VTIMEZONE"));
+    }
+
+    #[test]
+    fn folding_respects_utf8() {
+        let mut out = String::new();
+        let line = format!("SUMMARY:{}", "ü".repeat(100));
+        write_line(&line, &mut out);
+        for l in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{}", l.len());
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("{line}\r\n"));
+        // And it parses back.
+        let o = obj(&format!("BEGIN:VJOURNAL\r\nUID:j\r\n{out}END:VJOURNAL\r\n"));
+        assert_eq!(o.summary().unwrap(), "ü".repeat(100));
+    }
+
+    #[test]
+    fn all_day_expand_stays_dates() {
+        let o = obj("BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20260105\r\nDTEND;VALUE=DATE:20260106\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n");
+        let out = o.render(&CalendarDataRequest { expand: Some(TimeRange::new(utc(1, 10, 0), utc(1, 20, 0))), ..Default::default() });
+        assert!(out.contains("RECURRENCE-ID;VALUE=DATE:20260112\r\nDTSTART;VALUE=DATE:20260112\r\nDTEND;VALUE=DATE:20260113\r\n"), "{out}");
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
+    }
+}
