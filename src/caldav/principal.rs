@@ -52,10 +52,22 @@ pub fn property_search(ctx: &Ctx, matches: &[(Vec<PropName>, String)], props: &[
         let needle = text.to_lowercase();
         haystacks.iter().flatten().any(|h| h.contains(&needle))
     });
+    // Some clients (python-caldav) put the wanted properties beside an
+    // empty DAV:prop; answer them with what a principal search is for.
+    let props = if props.is_empty() {
+        vec![
+            PropName::dav("displayname"),
+            PropName::caldav("calendar-home-set"),
+            PropName::caldav("calendar-user-address-set"),
+            PropName::dav("resourcetype"),
+        ]
+    } else {
+        props.to_vec()
+    };
     let mut ms = MultiStatus::default();
     if hit {
         let pctx = ctx.props();
-        ms.responses.push(describe(&pctx, &Target::Principal(user.name.clone()), &PropFind::Prop(props.to_vec()), None)?);
+        ms.responses.push(describe(&pctx, &Target::Principal(user.name.clone()), &PropFind::Prop(props), None)?);
     }
     Ok(multistatus_response(&ms))
 }

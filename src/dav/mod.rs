@@ -115,6 +115,9 @@ impl DavError {
                     hyper::header::WWW_AUTHENTICATE,
                     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Basic realm=\"slotdav\"")),
                 );
+                // Discovery probes (RFC 6764) send OPTIONS before any
+                // credentials: tell them this is CalDAV even so.
+                resp.headers_mut().insert("dav", HeaderValue::from_static(methods::DAV_CLASSES));
                 return resp;
             }
             DavError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),

@@ -21,9 +21,10 @@ use crate::storage::User;
 pub async fn route(app: Arc<App>, _peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_string();
     if path == "/.well-known/caldav" || path == "/.well-known/caldav/" {
-        // RFC 6764 §5: a permanent redirect keeps the method (a 302 makes
-        // some clients replay PROPFIND as GET).
-        let mut resp = empty_response(StatusCode::MOVED_PERMANENTLY);
+        // RFC 6764 §5. 308 keeps method and body: after a 302 some clients
+        // replay PROPFIND as GET, and after a 301 python-requests drops the
+        // PROPFIND body.
+        let mut resp = empty_response(StatusCode::PERMANENT_REDIRECT);
         resp.headers_mut().insert(LOCATION, HeaderValue::from_static(DAV_ROOT));
         return resp;
     }

@@ -9,6 +9,8 @@ mod delete;
 mod get;
 mod mkcol;
 mod options;
+
+pub use options::DAV_CLASSES;
 pub mod propfind;
 mod proppatch;
 mod put;
