@@ -15,6 +15,7 @@
 //! | `S` | calendar, `0x00`, start (biased i64 BE), object name | end (i64 BE) + flags |
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
+//! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …) |
 //! | `M` | name | store metadata |
 
 use super::StorePath;
@@ -30,6 +31,16 @@ pub const SPAN: u8 = b'S';
 pub const LONG: u8 = b'L';
 pub const UNBOUNDED: u8 = b'R';
 pub const META: u8 = b'M';
+pub const RECORD: u8 = b'X';
+
+/// The `X` key of a domain record (or, with an empty key, the prefix of its table).
+pub fn record_key(table: &str, key: &str) -> Vec<u8> {
+    let mut k = vec![RECORD];
+    k.extend_from_slice(table.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
 
 /// `tag` + joined path.
 pub fn path_key(tag: u8, path: &StorePath) -> Vec<u8> {

@@ -277,6 +277,38 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// A record of a domain table (bookings, holds, outbox …): storage keeps
+/// the bytes and knows nothing of their meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordKey {
+    /// Table name, e.g. `booking`.
+    pub table: &'static str,
+    /// Key within the table; keys sort bytewise, so a prefix scan finds
+    /// related records.
+    pub key: String,
+}
+
+impl RecordKey {
+    pub fn new(table: &'static str, key: impl Into<String>) -> Self {
+        RecordKey { table, key: key.into() }
+    }
+}
+
+/// A calendar object change that belongs to a [`RecordBatch`].
+#[derive(Debug, Clone)]
+pub enum ObjectChange {
+    Put { path: StorePath, write: ResourceWrite, cond: WriteCondition },
+    Delete { path: StorePath, cond: WriteCondition },
+}
+
+/// Record writes and at most one object change, applied atomically.
+#[derive(Debug, Clone, Default)]
+pub struct RecordBatch {
+    /// `None` removes the record.
+    pub records: Vec<(RecordKey, Option<Vec<u8>>)>,
+    pub object: Option<ObjectChange>,
+}
+
 /// Re-index callback for [`Storage::extend_horizon`]: bytes → occurrences
 /// up to the given horizon, or `None` when the bytes no longer parse.
 pub type Reindex<'a> = &'a dyn Fn(&[u8], DateTime<Utc>) -> Option<IndexEntry>;
@@ -347,6 +379,14 @@ pub trait Storage: Send + Sync {
     /// Makes sure unbounded series are indexed at least up to `until`,
     /// re-indexing them with `reindex` when the horizon must move.
     fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()>;
+
+    // --- domain records ---
+    fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;
+    /// Records of `table` whose key starts with `prefix`, in key order.
+    fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Applies record writes and the object change together, or nothing.
+    /// Returns the outcome of an object PUT.
+    fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>>;
 
     /// Blocks until every acknowledged write is on disk.
     fn flush(&self) -> Result<()>;

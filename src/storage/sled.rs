@@ -306,6 +306,71 @@ impl SledStorage {
         }
         Ok(())
     }
+    /// Stages a resource write under `cond` (see [`Storage::put_resource`]).
+    fn stage_put(st: &mut Staged, path: &StorePath, write: ResourceWrite, cond: &WriteCondition, now: DateTime<Utc>) -> Result<PutOutcome> {
+        let parent = path.parent().ok_or(StorageError::Conflict("a home is a collection"))?;
+        let parent_node = match st.node(&parent)? {
+            None => return Err(StorageError::ParentMissing),
+            Some(p) => p,
+        };
+        let Some(coll) = parent_node.collection() else { return Err(StorageError::ParentNotCollection) };
+        let current = st.node(path)?;
+        if current.as_ref().is_some_and(|n| n.is_collection()) {
+            return Err(StorageError::Conflict("a collection exists at this path"));
+        }
+        check_condition(current.as_ref(), cond)?;
+        match (&write.calendar, coll.calendar) {
+            (None, true) | (Some(_), false) => return Err(StorageError::WrongCollectionKind),
+            (Some(cal), true) => {
+                if !coll.components.is_empty() && !coll.components.contains(&cal.kind) {
+                    return Err(StorageError::UnsupportedComponent(cal.kind));
+                }
+                let uid_key = sub_key(UID, &parent, cal.uid.as_bytes());
+                if let Some(existing) = st.get(&uid_key)? {
+                    let existing = String::from_utf8_lossy(&existing).to_string();
+                    if existing != path.name() {
+                        return Err(StorageError::UidConflict { uid: cal.uid.clone(), existing: parent.child(&existing) });
+                    }
+                }
+                // A changed UID frees the old one.
+                if let Some(old) = current.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()) {
+                    if old.uid != cal.uid {
+                        st.remove(sub_key(UID, &parent, old.uid.as_bytes()));
+                    }
+                }
+                st.insert(uid_key, path.name().as_bytes().to_vec());
+                Self::unindex(st, &parent, path.name())?;
+                Self::index(st, &parent, path.name(), &cal.index);
+            }
+            (None, false) => {}
+        }
+        let etag = etag_of(&write.bytes);
+        let node = Node {
+            kind: NodeKind::Resource(Resource {
+                etag: etag.clone(),
+                content_type: write.content_type,
+                length: write.bytes.len() as u64,
+                calendar: write.calendar.map(|c| CalendarInfo { uid: c.uid, kind: c.kind }),
+            }),
+            created: current.as_ref().map(|n| n.created).unwrap_or(now),
+            modified: now,
+        };
+        st.put_node(path, &node);
+        st.insert(keys::path_key(CONTENT, path), write.bytes);
+        Self::record_change(st, &parent, path.name(), false, now)?;
+        Ok(PutOutcome { created: current.is_none(), etag })
+    }
+
+    /// Stages deletion of a node and its subtree under `cond`.
+    fn stage_delete(st: &mut Staged, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()> {
+        let current = st.node(path)?.ok_or(StorageError::NotFound)?;
+        check_condition(Some(&current), cond)?;
+        Self::stage_remove_tree(st, path)?;
+        if let Some(parent) = path.parent() {
+            Self::record_change(st, &parent, path.name(), true, now)?;
+        }
+        Ok(())
+    }
 }
 
 fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {
@@ -430,73 +495,18 @@ impl Storage for SledStorage {
     }
 
     fn put_resource(&self, path: &StorePath, write: ResourceWrite, cond: &WriteCondition, now: DateTime<Utc>) -> Result<PutOutcome> {
-        let parent = path.parent().ok_or(StorageError::Conflict("a home is a collection"))?;
         let _g = self.lock();
         let mut st = Staged::new(&self.tree);
-        let parent_node = match st.node(&parent)? {
-            None => return Err(StorageError::ParentMissing),
-            Some(p) => p,
-        };
-        let Some(coll) = parent_node.collection() else { return Err(StorageError::ParentNotCollection) };
-        let current = st.node(path)?;
-        if current.as_ref().is_some_and(|n| n.is_collection()) {
-            return Err(StorageError::Conflict("a collection exists at this path"));
-        }
-        check_condition(current.as_ref(), cond)?;
-        match (&write.calendar, coll.calendar) {
-            (None, true) | (Some(_), false) => return Err(StorageError::WrongCollectionKind),
-            (Some(cal), true) => {
-                if !coll.components.is_empty() && !coll.components.contains(&cal.kind) {
-                    return Err(StorageError::UnsupportedComponent(cal.kind));
-                }
-                let uid_key = sub_key(UID, &parent, cal.uid.as_bytes());
-                if let Some(existing) = st.get(&uid_key)? {
-                    let existing = String::from_utf8_lossy(&existing).to_string();
-                    if existing != path.name() {
-                        return Err(StorageError::UidConflict { uid: cal.uid.clone(), existing: parent.child(&existing) });
-                    }
-                }
-                // A changed UID frees the old one.
-                if let Some(old) = current.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()) {
-                    if old.uid != cal.uid {
-                        st.remove(sub_key(UID, &parent, old.uid.as_bytes()));
-                    }
-                }
-                st.insert(uid_key, path.name().as_bytes().to_vec());
-                Self::unindex(&mut st, &parent, path.name())?;
-                Self::index(&mut st, &parent, path.name(), &cal.index);
-            }
-            (None, false) => {}
-        }
-        let etag = etag_of(&write.bytes);
-        let node = Node {
-            kind: NodeKind::Resource(Resource {
-                etag: etag.clone(),
-                content_type: write.content_type,
-                length: write.bytes.len() as u64,
-                calendar: write.calendar.map(|c| CalendarInfo { uid: c.uid, kind: c.kind }),
-            }),
-            created: current.as_ref().map(|n| n.created).unwrap_or(now),
-            modified: now,
-        };
-        st.put_node(path, &node);
-        st.insert(keys::path_key(CONTENT, path), write.bytes);
-        Self::record_change(&mut st, &parent, path.name(), false, now)?;
+        let outcome = Self::stage_put(&mut st, path, write, cond, now)?;
         st.commit()?;
-        Ok(PutOutcome { created: current.is_none(), etag })
+        Ok(outcome)
     }
 
     fn delete(&self, path: &StorePath, cond: &WriteCondition) -> Result<()> {
         let _g = self.lock();
         let mut st = Staged::new(&self.tree);
-        let current = st.node(path)?.ok_or(StorageError::NotFound)?;
-        check_condition(Some(&current), cond)?;
-        Self::stage_remove_tree(&mut st, path)?;
-        if let Some(parent) = path.parent() {
-            Self::record_change(&mut st, &parent, path.name(), true, Utc::now())?;
-        }
-        st.commit()?;
-        Ok(())
+        Self::stage_delete(&mut st, path, cond, Utc::now())?;
+        st.commit()
     }
 
     fn copy(&self, from: &StorePath, to: &StorePath, overwrite: bool, deep: bool, remove_source: bool, now: DateTime<Utc>) -> Result<bool> {
@@ -688,6 +698,42 @@ impl Storage for SledStorage {
         coll.horizon = new_horizon.timestamp();
         st.put_node(calendar, &node);
         st.commit()
+    }
+
+    fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        Ok(self.tree.get(keys::record_key(key.table, &key.key))?.map(|v| v.to_vec()))
+    }
+
+    fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let table_prefix_len = keys::record_key(table, "").len();
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(keys::record_key(table, prefix)) {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>> {
+        let _g = self.lock();
+        let mut st = Staged::new(&self.tree);
+        let outcome = match batch.object {
+            Some(ObjectChange::Put { path, write, cond }) => Some(Self::stage_put(&mut st, &path, write, &cond, now)?),
+            Some(ObjectChange::Delete { path, cond }) => {
+                Self::stage_delete(&mut st, &path, &cond, now)?;
+                None
+            }
+            None => None,
+        };
+        for (key, value) in batch.records {
+            let k = keys::record_key(key.table, &key.key);
+            match value {
+                Some(v) => st.insert(k, v),
+                None => st.remove(k),
+            }
+        }
+        st.commit()?;
+        Ok(outcome)
     }
 
     fn flush(&self) -> Result<()> {
