@@ -8,7 +8,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
 
 /// Why a configuration could not be used. The message names the key (and,
 /// for TOML syntax and type errors, the line).
@@ -33,6 +38,89 @@ pub struct RawConfig {
     pub max_resource_size: Option<u64>,
     pub durability: Option<String>,
     pub flush_every_ms: Option<u64>,
+    pub booking: Option<RawBooking>,
+    #[serde(default)]
+    pub coach: Vec<RawCoach>,
+}
+
+/// `[booking]`: settings of the public booking pages.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBooking {
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+/// `[[coach]]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoach {
+    pub user: String,
+    pub slug: Option<String>,
+    pub display_name: Option<String>,
+    pub timezone: Option<Spanned<String>>,
+    pub availability_calendar: Option<String>,
+    pub busy_calendars: Option<RawBusyCalendars>,
+    pub bookings_calendar: Option<String>,
+    pub notify_coach: Option<bool>,
+    pub working_hours: Option<Spanned<BTreeMap<String, Vec<String>>>>,
+    #[serde(default)]
+    pub event_type: Vec<RawEventType>,
+}
+
+/// `busy_calendars = "all"` or a list of calendar names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawBusyCalendars {
+    Keyword(Spanned<String>),
+    List(Vec<String>),
+}
+
+/// `[[coach.event_type]]` as written. Durations are strings like "15m".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEventType {
+    pub slug: String,
+    pub title: String,
+    pub duration: Spanned<String>,
+    pub slot_interval: Option<Spanned<String>>,
+    pub buffer_before: Option<Spanned<String>>,
+    pub buffer_after: Option<Spanned<String>>,
+    pub min_notice: Option<Spanned<String>>,
+    pub horizon: Option<Spanned<String>>,
+    pub max_per_day: Option<u32>,
+    pub seats: Option<u32>,
+    pub once_per_student: Option<bool>,
+    pub requires_confirmation: Option<bool>,
+    pub cancel_notice: Option<Spanned<String>>,
+    pub reschedule_notice: Option<Spanned<String>>,
+    pub price: Option<String>,
+    pub hold_ttl: Option<Spanned<String>>,
+    pub reminders: Option<Vec<Spanned<String>>>,
+}
+
+/// Which of a coach's calendars count as busy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusyCalendars {
+    /// Every calendar of the coach except the availability calendar.
+    All,
+    Only(Vec<String>),
+}
+
+/// A validated coach: the booking rules plus where their data lives.
+#[derive(Debug, Clone)]
+pub struct CoachConfig {
+    /// The slotdav user.
+    pub user: String,
+    /// Public link: `/book/{slug}`.
+    pub slug: String,
+    /// Shown on the booking page.
+    pub display_name: String,
+    pub policy: Coach,
+    pub availability_calendar: String,
+    pub busy_calendars: BusyCalendars,
+    pub bookings_calendar: String,
+    /// Email the coach about bookings, cancellations and reschedules made by students.
+    pub notify_coach: bool,
 }
 
 /// How writes reach the disk.
@@ -59,6 +147,9 @@ pub struct Config {
     pub max_resource_size: u64,
     pub durability: Durability,
     pub flush_every_ms: u64,
+    /// Holds and confirmations a client IP may ask for per minute.
+    pub rate_limit_per_minute: u32,
+    pub coaches: Vec<CoachConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -114,6 +205,14 @@ impl Config {
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
         }
+        let mut coaches: Vec<CoachConfig> = Vec::new();
+        for (i, raw_coach) in raw.coach.into_iter().enumerate() {
+            let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+            if coaches.iter().any(|c| c.slug == coach.slug) {
+                return Err(invalid("coach.slug", format!("two coaches use the slug `{}`", coach.slug)));
+            }
+            coaches.push(coach);
+        }
         Ok(Config {
             listen,
             data_dir: raw.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -124,8 +223,93 @@ impl Config {
             max_resource_size,
             durability,
             flush_every_ms: raw.flush_every_ms.unwrap_or(500),
+            rate_limit_per_minute: raw.booking.and_then(|b| b.rate_limit_per_minute).unwrap_or(30),
+            coaches,
         })
     }
+}
+
+/// Validates one `[[coach]]` block; errors name the key (`coach[0].…`) and
+/// its line.
+fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<CoachConfig, String> {
+    let at = |key: &str, span: Option<std::ops::Range<usize>>| {
+        let line = match (text, span) {
+            (Some(t), Some(s)) => format!(" (line {})", t[..s.start.min(t.len())].lines().count().max(1)),
+            _ => String::new(),
+        };
+        format!("key `coach[{index}].{key}`{line}")
+    };
+    if !crate::admin::valid_user_name(&raw.user) {
+        return Err(format!("{}: `{}` is not a valid user name", at("user", None), raw.user));
+    }
+    let slug = raw.slug.unwrap_or_else(|| raw.user.clone());
+    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(format!("{}: `{slug}` must use only letters, digits, '-' and '_'", at("slug", None)));
+    }
+    let tz: chrono_tz::Tz = match &raw.timezone {
+        Some(s) => s
+            .get_ref()
+            .parse()
+            .map_err(|_| format!("{}: `{}` is not an IANA time zone like Europe/Berlin", at("timezone", Some(s.span())), s.get_ref()))?,
+        None => chrono_tz::UTC,
+    };
+    let working_hours = match &raw.working_hours {
+        Some(w) => WorkingHours::parse(w.get_ref().iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str))))
+            .map_err(|e| format!("{}: {e}", at("working_hours", Some(w.span()))))?,
+        None => WorkingHours::default(),
+    };
+    let mut event_types = Vec::new();
+    for (j, et) in raw.event_type.into_iter().enumerate() {
+        let key = |field: &str| format!("event_type[{j}].{field}");
+        let dur = |field: &str, v: &Spanned<String>| {
+            parse_duration(v.get_ref()).map_err(|e| format!("{}: {e}", at(&key(field), Some(v.span()))))
+        };
+        let opt = |field: &str, v: &Option<Spanned<String>>, default: chrono::Duration| match v {
+            Some(v) => dur(field, v),
+            None => Ok(default),
+        };
+        let duration = dur("duration", &et.duration)?;
+        let mut t = EventType::new(et.slug.clone(), et.title.clone(), duration);
+        t.slot_interval = opt("slot_interval", &et.slot_interval, duration)?;
+        t.buffer_before = opt("buffer_before", &et.buffer_before, t.buffer_before)?;
+        t.buffer_after = opt("buffer_after", &et.buffer_after, t.buffer_after)?;
+        t.min_notice = opt("min_notice", &et.min_notice, t.min_notice)?;
+        t.horizon = opt("horizon", &et.horizon, t.horizon)?;
+        t.cancel_notice = opt("cancel_notice", &et.cancel_notice, t.cancel_notice)?;
+        t.reschedule_notice = opt("reschedule_notice", &et.reschedule_notice, t.reschedule_notice)?;
+        t.hold_ttl = opt("hold_ttl", &et.hold_ttl, t.hold_ttl)?;
+        if let Some(list) = &et.reminders {
+            t.reminders = list.iter().map(|r| dur("reminders", r)).collect::<Result<_, _>>()?;
+        }
+        t.max_per_day = et.max_per_day;
+        t.seats = et.seats.unwrap_or(1);
+        t.once_per_student = et.once_per_student.unwrap_or(false);
+        t.requires_confirmation = et.requires_confirmation.unwrap_or(false);
+        t.price = et.price.clone().unwrap_or_default();
+        t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
+        if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
+            return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
+        }
+        event_types.push(t);
+    }
+    let busy_calendars = match raw.busy_calendars {
+        None => BusyCalendars::All,
+        Some(RawBusyCalendars::Keyword(k)) if k.get_ref() == "all" => BusyCalendars::All,
+        Some(RawBusyCalendars::Keyword(k)) => {
+            return Err(format!("{}: expected \"all\" or a list of calendar names", at("busy_calendars", Some(k.span()))))
+        }
+        Some(RawBusyCalendars::List(l)) => BusyCalendars::Only(l),
+    };
+    Ok(CoachConfig {
+        display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
+        policy: Coach { name: raw.user.clone(), tz, working_hours, event_types },
+        user: raw.user,
+        slug,
+        availability_calendar: raw.availability_calendar.unwrap_or_else(|| "availability".into()),
+        busy_calendars,
+        bookings_calendar: raw.bookings_calendar.unwrap_or_else(|| "sessions".into()),
+        notify_coach: raw.notify_coach.unwrap_or(true),
+    })
 }
 
 /// The 1-based line where `key` is assigned, for messages about values that

@@ -1,0 +1,818 @@
+//! [`BookingService`]: the booking rules applied to the store. It gathers
+//! availability and busy time from the coach's calendars through the
+//! time-range index, keeps holds and booking records, and writes each
+//! booking's VEVENT into the coach's bookings calendar in the same atomic
+//! batch as the record, so the coach's phone and the booking never
+//! disagree.
+//!
+//! Decisions that must not race (hold, confirm, reschedule) run under one
+//! lock, so of many concurrent requests for one slot exactly as many
+//! succeed as there are seats.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::availability::{BusyDay, BusyTime};
+use super::holds::{admit, Admission, Hold};
+use super::policy::{can_cancel, can_reschedule, EventType};
+use super::slots::{Slot, SlotQuery};
+use super::{token, Booking, BookingStatus};
+use crate::clock::Clock;
+use crate::config::{BusyCalendars, CoachConfig};
+use crate::ical::{CalendarObject, ComponentKind};
+use crate::model::TimeRange;
+use crate::storage::{
+    CalendarWrite, ObjectChange, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition,
+};
+
+const T_BOOKING: &str = "booking";
+const T_BOOKING_UID: &str = "booking-uid";
+const T_COACH_BOOKING: &str = "coach-booking";
+const T_HOLD: &str = "hold";
+const T_META: &str = "meta";
+
+/// What went wrong with a booking request, in the student's terms. The
+/// web and API layers turn these into pages and JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("no such coach")]
+    UnknownCoach,
+    #[error("no such event type")]
+    UnknownEventType,
+    #[error("this time is no longer available")]
+    SlotUnavailable,
+    #[error("the hold has expired")]
+    HoldExpired,
+    #[error("no such hold")]
+    HoldNotFound,
+    #[error("no such booking")]
+    BookingNotFound,
+    #[error("the booking is cancelled")]
+    BookingCancelled,
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    #[error("you already have a booking of this kind with this coach")]
+    AlreadyBooked,
+    #[error("too late: changes were possible until {deadline}")]
+    TooLate { deadline: DateTime<Utc> },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub type Result<T> = std::result::Result<T, BookingError>;
+
+/// A student's details for a confirmation.
+#[derive(Debug, Clone, Default)]
+pub struct StudentDetails {
+    pub name: String,
+    pub email: String,
+    pub note: String,
+}
+
+/// A hold as stored: the domain [`Hold`] plus whose it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoldRecord {
+    pub coach: String,
+    pub hold: Hold,
+    /// The booking this hold would move, for a reschedule.
+    pub reschedule_of: Option<String>,
+}
+
+/// What the booking service tells the mail layer about (see
+/// [`BookingService::on_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Booked,
+    Rescheduled,
+    CancelledByStudent,
+    CancelledByCoach,
+    MovedByCoach,
+    ConfirmedByCoach,
+}
+
+/// Extra records a booking change writes in its batch (the mail outbox);
+/// set once at start-up.
+pub type ChangeHook = dyn Fn(&Booking, ChangeKind, &CoachConfig, DateTime<Utc>) -> Vec<(RecordKey, Option<Vec<u8>>)> + Send + Sync;
+
+pub struct BookingService {
+    storage: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    coaches: Vec<CoachConfig>,
+    public_url: String,
+    secret: Vec<u8>,
+    decisions: Mutex<()>,
+    on_change: Mutex<Option<Arc<ChangeHook>>>,
+}
+
+fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_stdvec(v).expect("plain data encodes")
+}
+
+fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T> {
+    postcard::from_bytes(b).map_err(|e| BookingError::Storage(StorageError::Backend(format!("corrupt record: {e}"))))
+}
+
+fn ts_key(t: DateTime<Utc>) -> String {
+    format!("{:020}", t.timestamp() + 1_000_000_000_000)
+}
+
+impl BookingService {
+    /// Loads (or makes) the signing secret and makes sure every coach's
+    /// calendars exist, so they show in the coach's app at once.
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, coaches: Vec<CoachConfig>, public_url: String) -> Result<Self> {
+        let key = RecordKey::new(T_META, "manage-secret");
+        let secret = match storage.record(&key)? {
+            Some(s) => s,
+            None => {
+                let s: [u8; 32] = rand::random();
+                storage.apply(RecordBatch { records: vec![(key, Some(s.to_vec()))], object: None }, clock.now())?;
+                storage.flush()?;
+                s.to_vec()
+            }
+        };
+        let service = BookingService {
+            storage,
+            clock,
+            coaches,
+            public_url,
+            secret,
+            decisions: Mutex::new(()),
+            on_change: Mutex::new(None),
+        };
+        service.ensure_calendars()?;
+        Ok(service)
+    }
+
+    /// Registers what a booking change writes besides the booking (mail).
+    pub fn set_change_hook(&self, hook: Arc<ChangeHook>) {
+        *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    fn hook_records(&self, b: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>) -> Vec<(RecordKey, Option<Vec<u8>>)> {
+        let hook = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hook.map(|h| h(b, kind, coach, now)).unwrap_or_default()
+    }
+
+    pub fn coaches(&self) -> &[CoachConfig] {
+        &self.coaches
+    }
+
+    pub fn coach(&self, slug: &str) -> Result<&CoachConfig> {
+        self.coaches.iter().find(|c| c.slug == slug).ok_or(BookingError::UnknownCoach)
+    }
+
+    fn coach_by_user(&self, user: &str) -> Result<&CoachConfig> {
+        self.coaches.iter().find(|c| c.user == user).ok_or(BookingError::UnknownCoach)
+    }
+
+    pub fn event_type<'a>(&self, coach: &'a CoachConfig, slug: &str) -> Result<&'a EventType> {
+        coach.policy.event_type(slug).ok_or(BookingError::UnknownEventType)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Creates the availability and bookings calendars of every coach whose
+    /// user exists (and the home they live in).
+    pub fn ensure_calendars(&self) -> Result<()> {
+        let now = self.clock.now();
+        for coach in &self.coaches {
+            if self.storage.user(&coach.user)?.is_none() {
+                tracing::warn!(coach = %coach.user, "coach has no slotdav user yet; add it with `slotdav user add`");
+                continue;
+            }
+            let home = StorePath::home(&coach.user);
+            for (path, calendar) in [
+                (home.clone(), false),
+                (home.child(&coach.availability_calendar), true),
+                (home.child(&coach.bookings_calendar), true),
+            ] {
+                if self.storage.node(&path)?.is_none() {
+                    let props = if calendar {
+                        let label = if path.name() == coach.availability_calendar { "Availability" } else { "Sessions" };
+                        vec![(
+                            "{DAV:}displayname".to_string(),
+                            format!("<D:displayname xmlns:D=\"DAV:\">{label}</D:displayname>"),
+                        )]
+                    } else {
+                        vec![]
+                    };
+                    let kinds = if calendar { vec![ComponentKind::Event] } else { vec![] };
+                    match self.storage.create_collection(&path, calendar, kinds, props, now) {
+                        Ok(_) | Err(StorageError::AlreadyExists) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        self.storage.flush()?;
+        Ok(())
+    }
+
+    // ----- reading the coach's calendars -----
+
+    /// The coach's calendars that count as busy.
+    fn busy_calendars(&self, coach: &CoachConfig) -> Result<Vec<StorePath>> {
+        let home = StorePath::home(&coach.user);
+        let names: Vec<String> = match &coach.busy_calendars {
+            BusyCalendars::All => self
+                .storage
+                .children(&home)?
+                .into_iter()
+                .filter(|(name, n)| n.is_calendar() && *name != coach.availability_calendar)
+                .map(|(name, _)| name)
+                .collect(),
+            BusyCalendars::Only(list) => list.clone(),
+        };
+        Ok(names.into_iter().map(|n| home.child(&n)).collect())
+    }
+
+    /// Indexed occurrences of a calendar in `range`, with floating-time
+    /// objects placed exactly in the coach's zone.
+    fn occurrences(&self, coach: &CoachConfig, calendar: &StorePath, range: TimeRange) -> Result<Vec<(String, crate::ical::Occurrence)>> {
+        let reindex = |bytes: &[u8], horizon: DateTime<Utc>| CalendarObject::parse(bytes).ok().map(|o| o.index_entry(horizon));
+        self.storage.extend_horizon(calendar, range.end, &reindex)?;
+        let mut out = Vec::new();
+        let mut exact_needed = HashSet::new();
+        for occ in self.storage.occurrences(calendar, &range)? {
+            if occ.approximate && !occ.occurrence.all_day {
+                exact_needed.insert(occ.name);
+            } else {
+                out.push((occ.name, occ.occurrence));
+            }
+        }
+        for name in exact_needed {
+            let Some(bytes) = self.storage.content(&calendar.child(&name))? else { continue };
+            let Ok(obj) = CalendarObject::parse(&bytes) else { continue };
+            for inst in obj.expand(range, Some(coach.policy.tz)).instances {
+                let busy = obj.busy_occurrences(inst.range, Some(coach.policy.tz)).into_iter().next().and_then(|o| o.busy);
+                out.push((
+                    name.clone(),
+                    crate::ical::Occurrence { range: inst.range, busy, all_day: inst.all_day },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Bookable time from the availability calendar in `range`.
+    fn availability_events(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<TimeRange>> {
+        let cal = StorePath::home(&coach.user).child(&coach.availability_calendar);
+        if self.storage.node(&cal)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let tz = coach.policy.tz;
+        Ok(self
+            .occurrences(coach, &cal, range)?
+            .into_iter()
+            .map(|(_, occ)| match occ.all_day_dates() {
+                Some((first, end)) if occ.all_day => TimeRange::new(
+                    super::availability::local_day(tz, first).start,
+                    super::availability::local_day(tz, end).start,
+                ),
+                _ => occ.range,
+            })
+            .collect())
+    }
+
+    /// Busy time in `range`: timed busy events and all-day busy days,
+    /// except the events of bookings themselves (they count through the
+    /// booking records, which know about seats).
+    fn busy(&self, coach: &CoachConfig, range: TimeRange) -> Result<(Vec<BusyTime>, Vec<BusyDay>)> {
+        let booking_uids = self.booking_uids(coach)?;
+        let mut times = Vec::new();
+        let mut days = Vec::new();
+        for cal in self.busy_calendars(coach)? {
+            if self.storage.node(&cal)?.is_none() {
+                continue;
+            }
+            let is_bookings = cal.name() == coach.bookings_calendar;
+            for (name, occ) in self.occurrences(coach, &cal, range)? {
+                if occ.busy.is_none() {
+                    continue;
+                }
+                if is_bookings && booking_uids.contains(&name) {
+                    continue;
+                }
+                match occ.all_day_dates().filter(|_| occ.all_day) {
+                    Some((first, end)) => {
+                        let mut d = first;
+                        while d < end {
+                            days.push(BusyDay(d));
+                            d = d.succ_opt().unwrap_or(end);
+                        }
+                    }
+                    None => times.push(BusyTime { range: occ.range }),
+                }
+            }
+        }
+        Ok((times, days))
+    }
+
+    /// Names of objects in the bookings calendar that are booking events.
+    fn booking_uids(&self, coach: &CoachConfig) -> Result<HashSet<String>> {
+        let cal = StorePath::home(&coach.user).child(&coach.bookings_calendar);
+        let mut names = HashSet::new();
+        for (uid, _) in self.storage.records(T_BOOKING_UID, &format!("{}/", coach.user))? {
+            let uid = uid.split_once('/').map(|(_, u)| u.to_string()).unwrap_or(uid);
+            if let Some(name) = self.storage.object_by_uid(&cal, &uid)? {
+                names.insert(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Active bookings of a coach that start within `range`.
+    fn bookings_in(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<Booking>> {
+        let mut out = Vec::new();
+        let from = format!("{}/{}", coach.user, ts_key(range.start));
+        let to = format!("{}/{}", coach.user, ts_key(range.end));
+        for (key, id) in self.storage.records(T_COACH_BOOKING, &format!("{}/", coach.user))? {
+            if key < from || key >= to {
+                continue;
+            }
+            if let Some(b) = self.load_booking(&String::from_utf8_lossy(&id))? {
+                if b.is_active() {
+                    out.push(b);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn active_holds(&self, coach: &CoachConfig, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
+        let mut out = Vec::new();
+        for (_, bytes) in self.storage.records(T_HOLD, "")? {
+            let rec: HoldRecord = dec(&bytes)?;
+            if rec.coach == coach.user && rec.hold.is_active(now) {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    // ----- slots -----
+
+    /// Open slots of an event type that start within `range`.
+    pub fn slots(&self, coach_slug: &str, type_slug: &str, range: TimeRange) -> Result<Vec<Slot>> {
+        let coach = self.coach(coach_slug)?;
+        let et = self.event_type(coach, type_slug)?;
+        self.slots_for(coach, et, range, None)
+    }
+
+    fn slots_for(&self, coach: &CoachConfig, et: &EventType, range: TimeRange, ignore_booking: Option<&str>) -> Result<Vec<Slot>> {
+        let now = self.clock.now();
+        let from = range.start.max(now + et.min_notice);
+        let to = range.end.min(now + et.horizon + Duration::seconds(1));
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // Look a little wider for what blocks: buffers and whole local days.
+        let margin = et.buffer_before.max(et.buffer_after) + et.duration + Duration::days(2);
+        let wide = TimeRange::new(from - margin, to + margin);
+        let availability = self.availability_events(coach, wide)?;
+        let (busy_times, busy_days) = self.busy(coach, wide)?;
+        let bookings: Vec<Booking> =
+            self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
+        let holds: Vec<Hold> = self.active_holds(coach, now)?.into_iter().map(|h| h.hold).collect();
+        let query = SlotQuery {
+            coach: &coach.policy,
+            event_type: et,
+            availability: &availability,
+            busy_times: &busy_times,
+            busy_days: &busy_days,
+            bookings: &bookings,
+            holds: &holds,
+        };
+        Ok(query.slots(TimeRange::new(from, to), now))
+    }
+
+    // ----- holds and bookings -----
+
+    /// Holds the slot of `type_slug` starting at `start`. With
+    /// `reschedule_of`, the hold is for moving that booking.
+    pub fn hold(&self, coach_slug: &str, type_slug: &str, start: DateTime<Utc>, reschedule_of: Option<&Booking>) -> Result<HoldRecord> {
+        let coach = self.coach(coach_slug)?;
+        let et = self.event_type(coach, type_slug)?;
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let range = TimeRange::new(start, start + et.duration);
+        let open = self.slots_for(coach, et, TimeRange::new(start, start + Duration::seconds(1)), reschedule_of.map(|b| b.id.as_str()))?;
+        if !open.iter().any(|s| s.range == range) {
+            return Err(BookingError::SlotUnavailable);
+        }
+        let hold = Hold {
+            id: token::new_id(),
+            event_type: et.slug.clone(),
+            range,
+            expires_at: now + et.hold_ttl,
+            student_email: None,
+        };
+        let rec = HoldRecord { coach: coach.user.clone(), hold, reschedule_of: reschedule_of.map(|b| b.id.clone()) };
+        self.storage.apply(
+            RecordBatch { records: vec![(RecordKey::new(T_HOLD, rec.hold.id.clone()), Some(enc(&rec)))], object: None },
+            now,
+        )?;
+        self.storage.flush()?;
+        Ok(rec)
+    }
+
+    /// A hold by id, with its coach and event type.
+    pub fn hold_info(&self, hold_id: &str) -> Result<(HoldRecord, &CoachConfig, &EventType)> {
+        let bytes = self.storage.record(&RecordKey::new(T_HOLD, hold_id))?.ok_or(BookingError::HoldNotFound)?;
+        let rec: HoldRecord = dec(&bytes)?;
+        let coach = self.coach_by_user(&rec.coach)?;
+        let et = self.event_type(coach, &rec.hold.event_type)?;
+        Ok((rec, coach, et))
+    }
+
+    /// Turns a hold into a booking: the record and the VEVENT in the
+    /// coach's bookings calendar are written together.
+    pub fn confirm(&self, hold_id: &str, student: StudentDetails) -> Result<Booking> {
+        let student = validate_student(student)?;
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let (rec, coach, et) = self.hold_info(hold_id)?;
+        if !rec.hold.is_active(now) {
+            return Err(BookingError::HoldExpired);
+        }
+        if rec.reschedule_of.is_some() {
+            return Err(BookingError::HoldNotFound);
+        }
+        if et.once_per_student && self.has_booking(coach, et, &student.email)? {
+            return Err(BookingError::AlreadyBooked);
+        }
+        // Admission against everything else that is active (not this hold).
+        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let bookings = self.bookings_in(coach, wide)?;
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
+        let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
+        admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
+        let booking = Booking {
+            id: token::new_id(),
+            reference: token::new_reference(),
+            coach: coach.user.clone(),
+            event_type: et.slug.clone(),
+            range: rec.hold.range,
+            student_name: student.name,
+            student_email: student.email,
+            student_note: Some(student.note).filter(|n| !n.is_empty()),
+            status: BookingStatus::initial(et),
+            uid: format!("{}@slotdav", token::new_id()),
+            sequence: 0,
+            created_at: now,
+            price: et.price.clone(),
+        };
+        let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
+        batch.records.push((RecordKey::new(T_HOLD, rec.hold.id.clone()), None));
+        batch.records.extend(self.hook_records(&booking, ChangeKind::Booked, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
+        Ok(booking)
+    }
+
+    fn has_booking(&self, coach: &CoachConfig, et: &EventType, email: &str) -> Result<bool> {
+        for (_, id) in self.storage.records(T_COACH_BOOKING, &format!("{}/", coach.user))? {
+            if let Some(b) = self.load_booking(&String::from_utf8_lossy(&id))? {
+                if b.is_active() && b.event_type == et.slug && b.student_email.eq_ignore_ascii_case(email) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The records and VEVENT that store `booking` (replacing `previous`).
+    fn booking_batch(&self, coach: &CoachConfig, et: &EventType, booking: &Booking, previous: Option<&Booking>, now: DateTime<Utc>) -> Result<RecordBatch> {
+        let mut records = vec![
+            (RecordKey::new(T_BOOKING, booking.id.clone()), Some(enc(booking))),
+            (RecordKey::new(T_BOOKING_UID, format!("{}/{}", coach.user, booking.uid)), Some(booking.id.as_bytes().to_vec())),
+        ];
+        if let Some(prev) = previous {
+            records.push((RecordKey::new(T_COACH_BOOKING, format!("{}/{}/{}", coach.user, ts_key(prev.range.start), prev.id)), None));
+        }
+        records.push((
+            RecordKey::new(T_COACH_BOOKING, format!("{}/{}/{}", coach.user, ts_key(booking.range.start), booking.id)),
+            Some(booking.id.as_bytes().to_vec()),
+        ));
+        let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
+        let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
+        let ics = self.booking_ics(coach, et, booking);
+        let object = CalendarObject::parse(ics.as_bytes()).map_err(|e| StorageError::Backend(format!("generated event invalid: {e}")))?;
+        let horizon = now + Duration::days(800);
+        let write = ResourceWrite {
+            bytes: ics.into_bytes(),
+            content_type: "text/calendar; charset=utf-8".into(),
+            calendar: Some(CalendarWrite { uid: booking.uid.clone(), kind: ComponentKind::Event, index: object.index_entry(horizon) }),
+        };
+        Ok(RecordBatch { records, object: Some(ObjectChange::Put { path: calendar.child(&name), write, cond: WriteCondition::default() }) })
+    }
+
+    fn load_booking(&self, id: &str) -> Result<Option<Booking>> {
+        self.storage.record(&RecordKey::new(T_BOOKING, id))?.map(|b| dec(&b)).transpose()
+    }
+
+    /// The manage link's token of a booking.
+    pub fn manage_token(&self, booking: &Booking) -> String {
+        token::sign(&booking.id, &self.secret)
+    }
+
+    pub fn manage_url(&self, booking: &Booking) -> String {
+        format!("{}/book/manage/{}", self.public_url, self.manage_token(booking))
+    }
+
+    /// The booking a manage token stands for.
+    pub fn booking(&self, manage_token: &str) -> Result<Booking> {
+        let id = token::verify(manage_token, &self.secret).ok_or(BookingError::BookingNotFound)?;
+        self.load_booking(&id)?.ok_or(BookingError::BookingNotFound)
+    }
+
+    /// All bookings of one student with one coach (for the student's feed).
+    pub fn student_bookings(&self, coach: &str, email: &str) -> Result<Vec<Booking>> {
+        let mut out = Vec::new();
+        for (_, id) in self.storage.records(T_COACH_BOOKING, &format!("{coach}/"))? {
+            if let Some(b) = self.load_booking(&String::from_utf8_lossy(&id))? {
+                if b.student_email.eq_ignore_ascii_case(email) {
+                    out.push(b);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Cancels a booking on the student's request, within the notice rules.
+    pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let mut booking = self.booking(manage_token)?;
+        if !booking.is_active() {
+            return Err(BookingError::BookingCancelled);
+        }
+        let coach = self.coach_by_user(&booking.coach)?;
+        let et = self.event_type(coach, &booking.event_type)?;
+        can_cancel(booking.range.start, now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
+        let previous = booking.clone();
+        booking.status = BookingStatus::Cancelled;
+        booking.sequence += 1;
+        let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
+        batch.records.extend(self.hook_records(&booking, ChangeKind::CancelledByStudent, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(reference = %booking.reference, "cancelled by student");
+        Ok(booking)
+    }
+
+    /// Moves a booking to the slot of a reschedule hold. Same UID, SEQUENCE
+    /// incremented.
+    pub fn reschedule(&self, manage_token: &str, hold_id: &str) -> Result<Booking> {
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let mut booking = self.booking(manage_token)?;
+        if !booking.is_active() {
+            return Err(BookingError::BookingCancelled);
+        }
+        let (rec, coach, et) = self.hold_info(hold_id)?;
+        if rec.reschedule_of.as_deref() != Some(booking.id.as_str()) {
+            return Err(BookingError::HoldNotFound);
+        }
+        if !rec.hold.is_active(now) {
+            return Err(BookingError::HoldExpired);
+        }
+        can_reschedule(booking.range.start, now, et.reschedule_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
+        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let bookings: Vec<Booking> = self.bookings_in(coach, wide)?.into_iter().filter(|b| b.id != booking.id).collect();
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
+        let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
+        admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
+        let previous = booking.clone();
+        booking.range = rec.hold.range;
+        booking.sequence += 1;
+        let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
+        batch.records.push((RecordKey::new(T_HOLD, rec.hold.id.clone()), None));
+        batch.records.extend(self.hook_records(&booking, ChangeKind::Rescheduled, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(reference = %booking.reference, "rescheduled by student");
+        Ok(booking)
+    }
+
+    /// Removes expired holds (they already free their slot by themselves;
+    /// this only keeps the table small).
+    pub fn sweep_holds(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut batch = RecordBatch::default();
+        for (key, bytes) in self.storage.records(T_HOLD, "")? {
+            let rec: HoldRecord = dec(&bytes)?;
+            if !rec.hold.is_active(now) {
+                batch.records.push((RecordKey::new(T_HOLD, key), None));
+            }
+        }
+        let n = batch.records.len();
+        if n > 0 {
+            self.storage.apply(batch, now)?;
+        }
+        Ok(n)
+    }
+
+    // ----- the coach's side (two-way sync) -----
+
+    /// Records to write with a coach's PUT of `object` into `calendar`:
+    /// when the object is a booking's event, the booking follows it
+    /// (cancelled, confirmed, moved). `None` when it is not a booking.
+    pub fn reconcile_put(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<Vec<(RecordKey, Option<Vec<u8>>)>>> {
+        let Some((coach, mut booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
+        let now = self.clock.now();
+        let previous = booking.clone();
+        let status = object.status().unwrap_or_default();
+        let mut kind = None;
+        if status == "CANCELLED" {
+            if booking.is_active() {
+                booking.status = BookingStatus::Cancelled;
+                kind = Some(ChangeKind::CancelledByCoach);
+            }
+        } else if booking.is_active() {
+            if status == "CONFIRMED" && booking.status == BookingStatus::Tentative {
+                booking.status = BookingStatus::Confirmed;
+                kind = Some(ChangeKind::ConfirmedByCoach);
+            } else if status == "TENTATIVE" && booking.status == BookingStatus::Confirmed {
+                booking.status = BookingStatus::Tentative;
+            }
+            if let (Some(start), Some(end)) = (object.dtstart(), object.dtend()) {
+                if TimeRange::new(start, end) != booking.range {
+                    booking.range = TimeRange::new(start, end);
+                    kind = Some(ChangeKind::MovedByCoach);
+                }
+            }
+        }
+        booking.sequence = booking.sequence.max(object.sequence().max(0) as u32);
+        if kind.is_some() {
+            booking.sequence = booking.sequence.max(previous.sequence + 1);
+        }
+        let mut records = vec![
+            (RecordKey::new(T_BOOKING, booking.id.clone()), Some(enc(&booking))),
+            (RecordKey::new(T_COACH_BOOKING, format!("{}/{}/{}", coach.user, ts_key(previous.range.start), previous.id)), None),
+            (
+                RecordKey::new(T_COACH_BOOKING, format!("{}/{}/{}", coach.user, ts_key(booking.range.start), booking.id)),
+                Some(booking.id.as_bytes().to_vec()),
+            ),
+        ];
+        if let Some(kind) = kind {
+            tracing::info!(reference = %booking.reference, ?kind, "booking follows the coach's calendar");
+            records.extend(self.hook_records(&booking, kind, coach, now));
+        }
+        Ok(Some(records))
+    }
+
+    /// Records to write with a coach's DELETE of a booking's event: the
+    /// booking is cancelled.
+    pub fn reconcile_delete(&self, calendar: &StorePath, uid: &str) -> Result<Option<Vec<(RecordKey, Option<Vec<u8>>)>>> {
+        let Some((coach, mut booking)) = self.booking_for_object(calendar, uid)? else { return Ok(None) };
+        if !booking.is_active() {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        booking.status = BookingStatus::Cancelled;
+        booking.sequence += 1;
+        let mut records = vec![(RecordKey::new(T_BOOKING, booking.id.clone()), Some(enc(&booking)))];
+        records.extend(self.hook_records(&booking, ChangeKind::CancelledByCoach, coach, now));
+        tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");
+        Ok(Some(records))
+    }
+
+    fn booking_for_object(&self, calendar: &StorePath, uid: &str) -> Result<Option<(&CoachConfig, Booking)>> {
+        let Some(coach) = self.coaches.iter().find(|c| {
+            calendar.len() == 2 && calendar.owner() == c.user && calendar.name() == c.bookings_calendar
+        }) else {
+            return Ok(None);
+        };
+        let Some(id) = self.storage.record(&RecordKey::new(T_BOOKING_UID, format!("{}/{uid}", coach.user)))? else {
+            return Ok(None);
+        };
+        Ok(self.load_booking(&String::from_utf8_lossy(&id))?.map(|b| (coach, b)))
+    }
+
+    // ----- iCalendar -----
+
+    /// The booking's VEVENT as stored in the coach's calendar (and sent in
+    /// invitations): ORGANIZER the coach, ATTENDEE the student.
+    pub fn booking_ics(&self, coach: &CoachConfig, et: &EventType, b: &Booking) -> String {
+        booking_vcalendar(coach, et, b, &self.coach_email(coach), &self.manage_url(b), None, self.clock.now())
+    }
+
+    pub fn coach_email(&self, coach: &CoachConfig) -> String {
+        self.storage
+            .user(&coach.user)
+            .ok()
+            .flatten()
+            .and_then(|u| u.email)
+            .unwrap_or_else(|| format!("{}@localhost", coach.user))
+    }
+}
+
+/// A VCALENDAR holding one booking's VEVENT. With `method`, an iMIP
+/// message (RFC 6047) rather than a stored object.
+pub fn booking_vcalendar(
+    coach: &CoachConfig,
+    et: &EventType,
+    b: &Booking,
+    coach_email: &str,
+    manage_url: &str,
+    method: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
+    use icalendar::{Component, EventLike, Property};
+    let status = match b.status {
+        BookingStatus::Confirmed => icalendar::EventStatus::Confirmed,
+        BookingStatus::Tentative => icalendar::EventStatus::Tentative,
+        BookingStatus::Cancelled => icalendar::EventStatus::Cancelled,
+    };
+    let mut description = String::new();
+    if let Some(note) = &b.student_note {
+        description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
+    }
+    description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
+    let mut organizer = Property::new("ORGANIZER", format!("mailto:{coach_email}"));
+    organizer.add_parameter("CN", &coach.display_name);
+    let mut attendee = Property::new("ATTENDEE", format!("mailto:{}", b.student_email));
+    attendee.add_parameter("CN", &b.student_name);
+    attendee.add_parameter("ROLE", "REQ-PARTICIPANT");
+    attendee.add_parameter("PARTSTAT", if b.status == BookingStatus::Cancelled { "DECLINED" } else { "ACCEPTED" });
+    let event = icalendar::Event::new()
+        .uid(&b.uid)
+        .summary(&format!("{}: {}", et.title, b.student_name))
+        .description(&description)
+        .starts(b.range.start)
+        .ends(b.range.end)
+        .status(status)
+        .sequence(b.sequence)
+        .timestamp(now)
+        .append_property(organizer)
+        .append_property(attendee)
+        .append_property(Property::new("X-SLOTDAV-REFERENCE", &b.reference))
+        .done();
+    let mut cal = icalendar::Calendar::new();
+    if let Some(m) = method {
+        cal.append_property(Property::new("METHOD", m));
+    }
+    cal.push(event);
+    cal.done().to_string()
+}
+
+fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
+    let clean = |t: &str| t.chars().filter(|c| !c.is_control() || *c == '\n').collect::<String>().trim().to_string();
+    let name = clean(&s.name).replace('\n', " ");
+    let email = s.email.trim().to_string();
+    let note = clean(&s.note);
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(BookingError::InvalidInput { field: "name", reason: "please give your name (at most 200 characters)".into() });
+    }
+    if !valid_email(&email) {
+        return Err(BookingError::InvalidInput { field: "email", reason: format!("`{email}` is not an email address") });
+    }
+    if note.chars().count() > 2000 {
+        return Err(BookingError::InvalidInput { field: "note", reason: "the note is longer than 2000 characters".into() });
+    }
+    Ok(StudentDetails { name, email, note })
+}
+
+/// A plain `local@domain.tld` address without spaces or header-breaking
+/// characters.
+pub fn valid_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c)) {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_validation() {
+        assert!(valid_email("ann@example.org"));
+        assert!(!valid_email("ann@example"));
+        assert!(!valid_email("ann example@x.org"));
+        assert!(!valid_email("ann@x.org\r\nBcc: eve@x.org"));
+        assert!(!valid_email("@x.org"));
+    }
+
+    #[test]
+    fn student_details_are_cleaned() {
+        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into() }).unwrap();
+        assert_eq!(s.name, "Ann Bcc: x");
+        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into() }).is_err());
+    }
+}

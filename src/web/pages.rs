@@ -1,0 +1,110 @@
+//! The askama page models: plain strings prepared by the handlers, so the
+//! templates only lay them out (and escape them).
+
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub heading: String,
+    pub message: String,
+    pub back_link: Option<String>,
+    pub back_label: String,
+}
+
+pub struct EventTypeCard {
+    pub title: String,
+    pub duration: String,
+    pub price: String,
+    pub seats: u32,
+    pub group: bool,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "coach.html")]
+pub struct CoachPage {
+    pub coach_name: String,
+    pub event_types: Vec<EventTypeCard>,
+}
+
+pub struct SlotButton {
+    /// RFC 3339 start, posted back when the slot is picked.
+    pub start: String,
+    /// Local time, e.g. `09:30`.
+    pub label: String,
+    /// e.g. "3 places left" for group sessions, empty otherwise.
+    pub seats_note: String,
+}
+
+pub struct DayRow {
+    pub label: String,
+    pub slots: Vec<SlotButton>,
+}
+
+#[derive(Template)]
+#[template(path = "slots.html")]
+pub struct SlotsPage {
+    pub title: String,
+    pub coach_name: String,
+    pub coach_link: String,
+    pub duration: String,
+    pub price: String,
+    pub tz: String,
+    pub has_tz_param: bool,
+    pub zones: Vec<&'static str>,
+    pub week: String,
+    pub week_label: String,
+    pub prev_link: String,
+    pub next_link: String,
+    pub days: Vec<DayRow>,
+    pub hold_action: String,
+    pub csrf: String,
+    pub rescheduling: bool,
+    pub reschedule_token: Option<String>,
+    pub reschedule_reference: String,
+}
+
+#[derive(Template)]
+#[template(path = "hold.html")]
+pub struct HoldPage {
+    pub title: String,
+    pub when: String,
+    pub tz: String,
+    pub expires: String,
+    pub action: String,
+    pub csrf: String,
+    pub error: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub note: String,
+    pub price: String,
+    pub submit_label: String,
+    /// Set when the hold moves an existing booking: no details to fill in.
+    pub reschedule_token: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "booking.html")]
+pub struct BookingPage {
+    pub heading: String,
+    pub message: Option<String>,
+    pub message_class: String,
+    pub title: String,
+    pub coach_name: String,
+    pub when: String,
+    pub tz: String,
+    pub status: String,
+    pub reference: String,
+    pub student_name: String,
+    pub price: String,
+    pub active: bool,
+    pub ics_link: String,
+    pub can_reschedule: bool,
+    pub reschedule_link: String,
+    pub reschedule_closed: String,
+    pub can_cancel: bool,
+    pub cancel_action: String,
+    pub cancel_closed: String,
+    pub csrf: String,
+}
