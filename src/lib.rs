@@ -23,6 +23,7 @@ pub mod storage;
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod booking;
 pub mod caldav;
 pub mod cli;
 pub mod clock;
