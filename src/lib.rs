@@ -5,6 +5,8 @@
 //! Dependencies point downward only:
 //!
 //! - [`server`]: the accept loop, routing and graceful shutdown (hyper).
+//! - [`web`], [`api`]: the public booking pages (askama) and their JSON API.
+//! - [`booking`]: slots, holds and bookings from the coach's calendars.
 //! - [`dav`]: WebDAV (RFC 4918): paths, headers, methods, the wire format
 //!   in [`dav::xml`], and the one place errors become HTTP responses.
 //! - [`caldav`]: CalDAV REPORTs and discovery (RFC 4791, RFC 6578, RFC 6764).
@@ -21,6 +23,7 @@ pub mod model;
 pub mod dav;
 pub mod storage;
 pub mod admin;
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod booking;
@@ -30,3 +33,4 @@ pub mod clock;
 pub mod config;
 pub mod server;
 pub mod telemetry;
+pub mod web;

@@ -77,9 +77,29 @@ fn serve(config: Config) -> ExitCode {
         let admin_task = tokio::spawn(admin::serve(config.data_dir.clone(), storage.clone(), clock.clone()));
         tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "slotdav serving CalDAV at http://{}/dav/", config.listen);
         let data_dir = config.data_dir.clone();
-        let app = Arc::new(App::new(storage, config, clock));
+        let app = match App::new(storage, config, clock) {
+            Ok(app) => Arc::new(app),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the booking service");
+                return ExitCode::FAILURE;
+            }
+        };
+        let sweeper = {
+            let booking = app.booking.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let booking = booking.clone();
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || booking.sweep_holds()).await {
+                        tracing::warn!(error = %e, "sweeping expired holds failed");
+                    }
+                }
+            })
+        };
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
+        sweeper.abort();
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })

@@ -17,6 +17,7 @@
 pub mod availability;
 pub mod holds;
 pub mod policy;
+pub mod service;
 pub mod slots;
 pub mod token;
 

@@ -18,7 +18,7 @@ use crate::dav::path::{DavPath, PathError, DAV_ROOT};
 use crate::dav::{empty_response, text_response, Body, DavError};
 use crate::storage::User;
 
-pub async fn route(app: Arc<App>, _peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+pub async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_string();
     if path == "/.well-known/caldav" || path == "/.well-known/caldav/" {
         // RFC 6764 §5. 308 keeps method and body: after a 302 some clients
@@ -41,6 +41,12 @@ pub async fn route(app: Arc<App>, _peer: SocketAddr, req: Request<Incoming>) -> 
             Err(PathError::Outside) => text_response(StatusCode::NOT_FOUND, "Not Found\n"),
             Err(PathError::BadSegment) => text_response(StatusCode::BAD_REQUEST, "Bad Request\n"),
         };
+    }
+    if path.starts_with("/book/") {
+        return crate::web::handle(app, peer, req).await;
+    }
+    if path.starts_with("/api/v1/") {
+        return crate::api::handle(app, peer, req).await;
     }
     text_response(StatusCode::NOT_FOUND, "Not Found\n")
 }

@@ -300,7 +300,7 @@ fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -
         price: if et.price.is_empty() { "free".into() } else { et.price.clone() },
         tz: tz.name().to_string(),
         has_tz_param: req.query.contains_key("tz"),
-        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| ZoneOption { name: z.name(), selected: *z == tz }).collect(),
         week: monday.format("%Y-%m-%d").to_string(),
         week_label: format!("{} – {}", monday.format("%-d %b"), (monday + Duration::days(6)).format("%-d %b %Y")),
         prev_link: link(monday - Duration::days(7)),

@@ -37,6 +37,11 @@ pub struct SlotButton {
     pub seats_note: String,
 }
 
+pub struct ZoneOption {
+    pub name: &'static str,
+    pub selected: bool,
+}
+
 pub struct DayRow {
     pub label: String,
     pub slots: Vec<SlotButton>,
@@ -52,7 +57,7 @@ pub struct SlotsPage {
     pub price: String,
     pub tz: String,
     pub has_tz_param: bool,
-    pub zones: Vec<&'static str>,
+    pub zones: Vec<ZoneOption>,
     pub week: String,
     pub week_label: String,
     pub prev_link: String,

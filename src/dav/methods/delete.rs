@@ -6,6 +6,7 @@ use hyper::StatusCode;
 use super::{store_path, Ctx, DavRequest};
 use crate::dav::headers;
 use crate::dav::{empty_response, DavError, DavResult};
+use crate::storage::{ObjectChange, RecordBatch};
 
 pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let path = store_path(req)?;
@@ -13,7 +14,21 @@ pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
         // The home itself goes only with its user.
         return Err(DavError::Status(StatusCode::FORBIDDEN));
     }
-    ctx.app.storage.delete(path, &headers::write_condition(&req.headers))?;
+    let cond = headers::write_condition(&req.headers);
+    // Deleting a booking's event in the coach's app cancels the booking,
+    // in the same write.
+    let uid = ctx.app.storage.node(path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone()));
+    let records = match (uid, path.parent()) {
+        (Some(uid), Some(parent)) => ctx.app.booking.reconcile_delete(&parent, &uid).map_err(super::booking_error)?,
+        _ => None,
+    };
+    match records {
+        Some(records) => {
+            let object = Some(ObjectChange::Delete { path: path.clone(), cond });
+            ctx.app.storage.apply(RecordBatch { records, object }, ctx.now)?;
+        }
+        None => ctx.app.storage.delete(path, &cond)?,
+    }
     ctx.durable()?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -145,6 +145,15 @@ fn store_path(req: &DavRequest) -> DavResult<&StorePath> {
     }
 }
 
+/// A booking-service failure during a DAV write: storage errors keep their
+/// meaning, anything else is an internal error.
+fn booking_error(e: crate::booking::service::BookingError) -> DavError {
+    match e {
+        crate::booking::service::BookingError::Storage(s) => DavError::Storage(s),
+        other => DavError::Storage(StorageError::Backend(other.to_string())),
+    }
+}
+
 /// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).
 pub fn allowed_methods(path: &DavPath) -> &'static str {
     match path {

@@ -10,7 +10,7 @@ use crate::dav::headers::{self, quote_etag};
 use crate::dav::xml::PropName;
 use crate::dav::{empty_response, DavError, DavResult};
 use crate::ical::CalendarObject;
-use crate::storage::{CalendarWrite, ResourceWrite};
+use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite};
 
 pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let path = store_path(req)?;
@@ -24,11 +24,15 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_string();
+    let mut booking_records = None;
     let write = if coll.calendar {
         if req.body.len() as u64 > ctx.app.config.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
         let object = CalendarObject::parse(&req.body)?;
+        // An edit of a booking's event in the coach's app moves, confirms
+        // or cancels the booking in the same write.
+        booking_records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
         let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         ResourceWrite {
             bytes: req.body.to_vec(),
@@ -42,7 +46,13 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     } else {
         ResourceWrite { bytes: req.body.to_vec(), content_type, calendar: None }
     };
-    let outcome = ctx.app.storage.put_resource(path, write, &cond, ctx.now)?;
+    let outcome = match booking_records {
+        None => ctx.app.storage.put_resource(path, write, &cond, ctx.now)?,
+        Some(records) => {
+            let object = Some(ObjectChange::Put { path: path.clone(), write, cond });
+            ctx.app.storage.apply(RecordBatch { records, object }, ctx.now)?.expect("a put has an outcome")
+        }
+    };
     ctx.durable()?;
     let mut resp = empty_response(if outcome.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
     resp.headers_mut().insert(ETAG, HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag"));

@@ -1,0 +1,280 @@
+//! The JSON API under `/api/v1/`: the booking page's operations for other
+//! front ends (documented in docs/api.md). Errors are
+//! `{"error": code, "message": text}` with a fitting status.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::booking::policy::format_duration;
+use crate::booking::service::{BookingError, StudentDetails};
+use crate::booking::{Booking, BookingStatus};
+use crate::dav::Body;
+use crate::model::TimeRange;
+
+/// An API failure: status, machine-readable code, human message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    fn into_response(self) -> Response<Body> {
+        json_response(self.status, &json!({"error": self.code, "message": self.message}))
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(e: BookingError) -> Self {
+        use BookingError as B;
+        let msg = e.to_string();
+        match e {
+            B::UnknownCoach => Self::new(StatusCode::NOT_FOUND, "unknown_coach", msg),
+            B::UnknownEventType => Self::new(StatusCode::NOT_FOUND, "unknown_event_type", msg),
+            B::SlotUnavailable => Self::new(StatusCode::CONFLICT, "slot_unavailable", msg),
+            B::HoldExpired => Self::new(StatusCode::GONE, "hold_expired", msg),
+            B::HoldNotFound => Self::new(StatusCode::NOT_FOUND, "hold_not_found", msg),
+            B::BookingNotFound => Self::new(StatusCode::NOT_FOUND, "booking_not_found", msg),
+            B::BookingCancelled => Self::new(StatusCode::CONFLICT, "booking_cancelled", msg),
+            B::InvalidInput { field, .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                match field {
+                    "email" => "invalid_email",
+                    "name" => "invalid_name",
+                    _ => "invalid_input",
+                },
+                msg,
+            ),
+            B::AlreadyBooked => Self::new(StatusCode::CONFLICT, "already_booked", msg),
+            B::TooLate { .. } => Self::new(StatusCode::CONFLICT, "too_late", msg),
+            B::Storage(e) => {
+                tracing::error!(error = %e, "api storage failure");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong")
+            }
+        }
+    }
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(v.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// Handles a request below `/api/v1/`.
+pub async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, 64 * 1024).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "request body too large").into_response(),
+    };
+    let query: HashMap<String, String> = crate::web::forms::decode(parts.uri.query().unwrap_or("").as_bytes());
+    let segments: Vec<String> = parts
+        .uri
+        .path()
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let method = parts.method;
+    tokio::task::spawn_blocking(move || {
+        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+        match route(&app, &method, &seg, &query, &body, peer) {
+            Ok((status, v)) => json_response(status, &v),
+            Err(e) => e.into_response(),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong").into_response())
+}
+
+type ApiResult = Result<(StatusCode, Value), ApiError>;
+
+fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, String>, body: &[u8], peer: SocketAddr) -> ApiResult {
+    let get = *method == Method::GET;
+    let post = *method == Method::POST;
+    let limited = |app: &App| {
+        if app.rate_limit.allow(peer.ip()) {
+            Ok(())
+        } else {
+            Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests from this address; wait a minute"))
+        }
+    };
+    match seg {
+        ["coaches", coach, "event-types"] if get => event_types(app, coach),
+        ["coaches", coach, "event-types", et, "slots"] if get => slots(app, coach, et, query),
+        ["coaches", coach, "event-types", et, "holds"] if post => {
+            limited(app)?;
+            hold(app, coach, et, body)
+        }
+        ["holds", id, "confirm"] if post => {
+            limited(app)?;
+            confirm(app, id, body)
+        }
+        ["bookings", token] if get => Ok((StatusCode::OK, booking_json(app, &app.booking.booking(token)?, None))),
+        ["bookings", token, "cancel"] if post => {
+            let b = app.booking.cancel(token)?;
+            Ok((StatusCode::OK, booking_json(app, &b, None)))
+        }
+        ["bookings", token, "reschedule"] if post => {
+            limited(app)?;
+            reschedule(app, token, body)
+        }
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")),
+    }
+}
+
+fn event_types(app: &App, coach_slug: &str) -> ApiResult {
+    let coach = app.booking.coach(coach_slug)?;
+    let types: Vec<Value> = coach
+        .policy
+        .event_types
+        .iter()
+        .map(|t| {
+            json!({
+                "slug": t.slug,
+                "title": t.title,
+                "duration": format_duration(t.duration),
+                "duration_minutes": t.duration.num_minutes(),
+                "seats": t.seats,
+                "price": t.price,
+                "requires_confirmation": t.requires_confirmation,
+            })
+        })
+        .collect();
+    Ok((StatusCode::OK, json!({"coach": coach.slug, "name": coach.display_name, "timezone": coach.policy.tz.name(), "event_types": types})))
+}
+
+fn zone(query: &HashMap<String, String>, fallback: Tz) -> Result<Tz, ApiError> {
+    match query.get("tz") {
+        Some(z) => z.parse().map_err(|_| ApiError::bad_request(format!("`{z}` is not an IANA time zone like Europe/Berlin"))),
+        None => Ok(fallback),
+    }
+}
+
+fn slots(app: &App, coach_slug: &str, type_slug: &str, query: &HashMap<String, String>) -> ApiResult {
+    let coach = app.booking.coach(coach_slug)?;
+    app.booking.event_type(coach, type_slug)?;
+    let tz = zone(query, coach.policy.tz)?;
+    let date = |key: &str| -> Result<Option<NaiveDate>, ApiError> {
+        query
+            .get(key)
+            .map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| ApiError::bad_request(format!("`{key}` must be a date YYYY-MM-DD"))))
+            .transpose()
+    };
+    let today = app.booking.now().with_timezone(&tz).date_naive();
+    let from = date("from")?.unwrap_or(today);
+    let to = date("to")?.unwrap_or(from + Duration::days(6));
+    if to < from || (to - from).num_days() > 366 {
+        return Err(ApiError::bad_request("`to` must be on or after `from`, at most a year later"));
+    }
+    let day_start = |d: NaiveDate| crate::booking::availability::local_day(tz, d).start;
+    let range = TimeRange::new(day_start(from), day_start(to + Duration::days(1)));
+    let list: Vec<Value> = app
+        .booking
+        .slots(coach_slug, type_slug, range)?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "start": s.range.start.with_timezone(&tz).to_rfc3339(),
+                "end": s.range.end.with_timezone(&tz).to_rfc3339(),
+                "seats_left": s.seats_left,
+            })
+        })
+        .collect();
+    Ok((StatusCode::OK, json!({"timezone": tz.name(), "slots": list})))
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+fn parse_start(s: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| ApiError::bad_request("`start` must be an RFC 3339 date-time with offset"))
+}
+
+#[derive(Deserialize)]
+struct StartBody {
+    start: String,
+}
+
+fn hold(app: &App, coach: &str, et: &str, body: &[u8]) -> ApiResult {
+    let req: StartBody = parse_json(body)?;
+    let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None)?;
+    Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})))
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    name: String,
+    email: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
+    let req: ConfirmBody = parse_json(body)?;
+    let b = app.booking.confirm(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note })?;
+    let token = app.booking.manage_token(&b);
+    Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
+}
+
+fn reschedule(app: &App, token: &str, body: &[u8]) -> ApiResult {
+    let req: StartBody = parse_json(body)?;
+    let booking = app.booking.booking(token)?;
+    let coach = app.booking.coaches().iter().find(|c| c.user == booking.coach).ok_or(BookingError::UnknownCoach)?;
+    let et = app.booking.event_type(coach, &booking.event_type)?;
+    if let Err(t) = crate::booking::can_reschedule(booking.range.start, app.booking.now(), et.reschedule_notice) {
+        return Err(BookingError::TooLate { deadline: t.deadline }.into());
+    }
+    let rec = app.booking.hold(&coach.slug, &et.slug, parse_start(&req.start)?, Some(&booking))?;
+    let moved = app.booking.reschedule(token, &rec.hold.id)?;
+    Ok((StatusCode::OK, booking_json(app, &moved, None)))
+}
+
+fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
+    let tz = app.booking.coaches().iter().find(|c| c.user == b.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    let status = match b.status {
+        BookingStatus::Confirmed => "confirmed",
+        BookingStatus::Tentative => "tentative",
+        BookingStatus::Cancelled => "cancelled",
+    };
+    let mut v = json!({
+        "reference": b.reference,
+        "status": status,
+        "start": b.range.start.with_timezone(&tz).to_rfc3339(),
+        "end": b.range.end.with_timezone(&tz).to_rfc3339(),
+        "event_type": b.event_type,
+        "name": b.student_name,
+        "email": b.student_email,
+        "price": b.price,
+        "sequence": b.sequence,
+    });
+    if let Some(t) = token {
+        v["manage_token"] = json!(t);
+    }
+    v
+}
