@@ -211,7 +211,8 @@ async fn copy_and_move_never_cross_into_or_out_of_alices_home() {
                     .header("Overwrite", overwrite)
                     .send()
                     .await;
-                assert!(r.code() >= 400 && r.code() < 500, "bob {method} to {dest}: {}", r.describe());
+                // 502 is what the server answers for a Destination it cannot map.
+                assert!((r.code() >= 400 && r.code() < 500) || r.code() == 502, "bob {method} to {dest}: {}", r.describe());
                 assert!(!r.text().contains(SECRET));
             }
         }
