@@ -584,3 +584,94 @@ async fn two_requests_share_one_connection() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_onto_a_collection_is_refused_and_keeps_its_members() {
+    let server = server_with_files().await;
+    let dir = format!("{FILES}dir/");
+    server.http.mkcol(ALICE, &dir).await;
+    server.http.put(ALICE, &format!("{dir}inner.txt"), "inner").await;
+    for path in [dir.clone(), dir.trim_end_matches('/').to_string()] {
+        let r = server.request("PUT", &path).as_user(ALICE).body("flat").send().await;
+        assert!([405, 409].contains(&r.code()), "{}", r.describe());
+    }
+    assert_eq!(&server.http.get(ALICE, &format!("{dir}inner.txt")).await[..], b"inner");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_and_move_refuse_bad_headers() {
+    let server = server_with_files().await;
+    let a = format!("{FILES}a.txt");
+    server.http.put(ALICE, &a, "A").await;
+    // No Destination.
+    server.request("COPY", &a).as_user(ALICE).send().await.status(400);
+    // An Overwrite that is neither T nor F.
+    server.request("COPY", &a).as_user(ALICE).destination(&format!("{FILES}b.txt")).header("Overwrite", "maybe").send().await.status(400);
+    server.request("GET", &format!("{FILES}b.txt")).as_user(ALICE).send().await.status(404);
+    // Onto itself.
+    let r = server.request("MOVE", &a).as_user(ALICE).destination(&a).send().await;
+    assert_eq!(r.code(), 403, "{}", r.describe());
+    assert_eq!(&server.http.get(ALICE, &a).await[..], b"A");
+}
+
+const SYNC_INITIAL: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#;
+
+fn sync_request(token: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    )
+}
+
+fn sync_token_of(r: &Resp) -> String {
+    split_elements(&r.text(), "sync-token").into_iter().next().unwrap_or_else(|| panic!("no sync-token: {}", r.describe()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_collection_on_a_plain_collection_reports_changes() {
+    let server = server_with_files().await;
+    let f = |n: &str| format!("{FILES}{n}");
+    server.http.put(ALICE, &f("a"), "A").await;
+    server.http.put(ALICE, &f("b"), "B").await;
+    let r = server.request("REPORT", FILES).as_user(ALICE).depth("0").xml(SYNC_INITIAL).send().await.status(207);
+    let mut hrefs = r.hrefs();
+    hrefs.sort();
+    assert_eq!(hrefs, vec![f("a"), f("b")]);
+    let token1 = sync_token_of(&r);
+
+    // Nothing changed: nothing reported, same token.
+    let r = server.request("REPORT", FILES).as_user(ALICE).depth("0").xml(sync_request(&token1)).send().await.status(207);
+    assert!(r.hrefs().is_empty(), "{}", r.text());
+    assert_eq!(sync_token_of(&r), token1);
+
+    // Change a, delete b, add c, move c to d, copy a to e.
+    server.http.put(ALICE, &f("a"), "A2").await;
+    server.request("DELETE", &f("b")).as_user(ALICE).send().await.status(204);
+    server.http.put(ALICE, &f("c"), "C").await;
+    server.request("MOVE", &f("c")).as_user(ALICE).destination(&f("d")).send().await.status(201);
+    server.request("COPY", &f("a")).as_user(ALICE).destination(&f("e")).send().await.status(201);
+    let r = server.request("REPORT", FILES).as_user(ALICE).depth("0").xml(sync_request(&token1)).send().await.status(207);
+    let text = r.text();
+    let mut hrefs = r.hrefs();
+    hrefs.sort();
+    hrefs.dedup();
+    assert_eq!(hrefs, vec![f("a"), f("b"), f("c"), f("d"), f("e")], "{text}");
+    for gone in ["b", "c"] {
+        let resp = split_elements(&text, "response").into_iter().find(|x| x.contains(&format!("{}<", f(gone)))).unwrap();
+        assert!(resp.contains("404"), "{gone} should be reported deleted: {text}");
+    }
+    let token2 = sync_token_of(&r);
+    assert_ne!(token1, token2);
+
+    // A token of another (re-created) collection is refused.
+    server.request("DELETE", FILES).as_user(ALICE).send().await.status(204);
+    server.http.mkcol(ALICE, FILES).await;
+    server
+        .request("REPORT", FILES)
+        .as_user(ALICE)
+        .depth("0")
+        .xml(sync_request(&token2))
+        .send()
+        .await
+        .status(403)
+        .contains("valid-sync-token");
+}
