@@ -311,3 +311,12 @@ async fn discovery_from_root_finds_the_current_user_principal() {
         assert!(home.contains(&format!("/dav/calendars/{user}/")), "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_with_colons_and_non_ascii_work() {
+    let pw = "pä:ss wörd:✓";
+    let server = TestServer::builder().user("carol", pw).start().await;
+    server.request("PROPFIND", "/dav/principals/carol/").basic("carol", pw).depth("0").send().await.status(207);
+    server.request("PROPFIND", "/dav/principals/carol/").basic("carol", "pä").depth("0").send().await.status(401);
+    server.request("PROPFIND", "/dav/principals/carol/").basic("carol", "pä:ss wörd").depth("0").send().await.status(401);
+}

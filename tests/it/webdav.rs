@@ -675,3 +675,66 @@ async fn sync_collection_on_a_plain_collection_reports_changes() {
         .status(403)
         .contains("valid-sync-token");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_body_is_never_read_as_a_second_request() {
+    let server = TestServer::builder().config(|c| c.max_request_body = 1024).start().await;
+    server.http.mkcol(ALICE, FILES).await;
+    let addr = server.addr;
+    let auth = basic_auth(ALICE, ALICE_PW);
+    // The oversized body is itself a complete request to create a file.
+    let inner = format!("PUT {FILES}smuggled HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Length: 3\r\n\r\nbad");
+    let mut body = inner.clone().into_bytes();
+    body.resize(2048, b' ');
+    body[inner.len()..].fill(b'\n');
+    let (status, follow_up) = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let head = format!("PUT {FILES}outer HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Length: {}\r\n\r\n", body.len());
+        s.write_all(head.as_bytes()).unwrap();
+        let _ = s.write_all(&body);
+        let (status, _, _) = read_response(&mut s);
+        // Whatever comes next on this connection must not be an answer to the smuggled PUT.
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        (status, String::from_utf8_lossy(&rest).into_owned())
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 413);
+    assert!(!follow_up.contains("HTTP/1.1 201"), "the body was run as a request: {follow_up}");
+    server.request("GET", &format!("{FILES}smuggled")).as_user(ALICE).send().await.status(404);
+    server.request("GET", &format!("{FILES}outer")).as_user(ALICE).send().await.status(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percent_encoded_destination_is_decoded() {
+    let server = server_with_files().await;
+    let a = format!("{FILES}a.txt");
+    server.http.put(ALICE, &a, "A").await;
+    server.request("COPY", &a).as_user(ALICE).destination(&format!("{FILES}with%20space%C3%A9.txt")).send().await.status(201);
+    let r = server.request("PROPFIND", FILES).as_user(ALICE).depth("1").send().await.status(207);
+    assert!(r.hrefs().contains(&format!("{FILES}with%20space%C3%A9.txt")), "{:?}", r.hrefs());
+    assert_eq!(&server.http.get(ALICE, &format!("{FILES}with%20space%C3%A9.txt")).await[..], b"A");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_mkcol_sets_properties() {
+    let server = TestServer::start().await;
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
+<D:mkcol xmlns:D="DAV:" xmlns:Z="urn:x-z"><D:set><D:prop>
+  <D:resourcetype><D:collection/></D:resourcetype>
+  <D:displayname>My Files</D:displayname>
+  <Z:colour>amber</Z:colour>
+</D:prop></D:set></D:mkcol>"#;
+    server.request("MKCOL", FILES).as_user(ALICE).xml(body).send().await.status(201);
+    let r = server
+        .request("PROPFIND", FILES)
+        .as_user(ALICE)
+        .depth("0")
+        .xml(propfind_props(&["D:displayname", "D:resourcetype", "Z:colour xmlns:Z=\"urn:x-z\""]))
+        .send()
+        .await
+        .status(207);
+    r.contains("My Files").contains("amber").lacks(":calendar/>");
+}
