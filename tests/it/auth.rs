@@ -320,3 +320,21 @@ async fn passwords_with_colons_and_non_ascii_work() {
     server.request("PROPFIND", "/dav/principals/carol/").basic("carol", "pä").depth("0").send().await.status(401);
     server.request("PROPFIND", "/dav/principals/carol/").basic("carol", "pä:ss wörd").depth("0").send().await.status(401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_users_cannot_be_told_apart_from_missing_ones() {
+    let server = alice_with_secret().await;
+    for method in ["PROPFIND", "GET", "PUT", "MKCOL", "DELETE"] {
+        let mut codes = Vec::new();
+        for who in ["alice", "nobody-at-all"] {
+            for path in [format!("/dav/principals/{who}/"), format!("/dav/calendars/{who}/"), format!("/dav/calendars/{who}/files/")] {
+                let r = server.request(method, &path).as_user(BOB).depth("0").send().await;
+                codes.push((path, r.code(), r.text()));
+            }
+        }
+        let (alice, nobody) = codes.split_at(3);
+        for (a, n) in alice.iter().zip(nobody) {
+            assert_eq!((a.1, &a.2), (n.1, &n.2), "{method}: {} and {} answer differently", a.0, n.0);
+        }
+    }
+}
