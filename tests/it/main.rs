@@ -1,0 +1,10 @@
+//! slotdav's integration tests: one binary (see STYLE.md §1.4), one module
+//! per area. `common` holds the harness: an in-process server, the real
+//! binary as a child process, and a fluent HTTP client.
+
+mod common;
+
+mod auth;
+mod cli;
+mod crash;
+mod webdav;
