@@ -161,7 +161,6 @@ async fn proppatch_dead_properties_in_odd_namespaces_round_trip() {
 /// Namespace URIs are attribute values: `&amp;` in the request means `&`,
 /// and the answer must declare the same namespace (escaped once).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: namespace URIs containing `&` are escaped twice in PROPFIND answers (xmlns=\"…&amp;amp;…\"), so clients see a different namespace"]
 async fn namespace_uris_with_ampersands_round_trip() {
     let server = server_with_files().await;
     let set = r#"<D:propertyupdate xmlns:D="DAV:" xmlns:Z="http://example.com/ns/?a=1&amp;b=2"><D:set><D:prop><Z:colour>teal</Z:colour></D:prop></D:set></D:propertyupdate>"#;

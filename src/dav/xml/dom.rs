@@ -78,7 +78,14 @@ fn valid_name(s: &str) -> bool {
 
 fn resolved_ns(res: ResolveResult) -> Result<String, XmlError> {
     match res {
-        ResolveResult::Bound(Namespace(ns)) => utf8(ns),
+        // The namespace name is an attribute value: entities in it are
+        // decoded once here and escaped once again on output.
+        ResolveResult::Bound(Namespace(ns)) => {
+            let raw = utf8(ns)?;
+            quick_xml::escape::unescape(&raw)
+                .map(|s| s.into_owned())
+                .map_err(|e| malformed(format!("bad namespace name: {e}")))
+        }
         ResolveResult::Unbound => Ok(String::new()),
         ResolveResult::Unknown(p) => Err(malformed(format!(
             "undeclared namespace prefix {:?}",

@@ -397,7 +397,7 @@ impl TestServerBuilder {
         let mut config = self.config;
         config.listen = addr;
         config.data_dir = dir.path().to_path_buf();
-        let app = Arc::new(App::new(storage.clone(), config, clock));
+        let app = Arc::new(App::new(storage.clone(), config, clock).expect("app starts"));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(slotdav::server::run(listener, app.clone(), async move {
             let _ = rx.await;
