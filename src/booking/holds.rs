@@ -198,7 +198,7 @@ pub fn expired(holds: &[Hold], now: DateTime<Utc>) -> impl Iterator<Item = &Hold
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::booking::{BookingStatus, WorkingHours};
     use chrono::{Duration, TimeZone};
