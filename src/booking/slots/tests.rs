@@ -376,7 +376,7 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
             arb_ranges(base, 6, 600),
             arb_ranges(base, 8, 240),
             prop::collection::vec(0i64..9, 0..2),
-            prop::collection::vec((0i64..9 * 96, any::<bool>(), any::<bool>(), 0i64..60), 0..8),
+            prop::collection::vec((0i64..9 * 96, any::<bool>(), any::<bool>(), 0i64..60), 0..12),
             -2 * 1440i64..4 * 1440,
         )
             .prop_map(move |(et, other, working_hours, availability, busy, busy_days, commitments, now_min)| {
@@ -385,8 +385,10 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
                 let mut bookings = Vec::new();
                 for (i, (slot, same_type, is_hold, ttl)) in commitments.into_iter().enumerate() {
                     let t = if same_type { &et } else { &other };
-                    // Align to the lesson grid often enough to exercise seats.
-                    let start = base - Duration::days(1) + Duration::minutes(slot * 15);
+                    // On the type's own grid (from a local midnight), so that
+                    // same-slot commitments, and so seats, come up often.
+                    let step = t.slot_interval.num_minutes();
+                    let start = base - Duration::days(1) + Duration::minutes((slot % (9 * 1440 / step)) * step);
                     let range = TimeRange::new(start, start + t.duration);
                     if is_hold {
                         let expires_at = now + Duration::minutes(ttl - 20);
@@ -516,5 +518,58 @@ proptest! {
         }
         expected.sort();
         prop_assert_eq!(slots.iter().map(|s| s.range.start).collect::<Vec<_>>(), expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn seats_count_down_at_the_exact_slot(
+        s in arb_scenario(),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), 1u32..5, any::<bool>()), 1..6),
+    ) {
+        // Start from a scenario with nothing booked, then book or hold some
+        // offered slots k times each.
+        let mut s = s;
+        s.holds.clear();
+        s.bookings.clear();
+        s.coach.event_types[0].max_per_day = None;
+        let before = s.slot_query().slots(s.query, s.now);
+        prop_assume!(!before.is_empty());
+        let et = s.coach.event_types[0].clone();
+        let mut taken: Vec<(TimeRange, u32)> = Vec::new();
+        for (i, (pick, k, as_holds)) in picks.into_iter().enumerate() {
+            let range = before[pick.index(before.len())].range;
+            if taken.iter().any(|(r, _)| *r == range) {
+                continue;
+            }
+            for j in 0..k {
+                let id = format!("{i}-{j}");
+                if as_holds {
+                    s.holds.push(Hold { id, event_type: et.slug.clone(), range, expires_at: s.now + Duration::minutes(1), student_email: None });
+                } else {
+                    s.bookings.push(booking(&id, &et.slug, range, "s@x"));
+                }
+            }
+            taken.push((range, k));
+        }
+        let after = s.slot_query().slots(s.query, s.now);
+        for slot in &before {
+            let k = taken.iter().find(|(r, _)| *r == slot.range).map_or(0, |(_, k)| *k);
+            let widened = TimeRange::new(slot.range.start - et.buffer_before, slot.range.end + et.buffer_after);
+            let blocked = taken.iter().any(|(r, _)| {
+                *r != slot.range && (widened.overlaps(r) || slot.range.overlaps(&TimeRange::new(r.start - et.buffer_before, r.end + et.buffer_after)))
+            });
+            let now = after.iter().find(|a| a.range == slot.range);
+            match now {
+                Some(a) => {
+                    prop_assert!(!blocked && k < et.seats);
+                    prop_assert_eq!(a.seats_left, et.seats - k);
+                }
+                None => prop_assert!(blocked || k >= et.seats, "{:?} vanished with {} of {} seats taken", slot.range, k, et.seats),
+            }
+        }
+        prop_assert!(after.iter().all(|a| before.iter().any(|b| b.range == a.range)), "booking never adds slots");
     }
 }
