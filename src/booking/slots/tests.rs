@@ -42,7 +42,16 @@ fn week(tz: Tz, first: NaiveDate) -> TimeRange {
 }
 
 fn query<'a>(c: &'a Coach, et: &'a EventType) -> SlotQuery<'a> {
-    SlotQuery { coach: c, event_type: et, availability: &[], busy_times: &[], busy_days: &[], holds: &[], bookings: &[] }
+    SlotQuery {
+        coach: c,
+        event_type: et,
+        availability: &[],
+        busy_times: &[],
+        busy_days: &[],
+        holds: &[],
+        bookings: &[],
+        except: None,
+    }
 }
 
 fn long_ago() -> DateTime<Utc> {
@@ -104,7 +113,8 @@ fn busy_time_blocks_with_buffers() {
     et.buffer_before = Duration::minutes(15);
     et.buffer_after = Duration::minutes(10);
     let c = coach(Berlin, hours(&["mon"], &["09:00-13:00"]), vec![et.clone()]);
-    let busy = [BusyTime { range: TimeRange::new(local(Berlin, 2026, 1, 5, 11, 0), local(Berlin, 2026, 1, 5, 11, 20)) }];
+    let busy =
+        [BusyTime { range: TimeRange::new(local(Berlin, 2026, 1, 5, 11, 0), local(Berlin, 2026, 1, 5, 11, 20)) }];
     let q = SlotQuery { busy_times: &busy, ..query(&c, &et) };
     let starts = local_starts(Berlin, &q.slots(local_day(Berlin, date(2026, 1, 5)), long_ago()));
     // 10:30 would end 11:00 + 10 min buffer → blocked; 11:30 starts 15 min
@@ -140,10 +150,8 @@ fn recurring_availability_blocks_as_several_ranges() {
     let q = SlotQuery { availability: &blocks, ..query(&c, &et) };
     let range = TimeRange::new(week(Berlin, date(2026, 1, 5)).start, week(Berlin, date(2026, 1, 12)).end);
     let starts = local_starts(Berlin, &q.slots(range, long_ago()));
-    let expect: Vec<String> = [6, 8, 13, 15]
-        .iter()
-        .flat_map(|d| ["18:00", "18:30"].map(|t| format!("2026-01-{d:02} {t}")))
-        .collect();
+    let expect: Vec<String> =
+        [6, 8, 13, 15].iter().flat_map(|d| ["18:00", "18:30"].map(|t| format!("2026-01-{d:02} {t}"))).collect();
     assert_eq!(starts, expect);
 }
 
@@ -173,7 +181,13 @@ fn group_session_shows_seats_and_vanishes_when_full() {
     let slots = SlotQuery { bookings: &one, ..query(&c, &et) }.slots(day, long_ago());
     assert_eq!(slots.iter().map(|s| s.seats_left).collect::<Vec<_>>(), [1, 2]);
     let now = long_ago();
-    let hold = [Hold { id: "h".into(), event_type: "lesson".into(), range: nine, expires_at: now + Duration::minutes(10), student_email: None }];
+    let hold = [Hold {
+        id: "h".into(),
+        event_type: "lesson".into(),
+        range: nine,
+        expires_at: now + Duration::minutes(10),
+        student_email: None,
+    }];
     let q = SlotQuery { bookings: &one, holds: &hold, ..query(&c, &et) };
     assert_eq!(q.slots(day, now).len(), 1);
     assert_eq!(q.slots(day, now + Duration::minutes(10)).len(), 2, "expired holds free their seat");
@@ -185,7 +199,12 @@ fn bookings_of_other_types_block_with_their_buffers() {
     let mut other = EventType::new("call", "Call", Duration::minutes(30));
     other.buffer_after = Duration::minutes(30);
     let c = coach(Berlin, hours(&["mon"], &["09:00-13:00"]), vec![et.clone(), other]);
-    let call = [booking("b", "call", TimeRange::new(local(Berlin, 2026, 1, 5, 9, 30), local(Berlin, 2026, 1, 5, 10, 0)), "a@x")];
+    let call = [booking(
+        "b",
+        "call",
+        TimeRange::new(local(Berlin, 2026, 1, 5, 9, 30), local(Berlin, 2026, 1, 5, 10, 0)),
+        "a@x",
+    )];
     let q = SlotQuery { bookings: &call, ..query(&c, &et) };
     let starts = local_starts(Berlin, &q.slots(local_day(Berlin, date(2026, 1, 5)), long_ago()));
     assert_eq!(starts, ["2026-01-05 11:00", "2026-01-05 12:00"]);
@@ -217,6 +236,31 @@ fn slot_at_checks_an_exact_pick() {
     let off_grid = TimeRange::new(start + Duration::minutes(5), start + Duration::minutes(35));
     assert_eq!(q.slot_at(off_grid, long_ago()), None);
     assert_eq!(q.slot_at(TimeRange::new(start, start + Duration::minutes(45)), long_ago()), None);
+}
+
+#[test]
+fn except_lets_a_booking_move_over_itself_and_a_hold_be_confirmed() {
+    let et = lesson(60, 30);
+    let c = coach(Berlin, hours(&["mon"], &["09:00-12:00"]), vec![et.clone()]);
+    let nine = TimeRange::new(local(Berlin, 2026, 1, 5, 9, 0), local(Berlin, 2026, 1, 5, 10, 0));
+    let half_past = TimeRange::new(nine.start + Duration::minutes(30), nine.end + Duration::minutes(30));
+    let own = [booking("b1", "lesson", nine, "a@x")];
+    let q = SlotQuery { bookings: &own, ..query(&c, &et) };
+    assert_eq!(q.slot_at(half_past, long_ago()), None);
+    let moving = SlotQuery { except: Some("b1"), ..q };
+    assert_eq!(moving.slot_at(half_past, long_ago()), Some(Slot { range: half_past, seats_left: 1 }));
+
+    let now = long_ago();
+    let held = [Hold {
+        id: "h1".into(),
+        event_type: "lesson".into(),
+        range: nine,
+        expires_at: now + Duration::minutes(10),
+        student_email: None,
+    }];
+    let q = SlotQuery { holds: &held, ..query(&c, &et) };
+    assert_eq!(q.slot_at(nine, now), None, "held by someone else");
+    assert!(SlotQuery { except: Some("h1"), ..q }.slot_at(nine, now).is_some(), "the holder may confirm");
 }
 
 /// Checks that every day of the DST week in `tz` offers exactly the local
@@ -302,6 +346,7 @@ impl Scenario {
             busy_days: &self.busy_days,
             holds: &self.holds,
             bookings: &self.bookings,
+            except: None,
         }
     }
 }
@@ -345,7 +390,15 @@ fn arb_hours() -> impl Strategy<Value = WorkingHours> {
                 .collect();
             windows.sort();
             windows.dedup_by(|b, a| b.start_minute() < a.end_minute());
-            let day = [chrono::Weekday::Mon, chrono::Weekday::Tue, chrono::Weekday::Wed, chrono::Weekday::Thu, chrono::Weekday::Fri, chrono::Weekday::Sat, chrono::Weekday::Sun][i];
+            let day = [
+                chrono::Weekday::Mon,
+                chrono::Weekday::Tue,
+                chrono::Weekday::Wed,
+                chrono::Weekday::Thu,
+                chrono::Weekday::Fri,
+                chrono::Weekday::Sat,
+                chrono::Weekday::Sun,
+            ][i];
             hours.set(day, windows).unwrap();
         }
         hours
@@ -365,51 +418,64 @@ fn arb_ranges(base: DateTime<Utc>, max: usize, max_len_min: i64) -> impl Strateg
 }
 
 fn arb_scenario() -> impl Strategy<Value = Scenario> {
-    (prop::sample::select(ZONES.to_vec()), prop::sample::select(WEEK_STARTS.to_vec())).prop_flat_map(|(tz, (y, m, d))| {
-        let first = date(y, m, d);
-        let query = week(tz, first);
-        let base = query.start;
-        (
-            arb_event_type("lesson"),
-            arb_event_type("other"),
-            arb_hours(),
-            arb_ranges(base, 6, 600),
-            arb_ranges(base, 8, 240),
-            prop::collection::vec(0i64..9, 0..2),
-            prop::collection::vec((0i64..9 * 96, any::<bool>(), any::<bool>(), 0i64..60), 0..12),
-            -2 * 1440i64..4 * 1440,
-        )
-            .prop_map(move |(et, other, working_hours, availability, busy, busy_days, commitments, now_min)| {
-                let now = base + Duration::minutes(now_min);
-                let mut holds = Vec::new();
-                let mut bookings = Vec::new();
-                for (i, (slot, same_type, is_hold, ttl)) in commitments.into_iter().enumerate() {
-                    let t = if same_type { &et } else { &other };
-                    // On the type's own grid (from a local midnight), so that
-                    // same-slot commitments, and so seats, come up often.
-                    let step = t.slot_interval.num_minutes();
-                    let start = base - Duration::days(1) + Duration::minutes((slot % (9 * 1440 / step)) * step);
-                    let range = TimeRange::new(start, start + t.duration);
-                    if is_hold {
-                        let expires_at = now + Duration::minutes(ttl - 20);
-                        holds.push(Hold { id: format!("h{i}"), event_type: t.slug.clone(), range, expires_at, student_email: None });
-                    } else {
-                        bookings.push(booking(&format!("b{i}"), &t.slug, range, "s@x"));
-                    }
-                }
-                let busy_days = busy_days.into_iter().map(|k| BusyDay(first - Duration::days(1) + Duration::days(k))).collect();
-                Scenario {
-                    coach: coach(tz, working_hours, vec![et, other]),
-                    availability,
-                    busy_times: busy.into_iter().map(|range| BusyTime { range }).collect(),
-                    busy_days,
-                    holds,
-                    bookings,
-                    query,
-                    now,
-                }
-            })
-    })
+    (prop::sample::select(ZONES.to_vec()), prop::sample::select(WEEK_STARTS.to_vec())).prop_flat_map(
+        |(tz, (y, m, d))| {
+            let first = date(y, m, d);
+            let query = week(tz, first);
+            let base = query.start;
+            (
+                arb_event_type("lesson"),
+                arb_event_type("other"),
+                arb_hours(),
+                arb_ranges(base, 6, 600),
+                arb_ranges(base, 8, 240),
+                prop::collection::vec(0i64..9, 0..2),
+                prop::collection::vec((0i64..9 * 96, any::<bool>(), any::<bool>(), 0i64..60), 0..12),
+                -2 * 1440i64..4 * 1440,
+            )
+                .prop_map(
+                    move |(et, other, working_hours, availability, busy, busy_days, commitments, now_min)| {
+                        let now = base + Duration::minutes(now_min);
+                        let mut holds = Vec::new();
+                        let mut bookings = Vec::new();
+                        for (i, (slot, same_type, is_hold, ttl)) in commitments.into_iter().enumerate() {
+                            let t = if same_type { &et } else { &other };
+                            // On the type's own grid (from a local midnight), so that
+                            // same-slot commitments, and so seats, come up often.
+                            let step = t.slot_interval.num_minutes();
+                            let start = base - Duration::days(1) + Duration::minutes((slot % (9 * 1440 / step)) * step);
+                            let range = TimeRange::new(start, start + t.duration);
+                            if is_hold {
+                                let expires_at = now + Duration::minutes(ttl - 20);
+                                holds.push(Hold {
+                                    id: format!("h{i}"),
+                                    event_type: t.slug.clone(),
+                                    range,
+                                    expires_at,
+                                    student_email: None,
+                                });
+                            } else {
+                                bookings.push(booking(&format!("b{i}"), &t.slug, range, "s@x"));
+                            }
+                        }
+                        let busy_days = busy_days
+                            .into_iter()
+                            .map(|k| BusyDay(first - Duration::days(1) + Duration::days(k)))
+                            .collect();
+                        Scenario {
+                            coach: coach(tz, working_hours, vec![et, other]),
+                            availability,
+                            busy_times: busy.into_iter().map(|range| BusyTime { range }).collect(),
+                            busy_days,
+                            holds,
+                            bookings,
+                            query,
+                            now,
+                        }
+                    },
+                )
+        },
+    )
 }
 
 /// Active commitments as (slug, range, range widened by its type's buffers).
