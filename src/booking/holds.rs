@@ -40,7 +40,13 @@ pub struct Hold {
 
 impl Hold {
     /// A hold on `range` lasting the event type's `hold_ttl` from `now`.
-    pub fn new(id: String, event_type: &EventType, range: TimeRange, student_email: Option<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        id: String,
+        event_type: &EventType,
+        range: TimeRange,
+        student_email: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Hold { id, event_type: event_type.slug.clone(), range, expires_at: now + event_type.hold_ttl, student_email }
     }
 
@@ -89,8 +95,21 @@ pub struct Admission<'a> {
 /// student's bookings of the event type, past ones included.
 ///
 /// Does not check availability, busy time, notice or horizon: that is
-/// [`crate::booking::SlotQuery::slot_at`].
-pub fn admit(coach: &Coach, request: &Admission<'_>, holds: &[Hold], bookings: &[Booking], now: DateTime<Utc>) -> Result<(), SlotUnavailable> {
+/// [`crate::booking::SlotQuery::slot_at`] (with the same `except` id).
+///
+/// Typical use by storage, inside one write transaction:
+/// - hold: `slot_at(range)` then `admit(replaces: None)`;
+/// - confirm a hold: `admit(replaces: Some(hold_id))` (the hold was
+///   checked against the calendar when it was taken);
+/// - reschedule: `can_reschedule`, `slot_at` with `except: Some(booking_id)`,
+///   then `admit(replaces: Some(booking_id))`.
+pub fn admit(
+    coach: &Coach,
+    request: &Admission<'_>,
+    holds: &[Hold],
+    bookings: &[Booking],
+    now: DateTime<Utc>,
+) -> Result<(), SlotUnavailable> {
     if let Some(email) = request.student_email {
         once_per_student(request.event_type, email, bookings, request.replaces)?;
     }
@@ -101,7 +120,12 @@ pub fn admit(coach: &Coach, request: &Admission<'_>, holds: &[Hold], bookings: &
 
 /// Refuses when `once_per_student` is set and the student (e-mail compared
 /// case-insensitively) has a non-cancelled booking of this event type.
-pub fn once_per_student(event_type: &EventType, email: &str, bookings: &[Booking], replaces: Option<&str>) -> Result<(), SlotUnavailable> {
+pub fn once_per_student(
+    event_type: &EventType,
+    email: &str,
+    bookings: &[Booking],
+    replaces: Option<&str>,
+) -> Result<(), SlotUnavailable> {
     if !event_type.once_per_student {
         return Ok(());
     }
@@ -129,9 +153,21 @@ pub struct Occupied<'a> {
 
 /// Active holds and bookings as [`Occupied`] time, skipping `except` (by id).
 /// Unknown event types (since removed from config) get no buffers.
-pub fn occupancy<'a>(coach: &Coach, holds: &'a [Hold], bookings: &'a [Booking], now: DateTime<Utc>, except: Option<&str>) -> Vec<Occupied<'a>> {
-    let holds = holds.iter().filter(|h| h.is_active(now) && Some(h.id.as_str()) != except).map(|h| (h.event_type.as_str(), h.range));
-    let bookings = bookings.iter().filter(|b| b.is_active() && Some(b.id.as_str()) != except).map(|b| (b.event_type.as_str(), b.range));
+pub fn occupancy<'a>(
+    coach: &Coach,
+    holds: &'a [Hold],
+    bookings: &'a [Booking],
+    now: DateTime<Utc>,
+    except: Option<&str>,
+) -> Vec<Occupied<'a>> {
+    let holds = holds
+        .iter()
+        .filter(|h| h.is_active(now) && Some(h.id.as_str()) != except)
+        .map(|h| (h.event_type.as_str(), h.range));
+    let bookings = bookings
+        .iter()
+        .filter(|b| b.is_active() && Some(b.id.as_str()) != except)
+        .map(|b| (b.event_type.as_str(), b.range));
     holds
         .chain(bookings)
         .map(|(slug, range)| {
@@ -168,7 +204,12 @@ pub fn seats_left(event_type: &EventType, range: TimeRange, occupied: &[Occupied
 }
 
 /// Distinct sessions of `event_type` starting on coach-local `date`.
-pub fn sessions_on(coach: &Coach, event_type: &EventType, date: NaiveDate, occupied: &[Occupied<'_>]) -> Vec<TimeRange> {
+pub fn sessions_on(
+    coach: &Coach,
+    event_type: &EventType,
+    date: NaiveDate,
+    occupied: &[Occupied<'_>],
+) -> Vec<TimeRange> {
     let mut sessions: Vec<TimeRange> = occupied
         .iter()
         .filter(|o| o.event_type == event_type.slug && local_date(coach.tz, o.range.start) == date)
@@ -181,7 +222,12 @@ pub fn sessions_on(coach: &Coach, event_type: &EventType, date: NaiveDate, occup
 
 /// Checks `max_per_day` for a session at `range` (joining an existing
 /// session never counts as a new one).
-pub fn within_daily_cap(coach: &Coach, event_type: &EventType, range: TimeRange, occupied: &[Occupied<'_>]) -> Result<(), SlotUnavailable> {
+pub fn within_daily_cap(
+    coach: &Coach,
+    event_type: &EventType,
+    range: TimeRange,
+    occupied: &[Occupied<'_>],
+) -> Result<(), SlotUnavailable> {
     let Some(cap) = event_type.max_per_day else { return Ok(()) };
     let date = local_date(coach.tz, range.start);
     let sessions = sessions_on(coach, event_type, date, occupied);
@@ -198,7 +244,7 @@ pub fn expired(holds: &[Hold], now: DateTime<Utc>) -> impl Iterator<Item = &Hold
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::booking::{BookingStatus, WorkingHours};
     use chrono::{Duration, TimeZone};
@@ -212,7 +258,12 @@ mod tests {
     }
 
     fn coach(event_types: Vec<EventType>) -> Coach {
-        Coach { name: "anna".into(), tz: chrono_tz::Europe::Berlin, working_hours: WorkingHours::default(), event_types }
+        Coach {
+            name: "anna".into(),
+            tz: chrono_tz::Europe::Berlin,
+            working_hours: WorkingHours::default(),
+            event_types,
+        }
     }
 
     fn group() -> EventType {
@@ -322,10 +373,14 @@ mod tests {
         let mut et = group();
         et.max_per_day = Some(1);
         let c = coach(vec![et.clone()]);
-        let bookings = vec![booking("b1", "group", r(9, 0, 10, 0), "a@x"), booking("b2", "group", r(9, 0, 10, 0), "b@x")];
+        let bookings =
+            vec![booking("b1", "group", r(9, 0, 10, 0), "a@x"), booking("b2", "group", r(9, 0, 10, 0), "b@x")];
         assert_eq!(admit(&c, &ask(&et, r(9, 0, 10, 0), None), &[], &bookings, t(0, 0)), Ok(()));
         let date = NaiveDate::from_ymd_opt(2026, 5, 4).unwrap();
-        assert_eq!(admit(&c, &ask(&et, r(14, 0, 15, 0), None), &[], &bookings, t(0, 0)), Err(SlotUnavailable::DailyLimit { date }));
+        assert_eq!(
+            admit(&c, &ask(&et, r(14, 0, 15, 0), None), &[], &bookings, t(0, 0)),
+            Err(SlotUnavailable::DailyLimit { date })
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub mod token;
 
 pub use availability::{BusyDay, BusyTime};
 pub use holds::{admit, Admission, Hold, SlotUnavailable};
-pub use policy::{can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours};
+pub use policy::{
+    can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
+};
 pub use slots::{Slot, SlotQuery};
 
 use crate::model::TimeRange;

@@ -76,7 +76,8 @@ pub fn parse_duration(input: &str) -> Result<Duration, PolicyError> {
             number = Some(n.ok_or_else(|| PolicyError::DurationTooLarge { input: err_input() })?);
             continue;
         }
-        let (rank, unit_secs) = unit(c).ok_or_else(|| PolicyError::DurationUnexpectedChar { input: err_input(), found: c })?;
+        let (rank, unit_secs) =
+            unit(c).ok_or_else(|| PolicyError::DurationUnexpectedChar { input: err_input(), found: c })?;
         let n = number.take().ok_or_else(|| PolicyError::DurationMissingNumber { input: err_input() })?;
         if last_rank.is_some_and(|r| r >= rank) {
             return Err(PolicyError::DurationUnitOrder { input: err_input() });
@@ -334,7 +335,12 @@ impl EventType {
         if !slug_ok {
             return bad("slug", "must be non-empty and use only a-z, 0-9 and '-'");
         }
-        let positive = [("duration", self.duration), ("slot_interval", self.slot_interval), ("horizon", self.horizon), ("hold_ttl", self.hold_ttl)];
+        let positive = [
+            ("duration", self.duration),
+            ("slot_interval", self.slot_interval),
+            ("horizon", self.horizon),
+            ("hold_ttl", self.hold_ttl),
+        ];
         for (field, d) in positive {
             if d <= Duration::zero() {
                 return bad(field, "must be greater than zero");
@@ -401,7 +407,11 @@ pub fn can_cancel(booking_start: DateTime<Utc>, now: DateTime<Utc>, cancel_notic
 /// A booking starting at `booking_start` may be moved while
 /// `now <= booking_start - reschedule_notice`. (The new time must also be
 /// offered, which the slot rules decide.)
-pub fn can_reschedule(booking_start: DateTime<Utc>, now: DateTime<Utc>, reschedule_notice: Duration) -> Result<(), TooLate> {
+pub fn can_reschedule(
+    booking_start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    reschedule_notice: Duration,
+) -> Result<(), TooLate> {
     notice_ok(booking_start, now, reschedule_notice)
 }
 

@@ -13,7 +13,9 @@
 //! Non-existent local times (spring-forward gap) produce no slot; ambiguous
 //! ones (fall back) take the first occurrence.
 
-use crate::booking::availability::{available, busy_intervals, local_date, local_dates, local_instant, BusyDay, BusyTime};
+use crate::booking::availability::{
+    available, busy_intervals, local_date, local_dates, local_instant, BusyDay, BusyTime,
+};
 use crate::booking::holds::{self, occupancy, Hold, Occupied};
 use crate::booking::policy::{Coach, EventType};
 use crate::booking::Booking;
@@ -48,6 +50,9 @@ pub struct SlotQuery<'a> {
     pub holds: &'a [Hold],
     /// The coach's bookings, all event types (cancelled ones are ignored).
     pub bookings: &'a [Booking],
+    /// Id of a hold or booking to leave out: the booking being rescheduled,
+    /// or the hold being confirmed, so it does not count against itself.
+    pub except: Option<&'a str>,
 }
 
 impl<'a> SlotQuery<'a> {
@@ -110,7 +115,7 @@ impl<'a> SlotQuery<'a> {
         Context {
             available: available(coach.tz, &coach.working_hours, self.availability, around),
             busy: busy_intervals(coach.tz, self.busy_times, self.busy_days),
-            occupied: occupancy(coach, self.holds, self.bookings, now, None),
+            occupied: occupancy(coach, self.holds, self.bookings, now, self.except),
         }
     }
 

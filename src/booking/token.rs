@@ -41,14 +41,16 @@ pub fn new_reference() -> String {
 
 /// [`new_reference`] from a given RNG.
 pub fn new_reference_with<R: Rng>(rng: &mut R) -> String {
-    let chars: String = (0..8).map(|_| char::from(REFERENCE_ALPHABET[rng.gen_range(0..REFERENCE_ALPHABET.len())])).collect();
+    let chars: String =
+        (0..8).map(|_| char::from(REFERENCE_ALPHABET[rng.gen_range(0..REFERENCE_ALPHABET.len())])).collect();
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
 /// Canonical form of a reference code a human typed: case, spaces and
 /// dashes are ignored. `None` if it cannot be a reference code.
 pub fn normalize_reference(input: &str) -> Option<String> {
-    let chars: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    let chars: String =
+        input.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     let valid = chars.len() == 8 && chars.bytes().all(|b| REFERENCE_ALPHABET.contains(&b));
     valid.then(|| format!("{}-{}", &chars[..4], &chars[4..]))
 }
