@@ -391,6 +391,7 @@ impl BookingService {
             busy_days: &busy_days,
             bookings: &bookings,
             holds: &holds,
+            except: ignore_booking,
         };
         Ok(query.slots(TimeRange::new(from, to), now))
     }
