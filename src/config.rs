@@ -71,7 +71,7 @@ pub struct RawCoach {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawBusyCalendars {
-    Keyword(Spanned<String>),
+    Keyword(String),
     List(Vec<String>),
 }
 
@@ -294,9 +294,9 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
     }
     let busy_calendars = match raw.busy_calendars {
         None => BusyCalendars::All,
-        Some(RawBusyCalendars::Keyword(k)) if k.get_ref() == "all" => BusyCalendars::All,
+        Some(RawBusyCalendars::Keyword(k)) if k == "all" => BusyCalendars::All,
         Some(RawBusyCalendars::Keyword(k)) => {
-            return Err(format!("{}: expected \"all\" or a list of calendar names", at("busy_calendars", Some(k.span()))))
+            return Err(format!("{}: `{k}` is neither \"all\" nor a list of calendar names", at("busy_calendars", None)))
         }
         Some(RawBusyCalendars::List(l)) => BusyCalendars::Only(l),
     };
@@ -350,6 +350,61 @@ mod tests {
         let err = Config::parse("\nmax_request_body = \"big\"\n", Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("max_request_body"), "{err}");
+    }
+
+    const COACH: &str = r#"
+[[coach]]
+user = "alice"
+slug = "alice"
+timezone = "Europe/Berlin"
+availability_calendar = "availability"
+busy_calendars = "all"
+bookings_calendar = "sessions"
+[coach.working_hours]
+mon = ["09:00-12:00", "13:00-17:00"]
+[[coach.event_type]]
+slug = "consultation"
+title = "Free consultation"
+duration = "15m"
+slot_interval = "15m"
+buffer_before = "0m"
+buffer_after = "5m"
+min_notice = "12h"
+horizon = "60d"
+max_per_day = 8
+seats = 1
+once_per_student = true
+requires_confirmation = false
+cancel_notice = "24h"
+reschedule_notice = "12h"
+price = "free"
+"#;
+
+    #[test]
+    fn the_documented_coach_block_parses() {
+        let c = Config::parse(COACH, Path::new("x.toml")).unwrap();
+        let coach = &c.coaches[0];
+        assert_eq!(coach.slug, "alice");
+        assert_eq!(coach.policy.tz, chrono_tz::Europe::Berlin);
+        let et = coach.policy.event_type("consultation").unwrap();
+        assert_eq!(et.duration, chrono::Duration::minutes(15));
+        assert_eq!(et.buffer_after, chrono::Duration::minutes(5));
+        assert_eq!(et.max_per_day, Some(8));
+        assert!(et.once_per_student);
+        assert_eq!(coach.busy_calendars, BusyCalendars::All);
+    }
+
+    #[test]
+    fn bad_coach_values_name_key_and_line() {
+        let text = COACH.replace("min_notice = \"12h\"", "min_notice = \"12 hours\"");
+        let err = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("coach[0].event_type[0].min_notice") && err.contains("line 18"), "{err}");
+        let text = COACH.replace("Europe/Berlin", "Mars/Olympus");
+        let err = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("coach[0].timezone") && err.contains("line 5"), "{err}");
+        let text = COACH.replace("\"09:00-12:00\", ", "\"12:00-09:00\", ");
+        let err = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("working_hours"), "{err}");
     }
 
     #[test]
