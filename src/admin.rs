@@ -24,6 +24,11 @@ pub enum AdminCommand {
     UserEmail { name: String, email: Option<String> },
     UserList,
     UserRemove { name: String },
+    /// Publishes a calendar under a secret feed URL (`base_url` is the
+    /// server's public URL, for the answer).
+    FeedAdd { user: String, calendar: String, base_url: String },
+    FeedList { user: Option<String>, base_url: String },
+    FeedRevoke { token: String },
 }
 
 /// The answer: a message for the admin, or why it failed.
@@ -83,6 +88,25 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
                 .map(|u| format!("{}\t{}\t{}", u.name, u.email.as_deref().unwrap_or("-"), u.created.format("%Y-%m-%d")))
                 .collect::<Vec<_>>()
                 .join("\n"))
+        }
+        AdminCommand::FeedAdd { user, calendar, base_url } => {
+            let rec = crate::feeds::create(storage, &user, &calendar, now).map_err(|e| e.to_string())?;
+            Ok(format!("published {user}/{calendar} at {base_url}/feeds/{}.ics\n(anyone with this URL can read the calendar; revoke with `slotdav feed revoke {}`)", rec.token, rec.token))
+        }
+        AdminCommand::FeedList { user, base_url } => {
+            let feeds = crate::feeds::list(storage, user.as_deref()).map_err(|e| e.to_string())?;
+            if feeds.is_empty() {
+                return Ok("no feeds".to_string());
+            }
+            Ok(feeds
+                .iter()
+                .map(|f| format!("{}\t{}\t{}/feeds/{}.ics\t{}", f.user, f.calendar, base_url, f.token, f.created.format("%Y-%m-%d")))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        AdminCommand::FeedRevoke { token } => {
+            let rec = crate::feeds::revoke(storage, &token, now).map_err(|e| e.to_string())?;
+            Ok(format!("revoked the feed of {}/{}", rec.user, rec.calendar))
         }
         AdminCommand::UserRemove { name } => {
             if storage.remove_user(&name).map_err(backend)? {

@@ -22,6 +22,19 @@ pub enum Command {
     /// Manage users; works while the server runs.
     #[command(subcommand)]
     User(UserCommand),
+    /// Publish calendars as secret ICS feed URLs; works while the server runs.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// Publish USER's CALENDAR and print its secret URL.
+    Add { user: String, calendar: String },
+    /// List feeds (of one user).
+    List { user: Option<String> },
+    /// Revoke a feed: its URL stops working at once.
+    Revoke { token: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,8 +39,48 @@ pub struct RawConfig {
     pub durability: Option<String>,
     pub flush_every_ms: Option<u64>,
     pub booking: Option<RawBooking>,
+    pub feeds: Option<RawFeeds>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
+}
+
+/// `[feeds]`: published ICS feeds and imported busy calendars.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeeds {
+    pub refresh: Option<Spanned<String>>,
+    pub window_past: Option<Spanned<String>>,
+    pub fetch_timeout: Option<Spanned<String>>,
+    pub fetch_max_bytes: Option<u64>,
+}
+
+/// `[[coach.external_busy]]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternalBusy {
+    pub url: String,
+    pub name: Option<String>,
+    pub refresh: Option<Spanned<String>>,
+}
+
+/// An external ICS calendar whose events block a coach's slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalBusy {
+    pub url: String,
+    /// The read-only calendar in the coach's home it is mirrored into.
+    pub name: String,
+    pub refresh: chrono::Duration,
+}
+
+/// Validated `[feeds]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedsConfig {
+    /// REFRESH-INTERVAL and X-PUBLISHED-TTL of published feeds.
+    pub refresh: chrono::Duration,
+    /// Only events ending after now − this are published; `None`: all.
+    pub window_past: Option<chrono::Duration>,
+    pub fetch_timeout: chrono::Duration,
+    pub fetch_max_bytes: u64,
 }
 
 /// `[booking]`: settings of the public booking pages.
@@ -65,6 +105,8 @@ pub struct RawCoach {
     pub working_hours: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     #[serde(default)]
     pub event_type: Vec<RawEventType>,
+    #[serde(default)]
+    pub external_busy: Vec<RawExternalBusy>,
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -121,6 +163,8 @@ pub struct CoachConfig {
     pub bookings_calendar: String,
     /// Email the coach about bookings, cancellations and reschedules made by students.
     pub notify_coach: bool,
+    /// External calendars (Google, Outlook …) whose busy time blocks slots.
+    pub external_busy: Vec<ExternalBusy>,
 }
 
 /// How writes reach the disk.
@@ -149,6 +193,7 @@ pub struct Config {
     pub flush_every_ms: u64,
     /// Holds and confirmations a client IP may ask for per minute.
     pub rate_limit_per_minute: u32,
+    pub feeds: FeedsConfig,
     pub coaches: Vec<CoachConfig>,
 }
 
@@ -205,6 +250,25 @@ impl Config {
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
         }
+        let raw_feeds = raw.feeds.unwrap_or_default();
+        let feed_duration = |key: &str, v: &Option<Spanned<String>>, default: chrono::Duration| -> Result<chrono::Duration, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(v) => parse_duration(v.get_ref()).map_err(|e| {
+                    let line = text.map(|t| format!(" (line {})", t[..v.span().start.min(t.len())].lines().count().max(1))).unwrap_or_default();
+                    ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `feeds.{key}`{line}: {e}") }
+                }),
+            }
+        };
+        let feeds = FeedsConfig {
+            refresh: feed_duration("refresh", &raw_feeds.refresh, chrono::Duration::minutes(15))?,
+            window_past: match &raw_feeds.window_past {
+                None => None,
+                Some(_) => Some(feed_duration("window_past", &raw_feeds.window_past, chrono::Duration::zero())?),
+            },
+            fetch_timeout: feed_duration("fetch_timeout", &raw_feeds.fetch_timeout, chrono::Duration::seconds(20))?,
+            fetch_max_bytes: raw_feeds.fetch_max_bytes.unwrap_or(5 * 1024 * 1024),
+        };
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -224,6 +288,7 @@ impl Config {
             durability,
             flush_every_ms: raw.flush_every_ms.unwrap_or(500),
             rate_limit_per_minute: raw.booking.and_then(|b| b.rate_limit_per_minute).unwrap_or(30),
+            feeds,
             coaches,
         })
     }
@@ -300,7 +365,27 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         }
         Some(RawBusyCalendars::List(l)) => BusyCalendars::Only(l),
     };
+    let mut external_busy = Vec::new();
+    for (j, ext) in raw.external_busy.into_iter().enumerate() {
+        let key = |field: &str| format!("external_busy[{j}].{field}");
+        if !(ext.url.starts_with("http://") || ext.url.starts_with("https://") || ext.url.starts_with("webcal://")) {
+            return Err(format!("{}: `{}` must be an http(s):// or webcal:// URL", at(&key("url"), None), ext.url));
+        }
+        let name = ext.name.unwrap_or_else(|| format!("external-{}", j + 1));
+        if name.is_empty() || name.contains('/') || name == raw.availability_calendar.as_deref().unwrap_or("availability") {
+            return Err(format!("{}: `{name}` cannot be used as a calendar name", at(&key("name"), None)));
+        }
+        let refresh = match &ext.refresh {
+            Some(r) => parse_duration(r.get_ref()).map_err(|e| format!("{}: {e}", at(&key("refresh"), Some(r.span()))))?,
+            None => chrono::Duration::minutes(15),
+        };
+        if refresh < chrono::Duration::minutes(1) {
+            return Err(format!("{}: at least 1m, please", at(&key("refresh"), None)));
+        }
+        external_busy.push(ExternalBusy { url: ext.url.replacen("webcal://", "https://", 1), name, refresh });
+    }
     Ok(CoachConfig {
+        external_busy,
         display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
         policy: Coach { name: raw.user.clone(), tz, working_hours, event_types },
         user: raw.user,

@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, UserCommand};
+use slotdav::cli::{self, Cli, Command, FeedCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
@@ -30,6 +30,15 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::User(cmd) => user_command(&config, cmd),
+        Command::Feed(cmd) => {
+            let base_url = config.public_url.clone();
+            let command = match cmd {
+                FeedCommand::Add { user, calendar } => AdminCommand::FeedAdd { user, calendar, base_url },
+                FeedCommand::List { user } => AdminCommand::FeedList { user, base_url },
+                FeedCommand::Revoke { token } => AdminCommand::FeedRevoke { token },
+            };
+            report(run_admin(&config.data_dir, command))
+        }
     }
 }
 
@@ -84,6 +93,12 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let importer = std::sync::Arc::new(slotdav::feeds::import::Importer::new(
+            app.storage.clone(),
+            app.clock.clone(),
+            app.config.feeds.clone(),
+        ));
+        let imports = slotdav::feeds::import::spawn(importer, app.config.coaches.clone());
         let sweeper = {
             let booking = app.booking.clone();
             tokio::spawn(async move {
@@ -100,6 +115,7 @@ fn serve(config: Config) -> ExitCode {
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
+        imports.iter().for_each(|t| t.abort());
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })
@@ -157,7 +173,12 @@ fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
         UserCommand::List => AdminCommand::UserList,
         UserCommand::Remove { name } => AdminCommand::UserRemove { name },
     };
-    let result = match run_admin(&config.data_dir, command) {
+    report(run_admin(&config.data_dir, command))
+}
+
+/// Prints an admin command's answer; the exit code says whether it worked.
+fn report(outcome: Result<admin::AdminResult, String>) -> ExitCode {
+    let result = match outcome {
         Ok(r) => r,
         Err(e) => {
             eprintln!("slotdav: {e}");

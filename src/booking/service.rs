@@ -230,7 +230,11 @@ impl BookingService {
                 .filter(|(name, n)| n.is_calendar() && *name != coach.availability_calendar)
                 .map(|(name, _)| name)
                 .collect(),
-            BusyCalendars::Only(list) => list.clone(),
+            BusyCalendars::Only(list) => {
+                let mut names = list.clone();
+                names.extend(coach.external_busy.iter().map(|e| e.name.clone()));
+                names
+            }
         };
         Ok(names.into_iter().map(|n| home.child(&n)).collect())
     }

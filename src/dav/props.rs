@@ -215,7 +215,8 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 Some(XmlNode::element(name.clone(), vec![XmlNode::href(path::PRINCIPALS)]))
             }
             ("current-user-privilege-set", t) => {
-                let own = matches!(t, Target::Node(..) | Target::Principal(_));
+                let read_only = matches!(t, Target::Node(_, n) if n.collection().is_some_and(|c| c.read_only));
+                let own = matches!(t, Target::Node(..) | Target::Principal(_)) && !read_only;
                 Some(privileges(own))
             }
             ("supported-report-set", t) => Some(XmlNode::element(name.clone(), report_set(&supported_reports(t)))),

@@ -16,6 +16,7 @@
 //! - [`freebusy`]: busy periods and the VFREEBUSY answer (RFC 4791 §7.10).
 
 pub mod expand;
+pub mod export;
 pub mod filter;
 pub mod freebusy;
 pub mod parse;

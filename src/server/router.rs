@@ -42,6 +42,10 @@ pub async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> R
             Err(PathError::BadSegment) => text_response(StatusCode::BAD_REQUEST, "Bad Request\n"),
         };
     }
+    if path.starts_with("/feeds/") && path.ends_with(".ics") {
+        let (parts, _) = req.into_parts();
+        return crate::web::feeds::handle(app, parts.method, path, parts.headers).await;
+    }
     if path.starts_with("/book/") {
         return crate::web::handle(app, peer, req).await;
     }

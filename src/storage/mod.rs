@@ -107,6 +107,9 @@ pub struct Collection {
     pub horizon: i64,
     /// Component kinds a calendar accepts (RFC 4791 §5.2.3); empty = all.
     pub components: Vec<ComponentKind>,
+    /// Maintained by slotdav itself (an imported calendar): clients may
+    /// read but not change it.
+    pub read_only: bool,
 }
 
 /// A resource: bytes plus what was derived from them.
@@ -376,6 +379,8 @@ pub trait Storage: Send + Sync {
     fn time_range_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>>;
     /// Indexed occurrences overlapping `range`, for free/busy and booking.
     fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>>;
+    /// Marks a collection as maintained by slotdav (clients cannot write it).
+    fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()>;
     /// Makes sure unbounded series are indexed at least up to `until`,
     /// re-indexing them with `reindex` when the horizon must move.
     fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()>;

@@ -484,6 +484,7 @@ impl Storage for SledStorage {
                 revision: 0,
                 horizon: (now + chrono::Duration::days(INITIAL_HORIZON_DAYS)).timestamp(),
                 components,
+                read_only: false,
             }),
             created: now,
             modified: now,
@@ -672,6 +673,18 @@ impl Storage for SledStorage {
             }
         }
         Ok(out)
+    }
+
+    fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
+        let _g = self.lock();
+        let mut st = Staged::new(&self.tree);
+        let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
+        match &mut node.kind {
+            NodeKind::Collection(c) => c.read_only = read_only,
+            NodeKind::Resource(_) => return Err(StorageError::Conflict("not a collection")),
+        }
+        st.put_node(path, &node);
+        st.commit()
     }
 
     fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()> {

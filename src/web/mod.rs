@@ -12,6 +12,7 @@
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" |
 //! | `POST /book/manage/{token}/cancel` | cancel |
 
+pub mod feeds;
 pub mod forms;
 pub mod pages;
 
@@ -211,6 +212,7 @@ fn route(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, P
         ["hold", id] if post => confirm(app, req, id),
         ["manage", token] if get => manage_page(app, req, token, None),
         ["manage", token, "booking.ics"] if get => booking_ics(app, token),
+        ["manage", token, "feed.ics"] if get => student_feed(app, token),
         ["manage", token, "cancel"] if post => cancel(app, req, token),
         [coach] if get => coach_page(app, coach),
         [coach, et] if get => slots_page(app, req, coach, et),
@@ -444,6 +446,7 @@ fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(Strin
         price: if booking.price.is_empty() { "free".into() } else { booking.price.clone() },
         active: booking.is_active(),
         ics_link: format!("/book/manage/{token_enc}/booking.ics"),
+        feed_link: format!("/book/manage/{token_enc}/feed.ics"),
         can_reschedule: resched_ok.is_ok(),
         reschedule_link: format!(
             "/book/{}/{}?tz={}&reschedule={token_enc}&week={}",
@@ -498,6 +501,29 @@ fn cancel(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, P
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// All of a student's bookings with this coach (cancelled ones left out),
+/// for a calendar subscription: parents follow their child's sessions.
+fn student_feed(app: &App, token: &str) -> Result<Response<Body>, PageError> {
+    let booking = app.booking.booking(token)?;
+    let coach = app.booking.coaches().iter().find(|c| c.user == booking.coach).ok_or(BookingError::UnknownCoach)?;
+    let mut texts = Vec::new();
+    for b in app.booking.student_bookings(&coach.user, &booking.student_email)? {
+        if !b.is_active() {
+            continue;
+        }
+        if let Ok(et) = app.booking.event_type(coach, &b.event_type) {
+            texts.push(app.booking.booking_ics(coach, et, &b));
+        }
+    }
+    let name = format!("{} – sessions with {}", booking.student_name, coach.display_name);
+    let header = crate::ical::export::FeedHeader { name: &name, refresh_secs: app.config.feeds.refresh.num_seconds() };
+    let ics = crate::ical::export::merge_feed(texts.iter().map(String::as_str), &header);
+    let mut resp = Response::new(Full::new(Bytes::from(ics)));
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+    resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+    Ok(resp)
 }
 
 fn booking_ics(app: &App, token: &str) -> Result<Response<Body>, PageError> {

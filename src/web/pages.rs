@@ -105,6 +105,8 @@ pub struct BookingPage {
     pub price: String,
     pub active: bool,
     pub ics_link: String,
+    /// Subscription of all this student's sessions with the coach.
+    pub feed_link: String,
     pub can_reschedule: bool,
     pub reschedule_link: String,
     pub reschedule_closed: String,

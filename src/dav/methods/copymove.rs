@@ -23,6 +23,7 @@ pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
         Ok(_) => return Err(DavError::Status(StatusCode::FORBIDDEN)),
         Err(_) => return Err(DavError::Status(StatusCode::BAD_GATEWAY)),
     };
+    super::guard_writable(ctx, &to)?;
     let overwrite = headers::overwrite(&req.headers).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
     let depth = headers::depth(&req.headers, Depth::Infinity).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
     let source = ctx.app.storage.node(from)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;

@@ -118,6 +118,11 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
             return Err(DavError::forbidden(PropName::dav("need-privileges")));
         }
     }
+    if matches!(req.method.as_str(), "PUT" | "DELETE" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE") {
+        if let DavPath::Store(path) = &req.path {
+            guard_writable(ctx, path)?;
+        }
+    }
     match req.method.as_str() {
         "OPTIONS" => options::options(ctx, &req),
         "PROPFIND" => propfind::propfind(ctx, &req),
@@ -133,6 +138,38 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
         "REPORT" => report::report(ctx, &req),
         "POST" | "PATCH" | "LOCK" | "UNLOCK" | "ACL" => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
         _ => Err(DavError::Status(StatusCode::NOT_IMPLEMENTED)),
+    }
+}
+
+/// Refuses changes in or to a read-only (imported) calendar with 403
+/// `DAV:need-privileges` (RFC 3744 §7.1.1).
+pub fn guard_writable(ctx: &Ctx, path: &StorePath) -> DavResult<()> {
+    let read_only = |p: &StorePath| -> DavResult<bool> {
+        Ok(ctx.app.storage.node(p)?.and_then(|n| n.collection().map(|c| c.read_only)).unwrap_or(false))
+    };
+    let locked = if read_only(path)? {
+        Some(path.clone())
+    } else {
+        match path.parent() {
+            Some(parent) if read_only(&parent)? => Some(parent),
+            _ => None,
+        }
+    };
+    match locked {
+        None => Ok(()),
+        Some(collection) => Err(DavError::Precondition {
+            status: StatusCode::FORBIDDEN,
+            condition: XmlNode::element(
+                PropName::dav("need-privileges"),
+                vec![XmlNode::element(
+                    PropName::dav("resource"),
+                    vec![
+                        XmlNode::href(super::path::store_href(&collection, true)),
+                        XmlNode::element(PropName::dav("privilege"), vec![XmlNode::empty(PropName::dav("write"))]),
+                    ],
+                )],
+            ),
+        }),
     }
 }
 

@@ -1,0 +1,220 @@
+//! Whole calendars as one iCalendar stream, and back: merging stored
+//! objects into a feed (every component once, each distinct VTIMEZONE
+//! once), and splitting a fetched feed into one object per UID.
+//!
+//! Works on content lines, so the components travel byte for byte as the
+//! client stored them (folding included).
+
+use std::collections::{BTreeMap, HashSet};
+
+/// Feed-level properties of a published calendar.
+#[derive(Debug, Clone)]
+pub struct FeedHeader<'a> {
+    /// `X-WR-CALNAME` and `NAME` (RFC 7986).
+    pub name: &'a str,
+    /// Seconds for `REFRESH-INTERVAL` (RFC 7986) and `X-PUBLISHED-TTL`.
+    pub refresh_secs: i64,
+}
+
+/// The lines of an iCalendar text, with their line ends removed (folded
+/// continuation lines stay separate lines).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| !l.is_empty())
+}
+
+fn is_begin(line: &str) -> Option<&str> {
+    let (name, value) = line.split_once(':')?;
+    name.eq_ignore_ascii_case("BEGIN").then_some(value.trim())
+}
+
+fn is_end(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(n, _)| n.eq_ignore_ascii_case("END"))
+}
+
+/// The direct sub-components of the VCALENDAR(s) in `text`, each as its
+/// component name and lines.
+pub fn top_components(text: &str) -> Vec<(String, Vec<&str>)> {
+    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut depth = 0usize;
+    for line in lines(text) {
+        if let Some(name) = is_begin(line) {
+            depth += 1;
+            if depth == 2 {
+                out.push((name.to_ascii_uppercase(), Vec::new()));
+            }
+        }
+        if depth >= 2 {
+            if let Some((_, body)) = out.last_mut() {
+                body.push(line);
+            }
+        }
+        if is_end(line) {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    out
+}
+
+/// The value of the first `NAME:` (or `NAME;…:`) line of a component.
+pub fn property_value<'a>(component: &[&'a str], name: &str) -> Option<&'a str> {
+    component.iter().skip(1).find_map(|line| {
+        let (head, value) = line.split_once(':')?;
+        let prop = head.split(';').next()?;
+        prop.eq_ignore_ascii_case(name).then_some(value)
+    })
+}
+
+fn escape_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+}
+
+/// One VCALENDAR holding every component of `objects`: VTIMEZONEs first,
+/// each TZID once, then everything else in order.
+pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedHeader<'_>) -> String {
+    let mut zones: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut rest: Vec<Vec<&str>> = Vec::new();
+    for text in objects {
+        for (name, body) in top_components(text) {
+            if name == "VTIMEZONE" {
+                let tzid = property_value(&body, "TZID").unwrap_or("").to_string();
+                zones.entry(tzid).or_insert(body);
+            } else {
+                rest.push(body);
+            }
+        }
+    }
+    let mut out = String::with_capacity(4096);
+    let mut push = |l: &str| {
+        out.push_str(l);
+        out.push_str("\r\n");
+    };
+    push("BEGIN:VCALENDAR");
+    push("VERSION:2.0");
+    push("PRODID:-//slotdav//feed//EN");
+    push("CALSCALE:GREGORIAN");
+    let name = escape_text(header.name);
+    push(&format!("NAME:{name}"));
+    push(&format!("X-WR-CALNAME:{name}"));
+    let ttl = iso_duration(header.refresh_secs);
+    push(&format!("REFRESH-INTERVAL;VALUE=DURATION:{ttl}"));
+    push(&format!("X-PUBLISHED-TTL:{ttl}"));
+    for body in zones.values().chain(rest.iter()) {
+        for line in body {
+            push(line);
+        }
+    }
+    push("END:VCALENDAR");
+    out
+}
+
+/// `PT15M`-style duration for a number of seconds.
+pub fn iso_duration(secs: i64) -> String {
+    let secs = secs.max(1);
+    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::from("P");
+    if d > 0 {
+        out.push_str(&format!("{d}D"));
+    }
+    if h > 0 || m > 0 || s > 0 {
+        out.push('T');
+        if h > 0 {
+            out.push_str(&format!("{h}H"));
+        }
+        if m > 0 {
+            out.push_str(&format!("{m}M"));
+        }
+        if s > 0 {
+            out.push_str(&format!("{s}S"));
+        }
+    }
+    out
+}
+
+/// Splits a feed into one calendar object per UID (master and overrides
+/// together), each with the VTIMEZONEs it needs. Components without UID
+/// are skipped. Returns (uid, object text).
+pub fn split_feed(text: &str) -> Vec<(String, String)> {
+    let components = top_components(text);
+    let zones: BTreeMap<String, &Vec<&str>> = components
+        .iter()
+        .filter(|(n, _)| n == "VTIMEZONE")
+        .map(|(_, b)| (property_value(b, "TZID").unwrap_or("").to_string(), b))
+        .collect();
+    let mut by_uid: BTreeMap<String, Vec<&Vec<&str>>> = BTreeMap::new();
+    for (name, body) in &components {
+        if matches!(name.as_str(), "VEVENT" | "VTODO" | "VJOURNAL") {
+            if let Some(uid) = property_value(body, "UID") {
+                by_uid.entry(uid.trim().to_string()).or_default().push(body);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (uid, bodies) in by_uid {
+        let mut needed: HashSet<&str> = HashSet::new();
+        for body in &bodies {
+            for line in body.iter() {
+                if let Some(i) = line.find("TZID=") {
+                    let rest = &line[i + 5..];
+                    let end = rest.find([':', ';']).unwrap_or(rest.len());
+                    needed.insert(rest[..end].trim_matches('"'));
+                }
+            }
+        }
+        let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav//import//EN\r\n");
+        for (tzid, zone) in &zones {
+            if needed.contains(tzid.as_str()) {
+                for l in zone.iter() {
+                    text.push_str(l);
+                    text.push_str("\r\n");
+                }
+            }
+        }
+        for body in bodies {
+            for l in body {
+                text.push_str(l);
+                text.push_str("\r\n");
+            }
+        }
+        text.push_str("END:VCALENDAR\r\n");
+        out.push((uid, text));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nSUMMARY:A long\r\n  folded line\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    const B: &str = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTIMEZONE\nTZID:Europe/Berlin\nEND:VTIMEZONE\nBEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Berlin:20260106T090000\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n";
+
+    #[test]
+    fn merge_keeps_each_component_and_each_zone_once() {
+        let feed = merge_feed([A, B], &FeedHeader { name: "Work, mine", refresh_secs: 900 });
+        assert_eq!(feed.matches("BEGIN:VTIMEZONE").count(), 1);
+        assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2);
+        assert_eq!(feed.matches("BEGIN:VALARM").count(), 1);
+        assert!(feed.contains("REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n"));
+        assert!(feed.contains("X-WR-CALNAME:Work\\, mine\r\n"));
+        assert!(feed.contains("SUMMARY:A long\r\n  folded line\r\n"));
+        let parsed = crate::ical::parse::parse_components(feed.as_bytes());
+        assert!(parsed.is_ok());
+    }
+
+    #[test]
+    fn split_groups_overrides_and_brings_their_zones() {
+        let feed = "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:r\r\nDTSTART;TZID=W. Europe Standard Time:20260105T090000\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:r\r\nRECURRENCE-ID;TZID=W. Europe Standard Time:20260112T090000\r\nDTSTART;TZID=W. Europe Standard Time:20260112T100000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTART:20260105T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let parts = split_feed(feed);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].0, "r");
+        assert_eq!(parts[0].1.matches("BEGIN:VEVENT").count(), 2);
+        assert!(parts[0].1.contains("TZID:W. Europe Standard Time"));
+        assert!(!parts[1].1.contains("VTIMEZONE"));
+    }
+
+    #[test]
+    fn iso_durations() {
+        assert_eq!(iso_duration(900), "PT15M");
+        assert_eq!(iso_duration(86_400 + 3600), "P1DT1H");
+    }
+}

@@ -1,0 +1,80 @@
+//! `GET /feeds/{token}.ics`: a published calendar for subscribers without
+//! CalDAV (Outlook internet calendars, webcal). No credentials beyond the
+//! secret token; conditional requests answer 304.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use hyper::{HeaderMap, Method, Response, StatusCode};
+
+use crate::app::App;
+use crate::dav::headers::{http_date, quote_etag};
+use crate::dav::{text_response, Body};
+use crate::feeds;
+
+pub async fn handle(app: Arc<App>, method: Method, path: String, headers: HeaderMap) -> Response<Body> {
+    if method != Method::GET && method != Method::HEAD {
+        return text_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+    }
+    let token = path.trim_start_matches("/feeds/").trim_end_matches(".ics").to_string();
+    tokio::task::spawn_blocking(move || serve(&app, &token, &headers, method == Method::GET))
+        .await
+        .unwrap_or_else(|_| text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
+}
+
+fn not_found() -> Response<Body> {
+    text_response(StatusCode::NOT_FOUND, "Not Found\n")
+}
+
+fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Response<Body> {
+    let now = app.clock.now();
+    let storage = &*app.storage;
+    let rec = match feeds::lookup(storage, token) {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "feed lookup failed");
+            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
+        }
+    };
+    let Ok(Some((etag, modified))) = feeds::validators(storage, &rec, &app.config.feeds, now) else { return not_found() };
+    let quoted = quote_etag(&etag);
+    let etag_matches = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == quoted || t.trim() == "*"));
+    let unmodified_since = headers.get(IF_NONE_MATCH).is_none()
+        && headers
+            .get(IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok())
+            .is_some_and(|since| modified.timestamp() <= since.timestamp());
+    let mut resp = if etag_matches || unmodified_since {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let body = match feeds::render(storage, &rec, &app.config.feeds, now) {
+            Ok(Some(b)) => b,
+            Ok(None) => return not_found(),
+            Err(e) => {
+                tracing::error!(error = %e, "feed rendering failed");
+                return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
+            }
+        };
+        let len = body.text.len();
+        let mut r = Response::new(Full::new(if with_body { Bytes::from(body.text) } else { Bytes::new() }));
+        r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+        if !with_body {
+            r.headers_mut().insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        r
+    };
+    let h = resp.headers_mut();
+    h.insert(ETAG, HeaderValue::from_str(&quoted).expect("hex etag"));
+    h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(modified)).expect("ascii date"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+    resp
+}
