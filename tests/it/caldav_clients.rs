@@ -140,7 +140,8 @@ async fn thunderbird_153_session_replayed() {
     };
     assert_eq!(at("20270322T130000Z", "20270322T131500Z").await, vec![weekly.clone()], "the moved occurrence");
     assert!(at("20270322T090000Z", "20270322T091500Z").await.is_empty(), "the old time of the moved occurrence");
-    assert!(at("20270315T090000Z", "20270315T091500Z").await.is_empty(), "the EXDATE");
+    // (The event created above is at 08:00Z-09:30Z that day; the series is not.)
+    assert!(!at("20270315T090000Z", "20270315T091500Z").await.contains(&weekly), "the EXDATE");
     assert_eq!(at("20270308T090000Z", "20270308T091500Z").await, vec![weekly.clone()]);
 
     // Deleting with If-Match (Thunderbird accepts 200 or 204).
@@ -215,7 +216,7 @@ async fn apple_calendar_home_propfind_and_ctag_polling() {
     let privs = prop_text(&r, Some(CAL), "current-user-privilege-set").unwrap();
     assert!(privs.contains("<D:write/>") || privs.contains("<D:all/>"), "Apple marks calendars without write read-only: {privs}");
     // The me.com namespace Apple asks in gets declared in the answer.
-    r.contains("http://me.com/_namespace/");
+    let r = r.contains("http://me.com/_namespace/");
     let ctag0 = prop_text(&r, Some(CAL), "getctag").unwrap();
 
     // Polling: the ctag alone, before and after a change.

@@ -126,3 +126,18 @@ async fn rfc4791_4_2_home_lists_calendars_with_their_kind() {
     let comps = prop_text(&r, Some(CAL), "supported-calendar-component-set").unwrap();
     assert!(comps.contains(r#"name="VEVENT""#) && comps.contains(r#"name="VTODO""#), "{comps}");
 }
+
+/// RFC 4791 §7: servers "MUST advertise support for these reports on all
+/// calendar collections and calendar object resources".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: supported-report-set of a calendar object resource lists only D:expand-property, not calendar-query/calendar-multiget"]
+async fn rfc4791_7_supported_report_set_on_calendar_objects() {
+    let server = TestServer::start().await;
+    let obj = format!("{CAL}a.ics");
+    put_ok(&server, &obj, event("srs-a", &["DTSTART:20260601T080000Z"])).await;
+    let r = propfind(&server, &obj, "0", propfind_props(&["D:supported-report-set"])).await.status(207);
+    let set = prop_text(&r, Some(&obj), "supported-report-set").unwrap_or_default();
+    for report in ["C:calendar-query", "C:calendar-multiget"] {
+        assert!(set.contains(&format!("<{report}/>")), "{obj} lacks {report}: {set}");
+    }
+}

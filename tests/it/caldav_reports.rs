@@ -397,7 +397,7 @@ async fn rfc4791_9_9_time_range_across_dst() {
     let cd = prop_text(&r, Some(&href("berlin.ics")), "calendar-data").unwrap();
     assert!(cd.contains("RECURRENCE-ID:20260323T080000Z") && cd.contains("DTSTART:20260323T080000Z"), "{cd}");
     assert!(cd.contains("RECURRENCE-ID:20260330T070000Z") && cd.contains("DTSTART:20260330T070000Z"), "{cd}");
-    assert!(!cd.contains("20260330T080000Z"), "{cd}");
+    assert!(!cd.contains("DTSTART:20260330T080000Z") && !cd.contains("RECURRENCE-ID:20260330T080000Z"), "{cd}");
     assert!(!cd.contains("RRULE"), "{cd}");
 }
 
@@ -463,9 +463,21 @@ async fn rfc4791_7_10_free_busy_query() {
     for free in ["20260601T120000Z", "20260601T140000Z", "20260603", "20260601T160000Z"] {
         assert!(!all.contains(free), "{free} reported busy: {text}");
     }
-    // On the home too: every calendar in it.
+}
+
+/// RFC 4791 §7.10 on the calendar home: slotdav's free-busy code answers
+/// for every calendar in a home (`caldav/freebusy.rs`), and RFC 4791 §7
+/// allows the reports on ordinary collections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: REPORT free-busy-query on the home is refused 403 supported-report although caldav/freebusy.rs implements it (props::supported_reports lists only sync-collection and expand-property for plain collections)"]
+async fn rfc4791_7_10_free_busy_query_on_the_home() {
+    let server = TestServer::start().await;
+    mkcalendar(&server, "/dav/calendars/alice/work/").await;
+    put_ok(&server, &href("busy.ics"), event("busy", &["DTSTART:20260601T080000Z", "DTEND:20260601T090000Z"])).await;
+    put_ok(&server, "/dav/calendars/alice/work/w.ics", event("w", &["DTSTART:20260601T100000Z", "DTEND:20260601T110000Z"])).await;
     let body = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260601T000000Z" end="20260602T000000Z"/></C:free-busy-query>"#);
-    server.request("REPORT", HOME).as_user(ALICE).depth("1").xml(body).send().await.status(200).contains("20260601T080000Z");
+    let r = server.request("REPORT", HOME).as_user(ALICE).depth("1").xml(body).send().await.status(200);
+    r.contains("BEGIN:VFREEBUSY").contains("20260601T080000Z/20260601T090000Z").contains("20260601T100000Z/20260601T110000Z");
 }
 
 /// RFC 3253 §3.6: a REPORT the resource does not support is 403 with
@@ -482,17 +494,34 @@ async fn rfc3253_3_6_unsupported_report() {
     r.contains("supported-report");
 }
 
-/// RFC 4791 §7.8 on an object URL (Depth 0) and on the home (Depth 1,
-/// every calendar in it).
+/// RFC 4791 §7: "CalDAV servers MUST support [the calendaring reports]
+/// on calendar collections and calendar object resources". A
+/// calendar-query with Depth 0 on an object answers for that object.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rfc4791_7_8_calendar_query_on_object_and_home() {
+#[ignore = "bug: REPORT calendar-query (and calendar-multiget) on a calendar object resource is refused 403 supported-report; props::supported_reports gives objects only expand-property, so the object branch of caldav/query.rs is unreachable"]
+async fn rfc4791_7_calendar_query_on_a_calendar_object_resource() {
+    let server = TestServer::start().await;
+    put_ok(&server, &href("a.ics"), event("a", &["DTSTART:20260601T080000Z", "SUMMARY:Private"])).await;
+    let hit = event_time_range_query("20260601T000000Z", "20260602T000000Z");
+    let r = server.request("REPORT", &href("a.ics")).as_user(ALICE).depth("0").xml(hit).send().await.status(207);
+    assert_eq!(r.hrefs(), vec![href("a.ics")]);
+    let miss = event_time_range_query("20260701T000000Z", "20260702T000000Z");
+    let r = server.request("REPORT", &href("a.ics")).as_user(ALICE).depth("0").xml(miss).send().await.status(207);
+    assert!(r.hrefs().is_empty(), "{}", r.text());
+    let multiget = format!(r#"<C:calendar-multiget {NS_DECLS}><D:prop><D:getetag/></D:prop><D:href>{}</D:href></C:calendar-multiget>"#, href("a.ics"));
+    server.request("REPORT", &href("a.ics")).as_user(ALICE).depth("0").xml(multiget).send().await.status(207);
+}
+
+/// RFC 4791 §7 (MAY on ordinary collections): a calendar-query on the
+/// home searches every calendar in it, as `caldav/query.rs` implements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: REPORT calendar-query on the home is refused 403 supported-report although caldav/query.rs implements the home case"]
+async fn rfc4791_7_8_calendar_query_on_the_home() {
     let server = TestServer::start().await;
     mkcalendar(&server, "/dav/calendars/alice/work/").await;
     put_ok(&server, &href("a.ics"), event("a", &["DTSTART:20260601T080000Z", "SUMMARY:Private"])).await;
     put_ok(&server, "/dav/calendars/alice/work/b.ics", event("b", &["DTSTART:20260601T090000Z", "SUMMARY:Work"])).await;
     let q = event_time_range_query("20260601T000000Z", "20260602T000000Z");
-    let r = server.request("REPORT", &href("a.ics")).as_user(ALICE).depth("0").xml(q.clone()).send().await.status(207);
-    assert_eq!(r.hrefs(), vec![href("a.ics")]);
     let r = server.request("REPORT", HOME).as_user(ALICE).depth("1").xml(q).send().await.status(207);
     assert_eq!(sorted_hrefs(&r, &[]), vec![href("a.ics"), "/dav/calendars/alice/work/b.ics".to_string()]);
 }
