@@ -525,3 +525,68 @@ async fn rfc4791_7_8_calendar_query_on_the_home() {
     let r = server.request("REPORT", HOME).as_user(ALICE).depth("1").xml(q).send().await.status(207);
     assert_eq!(sorted_hrefs(&r, &[]), vec![href("a.ics"), "/dav/calendars/alice/work/b.ics".to_string()]);
 }
+
+/// RFC 4791 §9.9 and §7.3: floating times are read in the calendar's
+/// `calendar-timezone`, or in the query's `CALDAV:timezone` when given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_3_floating_time_in_the_calendar_timezone() {
+    let server = TestServer::start().await;
+    let cal = "/dav/calendars/alice/berlin/";
+    let vcal_berlin = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav tests//EN\r\n{VTIMEZONE_BERLIN}END:VCALENDAR\r\n");
+    let body = format!(
+        r#"<C:mkcalendar {NS_DECLS}><D:set><D:prop><C:calendar-timezone><![CDATA[{vcal_berlin}]]></C:calendar-timezone></D:prop></D:set></C:mkcalendar>"#
+    );
+    server.request("MKCALENDAR", cal).as_user(ALICE).xml(body).send().await.status(201);
+    let obj = format!("{cal}floating.ics");
+    put_ok(&server, &obj, fixture("ical/accepted/floating-time.ics")).await;
+    // 09:00 floating on 19 June 2026 in Berlin is 07:00Z.
+    let q = |s: &str, e: &str| event_time_range_query(s, e);
+    let r = report(&server, cal, q("20260619T065900Z", "20260619T070100Z")).await.status(207);
+    assert_eq!(r.hrefs(), vec![obj.clone()], "{}", r.text());
+    let r = report(&server, cal, q("20260619T085900Z", "20260619T090100Z")).await.status(207);
+    assert!(r.hrefs().is_empty(), "{}", r.text());
+    // The query's own timezone wins: in UTC it is 09:00Z.
+    let utc = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav tests//EN\r\nBEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+    let body = format!(
+        r#"<C:calendar-query {NS_DECLS}><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20260619T085900Z" end="20260619T090100Z"/></C:comp-filter></C:comp-filter></C:filter><C:timezone><![CDATA[{utc}]]></C:timezone></C:calendar-query>"#
+    );
+    let r = report(&server, cal, body).await.status(207);
+    assert_eq!(r.hrefs(), vec![obj.clone()], "{}", r.text());
+    // Free-busy places it in the calendar's zone too.
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260619T000000Z" end="20260620T000000Z"/></C:free-busy-query>"#);
+    report(&server, cal, fb).await.status(200).contains("20260619T070000Z/20260619T080000Z");
+}
+
+/// RFC 4791 §7.10 and RFC 5545 §3.8.2.7: an all-day event without TRANSP
+/// is busy for the whole day; an all-day TRANSPARENT one is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_10_free_busy_all_day_events() {
+    let server = TestServer::start().await;
+    put_ok(&server, &href("holiday.ics"), event("holiday", &["DTSTART;VALUE=DATE:20260602", "DTEND;VALUE=DATE:20260603", "SUMMARY:Urlaub"])).await;
+    put_ok(&server, &href("all-day-date.ics"), fixture("ical/accepted/all-day-date.ics")).await;
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260601T000000Z" end="20260620T000000Z"/></C:free-busy-query>"#);
+    let r = report(&server, CAL, fb).await.status(200);
+    let text = r.text().replace("\r\n ", "");
+    assert!(text.contains("20260602T000000Z/20260603T000000Z") || text.contains("20260602T000000Z/P1D"), "{text}");
+    assert!(!text.contains("20260618T"), "the transparent all-day event is free: {text}");
+}
+
+/// RFC 4791 §9.6.5 for an override that moves an instance into the range
+/// from outside it, and one that moves it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_6_5_expand_with_overrides_moving_across_the_range() {
+    let server = TestServer::start().await;
+    put_ok(&server, &href("override.ics"), fixture("ical/accepted/recurrence-id-override.ics")).await;
+    // Daily 10:00 Berlin (08:00Z) 1–5 June; the 3rd moved to 15:00 (13:00Z).
+    let data = r#"<C:calendar-data><C:expand start="20260603T120000Z" end="20260603T140000Z"/></C:calendar-data>"#;
+    let filter = r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20260603T120000Z" end="20260603T140000Z"/></C:comp-filter></C:comp-filter>"#;
+    let r = report(&server, CAL, calendar_query(data, filter)).await.status(207);
+    let cd = prop_text(&r, Some(&href("override.ics")), "calendar-data").unwrap_or_else(|| panic!("{}", r.text()));
+    assert!(cd.contains("RECURRENCE-ID:20260603T080000Z") && cd.contains("DTSTART:20260603T130000Z"), "{cd}");
+    assert!(cd.contains("SUMMARY:Daily (moved)"), "{cd}");
+    assert_eq!(cd.matches("BEGIN:VEVENT").count(), 1, "{cd}");
+    assert!(!cd.contains("VTIMEZONE"), "expanded data is in UTC and needs no VTIMEZONE: {cd}");
+    // At the old time of the moved instance there is nothing.
+    let r = report(&server, CAL, event_time_range_query("20260603T073000Z", "20260603T083000Z")).await.status(207);
+    assert!(r.hrefs().is_empty(), "{}", r.text());
+}

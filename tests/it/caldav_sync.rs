@@ -188,3 +188,53 @@ async fn getctag_and_sync_token_change_on_every_write_only() {
     put_ok(&server, "/dav/calendars/alice/elsewhere/x.ics", event("elsewhere", &["DTSTART:20260601T080000Z"])).await;
     assert_eq!(tokens(&server, CAL).await, before, "a write in another calendar changed the tokens");
 }
+
+/// RFC 6578 §3.2: a calendar deleted and made again under the same name
+/// is a new collection; tokens of the old one are invalid for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc6578_3_2_tokens_do_not_survive_recreation() {
+    let server = TestServer::start().await;
+    let cal = "/dav/calendars/alice/phoenix/";
+    mkcalendar(&server, cal).await;
+    put_ok(&server, &format!("{cal}a.ics"), event("phoenix-a", &["DTSTART:20260601T080000Z"])).await;
+    let (old, _) = tokens(&server, cal).await;
+    server.request("DELETE", cal).as_user(ALICE).send().await.status_in(&[200, 204]);
+    mkcalendar(&server, cal).await;
+    let r = report(&server, cal, sync_body(&old, None)).await;
+    assert_eq!(r.code(), 403, "an old token must not give an empty delta: {}", r.describe());
+    r.contains("valid-sync-token");
+}
+
+/// RFC 6578 §3.6 with removals in the log: truncation still ends with
+/// every change reported once the client follows the tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc6578_3_6_truncated_incremental_sync_with_removals() {
+    let server = TestServer::start().await;
+    for i in 0..4 {
+        put_ok(&server, &format!("{CAL}r{i}.ics"), event(&format!("rm-{i}"), &["DTSTART:20260601T080000Z"])).await;
+    }
+    let (t0, _) = tokens(&server, CAL).await;
+    for i in 0..3 {
+        server.request("DELETE", &format!("{CAL}r{i}.ics")).as_user(ALICE).send().await.status_in(&[200, 204]);
+    }
+    put_ok(&server, &format!("{CAL}r9.ics"), event("rm-9", &["DTSTART:20260601T080000Z"])).await;
+    let mut token = t0;
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    for _ in 0..10 {
+        let r = report(&server, CAL, sync_body(&token, Some(1))).await.status(207);
+        for h in sorted_hrefs(&r, &[CAL]) {
+            match member_status(&r, &h) {
+                Some(404) => removed.push(h),
+                _ => added.push(h),
+            }
+        }
+        token = token_of(&r);
+        if !r.hrefs().iter().any(|h| h == CAL) {
+            break;
+        }
+    }
+    removed.sort();
+    assert_eq!(removed, (0..3).map(|i| format!("{CAL}r{i}.ics")).collect::<Vec<_>>());
+    assert_eq!(added, vec![format!("{CAL}r9.ics")]);
+}
