@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod caldav;
 mod cli;
 mod crash;
 mod feeds;
