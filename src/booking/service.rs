@@ -190,14 +190,26 @@ impl BookingService {
                 continue;
             }
             let home = StorePath::home(&coach.user);
-            for (path, calendar) in [
+            let new_home = self.storage.node(&home)?.is_none();
+            let mut wanted = vec![
                 (home.clone(), false),
                 (home.child(&coach.availability_calendar), true),
                 (home.child(&coach.bookings_calendar), true),
-            ] {
+            ];
+            if new_home {
+                // As on a first sign-in: a new home starts with the default calendar.
+                wanted.push((home.child(crate::dav::methods::DEFAULT_CALENDAR), true));
+            }
+            for (path, calendar) in wanted {
                 if self.storage.node(&path)?.is_none() {
                     let props = if calendar {
-                        let label = if path.name() == coach.availability_calendar { "Availability" } else { "Sessions" };
+                        let label = if path.name() == coach.availability_calendar {
+                            "Availability"
+                        } else if path.name() == coach.bookings_calendar {
+                            "Sessions"
+                        } else {
+                            "Calendar"
+                        };
                         vec![(
                             "{DAV:}displayname".to_string(),
                             format!("<D:displayname xmlns:D=\"DAV:\">{label}</D:displayname>"),

@@ -322,14 +322,19 @@ fn resourcetype(target: &Target) -> Vec<XmlNode> {
 /// The REPORTs a resource supports (RFC 3253 §3.1.5).
 pub fn supported_reports(target: &Target) -> Vec<PropName> {
     match target {
-        Target::Node(_, n) if n.is_calendar() => vec![
+        // Calendars, homes and plain collections: queries search the
+        // calendars they are or contain (RFC 4791 §7).
+        Target::Node(_, n) if n.is_collection() => vec![
             cal("calendar-query"),
             cal("calendar-multiget"),
             cal("free-busy-query"),
             dav("sync-collection"),
             dav("expand-property"),
         ],
-        Target::Node(_, n) if n.is_collection() => vec![dav("sync-collection"), dav("expand-property")],
+        // Calendar object resources (RFC 4791 §7: MUST).
+        Target::Node(_, n) if n.resource().is_some_and(|r| r.calendar.is_some()) => {
+            vec![cal("calendar-query"), cal("calendar-multiget"), dav("expand-property")]
+        }
         Target::Node(..) => vec![dav("expand-property")],
         _ => vec![dav("expand-property"), dav("principal-property-search"), dav("principal-search-property-set")],
     }

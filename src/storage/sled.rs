@@ -280,6 +280,11 @@ impl SledStorage {
                 let bytes = st.get(&keys::path_key(CONTENT, from))?.unwrap_or_default();
                 let from_parent = from.parent().expect("resources have parents");
                 if let Some(cal) = &r.calendar {
+                    if let Some(dest) = dest_parent.collection().filter(|c| c.calendar) {
+                        if !dest.components.is_empty() && !dest.components.contains(&cal.kind) {
+                            return Err(StorageError::UnsupportedComponent(cal.kind));
+                        }
+                    }
                     if dest_parent.is_calendar() {
                         if let Some(existing) = st.get(&sub_key(UID, &to_parent, cal.uid.as_bytes()))? {
                             let existing = String::from_utf8_lossy(&existing).to_string();

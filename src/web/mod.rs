@@ -457,7 +457,7 @@ fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(Strin
         ),
         reschedule_closed: deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz),
         can_cancel: cancel_ok.is_ok(),
-        cancel_action: format!("/book/manage/{token_enc}/cancel"),
+        cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
         cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
         csrf: csrf.clone(),
     };
