@@ -5,6 +5,8 @@
 mod common;
 
 mod auth;
+mod booking;
+mod booking_browser;
 mod cli;
 mod crash;
 mod webdav;
