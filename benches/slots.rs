@@ -28,7 +28,7 @@ const COACH: &str = r#"
 [[coach]]
 user = "alice"
 timezone = "Europe/Berlin"
-working_hours = { mon = ["09:00-12:00", "13:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"], thu = ["09:00-18:00"], fri = ["09:00-15:00"], sat = ["10:00-13:00"] }
+working_hours = { mon = ["09:00-12:00", "13:00-18:00"], tue = ["09:00-18:00"], wed = ["09:00-18:00"], thu = ["09:00-18:00"], fri = ["09:00-15:00"] }
 
 [[coach.event_type]]
 slug = "lesson"
@@ -43,23 +43,20 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// One event: kind chosen by `i`, time by `rng`, within a year around `now`.
+/// One event: kind chosen by `i`, time by `rng`, somewhere in four years of
+/// history and one year ahead (a coach who has used their calendar a while).
 fn event(i: usize, rng: &mut StdRng, now: DateTime<Utc>) -> String {
-    let day = rng.gen_range(-180i64..180);
+    let day = rng.gen_range(-4 * 365i64..365);
     let start = (now + Duration::days(day)).date_naive().and_hms_opt(rng.gen_range(6..21), [0, 15, 30, 45][rng.gen_range(0..4)], 0).unwrap().and_utc();
     let len = Duration::minutes([30, 45, 60, 90, 120][rng.gen_range(0..5)]);
-    let body = match i % 10 {
-        // weekly, every other one without an end, each skipping its 3rd week
-        0 | 1 => {
-            let end = if i % 20 == 0 { String::new() } else { ";COUNT=26".to_string() };
-            format!(
-                "DTSTART:{}\r\nDTEND:{}\r\nRRULE:FREQ=WEEKLY{end}\r\nEXDATE:{}\r\nSUMMARY:Weekly {i}\r\n",
-                stamp(start),
-                stamp(start + len),
-                stamp(start + Duration::weeks(2))
-            )
+    let timed = |extra: &str| format!("DTSTART:{}\r\nDTEND:{}\r\n{extra}", stamp(start), stamp(start + len));
+    let body = match i % 100 {
+        // weekly series skipping their 3rd week; one in a thousand never ends
+        0..=3 => {
+            let end = if i % 1000 == 0 { String::new() } else { ";COUNT=8".to_string() };
+            timed(&format!("RRULE:FREQ=WEEKLY{end}\r\nEXDATE:{}\r\nSUMMARY:Weekly {i}\r\n", stamp(start + Duration::weeks(2))))
         }
-        2 => {
+        4..=5 => {
             let d = start.date_naive();
             format!(
                 "DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Day off {i}\r\n",
@@ -67,11 +64,15 @@ fn event(i: usize, rng: &mut StdRng, now: DateTime<Utc>) -> String {
                 (d + Duration::days(rng.gen_range(1..3))).format("%Y%m%d")
             )
         }
-        3 => format!("DTSTART:{}\r\nDTEND:{}\r\nTRANSP:TRANSPARENT\r\nSUMMARY:Reminder {i}\r\n", stamp(start), stamp(start + len)),
-        _ => format!("DTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Meeting {i}\r\n", stamp(start), stamp(start + len)),
+        6..=15 => timed(&format!("TRANSP:TRANSPARENT\r\nSUMMARY:Reminder {i}\r\n")),
+        _ => timed(&format!("SUMMARY:Meeting {i}\r\n")),
     };
+    vcalendar(&format!("bench-{i}@example.org"), &body)
+}
+
+fn vcalendar(uid: &str, body: &str) -> String {
     format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav bench//EN\r\nBEGIN:VEVENT\r\nUID:bench-{i}@example.org\r\nDTSTAMP:20260101T000000Z\r\n{body}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav bench//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n{body}END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
 }
 
@@ -110,11 +111,16 @@ fn main() {
     }
     let mut rng = StdRng::seed_from_u64(20260504);
     let loading = Instant::now();
-    for i in 0..EVENTS {
+    // Saturday mornings are bookable through the availability calendar
+    // (working hours do not cover them), except one.
+    let saturdays = vcalendar(
+        "saturdays@example.org",
+        "DTSTART:20240106T090000Z\r\nDTEND:20240106T130000Z\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20260516T090000Z\r\nSUMMARY:Open\r\n",
+    );
+    put(storage.as_ref(), &home.child("availability"), "saturdays.ics", &saturdays, now);
+    for i in 1..EVENTS {
         let ics = event(i, &mut rng, now);
-        // A few weekly availability windows; the rest is busy time.
-        let cal = if i < 20 { "availability" } else { calendars[i % calendars.len()] };
-        put(storage.as_ref(), &home.child(cal), &format!("e{i}.ics"), &ics, now);
+        put(storage.as_ref(), &home.child(calendars[i % calendars.len()]), &format!("e{i}.ics"), &ics, now);
     }
     storage.flush().unwrap();
     println!("stored {EVENTS} events in {:.1} s", loading.elapsed().as_secs_f64());

@@ -30,6 +30,7 @@ const launchArgs = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--disable-quic',
 ];
 
 let passed = 0;
