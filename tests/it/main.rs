@@ -5,6 +5,8 @@
 mod common;
 
 mod auth;
+mod booking;
+mod booking_browser;
 mod caldav;
 mod cli;
 mod crash;

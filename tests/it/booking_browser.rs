@@ -1,0 +1,73 @@
+//! The booking flow in a real browser: the `slotdav` binary serves a coach
+//! (fixtures/booking/browser.toml) and `tests/browser/flow.mjs` drives
+//! headless Chromium through it (book, manage, cancel; desktop, 360px,
+//! without JavaScript).
+//!
+//! Needs Debian's `chromium` and node; ignored by default. Run with
+//! `cargo test --test it booking_browser -- --ignored --nocapture`.
+//! Screenshots land in `target/browser-screenshots/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `cmd` to completion (at most `limit`), returning (success, output).
+fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.txt");
+    let out = std::fs::File::create(&out_path).unwrap();
+    cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out);
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = std::fs::read_to_string(&out_path).unwrap_or_default();
+    match status {
+        Some(st) => (st.success(), text),
+        None => (false, format!("{text}\n(killed after {limit:?})")),
+    }
+}
+
+fn ensure_playwright(browser_dir: &Path) {
+    if browser_dir.join("node_modules/playwright-core").exists() {
+        return;
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(browser_dir);
+    let (ok, out) = run(npm, Duration::from_secs(300));
+    assert!(ok, "npm ci in tests/browser failed:\n{out}");
+}
+
+#[test]
+#[ignore = "needs chromium and node; run with: cargo test --test it booking_browser -- --ignored"]
+fn a_student_books_and_cancels_in_headless_chromium() {
+    let browser_dir = repo().join("tests/browser");
+    ensure_playwright(&browser_dir);
+    let coach = std::fs::read_to_string(repo().join("fixtures/booking/browser.toml")).unwrap();
+    let env = BinEnv::new(&coach);
+    // The coach's calendars are made at start-up for users that exist.
+    env.cli(&["user", "add", "alice"], "alice-browser-pw\n").success();
+    let server = env.spawn();
+    let shots = repo().join("target/browser-screenshots");
+    let mut node = Command::new("node");
+    node.arg("flow.mjs").arg(format!("http://{}", server.addr)).arg(&shots).current_dir(&browser_dir);
+    let (ok, out) = run(node, Duration::from_secs(240));
+    println!("{out}");
+    assert!(ok, "browser flow failed:\n{out}\n--- server log ---\n{}", server.log_text());
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
