@@ -30,7 +30,6 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYP
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
 use crate::app::App;
-use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, StudentDetails};
 use crate::booking::{Booking, BookingStatus};
 use crate::dav::Body;
@@ -228,6 +227,18 @@ fn zone(param: Option<&String>, fallback: Tz) -> Tz {
     param.and_then(|z| z.parse().ok()).unwrap_or(fallback)
 }
 
+/// "30 min", "1 h", "1 h 30 min", "2 days" for a page.
+fn human_duration(d: Duration) -> String {
+    let mins = d.num_minutes();
+    match (mins / 1440, mins % 1440 / 60, mins % 60) {
+        (days, 0, 0) if days > 0 => format!("{days} day{}", if days == 1 { "" } else { "s" }),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        _ => format!("{} h", mins / 60),
+    }
+}
+
 fn fmt_when(range: TimeRange, tz: Tz) -> String {
     let s = range.start.with_timezone(&tz);
     let e = range.end.with_timezone(&tz);
@@ -242,7 +253,7 @@ fn coach_page(app: &App, slug: &str) -> Result<Response<Body>, PageError> {
         .iter()
         .map(|t| EventTypeCard {
             title: t.title.clone(),
-            duration: format_duration(t.duration),
+            duration: human_duration(t.duration),
             price: if t.price.is_empty() { "free".into() } else { t.price.clone() },
             seats: t.seats,
             group: t.seats > 1,
@@ -298,14 +309,15 @@ fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
         coach_link: format!("/book/{}", enc(&coach.slug)),
-        duration: format_duration(et.duration),
+        duration: human_duration(et.duration),
         price: if et.price.is_empty() { "free".into() } else { et.price.clone() },
         tz: tz.name().to_string(),
         has_tz_param: req.query.contains_key("tz"),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| ZoneOption { name: z.name(), selected: *z == tz }).collect(),
         week: monday.format("%Y-%m-%d").to_string(),
         week_label: format!("{} – {}", monday.format("%-d %b"), (monday + Duration::days(6)).format("%-d %b %Y")),
-        prev_link: link(monday - Duration::days(7)),
+        // No way back into weeks that are over.
+        prev_link: (monday > week_start(None, tz, svc.now())).then(|| link(monday - Duration::days(7))),
         next_link: link(monday + Duration::days(7)),
         days,
         hold_action: format!("{base}/hold"),

@@ -60,7 +60,8 @@ pub struct SlotsPage {
     pub zones: Vec<ZoneOption>,
     pub week: String,
     pub week_label: String,
-    pub prev_link: String,
+    /// `None` for the current week: there is no going back in time.
+    pub prev_link: Option<String>,
     pub next_link: String,
     pub days: Vec<DayRow>,
     pub hold_action: String,
