@@ -24,6 +24,8 @@ pub enum AdminCommand {
     UserEmail { name: String, email: Option<String> },
     UserList,
     UserRemove { name: String },
+    /// Pending and failed mail, and how much was sent.
+    OutboxList,
 }
 
 /// The answer: a message for the admin, or why it failed.
@@ -84,6 +86,7 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
                 .collect::<Vec<_>>()
                 .join("\n"))
         }
+        AdminCommand::OutboxList => crate::mail::listing(storage).map_err(backend),
         AdminCommand::UserRemove { name } => {
             if storage.remove_user(&name).map_err(backend)? {
                 storage.flush().map_err(backend)?;

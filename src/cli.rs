@@ -22,6 +22,15 @@ pub enum Command {
     /// Manage users; works while the server runs.
     #[command(subcommand)]
     User(UserCommand),
+    /// Inspect the mail outbox; works while the server runs.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Pending messages, failed ones with the reason, and the sent count.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,6 +39,7 @@ pub struct RawConfig {
     pub durability: Option<String>,
     pub flush_every_ms: Option<u64>,
     pub booking: Option<RawBooking>,
+    pub mail: Option<crate::mail::RawMail>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
 }
@@ -150,6 +151,8 @@ pub struct Config {
     /// Holds and confirmations a client IP may ask for per minute.
     pub rate_limit_per_minute: u32,
     pub coaches: Vec<CoachConfig>,
+    /// `[mail]`: transport, sender, retries.
+    pub mail: crate::mail::MailConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -205,6 +208,10 @@ impl Config {
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
         }
+        let mail = crate::mail::MailConfig::from_raw(raw.mail.unwrap_or_default()).map_err(|(key, message)| {
+            let line = text.and_then(|t| line_of_key(t, key)).map(|n| format!(" (line {n})")).unwrap_or_default();
+            ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `mail.{key}`{line}: {message}") }
+        })?;
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -225,6 +232,7 @@ impl Config {
             flush_every_ms: raw.flush_every_ms.unwrap_or(500),
             rate_limit_per_minute: raw.booking.and_then(|b| b.rate_limit_per_minute).unwrap_or(30),
             coaches,
+            mail,
         })
     }
 }

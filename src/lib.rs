@@ -31,6 +31,7 @@ pub mod caldav;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod mail;
 pub mod server;
 pub mod telemetry;
 pub mod web;

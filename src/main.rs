@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, UserCommand};
+use slotdav::cli::{self, Cli, Command, OutboxCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::User(cmd) => user_command(&config, cmd),
+        Command::Outbox(OutboxCommand::List) => admin_command(&config, AdminCommand::OutboxList),
     }
 }
 
@@ -97,9 +98,11 @@ fn serve(config: Config) -> ExitCode {
                 }
             })
         };
+        let mail_worker = app.outbox.spawn_worker();
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
+        mail_worker.stop().await;
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })
@@ -157,6 +160,11 @@ fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
         UserCommand::List => AdminCommand::UserList,
         UserCommand::Remove { name } => AdminCommand::UserRemove { name },
     };
+    admin_command(config, command)
+}
+
+/// Runs an admin command and prints its answer.
+fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
     let result = match run_admin(&config.data_dir, command) {
         Ok(r) => r,
         Err(e) => {
