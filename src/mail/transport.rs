@@ -95,3 +95,29 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
         SendError::Temporary(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::config::MailConfig;
+
+    #[tokio::test]
+    async fn file_transport_writes_eml_files() {
+        let data = tempfile::tempdir().unwrap();
+        let config = MailConfig::default();
+        let transport = Transport::from_config(&config, data.path()).unwrap();
+        let from: lettre::Address = "bookings@example.org".parse().unwrap();
+        let to: lettre::Address = "ben@example.org".parse().unwrap();
+        let envelope = Envelope::new(Some(from), vec![to]).unwrap();
+        let message = b"From: bookings@example.org\r\nTo: ben@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+        transport.send(&envelope, message).await.unwrap();
+        transport.send(&envelope, message).await.unwrap();
+        let dir = data.path().join("mail-out");
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 2, "{files:?}");
+        for f in files {
+            assert_eq!(f.extension().and_then(|e| e.to_str()), Some("eml"));
+            assert_eq!(std::fs::read(&f).unwrap(), message);
+        }
+    }
+}

@@ -7,4 +7,5 @@ mod common;
 mod auth;
 mod cli;
 mod crash;
+mod mail;
 mod webdav;
