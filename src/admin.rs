@@ -29,6 +29,8 @@ pub enum AdminCommand {
     FeedAdd { user: String, calendar: String, base_url: String },
     FeedList { user: Option<String>, base_url: String },
     FeedRevoke { token: String },
+    /// Pending and failed mail, and how much was sent.
+    OutboxList,
 }
 
 /// The answer: a message for the admin, or why it failed.
@@ -108,6 +110,7 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             let rec = crate::feeds::revoke(storage, &token, now).map_err(|e| e.to_string())?;
             Ok(format!("revoked the feed of {}/{}", rec.user, rec.calendar))
         }
+        AdminCommand::OutboxList => crate::mail::listing(storage).map_err(backend),
         AdminCommand::UserRemove { name } => {
             if storage.remove_user(&name).map_err(backend)? {
                 storage.flush().map_err(backend)?;

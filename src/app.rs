@@ -16,6 +16,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub auth: Authenticator,
     pub booking: Arc<BookingService>,
+    /// The mail outbox; its worker is started by the binary.
+    pub outbox: Arc<crate::mail::Outbox>,
     /// Holds and confirmations per client address and minute.
     pub rate_limit: RateLimiter,
 }
@@ -29,7 +31,13 @@ impl App {
             config.coaches.clone(),
             config.public_url.clone(),
         )?);
+        let outbox = Arc::new(
+            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config)
+                .map_err(|e| BookingError::Storage(crate::storage::StorageError::Backend(format!("mail: {e}"))))?,
+        );
+        booking.set_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
         Ok(App {
+            outbox,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),
             storage,
             config,

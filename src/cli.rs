@@ -1,4 +1,5 @@
-//! The command line: `slotdav [serve]`, `slotdav user …`.
+//! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
+//! `slotdav outbox list`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ pub enum Command {
     /// Publish calendars as secret ICS feed URLs; works while the server runs.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Inspect the mail outbox; works while the server runs.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +39,12 @@ pub enum FeedCommand {
     List { user: Option<String> },
     /// Revoke a feed: its URL stops working at once.
     Revoke { token: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Pending messages, failed ones with the reason, and the sent count.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,6 +40,7 @@ pub struct RawConfig {
     pub flush_every_ms: Option<u64>,
     pub booking: Option<RawBooking>,
     pub feeds: Option<RawFeeds>,
+    pub mail: Option<crate::mail::RawMail>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
 }
@@ -195,6 +196,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     pub feeds: FeedsConfig,
     pub coaches: Vec<CoachConfig>,
+    /// `[mail]`: transport, sender, retries.
+    pub mail: crate::mail::MailConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -269,6 +272,10 @@ impl Config {
             fetch_timeout: feed_duration("fetch_timeout", &raw_feeds.fetch_timeout, chrono::Duration::seconds(20))?,
             fetch_max_bytes: raw_feeds.fetch_max_bytes.unwrap_or(5 * 1024 * 1024),
         };
+        let mail = crate::mail::MailConfig::from_raw(raw.mail.unwrap_or_default()).map_err(|(key, message)| {
+            let line = text.and_then(|t| line_of_key(t, key)).map(|n| format!(" (line {n})")).unwrap_or_default();
+            ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `mail.{key}`{line}: {message}") }
+        })?;
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -290,6 +297,7 @@ impl Config {
             rate_limit_per_minute: raw.booking.and_then(|b| b.rate_limit_per_minute).unwrap_or(30),
             feeds,
             coaches,
+            mail,
         })
     }
 }

@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, FeedCommand, UserCommand};
+use slotdav::cli::{self, Cli, Command, FeedCommand, OutboxCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
@@ -37,8 +37,9 @@ fn main() -> ExitCode {
                 FeedCommand::List { user } => AdminCommand::FeedList { user, base_url },
                 FeedCommand::Revoke { token } => AdminCommand::FeedRevoke { token },
             };
-            report(run_admin(&config.data_dir, command))
+            admin_command(&config, command)
         }
+        Command::Outbox(OutboxCommand::List) => admin_command(&config, AdminCommand::OutboxList),
     }
 }
 
@@ -112,10 +113,12 @@ fn serve(config: Config) -> ExitCode {
                 }
             })
         };
+        let mail_worker = app.outbox.spawn_worker();
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
         imports.iter().for_each(|t| t.abort());
+        mail_worker.stop().await;
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })
@@ -173,12 +176,12 @@ fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
         UserCommand::List => AdminCommand::UserList,
         UserCommand::Remove { name } => AdminCommand::UserRemove { name },
     };
-    report(run_admin(&config.data_dir, command))
+    admin_command(config, command)
 }
 
-/// Prints an admin command's answer; the exit code says whether it worked.
-fn report(outcome: Result<admin::AdminResult, String>) -> ExitCode {
-    let result = match outcome {
+/// Runs an admin command and prints its answer.
+fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
+    let result = match run_admin(&config.data_dir, command) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("slotdav: {e}");

@@ -11,4 +11,5 @@ mod caldav;
 mod cli;
 mod crash;
 mod feeds;
+mod mail;
 mod webdav;

@@ -359,6 +359,7 @@ pub struct TestServer {
 pub struct TestServerBuilder {
     users: Vec<(String, String, Option<String>)>,
     config: Config,
+    data_dir: Option<TempDir>,
 }
 
 impl TestServerBuilder {
@@ -376,11 +377,20 @@ impl TestServerBuilder {
         f(&mut self.config);
         self
     }
+    /// Opens an existing data directory (from [`TestServer::stop_keep_data`])
+    /// instead of a new one: a restart.
+    pub fn data_dir(mut self, dir: TempDir) -> Self {
+        self.data_dir = Some(dir);
+        self
+    }
     pub async fn start(self) -> TestServer {
         self.start_with_clock(Arc::new(SystemClock)).await
     }
     pub async fn start_with_clock(self, clock: Arc<dyn Clock>) -> TestServer {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = match self.data_dir {
+            Some(d) => d,
+            None => tempfile::tempdir().expect("tempdir"),
+        };
         let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), true, None).expect("open store"));
         for (name, password, email) in &self.users {
             storage
@@ -417,7 +427,7 @@ impl TestServer {
     }
     /// A server with users alice and bob, to configure further.
     pub fn builder() -> TestServerBuilder {
-        TestServerBuilder { users: vec![], config: Config::default() }.user(ALICE, ALICE_PW).user(BOB, BOB_PW)
+        TestServerBuilder { users: vec![], config: Config::default(), data_dir: None }.user(ALICE, ALICE_PW).user(BOB, BOB_PW)
     }
     pub fn request(&self, method: &str, path: &str) -> Req<'_> {
         self.http.request(method, path)
@@ -433,6 +443,14 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             tokio::time::timeout(Duration::from_secs(40), task).await.expect("server stops").expect("server task");
         }
+    }
+    /// Stops the server and hands back its data directory, for a restart
+    /// with [`TestServerBuilder::data_dir`]. Drop every clone of `app` and
+    /// `storage` first: the store can be opened again only once closed.
+    pub async fn stop_keep_data(mut self) -> TempDir {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        self.stop().await;
+        dir
     }
 }
 

@@ -1,0 +1,355 @@
+//! What each booking change tells whom: [`Draft`]s (recipient, subject,
+//! text, HTML, optional iMIP calendar) and their formatting into MIME with
+//! lettre's typed headers, so no name, note or address can add a header.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::header::{ContentDisposition, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Address;
+
+use crate::booking::policy::EventType;
+use crate::booking::service::ChangeKind;
+use crate::booking::{Booking, BookingStatus};
+use crate::config::CoachConfig;
+
+/// iCalendar method of an iMIP part (RFC 6047).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// One message before formatting.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub to: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The iMIP part: the method and the VCALENDAR (with that METHOD).
+    pub calendar: Option<(Method, String)>,
+}
+
+/// Everything a message about one booking needs.
+pub struct Context<'a> {
+    pub booking: &'a Booking,
+    pub coach: &'a CoachConfig,
+    pub event_type: &'a EventType,
+    /// The coach's own address (their slotdav user's email), if set.
+    pub coach_email: Option<&'a str>,
+    /// ORGANIZER address (the coach's email or a local stand-in).
+    pub organizer_email: &'a str,
+    pub manage_url: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Header text: control characters (CR, LF, TAB …) become spaces, runs of
+/// spaces collapse. lettre encodes what remains (RFC 2047).
+pub fn header_text(s: &str) -> String {
+    let replaced: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    replaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A mailbox from a display name and an address; `None` when the address
+/// is not one lettre accepts.
+pub fn mailbox(name: &str, email: &str) -> Option<Mailbox> {
+    let address: Address = email.trim().parse().ok()?;
+    let name = header_text(name);
+    Some(Mailbox::new(Some(name).filter(|n| !n.is_empty()), address))
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// "Monday, 2 March 2026, 10:00–10:30 (Europe/Berlin)" in the coach's zone.
+pub fn when(b: &Booking, coach: &CoachConfig) -> String {
+    let tz = coach.policy.tz;
+    let s = b.range.start.with_timezone(&tz);
+    let e = b.range.end.with_timezone(&tz);
+    let end = if s.date_naive() == e.date_naive() { e.format("%H:%M").to_string() } else { e.format("%-d %B %Y, %H:%M").to_string() };
+    format!("{}–{} ({})", s.format("%A, %-d %B %Y, %H:%M"), end, tz.name())
+}
+
+fn short_when(b: &Booking, coach: &CoachConfig) -> String {
+    b.range.start.with_timezone(&coach.policy.tz).format("%a %-d %b %Y %H:%M").to_string()
+}
+
+/// A body: paragraphs (plain text) plus labelled details; the same content
+/// as plain text and as escaped HTML.
+struct Body {
+    greeting: String,
+    paragraphs: Vec<String>,
+    details: Vec<(&'static str, String)>,
+    link: Option<(&'static str, String)>,
+}
+
+impl Body {
+    fn text(&self) -> String {
+        let mut t = format!("{}\n\n", self.greeting);
+        for p in &self.paragraphs {
+            t.push_str(p);
+            t.push_str("\n\n");
+        }
+        for (k, v) in &self.details {
+            t.push_str(&format!("{k}: {v}\n"));
+        }
+        if let Some((label, url)) = &self.link {
+            t.push_str(&format!("\n{label}: {url}\n"));
+        }
+        t.push_str("\n-- \nsent by slotdav\n");
+        t
+    }
+
+    fn html(&self) -> String {
+        let mut h = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
+        h.push_str(&format!("<p>{}</p>\n", escape_html(&self.greeting)));
+        for p in &self.paragraphs {
+            h.push_str(&format!("<p>{}</p>\n", escape_html(p).replace('\n', "<br>\n")));
+        }
+        if !self.details.is_empty() {
+            h.push_str("<table>\n");
+            for (k, v) in &self.details {
+                h.push_str(&format!(
+                    "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+                    escape_html(k),
+                    escape_html(v).replace('\n', "<br>\n")
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+        if let Some((label, url)) = &self.link {
+            h.push_str(&format!("<p><a href=\"{}\">{}</a></p>\n", escape_html(url), escape_html(label)));
+        }
+        h.push_str("</body></html>\n");
+        h
+    }
+}
+
+fn details(ctx: &Context<'_>) -> Vec<(&'static str, String)> {
+    let b = ctx.booking;
+    let mut d = vec![
+        ("What", ctx.event_type.title.clone()),
+        ("When", when(b, ctx.coach)),
+        ("With", ctx.coach.display_name.clone()),
+        ("Reference", b.reference.clone()),
+    ];
+    if !b.price.is_empty() {
+        d.push(("Price", b.price.clone()));
+    }
+    d
+}
+
+fn ics(ctx: &Context<'_>, method: Method) -> String {
+    crate::booking::service::booking_vcalendar(
+        ctx.coach,
+        ctx.event_type,
+        ctx.booking,
+        ctx.organizer_email,
+        ctx.manage_url,
+        Some(method.as_str()),
+        ctx.now,
+    )
+}
+
+/// The message to the student about a change. `invited`: the student has
+/// been sent an iMIP REQUEST for this booking before (so a cancellation
+/// carries a CANCEL).
+pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Option<Draft> {
+    let b = ctx.booking;
+    let to = mailbox(&b.student_name, &b.student_email)?;
+    let coach = header_text(&ctx.coach.display_name);
+    let title = header_text(&ctx.event_type.title);
+    let confirmed = b.status == BookingStatus::Confirmed;
+    let (subject, paragraphs, method) = match kind {
+        ChangeKind::Booked if !confirmed => (
+            format!("Request received: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec![format!("thank you for your request. {coach} will confirm it; you will get another email then. Until then the time is reserved for you.")],
+            None,
+        ),
+        ChangeKind::Booked => (
+            format!("Booked: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec!["your session is booked. The invitation is attached; add it to your calendar.".to_string()],
+            Some(Method::Request),
+        ),
+        ChangeKind::ConfirmedByCoach => (
+            format!("Confirmed: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec![format!("{coach} has confirmed your session. The invitation is attached; add it to your calendar.")],
+            Some(Method::Request),
+        ),
+        ChangeKind::Rescheduled | ChangeKind::MovedByCoach => {
+            let who = if kind == ChangeKind::Rescheduled { "Your session has been moved".to_string() } else { format!("{coach} has moved your session") };
+            (
+                format!("Rescheduled: {title} with {coach}, now {}", short_when(b, ctx.coach)),
+                vec![format!("{who}; the new time is below.")],
+                confirmed.then_some(Method::Request),
+            )
+        }
+        ChangeKind::CancelledByStudent => (
+            format!("Cancelled: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec!["your session has been cancelled as you asked.".to_string()],
+            invited.then_some(Method::Cancel),
+        ),
+        ChangeKind::CancelledByCoach => (
+            format!("Cancelled by {coach}: {title}, {}", short_when(b, ctx.coach)),
+            vec![format!("{coach} has cancelled your session. Please reply to this email if you have questions.")],
+            invited.then_some(Method::Cancel),
+        ),
+    };
+    let active = b.is_active();
+    let body = Body {
+        greeting: format!("Hello {},", b.student_name),
+        paragraphs,
+        details: details(ctx),
+        link: active.then(|| ("Reschedule or cancel", ctx.manage_url.to_string())),
+    };
+    Some(Draft {
+        to,
+        reply_to: ctx.coach_email.and_then(|e| mailbox(&ctx.coach.display_name, e)),
+        subject,
+        text: body.text(),
+        html: body.html(),
+        calendar: method.map(|m| (m, ics(ctx, m))),
+    })
+}
+
+/// The message to the coach about what a student did (`None` for changes
+/// the coach made, or without a coach address).
+pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
+    let b = ctx.booking;
+    let to = mailbox(&ctx.coach.display_name, ctx.coach_email?)?;
+    let student = header_text(&b.student_name);
+    let title = header_text(&ctx.event_type.title);
+    let (subject, paragraph) = match kind {
+        ChangeKind::Booked if b.status == BookingStatus::Tentative => (
+            format!("Please confirm: {title} with {student}, {}", short_when(b, ctx.coach)),
+            format!("{student} asks for a session. It is in your calendar as tentative; set it to confirmed to accept, or delete it to decline."),
+        ),
+        ChangeKind::Booked => (
+            format!("New booking: {title} with {student}, {}", short_when(b, ctx.coach)),
+            format!("{student} has booked a session. It is in your calendar."),
+        ),
+        ChangeKind::Rescheduled => (
+            format!("Rescheduled: {title} with {student}, now {}", short_when(b, ctx.coach)),
+            format!("{student} has moved their session; your calendar shows the new time."),
+        ),
+        ChangeKind::CancelledByStudent => (
+            format!("Cancelled: {title} with {student}, {}", short_when(b, ctx.coach)),
+            format!("{student} has cancelled their session; it is marked cancelled in your calendar."),
+        ),
+        ChangeKind::CancelledByCoach | ChangeKind::MovedByCoach | ChangeKind::ConfirmedByCoach => return None,
+    };
+    let mut d = details(ctx);
+    d.retain(|(k, _)| *k != "With");
+    d.insert(0, ("Student", format!("{} <{}>", b.student_name, b.student_email)));
+    if let Some(note) = &b.student_note {
+        d.push(("Note", note.clone()));
+    }
+    let body = Body { greeting: format!("Hello {},", ctx.coach.display_name), paragraphs: vec![paragraph], details: d, link: None };
+    Some(Draft {
+        to,
+        reply_to: mailbox(&b.student_name, &b.student_email),
+        subject,
+        text: body.text(),
+        html: body.html(),
+        calendar: None,
+    })
+}
+
+/// A reminder `offset` before the session.
+pub fn reminder_message(ctx: &Context<'_>, offset: Duration) -> Option<Draft> {
+    let b = ctx.booking;
+    let to = mailbox(&b.student_name, &b.student_email)?;
+    let coach = header_text(&ctx.coach.display_name);
+    let title = header_text(&ctx.event_type.title);
+    let body = Body {
+        greeting: format!("Hello {},", b.student_name),
+        paragraphs: vec![format!("a reminder: your session with {coach} starts in {}.", crate::booking::policy::format_duration(offset))],
+        details: details(ctx),
+        link: Some(("Reschedule or cancel", ctx.manage_url.to_string())),
+    };
+    Some(Draft {
+        to,
+        reply_to: ctx.coach_email.and_then(|e| mailbox(&ctx.coach.display_name, e)),
+        subject: format!("Reminder: {title} with {coach}, {}", short_when(b, ctx.coach)),
+        text: body.text(),
+        html: body.html(),
+        calendar: None,
+    })
+}
+
+/// Formats a draft as an RFC 5322 message: `multipart/mixed` holding a
+/// `multipart/alternative` (text, HTML and, for iMIP, the `text/calendar;
+/// method=…` part) and an `invite.ics` attachment.
+pub fn format(draft: &Draft, from: &Mailbox, message_id: &str, now: DateTime<Utc>) -> Result<Vec<u8>, String> {
+    let mut builder = lettre::Message::builder()
+        .from(from.clone())
+        .to(draft.to.clone())
+        .subject(header_text(&draft.subject))
+        .date(SystemTime::from(now))
+        .message_id(Some(format!("<{message_id}@{}>", from.email.domain())));
+    if let Some(r) = &draft.reply_to {
+        builder = builder.reply_to(r.clone());
+    }
+    let mut alternative = MultiPart::alternative().singlepart(SinglePart::plain(draft.text.clone())).singlepart(SinglePart::html(draft.html.clone()));
+    let message = match &draft.calendar {
+        None => builder.multipart(alternative),
+        Some((method, ics)) => {
+            let ct = ContentType::parse(&format!("text/calendar; method={}; charset=UTF-8", method.as_str())).map_err(|e| e.to_string())?;
+            alternative = alternative.singlepart(SinglePart::builder().header(ct).body(ics.clone()));
+            let attachment_ct = ContentType::parse("application/ics; name=\"invite.ics\"").map_err(|e| e.to_string())?;
+            let attachment = SinglePart::builder()
+                .header(attachment_ct)
+                .header(ContentDisposition::attachment("invite.ics"))
+                .body(ics.clone());
+            builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(attachment))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(message.formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_removes_line_breaks() {
+        assert_eq!(header_text("Eve\r\nBcc: x@evil"), "Eve Bcc: x@evil");
+        assert_eq!(header_text(" a\t\tb "), "a b");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    #[test]
+    fn mailbox_refuses_bad_addresses() {
+        assert!(mailbox("Ann", "ann@example.org").is_some());
+        assert!(mailbox("Ann", "ann@example.org\r\nBcc: x@y.org").is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! Email: iMIP invitations (RFC 6047), notifications and reminders, through
+//! a durable outbox.
+//!
+//! - [`config`]: the `[mail]` section.
+//! - [`compose`]: who is told what, formatted as MIME with lettre's typed
+//!   headers (names and notes cannot add headers; non-ASCII is RFC 2047).
+//! - [`outbox`]: entries in the store, written by the booking change hook
+//!   ([`change_hook`]) in the same atomic batch as the booking, and the
+//!   worker that sends them with retries.
+//! - [`transport`]: SMTP (rustls) or `.eml` files.
+//!
+//! A booking never fails because of mail: the hook only adds records, and
+//! sending happens later, in the worker.
+
+pub mod compose;
+pub mod config;
+pub mod outbox;
+pub mod transport;
+
+use std::sync::{Arc, Weak};
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+
+pub use config::{MailConfig, MailTransport, RawMail, SmtpTls};
+pub use outbox::{listing, status, FailedEntry, MessageKind, Outbox, OutboxEntry, OutboxStatus, Report, Worker};
+
+use crate::booking::service::{BookingService, ChangeHook, ChangeKind};
+use crate::booking::{Booking, BookingStatus};
+use crate::config::CoachConfig;
+use crate::storage::RecordKey;
+use compose::{Context, Draft, Method};
+use outbox::{dec, enc, new_id, reminder_index_key, BookingMailState, T_REMINDER, T_OUTBOX, T_STATE};
+
+type Records = Vec<(RecordKey, Option<Vec<u8>>)>;
+
+/// The hook to register with [`BookingService::set_change_hook`]: the
+/// outbox records of every booking change. `service` is weak because the
+/// service owns the hook.
+pub fn change_hook(outbox: Arc<Outbox>, service: Weak<BookingService>, from: Mailbox) -> Arc<ChangeHook> {
+    Arc::new(move |booking: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>| {
+        let Some(service) = service.upgrade() else { return Vec::new() };
+        let records = change_records(&outbox, &service, &from, booking, kind, coach, now);
+        if !records.is_empty() {
+            outbox.wake();
+        }
+        records
+    })
+}
+
+fn queue(records: &mut Records, draft: &Draft, kind: MessageKind, b: &Booking, from: &Mailbox, now: DateTime<Utc>, due: DateTime<Utc>) -> Option<outbox::OutboxEntry> {
+    let id = new_id(now);
+    let bytes = match compose::format(draft, from, &id, due) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(reference = %b.reference, error = %e, "cannot format a message; not sent");
+            return None;
+        }
+    };
+    let entry = outbox::OutboxEntry {
+        id,
+        kind,
+        booking_id: b.id.clone(),
+        sequence: b.sequence,
+        session_start: b.range.start,
+        created: now,
+        due,
+        envelope_from: from.email.to_string(),
+        to: draft.to.email.to_string(),
+        subject: draft.subject.clone(),
+        attempts: 0,
+        last_error: None,
+        bytes,
+    };
+    records.push((entry.key(), Some(enc(&entry))));
+    Some(entry)
+}
+
+/// The records one change writes: messages due now, the booking's
+/// reminders replaced, and the mail state of the booking.
+pub fn change_records(
+    outbox: &Outbox,
+    service: &BookingService,
+    from: &Mailbox,
+    b: &Booking,
+    kind: ChangeKind,
+    coach: &CoachConfig,
+    now: DateTime<Utc>,
+) -> Records {
+    let storage = outbox.storage();
+    let Some(et) = coach.policy.event_type(&b.event_type) else {
+        tracing::warn!(reference = %b.reference, "event type gone; no mail");
+        return Vec::new();
+    };
+    let coach_email = storage.user(&coach.user).ok().flatten().and_then(|u| u.email);
+    let organizer = service.coach_email(coach);
+    let manage_url = service.manage_url(b);
+    let previous: BookingMailState = storage
+        .record(&RecordKey::new(T_STATE, b.id.clone()))
+        .ok()
+        .flatten()
+        .and_then(|bytes| dec(&bytes).ok())
+        .unwrap_or_default();
+    let ctx = Context {
+        booking: b,
+        coach,
+        event_type: et,
+        coach_email: coach_email.as_deref(),
+        organizer_email: &organizer,
+        manage_url: &manage_url,
+        now,
+    };
+    let mut records = Records::new();
+    let mut invited = previous.invited;
+    match compose::student_message(&ctx, kind, previous.invited) {
+        Some(d) => {
+            if matches!(d.calendar, Some((Method::Request, _))) {
+                invited = true;
+            }
+            queue(&mut records, &d, MessageKind::Student, b, from, now, now);
+        }
+        None => tracing::warn!(reference = %b.reference, "no message to the student: the address is not usable"),
+    }
+    if coach.notify_coach {
+        if let Some(d) = compose::coach_message(&ctx, kind) {
+            queue(&mut records, &d, MessageKind::Coach, b, from, now, now);
+        }
+    }
+    // Reminders: the old ones go; a confirmed booking gets those still ahead.
+    match storage.records(T_REMINDER, &format!("{}/", b.id)) {
+        Ok(old) => {
+            for (k, outbox_key) in old {
+                records.push((RecordKey::new(T_REMINDER, k), None));
+                records.push((RecordKey::new(T_OUTBOX, String::from_utf8_lossy(&outbox_key).into_owned()), None));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read pending reminders; stale ones will be dropped when due"),
+    }
+    if b.status == BookingStatus::Confirmed {
+        for offset in &et.reminders {
+            let due = b.range.start - *offset;
+            if due <= now || *offset <= Duration::zero() {
+                continue;
+            }
+            let Some(d) = compose::reminder_message(&ctx, *offset) else { continue };
+            if let Some(entry) = queue(&mut records, &d, MessageKind::Reminder { offset_secs: offset.num_seconds() }, b, from, now, due) {
+                records.push((reminder_index_key(&entry), Some(entry.key().key.into_bytes())));
+            }
+        }
+    }
+    let state = BookingMailState { sequence: b.sequence, active: b.is_active(), invited };
+    records.push((RecordKey::new(T_STATE, b.id.clone()), Some(enc(&state))));
+    records
+}

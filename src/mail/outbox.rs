@@ -1,0 +1,410 @@
+//! The durable outbox: messages and reminders wait in the store until the
+//! worker has handed them to the transport.
+//!
+//! Tables (all postcard):
+//! - `outbox`: `{due}/{id}` → [`OutboxEntry`]; keys sort by when the entry is
+//!   next due, so the worker reads from the front and stops at the first
+//!   entry in the future.
+//! - `outbox-reminder`: `{booking id}/{id}` → the entry's `outbox` key, so a
+//!   booking change finds and replaces the reminders it makes obsolete.
+//! - `outbox-failed`: `{id}` → [`FailedEntry`], given up on; for the admin.
+//! - `outbox-booking`: `{booking id}` → [`BookingMailState`]: the booking's
+//!   sequence as the mail layer last saw it (stale reminders are dropped)
+//!   and whether the student has been sent an invitation.
+//! - `outbox-meta`: `sent`, `dropped` counters (u64, little endian).
+//!
+//! Entries are written by the booking change hook in the same batch as the
+//! booking itself. Sending is at least once: a crash between the SMTP
+//! server's acceptance and the removal of the entry sends it again; a
+//! normal restart never does.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::address::Envelope;
+use lettre::Address;
+use serde::{Deserialize, Serialize};
+
+use super::transport::{SendError, Transport};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
+
+pub const T_OUTBOX: &str = "outbox";
+pub const T_REMINDER: &str = "outbox-reminder";
+pub const T_FAILED: &str = "outbox-failed";
+pub const T_STATE: &str = "outbox-booking";
+pub const T_META: &str = "outbox-meta";
+
+/// What a queued message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    /// To the student, about a change (with iMIP where it applies).
+    Student,
+    /// To the coach, about what a student did.
+    Coach,
+    /// A reminder this many seconds before the session.
+    Reminder { offset_secs: i64 },
+}
+
+/// A queued message, formatted and ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub kind: MessageKind,
+    pub booking_id: String,
+    /// The booking's sequence when the message was made (reminders of an
+    /// older sequence are dropped).
+    pub sequence: u32,
+    pub session_start: DateTime<Utc>,
+    pub created: DateTime<Utc>,
+    /// When it is (next) due.
+    pub due: DateTime<Utc>,
+    pub envelope_from: String,
+    pub to: String,
+    pub subject: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// The RFC 5322 message.
+    pub bytes: Vec<u8>,
+}
+
+impl OutboxEntry {
+    pub fn key(&self) -> RecordKey {
+        RecordKey::new(T_OUTBOX, format!("{}/{}", ts_key(self.due), self.id))
+    }
+}
+
+/// A message given up on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedEntry {
+    pub entry: OutboxEntry,
+    pub failed_at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// What the mail layer remembers of a booking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingMailState {
+    pub sequence: u32,
+    pub active: bool,
+    /// The student has been sent an iMIP REQUEST.
+    pub invited: bool,
+}
+
+/// What one run of the worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    /// Failed temporarily, will be tried again.
+    pub retried: usize,
+    /// Given up on (permanent failure or too many attempts).
+    pub failed: usize,
+    /// Reminders no longer wanted (session started, booking changed).
+    pub dropped: usize,
+}
+
+/// The outbox at a glance.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxStatus {
+    pub pending: Vec<OutboxEntry>,
+    pub failed: Vec<FailedEntry>,
+    pub sent: u64,
+    pub dropped: u64,
+}
+
+pub(crate) fn ts_key(t: DateTime<Utc>) -> String {
+    // Microseconds, offset so that keys of dates before 1970 sort too.
+    format!("{:024}", t.timestamp_micros() as i128 + 1_000_000_000_000_000_000)
+}
+
+pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_stdvec(v).expect("plain data encodes")
+}
+
+pub(crate) fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, StorageError> {
+    postcard::from_bytes(b).map_err(|e| StorageError::Backend(format!("corrupt outbox record: {e}")))
+}
+
+/// A new entry id: ordered within one process (so messages of one instant
+/// leave in the order they were made), unique across processes.
+pub(crate) fn new_id(now: DateTime<Utc>) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let r: u64 = rand::random();
+    format!("{:016x}{:08x}{:016x}", now.timestamp_micros(), n & 0xffff_ffff, r)
+}
+
+fn counter(storage: &dyn Storage, name: &str) -> Result<u64, StorageError> {
+    Ok(storage
+        .record(&RecordKey::new(T_META, name))?
+        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(0))
+}
+
+/// Pending, failed and counters, read from the store (works with or
+/// without a running server).
+pub fn status(storage: &dyn Storage) -> Result<OutboxStatus, StorageError> {
+    let pending = storage.records(T_OUTBOX, "")?.iter().map(|(_, b)| dec(b)).collect::<Result<Vec<OutboxEntry>, _>>()?;
+    let mut failed = storage.records(T_FAILED, "")?.iter().map(|(_, b)| dec(b)).collect::<Result<Vec<FailedEntry>, _>>()?;
+    failed.sort_by_key(|f| f.failed_at);
+    Ok(OutboxStatus { pending, failed, sent: counter(storage, "sent")?, dropped: counter(storage, "dropped")? })
+}
+
+/// `slotdav outbox list`: one line per pending and failed message, then
+/// the counters.
+pub fn listing(storage: &dyn Storage) -> Result<String, StorageError> {
+    let s = status(storage)?;
+    let mut out = format!("pending: {}\n", s.pending.len());
+    for e in &s.pending {
+        let retry = match (&e.last_error, e.attempts) {
+            (Some(err), n) => format!("  [{n} failed attempt(s), last: {err}]"),
+            (None, _) => String::new(),
+        };
+        out.push_str(&format!("  {}  due {}  to {}  {:?}{retry}\n", e.id, e.due.format("%Y-%m-%d %H:%M:%SZ"), e.to, e.subject));
+    }
+    out.push_str(&format!("failed: {}\n", s.failed.len()));
+    for f in &s.failed {
+        out.push_str(&format!(
+            "  {}  failed {}  to {}  {:?}  after {} attempt(s): {}\n",
+            f.entry.id,
+            f.failed_at.format("%Y-%m-%d %H:%M:%SZ"),
+            f.entry.to,
+            f.entry.subject,
+            f.entry.attempts,
+            f.reason
+        ));
+    }
+    out.push_str(&format!("sent: {}\ndropped reminders: {}", s.sent, s.dropped));
+    Ok(out)
+}
+
+/// Backoff before attempt `attempts + 1`: `base · 2^(attempts-1)`, capped.
+pub fn backoff(base: Duration, max: Duration, attempts: u32) -> Duration {
+    let factor = 1i64 << attempts.saturating_sub(1).min(30);
+    base.checked_mul(factor as i32).filter(|d| *d <= max).unwrap_or(max)
+}
+
+/// The outbox and its sender.
+pub struct Outbox {
+    storage: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    transport: Transport,
+    max_attempts: u32,
+    backoff: Duration,
+    backoff_max: Duration,
+    interval: std::time::Duration,
+    /// Booking changes wake the worker early.
+    wake: tokio::sync::Notify,
+    /// One run at a time (the worker and tests may both call it).
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Outbox {
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: &Config) -> Result<Outbox, String> {
+        let transport = Transport::from_config(&config.mail, &config.data_dir)?;
+        Ok(Outbox {
+            storage,
+            clock,
+            transport,
+            max_attempts: config.mail.retry_max_attempts,
+            backoff: config.mail.retry_backoff,
+            backoff_max: config.mail.retry_backoff_max,
+            interval: config.mail.worker_interval,
+            wake: tokio::sync::Notify::new(),
+            running: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// Asks the worker to look at the outbox soon.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn status(&self) -> Result<OutboxStatus, StorageError> {
+        status(&*self.storage)
+    }
+
+    /// Sends everything due now (by the clock): each entry once; a
+    /// temporary failure is retried after a backoff, a permanent one (or
+    /// the last allowed attempt) moves the entry to `outbox-failed`.
+    pub async fn run_due(&self) -> Result<Report, StorageError> {
+        let _one = self.running.lock().await;
+        let now = self.clock.now();
+        let mut report = Report::default();
+        let limit = ts_key(now);
+        for (key, bytes) in self.storage.records(T_OUTBOX, "")? {
+            // Keys are `{due}/{id}` in due order: stop at the first one in the future.
+            if key.split('/').next().unwrap_or("") > limit.as_str() {
+                break;
+            }
+            let entry: OutboxEntry = match dec(&bytes) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(key, error = %e, "unreadable outbox entry; moving it aside");
+                    self.storage.apply(RecordBatch { records: vec![(RecordKey::new(T_OUTBOX, key), None)], object: None }, now)?;
+                    continue;
+                }
+            };
+            if let MessageKind::Reminder { .. } = entry.kind {
+                if !self.reminder_wanted(&entry, now)? {
+                    self.finish(&entry, now, "dropped")?;
+                    report.dropped += 1;
+                    tracing::info!(id = %entry.id, to = %entry.to, "reminder dropped: the session has started or changed");
+                    continue;
+                }
+            }
+            let result = match envelope(&entry) {
+                Ok(env) => self.transport.send(&env, &entry.bytes).await,
+                Err(e) => Err(SendError::Permanent(e)),
+            };
+            match result {
+                Ok(()) => {
+                    self.finish(&entry, now, "sent")?;
+                    report.sent += 1;
+                    tracing::info!(id = %entry.id, to = %entry.to, subject = %entry.subject, "mail sent");
+                }
+                Err(SendError::Temporary(reason)) if entry.attempts + 1 < self.max_attempts => {
+                    let mut next = entry.clone();
+                    next.attempts += 1;
+                    next.last_error = Some(reason.clone());
+                    next.due = now + backoff(self.backoff, self.backoff_max, next.attempts);
+                    let mut records = vec![(entry.key(), None), (next.key(), Some(enc(&next)))];
+                    if let MessageKind::Reminder { .. } = entry.kind {
+                        records.push((reminder_index_key(&entry), Some(next.key().key.into_bytes())));
+                    }
+                    self.storage.apply(RecordBatch { records, object: None }, now)?;
+                    report.retried += 1;
+                    tracing::warn!(id = %entry.id, to = %entry.to, attempts = next.attempts, retry_at = %next.due, %reason, "mail not sent; will retry");
+                }
+                Err(e) => {
+                    let reason = match &e {
+                        SendError::Temporary(r) => format!("gave up after {} attempts; last: {r}", entry.attempts + 1),
+                        SendError::Permanent(r) => r.clone(),
+                    };
+                    let mut last = entry.clone();
+                    last.attempts += 1;
+                    last.last_error = Some(reason.clone());
+                    let failed = FailedEntry { entry: last, failed_at: now, reason: reason.clone() };
+                    let mut records = vec![(entry.key(), None), (RecordKey::new(T_FAILED, entry.id.clone()), Some(enc(&failed)))];
+                    if let MessageKind::Reminder { .. } = entry.kind {
+                        records.push((reminder_index_key(&entry), None));
+                    }
+                    self.storage.apply(RecordBatch { records, object: None }, now)?;
+                    report.failed += 1;
+                    tracing::error!(id = %entry.id, to = %entry.to, %reason, "mail failed; see `slotdav outbox list`");
+                }
+            }
+        }
+        if report != Report::default() {
+            self.storage.flush()?;
+        }
+        Ok(report)
+    }
+
+    /// A reminder is sent while its session has not started and the
+    /// booking is still the one it was made for.
+    fn reminder_wanted(&self, entry: &OutboxEntry, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        if now >= entry.session_start {
+            return Ok(false);
+        }
+        let state: Option<BookingMailState> =
+            self.storage.record(&RecordKey::new(T_STATE, entry.booking_id.clone()))?.map(|b| dec(&b)).transpose()?;
+        Ok(state.is_some_and(|s| s.active && s.sequence == entry.sequence))
+    }
+
+    /// Removes a handled entry and counts it.
+    fn finish(&self, entry: &OutboxEntry, now: DateTime<Utc>, counter_name: &'static str) -> Result<(), StorageError> {
+        let n = counter(&*self.storage, counter_name)? + 1;
+        let mut records = vec![(entry.key(), None), (RecordKey::new(T_META, counter_name), Some(n.to_le_bytes().to_vec()))];
+        if let MessageKind::Reminder { .. } = entry.kind {
+            records.push((reminder_index_key(entry), None));
+        }
+        self.storage.apply(RecordBatch { records, object: None }, now)
+            .map(|_| ())
+    }
+
+    /// Runs [`Outbox::run_due`] every `worker_interval` (and soon after a
+    /// booking change) until stopped.
+    pub fn spawn_worker(self: &Arc<Self>) -> Worker {
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let outbox = self.clone();
+        let handle = tokio::spawn(async move {
+            loop {
+                match outbox.run_due().await {
+                    Ok(r) if r != Report::default() => tracing::debug!(?r, "outbox run"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "outbox run failed"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(outbox.interval) => {}
+                    _ = outbox.wake.notified() => {
+                        // The change that woke us is written right after the
+                        // hook returns; give it a moment.
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    _ = stop_rx.changed() => break,
+                }
+            }
+        });
+        Worker { stop: stop_tx, handle }
+    }
+}
+
+/// The running worker; [`Worker::stop`] lets a send in progress finish.
+pub struct Worker {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let mut handle = self.handle;
+        if tokio::time::timeout(std::time::Duration::from_secs(10), &mut handle).await.is_err() {
+            handle.abort();
+        }
+    }
+}
+
+pub(crate) fn reminder_index_key(entry: &OutboxEntry) -> RecordKey {
+    RecordKey::new(T_REMINDER, format!("{}/{}", entry.booking_id, entry.id))
+}
+
+fn envelope(entry: &OutboxEntry) -> Result<Envelope, String> {
+    let from: Address = entry.envelope_from.parse().map_err(|e| format!("bad sender address: {e}"))?;
+    let to: Address = entry.to.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+    Envelope::new(Some(from), vec![to]).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let b = Duration::minutes(1);
+        let m = Duration::minutes(10);
+        assert_eq!(backoff(b, m, 1), Duration::minutes(1));
+        assert_eq!(backoff(b, m, 2), Duration::minutes(2));
+        assert_eq!(backoff(b, m, 4), Duration::minutes(8));
+        assert_eq!(backoff(b, m, 5), Duration::minutes(10));
+        assert_eq!(backoff(b, m, 200), Duration::minutes(10));
+    }
+
+    #[test]
+    fn keys_sort_by_time() {
+        let a = DateTime::from_timestamp(-5, 0).unwrap();
+        let b = DateTime::from_timestamp(5, 0).unwrap();
+        let c = DateTime::from_timestamp(50_000_000_000, 0).unwrap();
+        assert!(ts_key(a) < ts_key(b) && ts_key(b) < ts_key(c));
+        assert_eq!(ts_key(a).len(), ts_key(c).len());
+    }
+}

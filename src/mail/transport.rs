@@ -1,0 +1,123 @@
+//! Sending a formatted message: SMTP (lettre, rustls) or `.eml` files.
+
+use std::path::PathBuf;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::config::{MailConfig, MailTransport, SmtpTls};
+
+/// Why a send did not work, and whether trying again may help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Try again later: SMTP 4xx, connection refused, timeouts, I/O.
+    Temporary(String),
+    /// Trying again will not help: SMTP 5xx, a message the server rejects.
+    Permanent(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Temporary(m) => write!(f, "temporary failure: {m}"),
+            SendError::Permanent(m) => write!(f, "permanent failure: {m}"),
+        }
+    }
+}
+
+/// A configured way out.
+#[derive(Clone)]
+pub enum Transport {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, timeout: std::time::Duration },
+    File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+}
+
+impl Transport {
+    /// The transport of a configuration; `data_dir` anchors a relative
+    /// `file_dir`.
+    pub fn from_config(config: &MailConfig, data_dir: &std::path::Path) -> Result<Transport, String> {
+        match config.transport {
+            MailTransport::File => {
+                let dir = config.file_dir_in(data_dir);
+                Ok(Transport::File { transport: AsyncFileTransport::new(&dir), dir })
+            }
+            MailTransport::Smtp => {
+                let host = config.smtp_host.trim_start_matches('[').trim_end_matches(']').to_string();
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
+                    .port(config.smtp_port)
+                    .timeout(Some(config.smtp_timeout));
+                let tls = match config.smtp_tls {
+                    SmtpTls::None => Tls::None,
+                    SmtpTls::StartTls => Tls::Required(TlsParameters::new(host).map_err(|e| format!("TLS setup: {e}"))?),
+                    SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(host).map_err(|e| format!("TLS setup: {e}"))?),
+                };
+                builder = builder.tls(tls);
+                if !config.smtp_user.is_empty() {
+                    builder = builder.credentials(Credentials::new(config.smtp_user.clone(), config.smtp_password.clone()));
+                }
+                Ok(Transport::Smtp { transport: builder.build(), timeout: config.smtp_timeout })
+            }
+        }
+    }
+
+    /// Sends one formatted message to the envelope's recipients.
+    pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
+        match self {
+            Transport::File { dir, transport } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| SendError::Temporary(format!("cannot create {}: {e}", dir.display())))?;
+                transport.send_raw(envelope, bytes).await.map(|_| ()).map_err(|e| SendError::Temporary(e.to_string()))
+            }
+            Transport::Smtp { transport, timeout } => {
+                // lettre's timeout is per command; bound the whole exchange too.
+                let whole = *timeout * 4;
+                match tokio::time::timeout(whole, transport.send_raw(envelope, bytes)).await {
+                    Err(_) => Err(SendError::Temporary(format!("no answer from the SMTP server within {whole:?}"))),
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(classify(&e)),
+                }
+            }
+        }
+    }
+}
+
+/// Permanent: a 5xx answer, or a message/address lettre itself refuses.
+/// Everything else (4xx, refused or dropped connections, timeouts, TLS
+/// trouble) may pass later.
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let text = e.to_string();
+    if e.is_permanent() || e.is_client() {
+        SendError::Permanent(text)
+    } else {
+        SendError::Temporary(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::config::MailConfig;
+
+    #[tokio::test]
+    async fn file_transport_writes_eml_files() {
+        let data = tempfile::tempdir().unwrap();
+        let config = MailConfig::default();
+        let transport = Transport::from_config(&config, data.path()).unwrap();
+        let from: lettre::Address = "bookings@example.org".parse().unwrap();
+        let to: lettre::Address = "ben@example.org".parse().unwrap();
+        let envelope = Envelope::new(Some(from), vec![to]).unwrap();
+        let message = b"From: bookings@example.org\r\nTo: ben@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+        transport.send(&envelope, message).await.unwrap();
+        transport.send(&envelope, message).await.unwrap();
+        let dir = data.path().join("mail-out");
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 2, "{files:?}");
+        for f in files {
+            assert_eq!(f.extension().and_then(|e| e.to_str()), Some("eml"));
+            assert_eq!(std::fs::read(&f).unwrap(), message);
+        }
+    }
+}
