@@ -88,18 +88,7 @@ pub fn floating_zone(ctx: &Ctx, calendar: &StorePath, request_tz: Option<&str>) 
         }
     }
     let stored = ctx.app.storage.prop(calendar, &PropName::caldav("calendar-timezone").clark())?;
-    Ok(stored.and_then(|frag| crate::ical::tz::zone_from_vcalendar(&xml_text(&frag))))
-}
-
-/// The text content of a stored property fragment (entities decoded).
-fn xml_text(fragment: &str) -> String {
-    let inner = fragment.find('>').map(|i| &fragment[i + 1..]).unwrap_or("");
-    let inner = inner.rfind("</").map(|i| &inner[..i]).unwrap_or(inner);
-    inner
-        .replace("&#13;", "\r")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    Ok(stored
+        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
+        .and_then(|text| crate::ical::tz::zone_from_vcalendar(&text)))
 }

@@ -145,16 +145,8 @@ pub fn render(storage: &dyn Storage, rec: &FeedRecord, cfg: &FeedsConfig, now: D
     }
     let display = storage
         .prop(&path, "{DAV:}displayname")?
-        .and_then(|frag| {
-            let start = frag.find('>')? + 1;
-            let end = frag.rfind("</")?;
-            (start <= end).then(|| unescape_xml(&frag[start..end]))
-        })
+        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
         .unwrap_or_else(|| rec.calendar.clone());
     let text = merge_feed(texts.iter().map(String::as_str), &FeedHeader { name: &display, refresh_secs: cfg.refresh.num_seconds() });
     Ok(Some(FeedBody { text, etag, last_modified }))
-}
-
-fn unescape_xml(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
 }
