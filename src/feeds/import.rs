@@ -220,7 +220,7 @@ fn mirror_into(storage: &dyn Storage, user: &str, name: &str, body: &[u8], now: 
     let existing: Vec<String> = storage.children(&mirror)?.into_iter().map(|(n, _)| n).collect();
     for old in &existing {
         if !desired.contains_key(old) {
-            storage.delete(&mirror.child(old), &WriteCondition::default())?;
+            storage.delete(&mirror.child(old), &WriteCondition::default(), now)?;
             report.removed += 1;
         }
     }

@@ -350,7 +350,7 @@ pub trait Storage: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<PutOutcome>;
     /// Deletes a resource or a whole collection under `cond`.
-    fn delete(&self, path: &StorePath, cond: &WriteCondition) -> Result<()>;
+    fn delete(&self, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()>;
     /// Copies (or moves, when `remove_source`) a node and, with `deep`, all
     /// below it. Returns true when the destination existed and was replaced.
     fn copy(
@@ -367,7 +367,7 @@ pub trait Storage: Send + Sync {
     fn props(&self, path: &StorePath) -> Result<Vec<(String, String)>>;
     fn prop(&self, path: &StorePath, clark: &str) -> Result<Option<String>>;
     /// Applies all changes or none.
-    fn patch_props(&self, path: &StorePath, changes: &[PropChange]) -> Result<()>;
+    fn patch_props(&self, path: &StorePath, changes: &[PropChange], now: DateTime<Utc>) -> Result<()>;
 
     // --- calendars ---
     /// The object holding `uid` in a calendar, if any.

@@ -513,10 +513,10 @@ impl Storage for SledStorage {
         Ok(outcome)
     }
 
-    fn delete(&self, path: &StorePath, cond: &WriteCondition) -> Result<()> {
+    fn delete(&self, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()> {
         let _g = self.lock();
         let mut st = Staged::new(&self.tree);
-        Self::stage_delete(&mut st, path, cond, Utc::now())?;
+        Self::stage_delete(&mut st, path, cond, now)?;
         st.commit()
     }
 
@@ -569,7 +569,7 @@ impl Storage for SledStorage {
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
-    fn patch_props(&self, path: &StorePath, changes: &[PropChange]) -> Result<()> {
+    fn patch_props(&self, path: &StorePath, changes: &[PropChange], now: DateTime<Utc>) -> Result<()> {
         let _g = self.lock();
         let mut st = Staged::new(&self.tree);
         let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
@@ -579,7 +579,7 @@ impl Storage for SledStorage {
                 PropChange::Remove(clark) => st.remove(sub_key(PROP, path, clark.as_bytes())),
             }
         }
-        node.modified = Utc::now();
+        node.modified = now;
         st.put_node(path, &node);
         st.commit()
     }

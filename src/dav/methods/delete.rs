@@ -27,7 +27,7 @@ pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
             let object = Some(ObjectChange::Delete { path: path.clone(), cond });
             ctx.app.storage.apply(RecordBatch { records, object }, ctx.now)?;
         }
-        None => ctx.app.storage.delete(path, &cond)?,
+        None => ctx.app.storage.delete(path, &cond, ctx.now)?,
     }
     ctx.durable()?;
     Ok(empty_response(StatusCode::NO_CONTENT))

@@ -39,7 +39,7 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let failed = outcome.iter().any(|(_, s)| *s != 200);
     if !failed {
         if let Target::Node(path, _) = &target {
-            ctx.app.storage.patch_props(path, &changes)?;
+            ctx.app.storage.patch_props(path, &changes, ctx.now)?;
             ctx.durable()?;
         }
     }
