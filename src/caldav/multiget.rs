@@ -4,30 +4,29 @@
 use super::load_object;
 use crate::dav::methods::propfind::describe;
 use crate::dav::methods::Ctx;
-use crate::dav::multistatus_response;
 use crate::dav::path::{href_path, DavPath};
 use crate::dav::props::Target;
 use crate::dav::xml::request::ReportProps;
-use crate::dav::xml::response::{MultiStatus, Response, ResponseBody};
+use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::DavResult;
 use crate::storage::{Node, StorageError, StorePath};
 
 pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs: &[String]) -> DavResult {
-    let mut ms = MultiStatus::default();
+    let mut ms = crate::dav::multistatus_builder(&props.props, hrefs.len());
     for href in hrefs {
         let path = match DavPath::parse(href_path(href)) {
             Ok(DavPath::Store(p)) if p.owner() == ctx.user.name => p,
             _ => {
-                ms.responses.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None });
+                ms.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None });
                 continue;
             }
         };
         match ctx.app.storage.node(&path)? {
-            Some(node) if node.resource().is_some() => ms.responses.push(describe_object(ctx, &path, node, props)?),
-            _ => ms.responses.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None }),
+            Some(node) if node.resource().is_some() => ms.push(describe_object(ctx, &path, node, props)?),
+            _ => ms.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None }),
         }
     }
-    Ok(multistatus_response(&ms))
+    Ok(crate::dav::multistatus_body(ms.finish(None)))
 }
 
 /// The `DAV:response` for one object, with calendar-data shaped as asked.

@@ -6,10 +6,8 @@ use hyper::StatusCode;
 
 use super::{ensure_indexed, floating_zone, load_object};
 use crate::dav::methods::{Ctx, DavRequest};
-use crate::dav::multistatus_response;
 use crate::dav::props::Target;
 use crate::dav::xml::request::ReportProps;
-use crate::dav::xml::response::MultiStatus;
 use crate::dav::{DavError, DavResult};
 use crate::ical::filter::CompFilter;
 use crate::storage::{Node, StorePath};
@@ -22,11 +20,11 @@ pub fn calendar_query(
     filter: &CompFilter,
     timezone: Option<String>,
 ) -> DavResult {
-    let mut ms = MultiStatus::default();
+    let mut ms = crate::dav::multistatus_builder(&props.props, 64);
     match target {
         Target::Node(path, node) if node.is_calendar() => {
             for (object_path, object_node) in matching(ctx, path, filter, timezone.as_deref())? {
-                ms.responses.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+                ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
             }
         }
         Target::Node(path, node) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
@@ -34,7 +32,7 @@ pub fn calendar_query(
             let tz = floating_zone(ctx, &calendar, timezone.as_deref())?;
             if let Some(obj) = load_object(ctx, path)? {
                 if obj.matches(filter, tz) {
-                    ms.responses.push(super::multiget::describe_object(ctx, path, node.clone(), props)?);
+                    ms.push(super::multiget::describe_object(ctx, path, node.clone(), props)?);
                 }
             }
         }
@@ -44,14 +42,14 @@ pub fn calendar_query(
             for (name, child) in ctx.app.storage.children(path)? {
                 if child.is_calendar() {
                     for (object_path, object_node) in matching(ctx, &path.child(&name), filter, timezone.as_deref())? {
-                        ms.responses.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+                        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
                     }
                 }
             }
         }
         _ => return Err(DavError::Status(StatusCode::FORBIDDEN)),
     }
-    Ok(multistatus_response(&ms))
+    Ok(crate::dav::multistatus_body(ms.finish(None)))
 }
 
 /// The objects of one calendar that match `filter`.

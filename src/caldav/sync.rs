@@ -6,10 +6,9 @@ use hyper::StatusCode;
 
 use super::multiget::describe_object;
 use crate::dav::methods::Ctx;
-use crate::dav::multistatus_response;
 use crate::dav::props::{parse_sync_token, sync_token, Target};
 use crate::dav::xml::request::ReportProps;
-use crate::dav::xml::response::{MultiStatus, Response, ResponseBody};
+use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};
 
@@ -27,7 +26,7 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
         .storage
         .changes_since(path, since, limit.map(|l| l.max(1) as usize))?
         .ok_or_else(invalid_token)?;
-    let mut ms = MultiStatus::default();
+    let mut ms = crate::dav::multistatus_builder(&props.props, changes.changes.len());
     for change in &changes.changes {
         let member = path.child(&change.name);
         match ctx.app.storage.node(&member)? {
@@ -37,14 +36,14 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
                     let pctx = ctx.props();
                     let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Node(member.clone(), n), &props.props, None)?;
                     resp.href = href;
-                    ms.responses.push(resp);
+                    ms.push(resp);
                 } else {
-                    ms.responses.push(describe_object(ctx, &member, n, props)?);
+                    ms.push(describe_object(ctx, &member, n, props)?);
                 }
             }
             // Removed members are reported only to a client that may have
             // seen them (not on an initial sync).
-            _ if since > 0 => ms.responses.push(Response {
+            _ if since > 0 => ms.push(Response {
                 href: crate::dav::path::store_href(&member, false),
                 body: ResponseBody::Status(404),
                 error: None,
@@ -53,12 +52,11 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
         }
     }
     if changes.truncated {
-        ms.responses.push(Response {
+        ms.push(Response {
             href: target.href(),
             body: ResponseBody::Status(507),
             error: Some(XmlNode::empty(PropName::dav("number-of-matches-within-limits"))),
         });
     }
-    ms.sync_token = Some(sync_token(coll.sync_id, changes.revision));
-    Ok(multistatus_response(&ms))
+    Ok(crate::dav::multistatus_body(ms.finish(Some(sync_token(coll.sync_id, changes.revision)))))
 }

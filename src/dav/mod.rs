@@ -151,6 +151,24 @@ pub fn empty_response(status: StatusCode) -> Response<Body> {
     resp
 }
 
+/// A `207 Multi-Status` response with an already written body.
+pub fn multistatus_body(xml: String) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(xml)));
+    *resp.status_mut() = StatusCode::MULTI_STATUS;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+    resp
+}
+
+/// A builder for a multi-status answer to a request for `props`: streamed
+/// when the property names are known up front.
+pub fn multistatus_builder(props: &xml::request::PropFind, expected: usize) -> xml::response::MultiStatusBuilder {
+    let names = match props {
+        xml::request::PropFind::Prop(names) => Some(names.as_slice()),
+        _ => None,
+    };
+    xml::response::MultiStatusBuilder::new(names, expected)
+}
+
 /// A `207 Multi-Status` response.
 pub fn multistatus_response(ms: &xml::response::MultiStatus) -> Response<Body> {
     let mut resp = Response::new(Full::new(Bytes::from(ms.to_xml())));

@@ -154,6 +154,7 @@ impl SledStorage {
             .flush_every_ms(flush_every_ms)
             .open()?;
         let tree = db.open_tree("slotdav")?;
+        check_format(&tree)?;
         Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush })
     }
 
@@ -380,6 +381,30 @@ impl SledStorage {
             Self::record_change(st, &parent, path.name(), true, now)?;
         }
         Ok(())
+    }
+}
+
+/// The layout of records this build reads and writes. Bump it when a
+/// record's encoding changes, and teach [`check_format`] to migrate.
+pub const STORE_FORMAT: u32 = 1;
+
+/// Marks a new store with [`STORE_FORMAT`]; refuses a store written in
+/// another format rather than misreading its records.
+fn check_format(tree: &::sled::Tree) -> Result<()> {
+    let key = [META, b'f', b'o', b'r', b'm', b'a', b't'];
+    match tree.get(key)? {
+        Some(v) if v.as_ref() == STORE_FORMAT.to_be_bytes() => Ok(()),
+        Some(v) => Err(StorageError::Backend(format!(
+            "the store was written in format {:?}, this slotdav reads format {STORE_FORMAT}",
+            v.as_ref()
+        ))),
+        None if tree.is_empty() => {
+            tree.insert(key, &STORE_FORMAT.to_be_bytes())?;
+            Ok(())
+        }
+        None => Err(StorageError::Backend(format!(
+            "the store was written by a development build before store formats were marked; this slotdav reads format {STORE_FORMAT}"
+        ))),
     }
 }
 
@@ -764,5 +789,25 @@ impl Storage for SledStorage {
             self.db.flush()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_reopens_and_a_foreign_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SledStorage::open(dir.path(), true, None).unwrap());
+        drop(SledStorage::open(dir.path(), true, None).expect("same format reopens"));
+        {
+            let db = ::sled::open(dir.path().join("db")).unwrap();
+            let tree = db.open_tree("slotdav").unwrap();
+            tree.insert([META, b'f', b'o', b'r', b'm', b'a', b't'], &99u32.to_be_bytes()).unwrap();
+            db.flush().unwrap();
+        }
+        let err = SledStorage::open(dir.path(), true, None).err().expect("format 99 is refused").to_string();
+        assert!(err.contains("format"), "{err}");
     }
 }

@@ -7,9 +7,9 @@ use super::{Ctx, DavRequest};
 use crate::dav::headers::{self, Depth};
 use crate::dav::props::{self, PropContext, Target};
 use crate::dav::xml::request::{parse_propfind, PropFind};
-use crate::dav::xml::response::{MultiStatus, PropStat, Response, ResponseBody};
+use crate::dav::xml::response::{PropStat, Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
-use crate::dav::{multistatus_response, DavError, DavResult};
+use crate::dav::{multistatus_body, multistatus_builder, DavError, DavResult};
 use crate::storage::StorageError;
 
 pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
@@ -24,11 +24,11 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
         targets.extend(members(ctx, &target)?);
     }
     let pctx = ctx.props();
-    let mut ms = MultiStatus::default();
+    let mut ms = multistatus_builder(&request, targets.len());
     for t in &targets {
-        ms.responses.push(describe(&pctx, t, &request, None)?);
+        ms.push(describe(&pctx, t, &request, None)?);
     }
-    Ok(multistatus_response(&ms))
+    Ok(multistatus_body(ms.finish(None)))
 }
 
 /// The members of a collection that a Depth 1 request lists.

@@ -80,6 +80,72 @@ impl MultiStatus {
     }
 }
 
+/// A multi-status body built one response at a time, as the answer is
+/// produced: what stays in memory is the text written so far, not a tree
+/// per member. Listings of whole collections (PROPFIND Depth 1, initial
+/// sync, big calendar-queries) use this when the properties asked for are
+/// named, so every namespace can be declared on the root up front.
+pub enum MultiStatusBuilder {
+    /// Namespaces known up front: each response is written at once.
+    Streaming { ns: Namespaces, out: String },
+    /// `allprop`/`propname`: dead property names are only known once read.
+    Collected(MultiStatus),
+}
+
+impl MultiStatusBuilder {
+    /// A builder for responses carrying the properties `names` (and live
+    /// property values, which only use the DAV, CalDAV and CalendarServer
+    /// namespaces); `None` when the names are not known up front.
+    pub fn new(names: Option<&[PropName]>, expected_responses: usize) -> Self {
+        match names {
+            Some(names) => {
+                let mut ns = Namespaces { caldav: true, calendarserver: true, ..Default::default() };
+                for n in names {
+                    ns.collect(&XmlNode::empty(n.clone()));
+                }
+                let mut w = Writer { out: String::with_capacity(256 + expected_responses * 220), ns: &ns };
+                w.out.push_str(XML_DECL);
+                w.out.push_str("<D:multistatus");
+                w.declarations();
+                w.out.push('>');
+                let out = w.out;
+                MultiStatusBuilder::Streaming { ns, out }
+            }
+            None => MultiStatusBuilder::Collected(MultiStatus::default()),
+        }
+    }
+
+    pub fn push(&mut self, response: Response) {
+        match self {
+            MultiStatusBuilder::Streaming { ns, out } => {
+                let mut w = Writer { out: std::mem::take(out), ns };
+                w.response(&response);
+                *out = w.out;
+            }
+            MultiStatusBuilder::Collected(ms) => ms.responses.push(response),
+        }
+    }
+
+    /// The whole document, with a `DAV:sync-token` when given.
+    pub fn finish(self, sync_token: Option<String>) -> String {
+        match self {
+            MultiStatusBuilder::Streaming { mut out, .. } => {
+                if let Some(token) = sync_token {
+                    out.push_str("<D:sync-token>");
+                    push_text(&mut out, &token);
+                    out.push_str("</D:sync-token>");
+                }
+                out.push_str("</D:multistatus>");
+                out
+            }
+            MultiStatusBuilder::Collected(mut ms) => {
+                ms.sync_token = sync_token;
+                ms.to_xml()
+            }
+        }
+    }
+}
+
 /// A `DAV:error` document holding one precondition/postcondition element
 /// (RFC 4918 §16).
 pub fn error_body(condition: &XmlNode) -> String {
@@ -170,7 +236,7 @@ const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 /// The fixed prefixes and which of them are needed, plus generated
 /// prefixes (`ns1`, …) for every other namespace, all declared on the root.
 #[derive(Default)]
-struct Namespaces {
+pub struct Namespaces {
     caldav: bool,
     calendarserver: bool,
     apple_ical: bool,
