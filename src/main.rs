@@ -85,6 +85,14 @@ fn serve(config: Config) -> ExitCode {
             }
         };
         let admin_task = tokio::spawn(admin::serve(config.data_dir.clone(), storage.clone(), clock.clone()));
+        // With port 0 the system picks one: use it for links and the log.
+        let mut config = config;
+        if let Ok(bound) = listener.local_addr() {
+            if config.public_url == format!("http://{}", config.listen) {
+                config.public_url = format!("http://{bound}");
+            }
+            config.listen = bound;
+        }
         tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "slotdav serving CalDAV at http://{}/dav/", config.listen);
         let data_dir = config.data_dir.clone();
         let app = match App::new(storage, config, clock) {

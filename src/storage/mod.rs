@@ -331,6 +331,9 @@ pub trait Storage: Send + Sync {
     fn node(&self, path: &StorePath) -> Result<Option<Node>>;
     /// Direct members of a collection, by name.
     fn children(&self, path: &StorePath) -> Result<Vec<(String, Node)>>;
+    /// Calls `f` for each direct member in name order without collecting
+    /// them first (for listings of big collections).
+    fn for_each_child(&self, path: &StorePath, f: &mut dyn FnMut(String, Node) -> Result<()>) -> Result<()>;
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>>;
     /// Makes a collection; its parent must exist (except for a home).
     fn create_collection(

@@ -482,6 +482,15 @@ impl Storage for SledStorage {
         Ok(out)
     }
 
+    fn for_each_child(&self, path: &StorePath, f: &mut dyn FnMut(String, Node) -> Result<()>) -> Result<()> {
+        let prefix = children_prefix(path);
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            f(String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?)?;
+        }
+        Ok(())
+    }
+
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {
         Ok(self.tree.get(keys::path_key(CONTENT, path))?.map(|v| v.to_vec()))
     }

@@ -19,14 +19,32 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
     }
     let request = parse_propfind(&req.body)?;
     let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
-    let mut targets = vec![target.clone()];
-    if depth == Depth::One {
-        targets.extend(members(ctx, &target)?);
-    }
     let pctx = ctx.props();
-    let mut ms = multistatus_builder(&request, targets.len());
-    for t in &targets {
-        ms.push(describe(&pctx, t, &request, None)?);
+    let mut ms = multistatus_builder(&request, 1);
+    ms.push(describe(&pctx, &target, &request, None)?);
+    if depth == Depth::One {
+        match &target {
+            // A stored collection may hold thousands of members: describe
+            // each as it comes from the store.
+            Target::Node(path, node) if node.is_collection() => {
+                let mut failed = None;
+                ctx.app.storage.for_each_child(path, &mut |name, child| {
+                    match describe(&pctx, &Target::Node(path.child(&name), child), &request, None) {
+                        Ok(r) => ms.push(r),
+                        Err(e) => failed = Some(e),
+                    }
+                    Ok(())
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
+            _ => {
+                for t in members(ctx, &target)? {
+                    ms.push(describe(&pctx, &t, &request, None)?);
+                }
+            }
+        }
     }
     Ok(multistatus_body(ms.finish(None)))
 }

@@ -103,7 +103,7 @@ impl MultiStatusBuilder {
                 for n in names {
                     ns.collect(&XmlNode::empty(n.clone()));
                 }
-                let mut w = Writer { out: String::with_capacity(256 + expected_responses * 220), ns: &ns };
+                let mut w = Writer { out: String::with_capacity(256 + expected_responses * 256), ns: &ns };
                 w.out.push_str(XML_DECL);
                 w.out.push_str("<D:multistatus");
                 w.declarations();

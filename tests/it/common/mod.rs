@@ -489,7 +489,9 @@ impl BinEnv {
     pub fn new(extra: &str) -> BinEnv {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("data");
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        // Port 0: the server picks a free port and logs it, so parallel
+        // tests never race for one.
+        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let config = dir.path().join("slotdav.toml");
         let text = format!("listen = \"{addr}\"\ndata_dir = \"{}\"\nlog = \"info\"\n{extra}", data_dir.display());
         std::fs::write(&config, text).unwrap();
@@ -598,7 +600,13 @@ impl BinServer {
     fn wait_ready(&mut self) {
         let started = Instant::now();
         loop {
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+            if self.addr.port() == 0 {
+                if let Some(addr) = self.bound_address() {
+                    self.addr = addr;
+                    self.http = Http::new(addr);
+                }
+            }
+            if self.addr.port() != 0 && TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
                 return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -609,6 +617,14 @@ impl BinServer {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    /// The address the server logged it listens on.
+    fn bound_address(&self) -> Option<SocketAddr> {
+        let log = self.log_text();
+        let line = log.lines().find(|l| l.contains("slotdav serving CalDAV at http://"))?;
+        let rest = &line[line.find("at http://")? + "at http://".len()..];
+        rest.split('/').next()?.parse().ok()
     }
 
     /// Everything the server has logged so far.
