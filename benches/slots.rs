@@ -107,7 +107,11 @@ fn main() {
     let home = StorePath::home("alice");
     let calendars = ["calendar", "work", "family"];
     for c in calendars {
-        storage.create_collection(&home.child(c), true, vec![slotdav::ical::ComponentKind::Event], vec![], now).unwrap();
+        // A new coach's home already has `calendar`.
+        match storage.create_collection(&home.child(c), true, vec![slotdav::ical::ComponentKind::Event], vec![], now) {
+            Ok(_) | Err(slotdav::storage::StorageError::AlreadyExists) => {}
+            Err(e) => panic!("{e}"),
+        }
     }
     let mut rng = StdRng::seed_from_u64(20260504);
     let loading = Instant::now();
