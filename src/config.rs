@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+pub use crate::booking::coach::{BusyCalendars, CoachConfig, ExternalBusy};
 
 /// Why a configuration could not be used. The message names the key (and,
 /// for TOML syntax and type errors, the line).
@@ -62,15 +63,6 @@ pub struct RawExternalBusy {
     pub url: String,
     pub name: Option<String>,
     pub refresh: Option<Spanned<String>>,
-}
-
-/// An external ICS calendar whose events block a coach's slots.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExternalBusy {
-    pub url: String,
-    /// The read-only calendar in the coach's home it is mirrored into.
-    pub name: String,
-    pub refresh: chrono::Duration,
 }
 
 /// Validated `[feeds]`.
@@ -139,33 +131,6 @@ pub struct RawEventType {
     pub price: Option<String>,
     pub hold_ttl: Option<Spanned<String>>,
     pub reminders: Option<Vec<Spanned<String>>>,
-}
-
-/// Which of a coach's calendars count as busy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BusyCalendars {
-    /// Every calendar of the coach except the availability calendar.
-    All,
-    Only(Vec<String>),
-}
-
-/// A validated coach: the booking rules plus where their data lives.
-#[derive(Debug, Clone)]
-pub struct CoachConfig {
-    /// The slotdav user.
-    pub user: String,
-    /// Public link: `/book/{slug}`.
-    pub slug: String,
-    /// Shown on the booking page.
-    pub display_name: String,
-    pub policy: Coach,
-    pub availability_calendar: String,
-    pub busy_calendars: BusyCalendars,
-    pub bookings_calendar: String,
-    /// Email the coach about bookings, cancellations and reschedules made by students.
-    pub notify_coach: bool,
-    /// External calendars (Google, Outlook …) whose busy time blocks slots.
-    pub external_busy: Vec<ExternalBusy>,
 }
 
 /// How writes reach the disk.

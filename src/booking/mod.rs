@@ -3,6 +3,7 @@
 //! and time is always a parameter (`now`), never read from the clock.
 //!
 //! # Brief overview
+//! - [`coach`]: [`coach::CoachConfig`]: a coach's rules plus their calendars.
 //! - [`policy`]: [`Coach`], [`EventType`], working hours, duration syntax,
 //!   cancel/reschedule notice rules.
 //! - [`availability`]: availability calendar with working-hours fallback,
@@ -15,6 +16,7 @@
 //! This module owns the persisted [`Booking`] record.
 
 pub mod availability;
+pub mod coach;
 pub mod holds;
 pub mod policy;
 pub mod service;

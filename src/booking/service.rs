@@ -21,7 +21,7 @@ use super::policy::{can_cancel, can_reschedule, EventType};
 use super::slots::{Slot, SlotQuery};
 use super::{token, Booking, BookingStatus};
 use crate::clock::Clock;
-use crate::config::{BusyCalendars, CoachConfig};
+use super::coach::{BusyCalendars, CoachConfig};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
 use crate::storage::{

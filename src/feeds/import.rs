@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
-use crate::config::{CoachConfig, ExternalBusy, FeedsConfig};
+use crate::booking::coach::{CoachConfig, ExternalBusy};
+use crate::config::FeedsConfig;
 use crate::ical::export::split_feed;
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};

@@ -12,7 +12,7 @@ use lettre::Address;
 use crate::booking::policy::EventType;
 use crate::booking::service::ChangeKind;
 use crate::booking::{Booking, BookingStatus};
-use crate::config::CoachConfig;
+use crate::booking::coach::CoachConfig;
 
 /// iCalendar method of an iMIP part (RFC 6047).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

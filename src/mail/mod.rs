@@ -27,7 +27,7 @@ pub use outbox::{listing, status, FailedEntry, MessageKind, Outbox, OutboxEntry,
 
 use crate::booking::service::{BookingService, ChangeHook, ChangeKind};
 use crate::booking::{Booking, BookingStatus};
-use crate::config::CoachConfig;
+use crate::booking::coach::CoachConfig;
 use crate::storage::RecordKey;
 use compose::{Context, Draft, Method};
 use outbox::{dec, enc, new_id, reminder_index_key, BookingMailState, T_REMINDER, T_OUTBOX, T_STATE};

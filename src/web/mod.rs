@@ -472,6 +472,7 @@ fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(Strin
         cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
         cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
         csrf: csrf.clone(),
+        has_tz_param: req.query.contains_key("tz"),
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }

@@ -115,4 +115,7 @@ pub struct BookingPage {
     pub cancel_action: String,
     pub cancel_closed: String,
     pub csrf: String,
+    /// Without `?tz=` (a link from an email) the page asks the browser for
+    /// its zone when JavaScript is on.
+    pub has_tz_param: bool,
 }

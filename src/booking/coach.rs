@@ -1,0 +1,42 @@
+//! A coach as slotdav runs them: the booking rules ([`Coach`]) plus where
+//! their data lives (availability, busy and bookings calendars, external
+//! busy calendars) and how they want to be told. Built from the `[[coach]]`
+//! configuration blocks; plain data, no I/O.
+
+use super::policy::Coach;
+
+/// An external ICS calendar whose events block a coach's slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalBusy {
+    pub url: String,
+    /// The read-only calendar in the coach's home it is mirrored into.
+    pub name: String,
+    pub refresh: chrono::Duration,
+}
+
+/// Which of a coach's calendars count as busy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusyCalendars {
+    /// Every calendar of the coach except the availability calendar.
+    All,
+    Only(Vec<String>),
+}
+
+/// A validated coach: the booking rules plus where their data lives.
+#[derive(Debug, Clone)]
+pub struct CoachConfig {
+    /// The slotdav user.
+    pub user: String,
+    /// Public link: `/book/{slug}`.
+    pub slug: String,
+    /// Shown on the booking page.
+    pub display_name: String,
+    pub policy: Coach,
+    pub availability_calendar: String,
+    pub busy_calendars: BusyCalendars,
+    pub bookings_calendar: String,
+    /// Email the coach about bookings, cancellations and reschedules made by students.
+    pub notify_coach: bool,
+    /// External calendars (Google, Outlook …) whose busy time blocks slots.
+    pub external_busy: Vec<ExternalBusy>,
+}
