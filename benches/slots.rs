@@ -53,7 +53,7 @@ fn event(i: usize, rng: &mut StdRng, now: DateTime<Utc>) -> String {
     let body = match i % 100 {
         // weekly series skipping their 3rd week; one in a thousand never ends
         0..=3 => {
-            let end = if i % 1000 == 0 { String::new() } else { ";COUNT=8".to_string() };
+            let end = if i.is_multiple_of(1000) { String::new() } else { ";COUNT=8".to_string() };
             timed(&format!("RRULE:FREQ=WEEKLY{end}\r\nEXDATE:{}\r\nSUMMARY:Weekly {i}\r\n", stamp(start + Duration::weeks(2))))
         }
         4..=5 => {

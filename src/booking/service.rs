@@ -25,7 +25,7 @@ use super::coach::{BusyCalendars, CoachConfig};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
 use crate::storage::{
-    CalendarWrite, ObjectChange, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition,
+    CalendarWrite, ObjectChange, RecordBatch, RecordKey, RecordWrites, ResourceWrite, Storage, StorageError, StorePath, WriteCondition,
 };
 
 const T_BOOKING: &str = "booking";
@@ -95,7 +95,7 @@ pub enum ChangeKind {
 
 /// Extra records a booking change writes in its batch (the mail outbox);
 /// set once at start-up.
-pub type ChangeHook = dyn Fn(&Booking, ChangeKind, &CoachConfig, DateTime<Utc>) -> Vec<(RecordKey, Option<Vec<u8>>)> + Send + Sync;
+pub type ChangeHook = dyn Fn(&Booking, ChangeKind, &CoachConfig, DateTime<Utc>) -> RecordWrites + Send + Sync;
 
 pub struct BookingService {
     storage: Arc<dyn Storage>,
@@ -151,7 +151,7 @@ impl BookingService {
         *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
-    fn hook_records(&self, b: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>) -> Vec<(RecordKey, Option<Vec<u8>>)> {
+    fn hook_records(&self, b: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>) -> RecordWrites {
         let hook = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
         hook.map(|h| h(b, kind, coach, now)).unwrap_or_default()
     }
@@ -647,7 +647,7 @@ impl BookingService {
     /// Records to write with a coach's PUT of `object` into `calendar`:
     /// when the object is a booking's event, the booking follows it
     /// (cancelled, confirmed, moved). `None` when it is not a booking.
-    pub fn reconcile_put(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<Vec<(RecordKey, Option<Vec<u8>>)>>> {
+    pub fn reconcile_put(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<RecordWrites>> {
         let Some((coach, mut booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
         let now = self.clock.now();
         let previous = booking.clone();
@@ -693,7 +693,7 @@ impl BookingService {
 
     /// Records to write with a coach's DELETE of a booking's event: the
     /// booking is cancelled.
-    pub fn reconcile_delete(&self, calendar: &StorePath, uid: &str) -> Result<Option<Vec<(RecordKey, Option<Vec<u8>>)>>> {
+    pub fn reconcile_delete(&self, calendar: &StorePath, uid: &str) -> Result<Option<RecordWrites>> {
         let Some((coach, mut booking)) = self.booking_for_object(calendar, uid)? else { return Ok(None) };
         if !booking.is_active() {
             return Ok(None);

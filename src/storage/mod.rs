@@ -304,11 +304,14 @@ pub enum ObjectChange {
     Delete { path: StorePath, cond: WriteCondition },
 }
 
+/// Writes of domain records: `None` removes the record.
+pub type RecordWrites = Vec<(RecordKey, Option<Vec<u8>>)>;
+
 /// Record writes and at most one object change, applied atomically.
 #[derive(Debug, Clone, Default)]
 pub struct RecordBatch {
     /// `None` removes the record.
-    pub records: Vec<(RecordKey, Option<Vec<u8>>)>,
+    pub records: RecordWrites,
     pub object: Option<ObjectChange>,
 }
 

@@ -86,7 +86,7 @@ async fn rfc4791_5_3_2_1_max_resource_size() {
     let r = propfind(&server, CAL, "0", propfind_props(&["C:max-resource-size"])).await.status(207);
     assert_eq!(prop_text(&r, Some(CAL), "max-resource-size").unwrap().trim(), "2000");
     let long = format!("DESCRIPTION:{}", "x".repeat(60));
-    let lines: Vec<&str> = std::iter::repeat(long.as_str()).take(40).collect();
+    let lines: Vec<&str> = std::iter::repeat_n(long.as_str(), 40).collect();
     let mut props = vec!["DTSTART:20260601T100000Z"];
     props.extend(lines);
     let big = event("too-big", &props);

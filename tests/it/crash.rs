@@ -75,7 +75,7 @@ async fn acknowledged_writes_survive_kill_9() {
         match body {
             Some(b) => {
                 assert_eq!(r.code(), 200, "{}", r.describe());
-                assert!(&r.bytes[..] == &b[..], "{path}: {} bytes instead of the {} acknowledged", r.bytes.len(), b.len());
+                assert!(r.bytes[..] == b[..], "{path}: {} bytes instead of the {} acknowledged", r.bytes.len(), b.len());
             }
             None => assert_eq!(r.code(), 404, "{path} came back: {}", r.describe()),
         }
@@ -147,14 +147,14 @@ async fn kill_9_during_writes_loses_nothing_acknowledged_and_tears_nothing() {
                 // (written but not acknowledged before the kill).
                 let i = bodies.iter().position(|b| b == last_acked).unwrap();
                 assert!(
-                    bodies[i..].iter().any(|b| &r.bytes[..] == &b[..]),
+                    bodies[i..].iter().any(|b| r.bytes[..] == b[..]),
                     "{path}: content is neither the acknowledged version nor a later one ({} bytes)",
                     r.bytes.len()
                 );
             }
             None => match r.code() {
                 404 => {}
-                200 => assert!(bodies.iter().any(|b| &r.bytes[..] == &b[..]), "{path}: torn content"),
+                200 => assert!(bodies.iter().any(|b| r.bytes[..] == b[..]), "{path}: torn content"),
                 _ => panic!("{}", r.describe()),
             },
         }

@@ -73,6 +73,9 @@ pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
     })
 }
 
+/// Renders `CALDAV:calendar-data` for a target (a REPORT's shaping of it).
+pub type CalendarDataShaper<'a> = &'a dyn Fn(&Target) -> Result<Option<String>, StorageError>;
+
 /// One `DAV:response` for a target. `calendar_data` renders
 /// `CALDAV:calendar-data` when asked for (REPORTs pass a closure that
 /// shapes it; PROPFIND returns the stored bytes).
@@ -80,7 +83,7 @@ pub fn describe(
     pctx: &PropContext,
     target: &Target,
     request: &PropFind,
-    calendar_data: Option<&dyn Fn(&Target) -> Result<Option<String>, StorageError>>,
+    calendar_data: Option<CalendarDataShaper<'_>>,
 ) -> DavResult<Response> {
     let mut found: Vec<XmlNode> = Vec::new();
     let mut missing: Vec<XmlNode> = Vec::new();

@@ -548,8 +548,8 @@ pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> CliOutput {
     cmd.env("NO_COLOR", "1").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn slotdav");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = wait_output(child, Duration::from_secs(60));
-    out
+    
+    wait_output(child, Duration::from_secs(60))
 }
 
 fn wait_output(mut child: Child, limit: Duration) -> CliOutput {
