@@ -511,10 +511,7 @@ mod tests {
     use super::*;
     use chrono_tz::Tz;
 
-    pub(crate) fn obj(body: &str) -> CalendarObject {
-        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{body}END:VCALENDAR\r\n");
-        CalendarObject::parse(text.as_bytes()).unwrap()
-    }
+    use crate::ical::testing::obj;
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()

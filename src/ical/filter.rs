@@ -350,14 +350,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
 
-    fn obj(body: &str) -> CalendarObject {
-        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{body}END:VCALENDAR\r\n");
-        CalendarObject::parse(text.as_bytes()).unwrap()
-    }
-
-    fn utc(m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap()
-    }
+    use crate::ical::testing::{obj, utc};
 
     fn tr(s: DateTime<Utc>, e: DateTime<Utc>) -> Option<OpenTimeRange> {
         Some(OpenTimeRange { start: Some(s), end: Some(e) })

@@ -22,6 +22,8 @@ pub mod freebusy;
 pub mod parse;
 pub mod render;
 pub mod tz;
+#[cfg(test)]
+mod testing;
 
 use crate::model::TimeRange;
 

@@ -317,16 +317,8 @@ pub fn write_line(line: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
-    fn obj(body: &str) -> CalendarObject {
-        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{body}END:VCALENDAR\r\n");
-        CalendarObject::parse(text.as_bytes()).unwrap()
-    }
-
-    fn utc(m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap()
-    }
+    use crate::ical::testing::{obj, utc};
 
     const DAILY: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\n\
 BEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260105T100000\r\n\
