@@ -35,7 +35,7 @@ pub struct FeedRecord {
 pub enum FeedError {
     #[error("no user `{0}`")]
     NoUser(String),
-    #[error("`{user}` has no calendar `{calendar}`")]
+    #[error("`{user}` has no calendar `{calendar}` (a new user's home and default calendar appear at their first sign-in)")]
     NoCalendar { user: String, calendar: String },
     #[error("no such feed")]
     NoFeed,
