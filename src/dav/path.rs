@@ -5,6 +5,7 @@
 //! | `/dav/` | the DAV root |
 //! | `/dav/principals/` | the principal collection |
 //! | `/dav/principals/NAME/` | a user's principal (RFC 5397) |
+//! | `/dav/principals/NAME/inbox/`, `…/outbox/` | their scheduling inbox and outbox (RFC 6638 §2.2, §2.1) |
 //! | `/dav/calendars/` | the collection of calendar homes |
 //! | `/dav/calendars/NAME/…` | a user's calendar home and all below it, in the store |
 
@@ -41,6 +42,8 @@ pub enum DavPath {
     Root,
     PrincipalsRoot,
     Principal(String),
+    ScheduleInbox(String),
+    ScheduleOutbox(String),
     CalendarsRoot,
     Store(StorePath),
 }
@@ -75,6 +78,8 @@ impl DavPath {
             Some("principals") => match segments.len() {
                 1 => DavPath::PrincipalsRoot,
                 2 => DavPath::Principal(segments[1].clone()),
+                3 if segments[2] == "inbox" => DavPath::ScheduleInbox(segments[1].clone()),
+                3 if segments[2] == "outbox" => DavPath::ScheduleOutbox(segments[1].clone()),
                 _ => return Err(PathError::Outside),
             },
             Some("calendars") => {
@@ -91,7 +96,7 @@ impl DavPath {
     /// The user whose data this is, if any.
     pub fn owner(&self) -> Option<&str> {
         match self {
-            DavPath::Principal(u) => Some(u),
+            DavPath::Principal(u) | DavPath::ScheduleInbox(u) | DavPath::ScheduleOutbox(u) => Some(u),
             DavPath::Store(p) => Some(p.owner()),
             _ => None,
         }
@@ -103,6 +108,8 @@ impl DavPath {
             DavPath::Root => DAV_ROOT.to_string(),
             DavPath::PrincipalsRoot => PRINCIPALS.to_string(),
             DavPath::Principal(u) => principal_href(u),
+            DavPath::ScheduleInbox(u) => format!("{}inbox/", principal_href(u)),
+            DavPath::ScheduleOutbox(u) => format!("{}outbox/", principal_href(u)),
             DavPath::CalendarsRoot => CALENDARS.to_string(),
             DavPath::Store(p) => store_href(p, collection),
         }

@@ -16,6 +16,8 @@ pub enum Target {
     Root,
     PrincipalsRoot,
     Principal(String),
+    ScheduleInbox(String),
+    ScheduleOutbox(String),
     CalendarsRoot,
     Node(StorePath, Node),
 }
@@ -26,6 +28,8 @@ impl Target {
             Target::Root => DavPath::Root,
             Target::PrincipalsRoot => DavPath::PrincipalsRoot,
             Target::Principal(u) => DavPath::Principal(u.clone()),
+            Target::ScheduleInbox(u) => DavPath::ScheduleInbox(u.clone()),
+            Target::ScheduleOutbox(u) => DavPath::ScheduleOutbox(u.clone()),
             Target::CalendarsRoot => DavPath::CalendarsRoot,
             Target::Node(p, _) => DavPath::Store(p.clone()),
         }
@@ -63,6 +67,13 @@ fn cal(local: &str) -> PropName {
     PropName::caldav(local)
 }
 
+/// A scheduling object resource (RFC 6638 §3.1): a calendar object with
+/// an ORGANIZER. Its Schedule-Tag is its entity tag: slotdav changes
+/// scheduling objects only when their owner writes them.
+pub fn is_scheduling_object(bytes: &[u8]) -> bool {
+    bytes.split(|b| *b == b'\n').any(|line| line.len() >= 10 && line[..10].eq_ignore_ascii_case(b"ORGANIZER:") || line.len() >= 10 && line[..10].eq_ignore_ascii_case(b"ORGANIZER;"))
+}
+
 /// Live properties that cannot be set with PROPPATCH
 /// (→ `DAV:cannot-modify-protected-property`).
 pub fn is_protected(name: &PropName) -> bool {
@@ -97,6 +108,9 @@ pub fn is_protected(name: &PropName) -> bool {
         "calendar-data",
         "supported-collation-set",
         "calendar-user-type",
+        "schedule-inbox-URL",
+        "schedule-outbox-URL",
+        "schedule-tag",
     ];
     (name.ns == NS_DAV && DAV_PROTECTED.contains(&name.local.as_str()))
         || (name.ns == NS_CALDAV && CALDAV_PROTECTED.contains(&name.local.as_str()))
@@ -120,6 +134,8 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             cal("calendar-home-set"),
             cal("calendar-user-address-set"),
             cal("calendar-user-type"),
+            cal("schedule-inbox-URL"),
+            cal("schedule-outbox-URL"),
         ]),
         Target::Node(_, node) => {
             names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
@@ -257,6 +273,18 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 Some(XmlNode::element(name.clone(), hrefs))
             }
             ("calendar-user-type", Target::Principal(_)) => Some(XmlNode::text_element(name.clone(), "INDIVIDUAL")),
+            ("schedule-inbox-URL", Target::Principal(u)) => {
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(DavPath::ScheduleInbox(u.clone()).href(true))]))
+            }
+            ("schedule-outbox-URL", Target::Principal(u)) => {
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(DavPath::ScheduleOutbox(u.clone()).href(true))]))
+            }
+            ("schedule-tag", Target::Node(p, n)) => match n.resource() {
+                Some(r) if r.calendar.is_some() && is_scheduling_object(&ctx.storage.content(p)?.unwrap_or_default()) => {
+                    Some(XmlNode::text_element(name.clone(), quote_etag(&r.etag)))
+                }
+                _ => None,
+            },
             (local, Target::Node(_, n)) if n.is_calendar() => {
                 let coll = n.collection().expect("calendars are collections");
                 match local {
@@ -308,6 +336,8 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
 fn resourcetype(target: &Target) -> Vec<XmlNode> {
     match target {
         Target::Principal(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(dav("principal"))],
+        Target::ScheduleInbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-inbox"))],
+        Target::ScheduleOutbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-outbox"))],
         Target::Node(_, n) => match &n.kind {
             NodeKind::Collection(c) if c.calendar => {
                 vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("calendar"))]

@@ -15,6 +15,7 @@
 pub mod compose;
 pub mod config;
 pub mod outbox;
+pub mod scheduling;
 pub mod transport;
 
 use std::sync::{Arc, Weak};

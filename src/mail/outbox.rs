@@ -46,6 +46,9 @@ pub enum MessageKind {
     Coach,
     /// A reminder this many seconds before the session.
     Reminder { offset_secs: i64 },
+    /// An iMIP message to an attendee of an event a user organizes
+    /// (implicit scheduling, RFC 6638); not tied to a booking.
+    Invitation,
 }
 
 /// A queued message, formatted and ready to send.

@@ -180,10 +180,12 @@ async fn apple_calendar_principal_propfind() {
     for p in ["calendar-home-set", "calendar-user-address-set", "current-user-principal", "displayname", "principal-URL", "principal-collection-set", "supported-report-set"] {
         assert_eq!(r.prop_status(principal, p), Some(200), "{p}: {}", r.text());
     }
-    for p in ["dropbox-home-URL", "notification-URL", "schedule-outbox-URL", "resource-id"] {
+    for p in ["dropbox-home-URL", "notification-URL", "resource-id"] {
         assert_eq!(r.prop_status(principal, p), Some(404), "{p}: {}", r.text());
     }
     assert_eq!(split_elements(&prop_text(&r, Some(principal), "calendar-home-set").unwrap(), "href"), vec!["/dav/calendars/carol/"]);
+    // RFC 6638: the scheduling outbox Apple asks for.
+    assert_eq!(split_elements(&prop_text(&r, Some(principal), "schedule-outbox-URL").unwrap(), "href"), vec!["/dav/principals/carol/outbox/"]);
     let addresses = split_elements(&prop_text(&r, Some(principal), "calendar-user-address-set").unwrap(), "href");
     assert!(addresses.contains(&"mailto:carol@example.org".to_string()), "{addresses:?}");
     // Unknown names keep their namespace in the answer.

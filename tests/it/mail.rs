@@ -730,3 +730,57 @@ fn outbox_list_command_works_without_a_server() {
     let out = env.cli(&["outbox", "list"], "").success();
     assert!(out.stdout.contains("pending: 0") && out.stdout.contains("failed: 0") && out.stdout.contains("sent: 0"), "{out:?}");
 }
+
+/// RFC 6638 implicit scheduling: slotdav advertises
+/// `calendar-auto-schedule`, so clients leave invitations to it. An event
+/// the user organizes, stored from their calendar app, sends each attendee
+/// an iMIP REQUEST; a new time sends an update; DELETE sends a CANCEL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_a_user_organizes_invite_their_attendees_by_email() {
+    let sink = Sink::start().await;
+    let clock = manual_clock();
+    let s = server(sink.port(), &clock, None, |_| {}).await;
+    let path = "/dav/calendars/alice/calendar/meeting.ics";
+    let event = |start: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r\nBEGIN:VEVENT\r\nUID:meeting-1\r\nDTSTAMP:20300301T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:Parents' evening\r\nORGANIZER;CN=Alice:mailto:{COACH_EMAIL}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{COACH_EMAIL}\r\nATTENDEE;RSVP=TRUE:mailto:parent@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let r = s.request("PUT", path).as_user(ALICE).body(event("20300310T160000Z")).send().await.status(201);
+    assert_eq!(r.header("schedule-tag"), r.header("etag"), "RFC 6638 §3.2: Schedule-Tag on a scheduling object");
+    run(&s).await;
+    let got = sink.to("parent@example.org");
+    assert_eq!(got.len(), 1, "one invitation, and none to the organizer");
+    assert!(sink.to(COACH_EMAIL).is_empty());
+    let (method, obj) = got[0].calendar().expect("an iMIP part");
+    assert_eq!(method.to_ascii_uppercase(), "REQUEST");
+    assert_eq!(obj.uid(), "meeting-1");
+
+    // Same time, new description: no message. New time: an update.
+    let described = event("20300310T160000Z").replace("SUMMARY:", "DESCRIPTION:Bring the report\r\nSUMMARY:");
+    s.request("PUT", path).as_user(ALICE).body(described).send().await.status(204);
+    run(&s).await;
+    assert_eq!(sink.to("parent@example.org").len(), 1);
+    s.request("PUT", path).as_user(ALICE).body(event("20300311T160000Z")).send().await.status(204);
+    run(&s).await;
+    let got = sink.to("parent@example.org");
+    assert_eq!(got.len(), 2);
+    let (method, obj) = got[1].calendar().unwrap();
+    assert_eq!(method.to_ascii_uppercase(), "REQUEST");
+    assert_eq!(obj.dtstart(), Some(Utc.with_ymd_and_hms(2030, 3, 11, 16, 0, 0).unwrap()));
+
+    // Deleted in the app: the attendee gets a CANCEL.
+    s.request("DELETE", path).as_user(ALICE).send().await.status(204);
+    run(&s).await;
+    let got = sink.to("parent@example.org");
+    assert_eq!(got.len(), 3);
+    let (method, obj) = got[2].calendar().unwrap();
+    assert_eq!(method.to_ascii_uppercase(), "CANCEL");
+    assert_eq!(obj.uid(), "meeting-1");
+    assert_eq!(obj.status().as_deref(), Some("CANCELLED"));
+
+    // The server says it schedules, and where the inbox and outbox are.
+    let r = s.request("OPTIONS", "/dav/principals/alice/").as_user(ALICE).send().await;
+    assert!(r.header("dav").unwrap_or("").contains("calendar-auto-schedule"));
+    s.request("PROPFIND", "/dav/principals/alice/inbox/").as_user(ALICE).depth("0").send().await.status(207).contains("schedule-inbox");
+}

@@ -41,10 +41,15 @@ pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
     } else {
         Bytes::from(ctx.app.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?)
     };
+    let scheduling = resource.calendar.is_some()
+        && crate::dav::props::is_scheduling_object(&ctx.app.storage.content(path)?.unwrap_or_default());
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
     let h = resp.headers_mut();
     h.insert(ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
+    if scheduling {
+        h.insert("schedule-tag", HeaderValue::from_str(&etag).expect("hex etag"));
+    }
     h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(node.modified)).expect("ascii date"));
     if !not_modified {
         h.insert(

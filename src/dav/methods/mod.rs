@@ -66,6 +66,8 @@ impl<'a> Ctx<'a> {
             DavPath::PrincipalsRoot => Some(Target::PrincipalsRoot),
             DavPath::CalendarsRoot => Some(Target::CalendarsRoot),
             DavPath::Principal(u) => self.app.storage.user(u)?.map(|u| Target::Principal(u.name)),
+            DavPath::ScheduleInbox(u) => self.app.storage.user(u)?.map(|u| Target::ScheduleInbox(u.name)),
+            DavPath::ScheduleOutbox(u) => self.app.storage.user(u)?.map(|u| Target::ScheduleOutbox(u.name)),
             DavPath::Store(p) => self.app.storage.node(p)?.map(|n| Target::Node(p.clone(), n)),
         })
     }
@@ -189,6 +191,31 @@ fn booking_error(e: crate::booking::service::BookingError) -> DavError {
         crate::booking::service::BookingError::Storage(s) => DavError::Storage(s),
         other => DavError::Storage(StorageError::Backend(other.to_string())),
     }
+}
+
+/// The stored calendar object at `path`, parsed, if there is one.
+fn load_object(ctx: &Ctx, path: &StorePath) -> DavResult<Option<crate::ical::CalendarObject>> {
+    let is_object = ctx.app.storage.node(path)?.is_some_and(|n| n.resource().is_some_and(|r| r.calendar.is_some()));
+    if !is_object {
+        return Ok(None);
+    }
+    Ok(ctx.app.storage.content(path)?.and_then(|b| crate::ical::CalendarObject::parse(&b).ok()))
+}
+
+/// The outbox records that tell attendees of a change to an event the
+/// user organizes (RFC 6638 implicit scheduling, by email).
+fn implicit_scheduling(
+    ctx: &Ctx,
+    before: Option<&crate::ical::CalendarObject>,
+    after: Option<&crate::ical::CalendarObject>,
+) -> crate::storage::RecordWrites {
+    let principal = super::path::principal_href(&ctx.user.name);
+    let organizer = crate::mail::scheduling::Organizer {
+        name: &ctx.user.name,
+        email: ctx.user.email.as_deref(),
+        principal_href: &principal,
+    };
+    crate::mail::scheduling::organizer_records(&organizer, &ctx.app.config.mail.from, before, after, ctx.now)
 }
 
 /// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).

@@ -7,9 +7,10 @@ use hyper::StatusCode;
 use super::{allowed_methods, Ctx, DavRequest};
 use crate::dav::{empty_response, DavResult};
 
-/// Compliance classes: 1 and 3 (no locking, so not 2), CalDAV, extended
-/// MKCOL (RFC 5689).
-pub const DAV_CLASSES: &str = "1, 3, calendar-access, extended-mkcol";
+/// Compliance classes: 1 and 3 (no locking, so not 2), CalDAV, implicit
+/// scheduling (RFC 6638, invitations go out by email), extended MKCOL
+/// (RFC 5689).
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, calendar-auto-schedule, extended-mkcol";
 
 pub fn options(_ctx: &Ctx, req: &DavRequest) -> DavResult {
     let mut resp = empty_response(StatusCode::OK);

@@ -61,7 +61,7 @@ pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
                 None => vec![],
             }
         }
-        Target::Principal(_) => vec![],
+        Target::Principal(_) | Target::ScheduleInbox(_) | Target::ScheduleOutbox(_) => vec![],
         Target::Node(path, node) if node.is_collection() => ctx
             .app
             .storage

@@ -17,14 +17,19 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let parent = path.parent().ok_or(DavError::Status(StatusCode::METHOD_NOT_ALLOWED))?;
     let parent_node = ctx.app.storage.node(&parent)?.ok_or(DavError::Status(StatusCode::CONFLICT))?;
     let coll = parent_node.collection().ok_or(DavError::Status(StatusCode::CONFLICT))?;
-    let cond = headers::write_condition(&req.headers);
+    let mut cond = headers::write_condition(&req.headers);
+    // RFC 6638 §3.2: If-Schedule-Tag-Match; our Schedule-Tag is the ETag.
+    if let Some(tag) = req.headers.get("if-schedule-tag-match").and_then(|v| v.to_str().ok()) {
+        cond.if_match.get_or_insert_with(Vec::new).push(tag.trim().trim_matches('"').to_string());
+    }
     let content_type = req
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_string();
-    let mut booking_records = None;
+    let mut records = None;
+    let mut scheduling = false;
     let write = if coll.calendar {
         if req.body.len() as u64 > ctx.app.config.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
@@ -32,7 +37,14 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         let object = CalendarObject::parse(&req.body)?;
         // An edit of a booking's event in the coach's app moves, confirms
         // or cancels the booking in the same write.
-        booking_records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
+        records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
+        scheduling = object.organizer().is_some();
+        if records.is_none() && scheduling {
+            // Implicit scheduling (RFC 6638): attendees hear of it by email.
+            let before = super::load_object(ctx, path)?;
+            let mail = super::implicit_scheduling(ctx, before.as_ref(), Some(&object));
+            records = Some(mail).filter(|m| !m.is_empty());
+        }
         let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         ResourceWrite {
             bytes: req.body.to_vec(),
@@ -46,7 +58,8 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     } else {
         ResourceWrite { bytes: req.body.to_vec(), content_type, calendar: None }
     };
-    let outcome = match booking_records {
+    let wake_mail = records.is_some();
+    let outcome = match records {
         None => ctx.app.storage.put_resource(path, write, &cond, ctx.now)?,
         Some(records) => {
             let object = Some(ObjectChange::Put { path: path.clone(), write, cond });
@@ -54,7 +67,14 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         }
     };
     ctx.durable()?;
+    if wake_mail {
+        ctx.app.outbox.wake();
+    }
     let mut resp = empty_response(if outcome.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
-    resp.headers_mut().insert(ETAG, HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag"));
+    let etag = HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag");
+    if scheduling {
+        resp.headers_mut().insert("schedule-tag", etag.clone());
+    }
+    resp.headers_mut().insert(ETAG, etag);
     Ok(resp)
 }
