@@ -25,6 +25,7 @@ pub struct App {
 impl App {
     /// Builds the shared state; makes the coaches' calendars if missing.
     pub fn new(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Result<Self, BookingError> {
+        provision_coaches(&*storage, &config, clock.now())?;
         let booking = Arc::new(BookingService::new(
             storage.clone(),
             clock.clone(),
@@ -46,4 +47,23 @@ impl App {
             booking,
         })
     }
+}
+
+/// Makes the availability and bookings calendars of every coach whose user
+/// exists (and their home), so they appear in the coach's app at once.
+fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<(), BookingError> {
+    use crate::dav::provision;
+    use crate::ical::ComponentKind;
+    for coach in &config.coaches {
+        if storage.user(&coach.user)?.is_none() {
+            tracing::warn!(coach = %coach.user, "coach has no slotdav user yet; add it with `slotdav user add`");
+            continue;
+        }
+        let home = crate::storage::StorePath::home(&coach.user);
+        provision::home(storage, &coach.user, now)?;
+        provision::calendar(storage, &home.child(&coach.availability_calendar), "Availability", vec![ComponentKind::Event], now)?;
+        provision::calendar(storage, &home.child(&coach.bookings_calendar), "Sessions", vec![ComponentKind::Event], now)?;
+    }
+    storage.flush()?;
+    Ok(())
 }

@@ -223,7 +223,7 @@ impl Config {
             match v {
                 None => Ok(default),
                 Some(v) => parse_duration(v.get_ref()).map_err(|e| {
-                    let line = text.map(|t| format!(" (line {})", t[..v.span().start.min(t.len())].lines().count().max(1))).unwrap_or_default();
+                    let line = text.map(|t| format!(" (line {})", line_at(t, v.span().start))).unwrap_or_default();
                     ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `feeds.{key}`{line}: {e}") }
                 }),
             }
@@ -272,7 +272,7 @@ impl Config {
 fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<CoachConfig, String> {
     let at = |key: &str, span: Option<std::ops::Range<usize>>| {
         let line = match (text, span) {
-            (Some(t), Some(s)) => format!(" (line {})", t[..s.start.min(t.len())].lines().count().max(1)),
+            (Some(t), Some(s)) => format!(" (line {})", line_at(t, s.start)),
             _ => String::new(),
         };
         format!("key `coach[{index}].{key}`{line}")
@@ -368,6 +368,11 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         bookings_calendar: raw.bookings_calendar.unwrap_or_else(|| "sessions".into()),
         notify_coach: raw.notify_coach.unwrap_or(true),
     })
+}
+
+/// The 1-based line of a byte offset (a TOML span's start).
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].lines().count().max(1)
 }
 
 /// The 1-based line where `key` is assigned, for messages about values that

@@ -142,7 +142,6 @@ impl BookingService {
             decisions: Mutex::new(()),
             on_change: Mutex::new(None),
         };
-        service.ensure_calendars()?;
         Ok(service)
     }
 
@@ -178,55 +177,6 @@ impl BookingService {
 
     pub fn public_url(&self) -> &str {
         &self.public_url
-    }
-
-    /// Creates the availability and bookings calendars of every coach whose
-    /// user exists (and the home they live in).
-    pub fn ensure_calendars(&self) -> Result<()> {
-        let now = self.clock.now();
-        for coach in &self.coaches {
-            if self.storage.user(&coach.user)?.is_none() {
-                tracing::warn!(coach = %coach.user, "coach has no slotdav user yet; add it with `slotdav user add`");
-                continue;
-            }
-            let home = StorePath::home(&coach.user);
-            let new_home = self.storage.node(&home)?.is_none();
-            let mut wanted = vec![
-                (home.clone(), false),
-                (home.child(&coach.availability_calendar), true),
-                (home.child(&coach.bookings_calendar), true),
-            ];
-            if new_home {
-                // As on a first sign-in: a new home starts with the default calendar.
-                wanted.push((home.child(crate::dav::methods::DEFAULT_CALENDAR), true));
-            }
-            for (path, calendar) in wanted {
-                if self.storage.node(&path)?.is_none() {
-                    let props = if calendar {
-                        let label = if path.name() == coach.availability_calendar {
-                            "Availability"
-                        } else if path.name() == coach.bookings_calendar {
-                            "Sessions"
-                        } else {
-                            "Calendar"
-                        };
-                        vec![(
-                            "{DAV:}displayname".to_string(),
-                            format!("<D:displayname xmlns:D=\"DAV:\">{label}</D:displayname>"),
-                        )]
-                    } else {
-                        vec![]
-                    };
-                    let kinds = if calendar { vec![ComponentKind::Event] } else { vec![] };
-                    match self.storage.create_collection(&path, calendar, kinds, props, now) {
-                        Ok(_) | Err(StorageError::AlreadyExists) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
-        }
-        self.storage.flush()?;
-        Ok(())
     }
 
     // ----- reading the coach's calendars -----

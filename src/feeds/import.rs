@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::clock::Clock;
 use crate::booking::coach::{CoachConfig, ExternalBusy};
 use crate::config::FeedsConfig;
+use crate::dav::provision;
 use crate::ical::export::split_feed;
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};
@@ -190,25 +191,13 @@ fn mirror_into(storage: &dyn Storage, user: &str, name: &str, body: &[u8], now: 
     if desired.is_empty() && skipped > 0 {
         return Err(ImportError::Invalid(format!("none of {skipped} objects could be read")));
     }
-    let home = StorePath::home(user);
-    let mirror = home.child(name);
-    if storage.node(&home)?.is_none() {
-        match storage.create_collection(&home, false, vec![], vec![], now) {
-            Ok(_) | Err(StorageError::AlreadyExists) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let mirror = StorePath::home(user).child(name);
     let node = match storage.node(&mirror)? {
         Some(n) => n,
         None => {
-            let label = format!("<D:displayname xmlns:D=\"DAV:\">{} (read-only)</D:displayname>", name.replace('&', "&amp;").replace('<', "&lt;"));
-            storage.create_collection(
-                &mirror,
-                true,
-                vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal],
-                vec![("{DAV:}displayname".into(), label)],
-                now,
-            )?;
+            provision::home(storage, user, now)?;
+            let all = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
+            provision::calendar(storage, &mirror, &format!("{name} (read-only)"), all, now)?;
             storage.set_read_only(&mirror, true)?;
             storage.node(&mirror)?.ok_or(StorageError::NotFound)?
         }

@@ -895,9 +895,8 @@ async fn too_many_holds_from_one_address_are_rate_limited() {
 // Provisioning
 // ---------------------------------------------------------------------------
 
-/// Bug: `BookingService::ensure_calendars` creates the coach's home at
-/// start-up, and `provision_home` only adds the default `calendar` when the
-/// home does not exist yet, so a coach never gets one (other users do).
+/// Regression: the coach's home was made at start-up without the default
+/// `calendar` every other user gets on first sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coach_sees_availability_sessions_and_a_default_calendar() {
     let env = start(&event_type("lesson", "60m", "")).await;

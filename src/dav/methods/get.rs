@@ -36,13 +36,16 @@ pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
         }
     }
     let not_modified = req.headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(matches);
-    let body = if not_modified || !with_body {
-        Bytes::new()
+    // The bytes are read once: for the body, and for calendar objects to
+    // tell whether they carry a Schedule-Tag (RFC 6638 §3.2).
+    let wants_bytes = (with_body && !not_modified) || resource.calendar.is_some();
+    let bytes = if wants_bytes {
+        ctx.app.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?
     } else {
-        Bytes::from(ctx.app.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?)
+        Vec::new()
     };
-    let scheduling = resource.calendar.is_some()
-        && crate::dav::props::is_scheduling_object(&ctx.app.storage.content(path)?.unwrap_or_default());
+    let scheduling = resource.calendar.is_some() && crate::dav::props::is_scheduling_object(&bytes);
+    let body = if with_body && !not_modified { Bytes::from(bytes) } else { Bytes::new() };
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
     let h = resp.headers_mut();

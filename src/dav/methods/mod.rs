@@ -25,7 +25,6 @@ use super::props::{PropContext, Target};
 use super::xml::{PropName, XmlNode};
 use super::{Body, DavError, DavResult};
 use crate::app::App;
-use crate::ical::ComponentKind;
 use crate::storage::{StorageError, StorePath, User};
 
 /// A DAV request whose body has been read and whose user is known.
@@ -73,35 +72,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The name of the calendar every new home starts with.
-pub const DEFAULT_CALENDAR: &str = "calendar";
-
-/// Creates a user's home and default calendar if they do not exist yet.
-pub fn provision_home(app: &App, user: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
-    let home = StorePath::home(user);
-    if app.storage.node(&home)?.is_some() {
-        return Ok(());
-    }
-    match app.storage.create_collection(&home, false, vec![], vec![], now) {
-        Ok(_) | Err(StorageError::AlreadyExists) => {}
-        Err(e) => return Err(e),
-    }
-    let displayname = XmlNode::text_element(PropName::dav("displayname"), "Calendar");
-    let props = vec![(PropName::dav("displayname").clark(), super::xml::response::fragment(&displayname))];
-    match app.storage.create_collection(
-        &home.child(DEFAULT_CALENDAR),
-        true,
-        vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal],
-        props,
-        now,
-    ) {
-        Ok(_) | Err(StorageError::AlreadyExists) => {}
-        Err(e) => return Err(e),
-    }
-    app.storage.flush()?;
-    tracing::info!(user, "provisioned calendar home");
-    Ok(())
-}
+pub use super::provision::DEFAULT_CALENDAR;
 
 /// Handles one authenticated DAV request.
 pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
@@ -113,7 +84,7 @@ pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
 }
 
 fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
-    provision_home(ctx.app, &ctx.user.name, ctx.now)?;
+    super::provision::home(&*ctx.app.storage, &ctx.user.name, ctx.now)?;
     // A user reaches only their own principal and home.
     if let Some(owner) = req.path.owner() {
         if owner != ctx.user.name {
