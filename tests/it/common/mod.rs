@@ -511,10 +511,22 @@ impl BinEnv {
     }
 
     pub fn spawn_with_env(&self, env: &[(&str, &str)]) -> BinServer {
-        let log = self.dir.path().join(format!("server-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
-        let log_file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(bin());
         cmd.arg("--config").arg(&self.config).arg("serve");
+        self.spawn_command(cmd, env)
+    }
+
+    /// Starts the server through `sh -c '{prelude}; exec slotdav …'`, e.g.
+    /// with `umask 000` to see what a permissive umask does.
+    pub fn spawn_in_shell(&self, prelude: &str) -> BinServer {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(format!("{prelude}; exec \"$0\" --config \"$1\" serve")).arg(bin()).arg(&self.config);
+        self.spawn_command(cmd, &[])
+    }
+
+    fn spawn_command(&self, mut cmd: Command, env: &[(&str, &str)]) -> BinServer {
+        let log = self.dir.path().join(format!("server-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let log_file = std::fs::File::create(&log).unwrap();
         cmd.env_remove("RUST_LOG").env_remove("SLOTDAV_ADMIN_PASSWORD").env("NO_COLOR", "1");
         for (k, v) in env {
             cmd.env(k, v);
