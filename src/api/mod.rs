@@ -256,7 +256,11 @@ fn reschedule(app: &App, token: &str, body: &[u8]) -> ApiResult {
 }
 
 fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
-    let tz = app.booking.coaches().iter().find(|c| c.user == b.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    let coach = app.booking.coaches().iter().find(|c| c.user == b.coach);
+    let tz = coach.map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    let cancel_deadline = coach
+        .and_then(|c| c.policy.event_type(&b.event_type))
+        .map(|et| b.cancel_deadline(et.cancel_notice).with_timezone(&tz).to_rfc3339());
     let status = match b.status {
         BookingStatus::Confirmed => "confirmed",
         BookingStatus::Tentative => "tentative",
@@ -272,6 +276,7 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
         "email": b.student_email,
         "price": b.price,
         "sequence": b.sequence,
+        "cancel_deadline": cancel_deadline,
     });
     if let Some(t) = token {
         v["manage_token"] = json!(t);

@@ -291,6 +291,7 @@ pub(crate) mod tests {
             sequence: 0,
             created_at: t(0, 0),
             price: String::new(),
+            cancel_deadline: None,
         }
     }
 

@@ -13,7 +13,8 @@
 //!   layer runs inside its write lock so concurrent requests cannot overbook.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //!
-//! This module owns the persisted [`Booking`] record.
+//! This module owns the persisted [`Booking`] record and its decoding
+//! from older layouts ([`Booking::decode`]).
 
 pub mod availability;
 pub mod coach;
@@ -26,12 +27,12 @@ pub mod token;
 pub use availability::{BusyDay, BusyTime};
 pub use holds::{admit, Admission, Hold, SlotUnavailable};
 pub use policy::{
-    can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
+    by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
 };
 pub use slots::{Slot, SlotQuery};
 
 use crate::model::TimeRange;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where a booking stands. Mirrors the VEVENT `STATUS` the booking writes.
@@ -80,12 +81,87 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     /// Price label of the event type at booking time.
     pub price: String,
+    /// A cancel deadline carried over by a reschedule made after the
+    /// booking could no longer be cancelled: moving a session must not
+    /// reopen its cancellation (issue 14, finding 10). `None`: only the
+    /// event type's `cancel_notice` before `range.start` applies. Added
+    /// last, so records written before it still decode ([`Booking::decode`]).
+    pub cancel_deadline: Option<DateTime<Utc>>,
+}
+
+/// The record layout before `cancel_deadline` (postcard is not
+/// self-describing, so a missing trailing field is a decoding error).
+#[derive(Deserialize)]
+struct BookingV1 {
+    id: String,
+    reference: String,
+    coach: String,
+    event_type: String,
+    range: TimeRange,
+    student_name: String,
+    student_email: String,
+    student_note: Option<String>,
+    status: BookingStatus,
+    uid: String,
+    sequence: u32,
+    created_at: DateTime<Utc>,
+    price: String,
 }
 
 impl Booking {
     /// Confirmed and tentative bookings occupy their slot; cancelled ones do not.
     pub fn is_active(&self) -> bool {
         self.status != BookingStatus::Cancelled
+    }
+
+    /// The last instant the student may cancel online: `cancel_notice`
+    /// before the start, or the carried-over deadline if that is earlier.
+    pub fn cancel_deadline(&self, cancel_notice: Duration) -> DateTime<Utc> {
+        let by_notice = self.range.start - cancel_notice;
+        self.cancel_deadline.map_or(by_notice, |carried| carried.min(by_notice))
+    }
+
+    /// Whether the student may cancel at `now`.
+    pub fn can_cancel(&self, now: DateTime<Utc>, cancel_notice: Duration) -> Result<(), TooLate> {
+        policy::by_deadline(self.cancel_deadline(cancel_notice), now)
+    }
+
+    /// The booking's state after a student moves it to `range` at `now`:
+    /// if it could no longer be cancelled, it keeps that deadline; if it
+    /// could, the new time's notice applies (cancelling and booking anew
+    /// would have given the same).
+    pub fn moved_by_student(&self, range: TimeRange, now: DateTime<Utc>, cancel_notice: Duration) -> Booking {
+        let mut moved = self.clone();
+        moved.cancel_deadline = self.can_cancel(now, cancel_notice).err().map(|t| t.deadline);
+        moved.range = range;
+        moved.sequence += 1;
+        moved
+    }
+
+    /// Decodes a stored record, in the current layout or an older one.
+    pub fn decode(bytes: &[u8]) -> Result<Booking, postcard::Error> {
+        match postcard::from_bytes::<Booking>(bytes) {
+            Ok(b) => Ok(b),
+            Err(current) => {
+                let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
+                Ok(Booking {
+                    id: v1.id,
+                    reference: v1.reference,
+                    coach: v1.coach,
+                    event_type: v1.event_type,
+                    range: v1.range,
+                    student_name: v1.student_name,
+                    student_email: v1.student_email,
+                    student_note: v1.student_note,
+                    status: v1.status,
+                    uid: v1.uid,
+                    sequence: v1.sequence,
+                    created_at: v1.created_at,
+                    price: v1.price,
+                    cancel_deadline: None,
+                })
+            }
+        }
     }
 }
 
@@ -111,9 +187,40 @@ mod tests {
             sequence: 2,
             created_at: t - chrono::Duration::days(1),
             price: "€40".into(),
+            cancel_deadline: Some(t - chrono::Duration::hours(3)),
         };
         let bytes = postcard::to_allocvec(&booking).unwrap();
-        assert_eq!(postcard::from_bytes::<Booking>(&bytes).unwrap(), booking);
+        assert_eq!(Booking::decode(&bytes).unwrap(), booking);
+    }
+
+    /// Records written before `cancel_deadline` existed still decode.
+    #[test]
+    fn a_record_of_the_first_layout_decodes_without_a_carried_deadline() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.cancel_deadline = Some(t);
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.cancel_deadline).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), Booking { cancel_deadline: None, ..booking });
+        assert!(Booking::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn moving_a_booking_past_its_cancel_deadline_keeps_that_deadline() {
+        let start = Utc.with_ymd_and_hms(2026, 5, 5, 7, 0, 0).unwrap();
+        let notice = chrono::Duration::hours(24);
+        let b = holds::tests::booking("b1", "x", TimeRange::new(start, start + chrono::Duration::hours(1)), "a@x.org");
+        let later = TimeRange::new(start + chrono::Duration::days(7), start + chrono::Duration::days(7) + chrono::Duration::hours(1));
+        // Still cancellable: the new time's notice applies.
+        let early = b.moved_by_student(later, start - chrono::Duration::hours(30), notice);
+        assert_eq!(early.cancel_deadline(notice), later.start - notice);
+        // Too late to cancel: the old deadline stays, across further moves.
+        let late = b.moved_by_student(later, start - chrono::Duration::hours(13), notice);
+        assert_eq!(late.cancel_deadline(notice), start - notice);
+        assert!(late.can_cancel(start - chrono::Duration::hours(13), notice).is_err());
+        let again = late.moved_by_student(b.range, start - chrono::Duration::hours(12), notice);
+        assert_eq!(again.cancel_deadline(notice), start - notice);
+        assert_eq!(again.sequence, 2);
     }
 
     #[test]

@@ -416,7 +416,11 @@ pub fn can_reschedule(
 }
 
 fn notice_ok(start: DateTime<Utc>, now: DateTime<Utc>, notice: Duration) -> Result<(), TooLate> {
-    let deadline = start - notice;
+    by_deadline(start - notice, now)
+}
+
+/// A change allowed while `now <= deadline`.
+pub fn by_deadline(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), TooLate> {
     if now <= deadline {
         Ok(())
     } else {

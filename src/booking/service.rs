@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::availability::{BusyDay, BusyTime};
 use super::holds::{admit, Admission, Hold};
-use super::policy::{can_cancel, can_reschedule, EventType};
+use super::policy::{can_reschedule, EventType};
 use super::slots::{Slot, SlotQuery};
 use super::{token, Booking, BookingStatus};
 use crate::clock::Clock;
@@ -438,6 +438,7 @@ impl BookingService {
             sequence: 0,
             created_at: now,
             price: et.price.clone(),
+            cancel_deadline: None,
         };
         let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
         batch.records.push((RecordKey::new(T_HOLD, rec.hold.id.clone()), None));
@@ -486,7 +487,10 @@ impl BookingService {
     }
 
     fn load_booking(&self, id: &str) -> Result<Option<Booking>> {
-        self.storage.record(&RecordKey::new(T_BOOKING, id))?.map(|b| dec(&b)).transpose()
+        let Some(bytes) = self.storage.record(&RecordKey::new(T_BOOKING, id))? else { return Ok(None) };
+        Booking::decode(&bytes)
+            .map(Some)
+            .map_err(|e| BookingError::Storage(StorageError::Backend(format!("corrupt booking record: {e}"))))
     }
 
     /// The manage link's token of a booking.
@@ -504,19 +508,6 @@ impl BookingService {
         self.load_booking(&id)?.ok_or(BookingError::BookingNotFound)
     }
 
-    /// All bookings of one student with one coach (for the student's feed).
-    pub fn student_bookings(&self, coach: &str, email: &str) -> Result<Vec<Booking>> {
-        let mut out = Vec::new();
-        for (_, id) in self.storage.records(T_COACH_BOOKING, &format!("{coach}/"))? {
-            if let Some(b) = self.load_booking(&String::from_utf8_lossy(&id))? {
-                if b.student_email.eq_ignore_ascii_case(email) {
-                    out.push(b);
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// Cancels a booking on the student's request, within the notice rules.
     pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
         let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
@@ -527,7 +518,7 @@ impl BookingService {
         }
         let coach = self.coach_by_user(&booking.coach)?;
         let et = self.event_type(coach, &booking.event_type)?;
-        can_cancel(booking.range.start, now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
+        booking.can_cancel(now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
         let previous = booking.clone();
         booking.status = BookingStatus::Cancelled;
         booking.sequence += 1;
@@ -544,7 +535,7 @@ impl BookingService {
     pub fn reschedule(&self, manage_token: &str, hold_id: &str) -> Result<Booking> {
         let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
-        let mut booking = self.booking(manage_token)?;
+        let booking = self.booking(manage_token)?;
         if !booking.is_active() {
             return Err(BookingError::BookingCancelled);
         }
@@ -562,9 +553,8 @@ impl BookingService {
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
         let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
         admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
-        let previous = booking.clone();
-        booking.range = rec.hold.range;
-        booking.sequence += 1;
+        let previous = booking;
+        let booking = previous.moved_by_student(rec.hold.range, now, et.cancel_notice);
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         batch.records.push((RecordKey::new(T_HOLD, rec.hold.id.clone()), None));
         batch.records.extend(self.hook_records(&booking, ChangeKind::Rescheduled, coach, now));

@@ -10,6 +10,7 @@
 //! | `GET, POST /book/hold/{id}` | details form; confirm (or move) |
 //! | `GET /book/manage/{token}` | the student's booking |
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" |
+//! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription |
 //! | `POST /book/manage/{token}/cancel` | cancel |
 
 pub mod feeds;
@@ -436,7 +437,7 @@ fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(Strin
         Some("moved") => Some(("Your booking has been moved.".into(), "success")),
         _ => None,
     });
-    let cancel_ok = crate::booking::can_cancel(booking.range.start, now, et.cancel_notice);
+    let cancel_ok = booking.can_cancel(now, et.cancel_notice);
     let resched_ok = crate::booking::can_reschedule(booking.range.start, now, et.reschedule_notice);
     let (csrf, fresh) = req.csrf();
     let token_enc = enc(token);
@@ -469,6 +470,13 @@ fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(Strin
         ),
         reschedule_closed: deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz),
         can_cancel: cancel_ok.is_ok(),
+        cancel_open: match cancel_ok {
+            Ok(()) => format!(
+                "This booking can be cancelled online until {}.",
+                booking.cancel_deadline(et.cancel_notice).with_timezone(&tz).format("%-d %B %H:%M")
+            ),
+            Err(_) => String::new(),
+        },
         cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
         cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
         csrf: csrf.clone(),
@@ -516,21 +524,21 @@ fn cancel(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, P
     }
 }
 
-/// All of a student's bookings with this coach (cancelled ones left out),
-/// for a calendar subscription: parents follow their child's sessions.
+/// The booking of this manage token as a calendar subscription, so the
+/// student's (or a parent's) calendar app follows moves and cancellation.
+/// Only this booking: bookings are never looked up by email address,
+/// which anyone can type into the form (issue 14, finding 1). A
+/// cancelled booking leaves an empty feed, so subscribers drop it.
 fn student_feed(app: &App, token: &str) -> Result<Response<Body>, PageError> {
     let booking = app.booking.booking(token)?;
     let coach = app.booking.coaches().iter().find(|c| c.user == booking.coach).ok_or(BookingError::UnknownCoach)?;
     let mut texts = Vec::new();
-    for b in app.booking.student_bookings(&coach.user, &booking.student_email)? {
-        if !b.is_active() {
-            continue;
-        }
-        if let Ok(et) = app.booking.event_type(coach, &b.event_type) {
-            texts.push(app.booking.booking_ics(coach, et, &b));
+    if booking.is_active() {
+        if let Ok(et) = app.booking.event_type(coach, &booking.event_type) {
+            texts.push(app.booking.booking_ics(coach, et, &booking));
         }
     }
-    let name = format!("{} – sessions with {}", booking.student_name, coach.display_name);
+    let name = format!("{} – session with {}", booking.student_name, coach.display_name);
     let header = crate::ical::export::FeedHeader { name: &name, refresh_secs: app.config.feeds.refresh.num_seconds() };
     let ics = crate::ical::export::merge_feed(texts.iter().map(String::as_str), &header);
     let mut resp = Response::new(Full::new(Bytes::from(ics)));

@@ -106,12 +106,14 @@ pub struct BookingPage {
     pub price: String,
     pub active: bool,
     pub ics_link: String,
-    /// Subscription of all this student's sessions with the coach.
+    /// This booking as a calendar subscription (follows moves and cancellation).
     pub feed_link: String,
     pub can_reschedule: bool,
     pub reschedule_link: String,
     pub reschedule_closed: String,
     pub can_cancel: bool,
+    /// "can be cancelled online until …" while that is so.
+    pub cancel_open: String,
     pub cancel_action: String,
     pub cancel_closed: String,
     pub csrf: String,
