@@ -31,7 +31,8 @@ impl App {
             clock.clone(),
             config.coaches.clone(),
             config.public_url.clone(),
-        )?);
+        )?
+        .with_limits(config.booking_limits));
         let outbox = Arc::new(
             crate::mail::Outbox::new(storage.clone(), clock.clone(), &config)
                 .map_err(|e| BookingError::Storage(crate::storage::StorageError::Backend(format!("mail: {e}"))))?,

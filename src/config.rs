@@ -81,6 +81,8 @@ pub struct FeedsConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawBooking {
     pub rate_limit_per_minute: Option<u32>,
+    pub max_holds_per_client: Option<u32>,
+    pub max_upcoming_bookings_per_email: Option<u32>,
 }
 
 /// `[[coach]]` as written.
@@ -159,6 +161,8 @@ pub struct Config {
     pub flush_every_ms: u64,
     /// Holds and confirmations a client IP may ask for per minute.
     pub rate_limit_per_minute: u32,
+    /// `[booking] max_holds_per_client`, `max_upcoming_bookings_per_email`.
+    pub booking_limits: crate::booking::service::BookingLimits,
     pub feeds: FeedsConfig,
     pub coaches: Vec<CoachConfig>,
     /// `[mail]`: transport, sender, retries.
@@ -241,6 +245,21 @@ impl Config {
             let line = text.and_then(|t| line_of_key(t, key)).map(|n| format!(" (line {n})")).unwrap_or_default();
             ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `mail.{key}`{line}: {message}") }
         })?;
+        let raw_booking = raw.booking.unwrap_or_default();
+        let defaults = crate::booking::service::BookingLimits::default();
+        let at_least_one = |key: &str, v: Option<u32>, default: u32| match v {
+            Some(0) => Err(invalid(key, "must be at least 1 (0 would refuse every booking)".into())),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+        let booking_limits = crate::booking::service::BookingLimits {
+            max_holds_per_client: at_least_one("max_holds_per_client", raw_booking.max_holds_per_client, defaults.max_holds_per_client)?,
+            max_upcoming_per_email: at_least_one(
+                "max_upcoming_bookings_per_email",
+                raw_booking.max_upcoming_bookings_per_email,
+                defaults.max_upcoming_per_email,
+            )?,
+        };
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -259,7 +278,8 @@ impl Config {
             max_resource_size,
             durability,
             flush_every_ms: raw.flush_every_ms.unwrap_or(500),
-            rate_limit_per_minute: raw.booking.and_then(|b| b.rate_limit_per_minute).unwrap_or(30),
+            rate_limit_per_minute: raw_booking.rate_limit_per_minute.unwrap_or(30),
+            booking_limits,
             feeds,
             coaches,
             mail,
@@ -399,6 +419,17 @@ mod tests {
         assert_eq!(example.max_request_body, defaults.max_request_body);
         assert_eq!(example.max_resource_size, defaults.max_resource_size);
         assert_eq!(example.durability, defaults.durability);
+        assert_eq!(example.rate_limit_per_minute, defaults.rate_limit_per_minute);
+        assert_eq!(example.booking_limits, defaults.booking_limits);
+    }
+
+    #[test]
+    fn booking_limits_are_read_and_zero_is_refused_with_its_line() {
+        let c = Config::parse("[booking]\nmax_holds_per_client = 5\nmax_upcoming_bookings_per_email = 40\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.booking_limits.max_holds_per_client, 5);
+        assert_eq!(c.booking_limits.max_upcoming_per_email, 40);
+        let err = Config::parse("[booking]\n\nmax_holds_per_client = 0\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("max_holds_per_client") && err.contains("line 3"), "{err}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, StudentDetails};
-use crate::booking::{Booking, BookingStatus};
+use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::dav::Body;
 use crate::model::TimeRange;
 
@@ -66,6 +66,8 @@ impl From<BookingError> for ApiError {
             ),
             B::AlreadyBooked => Self::new(StatusCode::CONFLICT, "already_booked", msg),
             B::TooLate { .. } => Self::new(StatusCode::CONFLICT, "too_late", msg),
+            B::TooManyHolds { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_holds", msg),
+            B::TooManyBookings { .. } => Self::new(StatusCode::CONFLICT, "too_many_bookings", msg),
             B::Storage(e) => {
                 tracing::error!(error = %e, "api storage failure");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong")
@@ -126,7 +128,7 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
         ["coaches", coach, "event-types", et, "slots"] if get => slots(app, coach, et, query),
         ["coaches", coach, "event-types", et, "holds"] if post => {
             limited(app)?;
-            hold(app, coach, et, body)
+            hold(app, coach, et, body, peer)
         }
         ["holds", id, "confirm"] if post => {
             limited(app)?;
@@ -139,7 +141,7 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
         }
         ["bookings", token, "reschedule"] if post => {
             limited(app)?;
-            reschedule(app, token, body)
+            reschedule(app, token, body, peer)
         }
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")),
     }
@@ -221,9 +223,11 @@ struct StartBody {
     start: String,
 }
 
-fn hold(app: &App, coach: &str, et: &str, body: &[u8]) -> ApiResult {
+/// API clients count by address only (no browser session): each hold is
+/// one of the address's `max_holds_per_client`.
+fn hold(app: &App, coach: &str, et: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
-    let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None)?;
+    let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None, &HoldClient::new(peer.ip(), None))?;
     Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})))
 }
 
@@ -242,7 +246,7 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }
 
-fn reschedule(app: &App, token: &str, body: &[u8]) -> ApiResult {
+fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
     let booking = app.booking.booking(token)?;
     let coach = app.booking.coaches().iter().find(|c| c.user == booking.coach).ok_or(BookingError::UnknownCoach)?;
@@ -250,7 +254,8 @@ fn reschedule(app: &App, token: &str, body: &[u8]) -> ApiResult {
     if let Err(t) = crate::booking::can_reschedule(booking.range.start, app.booking.now(), et.reschedule_notice) {
         return Err(BookingError::TooLate { deadline: t.deadline }.into());
     }
-    let rec = app.booking.hold(&coach.slug, &et.slug, parse_start(&req.start)?, Some(&booking))?;
+    let client = HoldClient::new(peer.ip(), None);
+    let rec = app.booking.hold(&coach.slug, &et.slug, parse_start(&req.start)?, Some(&booking), &client)?;
     let moved = app.booking.reschedule(token, &rec.hold.id)?;
     Ok((StatusCode::OK, booking_json(app, &moved, None)))
 }

@@ -16,6 +16,11 @@
 //! - Daily cap: `max_per_day` limits distinct *sessions* (distinct ranges) of
 //!   the event type per coach-local day, counting active holds; joining an
 //!   existing group session is always allowed by the cap.
+//!
+//! Who holds is a [`HoldClient`]: one client address may keep only a few
+//! holds open at once (see [`within_client_cap`]), and a browser's new hold
+//! of an event type replaces its previous one, so nobody can sit on every
+//! slot (issue 14, finding 8).
 
 use crate::booking::availability::local_date;
 use crate::booking::policy::{Coach, EventType};
@@ -23,6 +28,7 @@ use crate::booking::Booking;
 use crate::model::TimeRange;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// A short reservation of one slot of one event type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +60,55 @@ impl Hold {
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
         now < self.expires_at
     }
+}
+
+/// Who asked for a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldClient {
+    /// The client's network: an IPv4 address, or the /64 of an IPv6
+    /// address (one subscriber's usual allocation), as text.
+    pub network: String,
+    /// A browser session (a hash of its cookie, never the cookie): a new
+    /// hold of the same event type from the same session replaces the
+    /// previous one. `None` for API clients.
+    pub session: Option<String>,
+}
+
+impl HoldClient {
+    pub fn new(ip: IpAddr, session: Option<String>) -> Self {
+        HoldClient { network: network_of(ip), session }
+    }
+}
+
+/// The network a client address counts under: IPv4 (also IPv4-mapped IPv6)
+/// as is, IPv6 by its /64.
+pub fn network_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// True while `client` holds fewer than `cap` of the active `holds` (given
+/// with their clients), not counting those with an id in `released`.
+pub fn within_client_cap<'a>(
+    client: &HoldClient,
+    holds: impl IntoIterator<Item = (&'a Hold, Option<&'a HoldClient>)>,
+    released: &[String],
+    cap: u32,
+    now: DateTime<Utc>,
+) -> bool {
+    let held = holds
+        .into_iter()
+        .filter(|(h, c)| h.is_active(now) && !released.contains(&h.id) && c.is_some_and(|c| c.network == client.network))
+        .count();
+    held < cap as usize
 }
 
 /// Why a hold or booking cannot be placed.
@@ -297,6 +352,29 @@ pub(crate) mod tests {
 
     fn ask<'a>(et: &'a EventType, range: TimeRange, email: Option<&'a str>) -> Admission<'a> {
         Admission { event_type: et, range, student_email: email, replaces: None }
+    }
+
+    #[test]
+    fn clients_count_by_ipv4_address_or_ipv6_slash_64() {
+        let a = |s: &str| network_of(s.parse().unwrap());
+        assert_eq!(a("192.0.2.7"), "192.0.2.7");
+        assert_eq!(a("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(a("2001:db8:1:2:aaaa::1"), a("2001:db8:1:2:bbbb::2"));
+        assert_ne!(a("2001:db8:1:2::1"), a("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn client_cap_counts_active_unreleased_holds_of_the_network() {
+        let me = HoldClient::new("192.0.2.7".parse().unwrap(), None);
+        let other = HoldClient::new("192.0.2.8".parse().unwrap(), None);
+        let h: Vec<Hold> = (0..3).map(|i| hold(&format!("h{i}"), "x", r(9 + i, 0, 10 + i, 0), t(8, 10))).collect();
+        let mine = |n: usize| h.iter().take(n).map(|h| (h, Some(&me))).collect::<Vec<_>>();
+        assert!(within_client_cap(&me, mine(2), &[], 3, t(8, 0)));
+        assert!(!within_client_cap(&me, mine(3), &[], 3, t(8, 0)));
+        assert!(within_client_cap(&me, mine(3), &["h0".to_string()], 3, t(8, 0)));
+        assert!(within_client_cap(&me, mine(3), &[], 3, t(8, 10)), "lapsed holds do not count");
+        assert!(within_client_cap(&other, mine(3), &[], 3, t(8, 0)));
+        assert!(within_client_cap(&me, h.iter().map(|h| (h, None)), &[], 1, t(8, 0)), "holds of unknown clients do not count");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod slots;
 pub mod token;
 
 pub use availability::{BusyDay, BusyTime};
-pub use holds::{admit, Admission, Hold, SlotUnavailable};
+pub use holds::{admit, Admission, Hold, HoldClient, SlotUnavailable};
 pub use policy::{
     by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
 };

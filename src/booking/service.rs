@@ -8,6 +8,10 @@
 //! Decisions that must not race (hold, confirm, reschedule) run under one
 //! lock, so of many concurrent requests for one slot exactly as many
 //! succeed as there are seats.
+//!
+//! [`BookingLimits`] keep one client from occupying the calendar: a few open
+//! holds per client address, a browser's new hold of an event type
+//! replacing its previous one, and a cap on one email's upcoming bookings.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -16,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::availability::{BusyDay, BusyTime};
-use super::holds::{admit, Admission, Hold};
+use super::holds::{admit, within_client_cap, Admission, Hold, HoldClient};
 use super::policy::{can_reschedule, EventType};
 use super::slots::{Slot, SlotQuery};
 use super::{token, Booking, BookingStatus};
@@ -58,6 +62,14 @@ pub enum BookingError {
     AlreadyBooked,
     #[error("too late: changes were possible until {deadline}")]
     TooLate { deadline: DateTime<Utc> },
+    /// The client address already keeps `limit` holds open
+    /// ([`BookingLimits::max_holds_per_client`]). (429)
+    #[error("too many open holds from your address (at most {limit}); book or let one lapse first")]
+    TooManyHolds { limit: u32 },
+    /// The email address already has `limit` upcoming bookings with this
+    /// coach ([`BookingLimits::max_upcoming_per_email`]). (409)
+    #[error("this email address already has {limit} upcoming bookings with this coach")]
+    TooManyBookings { limit: u32 },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -72,6 +84,22 @@ pub struct StudentDetails {
     pub note: String,
 }
 
+/// Caps that keep one client from occupying a coach's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingLimits {
+    /// Open holds one client network (IPv4 address, IPv6 /64) may keep.
+    pub max_holds_per_client: u32,
+    /// Upcoming (not yet ended, not cancelled) bookings one email address
+    /// may have with one coach.
+    pub max_upcoming_per_email: u32,
+}
+
+impl Default for BookingLimits {
+    fn default() -> Self {
+        BookingLimits { max_holds_per_client: 3, max_upcoming_per_email: 10 }
+    }
+}
+
 /// A hold as stored: the domain [`Hold`] plus whose it is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HoldRecord {
@@ -79,6 +107,30 @@ pub struct HoldRecord {
     pub hold: Hold,
     /// The booking this hold would move, for a reschedule.
     pub reschedule_of: Option<String>,
+    /// Who took it; `None` in records written before clients were kept
+    /// (decoded by [`HoldRecord::decode`]).
+    pub client: Option<HoldClient>,
+}
+
+/// [`HoldRecord`] before `client` was added.
+#[derive(Deserialize)]
+struct HoldRecordV1 {
+    coach: String,
+    hold: Hold,
+    reschedule_of: Option<String>,
+}
+
+impl HoldRecord {
+    /// Decodes a stored hold, in the current layout or the first one.
+    pub fn decode(bytes: &[u8]) -> Result<HoldRecord> {
+        postcard::from_bytes::<HoldRecord>(bytes)
+            .or_else(|e| {
+                postcard::from_bytes::<HoldRecordV1>(bytes)
+                    .map(|v1| HoldRecord { coach: v1.coach, hold: v1.hold, reschedule_of: v1.reschedule_of, client: None })
+                    .map_err(|_| e)
+            })
+            .map_err(|e| BookingError::Storage(StorageError::Backend(format!("corrupt hold record: {e}"))))
+    }
 }
 
 /// What the booking service tells the mail layer about (see
@@ -103,6 +155,7 @@ pub struct BookingService {
     coaches: Vec<CoachConfig>,
     public_url: String,
     secret: Vec<u8>,
+    limits: BookingLimits,
     decisions: Mutex<()>,
     on_change: Mutex<Option<Arc<ChangeHook>>>,
 }
@@ -111,9 +164,6 @@ fn enc<T: Serialize>(v: &T) -> Vec<u8> {
     postcard::to_stdvec(v).expect("plain data encodes")
 }
 
-fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T> {
-    postcard::from_bytes(b).map_err(|e| BookingError::Storage(StorageError::Backend(format!("corrupt record: {e}"))))
-}
 
 fn ts_key(t: DateTime<Utc>) -> String {
     format!("{:020}", t.timestamp() + 1_000_000_000_000)
@@ -139,10 +189,17 @@ impl BookingService {
             coaches,
             public_url,
             secret,
+            limits: BookingLimits::default(),
             decisions: Mutex::new(()),
             on_change: Mutex::new(None),
         };
         Ok(service)
+    }
+
+    /// Replaces the default [`BookingLimits`].
+    pub fn with_limits(mut self, limits: BookingLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Registers what a booking change writes besides the booking (mail).
@@ -315,10 +372,15 @@ impl BookingService {
     }
 
     fn active_holds(&self, coach: &CoachConfig, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
+        Ok(self.all_active_holds(now)?.into_iter().filter(|rec| rec.coach == coach.user).collect())
+    }
+
+    /// Active holds of every coach.
+    fn all_active_holds(&self, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
         let mut out = Vec::new();
         for (_, bytes) in self.storage.records(T_HOLD, "")? {
-            let rec: HoldRecord = dec(&bytes)?;
-            if rec.coach == coach.user && rec.hold.is_active(now) {
+            let rec = HoldRecord::decode(&bytes)?;
+            if rec.hold.is_active(now) {
                 out.push(rec);
             }
         }
@@ -331,10 +393,19 @@ impl BookingService {
     pub fn slots(&self, coach_slug: &str, type_slug: &str, range: TimeRange) -> Result<Vec<Slot>> {
         let coach = self.coach(coach_slug)?;
         let et = self.event_type(coach, type_slug)?;
-        self.slots_for(coach, et, range, None)
+        self.slots_for(coach, et, range, None, &[])
     }
 
-    fn slots_for(&self, coach: &CoachConfig, et: &EventType, range: TimeRange, ignore_booking: Option<&str>) -> Result<Vec<Slot>> {
+    /// Open slots, as if the booking `ignore_booking` and the holds
+    /// `ignore_holds` were not there.
+    fn slots_for(
+        &self,
+        coach: &CoachConfig,
+        et: &EventType,
+        range: TimeRange,
+        ignore_booking: Option<&str>,
+        ignore_holds: &[String],
+    ) -> Result<Vec<Slot>> {
         let now = self.clock.now();
         let from = range.start.max(now + et.min_notice);
         let to = range.end.min(now + et.horizon + Duration::seconds(1));
@@ -348,7 +419,8 @@ impl BookingService {
         let (busy_times, busy_days) = self.busy(coach, wide)?;
         let bookings: Vec<Booking> =
             self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
-        let holds: Vec<Hold> = self.active_holds(coach, now)?.into_iter().map(|h| h.hold).collect();
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
         let query = SlotQuery {
             coach: &coach.policy,
             event_type: et,
@@ -364,17 +436,41 @@ impl BookingService {
 
     // ----- holds and bookings -----
 
-    /// Holds the slot of `type_slug` starting at `start`. With
-    /// `reschedule_of`, the hold is for moving that booking.
-    pub fn hold(&self, coach_slug: &str, type_slug: &str, start: DateTime<Utc>, reschedule_of: Option<&Booking>) -> Result<HoldRecord> {
+    /// Holds the slot of `type_slug` starting at `start` for `client`.
+    /// With `reschedule_of`, the hold is for moving that booking. The
+    /// client's previous hold of this event type from the same browser
+    /// session is released in the same write; beyond
+    /// [`BookingLimits::max_holds_per_client`] open holds the answer is
+    /// [`BookingError::TooManyHolds`].
+    pub fn hold(
+        &self,
+        coach_slug: &str,
+        type_slug: &str,
+        start: DateTime<Utc>,
+        reschedule_of: Option<&Booking>,
+        client: &HoldClient,
+    ) -> Result<HoldRecord> {
         let coach = self.coach(coach_slug)?;
         let et = self.event_type(coach, type_slug)?;
         let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
-        let open = self.slots_for(coach, et, TimeRange::new(start, start + Duration::seconds(1)), reschedule_of.map(|b| b.id.as_str()))?;
+        let holds = self.all_active_holds(now)?;
+        let replaced: Vec<String> = holds
+            .iter()
+            .filter(|r| r.coach == coach.user && r.hold.event_type == et.slug)
+            .filter(|r| client.session.is_some() && r.client.as_ref().and_then(|c| c.session.as_ref()) == client.session.as_ref())
+            .map(|r| r.hold.id.clone())
+            .collect();
+        let probe = TimeRange::new(start, start + Duration::seconds(1));
+        let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
         if !open.iter().any(|s| s.range == range) {
             return Err(BookingError::SlotUnavailable);
+        }
+        let cap = self.limits.max_holds_per_client;
+        if !within_client_cap(client, holds.iter().map(|r| (&r.hold, r.client.as_ref())), &replaced, cap, now) {
+            tracing::info!(client = %client.network, limit = cap, "hold refused: too many open holds");
+            return Err(BookingError::TooManyHolds { limit: cap });
         }
         let hold = Hold {
             id: token::new_id(),
@@ -383,11 +479,15 @@ impl BookingService {
             expires_at: now + et.hold_ttl,
             student_email: None,
         };
-        let rec = HoldRecord { coach: coach.user.clone(), hold, reschedule_of: reschedule_of.map(|b| b.id.clone()) };
-        self.storage.apply(
-            RecordBatch { records: vec![(RecordKey::new(T_HOLD, rec.hold.id.clone()), Some(enc(&rec)))], object: None },
-            now,
-        )?;
+        let rec = HoldRecord {
+            coach: coach.user.clone(),
+            hold,
+            reschedule_of: reschedule_of.map(|b| b.id.clone()),
+            client: Some(client.clone()),
+        };
+        let mut records = vec![(RecordKey::new(T_HOLD, rec.hold.id.clone()), Some(enc(&rec)))];
+        records.extend(replaced.into_iter().map(|id| (RecordKey::new(T_HOLD, id), None)));
+        self.storage.apply(RecordBatch { records, object: None }, now)?;
         self.storage.flush()?;
         Ok(rec)
     }
@@ -395,7 +495,7 @@ impl BookingService {
     /// A hold by id, with its coach and event type.
     pub fn hold_info(&self, hold_id: &str) -> Result<(HoldRecord, &CoachConfig, &EventType)> {
         let bytes = self.storage.record(&RecordKey::new(T_HOLD, hold_id))?.ok_or(BookingError::HoldNotFound)?;
-        let rec: HoldRecord = dec(&bytes)?;
+        let rec = HoldRecord::decode(&bytes)?;
         let coach = self.coach_by_user(&rec.coach)?;
         let et = self.event_type(coach, &rec.hold.event_type)?;
         Ok((rec, coach, et))
@@ -416,6 +516,11 @@ impl BookingService {
         }
         if et.once_per_student && self.has_booking(coach, et, &student.email)? {
             return Err(BookingError::AlreadyBooked);
+        }
+        let limit = self.limits.max_upcoming_per_email;
+        if self.upcoming_bookings(coach, &student.email, now)? >= limit as usize {
+            tracing::info!(coach = %coach.user, limit, "booking refused: too many upcoming bookings for one email address");
+            return Err(BookingError::TooManyBookings { limit });
         }
         // Admission against everything else that is active (not this hold).
         let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
@@ -458,6 +563,19 @@ impl BookingService {
             }
         }
         Ok(false)
+    }
+
+    /// Active bookings with `coach` under `email` that have not ended by `now`.
+    fn upcoming_bookings(&self, coach: &CoachConfig, email: &str, now: DateTime<Utc>) -> Result<usize> {
+        let mut n = 0;
+        for (_, id) in self.storage.records(T_COACH_BOOKING, &format!("{}/", coach.user))? {
+            if let Some(b) = self.load_booking(&String::from_utf8_lossy(&id))? {
+                if b.is_active() && b.range.end > now && b.student_email.eq_ignore_ascii_case(email) {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// The records and VEVENT that store `booking` (replacing `previous`).
@@ -570,7 +688,7 @@ impl BookingService {
         let now = self.clock.now();
         let mut batch = RecordBatch::default();
         for (key, bytes) in self.storage.records(T_HOLD, "")? {
-            let rec: HoldRecord = dec(&bytes)?;
+            let rec = HoldRecord::decode(&bytes)?;
             if !rec.hold.is_active(now) {
                 batch.records.push((RecordKey::new(T_HOLD, key), None));
             }

@@ -32,7 +32,7 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
 use crate::app::App;
 use crate::booking::service::{BookingError, StudentDetails};
-use crate::booking::{Booking, BookingStatus};
+use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::dav::Body;
 use crate::model::TimeRange;
 use forms::{csrf_cookie, csrf_ok, csrf_set_cookie, decode, new_csrf};
@@ -149,6 +149,18 @@ impl PageError {
                     StatusCode::CONFLICT,
                     "Too late to change online",
                     format!("This booking could be changed online until {}. Please contact your coach.", deadline.format("%Y-%m-%d %H:%M UTC")),
+                ),
+                B::TooManyHolds { limit } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many open holds",
+                    format!(
+                        "Your address already holds {limit} times that are not booked yet. Finish one of those bookings, or wait a few minutes until the holds lapse."
+                    ),
+                ),
+                B::TooManyBookings { limit } => (
+                    StatusCode::CONFLICT,
+                    "Too many bookings",
+                    format!("This email address already has {limit} upcoming bookings with this coach. Please contact your coach to book more."),
                 ),
                 B::Storage(e) => {
                     tracing::error!(error = %e, "booking storage failed");
@@ -352,7 +364,7 @@ fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> Resu
         Some(token) => Some(app.booking.booking(token)?),
         None => None,
     };
-    let rec = app.booking.hold(coach_slug, type_slug, start, reschedule.as_ref())?;
+    let rec = app.booking.hold(coach_slug, type_slug, start, reschedule.as_ref(), &hold_client(req))?;
     let mut to = format!("/book/hold/{}", enc(&rec.hold.id));
     if let Some(tz) = form.get("tz") {
         to.push_str(&format!("?tz={}", enc(tz)));
@@ -362,6 +374,18 @@ fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> Resu
         to.push_str(&format!("reschedule={}", enc(token)));
     }
     Ok(redirect(&to))
+}
+
+/// Who is holding: the client address and the browser session (its CSRF
+/// cookie, which [`check_post`] has required; stored only as a hash), so a
+/// browser's new hold of an event type replaces its previous one.
+fn hold_client(req: &PageRequest) -> HoldClient {
+    use sha2::Digest;
+    let session = csrf_cookie(&req.headers).map(|c| {
+        let digest = sha2::Sha256::digest(format!("slotdav hold session\0{c}").as_bytes());
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
+    });
+    HoldClient::new(req.peer.ip(), session)
 }
 
 fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(String, HashMap<String, String>)>) -> Result<Response<Body>, PageError> {
