@@ -16,6 +16,13 @@ use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
 
 fn main() -> ExitCode {
+    // Belt and braces for files made by others (sled's snapshots, lettre's
+    // .eml files): owner-only whatever umask we were started with. The
+    // store and the mail transport also set their modes explicitly.
+    // SAFETY: umask only swaps the process's file-mode mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let config = match &cli.config {
         Some(path) => match Config::load(path) {
@@ -44,7 +51,7 @@ fn main() -> ExitCode {
 }
 
 fn open_storage(config: &Config) -> Result<SledStorage, String> {
-    std::fs::create_dir_all(&config.data_dir)
+    slotdav::storage::files::create_private_dir(&config.data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
     let (sync, every) = match config.durability {
         Durability::Sync => (true, None),

@@ -1,4 +1,5 @@
-//! Sending a formatted message: SMTP (lettre, rustls) or `.eml` files.
+//! Sending a formatted message: SMTP (lettre, rustls) or `.eml` files
+//! (owner-only: a directory 0700, files 0600, since they hold manage links).
 
 use std::path::PathBuf;
 
@@ -66,10 +67,15 @@ impl Transport {
     pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
         match self {
             Transport::File { dir, transport } => {
-                tokio::fs::create_dir_all(dir)
+                let private_dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::storage::files::create_private_dir(&private_dir))
                     .await
+                    .map_err(|e| SendError::Temporary(e.to_string()))?
                     .map_err(|e| SendError::Temporary(format!("cannot create {}: {e}", dir.display())))?;
-                transport.send_raw(envelope, bytes).await.map(|_| ()).map_err(|e| SendError::Temporary(e.to_string()))
+                let id = transport.send_raw(envelope, bytes).await.map_err(|e| SendError::Temporary(e.to_string()))?;
+                let file = dir.join(format!("{id}.eml"));
+                crate::storage::files::make_private(&file)
+                    .map_err(|e| SendError::Temporary(format!("cannot restrict {}: {e}", file.display())))
             }
             Transport::Smtp { transport, timeout } => {
                 // lettre's timeout is per command; bound the whole exchange too.
@@ -118,6 +124,8 @@ mod tests {
         for f in files {
             assert_eq!(f.extension().and_then(|e| e.to_str()), Some("eml"));
             assert_eq!(std::fs::read(&f).unwrap(), message);
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 }

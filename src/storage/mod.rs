@@ -8,6 +8,7 @@
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
 //! names sled types.
 
+pub mod files;
 pub mod keys;
 pub mod sled;
 

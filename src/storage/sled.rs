@@ -147,7 +147,17 @@ fn check_condition(current: Option<&Node>, cond: &WriteCondition) -> Result<()> 
 impl SledStorage {
     /// Opens (or creates) the store in `dir`. `sync_on_flush` false leaves
     /// durability to sled's periodic flush.
+    ///
+    /// The directory and everything in it are owner-only (see
+    /// [`super::files`]): permissions found wider are repaired with a
+    /// warning, and the files sled has just made are restricted too.
     pub fn open(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>) -> Result<Self> {
+        let io = |what: &str, e: std::io::Error| StorageError::Backend(format!("{what} {}: {e}", dir.display()));
+        super::files::create_private_dir(dir).map_err(|e| io("cannot create", e))?;
+        for r in super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))? {
+            tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
+        }
+        super::files::create_private_dir(&dir.join("db")).map_err(|e| io("cannot create db in", e))?;
         let db = ::sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(CACHE_BYTES)
@@ -155,6 +165,7 @@ impl SledStorage {
             .open()?;
         let tree = db.open_tree("slotdav")?;
         check_format(&tree)?;
+        super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
         Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush })
     }
 
