@@ -1,6 +1,9 @@
 //! The public booking pages under `/book/`: server-rendered HTML that works
 //! without JavaScript. Every bad input gets a readable page; every form is
-//! CSRF-protected; holds and bookings are rate-limited per client address.
+//! CSRF-protected; holds and bookings are rate-limited per client address,
+//! one address keeps only a few holds open, and a browser's new hold of an
+//! event type releases its previous one (the browser is known by its CSRF
+//! cookie, so this works without JavaScript).
 //!
 //! | route | page |
 //! |---|---|
