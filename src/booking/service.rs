@@ -875,6 +875,22 @@ pub fn valid_email(email: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Holds written before `client` was kept still decode (they live
+    /// minutes, but an upgrade must not turn them into 500s).
+    #[test]
+    fn a_hold_record_of_the_first_layout_decodes_without_a_client() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+        let hold = Hold { id: "h1".into(), event_type: "x".into(), range: TimeRange::new(t, t + Duration::hours(1)), expires_at: t, student_email: None };
+        let old = postcard::to_stdvec(&("anna".to_string(), hold.clone(), Some("b1".to_string()))).unwrap();
+        let rec = HoldRecord::decode(&old).unwrap();
+        assert_eq!((rec.coach.as_str(), &rec.hold, rec.reschedule_of.as_deref(), rec.client), ("anna", &hold, Some("b1"), None));
+        let client = HoldClient::new("192.0.2.1".parse().unwrap(), Some("s".into()));
+        let new = enc(&HoldRecord { client: Some(client.clone()), ..rec });
+        assert_eq!(HoldRecord::decode(&new).unwrap().client, Some(client));
+        assert!(HoldRecord::decode(&old[..old.len() - 2]).is_err());
+    }
+
     #[test]
     fn email_validation() {
         assert!(valid_email("ann@example.org"));
