@@ -6,7 +6,8 @@
 //! reads or writes iCalendar text. The bytes a client sent are kept verbatim in [`CalendarObject::raw`]; everything else is derived.
 //!
 //! # Brief overview
-//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1.
+//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1;
+//!   `validate`: no end before the start, no year 0000 (RFC 5545).
 //! - [`tz`]: TZID / VTIMEZONE → a zone we can compute with.
 //! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
 //! - [`filter`]: [`filter::CompFilter`] and friends (RFC 4791 §9.7) evaluated
@@ -26,6 +27,7 @@ pub mod freebusy;
 pub mod parse;
 pub mod render;
 pub mod tz;
+mod validate;
 pub mod write;
 #[cfg(test)]
 mod testing;

@@ -548,6 +548,7 @@ impl CalendarObject {
         let mut obj = CalendarObject { raw, raw_bytes, root, uid, kind, zones: HashMap::new() };
         obj.resolve_zones();
         obj.check_values()?;
+        super::validate::check_times(&obj)?;
         Ok(obj)
     }
 
