@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::{dec, enc};
-use crate::storage::{RecordKey, Storage};
+use crate::storage::{RecordKey, RecordWrites, Storage};
 
 pub const T_QUOTA: &str = "outbox-user-hour";
 
@@ -70,10 +70,10 @@ impl SendQuota {
 
     /// Takes up to `wanted` places for `user` in the hour of `now`. Returns
     /// how many were granted and, when any were, the record that keeps the
-    /// new count (to write with the messages).
-    pub fn reserve(&self, user: &str, wanted: usize, now: DateTime<Utc>) -> (usize, Option<(RecordKey, Option<Vec<u8>>)>) {
+    /// new count (to write in the same batch as the messages).
+    pub fn reserve(&self, user: &str, wanted: usize, now: DateTime<Utc>) -> (usize, RecordWrites) {
         if wanted == 0 {
-            return (0, None);
+            return (0, Vec::new());
         }
         let hour = hour_of(now);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
@@ -84,11 +84,11 @@ impl SendQuota {
         let used = if window.hour == hour { window.count } else { 0 };
         let granted = wanted.min(self.limit.saturating_sub(used) as usize);
         if granted == 0 {
-            return (0, None);
+            return (0, Vec::new());
         }
         let next = Window { hour, count: used + granted as u32 };
         windows.insert(user.to_string(), next);
-        (granted, Some((RecordKey::new(T_QUOTA, user), Some(enc(&next)))))
+        (granted, vec![(RecordKey::new(T_QUOTA, user), Some(enc(&next)))])
     }
 }
 
@@ -106,6 +106,6 @@ mod tests {
         assert_eq!(q.reserve("alice", 1, t).0, 0);
         assert_eq!(q.reserve("bob", 3, t).0, 3, "per user");
         assert_eq!(q.reserve("alice", 6, t + Duration::minutes(55)).0, 6, "a new clock hour");
-        assert_eq!(q.reserve("alice", 0, t).1, None);
+        assert!(q.reserve("alice", 0, t).1.is_empty());
     }
 }
