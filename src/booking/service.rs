@@ -806,42 +806,35 @@ pub fn booking_vcalendar(
     method: Option<&str>,
     now: DateTime<Utc>,
 ) -> String {
-    use icalendar::{Component, EventLike, Property};
+    use crate::ical::write::{Component, Property};
     let status = match b.status {
-        BookingStatus::Confirmed => icalendar::EventStatus::Confirmed,
-        BookingStatus::Tentative => icalendar::EventStatus::Tentative,
-        BookingStatus::Cancelled => icalendar::EventStatus::Cancelled,
+        BookingStatus::Confirmed => "CONFIRMED",
+        BookingStatus::Tentative => "TENTATIVE",
+        BookingStatus::Cancelled => "CANCELLED",
     };
     let mut description = String::new();
     if let Some(note) = &b.student_note {
         description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
     }
     description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
-    let mut organizer = Property::new("ORGANIZER", format!("mailto:{coach_email}"));
-    organizer.add_parameter("CN", &coach.display_name);
-    let mut attendee = Property::new("ATTENDEE", format!("mailto:{}", b.student_email));
-    attendee.add_parameter("CN", &b.student_name);
-    attendee.add_parameter("ROLE", "REQ-PARTICIPANT");
-    attendee.add_parameter("PARTSTAT", if b.status == BookingStatus::Cancelled { "DECLINED" } else { "ACCEPTED" });
-    let event = icalendar::Event::new()
-        .uid(&b.uid)
-        .summary(&format!("{}: {}", et.title, b.student_name))
-        .description(&description)
-        .starts(b.range.start)
-        .ends(b.range.end)
-        .status(status)
-        .sequence(b.sequence)
-        .timestamp(now)
-        .append_property(organizer)
-        .append_property(attendee)
-        .append_property(Property::new("X-SLOTDAV-REFERENCE", &b.reference))
-        .done();
-    let mut cal = icalendar::Calendar::new();
-    if let Some(m) = method {
-        cal.append_property(Property::new("METHOD", m));
-    }
-    cal.push(event);
-    cal.done().to_string()
+    let event = Component::new("VEVENT")
+        .with(Property::new_text("UID", &b.uid))
+        .with(Property::utc("DTSTAMP", now))
+        .with(Property::utc("DTSTART", b.range.start))
+        .with(Property::utc("DTEND", b.range.end))
+        .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
+        .with(Property::new_text("DESCRIPTION", &description))
+        .with(Property::new("STATUS", status))
+        .with(Property::new("SEQUENCE", &b.sequence.to_string()))
+        .with(Property::new("ORGANIZER", &format!("mailto:{coach_email}")).with_param("CN", &coach.display_name))
+        .with(
+            Property::new("ATTENDEE", &format!("mailto:{}", b.student_email))
+                .with_param("CN", &b.student_name)
+                .with_param("ROLE", "REQ-PARTICIPANT")
+                .with_param("PARTSTAT", if b.status == BookingStatus::Cancelled { "DECLINED" } else { "ACCEPTED" }),
+        )
+        .with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference));
+    Component::calendar(method).with_child(event).to_ics()
 }
 
 fn validate_student(s: StudentDetails) -> Result<StudentDetails> {

@@ -58,6 +58,8 @@ pub struct PropContext<'a> {
     pub user: &'a str,
     pub user_email: Option<&'a str>,
     pub max_resource_size: u64,
+    /// `mail.max_attendees`, announced as `CALDAV:max-attendees-per-instance`.
+    pub max_attendees: u32,
 }
 
 fn dav(local: &str) -> PropName {
@@ -101,6 +103,7 @@ pub fn is_protected(name: &PropName) -> bool {
         "supported-calendar-component-set",
         "supported-calendar-data",
         "max-resource-size",
+        "max-attendees-per-instance",
         "min-date-time",
         "max-date-time",
         "calendar-home-set",
@@ -147,6 +150,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
                             cal("supported-calendar-component-set"),
                             cal("supported-calendar-data"),
                             cal("max-resource-size"),
+                            cal("max-attendees-per-instance"),
                             cal("min-date-time"),
                             cal("max-date-time"),
                             cal("supported-collation-set"),
@@ -306,6 +310,7 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                             .with_attr("version", "2.0")],
                     )),
                     "max-resource-size" => Some(XmlNode::text_element(name.clone(), ctx.max_resource_size.to_string())),
+                    "max-attendees-per-instance" => Some(XmlNode::text_element(name.clone(), ctx.max_attendees.to_string())),
                     "min-date-time" => Some(XmlNode::text_element(name.clone(), "19000101T000000Z")),
                     "max-date-time" => Some(XmlNode::text_element(name.clone(), "21001231T235959Z")),
                     "supported-collation-set" => Some(XmlNode::element(

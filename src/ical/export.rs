@@ -3,9 +3,12 @@
 //! once), and splitting a fetched feed into one object per UID.
 //!
 //! Works on content lines, so the components travel byte for byte as the
-//! client stored them (folding included).
+//! client stored them (folding included); the lines slotdav adds are
+//! written by [`super::write`].
 
 use std::collections::{BTreeMap, HashSet};
+
+use super::write::{content_line, write_line, Component, Property};
 
 /// Feed-level properties of a published calendar.
 #[derive(Debug, Clone)]
@@ -64,10 +67,6 @@ pub fn property_value<'a>(component: &[&'a str], name: &str) -> Option<&'a str> 
     })
 }
 
-fn escape_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
-}
-
 /// One VCALENDAR holding every component of `objects`: VTIMEZONEs first,
 /// each TZID once, then everything else in order.
 pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedHeader<'_>) -> String {
@@ -83,27 +82,29 @@ pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedH
             }
         }
     }
-    let mut out = String::with_capacity(4096);
-    let mut push = |l: &str| {
-        out.push_str(l);
-        out.push_str("\r\n");
-    };
-    push("BEGIN:VCALENDAR");
-    push("VERSION:2.0");
-    push("PRODID:-//slotdav//feed//EN");
-    push("CALSCALE:GREGORIAN");
-    let name = escape_text(header.name);
-    push(&format!("NAME:{name}"));
-    push(&format!("X-WR-CALNAME:{name}"));
+    // The header through the writer; the stored components travel as
+    // their owners wrote them (they were validated when stored).
     let ttl = iso_duration(header.refresh_secs);
-    push(&format!("REFRESH-INTERVAL;VALUE=DURATION:{ttl}"));
-    push(&format!("X-PUBLISHED-TTL:{ttl}"));
+    let head = Component::new("VCALENDAR")
+        .with(Property::new("VERSION", "2.0"))
+        .with(Property::new("PRODID", "-//slotdav//feed//EN"))
+        .with(Property::new("CALSCALE", "GREGORIAN"))
+        .with(Property::new_text("NAME", header.name))
+        .with(Property::new_text("X-WR-CALNAME", header.name))
+        .with(Property::new("REFRESH-INTERVAL", &ttl).with_param("VALUE", "DURATION"))
+        .with(Property::new("X-PUBLISHED-TTL", &ttl));
+    let mut out = String::with_capacity(4096);
+    write_line("BEGIN:VCALENDAR", &mut out);
+    for p in &head.props {
+        write_line(&content_line(p), &mut out);
+    }
     for body in zones.values().chain(rest.iter()) {
         for line in body {
-            push(line);
+            out.push_str(line);
+            out.push_str("\r\n");
         }
     }
-    push("END:VCALENDAR");
+    write_line("END:VCALENDAR", &mut out);
     out
 }
 
@@ -160,7 +161,10 @@ pub fn split_feed(text: &str) -> Vec<(String, String)> {
                 }
             }
         }
-        let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav//import//EN\r\n");
+        let mut text = String::new();
+        write_line("BEGIN:VCALENDAR", &mut text);
+        write_line("VERSION:2.0", &mut text);
+        write_line("PRODID:-//slotdav//import//EN", &mut text);
         for (tzid, zone) in &zones {
             if needed.contains(tzid.as_str()) {
                 for l in zone.iter() {
@@ -175,7 +179,7 @@ pub fn split_feed(text: &str) -> Vec<(String, String)> {
                 text.push_str("\r\n");
             }
         }
-        text.push_str("END:VCALENDAR\r\n");
+        write_line("END:VCALENDAR", &mut text);
         out.push((uid, text));
     }
     out

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::render::write_line;
+use super::write::{utc_stamp, Component, Property};
 use super::{BusyKind, IndexEntry, Occurrence};
 use crate::model::TimeRange;
 
@@ -67,20 +67,13 @@ pub fn busy_periods_from_entries<'a>(
     busy_periods(entries.into_iter().flat_map(|e| e.occurrences.iter()), range)
 }
 
-fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
 /// The answer to a free-busy-query REPORT: a VCALENDAR with one VFREEBUSY
 /// covering `range`, periods clipped to it, one FREEBUSY line per FBTYPE.
 pub fn vfreebusy(range: TimeRange, periods: &[(TimeRange, BusyKind)], dtstamp: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    for l in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//slotdav//EN", "BEGIN:VFREEBUSY"] {
-        write_line(l, &mut out);
-    }
-    write_line(&format!("DTSTAMP:{}", utc(dtstamp)), &mut out);
-    write_line(&format!("DTSTART:{}", utc(range.start)), &mut out);
-    write_line(&format!("DTEND:{}", utc(range.end)), &mut out);
+    let mut fb = Component::new("VFREEBUSY")
+        .with(Property::utc("DTSTAMP", dtstamp))
+        .with(Property::utc("DTSTART", range.start))
+        .with(Property::utc("DTEND", range.end));
     for kind in [BusyKind::Busy, BusyKind::BusyTentative, BusyKind::BusyUnavailable] {
         let mut spans: Vec<TimeRange> = periods
             .iter()
@@ -92,12 +85,10 @@ pub fn vfreebusy(range: TimeRange, periods: &[(TimeRange, BusyKind)], dtstamp: D
             continue;
         }
         spans.sort();
-        let values: Vec<String> = spans.iter().map(|r| format!("{}/{}", utc(r.start), utc(r.end))).collect();
-        write_line(&format!("FREEBUSY;FBTYPE={}:{}", kind.fbtype(), values.join(",")), &mut out);
+        let values: Vec<String> = spans.iter().map(|r| format!("{}/{}", utc_stamp(r.start), utc_stamp(r.end))).collect();
+        fb = fb.with(Property::new("FREEBUSY", &values.join(",")).with_param("FBTYPE", kind.fbtype()));
     }
-    write_line("END:VFREEBUSY", &mut out);
-    write_line("END:VCALENDAR", &mut out);
-    out
+    Component::calendar(None).with_child(fb).to_ics()
 }
 
 #[cfg(test)]

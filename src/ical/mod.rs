@@ -2,11 +2,12 @@
 //! a client stores, expanding recurrences, evaluating CalDAV filters,
 //! computing free/busy, and shaping calendar data for a response.
 //!
-//! Nothing in here knows about XML, HTTP or sled. The bytes a client sent
-//! are kept verbatim in [`CalendarObject::raw`]; everything else is derived.
+//! Nothing in here knows about XML, HTTP or sled, and nothing outside it
+//! reads or writes iCalendar text. The bytes a client sent are kept verbatim in [`CalendarObject::raw`]; everything else is derived.
 //!
 //! # Brief overview
-//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1.
+//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1;
+//!   `validate`: no end before the start, no year 0000 (RFC 5545).
 //! - [`tz`]: TZID / VTIMEZONE → a zone we can compute with.
 //! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
 //! - [`filter`]: [`filter::CompFilter`] and friends (RFC 4791 §9.7) evaluated
@@ -14,6 +15,10 @@
 //! - [`render`]: partial retrieval, `expand` and `limit-recurrence-set`
 //!   (RFC 4791 §9.6).
 //! - [`freebusy`]: busy periods and the VFREEBUSY answer (RFC 4791 §7.10).
+//! - [`export`]: whole calendars as one stream (feeds) and back (imports).
+//! - [`write`]: the only writer of iCalendar text: TEXT escaping, parameter
+//!   quoting (RFC 6868), folding. Booking events, iMIP messages, free/busy,
+//!   feeds and re-serialised objects all go through it.
 
 pub mod expand;
 pub mod export;
@@ -22,6 +27,8 @@ pub mod freebusy;
 pub mod parse;
 pub mod render;
 pub mod tz;
+mod validate;
+pub mod write;
 #[cfg(test)]
 mod testing;
 

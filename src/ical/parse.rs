@@ -143,6 +143,40 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-'
 }
 
+/// Undo RFC 6868 caret encoding of a parameter value: `^n` is a line
+/// break, `^'` a DQUOTE, `^^` a caret; any other `^` stays as it is.
+fn decode_param(v: &str) -> String {
+    if !v.contains('^') {
+        return v.to_string();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '^' {
+            match chars.peek() {
+                Some('n') => {
+                    chars.next();
+                    out.push('\n');
+                    continue;
+                }
+                Some('\'') => {
+                    chars.next();
+                    out.push('"');
+                    continue;
+                }
+                Some('^') => {
+                    chars.next();
+                    out.push('^');
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Parse one unfolded content line.
 pub fn parse_content_line(line: &str) -> Option<Property> {
     let name_end = line.find([';', ':'])?;
@@ -165,11 +199,11 @@ pub fn parse_content_line(line: &str) -> Option<Property> {
         loop {
             if bytes.get(i) == Some(&b'"') {
                 let close = i + 1 + line[i + 1..].find('"')?;
-                values.push(line[i + 1..close].to_string());
+                values.push(decode_param(&line[i + 1..close]));
                 i = close + 1;
             } else {
                 let end = i + line[i..].find([',', ';', ':']).unwrap_or(line.len() - i);
-                values.push(line[i..end].to_string());
+                values.push(decode_param(&line[i..end]));
                 i = end;
             }
             if bytes.get(i) == Some(&b',') {
@@ -514,6 +548,7 @@ impl CalendarObject {
         let mut obj = CalendarObject { raw, raw_bytes, root, uid, kind, zones: HashMap::new() };
         obj.resolve_zones();
         obj.check_values()?;
+        super::validate::check_times(&obj)?;
         Ok(obj)
     }
 

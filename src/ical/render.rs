@@ -65,8 +65,8 @@ const RECURRENCE_PROPS: &[&str] = &["RRULE", "RDATE", "EXDATE", "EXRULE", "RECUR
 
 impl CalendarObject {
     /// The calendar data a request asks for (RFC 4791 §9.6). Verbatim when
-    /// nothing special is asked; otherwise re-serialised as CRLF lines,
-    /// folded at 75 octets.
+    /// nothing special is asked; otherwise re-serialised by
+    /// [`super::write`] (CRLF lines, folded at 75 octets).
     pub fn render(&self, req: &CalendarDataRequest) -> String {
         if req.is_verbatim() {
             return self.raw().to_string();
@@ -85,9 +85,7 @@ impl CalendarObject {
         if let Some(sel) = &req.comp {
             root = select(&root, sel);
         }
-        let mut out = String::new();
-        write_component(&root, &mut out);
-        out
+        root.to_ics()
     }
 
     fn expanded_children(&self, range: TimeRange) -> Vec<Component> {
@@ -146,7 +144,7 @@ impl CalendarObject {
 }
 
 fn utc_value(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+    super::write::utc_stamp(t)
 }
 
 fn prop(name: &str, params: Vec<(String, Vec<String>)>, value: String) -> Property {
@@ -256,64 +254,6 @@ fn select(c: &Component, sel: &CompSelection) -> Component {
     Component { name: c.name.clone(), props, children }
 }
 
-fn write_component(c: &Component, out: &mut String) {
-    write_line(&format!("BEGIN:{}", c.name), out);
-    for p in &c.props {
-        write_line(&content_line(p), out);
-    }
-    for ch in &c.children {
-        write_component(ch, out);
-    }
-    write_line(&format!("END:{}", c.name), out);
-}
-
-/// `NAME;PARAM=v:value`, quoting parameter values that need it.
-pub fn content_line(p: &Property) -> String {
-    let mut s = p.name.clone();
-    for (n, vals) in &p.params {
-        s.push(';');
-        s.push_str(n);
-        s.push('=');
-        let quoted: Vec<String> = vals
-            .iter()
-            .map(|v| {
-                let v = v.replace('"', "'");
-                if v.contains([':', ';', ',']) {
-                    format!("\"{v}\"")
-                } else {
-                    v
-                }
-            })
-            .collect();
-        s.push_str(&quoted.join(","));
-    }
-    s.push(':');
-    s.push_str(&p.value);
-    s
-}
-
-/// Append `line` folded at 75 octets (RFC 5545 §3.1) without splitting a
-/// UTF-8 character, CRLF-terminated.
-pub fn write_line(line: &str, out: &mut String) {
-    let mut rest = line;
-    let mut limit = 75;
-    loop {
-        if rest.len() <= limit {
-            out.push_str(rest);
-            out.push_str("\r\n");
-            return;
-        }
-        let mut cut = limit;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.push_str(&rest[..cut]);
-        out.push_str("\r\n ");
-        rest = &rest[cut..];
-        limit = 74;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,21 +322,6 @@ DTSTART;TZID=Europe/Berlin:20260108T160000\r\nDTEND;TZID=Europe/Berlin:20260108T
         assert!(out.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(out.contains("BEGIN:VEVENT\r\nUID:\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n"), "{out}");
         assert!(!out.contains("DTSTART") && !out.contains("VTIMEZONE"));
-    }
-
-    #[test]
-    fn folding_respects_utf8() {
-        let mut out = String::new();
-        let line = format!("SUMMARY:{}", "ü".repeat(100));
-        write_line(&line, &mut out);
-        for l in out.split("\r\n").filter(|l| !l.is_empty()) {
-            assert!(l.len() <= 75, "{}", l.len());
-        }
-        let unfolded = out.replace("\r\n ", "");
-        assert_eq!(unfolded, format!("{line}\r\n"));
-        // And it parses back.
-        let o = obj(&format!("BEGIN:VJOURNAL\r\nUID:j\r\n{out}END:VJOURNAL\r\n"));
-        assert_eq!(o.summary().unwrap(), "ü".repeat(100));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct RawMail {
     pub retry_backoff: Option<String>,
     pub retry_backoff_max: Option<String>,
     pub worker_interval: Option<String>,
+    pub max_attendees: Option<u32>,
+    pub max_messages_per_user_hour: Option<u32>,
 }
 
 /// Where messages go.
@@ -74,6 +76,14 @@ pub struct MailConfig {
     /// How often the outbox worker looks for due messages (it is also woken
     /// at once by every booking change).
     pub worker_interval: std::time::Duration,
+    /// Most ATTENDEEs one instance of a calendar object may have; a PUT
+    /// with more is refused (`CALDAV:max-attendees-per-instance`, RFC 4791
+    /// §5.3.2.1), so one write cannot invite the world.
+    pub max_attendees: u32,
+    /// Most invitations and cancellations (implicit scheduling, RFC 6638)
+    /// one user's writes may queue per clock hour; beyond it they are not
+    /// sent (the write is stored, a warning is logged).
+    pub max_messages_per_user_hour: u32,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -92,6 +102,8 @@ impl std::fmt::Debug for MailConfig {
             .field("retry_backoff", &self.retry_backoff)
             .field("retry_backoff_max", &self.retry_backoff_max)
             .field("worker_interval", &self.worker_interval)
+            .field("max_attendees", &self.max_attendees)
+            .field("max_messages_per_user_hour", &self.max_messages_per_user_hour)
             .finish()
     }
 }
@@ -168,6 +180,14 @@ impl MailConfig {
         if retry_max_attempts == 0 {
             return Err(("retry_max_attempts", "must be at least 1".into()));
         }
+        let max_attendees = raw.max_attendees.unwrap_or(100);
+        if max_attendees == 0 {
+            return Err(("max_attendees", "must be at least 1".into()));
+        }
+        let max_messages_per_user_hour = raw.max_messages_per_user_hour.unwrap_or(300);
+        if max_messages_per_user_hour == 0 {
+            return Err(("max_messages_per_user_hour", "must be at least 1".into()));
+        }
         Ok(MailConfig {
             transport,
             file_dir: raw.file_dir.unwrap_or_else(|| PathBuf::from("mail-out")),
@@ -182,6 +202,8 @@ impl MailConfig {
             retry_backoff,
             retry_backoff_max,
             worker_interval: worker_interval.to_std().unwrap_or(std::time::Duration::from_secs(5)),
+            max_attendees,
+            max_messages_per_user_hour,
         })
     }
 
@@ -226,6 +248,10 @@ mod tests {
         assert_eq!(MailConfig::from_raw(raw).unwrap_err().0, "retry_backoff");
         let raw = RawMail { smtp_password: Some("pw".into()), ..Default::default() };
         assert_eq!(MailConfig::from_raw(raw).unwrap_err().0, "smtp_user");
+        let raw = RawMail { max_attendees: Some(0), ..Default::default() };
+        assert_eq!(MailConfig::from_raw(raw).unwrap_err().0, "max_attendees");
+        let raw = RawMail { max_messages_per_user_hour: Some(0), ..Default::default() };
+        assert_eq!(MailConfig::from_raw(raw).unwrap_err().0, "max_messages_per_user_hour");
     }
 
     #[test]

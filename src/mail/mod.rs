@@ -7,6 +7,8 @@
 //! - [`outbox`]: entries in the store, written by the booking change hook
 //!   ([`change_hook`]) in the same atomic batch as the booking, and the
 //!   worker that sends them with retries.
+//! - [`scheduling`]: implicit scheduling (RFC 6638) by iMIP, with
+//!   [`quota`], the hourly cap on what one user's writes may send.
 //! - [`transport`]: SMTP (rustls) or `.eml` files.
 //!
 //! A booking never fails because of mail: the hook only adds records, and
@@ -15,6 +17,7 @@
 pub mod compose;
 pub mod config;
 pub mod outbox;
+pub mod quota;
 pub mod scheduling;
 pub mod transport;
 

@@ -12,6 +12,7 @@
 //!   sequence as the mail layer last saw it (stale reminders are dropped)
 //!   and whether the student has been sent an invitation.
 //! - `outbox-meta`: `sent`, `dropped` counters (u64, little endian).
+//! - `outbox-user-hour`: `{user}` → the hourly count of [`super::quota`].
 //!
 //! Entries are written by the booking change hook in the same batch as the
 //! booking itself. Sending is at least once: a crash between the SMTP
@@ -204,12 +205,15 @@ pub struct Outbox {
     wake: tokio::sync::Notify,
     /// One run at a time (the worker and tests may both call it).
     running: tokio::sync::Mutex<()>,
+    /// What users' calendar writes may still queue this hour.
+    quota: super::quota::SendQuota,
 }
 
 impl Outbox {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: &Config) -> Result<Outbox, String> {
         let transport = Transport::from_config(&config.mail, &config.data_dir)?;
         Ok(Outbox {
+            quota: super::quota::SendQuota::new(storage.clone(), config.mail.max_messages_per_user_hour),
             storage,
             clock,
             transport,
@@ -220,6 +224,11 @@ impl Outbox {
             wake: tokio::sync::Notify::new(),
             running: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The hourly cap on implicit-scheduling messages per user.
+    pub fn quota(&self) -> &super::quota::SendQuota {
+        &self.quota
     }
 
     pub fn storage(&self) -> &Arc<dyn Storage> {

@@ -14,12 +14,15 @@ use lettre::message::Mailbox;
 
 use super::compose::{self, Draft, Method};
 use super::outbox::{enc, new_id, MessageKind, OutboxEntry};
+use super::quota::SendQuota;
+use crate::ical::write::{self as ical, Property};
 use crate::ical::CalendarObject;
 use crate::storage::RecordWrites;
 
 /// The calendar user addresses of a user (RFC 6638 §2.4.1): their email
 /// and their principal URL.
 pub struct Organizer<'a> {
+    /// The slotdav user name (also what the hourly mail cap counts by).
     pub name: &'a str,
     pub email: Option<&'a str>,
     pub principal_href: &'a str,
@@ -83,37 +86,44 @@ fn recurrence_lines(obj: &CalendarObject) -> Vec<String> {
         .collect()
 }
 
-/// The stored object as an iMIP REQUEST: the same components with
-/// `METHOD:REQUEST` added to the VCALENDAR.
+/// The stored object as an iMIP REQUEST: the same components, written
+/// again by the iCalendar writer, with `METHOD:REQUEST` on the VCALENDAR.
 fn request_ics(obj: &CalendarObject) -> String {
-    let raw = obj.raw();
-    match raw.find('\n') {
-        Some(i) => format!("{}METHOD:REQUEST\r\n{}", &raw[..=i], &raw[i + 1..]),
-        None => raw.to_string(),
-    }
+    let mut root = obj.root().clone();
+    root.props.retain(|p| p.name != "METHOD");
+    root.props.push(Property::new("METHOD", Method::Request.as_str()));
+    root.to_ics()
 }
 
 /// A CANCEL for the object (RFC 5546 §3.2.5), naming `to`.
 fn cancel_ics(obj: &CalendarObject, organizer: &str, to: &[String], now: DateTime<Utc>) -> String {
-    let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav//scheduling//EN\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\n");
-    s.push_str(&format!("UID:{}\r\nDTSTAMP:{}\r\nSEQUENCE:{}\r\n", obj.uid(), stamp(now), obj.sequence() + 1));
+    // UID is kept in the wire form it was stored in.
+    let mut event = ical::Component::new("VEVENT")
+        .with(Property::new("UID", obj.uid()))
+        .with(Property::utc("DTSTAMP", now))
+        .with(Property::new("SEQUENCE", &(obj.sequence() + 1).to_string()));
     if let Some(start) = obj.dtstart() {
-        s.push_str(&format!("DTSTART:{}\r\n", stamp(start)));
+        event = event.with(Property::utc("DTSTART", start));
     }
     if let Some(end) = obj.dtend() {
-        s.push_str(&format!("DTEND:{}\r\n", stamp(end)));
+        event = event.with(Property::utc("DTEND", end));
     }
-    s.push_str(&format!("ORGANIZER:{organizer}\r\n"));
+    event = event.with(Property::new("ORGANIZER", organizer));
     for a in to {
-        s.push_str(&format!("ATTENDEE:mailto:{a}\r\n"));
+        event = event.with(Property::new("ATTENDEE", &format!("mailto:{a}")));
     }
     if let Some(summary) = obj.summary() {
-        let clean: String = summary.chars().filter(|c| !c.is_control()).collect();
-        s.push_str(&format!("SUMMARY:{}\r\n", clean.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,")));
+        event = event.with(Property::new_text("SUMMARY", &summary));
     }
-    s.push_str("STATUS:CANCELLED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
-    s
+    event = event.with(Property::new("STATUS", "CANCELLED"));
+    ical::Component::calendar(Some(Method::Cancel.as_str())).with_child(event).to_ics()
+}
+
+/// The most ATTENDEEs any one instance (master or override) of `obj` has:
+/// what `mail.max_attendees` caps (RFC 4791 §5.2.9
+/// `max-attendees-per-instance`).
+pub fn attendees_per_instance(obj: &CalendarObject) -> usize {
+    obj.components().map(|c| c.props_named("ATTENDEE").count()).max().unwrap_or(0)
 }
 
 fn when(obj: &CalendarObject) -> String {
@@ -124,10 +134,13 @@ fn when(obj: &CalendarObject) -> String {
 }
 
 /// The outbox records for an organizer's change from `before` to `after`
-/// (`None` = did not exist / was deleted).
+/// (`None` = did not exist / was deleted). At most what `quota` still
+/// allows this user this hour is queued; the rest is not sent (logged),
+/// and the new count is part of the records.
 pub fn organizer_records(
     organizer: &Organizer,
     from: &Mailbox,
+    quota: &SendQuota,
     before: Option<&CalendarObject>,
     after: Option<&CalendarObject>,
     now: DateTime<Utc>,
@@ -181,6 +194,18 @@ pub fn organizer_records(
             }
         }
     }
+    let (allowed, count_record) = quota.reserve(organizer.name, drafts.len(), now);
+    if allowed < drafts.len() {
+        tracing::warn!(
+            user = %organizer.name,
+            wanted = drafts.len(),
+            sent = allowed,
+            limit = quota.limit(),
+            "hourly limit of scheduling messages reached (mail.max_messages_per_user_hour); the rest are not sent"
+        );
+        drafts.truncate(allowed);
+    }
+    records.extend(count_record);
     for (d, to) in drafts {
         let Some(d) = d else {
             tracing::warn!(attendee = %to, "attendee address not usable; no invitation sent");
@@ -241,6 +266,7 @@ mod tests {
     fn recipients(records: &RecordWrites) -> Vec<(String, String)> {
         records
             .iter()
+            .filter(|(k, _)| k.table == super::super::outbox::T_OUTBOX)
             .map(|(_, v)| {
                 let e: OutboxEntry = postcard::from_bytes(v.as_ref().unwrap()).unwrap();
                 let text = String::from_utf8_lossy(&e.bytes).to_string();
@@ -253,7 +279,7 @@ mod tests {
     #[test]
     fn new_event_invites_every_attendee_but_the_organizer() {
         let a = obj("ATTENDEE:mailto:bob@example.org\r\nATTENDEE:mailto:carol@example.org\r\n");
-        let r = recipients(&organizer_records(&alice(), &from(), None, Some(&a), Utc::now()));
+        let r = recipients(&organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), None, Some(&a), Utc::now()));
         assert_eq!(r, vec![("bob@example.org".into(), "REQUEST".into()), ("carol@example.org".into(), "REQUEST".into())]);
     }
 
@@ -261,9 +287,9 @@ mod tests {
     fn a_new_note_alone_sends_nothing_but_a_new_time_updates_everyone() {
         let a = obj("ATTENDEE:mailto:bob@example.org\r\n");
         let b = obj("ATTENDEE:mailto:bob@example.org\r\nDESCRIPTION:agenda\r\n");
-        assert!(organizer_records(&alice(), &from(), Some(&a), Some(&b), Utc::now()).is_empty());
-        let moved = CalendarObject::parse(a.raw().replace("20260601T090000Z", "20260602T090000Z").as_bytes()).unwrap();
-        let r = recipients(&organizer_records(&alice(), &from(), Some(&a), Some(&moved), Utc::now()));
+        assert!(organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), Some(&a), Some(&b), Utc::now()).is_empty());
+        let moved = CalendarObject::parse(a.raw().replace("20260601T", "20260602T").as_bytes()).unwrap();
+        let r = recipients(&organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), Some(&a), Some(&moved), Utc::now()));
         assert_eq!(r, vec![("bob@example.org".into(), "REQUEST".into())]);
     }
 
@@ -271,16 +297,32 @@ mod tests {
     fn removal_and_deletion_cancel() {
         let both = obj("ATTENDEE:mailto:bob@example.org\r\nATTENDEE:mailto:carol@example.org\r\n");
         let only_bob = obj("ATTENDEE:mailto:bob@example.org\r\n");
-        let r = recipients(&organizer_records(&alice(), &from(), Some(&both), Some(&only_bob), Utc::now()));
+        let r = recipients(&organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), Some(&both), Some(&only_bob), Utc::now()));
         assert_eq!(r, vec![("carol@example.org".into(), "CANCEL".into())]);
-        let r = recipients(&organizer_records(&alice(), &from(), Some(&both), None, Utc::now()));
+        let r = recipients(&organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), Some(&both), None, Utc::now()));
         assert_eq!(r.len(), 2);
         assert!(r.iter().all(|(_, m)| m == "CANCEL"));
     }
 
     #[test]
+    fn the_hourly_quota_caps_what_is_queued_and_is_recorded() {
+        let a = obj("ATTENDEE:mailto:bob@example.org\r\nATTENDEE:mailto:carol@example.org\r\nATTENDEE:mailto:dan@example.org\r\n");
+        let quota = SendQuota::in_memory(2);
+        let records = organizer_records(&alice(), &from(), &quota, None, Some(&a), Utc::now());
+        assert_eq!(recipients(&records).len(), 2);
+        assert!(records.iter().any(|(k, _)| k.table == super::super::quota::T_QUOTA && k.key == "Alice"));
+        assert!(organizer_records(&alice(), &from(), &quota, None, Some(&a), Utc::now()).is_empty(), "nothing left this hour");
+    }
+
+    #[test]
+    fn attendees_are_counted_per_instance() {
+        let a = obj("ATTENDEE:mailto:bob@example.org\r\n");
+        assert_eq!(attendees_per_instance(&a), 2);
+    }
+
+    #[test]
     fn events_organized_by_someone_else_send_nothing() {
         let theirs = CalendarObject::parse(obj("ATTENDEE:mailto:bob@example.org\r\n").raw().replace("ORGANIZER:mailto:alice@", "ORGANIZER:mailto:zed@").as_bytes()).unwrap();
-        assert!(organizer_records(&alice(), &from(), None, Some(&theirs), Utc::now()).is_empty());
+        assert!(organizer_records(&alice(), &from(), &SendQuota::in_memory(1000), None, Some(&theirs), Utc::now()).is_empty());
     }
 }

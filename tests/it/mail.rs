@@ -156,15 +156,15 @@ async fn session(stream: tokio::net::TcpStream, state: Arc<Mutex<SinkState>>) {
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Mime {
+pub(crate) struct Mime {
     headers: Vec<(String, String)>,
     /// Decoded body (for leaf parts).
-    body: String,
-    parts: Vec<Mime>,
+    pub(crate) body: String,
+    pub(crate) parts: Vec<Mime>,
 }
 
 impl Mime {
-    fn parse(raw: &str) -> Mime {
+    pub(crate) fn parse(raw: &str) -> Mime {
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
         let mut headers: Vec<(String, String)> = Vec::new();
         for line in head.split("\r\n") {
@@ -204,7 +204,7 @@ impl Mime {
         m
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
@@ -217,7 +217,7 @@ impl Mime {
     }
 
     /// Every part, depth first (self included).
-    fn all(&self) -> Vec<&Mime> {
+    pub(crate) fn all(&self) -> Vec<&Mime> {
         let mut out = vec![self];
         for p in &self.parts {
             out.extend(p.all());
@@ -237,7 +237,7 @@ impl Mime {
     /// Content-Type's `method` parameter and the METHOD property must agree;
     /// the object is parsed by slotdav's own parser without the METHOD line
     /// (which stored calendar objects must not have).
-    fn calendar(&self) -> Option<(String, CalendarObject)> {
+    pub(crate) fn calendar(&self) -> Option<(String, CalendarObject)> {
         let part = self.find("text/calendar")?;
         let method = param(part.header("Content-Type").unwrap(), "method").expect("method parameter");
         let unfolded = part.body.replace("\r\n ", "");

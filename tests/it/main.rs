@@ -13,4 +13,5 @@ mod crash;
 mod feeds;
 mod mail;
 mod security_booking;
+mod security_ical;
 mod webdav;

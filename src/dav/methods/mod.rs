@@ -49,6 +49,7 @@ impl<'a> Ctx<'a> {
             user: &self.user.name,
             user_email: self.user.email.as_deref(),
             max_resource_size: self.app.config.max_resource_size,
+            max_attendees: self.app.config.mail.max_attendees,
         }
     }
 
@@ -186,7 +187,7 @@ fn implicit_scheduling(
         email: ctx.user.email.as_deref(),
         principal_href: &principal,
     };
-    crate::mail::scheduling::organizer_records(&organizer, &ctx.app.config.mail.from, before, after, ctx.now)
+    crate::mail::scheduling::organizer_records(&organizer, &ctx.app.config.mail.from, ctx.app.outbox.quota(), before, after, ctx.now)
 }
 
 /// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).

@@ -35,6 +35,10 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
         let object = CalendarObject::parse(&req.body)?;
+        // RFC 4791 §5.3.2.1: so that one write cannot invite the world.
+        if crate::mail::scheduling::attendees_per_instance(&object) > ctx.app.config.mail.max_attendees as usize {
+            return Err(DavError::forbidden(PropName::caldav("max-attendees-per-instance")));
+        }
         // An edit of a booking's event in the coach's app moves, confirms
         // or cancels the booking in the same write.
         records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
