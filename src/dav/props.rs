@@ -58,6 +58,8 @@ pub struct PropContext<'a> {
     pub user: &'a str,
     pub user_email: Option<&'a str>,
     pub max_resource_size: u64,
+    /// Bytes each user may store (`u64::MAX`: no quota).
+    pub quota: u64,
 }
 
 fn dav(local: &str) -> PropName {
@@ -96,6 +98,8 @@ pub fn is_protected(name: &PropName) -> bool {
         "acl",
         "supported-privilege-set",
         "group-membership",
+        "quota-available-bytes",
+        "quota-used-bytes",
     ];
     const CALDAV_PROTECTED: &[&str] = &[
         "supported-calendar-component-set",
@@ -142,6 +146,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             match &node.kind {
                 NodeKind::Collection(c) => {
                     names.extend([dav("sync-token"), PropName::new(NS_CALENDARSERVER, "getctag")]);
+                    names.extend([dav("quota-used-bytes"), dav("quota-available-bytes")]);
                     if c.calendar {
                         names.extend([
                             cal("supported-calendar-component-set"),
@@ -247,6 +252,15 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             }
             ("getcontenttype", Target::Node(_, n)) => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.content_type.clone()))
+            }
+            // RFC 4331: the owner's usage and what is left of the quota, on
+            // every collection of a home (not in allprop, §3).
+            ("quota-used-bytes", Target::Node(p, n)) if n.is_collection() => {
+                Some(XmlNode::text_element(name.clone(), ctx.storage.usage(p.owner())?.to_string()))
+            }
+            ("quota-available-bytes", Target::Node(p, n)) if n.is_collection() && ctx.quota != u64::MAX => {
+                let left = ctx.quota.saturating_sub(ctx.storage.usage(p.owner())?);
+                Some(XmlNode::text_element(name.clone(), left.to_string()))
             }
             ("sync-token", Target::Node(_, n)) => {
                 n.collection().map(|c| XmlNode::text_element(name.clone(), sync_token(c.sync_id, c.revision)))

@@ -40,6 +40,9 @@ pub struct Ctx<'a> {
     pub app: &'a App,
     pub user: &'a User,
     pub now: DateTime<Utc>,
+    /// Recurrence instances this request has expanded into its answer so
+    /// far (bounded per request by `caldav`).
+    pub instances: std::cell::Cell<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -49,6 +52,7 @@ impl<'a> Ctx<'a> {
             user: &self.user.name,
             user_email: self.user.email.as_deref(),
             max_resource_size: self.app.config.max_resource_size,
+            quota: self.app.config.quota,
         }
     }
 
@@ -76,7 +80,7 @@ pub use super::provision::DEFAULT_CALENDAR;
 
 /// Handles one authenticated DAV request.
 pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
-    let ctx = Ctx { app, user, now: app.clock.now() };
+    let ctx = Ctx { app, user, now: app.clock.now(), instances: std::cell::Cell::new(0) };
     match dispatch(&ctx, req) {
         Ok(resp) => resp,
         Err(e) => e.into_response(),

@@ -35,6 +35,10 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
         let object = CalendarObject::parse(&req.body)?;
+        let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        // Before anything else looks at the object's instances: refuses a
+        // recurrence set beyond the budget (CALDAV:max-instances).
+        let index = object.checked_index_entry(horizon)?;
         // An edit of a booking's event in the coach's app moves, confirms
         // or cancels the booking in the same write.
         records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
@@ -45,14 +49,13 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
             let mail = super::implicit_scheduling(ctx, before.as_ref(), Some(&object));
             records = Some(mail).filter(|m| !m.is_empty());
         }
-        let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         ResourceWrite {
             bytes: req.body.to_vec(),
             content_type: "text/calendar; charset=utf-8".to_string(),
             calendar: Some(CalendarWrite {
                 uid: object.uid().to_string(),
                 kind: object.kind(),
-                index: object.index_entry(horizon),
+                index,
             }),
         }
     } else {
