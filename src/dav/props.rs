@@ -105,6 +105,7 @@ pub fn is_protected(name: &PropName) -> bool {
         "supported-calendar-component-set",
         "supported-calendar-data",
         "max-resource-size",
+        "max-instances",
         "min-date-time",
         "max-date-time",
         "calendar-home-set",
@@ -152,6 +153,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
                             cal("supported-calendar-component-set"),
                             cal("supported-calendar-data"),
                             cal("max-resource-size"),
+                            cal("max-instances"),
                             cal("min-date-time"),
                             cal("max-date-time"),
                             cal("supported-collation-set"),
@@ -320,6 +322,11 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                             .with_attr("version", "2.0")],
                     )),
                     "max-resource-size" => Some(XmlNode::text_element(name.clone(), ctx.max_resource_size.to_string())),
+                    // RFC 4791 §5.2.8; a PUT beyond it is refused with
+                    // CALDAV:max-instances (see ical::expand::RECURRENCE_BUDGET).
+                    "max-instances" => {
+                        Some(XmlNode::text_element(name.clone(), crate::ical::expand::RECURRENCE_BUDGET.to_string()))
+                    }
                     "min-date-time" => Some(XmlNode::text_element(name.clone(), "19000101T000000Z")),
                     "max-date-time" => Some(XmlNode::text_element(name.clone(), "21001231T235959Z")),
                     "supported-collation-set" => Some(XmlNode::element(

@@ -893,6 +893,47 @@ impl Storage for SledStorage {
 mod tests {
     use super::*;
 
+    /// Usage as a full scan counts it.
+    fn scanned(s: &SledStorage, user: &str) -> u64 {
+        s.tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| owner_of(k) == Some(user.as_bytes())).map(|(k, v)| (k.len() + v.len()) as u64).sum()
+    }
+
+    fn p(s: &[&str]) -> StorePath {
+        StorePath::new(s.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn usage_follows_every_kind_of_write_and_the_quota_refuses_growth_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let file = |n: usize| ResourceWrite { bytes: vec![b'x'; n], content_type: "a/b".into(), calendar: None };
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now).unwrap();
+        s.create_collection(&p(&["alice", "f"]), false, vec![], vec![("{DAV:}displayname".into(), "F".into())], now).unwrap();
+        s.create_collection(&p(&["bob"]), false, vec![], vec![], now).unwrap();
+        s.put_resource(&p(&["alice", "f", "a"]), file(1000), &WriteCondition::default(), now).unwrap();
+        s.copy(&p(&["alice", "f"]), &p(&["alice", "g"]), false, true, false, now).unwrap();
+        s.copy(&p(&["alice", "g", "a"]), &p(&["alice", "g", "b"]), false, true, true, now).unwrap();
+        s.patch_props(&p(&["alice", "g"]), &[PropChange::Set("{x:}y".into(), "z".repeat(300))], now).unwrap();
+        s.delete(&p(&["alice", "f", "a"]), &WriteCondition::default(), now).unwrap();
+        assert_eq!(s.usage("alice").unwrap(), scanned(&s, "alice"));
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"));
+        let used = s.usage("alice").unwrap();
+        s.set_quota(used + 500);
+        let err = s.put_resource(&p(&["alice", "f", "big"]), file(600), &WriteCondition::default(), now).unwrap_err();
+        assert!(matches!(err, StorageError::QuotaExceeded { ref user } if user == "alice"), "{err}");
+        assert_eq!(s.usage("alice").unwrap(), used, "a refused write changes nothing");
+        assert!(s.node(&p(&["alice", "f", "big"])).unwrap().is_none());
+        s.delete(&p(&["alice", "g", "b"]), &WriteCondition::default(), now).expect("freeing bytes always works");
+        s.put_user(&User { name: "alice".into(), password_hash: String::new(), email: None, created: now }).unwrap();
+        assert!(s.remove_user("alice").unwrap());
+        assert_eq!(s.usage("alice").unwrap(), 0);
+        assert_eq!(scanned(&s, "alice"), 0);
+        drop(s);
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"), "kept across a reopen");
+    }
+
     #[test]
     fn a_store_reopens_and_a_foreign_format_is_refused() {
         let dir = tempfile::tempdir().unwrap();
