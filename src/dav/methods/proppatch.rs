@@ -41,9 +41,7 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         } else if let PropPatchOp::Set { name, value } = op {
             if name.is(NS_CALDAV, "calendar-timezone") && !value.contains("BEGIN:VTIMEZONE") {
                 403
-            } else if value.len() as u64 > max_bytes {
-                507
-            } else if !present.contains(&name.clark()) && present.len() >= max_count {
+            } else if value.len() as u64 > max_bytes || (!present.contains(&name.clark()) && present.len() >= max_count) {
                 507
             } else {
                 present.insert(name.clark());
