@@ -25,6 +25,7 @@ pub struct App {
 impl App {
     /// Builds the shared state; makes the coaches' calendars if missing.
     pub fn new(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Result<Self, BookingError> {
+        storage.set_quota(config.quota);
         provision_coaches(&*storage, &config, clock.now())?;
         let booking = Arc::new(BookingService::new(
             storage.clone(),

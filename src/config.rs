@@ -40,10 +40,51 @@ pub struct RawConfig {
     pub durability: Option<String>,
     pub flush_every_ms: Option<u64>,
     pub booking: Option<RawBooking>,
+    pub limits: Option<RawLimits>,
     pub feeds: Option<RawFeeds>,
     pub mail: Option<crate::mail::RawMail>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
+}
+
+/// `[limits]`: what one user may store. Sizes are bytes, or a string
+/// with a unit ("64KiB", "1GB").
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub quota: Option<Spanned<RawSize>>,
+    pub max_dead_property_bytes: Option<Spanned<RawSize>>,
+    pub max_dead_properties: Option<u64>,
+}
+
+/// A size as written: a number of bytes or a string such as "1GB".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+/// `"64KiB"`, `"10MB"`, `"1GB"`, `"512"` → bytes (KB/MB/GB are powers of
+/// 1000, KiB/MiB/GiB of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{text}` is not a size like \"64KiB\" or \"1GB\""))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "kib" => 1 << 10,
+        "mb" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "gb" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        "tb" => 1000 * 1000 * 1000 * 1000,
+        "tib" => 1 << 40,
+        _ => return Err(format!("`{text}`: unknown unit (use B, KB, KiB, MB, MiB, GB, GiB, TB or TiB)")),
+    };
+    n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `[feeds]`: published ICS feeds and imported busy calendars.
@@ -163,6 +204,13 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// `[booking] max_holds_per_client`, `max_upcoming_bookings_per_email`.
     pub booking_limits: crate::booking::service::BookingLimits,
+    /// Bytes each user may store, counting resources, dead properties,
+    /// indexes and change logs (`[limits] quota`; `u64::MAX`: unlimited).
+    pub quota: u64,
+    /// Largest value of one dead property, in bytes.
+    pub max_dead_property_bytes: u64,
+    /// Most dead properties on one resource or collection.
+    pub max_dead_properties: usize,
     pub feeds: FeedsConfig,
     pub coaches: Vec<CoachConfig>,
     /// `[mail]`: transport, sender, retries.
@@ -171,6 +219,8 @@ pub struct Config {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
 pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
+/// `[limits] quota` when absent: 1 GiB per user.
+pub const DEFAULT_QUOTA: u64 = 1 << 30;
 
 impl Default for Config {
     fn default() -> Self {
@@ -221,6 +271,28 @@ impl Config {
         let log = raw.log.unwrap_or_else(|| "info".to_string());
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
+        }
+        let raw_limits = raw.limits.unwrap_or_default();
+        let size = |key: &str, v: &Option<Spanned<RawSize>>, default: u64| -> Result<u64, ConfigError> {
+            let Some(v) = v else { return Ok(default) };
+            let bytes = match v.get_ref() {
+                RawSize::Bytes(b) => Ok(*b),
+                RawSize::Text(t) if key == "quota" && t.trim().eq_ignore_ascii_case("unlimited") => Ok(u64::MAX),
+                RawSize::Text(t) => parse_size(t),
+            };
+            let line = text.map(|t| format!(" (line {})", line_at(t, v.span().start))).unwrap_or_default();
+            match bytes {
+                Ok(0) => Err(ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `limits.{key}`{line}: must be positive") }),
+                Ok(b) => Ok(b),
+                Err(e) => Err(ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `limits.{key}`{line}: {e}") }),
+            }
+        };
+        let quota = size("quota", &raw_limits.quota, DEFAULT_QUOTA)?;
+        let max_dead_property_bytes = size("max_dead_property_bytes", &raw_limits.max_dead_property_bytes, 16 * 1024)?;
+        let max_dead_properties = raw_limits.max_dead_properties.unwrap_or(100);
+        if max_dead_properties == 0 {
+            let line = text.and_then(|t| line_of_key(t, "max_dead_properties")).map(|n| format!(" (line {n})")).unwrap_or_default();
+            return Err(ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `limits.max_dead_properties`{line}: must be positive") });
         }
         let raw_feeds = raw.feeds.unwrap_or_default();
         let feed_duration = |key: &str, v: &Option<Spanned<String>>, default: chrono::Duration| -> Result<chrono::Duration, ConfigError> {
@@ -280,6 +352,9 @@ impl Config {
             flush_every_ms: raw.flush_every_ms.unwrap_or(500),
             rate_limit_per_minute: raw_booking.rate_limit_per_minute.unwrap_or(30),
             booking_limits,
+            quota,
+            max_dead_property_bytes,
+            max_dead_properties: usize::try_from(max_dead_properties).unwrap_or(usize::MAX),
             feeds,
             coaches,
             mail,
@@ -421,6 +496,9 @@ mod tests {
         assert_eq!(example.durability, defaults.durability);
         assert_eq!(example.rate_limit_per_minute, defaults.rate_limit_per_minute);
         assert_eq!(example.booking_limits, defaults.booking_limits);
+        assert_eq!(example.quota, defaults.quota);
+        assert_eq!(example.max_dead_property_bytes, defaults.max_dead_property_bytes);
+        assert_eq!(example.max_dead_properties, defaults.max_dead_properties);
     }
 
     #[test]
@@ -430,6 +508,23 @@ mod tests {
         assert_eq!(c.booking_limits.max_upcoming_per_email, 40);
         let err = Config::parse("[booking]\n\nmax_holds_per_client = 0\n", Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("max_holds_per_client") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn limits_take_sizes_with_units_and_name_bad_ones() {
+        let c = Config::parse("[limits]\nquota = \"2GiB\"\nmax_dead_property_bytes = 4096\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.quota, 2 << 30);
+        assert_eq!(c.max_dead_property_bytes, 4096);
+        let c = Config::parse("[limits]\nquota = \"unlimited\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.quota, u64::MAX);
+        let err = Config::parse("[limits]\n\nquota = \"lots\"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("limits.quota") && err.contains("line 3"), "{err}");
+        let err = Config::parse("[limits]\nquota = \"1 parsec\"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("unknown unit"), "{err}");
+        let err = Config::parse("[limits]\nmax_dead_properties = 0\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("max_dead_properties"), "{err}");
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("64KiB"), Ok(65_536));
     }
 
     #[test]

@@ -8,8 +8,30 @@ use crate::dav::path::{href_path, DavPath};
 use crate::dav::props::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::response::{Response, ResponseBody};
-use crate::dav::DavResult;
+use crate::dav::xml::PropName;
+use crate::dav::{DavError, DavResult};
+use crate::ical::CalendarObject;
 use crate::storage::{Node, StorageError, StorePath};
+
+/// At most this many instances are expanded into one REPORT answer
+/// (`CALDAV:expand`, RFC 4791 §9.6.5); beyond it the request is refused
+/// with 403 `DAV:number-of-matches-within-limits`, as CalendarServer does,
+/// rather than rendering an answer of unbounded size.
+pub const MAX_REPORT_INSTANCES: usize = 20_000;
+
+/// Counts the instances `obj` expands to in `req`'s expand range against
+/// the request's [`MAX_REPORT_INSTANCES`].
+fn charge_instances(ctx: &Ctx, obj: &CalendarObject, req: &crate::ical::render::CalendarDataRequest) -> DavResult<()> {
+    let Some(range) = req.expand else { return Ok(()) };
+    let exp = obj.expand(range, None);
+    let total = ctx.instances.get() + exp.instances.len();
+    ctx.instances.set(total);
+    if exp.capped || exp.exhausted || total > MAX_REPORT_INSTANCES {
+        tracing::debug!(total, "expand REPORT refused: too many instances");
+        return Err(DavError::forbidden(PropName::dav("number-of-matches-within-limits")));
+    }
+    Ok(())
+}
 
 pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs: &[String]) -> DavResult {
     let mut ms = crate::dav::multistatus_builder(&props.props, hrefs.len());
@@ -31,6 +53,18 @@ pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs
 
 /// The `DAV:response` for one object, with calendar-data shaped as asked.
 pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportProps) -> DavResult<Response> {
+    let is_object = node.resource().and_then(|r| r.calendar.as_ref()).is_some();
+    // Parsed once, and its expansion counted before anything is rendered.
+    let reshaped = match &props.calendar_data {
+        Some(req) if !req.is_verbatim() && is_object => {
+            let obj = load_object(ctx, path)?;
+            if let Some(obj) = &obj {
+                charge_instances(ctx, obj, req)?;
+            }
+            Some(obj)
+        }
+        _ => None,
+    };
     let target = Target::Node(path.clone(), node);
     let pctx = ctx.props();
     let shape = |t: &Target| -> Result<Option<String>, StorageError> {
@@ -38,8 +72,9 @@ pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportPr
         if n.resource().and_then(|r| r.calendar.as_ref()).is_none() {
             return Ok(None);
         }
-        match &props.calendar_data {
-            Some(req) if !req.is_verbatim() => {
+        match (&props.calendar_data, &reshaped) {
+            (Some(req), Some(obj)) if !req.is_verbatim() => Ok(obj.as_ref().map(|o| o.render(req))),
+            (Some(req), None) if !req.is_verbatim() => {
                 Ok(load_object(ctx, p).ok().flatten().map(|o| o.render(req)))
             }
             _ => Ok(ctx.app.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),

@@ -94,6 +94,10 @@ impl DavError {
                 S::UnsupportedComponent(_) => {
                     (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-calendar-component"))))
                 }
+                S::QuotaExceeded { .. } => {
+                    tracing::debug!(error = %e, "write refused");
+                    (StatusCode::INSUFFICIENT_STORAGE, Some(XmlNode::empty(PropName::dav("quota-not-exceeded"))))
+                }
                 S::Backend(ref msg) => {
                     tracing::error!(error = %msg, "storage failure");
                     (StatusCode::INTERNAL_SERVER_ERROR, None)
@@ -102,6 +106,7 @@ impl DavError {
             DavError::Calendar(e) => {
                 tracing::debug!(error = %e, "calendar object refused");
                 let name = match e {
+                    ical::Error::TooManyInstances { .. } => "max-instances",
                     ical::Error::InvalidData(_) => "valid-calendar-data",
                     ical::Error::MethodPresent | ical::Error::ComponentKinds(_) | ical::Error::Uid(_) => {
                         "valid-calendar-object-resource"

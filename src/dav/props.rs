@@ -60,6 +60,8 @@ pub struct PropContext<'a> {
     pub max_resource_size: u64,
     /// `mail.max_attendees`, announced as `CALDAV:max-attendees-per-instance`.
     pub max_attendees: u32,
+    /// Bytes each user may store (`u64::MAX`: no quota).
+    pub quota: u64,
 }
 
 fn dav(local: &str) -> PropName {
@@ -98,12 +100,15 @@ pub fn is_protected(name: &PropName) -> bool {
         "acl",
         "supported-privilege-set",
         "group-membership",
+        "quota-available-bytes",
+        "quota-used-bytes",
     ];
     const CALDAV_PROTECTED: &[&str] = &[
         "supported-calendar-component-set",
         "supported-calendar-data",
         "max-resource-size",
         "max-attendees-per-instance",
+        "max-instances",
         "min-date-time",
         "max-date-time",
         "calendar-home-set",
@@ -145,12 +150,14 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             match &node.kind {
                 NodeKind::Collection(c) => {
                     names.extend([dav("sync-token"), PropName::new(NS_CALENDARSERVER, "getctag")]);
+                    names.extend([dav("quota-used-bytes"), dav("quota-available-bytes")]);
                     if c.calendar {
                         names.extend([
                             cal("supported-calendar-component-set"),
                             cal("supported-calendar-data"),
                             cal("max-resource-size"),
                             cal("max-attendees-per-instance"),
+                            cal("max-instances"),
                             cal("min-date-time"),
                             cal("max-date-time"),
                             cal("supported-collation-set"),
@@ -252,6 +259,15 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             ("getcontenttype", Target::Node(_, n)) => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.content_type.clone()))
             }
+            // RFC 4331: the owner's usage and what is left of the quota, on
+            // every collection of a home (not in allprop, §3).
+            ("quota-used-bytes", Target::Node(p, n)) if n.is_collection() => {
+                Some(XmlNode::text_element(name.clone(), ctx.storage.usage(p.owner())?.to_string()))
+            }
+            ("quota-available-bytes", Target::Node(p, n)) if n.is_collection() && ctx.quota != u64::MAX => {
+                let left = ctx.quota.saturating_sub(ctx.storage.usage(p.owner())?);
+                Some(XmlNode::text_element(name.clone(), left.to_string()))
+            }
             ("sync-token", Target::Node(_, n)) => {
                 n.collection().map(|c| XmlNode::text_element(name.clone(), sync_token(c.sync_id, c.revision)))
             }
@@ -311,6 +327,11 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                     )),
                     "max-resource-size" => Some(XmlNode::text_element(name.clone(), ctx.max_resource_size.to_string())),
                     "max-attendees-per-instance" => Some(XmlNode::text_element(name.clone(), ctx.max_attendees.to_string())),
+                    // RFC 4791 §5.2.8; a PUT beyond it is refused with
+                    // CALDAV:max-instances (see ical::expand::RECURRENCE_BUDGET).
+                    "max-instances" => {
+                        Some(XmlNode::text_element(name.clone(), crate::ical::expand::RECURRENCE_BUDGET.to_string()))
+                    }
                     "min-date-time" => Some(XmlNode::text_element(name.clone(), "19000101T000000Z")),
                     "max-date-time" => Some(XmlNode::text_element(name.clone(), "21001231T235959Z")),
                     "supported-collation-set" => Some(XmlNode::element(

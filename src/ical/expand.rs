@@ -8,6 +8,7 @@
 //! weekly 09:00 Europe/Berlin lesson at 09:00 local across DST changes, and
 //! lets floating and all-day recurrences use the same path.
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 
@@ -16,15 +17,31 @@ use rrule::{RRule, Unvalidated};
 
 use super::parse::{parse_duration, CalendarObject, Component, DateValue, IcalDuration, PeriodEnd, RDateValue};
 use super::tz::Zone;
-use super::{BusyKind, ComponentKind, IndexEntry, Occurrence};
+use super::{BusyKind, ComponentKind, Error, IndexEntry, Occurrence};
 use crate::model::TimeRange;
 
 /// At most this many instances are produced per object and window; a
 /// recurrence set that would give more is reported as [`Expansion::capped`].
 pub const MAX_INSTANCES: usize = 10_000;
 
-/// At most this many raw rule results are looked at per RRULE.
-const MAX_RULE_STEPS: usize = 200_000;
+/// The recurrence work one expansion of one object may do, whatever the
+/// number of RRULE, RDATE, EXDATE lines and overrides in it: every rule
+/// result, RDATE, EXDATE value and override costs one step, and every RRULE
+/// line [`RULE_COST`] more. An object that needs more to be indexed up to
+/// its calendar's horizon is refused ([`Error::TooManyInstances`], shown as
+/// `CALDAV:max-instances`); when a query window needs more, the expansion
+/// stops and says so ([`Expansion::exhausted`]).
+pub const RECURRENCE_BUDGET: usize = 100_000;
+
+/// What evaluating one RRULE line costs up front, so a thousand rules
+/// exhaust the budget without being evaluated (the `rrule` crate may look
+/// at up to 100 000 candidates of a rule before giving up on it).
+pub const RULE_COST: usize = 1_000;
+
+/// Objects with more occurrences than this up to the horizon are not
+/// filed occurrence by occurrence: the index marks them to be checked on
+/// every query instead, so a tiny object cannot add megabytes of index.
+pub const MAX_INDEXED_OCCURRENCES: usize = 2_000;
 
 /// How far floating spans are widened in the index (the largest UTC offsets).
 pub const FLOATING_SLACK: Duration = Duration::hours(14);
@@ -88,9 +105,9 @@ pub fn rrule_locals(
         let set = parsed.build(start).ok()?.limit();
         let mut out = Vec::new();
         let mut more = false;
-        for (steps, d) in (&set).into_iter().enumerate() {
+        for d in &set {
             let l = d.naive_utc();
-            if l >= limit || out.len() >= cap || steps >= MAX_RULE_STEPS {
+            if l >= limit || out.len() >= cap {
                 more = true;
                 break;
             }
@@ -131,8 +148,10 @@ pub struct Expansion {
     pub instances: Vec<Instance>,
     /// The recurrence set continues past the end of the window.
     pub unbounded: bool,
-    /// [`MAX_INSTANCES`] (or the rule step limit) cut the expansion short.
+    /// [`MAX_INSTANCES`] cut the expansion short.
     pub capped: bool,
+    /// The [`RECURRENCE_BUDGET`] ran out: instances may be missing.
+    pub exhausted: bool,
     /// Components that overlap every range (a VTODO with no dates, §9.9).
     pub always: Vec<usize>,
 }
@@ -215,12 +234,32 @@ struct Override {
     rule: EndRule,
 }
 
+/// What is left of the [`RECURRENCE_BUDGET`] of one expansion.
+struct Budget(usize);
+
+impl Budget {
+    /// Takes `n` steps; false (and nothing taken) when fewer are left.
+    fn take(&mut self, n: usize) -> bool {
+        match self.0.checked_sub(n) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => {
+                self.0 = 0;
+                false
+            }
+        }
+    }
+}
+
 /// Expand `obj` over `window`; floating values are read in `floating`.
 pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expansion {
     let window = TimeRange::new(clamp(window.start), clamp(window.end));
     let kind = obj.kind();
     let comps: Vec<&Component> = obj.components().collect();
     let mut exp = Expansion::default();
+    let mut budget = Budget(RECURRENCE_BUDGET);
     let master_idx = comps.iter().position(|c| !c.has("RECURRENCE-ID"));
     let recurring_obj = comps.len() > 1
         || master_idx.is_some_and(|m| comps[m].has("RRULE") || comps[m].has("RDATE"));
@@ -233,6 +272,10 @@ pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expans
     let mut overrides: Vec<Override> = Vec::new();
     for (idx, c) in comps.iter().enumerate() {
         let Some(rid_p) = c.prop("RECURRENCE-ID") else { continue };
+        if !budget.take(1) {
+            exp.exhausted = true;
+            break;
+        }
         let Some(rid_v) = obj.date_value(rid_p) else { continue };
         let rid_zone = match (rid_v, master_start) {
             (DateValue::Date(_) | DateValue::Floating(_), Some(ms)) => ms.zone(floating),
@@ -274,14 +317,27 @@ pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expans
                 let until_zone = if ds.is_floating() { None } else { Some(zone) };
                 let mut locals: Vec<(NaiveDateTime, Option<DateTime<Utc>>)> = vec![(local0, None)];
                 for p in c.props_named("RRULE") {
-                    let (more, cont) = rrule_locals(local0, &p.value, until_zone, limit, MAX_RULE_STEPS);
+                    if !budget.take(RULE_COST) {
+                        exp.exhausted = true;
+                        break;
+                    }
+                    let cap = budget.0;
+                    let (more, cont) = rrule_locals(local0, &p.value, until_zone, limit, cap);
                     if cont {
                         exp.unbounded = true;
+                        if more.len() >= cap {
+                            exp.exhausted = true;
+                        }
                     }
+                    budget.take(more.len());
                     locals.extend(more.into_iter().map(|l| (l, None)));
                 }
-                for p in c.props_named("RDATE") {
+                'rdates: for p in c.props_named("RDATE") {
                     for rd in obj.rdates(p) {
+                        if !budget.take(1) {
+                            exp.exhausted = true;
+                            break 'rdates;
+                        }
                         let (v, end) = match rd {
                             RDateValue::At(v) => (v, None),
                             RDateValue::Period(v, PeriodEnd::End(e)) => (v, Some(e.resolve(floating))),
@@ -304,26 +360,31 @@ pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expans
                 locals.sort_by_key(|l| l.0);
                 locals.dedup_by_key(|l| l.0);
 
-                let mut ex_abs: Vec<DateTime<Utc>> = Vec::new();
-                let mut ex_dates: Vec<NaiveDate> = Vec::new();
-                for p in c.props_named("EXDATE") {
+                let mut ex_abs: HashSet<DateTime<Utc>> = HashSet::new();
+                let mut ex_dates: HashSet<NaiveDate> = HashSet::new();
+                'exdates: for p in c.props_named("EXDATE") {
                     for v in obj.multi_dates(p) {
-                        match v {
-                            DateValue::Date(d) => ex_dates.push(d),
-                            DateValue::Floating(l) => ex_abs.push(zone.to_utc(l)),
-                            other => ex_abs.push(other.resolve(floating)),
+                        if !budget.take(1) {
+                            exp.exhausted = true;
+                            break 'exdates;
                         }
+                        match v {
+                            DateValue::Date(d) => ex_dates.insert(d),
+                            DateValue::Floating(l) => ex_abs.insert(zone.to_utc(l)),
+                            other => ex_abs.insert(other.resolve(floating)),
+                        };
                     }
                 }
 
                 let mut tafs: Vec<&Override> = overrides.iter().filter(|o| o.this_and_future).collect();
                 tafs.sort_by_key(|o| o.rid);
+                let overridden: HashSet<DateTime<Utc>> = overrides.iter().map(|o| o.rid).collect();
                 for (local, explicit_end) in locals {
                     let rid = zone.to_utc(local);
                     if ex_abs.contains(&rid) || ex_dates.contains(&local.date()) {
                         continue;
                     }
-                    if overrides.iter().any(|o| o.rid == rid) {
+                    if overridden.contains(&rid) {
                         continue;
                     }
                     if rid >= window.end && exp.instances.len() < MAX_INSTANCES {
@@ -347,7 +408,8 @@ pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expans
                     if let Some(end) = explicit_end {
                         inst.range = TimeRange::new(inst.range.start, end.max(inst.range.start));
                     }
-                    if let Some(o) = tafs.iter().rev().find(|o| o.rid < rid) {
+                    let before = tafs.partition_point(|o| o.rid < rid);
+                    if let Some(o) = before.checked_sub(1).map(|i| tafs[i]) {
                         // RANGE=THISANDFUTURE: later instances take the
                         // override's shift, duration and properties.
                         let o_zone = o.start.zone(floating);
@@ -451,7 +513,29 @@ impl CalendarObject {
     /// `horizon`. Floating (and all-day) spans are read in UTC and widened by
     /// ±14 h; for an all-day occurrence `range.start + 14h` is midnight
     /// starting its first day, read as UTC (see [`Occurrence::all_day_dates`]).
+    ///
+    /// A recurrence set too big to index (more than
+    /// [`MAX_INDEXED_OCCURRENCES`], or beyond the budget) gets an entry
+    /// without occurrences that matches every range: the object is checked
+    /// exactly on every query. For a new object use
+    /// [`CalendarObject::checked_index_entry`], which refuses the latter.
     pub fn index_entry(&self, horizon: DateTime<Utc>) -> IndexEntry {
+        self.index_expansion(horizon).0
+    }
+
+    /// [`CalendarObject::index_entry`] for an object a client stores: one
+    /// whose recurrence set cannot be computed up to `horizon` within the
+    /// [`RECURRENCE_BUDGET`] is refused (RFC 4791 §5.3.2.1
+    /// `CALDAV:max-instances`), whatever the number of rules in it.
+    pub fn checked_index_entry(&self, horizon: DateTime<Utc>) -> Result<IndexEntry, Error> {
+        match self.index_expansion(horizon) {
+            (_, true) => Err(Error::TooManyInstances { limit: RECURRENCE_BUDGET }),
+            (entry, false) => Ok(entry),
+        }
+    }
+
+    /// The index entry, and whether the budget ran out building it.
+    fn index_expansion(&self, horizon: DateTime<Utc>) -> (IndexEntry, bool) {
         let exp = expand(self, TimeRange::new(min_time(), clamp(horizon) + FLOATING_SLACK), Zone::UTC);
         let comps: Vec<&Component> = self.components().collect();
         let kind = self.kind();
@@ -469,12 +553,12 @@ impl CalendarObject {
         let floating = exp.instances.iter().any(|i| i.floating) || self.uses_floating();
         let unbounded = exp.unbounded
             || exp.instances.iter().any(|i| i.index_range().start >= horizon);
-        IndexEntry {
-            occurrences,
-            unbounded,
-            floating,
-            always_matches: !exp.always.is_empty() || exp.capped,
+        let lazy = exp.capped || exp.exhausted || occurrences.len() > MAX_INDEXED_OCCURRENCES;
+        if lazy {
+            occurrences = Vec::new();
         }
+        let entry = IndexEntry { occurrences, unbounded, floating, always_matches: !exp.always.is_empty() || lazy };
+        (entry, exp.exhausted)
     }
 
     /// Exact busy occurrences overlapping `range` (floating times read in
@@ -693,11 +777,35 @@ END:VEVENT\r\n");
     }
 
     #[test]
-    fn hostile_rule_is_capped() {
+    fn hostile_rule_is_refused_and_indexed_lazily() {
         let o = obj("BEGIN:VEVENT\r\nUID:h\r\nDTSTART:20200101T000000Z\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n");
         let e = o.index_entry(utc(2030, 1, 1, 0, 0));
-        assert!(e.occurrences.len() <= MAX_INSTANCES);
+        assert!(e.occurrences.is_empty());
         assert!(e.always_matches);
+        assert_eq!(o.checked_index_entry(utc(2030, 1, 1, 0, 0)), Err(Error::TooManyInstances { limit: RECURRENCE_BUDGET }));
+    }
+
+    #[test]
+    fn many_rules_share_one_budget() {
+        let rules: String = (1..=150).map(|n| format!("RRULE:FREQ=DAILY;INTERVAL={n};COUNT=5\r\n")).collect();
+        let o = obj(&format!("BEGIN:VEVENT\r\nUID:m\r\nDTSTART:20260101T000000Z\r\n{rules}END:VEVENT\r\n"));
+        // 150 rules cost more than the budget even though each is tiny.
+        assert!(o.expand(year(2026), None).exhausted);
+        assert!(o.checked_index_entry(utc(2028, 1, 1, 0, 0)).is_err());
+        let two: String = (1..=2).map(|n| format!("RRULE:FREQ=DAILY;INTERVAL={n};COUNT=5\r\n")).collect();
+        let o = obj(&format!("BEGIN:VEVENT\r\nUID:m\r\nDTSTART:20260101T000000Z\r\n{two}END:VEVENT\r\n"));
+        assert_eq!(o.checked_index_entry(utc(2028, 1, 1, 0, 0)).unwrap().occurrences.len(), 7);
+    }
+
+    #[test]
+    fn big_but_bounded_series_is_indexed_lazily() {
+        let o = obj("BEGIN:VEVENT\r\nUID:s\r\nDTSTART:20260101T000000Z\r\nRRULE:FREQ=SECONDLY;COUNT=20000\r\nEND:VEVENT\r\n");
+        let e = o.checked_index_entry(utc(2028, 1, 1, 0, 0)).unwrap();
+        assert!(e.occurrences.is_empty() && e.always_matches);
+        let daily = obj("BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260101T000000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n");
+        let e = daily.checked_index_entry(utc(2028, 1, 1, 0, 0)).unwrap();
+        assert_eq!(e.occurrences.len(), 730);
+        assert!(!e.always_matches && e.unbounded);
     }
 
     #[test]

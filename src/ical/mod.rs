@@ -128,6 +128,12 @@ pub enum Error {
     /// → `CALDAV:valid-calendar-object-resource`
     #[error("all components must share one UID: {0}")]
     Uid(String),
+    /// The recurrence set needs more work than one object may cost
+    /// ([`expand::RECURRENCE_BUDGET`] steps up to the index horizon,
+    /// whatever the number of RRULE lines). → 403 `CALDAV:max-instances`
+    /// (RFC 4791 §5.3.2.1)
+    #[error("the recurrence set generates too many instances (budget {limit})")]
+    TooManyInstances { limit: usize },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -16,6 +16,7 @@
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
 //! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …) |
+//! | `Q` | user name | bytes the user's records take (u64 BE), for the quota |
 //! | `M` | name | store metadata |
 
 use super::StorePath;
@@ -32,6 +33,30 @@ pub const LONG: u8 = b'L';
 pub const UNBOUNDED: u8 = b'R';
 pub const META: u8 = b'M';
 pub const RECORD: u8 = b'X';
+pub const USAGE: u8 = b'Q';
+
+/// The `Q` key holding a user's usage.
+pub fn usage_key(user: &[u8]) -> Vec<u8> {
+    let mut k = vec![USAGE];
+    k.extend_from_slice(user);
+    k
+}
+
+/// The user whose quota a record counts against: the home its path lies
+/// in, for every record filed under a path (`N C P H I O S L R`). Users,
+/// domain records and metadata belong to no one.
+pub fn owner_of(key: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = key.split_first()?;
+    match tag {
+        // A home's node is filed under the empty parent: `N 0x00 name`.
+        NODE if rest.first() == Some(&0) => Some(&rest[1..]),
+        NODE | CONTENT | PROP | HISTORY | UID | OBJECT_INDEX | SPAN | LONG | UNBOUNDED => {
+            let end = rest.iter().position(|b| *b == b'/' || *b == 0).unwrap_or(rest.len());
+            Some(&rest[..end])
+        }
+        _ => None,
+    }
+}
 
 /// The `X` key of a domain record (or, with an empty key, the prefix of its table).
 pub fn record_key(table: &str, key: &str) -> Vec<u8> {
@@ -120,6 +145,26 @@ mod tests {
             assert!(encode_time(w[0]) < encode_time(w[1]));
             assert_eq!(decode_time(&encode_time(w[0])), w[0]);
         }
+    }
+
+    #[test]
+    fn every_record_of_a_home_is_owned_by_its_user() {
+        let cal = p(&["alice", "cal"]);
+        let obj = p(&["alice", "cal", "x.ics"]);
+        for key in [
+            node_key(&p(&["alice"])),
+            node_key(&cal),
+            node_key(&obj),
+            path_key(CONTENT, &obj),
+            sub_key(PROP, &p(&["alice"]), b"{DAV:}displayname"),
+            sub_key(HISTORY, &p(&["alice"]), &1u64.to_be_bytes()),
+            span_key(&cal, 5, "x.ics"),
+            sub_key(UID, &cal, b"u"),
+        ] {
+            assert_eq!(owner_of(&key), Some(&b"alice"[..]), "{key:?}");
+        }
+        assert_eq!(owner_of(&user_key("alice")), None);
+        assert_eq!(owner_of(&record_key("booking", "alice")), None);
     }
 
     #[test]

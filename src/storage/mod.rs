@@ -274,6 +274,10 @@ pub enum StorageError {
     /// A collection cannot be overwritten by a resource here, or similar. → 409
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The write would take `user` beyond their quota (RFC 4331). → 507
+    /// `DAV:quota-not-exceeded`
+    #[error("quota of {user} exceeded")]
+    QuotaExceeded { user: String },
     /// The store itself failed (I/O, corruption). → 500
     #[error("storage failure: {0}")]
     Backend(String),
@@ -330,6 +334,13 @@ pub trait Storage: Send + Sync {
     fn put_user(&self, user: &User) -> Result<()>;
     /// Removes a user and everything in their home. False if there was no such user.
     fn remove_user(&self, name: &str) -> Result<bool>;
+    /// Bytes every record in a user's home takes: resources, dead
+    /// properties, indexes, change logs (kept up to date by every write).
+    fn usage(&self, user: &str) -> Result<u64>;
+    /// Sets the quota writes are checked against (`u64::MAX`: none). A
+    /// write that adds bytes to a home beyond it fails with
+    /// [`StorageError::QuotaExceeded`]; writes that free bytes always pass.
+    fn set_quota(&self, bytes: u64);
 
     // --- the tree ---
     fn node(&self, path: &StorePath) -> Result<Option<Node>>;

@@ -4,9 +4,14 @@
 //! changes in a [`Staged`] overlay and apply it as a single atomic sled
 //! batch. Readers never lock: sled gives them a consistent view of every
 //! key. [`Storage::flush`] makes acknowledged writes durable.
+//!
+//! The same batch keeps each user's usage (`Q` records): [`Staged::commit`]
+//! adds up the size change of every key it writes under a home and refuses
+//! the batch when it would take the user beyond the quota.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -38,6 +43,8 @@ pub struct SledStorage {
     write_lock: Mutex<()>,
     /// Whether [`Storage::flush`] really syncs (the `durability` setting).
     sync_on_flush: bool,
+    /// Bytes per user ([`Storage::set_quota`]).
+    quota: AtomicU64,
 }
 
 impl From<::sled::Error> for StorageError {
@@ -58,11 +65,13 @@ fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
 struct Staged<'a> {
     tree: &'a ::sled::Tree,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Usage a home may grow to in this batch.
+    quota: u64,
 }
 
 impl<'a> Staged<'a> {
-    fn new(tree: &'a ::sled::Tree) -> Self {
-        Staged { tree, writes: BTreeMap::new() }
+    fn new(tree: &'a ::sled::Tree, quota: u64) -> Self {
+        Staged { tree, writes: BTreeMap::new(), quota }
     }
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(v) = self.writes.get(key) {
@@ -100,8 +109,34 @@ impl<'a> Staged<'a> {
     fn put_node(&mut self, path: &StorePath, node: &Node) {
         self.insert(node_key(path), encode(node));
     }
+    /// Applies the staged writes and the usage they change, as one batch.
+    /// Fails with [`StorageError::QuotaExceeded`] (writing nothing) when a
+    /// home would grow beyond the quota.
     fn commit(self) -> Result<()> {
         let mut batch = ::sled::Batch::default();
+        let mut deltas: BTreeMap<&[u8], i64> = BTreeMap::new();
+        for (k, v) in &self.writes {
+            let Some(owner) = owner_of(k) else { continue };
+            let old = self.tree.get(k)?.map_or(0, |o| k.len() + o.len()) as i64;
+            let new = v.as_ref().map_or(0, |v| k.len() + v.len()) as i64;
+            *deltas.entry(owner).or_default() += new - old;
+        }
+        for (owner, delta) in deltas {
+            if delta == 0 {
+                continue;
+            }
+            let key = usage_key(owner);
+            let used = self.tree.get(&key)?.map_or(0, |v| decode_u64(&v));
+            let now_used = used.saturating_add_signed(delta);
+            if delta > 0 && now_used > self.quota {
+                return Err(StorageError::QuotaExceeded { user: String::from_utf8_lossy(owner).into_owned() });
+            }
+            if now_used == 0 {
+                batch.remove(key);
+            } else {
+                batch.insert(key, &now_used.to_be_bytes());
+            }
+        }
         for (k, v) in self.writes {
             match v {
                 Some(v) => batch.insert(k, v),
@@ -166,7 +201,13 @@ impl SledStorage {
         let tree = db.open_tree("slotdav")?;
         check_format(&tree)?;
         super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
-        Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush })
+        count_usage(&tree)?;
+        Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush, quota: AtomicU64::new(u64::MAX) })
+    }
+
+    /// A staging area for one write under the quota.
+    fn stage(&self) -> Staged<'_> {
+        Staged::new(&self.tree, self.quota.load(Ordering::Relaxed))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -419,6 +460,33 @@ fn check_format(tree: &::sled::Tree) -> Result<()> {
     }
 }
 
+fn decode_u64(b: &[u8]) -> u64 {
+    b.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
+
+/// Counts every home's usage once, for a store written before usage was
+/// kept (afterwards every batch keeps it up to date).
+fn count_usage(tree: &::sled::Tree) -> Result<()> {
+    let marker = [META, b'u', b's', b'a', b'g', b'e'];
+    if tree.get(marker)?.is_some() {
+        return Ok(());
+    }
+    let mut usage: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    for kv in tree.iter() {
+        let (k, v) = kv?;
+        if let Some(owner) = owner_of(&k) {
+            *usage.entry(owner.to_vec()).or_default() += (k.len() + v.len()) as u64;
+        }
+    }
+    let mut batch = ::sled::Batch::default();
+    for (owner, bytes) in usage {
+        batch.insert(usage_key(&owner), &bytes.to_be_bytes());
+    }
+    batch.insert(&marker, &[1u8]);
+    tree.apply_batch(batch)?;
+    Ok(())
+}
+
 fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {
     use crate::ical::BusyKind::*;
     match b {
@@ -469,7 +537,7 @@ impl Storage for SledStorage {
 
     fn remove_user(&self, name: &str) -> Result<bool> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         if st.get(&user_key(name))?.is_none() {
             return Ok(false);
         }
@@ -477,6 +545,14 @@ impl Storage for SledStorage {
         Self::stage_remove_tree(&mut st, &StorePath::home(name))?;
         st.commit()?;
         Ok(true)
+    }
+
+    fn usage(&self, user: &str) -> Result<u64> {
+        Ok(self.tree.get(usage_key(user.as_bytes()))?.map_or(0, |v| decode_u64(&v)))
+    }
+
+    fn set_quota(&self, bytes: u64) {
+        self.quota.store(bytes, Ordering::Relaxed);
     }
 
     fn node(&self, path: &StorePath) -> Result<Option<Node>> {
@@ -515,7 +591,7 @@ impl Storage for SledStorage {
         now: DateTime<Utc>,
     ) -> Result<Node> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         if st.node(path)?.is_some() {
             return Err(StorageError::AlreadyExists);
         }
@@ -552,7 +628,7 @@ impl Storage for SledStorage {
 
     fn put_resource(&self, path: &StorePath, write: ResourceWrite, cond: &WriteCondition, now: DateTime<Utc>) -> Result<PutOutcome> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         let outcome = Self::stage_put(&mut st, path, write, cond, now)?;
         st.commit()?;
         Ok(outcome)
@@ -560,14 +636,14 @@ impl Storage for SledStorage {
 
     fn delete(&self, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         Self::stage_delete(&mut st, path, cond, now)?;
         st.commit()
     }
 
     fn copy(&self, from: &StorePath, to: &StorePath, overwrite: bool, deep: bool, remove_source: bool, now: DateTime<Utc>) -> Result<bool> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         if st.node(from)?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -616,7 +692,7 @@ impl Storage for SledStorage {
 
     fn patch_props(&self, path: &StorePath, changes: &[PropChange], now: DateTime<Utc>) -> Result<()> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
         for c in changes {
             match c {
@@ -716,6 +792,16 @@ impl Storage for SledStorage {
             let name = String::from_utf8_lossy(&k[lprefix.len()..]).to_string();
             let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
             let entry: IndexEntry = decode(&b)?;
+            if entry.always_matches && entry.occurrences.is_empty() {
+                // Not indexed occurrence by occurrence (too many, or none
+                // placeable): the caller places it exactly.
+                out.push(IndexedOccurrence {
+                    name: name.clone(),
+                    occurrence: Occurrence { range: *range, busy: None, all_day: false },
+                    approximate: true,
+                });
+                continue;
+            }
             for occ in entry.occurrences {
                 if occ.range.end.timestamp() - occ.range.start.timestamp() > LONG_SPAN_SECS && occ.range.overlaps(range) {
                     out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating });
@@ -727,7 +813,7 @@ impl Storage for SledStorage {
 
     fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
         match &mut node.kind {
             NodeKind::Collection(c) => c.read_only = read_only,
@@ -744,7 +830,9 @@ impl Storage for SledStorage {
             return Ok(());
         }
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        // Counted, but not refused: a query must not fail because moving
+        // the horizon indexes more occurrences.
+        let mut st = Staged::new(&self.tree, u64::MAX);
         let Some(mut node) = st.node(calendar)? else { return Ok(()) };
         let NodeKind::Collection(coll) = &mut node.kind else { return Ok(()) };
         if until.timestamp() <= coll.horizon {
@@ -784,7 +872,7 @@ impl Storage for SledStorage {
 
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>> {
         let _g = self.lock();
-        let mut st = Staged::new(&self.tree);
+        let mut st = self.stage();
         let outcome = match batch.object {
             Some(ObjectChange::Put { path, write, cond }) => Some(Self::stage_put(&mut st, &path, write, &cond, now)?),
             Some(ObjectChange::Delete { path, cond }) => {
@@ -815,6 +903,47 @@ impl Storage for SledStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Usage as a full scan counts it.
+    fn scanned(s: &SledStorage, user: &str) -> u64 {
+        s.tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| owner_of(k) == Some(user.as_bytes())).map(|(k, v)| (k.len() + v.len()) as u64).sum()
+    }
+
+    fn p(s: &[&str]) -> StorePath {
+        StorePath::new(s.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn usage_follows_every_kind_of_write_and_the_quota_refuses_growth_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let file = |n: usize| ResourceWrite { bytes: vec![b'x'; n], content_type: "a/b".into(), calendar: None };
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now).unwrap();
+        s.create_collection(&p(&["alice", "f"]), false, vec![], vec![("{DAV:}displayname".into(), "F".into())], now).unwrap();
+        s.create_collection(&p(&["bob"]), false, vec![], vec![], now).unwrap();
+        s.put_resource(&p(&["alice", "f", "a"]), file(1000), &WriteCondition::default(), now).unwrap();
+        s.copy(&p(&["alice", "f"]), &p(&["alice", "g"]), false, true, false, now).unwrap();
+        s.copy(&p(&["alice", "g", "a"]), &p(&["alice", "g", "b"]), false, true, true, now).unwrap();
+        s.patch_props(&p(&["alice", "g"]), &[PropChange::Set("{x:}y".into(), "z".repeat(300))], now).unwrap();
+        s.delete(&p(&["alice", "f", "a"]), &WriteCondition::default(), now).unwrap();
+        assert_eq!(s.usage("alice").unwrap(), scanned(&s, "alice"));
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"));
+        let used = s.usage("alice").unwrap();
+        s.set_quota(used + 500);
+        let err = s.put_resource(&p(&["alice", "f", "big"]), file(600), &WriteCondition::default(), now).unwrap_err();
+        assert!(matches!(err, StorageError::QuotaExceeded { ref user } if user == "alice"), "{err}");
+        assert_eq!(s.usage("alice").unwrap(), used, "a refused write changes nothing");
+        assert!(s.node(&p(&["alice", "f", "big"])).unwrap().is_none());
+        s.delete(&p(&["alice", "g", "b"]), &WriteCondition::default(), now).expect("freeing bytes always works");
+        s.put_user(&User { name: "alice".into(), password_hash: String::new(), email: None, created: now }).unwrap();
+        assert!(s.remove_user("alice").unwrap());
+        assert_eq!(s.usage("alice").unwrap(), 0);
+        assert_eq!(scanned(&s, "alice"), 0);
+        drop(s);
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"), "kept across a reopen");
+    }
 
     #[test]
     fn a_store_reopens_and_a_foreign_format_is_refused() {

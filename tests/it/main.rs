@@ -14,4 +14,5 @@ mod feeds;
 mod mail;
 mod security_booking;
 mod security_ical;
+mod security_dav;
 mod webdav;

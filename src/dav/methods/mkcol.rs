@@ -55,6 +55,14 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
         }
         props_to_set.push((name.clark(), value));
     }
+    // The limits PROPPATCH applies (RFC 4918 §9.2.1: 507 when there is no
+    // room to record a property).
+    let config = &ctx.app.config;
+    if props_to_set.len() > config.max_dead_properties
+        || props_to_set.iter().any(|(_, v)| v.len() as u64 > config.max_dead_property_bytes)
+    {
+        return Err(DavError::Status(StatusCode::INSUFFICIENT_STORAGE));
+    }
     if calendar && components.is_empty() {
         components = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
     }

@@ -40,6 +40,9 @@ pub struct Ctx<'a> {
     pub app: &'a App,
     pub user: &'a User,
     pub now: DateTime<Utc>,
+    /// Recurrence instances this request has expanded into its answer so
+    /// far (bounded per request by `caldav`).
+    pub instances: std::cell::Cell<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -50,6 +53,7 @@ impl<'a> Ctx<'a> {
             user_email: self.user.email.as_deref(),
             max_resource_size: self.app.config.max_resource_size,
             max_attendees: self.app.config.mail.max_attendees,
+            quota: self.app.config.quota,
         }
     }
 
@@ -77,7 +81,7 @@ pub use super::provision::DEFAULT_CALENDAR;
 
 /// Handles one authenticated DAV request.
 pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
-    let ctx = Ctx { app, user, now: app.clock.now() };
+    let ctx = Ctx { app, user, now: app.clock.now(), instances: std::cell::Cell::new(0) };
     match dispatch(&ctx, req) {
         Ok(resp) => resp,
         Err(e) => e.into_response(),

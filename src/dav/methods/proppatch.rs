@@ -1,5 +1,13 @@
 //! PROPPATCH (RFC 4918 §9.2): all instructions succeed together or none
 //! does; the failing ones get their own status, the rest 424.
+//!
+//! Dead properties are limited in size (`max_dead_property_bytes`) and
+//! number per resource (`max_dead_properties`): one beyond either gets
+//! 507, the status §9.2.1 gives for "not sufficient space to record the
+//! property". A patch beyond the owner's quota is refused as a whole with
+//! 507 `DAV:quota-not-exceeded` (RFC 4331).
+
+use std::collections::HashSet;
 
 use hyper::StatusCode;
 
@@ -17,6 +25,12 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let writable = matches!(target, Target::Node(..));
     let mut outcome: Vec<(PropName, u16)> = Vec::new();
     let mut changes = Vec::new();
+    let (max_bytes, max_count) = (ctx.app.config.max_dead_property_bytes, ctx.app.config.max_dead_properties);
+    // The dead properties the resource would have after each instruction.
+    let mut present: HashSet<String> = match &target {
+        Target::Node(path, _) => ctx.app.storage.props(path)?.into_iter().map(|(clark, _)| clark).collect(),
+        _ => HashSet::new(),
+    };
     for op in &ops {
         let (name, change) = match op {
             PropPatchOp::Set { name, value } => (name, PropChange::Set(name.clark(), value.clone())),
@@ -27,10 +41,14 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         } else if let PropPatchOp::Set { name, value } = op {
             if name.is(NS_CALDAV, "calendar-timezone") && !value.contains("BEGIN:VTIMEZONE") {
                 403
+            } else if value.len() as u64 > max_bytes || (!present.contains(&name.clark()) && present.len() >= max_count) {
+                507
             } else {
+                present.insert(name.clark());
                 200
             }
         } else {
+            present.remove(&name.clark());
             200
         };
         outcome.push((name.clone(), status));

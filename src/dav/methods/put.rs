@@ -35,6 +35,10 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
         let object = CalendarObject::parse(&req.body)?;
+        let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        // Before anything else looks at the object's instances: refuses a
+        // recurrence set beyond the budget (CALDAV:max-instances).
+        let index = object.checked_index_entry(horizon)?;
         // RFC 4791 §5.3.2.1: so that one write cannot invite the world.
         if crate::mail::scheduling::attendees_per_instance(&object) > ctx.app.config.mail.max_attendees as usize {
             return Err(DavError::forbidden(PropName::caldav("max-attendees-per-instance")));
@@ -49,14 +53,13 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
             let mail = super::implicit_scheduling(ctx, before.as_ref(), Some(&object));
             records = Some(mail).filter(|m| !m.is_empty());
         }
-        let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         ResourceWrite {
             bytes: req.body.to_vec(),
             content_type: "text/calendar; charset=utf-8".to_string(),
             calendar: Some(CalendarWrite {
                 uid: object.uid().to_string(),
                 kind: object.kind(),
-                index: object.index_entry(horizon),
+                index,
             }),
         }
     } else {
