@@ -12,4 +12,5 @@ mod cli;
 mod crash;
 mod feeds;
 mod mail;
+mod security_edge;
 mod webdav;

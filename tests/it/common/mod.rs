@@ -511,9 +511,22 @@ impl BinEnv {
     }
 
     pub fn spawn_with_env(&self, env: &[(&str, &str)]) -> BinServer {
+        self.spawn_wrapped(&[], env)
+    }
+
+    /// Like [`BinEnv::spawn_with_env`], with the binary run by a wrapper
+    /// command (e.g. `["prlimit", "--nofile=300:300"]`).
+    pub fn spawn_wrapped(&self, wrapper: &[&str], env: &[(&str, &str)]) -> BinServer {
         let log = self.dir.path().join(format!("server-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
         let log_file = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(bin());
+        let mut cmd = match wrapper.split_first() {
+            None => Command::new(bin()),
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(bin());
+                c
+            }
+        };
         cmd.arg("--config").arg(&self.config).arg("serve");
         cmd.env_remove("RUST_LOG").env_remove("SLOTDAV_ADMIN_PASSWORD").env("NO_COLOR", "1");
         for (k, v) in env {
