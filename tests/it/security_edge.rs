@@ -283,7 +283,9 @@ async fn at_the_per_client_cap_the_oldest_idle_connection_makes_room_or_the_new_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_file_descriptors_the_server_still_answers_without_flooding_the_log() {
-    let env = BinEnv::new("");
+    // No per-client cap in the way: all 400 come from 127.0.0.1, and the
+    // open-files limit is what runs out.
+    let env = BinEnv::new("[http]\nmax_connections_per_client = 1000\n");
     let server = env.spawn_wrapped(&["prlimit", "--nofile=300:300"], &[]);
     let addr: SocketAddr = server.addr;
     let idle: Vec<TcpStream> = (0..400).filter_map(|_| TcpStream::connect(addr).ok()).collect();
@@ -298,6 +300,7 @@ async fn out_of_file_descriptors_the_server_still_answers_without_flooding_the_l
     std::thread::sleep(Duration::from_secs(2));
     let log = server.log_text();
     let floods = log.lines().filter(|l| l.contains("accept failed")).count();
+    eprintln!("{floods} accept-failure line(s) logged");
     assert!(floods <= 3, "{floods} accept-failure lines:\n{log}");
     drop(idle);
 }
