@@ -14,7 +14,7 @@ pub struct App {
     pub storage: Arc<dyn Storage>,
     pub config: Config,
     pub clock: Arc<dyn Clock>,
-    pub auth: Authenticator,
+    pub auth: Arc<Authenticator>,
     pub booking: Arc<BookingService>,
     /// The mail outbox; its worker is started by the binary.
     pub outbox: Arc<crate::mail::Outbox>,
@@ -42,10 +42,10 @@ impl App {
         Ok(App {
             outbox,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),
+            auth: Arc::new(Authenticator::new(&config.auth)),
             storage,
             config,
             clock,
-            auth: Authenticator::default(),
             booking,
         })
     }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::model::IpRange;
 pub use crate::booking::coach::{BusyCalendars, CoachConfig, ExternalBusy};
 
 /// Why a configuration could not be used. The message names the key (and,
@@ -43,6 +44,9 @@ pub struct RawConfig {
     pub limits: Option<RawLimits>,
     pub feeds: Option<RawFeeds>,
     pub mail: Option<crate::mail::RawMail>,
+    pub trusted_proxies: Option<Spanned<Vec<String>>>,
+    pub http: Option<RawHttp>,
+    pub auth: Option<RawAuth>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
 }
@@ -85,6 +89,61 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         _ => return Err(format!("`{text}`: unknown unit (use B, KB, KiB, MB, MiB, GB, GiB, TB or TiB)")),
     };
     n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// `[http]`: connection timeouts and limits.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    pub header_timeout: Option<Spanned<String>>,
+    pub keep_alive_timeout: Option<Spanned<String>>,
+    pub body_timeout: Option<Spanned<String>>,
+    pub max_connections: Option<Spanned<u64>>,
+    pub max_connections_per_client: Option<Spanned<u64>>,
+}
+
+/// Validated `[http]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Time to send a complete request head: from the connection's start,
+    /// or from the first byte of a later request on a kept-alive one.
+    pub header_timeout: std::time::Duration,
+    /// How long an idle connection waits for its next request.
+    pub keep_alive_timeout: std::time::Duration,
+    /// Longest pause while a request body arrives (then 408).
+    pub body_timeout: std::time::Duration,
+    /// Open connections in all; at the cap the oldest idle one is closed
+    /// for a new one, or the new one gets 503 when none is idle.
+    pub max_connections: usize,
+    /// Open connections per client address (not counted for trusted
+    /// proxies, which carry many clients).
+    pub max_connections_per_client: usize,
+}
+
+/// `[auth]`: password checks and brute-force throttling.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub free_failures: Option<Spanned<u64>>,
+    pub backoff: Option<Spanned<String>>,
+    pub backoff_max: Option<Spanned<String>>,
+    pub concurrent_checks: Option<Spanned<u64>>,
+}
+
+/// Validated `[auth]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// Wrong passwords (per user, and per client address) allowed before
+    /// the back-off starts.
+    pub free_failures: u32,
+    /// The first wait after `free_failures`; doubles with every further
+    /// failure.
+    pub backoff: std::time::Duration,
+    /// The longest wait.
+    pub backoff_max: std::time::Duration,
+    /// Password hashes (argon2, ~19 MiB each) verified at the same time;
+    /// more wait briefly, then get 503 with Retry-After.
+    pub concurrent_checks: usize,
 }
 
 /// `[feeds]`: published ICS feeds and imported busy calendars.
@@ -215,6 +274,13 @@ pub struct Config {
     pub coaches: Vec<CoachConfig>,
     /// `[mail]`: transport, sender, retries.
     pub mail: crate::mail::MailConfig,
+    /// True when `public_url` was written in the file; otherwise links
+    /// follow `X-Forwarded-Proto`/`-Host` from a trusted proxy.
+    pub public_url_set: bool,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<IpRange>,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -259,6 +325,7 @@ impl Config {
             "periodic" => Durability::Periodic,
             other => return Err(invalid("durability", format!("`{other}` is neither \"sync\" nor \"periodic\""))),
         };
+        let public_url_set = raw.public_url.is_some();
         let public_url = raw.public_url.unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(invalid("public_url", format!("`{public_url}` must start with http:// or https://")));
@@ -332,6 +399,59 @@ impl Config {
                 defaults.max_upcoming_per_email,
             )?,
         };
+        let at_span = |key: &str, span: std::ops::Range<usize>, message: String| {
+            let line = text.map(|t| format!(" (line {})", line_at(t, span.start))).unwrap_or_default();
+            ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `{key}`{line}: {message}") }
+        };
+        let std_duration = |key: &str, v: &Option<Spanned<String>>, default: u64| -> Result<std::time::Duration, ConfigError> {
+            let Some(v) = v else { return Ok(std::time::Duration::from_secs(default)) };
+            let d = parse_duration(v.get_ref()).map_err(|e| at_span(key, v.span(), e.to_string()))?;
+            match d.to_std() {
+                Ok(d) if !d.is_zero() => Ok(d),
+                _ => Err(at_span(key, v.span(), "must be longer than zero".into())),
+            }
+        };
+        let count = |key: &str, v: &Option<Spanned<u64>>, default: u64, max: u64| -> Result<u64, ConfigError> {
+            let Some(v) = v else { return Ok(default) };
+            if (1..=max).contains(v.get_ref()) {
+                Ok(*v.get_ref())
+            } else {
+                Err(at_span(key, v.span(), format!("must be between 1 and {max}")))
+            }
+        };
+        let mut trusted_proxies = Vec::new();
+        if let Some(list) = &raw.trusted_proxies {
+            for entry in list.get_ref() {
+                let range = IpRange::parse(entry).ok_or_else(|| {
+                    at_span("trusted_proxies", list.span(), format!("`{entry}` is not an address or CIDR range like 10.0.0.0/8 or ::1"))
+                })?;
+                trusted_proxies.push(range);
+            }
+        }
+        let raw_http = raw.http.unwrap_or_default();
+        let http = HttpConfig {
+            header_timeout: std_duration("http.header_timeout", &raw_http.header_timeout, 60)?,
+            keep_alive_timeout: std_duration("http.keep_alive_timeout", &raw_http.keep_alive_timeout, 75)?,
+            body_timeout: std_duration("http.body_timeout", &raw_http.body_timeout, 60)?,
+            max_connections: count("http.max_connections", &raw_http.max_connections, 512, 1_000_000)? as usize,
+            max_connections_per_client: count("http.max_connections_per_client", &raw_http.max_connections_per_client, 64, 1_000_000)?
+                as usize,
+        };
+        let raw_auth = raw.auth.unwrap_or_default();
+        let auth = AuthConfig {
+            free_failures: match &raw_auth.free_failures {
+                None => 5,
+                Some(v) if *v.get_ref() <= 1000 => *v.get_ref() as u32,
+                Some(v) => return Err(at_span("auth.free_failures", v.span(), "must be between 0 and 1000".into())),
+            },
+            backoff: std_duration("auth.backoff", &raw_auth.backoff, 1)?,
+            backoff_max: std_duration("auth.backoff_max", &raw_auth.backoff_max, 15 * 60)?,
+            concurrent_checks: count("auth.concurrent_checks", &raw_auth.concurrent_checks, 2, 64)? as usize,
+        };
+        if auth.backoff_max < auth.backoff {
+            let span = raw_auth.backoff_max.as_ref().map(|v| v.span()).unwrap_or(0..0);
+            return Err(at_span("auth.backoff_max", span, "must not be shorter than auth.backoff".into()));
+        }
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -358,6 +478,10 @@ impl Config {
             feeds,
             coaches,
             mail,
+            public_url_set,
+            trusted_proxies,
+            http,
+            auth,
         })
     }
 }
@@ -499,6 +623,9 @@ mod tests {
         assert_eq!(example.quota, defaults.quota);
         assert_eq!(example.max_dead_property_bytes, defaults.max_dead_property_bytes);
         assert_eq!(example.max_dead_properties, defaults.max_dead_properties);
+        assert_eq!(example.http, defaults.http);
+        assert_eq!(example.auth, defaults.auth);
+        assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
     }
 
     #[test]
@@ -525,6 +652,29 @@ mod tests {
         assert!(err.contains("max_dead_properties"), "{err}");
         assert_eq!(parse_size("10MB"), Ok(10_000_000));
         assert_eq!(parse_size("64KiB"), Ok(65_536));
+    }
+
+    #[test]
+    fn edge_settings_parse_and_bad_ones_name_key_and_line() {
+        let c = Config::parse(
+            "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]\n[http]\nheader_timeout = \"5s\"\nmax_connections = 10\n[auth]\nbackoff_max = \"1m\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert_eq!(c.http.header_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(c.http.max_connections, 10);
+        assert_eq!(c.auth.backoff_max, std::time::Duration::from_secs(60));
+        assert!(!c.public_url_set);
+        let err = Config::parse("realm = \"x\"\ntrusted_proxies = [\"10.0.0.0/40\"]\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("`trusted_proxies`") && err.contains("line 2") && err.contains("10.0.0.0/40"), "{err}");
+        let err = Config::parse("[http]\n\nkeep_alive_timeout = \"0s\"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("http.keep_alive_timeout") && err.contains("line 3"), "{err}");
+        let err = Config::parse("[http]\nmax_connections = 0\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("http.max_connections") && err.contains("line 2"), "{err}");
+        let err = Config::parse("[http]\nidle = \"1s\"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("idle"), "{err}");
+        assert!(Config::parse("public_url = \"https://x.org\"\n", Path::new("x.toml")).unwrap().public_url_set);
     }
 
     #[test]

@@ -84,3 +84,91 @@ mod tests {
         assert!(TimeRange::new(at(9), at(11)).overlaps(&instant));
     }
 }
+
+/// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`), or one
+/// address (`127.0.0.1`, `::1`). IPv4-mapped IPv6 addresses
+/// (`::ffff:10.1.2.3`) match IPv4 ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// Parses `ADDR` or `ADDR/PREFIX`; `None` when it is neither.
+    pub fn parse(text: &str) -> Option<IpRange> {
+        use std::net::IpAddr;
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let network: IpAddr = addr.parse().ok()?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            Some(_) => return None,
+            None => max,
+        };
+        Some(IpRange { network: mask(network, prefix), prefix })
+    }
+
+    /// True when `ip` lies in the range.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        ip.is_ipv4() == self.network.is_ipv4() && mask(ip, self.prefix) == self.network
+    }
+}
+
+impl std::fmt::Display for IpRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+/// `ip` with all but the first `prefix` bits cleared.
+fn mask(ip: std::net::IpAddr, prefix: u8) -> std::net::IpAddr {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            let m = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            IpAddr::V4((bits & m).into())
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let m = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            IpAddr::V6((bits & m).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod ip_range_tests {
+    use super::IpRange;
+
+    #[test]
+    fn ranges_contain_their_addresses_only() {
+        let r = IpRange::parse("10.1.0.0/16").unwrap();
+        assert!(r.contains("10.1.255.3".parse().unwrap()));
+        assert!(!r.contains("10.2.0.1".parse().unwrap()));
+        assert!(r.contains("::ffff:10.1.2.3".parse().unwrap()));
+        let one = IpRange::parse("127.0.0.1").unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()) && !one.contains("127.0.0.2".parse().unwrap()));
+        let v6 = IpRange::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()) && !v6.contains("fe80::1".parse().unwrap()));
+        assert!(IpRange::parse("::/0").unwrap().contains("2001:db8::1".parse().unwrap()));
+        assert!(!IpRange::parse("::/0").unwrap().contains("1.2.3.4".parse().unwrap()));
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for bad in ["", "10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "::1/129", "localhost", "10.0.0.0/-1", "1.2.3.4/+8"] {
+            assert_eq!(IpRange::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -10,7 +10,6 @@ use bytes::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
@@ -84,7 +83,15 @@ fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
 }
 
 /// Handles a request below `/api/v1/`.
-pub async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+///
+/// `peer` is the client's address as the router resolved it (behind a
+/// trusted proxy, the client the proxy names).
+pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let link_base = req.extensions().get::<crate::booking::links::LinkBase>().map(|b| b.0.clone());
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, 64 * 1024).collect().await {
         Ok(b) => b.to_bytes(),
@@ -102,7 +109,7 @@ pub async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> 
     let method = parts.method;
     tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match route(&app, &method, &seg, &query, &body, peer) {
+        match crate::booking::links::with_base(link_base, || route(&app, &method, &seg, &query, &body, peer)) {
             Ok((status, v)) => json_response(status, &v),
             Err(e) => e.into_response(),
         }

@@ -1,35 +1,59 @@
-//! Who is asking: HTTP Basic credentials checked against argon2id hashes.
+//! Who is asking: HTTP Basic credentials checked against argon2id hashes,
+//! with brute-force throttling and a bound on the memory checks may use.
 //!
-//! Verifying an argon2 hash costs tens of milliseconds on purpose, and
-//! calendar clients send credentials with every request. A successful check
-//! is therefore remembered (as a SHA-256 of the password, tied to the stored
-//! hash) until the user's password changes.
+//! - A successful check is remembered (as a SHA-256 of the password, tied
+//!   to the stored hash) until the user's password changes, so calendar
+//!   clients that send credentials with every request pay argon2 once.
+//! - At most `concurrent_checks` argon2 verifications run at once, each on
+//!   pooled memory ([`hash`]); a request that cannot get a turn within
+//!   [`CHECK_WAIT`] is told to come back ([`AuthError::Busy`]).
+//! - Failures are throttled per user and per client address with
+//!   exponential back-off ([`throttle`]); a throttled request is refused
+//!   before any password work. A name that is not a user is checked
+//!   against a dummy hash, so time does not tell the two apart.
+//! - Every failure is logged as one line naming the client address (the
+//!   format is in README.md, for fail2ban).
+//!
+//! Every place that checks a password goes through [`Authenticator::login`];
+//! today that is the DAV tree (and discovery at `/`).
+
+pub mod hash;
+pub mod throttle;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::storage::{Storage, StorageError};
+pub use hash::{hash_password, verify_password};
+use throttle::Throttle;
 
-/// Hashes a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 with default parameters hashes any input")
-        .to_string()
-}
+use crate::config::AuthConfig;
+use crate::storage::{Storage, StorageError, User};
 
-/// Checks a password against a PHC string.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
+/// How long a request waits for a turn to verify a password.
+pub const CHECK_WAIT: Duration = Duration::from_secs(3);
+
+/// Why a login did not succeed, each with the status it becomes.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No usable credentials, a wrong password or an unknown user (401).
+    #[error("wrong user name or password")]
+    Rejected,
+    /// Too many recent failures for this user or from this client (429
+    /// with `Retry-After`).
+    #[error("too many failed logins; retry in {} s", retry_after.as_secs())]
+    Throttled { retry_after: Duration },
+    /// Every password-check slot stayed busy for [`CHECK_WAIT`] (503 with
+    /// `Retry-After`).
+    #[error("too many logins at once")]
+    Busy { retry_after: Duration },
+    /// The user store failed (500).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 /// User name and password from an `Authorization: Basic …` header value.
@@ -44,50 +68,104 @@ pub fn parse_basic(header: &str) -> Option<(String, String)> {
     Some((user.to_string(), pass.to_string()))
 }
 
-/// Remembers passwords that verified, per user, for as long as the stored
-/// hash is unchanged.
-#[derive(Default)]
+/// Checks credentials; see the module documentation.
 pub struct Authenticator {
     verified: Mutex<HashMap<String, (String, [u8; 32])>>,
+    throttle: Mutex<Throttle>,
+    checks: tokio::sync::Semaphore,
+    memory: hash::MemoryPool,
+    /// Verified for names that are not users (its password is random and
+    /// forgotten).
+    dummy: String,
+}
+
+/// What the blocking part found before any argon2 work.
+enum Lookup {
+    Cached(User),
+    Verify { phc: String, user: Option<User> },
 }
 
 impl Authenticator {
-    /// The user name when the credentials are right. Runs argon2 (slow) only
-    /// for credentials not seen before.
-    pub fn check(&self, storage: &dyn Storage, user: &str, password: &str) -> Result<Option<String>, StorageError> {
-        let Some(record) = storage.user(user)? else { return Ok(None) };
-        let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
-        {
-            let cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((phc, known)) = cache.get(user) {
-                if *phc == record.password_hash && *known == digest {
-                    return Ok(Some(record.name));
-                }
+    pub fn new(config: &AuthConfig) -> Self {
+        let random: [u8; 16] = rand::random();
+        Authenticator {
+            verified: Mutex::new(HashMap::new()),
+            throttle: Mutex::new(Throttle::new(config.free_failures, config.backoff, config.backoff_max)),
+            checks: tokio::sync::Semaphore::new(config.concurrent_checks),
+            memory: hash::MemoryPool::new(config.concurrent_checks),
+            dummy: hash_password(&base64::engine::general_purpose::STANDARD.encode(random)),
+        }
+    }
+
+    /// The user whose credentials these are, from `client`. Runs argon2
+    /// (slow, on the blocking pool) only for credentials not seen before.
+    pub async fn login(self: &Arc<Self>, storage: Arc<dyn Storage>, client: IpAddr, name: String, password: String) -> Result<User, AuthError> {
+        if let Some(wait) = self.lock_throttle().wait(&name, client, Instant::now()) {
+            tracing::info!(client = %client, user = ?name, "login refused: throttled");
+            return Err(AuthError::Throttled { retry_after: wait });
+        }
+        let this = self.clone();
+        let (n, p) = (name.clone(), password.clone());
+        let lookup = tokio::task::spawn_blocking(move || this.lookup(&*storage, &n, &p))
+            .await
+            .map_err(|e| StorageError::Backend(format!("credential lookup: {e}")))??;
+        let (phc, user) = match lookup {
+            Lookup::Cached(user) => return Ok(user),
+            Lookup::Verify { phc, user } => (phc, user),
+        };
+        let permit = match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                tracing::warn!(client = %client, "login refused: too many password checks at once");
+                return Err(AuthError::Busy { retry_after: Duration::from_secs(2) });
+            }
+        };
+        let this = self.clone();
+        let ok = tokio::task::spawn_blocking(move || {
+            let ok = this.memory.verify(password.as_bytes(), &phc);
+            (ok, phc, password)
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("credential check: {e}")))?;
+        drop(permit);
+        match (ok, user) {
+            ((true, phc, password), Some(user)) => {
+                let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+                self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), (phc, digest));
+                self.lock_throttle().success(&name, client, Instant::now());
+                Ok(user)
+            }
+            _ => {
+                self.lock_throttle().failure(&name, client, Instant::now());
+                tracing::warn!(client = %client, user = ?name, "failed login");
+                Err(AuthError::Rejected)
             }
         }
-        if verify_password(password, &record.password_hash) {
-            self.verified
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(user.to_string(), (record.password_hash.clone(), digest));
-            Ok(Some(record.name))
-        } else {
-            Ok(None)
+    }
+
+    /// Loads the user and answers from the cache when it can.
+    fn lookup(&self, storage: &dyn Storage, name: &str, password: &str) -> Result<Lookup, StorageError> {
+        let Some(record) = storage.user(name)? else {
+            return Ok(Lookup::Verify { phc: self.dummy.clone(), user: None });
+        };
+        let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+        let cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((phc, known)) = cache.get(name) {
+            if *phc == record.password_hash && *known == digest {
+                return Ok(Lookup::Cached(record));
+            }
         }
+        Ok(Lookup::Verify { phc: record.password_hash.clone(), user: Some(record) })
+    }
+
+    fn lock_throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
+        self.throttle.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hash_verifies_only_the_right_password() {
-        let phc = hash_password("correct horse");
-        assert!(phc.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &phc));
-        assert!(!verify_password("wrong", &phc));
-    }
 
     #[test]
     fn basic_header_parses() {

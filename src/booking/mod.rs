@@ -12,6 +12,7 @@
 //! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check the storage
 //!   layer runs inside its write lock so concurrent requests cannot overbook.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
+//! - [`links`]: the base of absolute links for the request at hand.
 //!
 //! This module owns the persisted [`Booking`] record and its decoding
 //! from older layouts ([`Booking::decode`]).
@@ -19,6 +20,7 @@
 pub mod availability;
 pub mod coach;
 pub mod holds;
+pub mod links;
 pub mod policy;
 pub mod service;
 pub mod slots;

@@ -617,7 +617,7 @@ impl BookingService {
     }
 
     pub fn manage_url(&self, booking: &Booking) -> String {
-        format!("{}/book/manage/{}", self.public_url, self.manage_token(booking))
+        format!("{}/book/manage/{}", super::links::base(&self.public_url), self.manage_token(booking))
     }
 
     /// The booking a manage token stands for.

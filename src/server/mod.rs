@@ -1,7 +1,10 @@
-//! The HTTP server: accept loop, HTTP/1.1 with keep-alive, one log line per
-//! request, and graceful shutdown (stop accepting, let in-flight requests
-//! finish, flush the store).
+//! The HTTP server: accept loop, HTTP/1.1 with keep-alive, connection
+//! timeouts and caps ([`conn`]), the client behind a trusted proxy
+//! ([`proxy`]), one log line per request, and graceful shutdown (stop
+//! accepting, let in-flight requests finish, flush the store).
 
+pub mod conn;
+pub mod proxy;
 pub mod router;
 
 use std::convert::Infallible;
@@ -14,10 +17,12 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::app::App;
 use crate::dav::Body;
+use conn::{ConnState, QuietLog, Refusal, Registry, RequestGuard, Watched};
 
 /// The authenticated user of a request, attached to its response so the
 /// access log can name them.
@@ -30,38 +35,77 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Serves `listener` until `shutdown` completes, then drains connections
 /// and flushes the store.
 pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let registry = Arc::new(Registry::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut accept_log = QuietLog::new();
+    let mut refuse_log = QuietLog::new();
+    let mut backoff = Duration::from_millis(10);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
-                    Ok(x) => x,
+                    Ok(x) => {
+                        backoff = Duration::from_millis(10);
+                        x
+                    }
+                    Err(e) if conn::is_fd_exhaustion(&e) => {
+                        // Make room by closing the oldest idle connection;
+                        // if none is idle, wait longer each time.
+                        let evicted = registry.evict_one();
+                        if let Some(left_out) = accept_log.due() {
+                            tracing::warn!(error = %e, open = registry.len(), evicted, left_out, "accept failed: out of file descriptors; closing idle connections (see http.max_connections)");
+                        }
+                        if evicted {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        } else {
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(1));
+                        }
+                        continue;
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        if let Some(left_out) = accept_log.due() {
+                            tracing::warn!(error = %e, left_out, "accept failed");
+                        }
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let counts_per_client = !proxy::is_trusted(peer.ip(), &app.config.trusted_proxies);
+                let state = match registry.admit(peer.ip(), counts_per_client, &app.config.http) {
+                    Ok(state) => state,
+                    Err(why) => {
+                        if let Some(left_out) = refuse_log.due() {
+                            let cap = match why {
+                                Refusal::Total => "http.max_connections",
+                                Refusal::PerClient => "http.max_connections_per_client",
+                            };
+                            tracing::warn!(client = %peer.ip(), cap, left_out, "connection refused: every connection at the cap is busy");
+                        }
+                        tokio::spawn(refuse(stream));
                         continue;
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let app = app.clone();
-                let service = service_fn(move |req| serve_one(app.clone(), peer, req));
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                });
+                tokio::spawn(serve_connection(stream, peer, app.clone(), state, registry.clone(), stop_rx.clone()));
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
     tracing::info!("shutting down: waiting for requests in flight");
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    let _ = stop_tx.send(true);
+    let drained = async {
+        loop {
+            let removed = registry.removed.notified();
+            if registry.is_empty() {
+                break;
+            }
+            removed.await;
+        }
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
         tracing::warn!("some connections did not finish in time");
     }
     let storage = app.storage.clone();
@@ -72,14 +116,86 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
     }
 }
 
-async fn serve_one(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+/// A connection over a cap with nothing idle to close: a short 503.
+async fn refuse(mut stream: TcpStream) {
+    const RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 5\r\nconnection: close\r\ncontent-length: 38\r\n\r\nToo many connections; try again soon.\n";
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = stream.write_all(RESPONSE).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// Serves one connection until it ends, times out, is evicted or the
+/// server shuts down.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Arc<App>,
+    state: Arc<ConnState>,
+    registry: Arc<Registry>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let io = TokioIo::new(Watched { inner: stream, state: state.clone() });
+    let service = {
+        let (app, state) = (app.clone(), state.clone());
+        service_fn(move |req| serve_one(app.clone(), peer, req, state.begin_request()))
+    };
+    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, service);
+    tokio::pin!(conn);
+    let http = &app.config.http;
+    let mut stopping = false;
+    loop {
+        let deadline = state.deadline(http);
+        let sleep = async move {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            res = conn.as_mut() => {
+                if let Err(e) = res {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                break;
+            }
+            _ = state.changed.notified() => {}
+            _ = sleep => {
+                if state.deadline(http).is_some_and(|d| d <= tokio::time::Instant::now()) {
+                    tracing::debug!(client = %peer.ip(), "connection timed out");
+                    break;
+                }
+            }
+            _ = state.evict.notified() => {
+                if !state.is_busy() {
+                    tracing::debug!(client = %peer.ip(), "idle connection closed to make room");
+                    break;
+                }
+                conn.as_mut().graceful_shutdown();
+            }
+            changed = stop.changed(), if !stopping => {
+                stopping = true;
+                if changed.is_ok() {
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+    registry.remove(&state);
+}
+
+async fn serve_one(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>, _busy: RequestGuard) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let resp = router::route(app, peer, req).await;
+    let client = proxy::resolve(peer.ip(), req.headers(), &app.config.trusted_proxies);
+    let client_ip = client.ip;
+    let resp = router::route(app, peer, client, req).await;
     let user = resp.extensions().get::<RequestUser>().map(|u| u.0.clone()).unwrap_or_else(|| "-".to_string());
     tracing::info!(
         target: "slotdav::access",
+        client = %client_ip,
         %method,
         path = %path,
         status = resp.status().as_u16(),

@@ -1,24 +1,54 @@
 //! Which part of slotdav answers a URL: discovery redirects, the DAV tree
 //! (behind Basic auth), and everything else.
+//!
+//! Every surface gets the resolved client address (the peer, or the client
+//! a trusted proxy names) as its `SocketAddr`, a request body that fails
+//! after a pause of `http.body_timeout` (answered here with 408), and, when
+//! `public_url` is not set and a trusted proxy gave scheme and host, a
+//! [`LinkBase`] in the request's extensions.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, LOCATION};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, LOCATION, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 
+use super::conn::TimedBody;
+use super::proxy::Client;
 use super::RequestUser;
 use crate::app::App;
-use crate::auth::parse_basic;
+use crate::auth::{parse_basic, AuthError};
+use crate::booking::links::{self, LinkBase};
 use crate::dav::methods::{self, DavRequest};
 use crate::dav::path::{DavPath, PathError, DAV_ROOT};
 use crate::dav::{empty_response, text_response, Body, DavError};
 use crate::storage::User;
 
-pub async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+/// The body every surface reads.
+type ReqBody = TimedBody<Incoming>;
+
+pub async fn route(app: Arc<App>, peer: SocketAddr, client: Client, req: Request<Incoming>) -> Response<Body> {
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let mut req = req.map(|b| TimedBody::new(b, app.config.http.body_timeout, timed_out.clone()));
+    let link_base = client.base_url.clone().filter(|_| !app.config.public_url_set);
+    if let Some(base) = &link_base {
+        req.extensions_mut().insert(LinkBase(base.clone()));
+    }
+    let client_addr = SocketAddr::new(client.ip, peer.port());
+    let resp = dispatch(app, client_addr, link_base, req).await;
+    if timed_out.load(Ordering::Relaxed) {
+        let mut resp = text_response(StatusCode::REQUEST_TIMEOUT, "Request Timeout: the body stopped arriving.\n");
+        resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        return resp;
+    }
+    resp
+}
+
+async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, req: Request<ReqBody>) -> Response<Body> {
     let path = req.uri().path().to_string();
     if path == "/.well-known/caldav" || path == "/.well-known/caldav/" {
         // RFC 6764 §5. 308 keeps method and body: after a 302 some clients
@@ -33,11 +63,11 @@ pub async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> R
             return text_response(StatusCode::OK, "slotdav: CalDAV at /dav/\n");
         }
         // A client that starts discovery at the server root.
-        return dav(app, DavPath::Root, req).await;
+        return dav(app, client, link_base, DavPath::Root, req).await;
     }
     if path == "/dav" || path.starts_with("/dav/") {
         return match DavPath::parse(&path) {
-            Ok(dav_path) => dav(app, dav_path, req).await,
+            Ok(dav_path) => dav(app, client, link_base, dav_path, req).await,
             Err(PathError::Outside) => text_response(StatusCode::NOT_FOUND, "Not Found\n"),
             Err(PathError::BadSegment) => text_response(StatusCode::BAD_REQUEST, "Bad Request\n"),
         };
@@ -47,20 +77,20 @@ pub async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> R
         return crate::web::feeds::handle(app, parts.method, path, parts.headers).await;
     }
     if path.starts_with("/book/") {
-        return crate::web::handle(app, peer, req).await;
+        return crate::web::handle(app, client, req).await;
     }
     if path.starts_with("/api/v1/") {
-        return crate::api::handle(app, peer, req).await;
+        return crate::api::handle(app, client, req).await;
     }
     text_response(StatusCode::NOT_FOUND, "Not Found\n")
 }
 
 /// Authenticates, reads the body within the size limit, and runs the DAV
 /// handler on the blocking pool.
-async fn dav(app: Arc<App>, path: DavPath, req: Request<Incoming>) -> Response<Body> {
-    let user = match authenticate(&app, &req).await {
-        Some(u) => u,
-        None => return DavError::Unauthorized { realm: app.config.realm.clone() }.into_response(),
+async fn dav(app: Arc<App>, client: SocketAddr, link_base: Option<String>, path: DavPath, req: Request<ReqBody>) -> Response<Body> {
+    let user = match authenticate(&app, client, &req).await {
+        Ok(u) => u,
+        Err(e) => return auth_error_response(&app, e),
     };
     let limit = app.config.max_request_body;
     let declared = req
@@ -82,7 +112,7 @@ async fn dav(app: Arc<App>, path: DavPath, req: Request<Incoming>) -> Response<B
     };
     let dav_req = DavRequest { method: parts.method, path, headers: parts.headers, body };
     let name = user.name.clone();
-    let resp = tokio::task::spawn_blocking(move || methods::handle(&app, &user, dav_req))
+    let resp = tokio::task::spawn_blocking(move || links::with_base(link_base, || methods::handle(&app, &user, dav_req)))
         .await
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "request handler panicked");
@@ -99,23 +129,27 @@ fn with_user(mut resp: Response<Body>, user: &User) -> Response<Body> {
 }
 
 /// The user behind a request's Basic credentials, if they are right.
-async fn authenticate(app: &Arc<App>, req: &Request<Incoming>) -> Option<User> {
-    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (name, password) = parse_basic(header)?;
-    let app = app.clone();
-    tokio::task::spawn_blocking(move || match app.auth.check(&*app.storage, &name, &password) {
-        Ok(Some(_)) => app.storage.user(&name).ok().flatten(),
-        Ok(None) => {
-            tracing::info!(user = %name, "failed login");
-            None
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "credential check failed");
-            None
-        }
-    })
-    .await
-    .ok()
-    .flatten()
+async fn authenticate(app: &Arc<App>, client: SocketAddr, req: &Request<ReqBody>) -> Result<User, AuthError> {
+    let credentials = req.headers().get(AUTHORIZATION).and_then(|h| h.to_str().ok()).and_then(parse_basic);
+    let Some((name, password)) = credentials else { return Err(AuthError::Rejected) };
+    app.auth.login(app.storage.clone(), client.ip(), name, password).await
 }
 
+/// The one place login failures become responses.
+fn auth_error_response(app: &App, e: AuthError) -> Response<Body> {
+    let (status, text, retry_after) = match e {
+        AuthError::Rejected => return DavError::Unauthorized { realm: app.config.realm.clone() }.into_response(),
+        AuthError::Throttled { retry_after } => {
+            (StatusCode::TOO_MANY_REQUESTS, "Too many failed logins. Try again later.\n", retry_after)
+        }
+        AuthError::Busy { retry_after } => (StatusCode::SERVICE_UNAVAILABLE, "Too many logins at once. Try again shortly.\n", retry_after),
+        AuthError::Storage(e) => {
+            tracing::error!(error = %e, "credential check failed");
+            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong\n");
+        }
+    };
+    let mut resp = text_response(status, text);
+    let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+    resp
+}

@@ -29,7 +29,6 @@ use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
@@ -42,7 +41,15 @@ use forms::{csrf_cookie, csrf_ok, csrf_set_cookie, decode, new_csrf};
 use pages::*;
 
 /// Handles a request below `/book/`.
-pub async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+///
+/// `peer` is the client's address as the router resolved it (behind a
+/// trusted proxy, the client the proxy names).
+pub async fn handle<B>(app: Arc<App>, peer: SocketAddr, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let link_base = req.extensions().get::<crate::booking::links::LinkBase>().map(|b| b.0.clone());
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, 64 * 1024).collect().await {
         Ok(b) => b.to_bytes(),
@@ -59,7 +66,7 @@ pub async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> 
     let request = PageRequest { method: parts.method, headers: parts.headers, query, body, peer };
     tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let page = route(&app, &request, &seg);
+        let page = crate::booking::links::with_base(link_base, || route(&app, &request, &seg));
         page.unwrap_or_else(|e| e.into_response())
     })
     .await

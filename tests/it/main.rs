@@ -15,4 +15,5 @@ mod mail;
 mod security_booking;
 mod security_ical;
 mod security_dav;
+mod security_edge;
 mod webdav;

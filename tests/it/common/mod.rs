@@ -511,7 +511,20 @@ impl BinEnv {
     }
 
     pub fn spawn_with_env(&self, env: &[(&str, &str)]) -> BinServer {
-        let mut cmd = Command::new(bin());
+        self.spawn_wrapped(&[], env)
+    }
+
+    /// Like [`BinEnv::spawn_with_env`], with the binary run by a wrapper
+    /// command (e.g. `["prlimit", "--nofile=300:300"]`).
+    pub fn spawn_wrapped(&self, wrapper: &[&str], env: &[(&str, &str)]) -> BinServer {
+        let mut cmd = match wrapper.split_first() {
+            None => Command::new(bin()),
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(bin());
+                c
+            }
+        };
         cmd.arg("--config").arg(&self.config).arg("serve");
         self.spawn_command(cmd, env)
     }
