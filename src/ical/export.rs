@@ -201,7 +201,7 @@ mod tests {
         assert!(feed.contains("REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n"));
         assert!(feed.contains("X-WR-CALNAME:Work\\, mine\r\n"));
         assert!(feed.contains("SUMMARY:A long\r\n  folded line\r\n"));
-        let parsed = crate::ical::parse::parse_components(feed.as_bytes());
+        let parsed = crate::ical::component::parse_components(feed.as_bytes());
         assert!(parsed.is_ok());
     }
 

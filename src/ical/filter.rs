@@ -75,8 +75,11 @@ impl Collation {
 use chrono::Duration;
 
 use super::expand::{expand, Instance};
-use super::parse::{CalendarObject, Component, DateValue, Property};
-use super::tz::Zone;
+use super::component::Component;
+use super::contentline::Property;
+use super::object::CalendarObject;
+use super::value::{parse_duration, DateValue};
+use super::zone::Zone;
 use super::ComponentKind;
 use crate::model::TimeRange;
 
@@ -319,7 +322,7 @@ pub fn alarm_triggers(obj: &CalendarObject, alarm: &Component, inst: &Instance, 
             None => return Vec::new(),
         }
     } else {
-        let Some(d) = super::parse::parse_duration(&trigger.value) else { return Vec::new() };
+        let Some(d) = parse_duration(&trigger.value) else { return Vec::new() };
         let base = if trigger.param("RELATED").is_some_and(|r| r.eq_ignore_ascii_case("END")) {
             inst.range.end
         } else {
@@ -329,7 +332,7 @@ pub fn alarm_triggers(obj: &CalendarObject, alarm: &Component, inst: &Instance, 
     };
     let mut out = vec![first];
     let repeat: i64 = alarm.prop("REPEAT").and_then(|p| p.value.trim().parse().ok()).unwrap_or(0);
-    if let Some(step) = alarm.prop("DURATION").and_then(|p| super::parse::parse_duration(&p.value)) {
+    if let Some(step) = alarm.prop("DURATION").and_then(|p| parse_duration(&p.value)) {
         let step = step.as_exact();
         let mut t = first;
         for _ in 0..repeat.clamp(0, 100) {

@@ -20,21 +20,31 @@
 //!   quoting (RFC 6868), folding. Booking events, iMIP messages, free/busy,
 //!   feeds and re-serialised objects all go through it.
 
-pub mod expand;
-pub mod export;
-pub mod filter;
-pub mod freebusy;
-pub mod parse;
-pub mod render;
+// The reader, bottom to top: each file imports only the ones above it in
+// this list (see each file's doc comment).
+pub mod zone;
+pub mod contentline;
+pub mod value;
+pub mod component;
+pub mod recurrence;
 pub mod tz;
+pub mod object;
 mod validate;
+pub mod parse;
+// What is built on a parsed object.
+pub mod expand;
+pub mod filter;
+pub mod render;
+pub mod freebusy;
+// The writer, and whole-calendar streams built on it.
 pub mod write;
+pub mod export;
 #[cfg(test)]
 mod testing;
 
 use crate::model::TimeRange;
 
-pub use parse::CalendarObject;
+pub use object::CalendarObject;
 
 /// The kind of component a calendar object resource holds (RFC 4791 §4.1:
 /// one kind per resource, VTIMEZONE aside).

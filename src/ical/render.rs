@@ -56,8 +56,11 @@ pub struct PropSelection {
 use chrono::{DateTime, Utc};
 
 use super::expand::{expand, Instance};
-use super::parse::{CalendarObject, Component, Property};
-use super::tz::Zone;
+use super::component::Component;
+use super::contentline::Property;
+use super::object::CalendarObject;
+use super::value::{parse_date_value, parse_duration};
+use super::zone::Zone;
 use super::ComponentKind;
 
 /// Recurrence properties dropped from expanded instances.
@@ -205,13 +208,13 @@ fn limit_freebusy(c: &mut Component, range: TimeRange) {
             .split(',')
             .filter(|period| {
                 let Some((a, b)) = period.split_once('/') else { return false };
-                let Some(start) = super::parse::parse_date_value(a, false, None).map(|v| v.resolve(Zone::UTC)) else {
+                let Some(start) = parse_date_value(a, false, None).map(|v| v.resolve(Zone::UTC)) else {
                     return false;
                 };
                 let end = if b.starts_with(['P', '+', '-']) {
-                    super::parse::parse_duration(b).map(|d| start + d.as_exact())
+                    parse_duration(b).map(|d| start + d.as_exact())
                 } else {
-                    super::parse::parse_date_value(b, false, None).map(|v| v.resolve(Zone::UTC))
+                    parse_date_value(b, false, None).map(|v| v.resolve(Zone::UTC))
                 };
                 end.is_some_and(|end| TimeRange::new(start, end).overlaps(&range))
             })

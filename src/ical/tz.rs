@@ -16,90 +16,16 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{
-    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
+    DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
-use super::parse::{parse_components, Component};
-
-/// A zone to place wall-clock times with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Zone {
-    Iana(Tz),
-    Fixed(FixedOffset),
-}
-
-impl Zone {
-    pub const UTC: Zone = Zone::Iana(Tz::UTC);
-
-    /// The absolute instant of a wall-clock time in this zone. A time that
-    /// falls in a gap is read with the offset in force before the gap, an
-    /// ambiguous one as its first occurrence (RFC 5545 §3.3.5).
-    pub fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        match self {
-            Zone::Fixed(off) => sub_offset(local, off.local_minus_utc()),
-            Zone::Iana(tz) => match tz.from_local_datetime(&local) {
-                LocalResult::Single(t) => t.with_timezone(&Utc),
-                LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
-                LocalResult::None => {
-                    let before = local.checked_sub_signed(Duration::hours(24)).unwrap_or(local);
-                    let off = tz.offset_from_utc_datetime(&before).fix().local_minus_utc();
-                    sub_offset(local, off)
-                }
-            },
-        }
-    }
-
-    /// The wall-clock time of an instant in this zone.
-    pub fn to_local(&self, t: DateTime<Utc>) -> NaiveDateTime {
-        match self {
-            Zone::Fixed(off) => t.with_timezone(off).naive_local(),
-            Zone::Iana(tz) => t.with_timezone(tz).naive_local(),
-        }
-    }
-
-    /// UTC offset in seconds at an instant.
-    pub fn offset_at(&self, t: DateTime<Utc>) -> i32 {
-        match self {
-            Zone::Fixed(off) => off.local_minus_utc(),
-            Zone::Iana(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc(),
-        }
-    }
-
-    /// The Olson zone, when this is one (or a whole-hour fixed offset,
-    /// expressed as `Etc/GMT±N`).
-    pub fn as_tz(&self) -> Option<Tz> {
-        match self {
-            Zone::Iana(tz) => Some(*tz),
-            Zone::Fixed(off) => {
-                let secs = off.local_minus_utc();
-                if secs == 0 {
-                    return Some(Tz::UTC);
-                }
-                if secs % 3600 != 0 {
-                    return None;
-                }
-                // Etc/GMT signs are inverted (POSIX).
-                let h = -secs / 3600;
-                let name = if h > 0 { format!("Etc/GMT+{h}") } else { format!("Etc/GMT{h}") };
-                name.parse().ok()
-            }
-        }
-    }
-}
-
-impl From<Tz> for Zone {
-    fn from(tz: Tz) -> Self {
-        Zone::Iana(tz)
-    }
-}
-
-fn sub_offset(local: NaiveDateTime, secs: i32) -> DateTime<Utc> {
-    let naive = local
-        .checked_sub_signed(Duration::seconds(secs as i64))
-        .unwrap_or(local);
-    Utc.from_utc_datetime(&naive)
-}
+use super::component::{parse_components, Component};
+use super::recurrence::rrule_locals;
+use super::value::parse_local_datetime;
+use super::zone::sub_offset;
+pub use super::value::parse_utc_offset;
+pub use super::zone::Zone;
 
 /// An Olson zone by name, exactly or ignoring ASCII case.
 pub fn olson(name: &str) -> Option<Tz> {
@@ -312,7 +238,7 @@ impl VtzRules {
             let (Some(from), Some(to)) = (from, to) else { continue };
             let Some(start) = obs
                 .prop("DTSTART")
-                .and_then(|p| super::parse::parse_local_datetime(&p.value))
+                .and_then(|p| parse_local_datetime(&p.value))
             else {
                 continue;
             };
@@ -327,12 +253,12 @@ impl VtzRules {
             }
             let mut locals = vec![start];
             if let Some(rule) = &rrule {
-                let (more, _) = super::expand::rrule_locals(start, rule, None, limit, 2_000);
+                let (more, _) = rrule_locals(start, rule, None, limit, 2_000);
                 locals.extend(more);
             }
             for p in obs.props_named("RDATE") {
                 for v in p.value.split(',') {
-                    if let Some(l) = super::parse::parse_local_datetime(v) {
+                    if let Some(l) = parse_local_datetime(v) {
                         signature.push_str(v);
                         locals.push(l);
                     }
@@ -420,26 +346,6 @@ impl VtzRules {
     }
 }
 
-/// `+0100`, `-0500`, `+053000` → seconds east of UTC.
-pub fn parse_utc_offset(s: &str) -> Option<i32> {
-    let s = s.trim();
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    if !(rest.len() == 4 || rest.len() == 6) || !rest.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let h: i32 = rest[0..2].parse().ok()?;
-    let m: i32 = rest[2..4].parse().ok()?;
-    let sec: i32 = if rest.len() == 6 { rest[4..6].parse().ok()? } else { 0 };
-    if h > 23 || m > 59 || sec > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60 + sec))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,14 +420,5 @@ DTSTART:19700101T000000\nTZOFFSETFROM:+0317\nTZOFFSETTO:+0317\nEND:STANDARD\nEND
             resolve_tzid("Nowhere", Some(vtz)),
             Some(Zone::Fixed(FixedOffset::east_opt(3 * 3600 + 17 * 60).unwrap()))
         );
-    }
-
-    #[test]
-    fn gap_and_fold_handling() {
-        let z = Zone::Iana(Tz::Europe__Berlin);
-        let gap = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
-        assert_eq!(z.to_utc(gap), Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap());
-        let fold = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap().and_hms_opt(2, 30, 0).unwrap();
-        assert_eq!(z.to_utc(fold), Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap());
     }
 }

@@ -19,12 +19,14 @@
 
 use chrono::Datelike;
 
-use super::parse::{parse_duration, CalendarObject, DateValue, PeriodEnd, RDateValue};
-use super::tz::Zone;
+use super::contentline::Property;
+use super::object::CalendarObject;
+use super::value::{parse_duration, DateValue, PeriodEnd, RDateValue};
+use super::zone::Zone;
 use super::{ComponentKind, Error, Result};
 
 /// The dates a component's date properties name.
-fn dates(obj: &CalendarObject, p: &super::parse::Property) -> Vec<DateValue> {
+fn dates(obj: &CalendarObject, p: &Property) -> Vec<DateValue> {
     match p.name.as_str() {
         "DTSTART" | "DTEND" | "DUE" | "RECURRENCE-ID" | "COMPLETED" | "CREATED" => obj.date_value(p).into_iter().collect(),
         "EXDATE" => obj.multi_dates(p),
