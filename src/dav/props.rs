@@ -75,7 +75,7 @@ fn cal(local: &str) -> PropName {
 /// an ORGANIZER. Its Schedule-Tag is its entity tag: slotdav changes
 /// scheduling objects only when their owner writes them.
 pub fn is_scheduling_object(bytes: &[u8]) -> bool {
-    bytes.split(|b| *b == b'\n').any(|line| line.len() >= 10 && line[..10].eq_ignore_ascii_case(b"ORGANIZER:") || line.len() >= 10 && line[..10].eq_ignore_ascii_case(b"ORGANIZER;"))
+    crate::ical::contentline::has_line_named(bytes, "ORGANIZER")
 }
 
 /// Live properties that cannot be set with PROPPATCH

@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::booking::coach::{CoachConfig, ExternalBusy};
 use crate::config::FeedsConfig;
 use crate::dav::provision;
-use crate::ical::export::split_feed;
+use crate::ical::export::{opens_as_vcalendar, split_feed};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};
 
@@ -171,7 +171,7 @@ fn name_for(uid: &str) -> String {
 /// Replaces the mirror's content with the objects of `body`.
 fn mirror_into(storage: &dyn Storage, user: &str, name: &str, body: &[u8], now: DateTime<Utc>) -> Result<ImportReport, ImportError> {
     let text = std::str::from_utf8(body).map_err(|_| ImportError::Invalid("not UTF-8".into()))?;
-    if !text.trim_start_matches('\u{feff}').trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR") {
+    if !opens_as_vcalendar(text) {
         return Err(ImportError::Invalid("does not start with BEGIN:VCALENDAR".into()));
     }
     let parts = split_feed(text);

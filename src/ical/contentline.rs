@@ -147,6 +147,17 @@ fn decode_param(v: &str) -> String {
     out
 }
 
+/// Whether some line of iCalendar text starts with property `name`
+/// (ASCII case ignored), in any component, without reading the rest: a
+/// cheap look at stored bytes that need not be valid. A folded
+/// continuation starts with a space, so it never counts.
+pub fn has_line_named(bytes: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    bytes.split(|b| *b == b'\n').any(|line| {
+        line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) && matches!(line[name.len()], b':' | b';')
+    })
+}
+
 /// Parse one unfolded content line.
 pub fn parse_content_line(line: &str) -> Option<Property> {
     let name_end = line.find([';', ':'])?;
@@ -192,4 +203,28 @@ pub fn parse_content_line(line: &str) -> Option<Property> {
         params,
         value: line[i + 1..].to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_line_named_looks_at_line_starts_only() {
+        let text = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\norganizer;CN=A:mailto:a@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert!(has_line_named(text, "ORGANIZER"));
+        assert!(has_line_named(b"ORGANIZER:mailto:a@b.c", "ORGANIZER"));
+        assert!(!has_line_named(b"X-ORGANIZER:mailto:a@b.c\r\n", "ORGANIZER"));
+        assert!(!has_line_named(b"DESCRIPTION:see\r\n ORGANIZER:x\r\n", "ORGANIZER"));
+        assert!(!has_line_named(b"ORGANIZERX:x\r\nORGANIZER\r\n", "ORGANIZER"));
+        assert!(!has_line_named(b"", "ORGANIZER"));
+    }
+
+    #[test]
+    fn content_line_parameters_are_decoded() {
+        let p = parse_content_line("ATTENDEE;CN=\"A, B ^'C^'\";ROLE=REQ-PARTICIPANT:mailto:a@b.c").unwrap();
+        assert_eq!(p.param("CN"), Some("A, B \"C\""));
+        assert_eq!(p.value, "mailto:a@b.c");
+        assert_eq!(Property { value: "a\\, b\\nc".into(), ..p }.text(), "a, b\nc");
+    }
 }

@@ -131,6 +131,12 @@ pub fn iso_duration(secs: i64) -> String {
     out
 }
 
+/// Whether `text` opens as a VCALENDAR (a byte-order mark and leading
+/// blank space aside, any case): the first look at a fetched feed.
+pub fn opens_as_vcalendar(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}').trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR")
+}
+
 /// Splits a feed into one calendar object per UID (master and overrides
 /// together), each with the VTIMEZONEs it needs. Components without UID
 /// are skipped. Returns (uid, object text).
@@ -188,6 +194,13 @@ pub fn split_feed(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_must_open_as_a_vcalendar() {
+        assert!(opens_as_vcalendar("\u{feff}\r\n  begin:vcalendar\r\nEND:VCALENDAR\r\n"));
+        assert!(!opens_as_vcalendar("<html>BEGIN:VCALENDAR"));
+        assert!(!opens_as_vcalendar(""));
+    }
 
     const A: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nSUMMARY:A long\r\n  folded line\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     const B: &str = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTIMEZONE\nTZID:Europe/Berlin\nEND:VTIMEZONE\nBEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Berlin:20260106T090000\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n";

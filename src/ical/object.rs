@@ -179,6 +179,21 @@ impl CalendarObject {
         out
     }
 
+    /// The properties that shape a recurrence set (RRULE, RDATE, EXDATE,
+    /// RECURRENCE-ID) in every component, VTIMEZONE included, in order:
+    /// two objects with equal lists recur alike.
+    pub fn recurrence_props(&self) -> Vec<&Property> {
+        fn collect<'a>(c: &'a Component, out: &mut Vec<&'a Property>) {
+            out.extend(c.props.iter().filter(|p| matches!(p.name.as_str(), "RRULE" | "EXDATE" | "RDATE" | "RECURRENCE-ID")));
+            for child in &c.children {
+                collect(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        collect(&self.root, &mut out);
+        out
+    }
+
     /// True when some component of the object uses floating time (incl.
     /// DATE values, and TZIDs we could not place).
     pub fn uses_floating(&self) -> bool {
@@ -188,5 +203,25 @@ impl CalendarObject {
                 .filter_map(|n| c.prop(n))
                 .any(|p| self.date_value(p).is_some_and(|d| d.is_floating()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ical::testing::obj;
+
+    #[test]
+    fn recurrence_props_cover_every_rule_line_unfolded() {
+        let rule = "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261231T000000Z;WKST=MO;BYHOUR=9\r\n";
+        let a = obj(&format!("BEGIN:VEVENT\r\nUID:r\r\nDTSTART:20260105T090000Z\r\n{rule}EXDATE:20260106T090000Z\r\nEND:VEVENT\r\n"));
+        let names: Vec<&str> = a.recurrence_props().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["RRULE", "EXDATE"]);
+        // The same rule folded differently recurs alike; a change after the fold does not.
+        let folded = rule.replace("WKST", "\r\n WKST");
+        let b = obj(&format!("BEGIN:VEVENT\r\nUID:r\r\nDTSTART:20260105T090000Z\r\n{folded}EXDATE:20260106T090000Z\r\nEND:VEVENT\r\n"));
+        assert_eq!(a.recurrence_props(), b.recurrence_props());
+        let changed = folded.replace("BYHOUR=9", "BYHOUR=10");
+        let c = obj(&format!("BEGIN:VEVENT\r\nUID:r\r\nDTSTART:20260105T090000Z\r\n{changed}EXDATE:20260106T090000Z\r\nEND:VEVENT\r\n"));
+        assert_ne!(a.recurrence_props(), c.recurrence_props());
     }
 }

@@ -16,7 +16,8 @@
 
 use chrono::{DateTime, Utc};
 
-pub use super::parse::{Component, Property};
+pub use super::component::Component;
+pub use super::contentline::Property;
 
 /// The PRODID of everything slotdav writes.
 pub const PRODID: &str = "-//slotdav//EN";

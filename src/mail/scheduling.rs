@@ -72,18 +72,7 @@ fn significant_change(before: &CalendarObject, after: &CalendarObject) -> bool {
         || before.dtend() != after.dtend()
         || before.sequence() != after.sequence()
         || before.status() != after.status()
-        || recurrence_lines(before) != recurrence_lines(after)
-}
-
-fn recurrence_lines(obj: &CalendarObject) -> Vec<String> {
-    obj.raw()
-        .lines()
-        .filter(|l| {
-            let u = l.to_ascii_uppercase();
-            u.starts_with("RRULE") || u.starts_with("EXDATE") || u.starts_with("RDATE") || u.starts_with("RECURRENCE-ID")
-        })
-        .map(str::to_string)
-        .collect()
+        || before.recurrence_props() != after.recurrence_props()
 }
 
 /// The stored object as an iMIP REQUEST: the same components, written
