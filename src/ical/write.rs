@@ -70,7 +70,9 @@ pub fn escape_text(s: &str) -> String {
 }
 
 /// A parameter value in wire form: RFC 6868 caret encoding, then quoted
-/// when it holds a character that would end it (`:`, `;`, `,`).
+/// when it holds a character that would end it (`:`, `;`, `,`) or a
+/// backslash (not special in RFC 5545 parameters, but readers such as
+/// python `icalendar` take an unquoted `\;` as an escape).
 pub fn param_value(v: &str) -> String {
     let mut enc = String::with_capacity(v.len() + 2);
     for c in normalize(v).chars() {
@@ -81,7 +83,7 @@ pub fn param_value(v: &str) -> String {
             c => enc.push(c),
         }
     }
-    if enc.contains([':', ';', ',']) {
+    if enc.contains([':', ';', ',', '\\']) {
         format!("\"{enc}\"")
     } else {
         enc
@@ -216,6 +218,9 @@ mod tests {
         assert_eq!(param_value("Pat \"PJ\" O'Neil, Jr."), "\"Pat ^'PJ^' O'Neil, Jr.\"");
         assert_eq!(param_value("a^b\nc"), "a^^b^nc");
         assert_eq!(param_value("x:y"), "\"x:y\"");
+        // A backslash is quoted, so readers that treat `\;` as an escape
+        // (python icalendar, see .ci/ical_interop.py) keep the value whole.
+        assert_eq!(param_value("back\\"), "\"back\\\"");
         let p = Property::new("ATTENDEE", "mailto:a@b.c\r\nX-EVIL:1").with_param("CN", "Mo; Ka");
         assert_eq!(content_line(&p), "ATTENDEE;CN=\"Mo; Ka\":mailto:a@b.cX-EVIL:1");
     }

@@ -11,6 +11,7 @@ mod caldav;
 mod cli;
 mod crash;
 mod feeds;
+mod ical_interop;
 mod mail;
 mod security_booking;
 mod security_ical;
