@@ -1,11 +1,13 @@
-//! Response bodies: `DAV:multistatus` (RFC 4918 §13, RFC 6578 §6.4) and
-//! `DAV:error` (RFC 4918 §16). Namespaces get fixed prefixes (`D`, `C`,
-//! `CS`, `ICAL`) and any other namespace a generated one.
+//! `DAV:multistatus` (RFC 4918 §13, RFC 6578 §6.4): the response types,
+//! the whole-document writer, and [`MultiStatusBuilder`], which streams
+//! responses as they are produced.
+//!
+//! May import: [`super::writer`], [`super::status`].
 
-use std::collections::HashMap;
-
-use super::escape::{push_attr, push_text};
-use super::{PropName, XmlNode, NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_DAV};
+use super::super::escape::push_text;
+use super::super::{PropName, XmlNode, NS_DAV};
+use super::status::reason_phrase;
+use super::writer::{Namespaces, Writer, XML_DECL};
 
 /// A `DAV:multistatus` body.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +101,7 @@ impl MultiStatusBuilder {
     pub fn new(names: Option<&[PropName]>, expected_responses: usize) -> Self {
         match names {
             Some(names) => {
-                let mut ns = Namespaces { caldav: true, calendarserver: true, ..Default::default() };
+                let mut ns = Namespaces::for_live_properties();
                 for n in names {
                     ns.collect(&XmlNode::empty(n.clone()));
                 }
@@ -146,233 +148,8 @@ impl MultiStatusBuilder {
     }
 }
 
-/// A `DAV:error` document holding one precondition/postcondition element
-/// (RFC 4918 §16).
-pub fn error_body(condition: &XmlNode) -> String {
-    let mut ns = Namespaces::default();
-    let estimate = ns.collect(condition) + 120;
-    let mut w = Writer { out: String::with_capacity(estimate), ns: &ns };
-    w.out.push_str(XML_DECL);
-    w.out.push_str("<D:error");
-    w.declarations();
-    w.out.push('>');
-    w.node(condition);
-    w.out.push_str("</D:error>");
-    w.out
-}
-
-/// A standalone document with `node` as root (used for MKCALENDAR/MKCOL
-/// response bodies and PROPFIND on single properties in tests). Every
-/// namespace is declared on the root element. A `Raw` node is written as it
-/// is; a `Text` node gives a document without a root element.
-pub fn document(node: &XmlNode) -> String {
-    let mut ns = Namespaces::default();
-    let estimate = ns.collect(node) + 120;
-    let mut w = Writer { out: String::with_capacity(estimate), ns: &ns };
-    w.out.push_str(XML_DECL);
-    match node {
-        XmlNode::Element { name, attrs, children } => w.element(name, attrs, children, true),
-        other => w.node(other),
-    }
-    w.out
-}
-
-/// `node` as a self-contained fragment without an XML declaration, every
-/// namespace declared on its root: the form dead properties are stored in.
-pub fn fragment(node: &XmlNode) -> String {
-    let doc = document(node);
-    doc.strip_prefix(XML_DECL).map(str::to_string).unwrap_or(doc)
-}
-
-/// The reason phrase for a status code (RFC 9110 §15, RFC 4918 §11).
-pub fn reason_phrase(code: u16) -> &'static str {
-    match code {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        207 => "Multi-Status",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        507 => "Insufficient Storage",
-        _ => match code / 100 {
-            1 => "Informational",
-            2 => "Success",
-            3 => "Redirection",
-            4 => "Client Error",
-            _ => "Server Error",
-        },
-    }
-}
-
-/// `HTTP/1.1 404 Not Found`, the content of `DAV:status`.
-pub fn status_line(code: u16) -> String {
-    format!("HTTP/1.1 {code} {}", reason_phrase(code))
-}
-
-const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-
-/// The fixed prefixes and which of them are needed, plus generated
-/// prefixes (`ns1`, …) for every other namespace, all declared on the root.
-#[derive(Default)]
-pub struct Namespaces {
-    caldav: bool,
-    calendarserver: bool,
-    apple_ical: bool,
-    /// Other namespaces in first-seen order; the prefix is `ns{index+1}`.
-    extra: Vec<String>,
-    index: HashMap<String, usize>,
-}
-
-impl Namespaces {
-    /// Notes the namespaces of `node`'s elements; returns a size estimate.
-    fn collect(&mut self, node: &XmlNode) -> usize {
-        match node {
-            XmlNode::Text(t) => t.len() + t.len() / 16,
-            XmlNode::Raw(r) => r.len(),
-            XmlNode::Element { name, attrs, children } => {
-                match name.ns.as_str() {
-                    NS_DAV | "" => {}
-                    NS_CALDAV => self.caldav = true,
-                    NS_CALENDARSERVER => self.calendarserver = true,
-                    NS_APPLE_ICAL => self.apple_ical = true,
-                    other => {
-                        if !self.index.contains_key(other) {
-                            self.index.insert(other.to_string(), self.extra.len());
-                            self.extra.push(other.to_string());
-                        }
-                    }
-                }
-                let mut size = 2 * (name.local.len() + 6) + 3;
-                for (k, v) in attrs {
-                    size += k.len() + v.len() + 4;
-                }
-                for c in children {
-                    size += self.collect(c);
-                }
-                size
-            }
-        }
-    }
-
-    /// The prefix for `ns`; `None` for no namespace. Only namespaces seen by
-    /// [`Self::collect`] (and `DAV:`) may be asked for.
-    fn prefix(&self, ns: &str) -> Option<Prefix> {
-        Some(match ns {
-            "" => return None,
-            NS_DAV => Prefix::Fixed("D"),
-            NS_CALDAV => Prefix::Fixed("C"),
-            NS_CALENDARSERVER => Prefix::Fixed("CS"),
-            NS_APPLE_ICAL => Prefix::Fixed("ICAL"),
-            other => Prefix::Generated(self.index.get(other).copied().unwrap_or(usize::MAX)),
-        })
-    }
-}
-
-enum Prefix {
-    Fixed(&'static str),
-    Generated(usize),
-}
-
-struct Writer<'a> {
-    out: String,
-    ns: &'a Namespaces,
-}
-
-impl Writer<'_> {
-    /// The `xmlns:` attributes of the root element. No default namespace is
-    /// ever declared, so unprefixed element names are in no namespace.
-    fn declarations(&mut self) {
-        self.out.push_str(" xmlns:D=\"DAV:\"");
-        if self.ns.caldav {
-            self.out.push_str(" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"");
-        }
-        if self.ns.calendarserver {
-            self.out.push_str(" xmlns:CS=\"http://calendarserver.org/ns/\"");
-        }
-        if self.ns.apple_ical {
-            self.out.push_str(" xmlns:ICAL=\"http://apple.com/ns/ical/\"");
-        }
-        for (i, ns) in self.ns.extra.iter().enumerate() {
-            self.out.push_str(" xmlns:ns");
-            self.out.push_str(&(i + 1).to_string());
-            self.out.push_str("=\"");
-            push_attr(&mut self.out, ns);
-            self.out.push('"');
-        }
-    }
-
-    fn qname(&mut self, name: &PropName) {
-        match self.ns.prefix(&name.ns) {
-            None => {}
-            Some(Prefix::Fixed(p)) => {
-                self.out.push_str(p);
-                self.out.push(':');
-            }
-            Some(Prefix::Generated(i)) => {
-                self.out.push_str("ns");
-                self.out.push_str(&(i.wrapping_add(1)).to_string());
-                self.out.push(':');
-            }
-        }
-        self.out.push_str(&name.local);
-    }
-
-    fn node(&mut self, node: &XmlNode) {
-        match node {
-            XmlNode::Text(t) => push_text(&mut self.out, t),
-            XmlNode::Raw(r) => self.out.push_str(r),
-            XmlNode::Element { name, attrs, children } => self.element(name, attrs, children, false),
-        }
-    }
-
-    fn element(&mut self, name: &PropName, attrs: &[(String, String)], children: &[XmlNode], root: bool) {
-        self.out.push('<');
-        self.qname(name);
-        if root {
-            self.declarations();
-        }
-        for (k, v) in attrs {
-            self.out.push(' ');
-            self.out.push_str(k);
-            self.out.push_str("=\"");
-            push_attr(&mut self.out, v);
-            self.out.push('"');
-        }
-        if children.is_empty() {
-            self.out.push_str("/>");
-            return;
-        }
-        self.out.push('>');
-        for c in children {
-            self.node(c);
-        }
-        self.out.push_str("</");
-        self.qname(name);
-        self.out.push('>');
-    }
-
+/// Writing one `DAV:response` (and its statuses) with the shared writer.
+impl Writer<'_>  {
     fn status(&mut self, code: u16) {
         self.out.push_str("<D:status>HTTP/1.1 ");
         self.out.push_str(&code.to_string());
@@ -423,54 +200,9 @@ impl Writer<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::*;
+    use crate::dav::xml::*;
     use super::*;
-    use crate::dav::xml::dom::{self, Element};
-    use crate::dav::xml::request::{parse_proppatch, PropPatchOp};
-    use quick_xml::events::Event;
-    use quick_xml::name::ResolveResult;
-    use quick_xml::NsReader;
-
-    /// Every element of `xml` as (namespace, local name), resolved by
-    /// quick-xml; panics if the document is not well-formed.
-    fn names(xml: &str) -> Vec<(String, String)> {
-        let mut r = NsReader::from_str(xml);
-        r.config_mut().check_end_names = true;
-        let mut out = Vec::new();
-        let mut depth = 0i32;
-        loop {
-            let (res, ev) = r.read_resolved_event().expect("well-formed");
-            match ev {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    let ns = match res {
-                        ResolveResult::Bound(n) => String::from_utf8(n.0.to_vec()).unwrap(),
-                        ResolveResult::Unbound => String::new(),
-                        ResolveResult::Unknown(p) => panic!("undeclared prefix {p:?} in {xml}"),
-                    };
-                    out.push((ns, String::from_utf8(e.local_name().as_ref().to_vec()).unwrap()));
-                    if matches!(ev, Event::Start(_)) {
-                        depth += 1;
-                    }
-                }
-                Event::End(_) => depth -= 1,
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        assert_eq!(depth, 0, "unclosed elements in {xml}");
-        out
-    }
-
-    fn root(xml: &str) -> Element {
-        dom::parse(xml.as_bytes()).expect("well-formed").expect("a root element")
-    }
-
-    fn n(ns: &str, l: &str) -> (String, String) {
-        (ns.to_string(), l.to_string())
-    }
-
-    fn ok(props: Vec<XmlNode>) -> PropStat {
-        PropStat { status: 200, props }
-    }
 
     #[test]
     fn multistatus_with_many_namespaces() {
@@ -621,87 +353,6 @@ mod tests {
         assert!(xml.contains(
             "<D:status>HTTP/1.1 409 Conflict</D:status><D:error><C:no-uid-conflict><D:href>/cal/other.ics</D:href></C:no-uid-conflict></D:error>"
         ));
-    }
-
-    #[test]
-    fn error_body_declares_the_condition_namespace() {
-        let cond = XmlNode::element(PropName::caldav("no-uid-conflict"), vec![XmlNode::href("/x")]);
-        let xml = error_body(&cond);
-        assert_eq!(
-            xml,
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><C:no-uid-conflict><D:href>/x</D:href></C:no-uid-conflict></D:error>"
-        );
-        let xml = error_body(&XmlNode::empty(PropName::new("urn:x-custom", "too-busy")));
-        assert_eq!(names(&xml), vec![n(NS_DAV, "error"), n("urn:x-custom", "too-busy")]);
-        let xml = error_body(&XmlNode::empty(PropName::dav("lock-token-submitted")));
-        assert_eq!(names(&xml), vec![n(NS_DAV, "error"), n(NS_DAV, "lock-token-submitted")]);
-    }
-
-    #[test]
-    fn document_declares_all_namespaces_on_the_root() {
-        let node = XmlNode::element(
-            PropName::dav("mkcol-response"),
-            vec![XmlNode::element(
-                PropName::dav("propstat"),
-                vec![
-                    XmlNode::element(
-                        PropName::dav("prop"),
-                        vec![
-                            XmlNode::empty(PropName::caldav("calendar-timezone")),
-                            XmlNode::empty(PropName::new("urn:x", "y")),
-                            XmlNode::text_element(PropName::new("", "z"), "a\"b'c"),
-                        ],
-                    ),
-                    XmlNode::text_element(PropName::dav("status"), status_line(200)),
-                ],
-            )
-            .with_attr("note", "q\"<&>")],
-        );
-        let xml = document(&node);
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:mkcol-response xmlns:D=\"DAV:\" xmlns:C="));
-        let all = names(&xml);
-        assert_eq!(all[0], n(NS_DAV, "mkcol-response"));
-        assert!(all.contains(&n("urn:x", "y")) && all.contains(&n("", "z")));
-        let doc = root(&xml);
-        assert_eq!(doc.elements().next().unwrap().attr("note"), Some("q\"<&>"));
-        // A root in a foreign namespace gets its generated prefix declared on itself.
-        let xml = document(&XmlNode::text_element(PropName::new("urn:only", "r"), "t"));
-        assert_eq!(names(&xml), vec![n("urn:only", "r")]);
-    }
-
-    #[test]
-    fn status_texts() {
-        for (code, text) in [
-            (200, "OK"),
-            (201, "Created"),
-            (204, "No Content"),
-            (403, "Forbidden"),
-            (404, "Not Found"),
-            (409, "Conflict"),
-            (412, "Precondition Failed"),
-            (424, "Failed Dependency"),
-            (507, "Insufficient Storage"),
-            (500, "Internal Server Error"),
-        ] {
-            assert_eq!(status_line(code), format!("HTTP/1.1 {code} {text}"));
-        }
-    }
-
-    #[test]
-    fn control_characters_do_not_break_the_document() {
-        let ms = MultiStatus {
-            responses: vec![Response {
-                href: "/a\u{1}".into(),
-                body: ResponseBody::PropStats(vec![ok(vec![XmlNode::text_element(
-                    PropName::dav("displayname"),
-                    "bell\u{7} nul\u{0} ]]> fffe\u{FFFE}",
-                )])]),
-                error: None,
-            }],
-            sync_token: None,
-        };
-        names(&ms.to_xml());
-        assert!(ms.to_xml().contains("]]&gt;"));
     }
 
     #[test]
