@@ -147,3 +147,44 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The reader and writer files import one way only: each file may name
+/// the files before it in [`layering::ORDER`], never one after it.
+#[cfg(test)]
+mod layering {
+    /// Bottom to top.
+    pub const ORDER: &[&str] = &[
+        "zone", "contentline", "value", "component", "recurrence", "tz", "object", "validate", "parse", "expand",
+        "filter", "write", "render", "freebusy", "export",
+    ];
+
+    #[test]
+    fn ical_files_import_downward_only() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ical/");
+        for (at, name) in ORDER.iter().enumerate() {
+            let text = std::fs::read_to_string(format!("{dir}{name}.rs")).unwrap();
+            // Unit tests may reach up (they build objects to test with), and
+            // comments may point anywhere.
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for prefix in ["super::", "crate::ical::"] {
+                for (i, _) in code.match_indices(prefix) {
+                    let rest = &code[i + prefix.len()..];
+                    let used: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    if let Some(pos) = ORDER.iter().position(|m| *m == used) {
+                        assert!(pos < at, "ical/{name}.rs imports {used}, which is above it");
+                    }
+                }
+            }
+        }
+        let files = std::fs::read_dir(dir).unwrap().count();
+        // Every file is placed (mod.rs and testing.rs aside).
+        assert_eq!(files, ORDER.len() + 2, "a new ical file needs a place in ORDER");
+    }
+}
