@@ -1,5 +1,5 @@
 //! CalDAV filters (RFC 4791 §9.7) as domain objects, and their evaluation
-//! against a [`CalendarObject`](super::CalendarObject).
+//! against a [`CalendarObject`].
 //!
 //! The DAV layer parses `<C:filter>` into these types; storage uses
 //! [`CompFilter::time_range_hint`] to prefilter through the time-range index;

@@ -6,9 +6,19 @@
 //! reads or writes iCalendar text. The bytes a client sent are kept verbatim in [`CalendarObject::raw`]; everything else is derived.
 //!
 //! # Brief overview
-//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1;
-//!   `validate`: no end before the start, no year 0000 (RFC 5545).
-//! - [`tz`]: TZID / VTIMEZONE → a zone we can compute with.
+//! The reader, bottom to top; each file imports only the ones above it in
+//! this list (checked by a unit test, `layering`):
+//! - [`zone`]: the [`zone::Zone`] wall-clock times are placed with;
+//! - [`contentline`]: one unfolded line → [`contentline::Property`];
+//! - [`value`]: DATE, DATE-TIME, DURATION, PERIOD, UTC-OFFSET values;
+//! - [`component`]: the BEGIN/END tree of [`component::Component`]s;
+//! - [`recurrence`]: one RRULE stepped on the wall clock;
+//! - [`tz`]: TZID / VTIMEZONE → a zone we can compute with;
+//! - [`object`]: [`CalendarObject`] and its accessors;
+//! - `validate`: no end before the start, no year 0000 (RFC 5545);
+//! - [`parse`]: bytes → [`CalendarObject`], enforcing RFC 4791 §4.1.
+//!
+//! Built on a parsed object:
 //! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
 //! - [`filter`]: [`filter::CompFilter`] and friends (RFC 4791 §9.7) evaluated
 //!   against an object.
@@ -16,7 +26,7 @@
 //!   (RFC 4791 §9.6).
 //! - [`freebusy`]: busy periods and the VFREEBUSY answer (RFC 4791 §7.10).
 //! - [`export`]: whole calendars as one stream (feeds) and back (imports).
-//! - [`write`]: the only writer of iCalendar text: TEXT escaping, parameter
+//! - [`write`](mod@write): the only writer of iCalendar text: TEXT escaping, parameter
 //!   quoting (RFC 6868), folding. Booking events, iMIP messages, free/busy,
 //!   feeds and re-serialised objects all go through it.
 

@@ -13,7 +13,7 @@ use super::unexpected_root;
 pub struct MkColRequest {
     /// The `DAV:resourcetype` children, for extended MKCOL.
     pub resourcetype: Option<Vec<PropName>>,
-    /// Every other property in `DAV:set`, as for [`PropPatchOp::Set`].
+    /// Every other property in `DAV:set`, as for [`PropPatchOp::Set`](super::PropPatchOp::Set).
     pub props: Vec<(PropName, String)>,
 }
 

@@ -2,7 +2,7 @@
 //! RFC 5689 §5). Each `parse_*` function takes the raw body and returns a
 //! typed request, or an [`XmlError`]; it decides nothing else.
 //!
-//! One file per body: [`propfind`], [`proppatch`], [`mkcol`], [`report`]
+//! One file per body: `propfind`, `proppatch`, `mkcol`, `report`
 //! (with calendar-query's filter in `filter`, calendar-data in
 //! `calendar_data`, and the time values both use in `time`). The shared
 //! root checks live here. May import: `dav::xml` (the DOM, names, error)

@@ -2,9 +2,9 @@
 //! `DAV:error` (RFC 4918 §16). Namespaces get fixed prefixes (`D`, `C`,
 //! `CS`, `ICAL`) and any other namespace a generated one.
 //!
-//! One file per room, bottom to top: [`status`] (reason phrases) and
-//! `writer` (namespaces, escaping, elements) → [`document`] (single-root
-//! bodies) and [`multistatus`]. May import: `dav::xml`'s names and
+//! One file per room, bottom to top: `status` (reason phrases) and
+//! `writer` (namespaces, escaping, elements) → `document` (single-root
+//! bodies) and `multistatus`. May import: `dav::xml`'s names and
 //! escaping; nothing of HTTP or storage.
 
 mod document;
