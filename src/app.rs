@@ -8,7 +8,7 @@ use crate::booking::service::{BookingError, BookingService};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::storage::Storage;
-use crate::web::forms::RateLimiter;
+use crate::http::RateLimiter;
 
 pub struct App {
     pub storage: Arc<dyn Storage>,

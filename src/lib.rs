@@ -32,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod feeds;
+pub mod http;
 pub mod mail;
 pub mod server;
 pub mod telemetry;

@@ -10,7 +10,7 @@ use crate::dav::xml::request::PropFind;
 use crate::dav::xml::response::MultiStatus;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{multistatus_response, DavResult};
-use crate::dav::Body;
+use crate::http::Body;
 
 pub fn expand_property(ctx: &Ctx, target: &Target, props: &[PropName]) -> DavResult {
     let pctx = ctx.props();

@@ -14,11 +14,10 @@ use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
+use crate::http::{text_response, Body};
 use crate::ical;
 use crate::storage::StorageError;
 use xml::{PropName, XmlError, XmlNode};
-
-pub type Body = Full<Bytes>;
 
 /// Everything a DAV request can fail with. [`DavError::into_response`] is
 /// the only place that turns these into status codes and bodies.
@@ -141,21 +140,6 @@ impl DavError {
 }
 
 pub type DavResult<T = Response<Body>> = Result<T, DavError>;
-
-/// A short `text/plain` response.
-pub fn text_response(status: StatusCode, text: &str) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(text.to_string())));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    resp
-}
-
-/// An empty response with a status.
-pub fn empty_response(status: StatusCode) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = status;
-    resp
-}
 
 /// A `207 Multi-Status` response with an already written body.
 pub fn multistatus_body(xml: String) -> Response<Body> {

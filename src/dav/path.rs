@@ -9,32 +9,15 @@
 //! | `/dav/calendars/` | the collection of calendar homes |
 //! | `/dav/calendars/NAME/…` | a user's calendar home and all below it, in the store |
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_decode_str;
 
+use crate::http::encode_segment;
 use crate::storage::StorePath;
 
 pub const DAV_ROOT: &str = "/dav/";
 pub const PRINCIPALS: &str = "/dav/principals/";
 pub const CALENDARS: &str = "/dav/calendars/";
 
-/// Characters escaped in a path segment of an href.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 /// A resource addressed by a request URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,10 +97,6 @@ impl DavPath {
             DavPath::Store(p) => store_href(p, collection),
         }
     }
-}
-
-pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 pub fn principal_href(user: &str) -> String {

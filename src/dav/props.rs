@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::headers::{http_date, quote_etag};
+use crate::http::{http_date, quote_etag};
 use super::path::{self, DavPath};
 use super::xml::{PropName, XmlNode, NS_CALDAV, NS_CALENDARSERVER, NS_DAV};
 use crate::ical::ComponentKind;

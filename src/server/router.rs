@@ -25,7 +25,8 @@ use crate::auth::{parse_basic, AuthError};
 use crate::booking::links::{self, LinkBase};
 use crate::dav::methods::{self, DavRequest};
 use crate::dav::path::{DavPath, PathError, DAV_ROOT};
-use crate::dav::{empty_response, text_response, Body, DavError};
+use crate::dav::DavError;
+use crate::http::{empty_response, text_response, Body};
 use crate::storage::User;
 
 /// The body every surface reads.

@@ -6,7 +6,8 @@ use hyper::StatusCode;
 use super::{store_path, Ctx, DavRequest};
 use crate::dav::headers::{self, Depth};
 use crate::dav::path::{href_path, DavPath};
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 
 pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
     let from = store_path(req)?;

@@ -5,7 +5,8 @@ use hyper::StatusCode;
 
 use super::{store_path, Ctx, DavRequest};
 use crate::dav::headers;
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::storage::{ObjectChange, RecordBatch};
 
 pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {

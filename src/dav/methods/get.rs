@@ -7,9 +7,10 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH, I
 use hyper::{Response, StatusCode};
 
 use super::{Ctx, DavRequest};
-use crate::dav::headers::{http_date, quote_etag};
+use crate::http::{http_date, quote_etag};
 use crate::dav::path::DavPath;
-use crate::dav::{text_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::text_response;
 
 pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
     let DavPath::Store(path) = &req.path else {

@@ -9,7 +9,8 @@ use super::{store_path, Ctx, DavRequest};
 use crate::dav::props;
 use crate::dav::xml::request::{parse_mkcol, MkColRequest};
 use crate::dav::xml::{PropName, NS_CALDAV};
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::ical::ComponentKind;
 use crate::storage::StorageError;
 

@@ -23,7 +23,8 @@ use hyper::{HeaderMap, Method, Response, StatusCode};
 use super::path::DavPath;
 use super::props::{PropContext, Target};
 use super::xml::{PropName, XmlNode};
-use super::{Body, DavError, DavResult};
+use super::{DavError, DavResult};
+use crate::http::Body;
 use crate::app::App;
 use crate::storage::{StorageError, StorePath, User};
 

@@ -6,9 +6,11 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, ETAG};
 use hyper::StatusCode;
 
 use super::{store_path, Ctx, DavRequest};
-use crate::dav::headers::{self, quote_etag};
+use crate::dav::headers;
+use crate::http::quote_etag;
 use crate::dav::xml::PropName;
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::ical::CalendarObject;
 use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite};
 
