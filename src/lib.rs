@@ -27,7 +27,6 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod booking;
-pub mod caldav;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -2,6 +2,7 @@
 //! method, live properties, and [`DavError`], the one place where errors of
 //! every layer below become HTTP responses.
 
+pub mod caldav;
 pub mod headers;
 pub mod methods;
 pub mod path;
