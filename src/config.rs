@@ -496,7 +496,7 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         };
         format!("key `coach[{index}].{key}`{line}")
     };
-    if !crate::admin::valid_user_name(&raw.user) {
+    if !crate::model::valid_user_name(&raw.user) {
         return Err(format!("{}: `{}` is not a valid user name", at("user", None), raw.user));
     }
     let slug = raw.slug.unwrap_or_else(|| raw.user.clone());
