@@ -54,7 +54,7 @@ impl App {
 /// Makes the availability and bookings calendars of every coach whose user
 /// exists (and their home), so they appear in the coach's app at once.
 fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<(), BookingError> {
-    use crate::dav::provision;
+    use crate::provision;
     use crate::ical::ComponentKind;
     for coach in &config.coaches {
         if storage.user(&coach.user)?.is_none() {

@@ -20,6 +20,7 @@
 
 pub mod ical;
 pub mod model;
+pub mod provision;
 pub mod dav;
 pub mod storage;
 pub mod admin;

@@ -7,7 +7,6 @@ pub mod headers;
 pub mod methods;
 pub mod path;
 pub mod props;
-pub mod provision;
 pub mod xml;
 
 use bytes::Bytes;

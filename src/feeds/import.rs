@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::clock::Clock;
 use crate::booking::coach::{CoachConfig, ExternalBusy};
 use crate::config::FeedsConfig;
-use crate::dav::provision;
+use crate::provision;
 use crate::ical::export::split_feed;
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};

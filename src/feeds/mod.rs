@@ -145,7 +145,7 @@ pub fn render(storage: &dyn Storage, rec: &FeedRecord, cfg: &FeedsConfig, now: D
     }
     let display = storage
         .prop(&path, "{DAV:}displayname")?
-        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
+        .and_then(|frag| crate::provision::fragment_text(&frag))
         .unwrap_or_else(|| rec.calendar.clone());
     let text = merge_feed(texts.iter().map(String::as_str), &FeedHeader { name: &display, refresh_secs: cfg.refresh.num_seconds() });
     Ok(Some(FeedBody { text, etag, last_modified }))

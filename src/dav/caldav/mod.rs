@@ -89,6 +89,6 @@ pub fn floating_zone(ctx: &Ctx, calendar: &StorePath, request_tz: Option<&str>) 
     }
     let stored = ctx.app.storage.prop(calendar, &PropName::caldav("calendar-timezone").clark())?;
     Ok(stored
-        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
+        .and_then(|frag| crate::provision::fragment_text(&frag))
         .and_then(|text| crate::ical::tz::zone_from_vcalendar(&text)))
 }

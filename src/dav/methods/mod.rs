@@ -78,7 +78,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-pub use super::provision::DEFAULT_CALENDAR;
+pub use crate::provision::DEFAULT_CALENDAR;
 
 /// Handles one authenticated DAV request.
 pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
@@ -90,7 +90,7 @@ pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
 }
 
 fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
-    super::provision::home(&*ctx.app.storage, &ctx.user.name, ctx.now)?;
+    crate::provision::home(&*ctx.app.storage, &ctx.user.name, ctx.now)?;
     // A user reaches only their own principal and home.
     if let Some(owner) = req.path.owner() {
         if owner != ctx.user.name {
