@@ -35,7 +35,7 @@ impl App {
         )?
         .with_limits(config.booking_limits));
         let outbox = Arc::new(
-            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config)
+            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir)
                 .map_err(|e| BookingError::Storage(crate::storage::StorageError::Backend(format!("mail: {e}"))))?,
         );
         booking.set_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));

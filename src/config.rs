@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
 pub use crate::booking::coach::{BusyCalendars, CoachConfig, ExternalBusy};
 
@@ -163,17 +164,6 @@ pub struct RawExternalBusy {
     pub url: String,
     pub name: Option<String>,
     pub refresh: Option<Spanned<String>>,
-}
-
-/// Validated `[feeds]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedsConfig {
-    /// REFRESH-INTERVAL and X-PUBLISHED-TTL of published feeds.
-    pub refresh: chrono::Duration,
-    /// Only events ending after now − this are published; `None`: all.
-    pub window_past: Option<chrono::Duration>,
-    pub fetch_timeout: chrono::Duration,
-    pub fetch_max_bytes: u64,
 }
 
 /// `[booking]`: settings of the public booking pages.

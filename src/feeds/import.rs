@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::booking::coach::{CoachConfig, ExternalBusy};
-use crate::config::FeedsConfig;
+use super::FeedsConfig;
 use crate::provision;
 use crate::ical::export::split_feed;
 use crate::ical::{CalendarObject, ComponentKind};

@@ -14,12 +14,22 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::FeedsConfig;
 use crate::ical::export::{merge_feed, FeedHeader};
 use crate::model::TimeRange;
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError, StorePath};
 
 const T_FEED: &str = "feed";
+
+/// The `[feeds]` settings (validated by `config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedsConfig {
+    /// REFRESH-INTERVAL and X-PUBLISHED-TTL of published feeds.
+    pub refresh: chrono::Duration,
+    /// Only events ending after now − this are published; `None`: all.
+    pub window_past: Option<chrono::Duration>,
+    pub fetch_timeout: chrono::Duration,
+    pub fetch_max_bytes: u64,
+}
 
 /// A published calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
