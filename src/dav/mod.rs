@@ -3,6 +3,7 @@
 //! every layer below become HTTP responses.
 
 pub mod caldav;
+pub mod context;
 pub mod headers;
 pub mod methods;
 pub mod path;
@@ -16,7 +17,7 @@ use hyper::{Response, StatusCode};
 
 use crate::http::{text_response, Body};
 use crate::ical;
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError, StorePath};
 use xml::{PropName, XmlError, XmlNode};
 
 /// Everything a DAV request can fail with. [`DavError::into_response`] is
@@ -140,6 +141,15 @@ impl DavError {
 }
 
 pub type DavResult<T = Response<Body>> = Result<T, DavError>;
+
+pub use context::{DavContext, DavLimits, HookError, ObjectWrite, WriteHook, WriteHooks};
+
+/// The calendar object stored at `path`, parsed; `None` when nothing is
+/// stored there (or a collection is) or it no longer parses.
+pub fn load_object(storage: &dyn Storage, path: &StorePath) -> Result<Option<ical::CalendarObject>, StorageError> {
+    let Some(bytes) = storage.content(path)? else { return Ok(None) };
+    Ok(ical::CalendarObject::parse(&bytes).ok())
+}
 
 /// A `207 Multi-Status` response with an already written body.
 pub fn multistatus_body(xml: String) -> Response<Body> {

@@ -43,7 +43,7 @@ pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs
                 continue;
             }
         };
-        match ctx.app.storage.node(&path)? {
+        match ctx.dav.storage.node(&path)? {
             Some(node) if node.resource().is_some() => ms.push(describe_object(ctx, &path, node, props)?),
             _ => ms.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None }),
         }
@@ -77,7 +77,7 @@ pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportPr
             (Some(req), None) if !req.is_verbatim() => {
                 Ok(load_object(ctx, p).ok().flatten().map(|o| o.render(req)))
             }
-            _ => Ok(ctx.app.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
+            _ => Ok(ctx.dav.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
         }
     };
     describe(&pctx, &target, &props.props, Some(&shape))

@@ -39,7 +39,7 @@ pub fn calendar_query(
         Target::Node(_, node) if node.is_collection() => {
             // A home or plain collection: search the calendars directly in it.
             let Target::Node(path, _) = target else { unreachable!() };
-            for (name, child) in ctx.app.storage.children(path)? {
+            for (name, child) in ctx.dav.storage.children(path)? {
                 if child.is_calendar() {
                     for (object_path, object_node) in matching(ctx, &path.child(&name), filter, timezone.as_deref())? {
                         ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
@@ -54,7 +54,7 @@ pub fn calendar_query(
 
 /// The objects of one calendar that match `filter`.
 pub fn matching(ctx: &Ctx, calendar: &StorePath, filter: &CompFilter, timezone: Option<&str>) -> DavResult<Vec<(StorePath, Node)>> {
-    let storage = &*ctx.app.storage;
+    let storage = &*ctx.dav.storage;
     let tz = floating_zone(ctx, calendar, timezone)?;
     let wanted_kind = filter.component_kind();
     let index_exact = filter.is_index_exact();

@@ -22,14 +22,14 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
         parse_sync_token(token.trim(), coll.sync_id).ok_or_else(invalid_token)?
     };
     let changes = ctx
-        .app
+        .dav
         .storage
         .changes_since(path, since, limit.map(|l| l.max(1) as usize))?
         .ok_or_else(invalid_token)?;
     let mut ms = crate::dav::multistatus_builder(&props.props, changes.changes.len());
     for change in &changes.changes {
         let member = path.child(&change.name);
-        match ctx.app.storage.node(&member)? {
+        match ctx.dav.storage.node(&member)? {
             Some(n) if !change.deleted => {
                 if n.is_collection() {
                     let href = crate::dav::path::store_href(&member, true);

@@ -28,7 +28,7 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
             // each as it comes from the store.
             Target::Node(path, node) if node.is_collection() => {
                 let mut failed = None;
-                ctx.app.storage.for_each_child(path, &mut |name, child| {
+                ctx.dav.storage.for_each_child(path, &mut |name, child| {
                     match describe(&pctx, &Target::Node(path.child(&name), child), &request, None) {
                         Ok(r) => ms.push(r),
                         Err(e) => failed = Some(e),
@@ -56,14 +56,14 @@ pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
         Target::PrincipalsRoot => vec![Target::Principal(ctx.user.name.clone())],
         Target::CalendarsRoot => {
             let home = crate::storage::StorePath::home(&ctx.user.name);
-            match ctx.app.storage.node(&home)? {
+            match ctx.dav.storage.node(&home)? {
                 Some(n) => vec![Target::Node(home, n)],
                 None => vec![],
             }
         }
         Target::Principal(_) | Target::ScheduleInbox(_) | Target::ScheduleOutbox(_) => vec![],
         Target::Node(path, node) if node.is_collection() => ctx
-            .app
+            .dav
             .storage
             .children(path)?
             .into_iter()

@@ -25,10 +25,10 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let writable = matches!(target, Target::Node(..));
     let mut outcome: Vec<(PropName, u16)> = Vec::new();
     let mut changes = Vec::new();
-    let (max_bytes, max_count) = (ctx.app.config.max_dead_property_bytes, ctx.app.config.max_dead_properties);
+    let (max_bytes, max_count) = (ctx.dav.limits.max_dead_property_bytes, ctx.dav.limits.max_dead_properties);
     // The dead properties the resource would have after each instruction.
     let mut present: HashSet<String> = match &target {
-        Target::Node(path, _) => ctx.app.storage.props(path)?.into_iter().map(|(clark, _)| clark).collect(),
+        Target::Node(path, _) => ctx.dav.storage.props(path)?.into_iter().map(|(clark, _)| clark).collect(),
         _ => HashSet::new(),
     };
     for op in &ops {
@@ -57,7 +57,7 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let failed = outcome.iter().any(|(_, s)| *s != 200);
     if !failed {
         if let Target::Node(path, _) = &target {
-            ctx.app.storage.patch_props(path, &changes, ctx.now)?;
+            ctx.dav.storage.patch_props(path, &changes, ctx.now)?;
             ctx.durable()?;
         }
     }
