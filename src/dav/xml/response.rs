@@ -184,46 +184,16 @@ pub fn fragment(node: &XmlNode) -> String {
     doc.strip_prefix(XML_DECL).map(str::to_string).unwrap_or(doc)
 }
 
-/// The reason phrase for a status code (RFC 9110 §15, RFC 4918 §11).
-pub fn reason_phrase(code: u16) -> &'static str {
-    match code {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        207 => "Multi-Status",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        507 => "Insufficient Storage",
-        _ => match code / 100 {
-            1 => "Informational",
-            2 => "Success",
-            3 => "Redirection",
-            4 => "Client Error",
-            _ => "Server Error",
-        },
-    }
+/// The reason phrase for a status code: the one HTTP responses carry
+/// ([`hyper::StatusCode::canonical_reason`]), else the name of its class.
+fn reason_phrase(code: u16) -> &'static str {
+    hyper::StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()).unwrap_or(match code / 100 {
+        1 => "Informational",
+        2 => "Success",
+        3 => "Redirection",
+        4 => "Client Error",
+        _ => "Server Error",
+    })
 }
 
 /// `HTTP/1.1 404 Not Found`, the content of `DAV:status`.
@@ -423,6 +393,14 @@ impl Writer<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn status_lines_agree_with_http_responses() {
+        assert_eq!(super::status_line(413), "HTTP/1.1 413 Payload Too Large");
+        assert_eq!(super::status_line(422), "HTTP/1.1 422 Unprocessable Entity");
+        assert_eq!(super::status_line(507), "HTTP/1.1 507 Insufficient Storage");
+        assert_eq!(super::status_line(299), "HTTP/1.1 299 Success");
+    }
+
     use super::*;
     use crate::dav::xml::dom::{self, Element};
     use crate::dav::xml::request::{parse_proppatch, PropPatchOp};
