@@ -1,6 +1,11 @@
-//! WebDAV (RFC 4918) over the store: URL layout, headers, one handler per
-//! method, live properties, and [`DavError`], the one place where errors of
-//! every layer below become HTTP responses.
+//! WebDAV (RFC 4918) and CalDAV ([`caldav`]) over the store: URL layout,
+//! headers, one handler per method, live properties, and [`DavError`], the
+//! one place where errors of every layer below become HTTP responses.
+//!
+//! Handlers run on a [`DavContext`] (store, clock, limits, write hooks),
+//! never on the whole app. A surface: may import `http`, `provision`,
+//! `ical`, `storage`, `model` and `clock`; never `app`, `booking` or
+//! `mail` (their work reaches DAV writes as [`WriteHook`]s).
 
 pub mod caldav;
 pub mod context;

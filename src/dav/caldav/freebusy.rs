@@ -8,14 +8,14 @@ use hyper::{Response, StatusCode};
 
 use super::{ensure_indexed, floating_zone, load_object};
 use crate::dav::methods::Ctx;
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::storage::StorePath;
 
 pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResult {
-    let Target::Node(path, node) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
+    let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
     let calendars: Vec<StorePath> = if node.is_calendar() {
         vec![path.clone()]
     } else {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 
 use crate::dav::methods::{Ctx, DavRequest};
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::Report;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};

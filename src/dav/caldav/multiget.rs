@@ -5,7 +5,7 @@ use super::load_object;
 use crate::dav::methods::propfind::describe;
 use crate::dav::methods::Ctx;
 use crate::dav::path::{href_path, DavPath};
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::PropName;
@@ -65,10 +65,10 @@ pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportPr
         }
         _ => None,
     };
-    let target = Target::Node(path.clone(), node);
+    let target = Target::Store((path.clone(), node));
     let pctx = ctx.props();
     let shape = |t: &Target| -> Result<Option<String>, StorageError> {
-        let Target::Node(p, n) = t else { return Ok(None) };
+        let Target::Store((p, n)) = t else { return Ok(None) };
         if n.resource().and_then(|r| r.calendar.as_ref()).is_none() {
             return Ok(None);
         }

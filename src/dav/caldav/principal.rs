@@ -5,7 +5,7 @@
 
 use crate::dav::methods::propfind::describe;
 use crate::dav::methods::Ctx;
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::PropFind;
 use crate::dav::xml::response::MultiStatus;
 use crate::dav::xml::{PropName, XmlNode};

@@ -6,14 +6,15 @@ use hyper::StatusCode;
 
 use super::multiget::describe_object;
 use crate::dav::methods::Ctx;
-use crate::dav::props::{parse_sync_token, sync_token, Target};
+use crate::dav::path::Target;
+use crate::dav::props::{parse_sync_token, sync_token};
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};
 
 pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u32>, props: &ReportProps) -> DavResult {
-    let Target::Node(path, node) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
+    let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
     let coll = node.collection().ok_or(DavError::Status(StatusCode::FORBIDDEN))?;
     let invalid_token = || DavError::forbidden(PropName::dav("valid-sync-token"));
     let since = if token.trim().is_empty() {
@@ -34,7 +35,7 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
                 if n.is_collection() {
                     let href = crate::dav::path::store_href(&member, true);
                     let pctx = ctx.props();
-                    let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Node(member.clone(), n), &props.props, None)?;
+                    let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Store((member.clone(), n)), &props.props, None)?;
                     resp.href = href;
                     ms.push(resp);
                 } else {

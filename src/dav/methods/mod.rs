@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
 use super::path::DavPath;
-use super::props::{PropContext, Target};
+use super::path::Target;
+use super::props::PropContext;
 use super::xml::{PropName, XmlNode};
 use super::context::DavContext;
 use super::{DavError, DavResult};
@@ -66,15 +67,7 @@ impl<'a> Ctx<'a> {
 
     /// The resource at a DAV path, if it exists.
     pub fn target(&self, path: &DavPath) -> DavResult<Option<Target>> {
-        Ok(match path {
-            DavPath::Root => Some(Target::Root),
-            DavPath::PrincipalsRoot => Some(Target::PrincipalsRoot),
-            DavPath::CalendarsRoot => Some(Target::CalendarsRoot),
-            DavPath::Principal(u) => self.dav.storage.user(u)?.map(|u| Target::Principal(u.name)),
-            DavPath::ScheduleInbox(u) => self.dav.storage.user(u)?.map(|u| Target::ScheduleInbox(u.name)),
-            DavPath::ScheduleOutbox(u) => self.dav.storage.user(u)?.map(|u| Target::ScheduleOutbox(u.name)),
-            DavPath::Store(p) => self.dav.storage.node(p)?.map(|n| Target::Node(p.clone(), n)),
-        })
+        Ok(path.load(&*self.dav.storage)?)
     }
 }
 
