@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
 pub use crate::booking::coach::{BusyCalendars, CoachConfig, ExternalBusy};
@@ -129,22 +130,6 @@ pub struct RawAuth {
     pub backoff: Option<Spanned<String>>,
     pub backoff_max: Option<Spanned<String>>,
     pub concurrent_checks: Option<Spanned<u64>>,
-}
-
-/// Validated `[auth]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthConfig {
-    /// Wrong passwords (per user, and per client address) allowed before
-    /// the back-off starts.
-    pub free_failures: u32,
-    /// The first wait after `free_failures`; doubles with every further
-    /// failure.
-    pub backoff: std::time::Duration,
-    /// The longest wait.
-    pub backoff_max: std::time::Duration,
-    /// Password hashes (argon2, ~19 MiB each) verified at the same time;
-    /// more wait briefly, then get 503 with Retry-After.
-    pub concurrent_checks: usize,
 }
 
 /// `[feeds]`: published ICS feeds and imported busy calendars.
