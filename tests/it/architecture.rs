@@ -2,6 +2,7 @@
 //! and the top-level module graph stays acyclic (issue 9).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,8 +12,10 @@ use hyper::{HeaderMap, Method, StatusCode};
 use slotdav::clock::{Clock, ManualClock};
 use slotdav::dav::methods::{handle, DavRequest};
 use slotdav::dav::path::DavPath;
-use slotdav::dav::{DavContext, DavLimits};
-use slotdav::storage::{SledStorage, Storage, User};
+use slotdav::dav::xml::PropName;
+use slotdav::dav::{DavContext, DavLimits, HookError, ObjectWrite, WriteHook};
+use slotdav::ical::CalendarObject;
+use slotdav::storage::{RecordWrites, SledStorage, Storage, User};
 
 const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:ctx-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nSUMMARY:plain\r\nORGANIZER:mailto:ann@example.com\r\nATTENDEE:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
@@ -57,6 +60,78 @@ fn dav_handlers_run_on_a_context_without_hooks() {
     let put = handle(&dav, &user, request("PUT", path, &two));
     assert_eq!(put.status(), StatusCode::NO_CONTENT, "the attendee cap is a hook's, not plain DAV's");
     assert_eq!(handle(&dav, &user, request("DELETE", path, "")).status(), StatusCode::NO_CONTENT);
+    assert_eq!(handle(&dav, &user, request("GET", path, "")).status(), StatusCode::NOT_FOUND);
+}
+
+/// A hook that counts what it is asked, and answers `on_put` with
+/// (empty) records when `claims` is set.
+#[derive(Default)]
+struct Probe {
+    claims: bool,
+    refuses: bool,
+    checks: AtomicUsize,
+    puts: AtomicUsize,
+    deletes: AtomicUsize,
+    written: AtomicUsize,
+}
+
+impl WriteHook for Probe {
+    fn check_put(&self, write: &ObjectWrite, _object: &CalendarObject) -> Result<(), HookError> {
+        assert_eq!(write.calendar.segments().last().map(String::as_str), Some("calendar"));
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        if self.refuses {
+            return Err(HookError::Forbidden(PropName::caldav("max-attendees-per-instance")));
+        }
+        Ok(())
+    }
+    fn on_put(&self, write: &ObjectWrite, _object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
+        // The object before this write is there to compare with.
+        let before = write.stored_object()?;
+        self.puts.fetch_add(1 + 100 * usize::from(before.is_some()), Ordering::SeqCst);
+        Ok(self.claims.then(Vec::new))
+    }
+    fn on_delete(&self, _write: &ObjectWrite, uid: &str) -> Result<Option<RecordWrites>, HookError> {
+        assert_eq!(uid, "ctx-1");
+        self.deletes.fetch_add(1, Ordering::SeqCst);
+        Ok(self.claims.then(Vec::new))
+    }
+    fn after_write(&self) {
+        self.written.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn write_hooks_are_asked_in_order_and_the_first_with_records_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), false, None).unwrap());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
+    let limits = DavLimits { max_resource_size: 1 << 20, max_attendees: 10, max_dead_properties: 8, max_dead_property_bytes: 1024, quota: u64::MAX };
+    let mut dav = DavContext::new(storage, clock, limits);
+    let (first, second, third) =
+        (Arc::new(Probe::default()), Arc::new(Probe { claims: true, ..Probe::default() }), Arc::new(Probe::default()));
+    for hook in [&first, &second, &third] {
+        dav.hooks.register(hook.clone());
+    }
+    let user = User { name: "ann".into(), password_hash: String::new(), email: None, created: Utc::now() };
+    let path = "/dav/calendars/ann/calendar/ctx-1.ics";
+    assert_eq!(handle(&dav, &user, request("PUT", path, EVENT)).status(), StatusCode::CREATED);
+    assert_eq!(handle(&dav, &user, request("PUT", path, EVENT)).status(), StatusCode::NO_CONTENT);
+    let count = |p: &Probe| [&p.checks, &p.puts, &p.deletes, &p.written].map(|c| c.load(Ordering::SeqCst));
+    // Every hook checks; the second claims both writes, so the third is
+    // never asked and only the second hears they were written.
+    assert_eq!(count(&first), [2, 102, 0, 0]);
+    assert_eq!(count(&second), [2, 102, 0, 2]);
+    assert_eq!(count(&third), [2, 0, 0, 0]);
+    assert_eq!(handle(&dav, &user, request("DELETE", path, "")).status(), StatusCode::NO_CONTENT);
+    assert_eq!(count(&second), [2, 102, 1, 3]);
+    assert_eq!(count(&third)[2], 0);
+
+    // A refusal in check_put keeps the object out, with the hook's condition.
+    let mut dav = DavContext::new(dav.storage.clone(), dav.clock.clone(), limits);
+    dav.hooks.register(Arc::new(Probe { refuses: true, ..Probe::default() }));
+    let resp = handle(&dav, &user, request("PUT", path, EVENT));
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(body_text(resp).contains("max-attendees-per-instance"));
     assert_eq!(handle(&dav, &user, request("GET", path, "")).status(), StatusCode::NOT_FOUND);
 }
 
