@@ -40,20 +40,12 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("admin.sock")
 }
 
-/// A user name slotdav accepts: it becomes a URL segment and a mailbox part.
-pub fn valid_user_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && !name.starts_with('.')
-}
-
 /// Runs one command against the store.
 pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> AdminResult {
     let backend = |e: crate::storage::StorageError| format!("storage error: {e}");
     match cmd {
         AdminCommand::UserAdd { name, email, password_hash } => {
-            if !valid_user_name(&name) {
+            if !crate::model::valid_user_name(&name) {
                 return Err(format!("`{name}` is not a valid user name (letters, digits, '.', '_', '-'; at most 64)"));
             }
             if storage.user(&name).map_err(backend)?.is_some() {

@@ -14,6 +14,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::auth::AuthConfig;
+use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
 pub use crate::booking::coach::{BusyCalendars, CoachConfig, ExternalBusy};
 
@@ -130,22 +132,6 @@ pub struct RawAuth {
     pub concurrent_checks: Option<Spanned<u64>>,
 }
 
-/// Validated `[auth]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthConfig {
-    /// Wrong passwords (per user, and per client address) allowed before
-    /// the back-off starts.
-    pub free_failures: u32,
-    /// The first wait after `free_failures`; doubles with every further
-    /// failure.
-    pub backoff: std::time::Duration,
-    /// The longest wait.
-    pub backoff_max: std::time::Duration,
-    /// Password hashes (argon2, ~19 MiB each) verified at the same time;
-    /// more wait briefly, then get 503 with Retry-After.
-    pub concurrent_checks: usize,
-}
-
 /// `[feeds]`: published ICS feeds and imported busy calendars.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -163,17 +149,6 @@ pub struct RawExternalBusy {
     pub url: String,
     pub name: Option<String>,
     pub refresh: Option<Spanned<String>>,
-}
-
-/// Validated `[feeds]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedsConfig {
-    /// REFRESH-INTERVAL and X-PUBLISHED-TTL of published feeds.
-    pub refresh: chrono::Duration,
-    /// Only events ending after now − this are published; `None`: all.
-    pub window_past: Option<chrono::Duration>,
-    pub fetch_timeout: chrono::Duration,
-    pub fetch_max_bytes: u64,
 }
 
 /// `[booking]`: settings of the public booking pages.
@@ -496,7 +471,7 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         };
         format!("key `coach[{index}].{key}`{line}")
     };
-    if !crate::admin::valid_user_name(&raw.user) {
+    if !crate::model::valid_user_name(&raw.user) {
         return Err(format!("{}: `{}` is not a valid user name", at("user", None), raw.user));
     }
     let slug = raw.slug.unwrap_or_else(|| raw.user.clone());

@@ -2,24 +2,34 @@
 //! binary.
 //!
 //! # Layout
-//! Dependencies point downward only:
+//! Dependencies point downward only (ARCHITECTURE.md has the layer map,
+//! and `tests/it/architecture.rs` keeps the module graph acyclic):
 //!
+//! - [`cli`], [`config`], [`admin`]: how an admin runs and manages it.
 //! - [`server`]: the accept loop, routing and graceful shutdown (hyper).
+//! - [`app`]: the shared state, and the composition root that registers
+//!   the domain services' write hooks with [`dav`].
+//! - [`dav`]: WebDAV (RFC 4918) and CalDAV ([`dav::caldav`]: REPORTs,
+//!   RFC 4791, RFC 6578): paths, headers, methods on a narrow
+//!   [`dav::DavContext`], the wire format in [`dav::xml`], and the one
+//!   place errors become HTTP responses.
 //! - [`web`], [`api`]: the public booking pages (askama) and their JSON API.
+//! - [`http`]: HTTP plumbing every surface shares (body, responses, dates,
+//!   entity tags, path segments, the rate limiter).
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
-//! - [`dav`]: WebDAV (RFC 4918): paths, headers, methods, the wire format
-//!   in [`dav::xml`], and the one place errors become HTTP responses.
-//! - [`caldav`]: CalDAV REPORTs and discovery (RFC 4791, RFC 6578, RFC 6764).
+//! - [`mail`]: iMIP messages, the outbox and its worker, implicit scheduling.
+//! - [`feeds`]: published ICS feeds and imported external calendars.
+//! - [`provision`]: the homes and calendars slotdav makes for users.
 //! - [`auth`]: Basic credentials → an authenticated user.
 //! - [`ical`]: the iCalendar domain: validation, recurrence, filters,
 //!   free/busy. Knows nothing of HTTP, XML or storage.
 //! - [`storage`]: the [`storage::Storage`] trait of atomic operations and
 //!   its sled implementation, including the time-range index.
-//! - [`config`], [`cli`], [`admin`]: how an admin runs and manages it.
 //! - [`model`], [`clock`]: small shared types.
 
 pub mod ical;
 pub mod model;
+pub mod provision;
 pub mod dav;
 pub mod storage;
 pub mod admin;
@@ -27,11 +37,11 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod booking;
-pub mod caldav;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod feeds;
+pub mod http;
 pub mod mail;
 pub mod server;
 pub mod telemetry;

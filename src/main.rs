@@ -168,7 +168,7 @@ fn first_run(storage: &dyn Storage, clock: &dyn Clock) -> Result<(), String> {
 fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
     let command = match cmd {
         UserCommand::Add { name, email } => {
-            if !admin::valid_user_name(&name) {
+            if !slotdav::model::valid_user_name(&name) {
                 eprintln!("slotdav: `{name}` is not a valid user name (letters, digits, '.', '_', '-')");
                 return ExitCode::from(2);
             }

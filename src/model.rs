@@ -58,6 +58,14 @@ impl OpenTimeRange {
     }
 }
 
+/// A user name slotdav accepts: it becomes a URL segment and a mailbox part.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !name.starts_with('.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

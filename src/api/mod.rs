@@ -19,7 +19,7 @@ use crate::app::App;
 use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, StudentDetails};
 use crate::booking::{Booking, BookingStatus, HoldClient};
-use crate::dav::Body;
+use crate::http::Body;
 use crate::model::TimeRange;
 
 /// An API failure: status, machine-readable code, human message.

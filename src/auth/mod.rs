@@ -31,8 +31,23 @@ use sha2::{Digest, Sha256};
 pub use hash::{hash_password, verify_password};
 use throttle::Throttle;
 
-use crate::config::AuthConfig;
 use crate::storage::{Storage, StorageError, User};
+
+/// The `[auth]` settings (validated by `config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// Wrong passwords (per user, and per client address) allowed before
+    /// the back-off starts.
+    pub free_failures: u32,
+    /// The first wait after `free_failures`; doubles with every further
+    /// failure.
+    pub backoff: std::time::Duration,
+    /// The longest wait.
+    pub backoff_max: std::time::Duration,
+    /// Password hashes (argon2, ~19 MiB each) verified at the same time;
+    /// more wait briefly, then get 503 with Retry-After.
+    pub concurrent_checks: usize,
+}
 
 /// How long a request waits for a turn to verify a password.
 pub const CHECK_WAIT: Duration = Duration::from_secs(3);

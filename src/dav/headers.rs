@@ -74,16 +74,6 @@ pub fn write_condition(headers: &HeaderMap) -> WriteCondition {
     cond
 }
 
-/// A quoted strong entity tag for headers and `DAV:getetag`.
-pub fn quote_etag(etag: &str) -> String {
-    format!("\"{etag}\"")
-}
-
-/// An HTTP date (RFC 7231 §7.1.1.1).
-pub fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,18 @@
-//! WebDAV (RFC 4918) over the store: URL layout, headers, one handler per
-//! method, live properties, and [`DavError`], the one place where errors of
-//! every layer below become HTTP responses.
+//! WebDAV (RFC 4918) and CalDAV ([`caldav`]) over the store: URL layout,
+//! headers, one handler per method, live properties, and [`DavError`], the
+//! one place where errors of every layer below become HTTP responses.
+//!
+//! Handlers run on a [`DavContext`] (store, clock, limits, write hooks),
+//! never on the whole app. A surface: may import `http`, `provision`,
+//! `ical`, `storage`, `model` and `clock`; never `app`, `booking` or
+//! `mail` (their work reaches DAV writes as [`WriteHook`]s).
 
+pub mod caldav;
+pub mod context;
 pub mod headers;
 pub mod methods;
 pub mod path;
 pub mod props;
-pub mod provision;
 pub mod xml;
 
 use bytes::Bytes;
@@ -14,11 +20,10 @@ use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
+use crate::http::{text_response, Body};
 use crate::ical;
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError, StorePath};
 use xml::{PropName, XmlError, XmlNode};
-
-pub type Body = Full<Bytes>;
 
 /// Everything a DAV request can fail with. [`DavError::into_response`] is
 /// the only place that turns these into status codes and bodies.
@@ -142,19 +147,13 @@ impl DavError {
 
 pub type DavResult<T = Response<Body>> = Result<T, DavError>;
 
-/// A short `text/plain` response.
-pub fn text_response(status: StatusCode, text: &str) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(text.to_string())));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    resp
-}
+pub use context::{DavContext, DavLimits, HookError, ObjectWrite, WriteHook, WriteHooks};
 
-/// An empty response with a status.
-pub fn empty_response(status: StatusCode) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = status;
-    resp
+/// The calendar object stored at `path`, parsed; `None` when nothing is
+/// stored there (or a collection is) or it no longer parses.
+pub fn load_object(storage: &dyn Storage, path: &StorePath) -> Result<Option<ical::CalendarObject>, StorageError> {
+    let Some(bytes) = storage.content(path)? else { return Ok(None) };
+    Ok(ical::CalendarObject::parse(&bytes).ok())
 }
 
 /// A `207 Multi-Status` response with an already written body.

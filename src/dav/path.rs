@@ -9,43 +9,28 @@
 //! | `/dav/calendars/` | the collection of calendar homes |
 //! | `/dav/calendars/NAME/…` | a user's calendar home and all below it, in the store |
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_decode_str;
 
-use crate::storage::StorePath;
+use crate::http::encode_segment;
+use crate::storage::{Node, Storage, StorageError, StorePath};
 
 pub const DAV_ROOT: &str = "/dav/";
 pub const PRINCIPALS: &str = "/dav/principals/";
 pub const CALENDARS: &str = "/dav/calendars/";
 
-/// Characters escaped in a path segment of an href.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
-/// A resource addressed by a request URL.
+/// A resource addressed by a request URL. `S` is what stands for the
+/// stored part: its [`StorePath`] as parsed, or, once the resource is
+/// known to exist, the path with its loaded [`Node`] (a [`Target`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DavPath {
+pub enum DavPath<S = StorePath> {
     Root,
     PrincipalsRoot,
     Principal(String),
     ScheduleInbox(String),
     ScheduleOutbox(String),
     CalendarsRoot,
-    Store(StorePath),
+    Store(S),
 }
 
 /// Why a URL path names nothing slotdav serves.
@@ -116,8 +101,54 @@ impl DavPath {
     }
 }
 
-pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+/// A DAV path whose resource exists, with its stored node loaded: what
+/// properties are asked of and reports run on.
+pub type Target = DavPath<(StorePath, Node)>;
+
+impl DavPath {
+    /// The resource at this path with its node, if it exists. The virtual
+    /// resources of a user (principal, inbox, outbox) exist with the user.
+    pub fn load(&self, storage: &dyn Storage) -> Result<Option<Target>, StorageError> {
+        Ok(match self {
+            DavPath::Root => Some(Target::Root),
+            DavPath::PrincipalsRoot => Some(Target::PrincipalsRoot),
+            DavPath::CalendarsRoot => Some(Target::CalendarsRoot),
+            DavPath::Principal(u) => storage.user(u)?.map(|u| Target::Principal(u.name)),
+            DavPath::ScheduleInbox(u) => storage.user(u)?.map(|u| Target::ScheduleInbox(u.name)),
+            DavPath::ScheduleOutbox(u) => storage.user(u)?.map(|u| Target::ScheduleOutbox(u.name)),
+            DavPath::Store(p) => storage.node(p)?.map(|n| Target::Store((p.clone(), n))),
+        })
+    }
+}
+
+impl Target {
+    /// The path alone, without the node.
+    pub fn dav_path(&self) -> DavPath {
+        match self {
+            Target::Root => DavPath::Root,
+            Target::PrincipalsRoot => DavPath::PrincipalsRoot,
+            Target::Principal(u) => DavPath::Principal(u.clone()),
+            Target::ScheduleInbox(u) => DavPath::ScheduleInbox(u.clone()),
+            Target::ScheduleOutbox(u) => DavPath::ScheduleOutbox(u.clone()),
+            Target::CalendarsRoot => DavPath::CalendarsRoot,
+            Target::Store((p, _)) => DavPath::Store(p.clone()),
+        }
+    }
+    pub fn is_collection(&self) -> bool {
+        match self {
+            Target::Store((_, n)) => n.is_collection(),
+            _ => true,
+        }
+    }
+    pub fn href(&self) -> String {
+        self.dav_path().href(self.is_collection())
+    }
+    pub fn store_path(&self) -> Option<&StorePath> {
+        match self {
+            Target::Store((p, _)) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 pub fn principal_href(user: &str) -> String {

@@ -4,52 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::headers::{http_date, quote_etag};
-use super::path::{self, DavPath};
+use crate::http::{http_date, quote_etag};
+use super::path::{self, Target};
 use super::xml::{PropName, XmlNode, NS_CALDAV, NS_CALENDARSERVER, NS_DAV};
 use crate::ical::ComponentKind;
-use crate::storage::{Node, NodeKind, Storage, StorageError, StorePath};
-
-/// A resource whose properties are asked for.
-#[derive(Debug, Clone)]
-pub enum Target {
-    Root,
-    PrincipalsRoot,
-    Principal(String),
-    ScheduleInbox(String),
-    ScheduleOutbox(String),
-    CalendarsRoot,
-    Node(StorePath, Node),
-}
-
-impl Target {
-    pub fn dav_path(&self) -> DavPath {
-        match self {
-            Target::Root => DavPath::Root,
-            Target::PrincipalsRoot => DavPath::PrincipalsRoot,
-            Target::Principal(u) => DavPath::Principal(u.clone()),
-            Target::ScheduleInbox(u) => DavPath::ScheduleInbox(u.clone()),
-            Target::ScheduleOutbox(u) => DavPath::ScheduleOutbox(u.clone()),
-            Target::CalendarsRoot => DavPath::CalendarsRoot,
-            Target::Node(p, _) => DavPath::Store(p.clone()),
-        }
-    }
-    pub fn is_collection(&self) -> bool {
-        match self {
-            Target::Node(_, n) => n.is_collection(),
-            _ => true,
-        }
-    }
-    pub fn href(&self) -> String {
-        self.dav_path().href(self.is_collection())
-    }
-    fn store_path(&self) -> Option<&StorePath> {
-        match self {
-            Target::Node(p, _) => Some(p),
-            _ => None,
-        }
-    }
-}
+use crate::storage::{NodeKind, Storage, StorageError};
 
 /// The request-independent facts live properties need.
 pub struct PropContext<'a> {
@@ -145,7 +104,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             cal("schedule-inbox-URL"),
             cal("schedule-outbox-URL"),
         ]),
-        Target::Node(_, node) => {
+        Target::Store((_, node)) => {
             names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
             match &node.kind {
                 NodeKind::Collection(c) => {
@@ -178,7 +137,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
 /// without the computed CalDAV ones (RFC 4791 §7.8 leaves those out).
 pub fn allprop_names(target: &Target) -> Vec<PropName> {
     let mut names = vec![dav("resourcetype"), dav("displayname")];
-    if let Target::Node(_, node) = target {
+    if let Target::Store((_, node)) = target {
         names.extend([dav("creationdate"), dav("getlastmodified")]);
         if node.resource().is_some() {
             names.extend([dav("getetag"), dav("getcontentlength"), dav("getcontenttype")]);
@@ -242,33 +201,33 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 Some(XmlNode::element(name.clone(), vec![XmlNode::href(path::PRINCIPALS)]))
             }
             ("current-user-privilege-set", t) => {
-                let read_only = matches!(t, Target::Node(_, n) if n.collection().is_some_and(|c| c.read_only));
-                let own = matches!(t, Target::Node(..) | Target::Principal(_)) && !read_only;
+                let read_only = matches!(t, Target::Store((_, n)) if n.collection().is_some_and(|c| c.read_only));
+                let own = matches!(t, Target::Store((..)) | Target::Principal(_)) && !read_only;
                 Some(privileges(own))
             }
             ("supported-report-set", t) => Some(XmlNode::element(name.clone(), report_set(&supported_reports(t)))),
             ("principal-URL", Target::Principal(u)) => Some(owner_href(u)),
             ("owner", Target::Principal(u)) => Some(owner_href(u)),
-            ("owner", Target::Node(p, _)) => Some(owner_href(p.owner())),
-            ("creationdate", Target::Node(_, n)) => Some(XmlNode::text_element(name.clone(), rfc3339(n.created))),
-            ("getlastmodified", Target::Node(_, n)) => Some(XmlNode::text_element(name.clone(), http_date(n.modified))),
-            ("getetag", Target::Node(_, n)) => n.resource().map(|r| XmlNode::text_element(name.clone(), quote_etag(&r.etag))),
-            ("getcontentlength", Target::Node(_, n)) => {
+            ("owner", Target::Store((p, _))) => Some(owner_href(p.owner())),
+            ("creationdate", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), rfc3339(n.created))),
+            ("getlastmodified", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), http_date(n.modified))),
+            ("getetag", Target::Store((_, n))) => n.resource().map(|r| XmlNode::text_element(name.clone(), quote_etag(&r.etag))),
+            ("getcontentlength", Target::Store((_, n))) => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.length.to_string()))
             }
-            ("getcontenttype", Target::Node(_, n)) => {
+            ("getcontenttype", Target::Store((_, n))) => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.content_type.clone()))
             }
             // RFC 4331: the owner's usage and what is left of the quota, on
             // every collection of a home (not in allprop, §3).
-            ("quota-used-bytes", Target::Node(p, n)) if n.is_collection() => {
+            ("quota-used-bytes", Target::Store((p, n))) if n.is_collection() => {
                 Some(XmlNode::text_element(name.clone(), ctx.storage.usage(p.owner())?.to_string()))
             }
-            ("quota-available-bytes", Target::Node(p, n)) if n.is_collection() && ctx.quota != u64::MAX => {
+            ("quota-available-bytes", Target::Store((p, n))) if n.is_collection() && ctx.quota != u64::MAX => {
                 let left = ctx.quota.saturating_sub(ctx.storage.usage(p.owner())?);
                 Some(XmlNode::text_element(name.clone(), left.to_string()))
             }
-            ("sync-token", Target::Node(_, n)) => {
+            ("sync-token", Target::Store((_, n))) => {
                 n.collection().map(|c| XmlNode::text_element(name.clone(), sync_token(c.sync_id, c.revision)))
             }
             _ => None,
@@ -294,18 +253,18 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             }
             ("calendar-user-type", Target::Principal(_)) => Some(XmlNode::text_element(name.clone(), "INDIVIDUAL")),
             ("schedule-inbox-URL", Target::Principal(u)) => {
-                Some(XmlNode::element(name.clone(), vec![XmlNode::href(DavPath::ScheduleInbox(u.clone()).href(true))]))
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(Target::ScheduleInbox(u.clone()).href())]))
             }
             ("schedule-outbox-URL", Target::Principal(u)) => {
-                Some(XmlNode::element(name.clone(), vec![XmlNode::href(DavPath::ScheduleOutbox(u.clone()).href(true))]))
+                Some(XmlNode::element(name.clone(), vec![XmlNode::href(Target::ScheduleOutbox(u.clone()).href())]))
             }
-            ("schedule-tag", Target::Node(p, n)) => match n.resource() {
+            ("schedule-tag", Target::Store((p, n))) => match n.resource() {
                 Some(r) if r.calendar.is_some() && is_scheduling_object(&ctx.storage.content(p)?.unwrap_or_default()) => {
                     Some(XmlNode::text_element(name.clone(), quote_etag(&r.etag)))
                 }
                 _ => None,
             },
-            (local, Target::Node(_, n)) if n.is_calendar() => {
+            (local, Target::Store((_, n))) if n.is_calendar() => {
                 let coll = n.collection().expect("calendars are collections");
                 match local {
                     "supported-calendar-component-set" => {
@@ -348,7 +307,7 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
         }
     } else if name.is(NS_CALENDARSERVER, "getctag") {
         match target {
-            Target::Node(_, n) => {
+            Target::Store((_, n)) => {
                 n.collection().map(|c| XmlNode::text_element(name.clone(), format!("{:016x}-{}", c.sync_id, c.revision)))
             }
             _ => None,
@@ -364,7 +323,7 @@ fn resourcetype(target: &Target) -> Vec<XmlNode> {
         Target::Principal(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(dav("principal"))],
         Target::ScheduleInbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-inbox"))],
         Target::ScheduleOutbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-outbox"))],
-        Target::Node(_, n) => match &n.kind {
+        Target::Store((_, n)) => match &n.kind {
             NodeKind::Collection(c) if c.calendar => {
                 vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("calendar"))]
             }
@@ -380,7 +339,7 @@ pub fn supported_reports(target: &Target) -> Vec<PropName> {
     match target {
         // Calendars, homes and plain collections: queries search the
         // calendars they are or contain (RFC 4791 §7).
-        Target::Node(_, n) if n.is_collection() => vec![
+        Target::Store((_, n)) if n.is_collection() => vec![
             cal("calendar-query"),
             cal("calendar-multiget"),
             cal("free-busy-query"),
@@ -388,10 +347,10 @@ pub fn supported_reports(target: &Target) -> Vec<PropName> {
             dav("expand-property"),
         ],
         // Calendar object resources (RFC 4791 §7: MUST).
-        Target::Node(_, n) if n.resource().is_some_and(|r| r.calendar.is_some()) => {
+        Target::Store((_, n)) if n.resource().is_some_and(|r| r.calendar.is_some()) => {
             vec![cal("calendar-query"), cal("calendar-multiget"), dav("expand-property")]
         }
-        Target::Node(..) => vec![dav("expand-property")],
+        Target::Store((..)) => vec![dav("expand-property")],
         _ => vec![dav("expand-property"), dav("principal-property-search"), dav("principal-search-property-set")],
     }
 }

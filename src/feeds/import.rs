@@ -22,9 +22,9 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::booking::coach::{CoachConfig, ExternalBusy};
-use crate::config::FeedsConfig;
-use crate::dav::provision;
+use super::FeedsConfig;
 use crate::ical::export::{opens_as_vcalendar, split_feed};
+use crate::provision;
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};
 

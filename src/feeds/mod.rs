@@ -14,12 +14,22 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::FeedsConfig;
 use crate::ical::export::{merge_feed, FeedHeader};
 use crate::model::TimeRange;
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError, StorePath};
 
 const T_FEED: &str = "feed";
+
+/// The `[feeds]` settings (validated by `config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedsConfig {
+    /// REFRESH-INTERVAL and X-PUBLISHED-TTL of published feeds.
+    pub refresh: chrono::Duration,
+    /// Only events ending after now − this are published; `None`: all.
+    pub window_past: Option<chrono::Duration>,
+    pub fetch_timeout: chrono::Duration,
+    pub fetch_max_bytes: u64,
+}
 
 /// A published calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +155,7 @@ pub fn render(storage: &dyn Storage, rec: &FeedRecord, cfg: &FeedsConfig, now: D
     }
     let display = storage
         .prop(&path, "{DAV:}displayname")?
-        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
+        .and_then(|frag| crate::provision::fragment_text(&frag))
         .unwrap_or_else(|| rec.calendar.clone());
     let text = merge_feed(texts.iter().map(String::as_str), &FeedHeader { name: &display, refresh_secs: cfg.refresh.num_seconds() });
     Ok(Some(FeedBody { text, etag, last_modified }))

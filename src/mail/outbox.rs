@@ -27,9 +27,9 @@ use lettre::address::Envelope;
 use lettre::Address;
 use serde::{Deserialize, Serialize};
 
+use super::config::MailConfig;
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
-use crate::config::Config;
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
 pub const T_OUTBOX: &str = "outbox";
@@ -210,17 +210,17 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: &Config) -> Result<Outbox, String> {
-        let transport = Transport::from_config(&config.mail, &config.data_dir)?;
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, mail: &MailConfig, data_dir: &std::path::Path) -> Result<Outbox, String> {
+        let transport = Transport::from_config(mail, data_dir)?;
         Ok(Outbox {
-            quota: super::quota::SendQuota::new(storage.clone(), config.mail.max_messages_per_user_hour),
+            quota: super::quota::SendQuota::new(storage.clone(), mail.max_messages_per_user_hour),
             storage,
             clock,
             transport,
-            max_attempts: config.mail.retry_max_attempts,
-            backoff: config.mail.retry_backoff,
-            backoff_max: config.mail.retry_backoff_max,
-            interval: config.mail.worker_interval,
+            max_attempts: mail.retry_max_attempts,
+            backoff: mail.retry_backoff,
+            backoff_max: mail.retry_backoff_max,
+            interval: mail.worker_interval,
             wake: tokio::sync::Notify::new(),
             running: tokio::sync::Mutex::new(()),
         })

@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::app::App;
-use crate::dav::Body;
+use crate::http::Body;
 use conn::{ConnState, QuietLog, Refusal, Registry, RequestGuard, Watched};
 
 /// The authenticated user of a request, attached to its response so the

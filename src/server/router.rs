@@ -25,7 +25,8 @@ use crate::auth::{parse_basic, AuthError};
 use crate::booking::links::{self, LinkBase};
 use crate::dav::methods::{self, DavRequest};
 use crate::dav::path::{DavPath, PathError, DAV_ROOT};
-use crate::dav::{empty_response, text_response, Body, DavError};
+use crate::dav::DavError;
+use crate::http::{empty_response, text_response, Body};
 use crate::storage::User;
 
 /// The body every surface reads.
@@ -112,7 +113,7 @@ async fn dav(app: Arc<App>, client: SocketAddr, link_base: Option<String>, path:
     };
     let dav_req = DavRequest { method: parts.method, path, headers: parts.headers, body };
     let name = user.name.clone();
-    let resp = tokio::task::spawn_blocking(move || links::with_base(link_base, || methods::handle(&app, &user, dav_req)))
+    let resp = tokio::task::spawn_blocking(move || links::with_base(link_base, || methods::handle(&app.dav, &user, dav_req)))
         .await
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "request handler panicked");

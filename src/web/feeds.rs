@@ -10,8 +10,8 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
 use crate::app::App;
-use crate::dav::headers::{http_date, quote_etag};
-use crate::dav::{text_response, Body};
+use crate::http::{http_date, quote_etag};
+use crate::http::{text_response, Body};
 use crate::feeds;
 
 pub async fn handle(app: Arc<App>, method: Method, path: String, headers: HeaderMap) -> Response<Body> {

@@ -1,10 +1,7 @@
 //! Small helpers of the public pages: query and form decoding, the CSRF
-//! double-submit cookie, and a per-IP rate limit for holds and bookings.
+//! double-submit cookie.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use hyper::header::{HeaderMap, COOKIE};
 
@@ -43,33 +40,6 @@ pub fn csrf_ok(headers: &HeaderMap, form_token: Option<&String>) -> bool {
     cookie.len() == form.len() && cookie.bytes().zip(form.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// At most `per_minute` requests per client address in any fixed minute.
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        RateLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
-    }
-
-    /// Counts a request; false when the address is over its limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = map.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,15 +52,5 @@ mod tests {
         assert!(!csrf_ok(&h, Some(&"abcdefghijklmnop1235".to_string())));
         assert!(!csrf_ok(&h, None));
         assert!(!csrf_ok(&HeaderMap::new(), Some(&"abcdefghijklmnop1234".to_string())));
-    }
-
-    #[test]
-    fn rate_limit_counts_per_address() {
-        let rl = RateLimiter::new(2);
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        assert!(rl.allow(a) && rl.allow(a));
-        assert!(!rl.allow(a));
-        assert!(rl.allow(b));
     }
 }

@@ -35,7 +35,7 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use crate::app::App;
 use crate::booking::service::{BookingError, StudentDetails};
 use crate::booking::{Booking, BookingStatus, HoldClient};
-use crate::dav::Body;
+use crate::http::Body;
 use crate::model::TimeRange;
 use forms::{csrf_cookie, csrf_ok, csrf_set_cookie, decode, new_csrf};
 use pages::*;
@@ -223,7 +223,7 @@ fn redirect(to: &str) -> Response<Body> {
 }
 
 fn enc(s: &str) -> String {
-    crate::dav::path::encode_segment(s)
+    crate::http::encode_segment(s)
 }
 
 fn route(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, PageError> {

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod architecture;
 mod auth;
 mod booking;
 mod booking_browser;

@@ -6,7 +6,8 @@ use hyper::StatusCode;
 use super::{store_path, Ctx, DavRequest};
 use crate::dav::headers::{self, Depth};
 use crate::dav::path::{href_path, DavPath};
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 
 pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
     let from = store_path(req)?;
@@ -26,14 +27,14 @@ pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
     super::guard_writable(ctx, &to)?;
     let overwrite = headers::overwrite(&req.headers).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
     let depth = headers::depth(&req.headers, Depth::Infinity).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
-    let source = ctx.app.storage.node(from)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    let source = ctx.dav.storage.node(from)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
     if source.is_collection() && (depth == Depth::One || (is_move && depth != Depth::Infinity)) {
         return Err(DavError::Status(StatusCode::BAD_REQUEST));
     }
     if to == *from || to.is_within(from) {
         return Err(DavError::Status(StatusCode::FORBIDDEN));
     }
-    let replaced = ctx.app.storage.copy(from, &to, overwrite, depth == Depth::Infinity, is_move, ctx.now)?;
+    let replaced = ctx.dav.storage.copy(from, &to, overwrite, depth == Depth::Infinity, is_move, ctx.now)?;
     ctx.durable()?;
     Ok(empty_response(if replaced { StatusCode::NO_CONTENT } else { StatusCode::CREATED }))
 }

@@ -4,8 +4,10 @@
 use hyper::StatusCode;
 
 use super::{store_path, Ctx, DavRequest};
+use crate::dav::context::ObjectWrite;
 use crate::dav::headers;
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::storage::{ObjectChange, RecordBatch};
 
 pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
@@ -15,31 +17,32 @@ pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
         return Err(DavError::Status(StatusCode::FORBIDDEN));
     }
     let cond = headers::write_condition(&req.headers);
-    // Deleting a booking's event in the coach's app cancels the booking,
-    // in the same write.
-    let uid = ctx.app.storage.node(path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone()));
-    let mut records = match (&uid, path.parent()) {
-        (Some(uid), Some(parent)) => ctx.app.booking.reconcile_delete(&parent, uid).map_err(super::booking_error)?,
+    // The write hooks may add records to the same batch: deleting a
+    // booking's event in the coach's app cancels the booking; the
+    // attendees of an event the user organized get a CANCEL.
+    let uid = ctx.dav.storage.node(path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone()));
+    let hooked = match (&uid, path.parent()) {
+        (Some(uid), Some(parent)) => {
+            let write = ObjectWrite { user: ctx.user, path, calendar: &parent, now: ctx.now, storage: &*ctx.dav.storage };
+            ctx.dav.hooks.on_delete(&write, uid)?
+        }
         _ => None,
     };
-    if records.is_none() && uid.is_some() {
-        // Implicit scheduling: the attendees of an event the user
-        // organized get a CANCEL.
-        let before = super::load_object(ctx, path)?;
-        let mail = super::implicit_scheduling(ctx, before.as_ref(), None);
-        records = Some(mail).filter(|m| !m.is_empty());
-    }
-    let wake_mail = records.is_some();
-    match records {
-        Some(records) => {
+    let written = match hooked {
+        Some(mut hooked) => {
             let object = Some(ObjectChange::Delete { path: path.clone(), cond });
-            ctx.app.storage.apply(RecordBatch { records, object }, ctx.now)?;
+            let records = std::mem::take(&mut hooked.records);
+            ctx.dav.storage.apply(RecordBatch { records, object }, ctx.now)?;
+            Some(hooked)
         }
-        None => ctx.app.storage.delete(path, &cond, ctx.now)?,
-    }
+        None => {
+            ctx.dav.storage.delete(path, &cond, ctx.now)?;
+            None
+        }
+    };
     ctx.durable()?;
-    if wake_mail {
-        ctx.app.outbox.wake();
+    if let Some(hooked) = written {
+        hooked.written();
     }
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -7,19 +7,20 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH, I
 use hyper::{Response, StatusCode};
 
 use super::{Ctx, DavRequest};
-use crate::dav::headers::{http_date, quote_etag};
+use crate::http::{http_date, quote_etag};
 use crate::dav::path::DavPath;
-use crate::dav::{text_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::text_response;
 
 pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
     let DavPath::Store(path) = &req.path else {
         return Ok(text_response(StatusCode::OK, "slotdav CalDAV server: point your calendar app at this URL.\n"));
     };
-    let node = ctx.app.storage.node(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    let node = ctx.dav.storage.node(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
     let Some(resource) = node.resource() else {
         // A collection: list its members, one name a line.
         let mut listing = String::new();
-        for (name, child) in ctx.app.storage.children(path)? {
+        for (name, child) in ctx.dav.storage.children(path)? {
             listing.push_str(&name);
             if child.is_collection() {
                 listing.push('/');
@@ -40,7 +41,7 @@ pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
     // tell whether they carry a Schedule-Tag (RFC 6638 §3.2).
     let wants_bytes = (with_body && !not_modified) || resource.calendar.is_some();
     let bytes = if wants_bytes {
-        ctx.app.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?
+        ctx.dav.storage.content(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?
     } else {
         Vec::new()
     };

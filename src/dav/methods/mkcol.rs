@@ -9,7 +9,8 @@ use super::{store_path, Ctx, DavRequest};
 use crate::dav::props;
 use crate::dav::xml::request::{parse_mkcol, MkColRequest};
 use crate::dav::xml::{PropName, NS_CALDAV};
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::ical::ComponentKind;
 use crate::storage::StorageError;
 
@@ -57,7 +58,7 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
     }
     // The limits PROPPATCH applies (RFC 4918 §9.2.1: 507 when there is no
     // room to record a property).
-    let config = &ctx.app.config;
+    let config = &ctx.dav.limits;
     if props_to_set.len() > config.max_dead_properties
         || props_to_set.iter().any(|(_, v)| v.len() as u64 > config.max_dead_property_bytes)
     {
@@ -66,7 +67,7 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
     if calendar && components.is_empty() {
         components = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
     }
-    match ctx.app.storage.create_collection(path, calendar, components, props_to_set, ctx.now) {
+    match ctx.dav.storage.create_collection(path, calendar, components, props_to_set, ctx.now) {
         Ok(_) => {}
         Err(StorageError::Conflict(_)) if calendar => {
             return Err(DavError::forbidden(PropName::caldav("calendar-collection-location-ok")))

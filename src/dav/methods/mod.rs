@@ -21,11 +21,13 @@ use chrono::{DateTime, Utc};
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
 use super::path::DavPath;
-use super::props::{PropContext, Target};
+use super::path::Target;
+use super::props::PropContext;
 use super::xml::{PropName, XmlNode};
-use super::{Body, DavError, DavResult};
-use crate::app::App;
-use crate::storage::{StorageError, StorePath, User};
+use super::context::DavContext;
+use super::{DavError, DavResult};
+use crate::http::Body;
+use crate::storage::{StorePath, User};
 
 /// A DAV request whose body has been read and whose user is known.
 pub struct DavRequest {
@@ -35,9 +37,9 @@ pub struct DavRequest {
     pub body: Bytes,
 }
 
-/// What every handler gets: the app and the authenticated user.
+/// What every handler gets: the DAV context and the authenticated user.
 pub struct Ctx<'a> {
-    pub app: &'a App,
+    pub dav: &'a DavContext,
     pub user: &'a User,
     pub now: DateTime<Utc>,
     /// Recurrence instances this request has expanded into its answer so
@@ -48,40 +50,32 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn props(&self) -> PropContext<'_> {
         PropContext {
-            storage: &*self.app.storage,
+            storage: &*self.dav.storage,
             user: &self.user.name,
             user_email: self.user.email.as_deref(),
-            max_resource_size: self.app.config.max_resource_size,
-            max_attendees: self.app.config.mail.max_attendees,
-            quota: self.app.config.quota,
+            max_resource_size: self.dav.limits.max_resource_size,
+            max_attendees: self.dav.limits.max_attendees,
+            quota: self.dav.limits.quota,
         }
     }
 
     /// Makes every write so far durable before it is acknowledged.
     pub fn durable(&self) -> DavResult<()> {
-        self.app.storage.flush()?;
+        self.dav.storage.flush()?;
         Ok(())
     }
 
     /// The resource at a DAV path, if it exists.
     pub fn target(&self, path: &DavPath) -> DavResult<Option<Target>> {
-        Ok(match path {
-            DavPath::Root => Some(Target::Root),
-            DavPath::PrincipalsRoot => Some(Target::PrincipalsRoot),
-            DavPath::CalendarsRoot => Some(Target::CalendarsRoot),
-            DavPath::Principal(u) => self.app.storage.user(u)?.map(|u| Target::Principal(u.name)),
-            DavPath::ScheduleInbox(u) => self.app.storage.user(u)?.map(|u| Target::ScheduleInbox(u.name)),
-            DavPath::ScheduleOutbox(u) => self.app.storage.user(u)?.map(|u| Target::ScheduleOutbox(u.name)),
-            DavPath::Store(p) => self.app.storage.node(p)?.map(|n| Target::Node(p.clone(), n)),
-        })
+        Ok(path.load(&*self.dav.storage)?)
     }
 }
 
-pub use super::provision::DEFAULT_CALENDAR;
+pub use crate::provision::DEFAULT_CALENDAR;
 
 /// Handles one authenticated DAV request.
-pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
-    let ctx = Ctx { app, user, now: app.clock.now(), instances: std::cell::Cell::new(0) };
+pub fn handle(dav: &DavContext, user: &User, req: DavRequest) -> Response<Body> {
+    let ctx = Ctx { dav, user, now: dav.clock.now(), instances: std::cell::Cell::new(0) };
     match dispatch(&ctx, req) {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
@@ -89,7 +83,7 @@ pub fn handle(app: &App, user: &User, req: DavRequest) -> Response<Body> {
 }
 
 fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
-    super::provision::home(&*ctx.app.storage, &ctx.user.name, ctx.now)?;
+    crate::provision::home(&*ctx.dav.storage, &ctx.user.name, ctx.now)?;
     // A user reaches only their own principal and home.
     if let Some(owner) = req.path.owner() {
         if owner != ctx.user.name {
@@ -123,7 +117,7 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
 /// `DAV:need-privileges` (RFC 3744 §7.1.1).
 pub fn guard_writable(ctx: &Ctx, path: &StorePath) -> DavResult<()> {
     let read_only = |p: &StorePath| -> DavResult<bool> {
-        Ok(ctx.app.storage.node(p)?.and_then(|n| n.collection().map(|c| c.read_only)).unwrap_or(false))
+        Ok(ctx.dav.storage.node(p)?.and_then(|n| n.collection().map(|c| c.read_only)).unwrap_or(false))
     };
     let locked = if read_only(path)? {
         Some(path.clone())
@@ -158,40 +152,6 @@ fn store_path(req: &DavRequest) -> DavResult<&StorePath> {
         DavPath::Store(p) => Ok(p),
         _ => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
     }
-}
-
-/// A booking-service failure during a DAV write: storage errors keep their
-/// meaning, anything else is an internal error.
-fn booking_error(e: crate::booking::service::BookingError) -> DavError {
-    match e {
-        crate::booking::service::BookingError::Storage(s) => DavError::Storage(s),
-        other => DavError::Storage(StorageError::Backend(other.to_string())),
-    }
-}
-
-/// The stored calendar object at `path`, parsed, if there is one.
-fn load_object(ctx: &Ctx, path: &StorePath) -> DavResult<Option<crate::ical::CalendarObject>> {
-    let is_object = ctx.app.storage.node(path)?.is_some_and(|n| n.resource().is_some_and(|r| r.calendar.is_some()));
-    if !is_object {
-        return Ok(None);
-    }
-    Ok(ctx.app.storage.content(path)?.and_then(|b| crate::ical::CalendarObject::parse(&b).ok()))
-}
-
-/// The outbox records that tell attendees of a change to an event the
-/// user organizes (RFC 6638 implicit scheduling, by email).
-fn implicit_scheduling(
-    ctx: &Ctx,
-    before: Option<&crate::ical::CalendarObject>,
-    after: Option<&crate::ical::CalendarObject>,
-) -> crate::storage::RecordWrites {
-    let principal = super::path::principal_href(&ctx.user.name);
-    let organizer = crate::mail::scheduling::Organizer {
-        name: &ctx.user.name,
-        email: ctx.user.email.as_deref(),
-        principal_href: &principal,
-    };
-    crate::mail::scheduling::organizer_records(&organizer, &ctx.app.config.mail.from, ctx.app.outbox.quota(), before, after, ctx.now)
 }
 
 /// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).

@@ -5,7 +5,8 @@ use hyper::header::{HeaderValue, ALLOW};
 use hyper::StatusCode;
 
 use super::{allowed_methods, Ctx, DavRequest};
-use crate::dav::{empty_response, DavResult};
+use crate::dav::DavResult;
+use crate::http::empty_response;
 
 /// Compliance classes: 1 and 3 (no locking, so not 2), CalDAV, implicit
 /// scheduling (RFC 6638, invitations go out by email), extended MKCOL

@@ -5,7 +5,8 @@ use hyper::StatusCode;
 
 use super::{Ctx, DavRequest};
 use crate::dav::headers::{self, Depth};
-use crate::dav::props::{self, PropContext, Target};
+use crate::dav::path::Target;
+use crate::dav::props::{self, PropContext};
 use crate::dav::xml::request::{parse_propfind, PropFind};
 use crate::dav::xml::response::{PropStat, Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
@@ -26,10 +27,10 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
         match &target {
             // A stored collection may hold thousands of members: describe
             // each as it comes from the store.
-            Target::Node(path, node) if node.is_collection() => {
+            Target::Store((path, node)) if node.is_collection() => {
                 let mut failed = None;
-                ctx.app.storage.for_each_child(path, &mut |name, child| {
-                    match describe(&pctx, &Target::Node(path.child(&name), child), &request, None) {
+                ctx.dav.storage.for_each_child(path, &mut |name, child| {
+                    match describe(&pctx, &Target::Store((path.child(&name), child)), &request, None) {
                         Ok(r) => ms.push(r),
                         Err(e) => failed = Some(e),
                     }
@@ -56,20 +57,20 @@ pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
         Target::PrincipalsRoot => vec![Target::Principal(ctx.user.name.clone())],
         Target::CalendarsRoot => {
             let home = crate::storage::StorePath::home(&ctx.user.name);
-            match ctx.app.storage.node(&home)? {
-                Some(n) => vec![Target::Node(home, n)],
+            match ctx.dav.storage.node(&home)? {
+                Some(n) => vec![Target::Store((home, n))],
                 None => vec![],
             }
         }
         Target::Principal(_) | Target::ScheduleInbox(_) | Target::ScheduleOutbox(_) => vec![],
-        Target::Node(path, node) if node.is_collection() => ctx
-            .app
+        Target::Store((path, node)) if node.is_collection() => ctx
+            .dav
             .storage
             .children(path)?
             .into_iter()
-            .map(|(name, n)| Target::Node(path.child(&name), n))
+            .map(|(name, n)| Target::Store((path.child(&name), n)))
             .collect(),
-        Target::Node(..) => vec![],
+        Target::Store((..)) => vec![],
     })
 }
 
@@ -144,7 +145,7 @@ pub fn describe(
 /// The stored bytes of a calendar object, as text.
 fn raw_calendar_data(pctx: &PropContext, target: &Target) -> Result<Option<String>, StorageError> {
     match target {
-        Target::Node(path, node) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
+        Target::Store((path, node)) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
             Ok(pctx.storage.content(path)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
         }
         _ => Ok(None),

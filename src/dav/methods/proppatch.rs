@@ -12,7 +12,8 @@ use std::collections::HashSet;
 use hyper::StatusCode;
 
 use super::{Ctx, DavRequest};
-use crate::dav::props::{self, Target};
+use crate::dav::path::Target;
+use crate::dav::props;
 use crate::dav::xml::request::{parse_proppatch, PropPatchOp};
 use crate::dav::xml::response::{MultiStatus, PropStat, Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode, NS_CALDAV};
@@ -22,13 +23,13 @@ use crate::storage::PropChange;
 pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let ops = parse_proppatch(&req.body)?;
     let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
-    let writable = matches!(target, Target::Node(..));
+    let writable = matches!(target, Target::Store((..)));
     let mut outcome: Vec<(PropName, u16)> = Vec::new();
     let mut changes = Vec::new();
-    let (max_bytes, max_count) = (ctx.app.config.max_dead_property_bytes, ctx.app.config.max_dead_properties);
+    let (max_bytes, max_count) = (ctx.dav.limits.max_dead_property_bytes, ctx.dav.limits.max_dead_properties);
     // The dead properties the resource would have after each instruction.
     let mut present: HashSet<String> = match &target {
-        Target::Node(path, _) => ctx.app.storage.props(path)?.into_iter().map(|(clark, _)| clark).collect(),
+        Target::Store((path, _)) => ctx.dav.storage.props(path)?.into_iter().map(|(clark, _)| clark).collect(),
         _ => HashSet::new(),
     };
     for op in &ops {
@@ -56,8 +57,8 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     }
     let failed = outcome.iter().any(|(_, s)| *s != 200);
     if !failed {
-        if let Target::Node(path, _) = &target {
-            ctx.app.storage.patch_props(path, &changes, ctx.now)?;
+        if let Target::Store((path, _)) = &target {
+            ctx.dav.storage.patch_props(path, &changes, ctx.now)?;
             ctx.durable()?;
         }
     }

@@ -6,16 +6,19 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, ETAG};
 use hyper::StatusCode;
 
 use super::{store_path, Ctx, DavRequest};
-use crate::dav::headers::{self, quote_etag};
+use crate::dav::context::ObjectWrite;
+use crate::dav::headers;
+use crate::http::quote_etag;
 use crate::dav::xml::PropName;
-use crate::dav::{empty_response, DavError, DavResult};
+use crate::dav::{DavError, DavResult};
+use crate::http::empty_response;
 use crate::ical::CalendarObject;
 use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite};
 
 pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let path = store_path(req)?;
     let parent = path.parent().ok_or(DavError::Status(StatusCode::METHOD_NOT_ALLOWED))?;
-    let parent_node = ctx.app.storage.node(&parent)?.ok_or(DavError::Status(StatusCode::CONFLICT))?;
+    let parent_node = ctx.dav.storage.node(&parent)?.ok_or(DavError::Status(StatusCode::CONFLICT))?;
     let coll = parent_node.collection().ok_or(DavError::Status(StatusCode::CONFLICT))?;
     let mut cond = headers::write_condition(&req.headers);
     // RFC 6638 §3.2: If-Schedule-Tag-Match; our Schedule-Tag is the ETag.
@@ -28,10 +31,10 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_string();
-    let mut records = None;
+    let mut hooked = None;
     let mut scheduling = false;
     let write = if coll.calendar {
-        if req.body.len() as u64 > ctx.app.config.max_resource_size {
+        if req.body.len() as u64 > ctx.dav.limits.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
         let object = CalendarObject::parse(&req.body)?;
@@ -39,20 +42,15 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         // Before anything else looks at the object's instances: refuses a
         // recurrence set beyond the budget (CALDAV:max-instances).
         let index = object.checked_index_entry(horizon)?;
-        // RFC 4791 §5.3.2.1: so that one write cannot invite the world.
-        if crate::mail::scheduling::attendees_per_instance(&object) > ctx.app.config.mail.max_attendees as usize {
-            return Err(DavError::forbidden(PropName::caldav("max-attendees-per-instance")));
-        }
-        // An edit of a booking's event in the coach's app moves, confirms
-        // or cancels the booking in the same write.
-        records = ctx.app.booking.reconcile_put(&parent, &object).map_err(super::booking_error)?;
+        // The registered write hooks may refuse the object (RFC 4791
+        // §5.3.2.1: the attendee cap) and add records to the same batch:
+        // an edit of a booking's event in the coach's app moves, confirms
+        // or cancels the booking; an organizer's change is mailed to the
+        // attendees (RFC 6638 implicit scheduling).
+        let write = ObjectWrite { user: ctx.user, path, calendar: &parent, now: ctx.now, storage: &*ctx.dav.storage };
+        ctx.dav.hooks.check_put(&write, &object)?;
+        hooked = ctx.dav.hooks.on_put(&write, &object)?;
         scheduling = object.organizer().is_some();
-        if records.is_none() && scheduling {
-            // Implicit scheduling (RFC 6638): attendees hear of it by email.
-            let before = super::load_object(ctx, path)?;
-            let mail = super::implicit_scheduling(ctx, before.as_ref(), Some(&object));
-            records = Some(mail).filter(|m| !m.is_empty());
-        }
         ResourceWrite {
             bytes: req.body.to_vec(),
             content_type: "text/calendar; charset=utf-8".to_string(),
@@ -65,17 +63,17 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     } else {
         ResourceWrite { bytes: req.body.to_vec(), content_type, calendar: None }
     };
-    let wake_mail = records.is_some();
-    let outcome = match records {
-        None => ctx.app.storage.put_resource(path, write, &cond, ctx.now)?,
-        Some(records) => {
+    let (outcome, written) = match hooked {
+        None => (ctx.dav.storage.put_resource(path, write, &cond, ctx.now)?, None),
+        Some(mut hooked) => {
             let object = Some(ObjectChange::Put { path: path.clone(), write, cond });
-            ctx.app.storage.apply(RecordBatch { records, object }, ctx.now)?.expect("a put has an outcome")
+            let records = std::mem::take(&mut hooked.records);
+            (ctx.dav.storage.apply(RecordBatch { records, object }, ctx.now)?.expect("a put has an outcome"), Some(hooked))
         }
     };
     ctx.durable()?;
-    if wake_mail {
-        ctx.app.outbox.wake();
+    if let Some(hooked) = written {
+        hooked.written();
     }
     let mut resp = empty_response(if outcome.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
     let etag = HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag");

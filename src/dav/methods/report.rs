@@ -1,4 +1,4 @@
-//! REPORT (RFC 3253 §3.6): parsed here, answered by [`crate::caldav`].
+//! REPORT (RFC 3253 §3.6): parsed here, answered by [`crate::dav::caldav`].
 
 use hyper::StatusCode;
 
@@ -9,5 +9,5 @@ use crate::dav::{DavError, DavResult};
 pub fn report(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let report = parse_report(&req.body)?;
     let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
-    crate::caldav::report(ctx, req, &target, report)
+    crate::dav::caldav::report(ctx, req, &target, report)
 }

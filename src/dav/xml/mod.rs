@@ -98,20 +98,6 @@ impl XmlNode {
     }
 }
 
-/// The text content of a stored property fragment (`<D:displayname
-/// xmlns:D="DAV:">Work &amp; play</D:displayname>` → `Work & play`), for
-/// dead properties whose value is plain text. `None` when it has child
-/// elements or is not a fragment.
-pub fn fragment_text(fragment: &str) -> Option<String> {
-    let start = fragment.find('>')? + 1;
-    let end = fragment.rfind("</")?;
-    let inner = fragment.get(start..end)?;
-    if inner.contains('<') {
-        return None;
-    }
-    quick_xml::escape::unescape(inner).ok().map(|s| s.into_owned())
-}
-
 /// Why a request body could not be understood. → 400 Bad Request
 /// (or the precondition named by the variant).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,17 +121,4 @@ pub enum XmlError {
     /// VCALENDAR, …). → 403 `CALDAV:valid-filter`
     #[error("invalid filter: {0}")]
     InvalidFilter(String),
-}
-
-#[cfg(test)]
-mod fragment_tests {
-    use super::fragment_text;
-
-    #[test]
-    fn fragment_text_decodes_entities_and_refuses_elements() {
-        assert_eq!(fragment_text(r#"<D:displayname xmlns:D="DAV:">Work &amp; play</D:displayname>"#).as_deref(), Some("Work & play"));
-        assert_eq!(fragment_text(r#"<C:calendar-timezone xmlns:C="urn:ietf:params:xml:ns:caldav">BEGIN:VCALENDAR&#13;
-END:VCALENDAR</C:calendar-timezone>"#).as_deref(), Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR"));
-        assert_eq!(fragment_text(r#"<x:a xmlns:x="y"><x:b/></x:a>"#), None);
-    }
 }

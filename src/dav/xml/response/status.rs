@@ -1,47 +1,17 @@
 //! Status lines and reason phrases (RFC 9110 §15, RFC 4918 §11).
 //!
-//! A leaf: it imports nothing.
+//! A leaf: it imports nothing of the crate; reason phrases are hyper's.
 
-/// The reason phrase for a status code (RFC 9110 §15, RFC 4918 §11).
+/// The reason phrase for a status code: the one HTTP responses carry
+/// ([`hyper::StatusCode::canonical_reason`]), else the name of its class.
 pub fn reason_phrase(code: u16) -> &'static str {
-    match code {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        207 => "Multi-Status",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        507 => "Insufficient Storage",
-        _ => match code / 100 {
-            1 => "Informational",
-            2 => "Success",
-            3 => "Redirection",
-            4 => "Client Error",
-            _ => "Server Error",
-        },
-    }
+    hyper::StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()).unwrap_or(match code / 100 {
+        1 => "Informational",
+        2 => "Success",
+        3 => "Redirection",
+        4 => "Client Error",
+        _ => "Server Error",
+    })
 }
 
 /// `HTTP/1.1 404 Not Found`, the content of `DAV:status`.
@@ -66,6 +36,10 @@ mod tests {
             (424, "Failed Dependency"),
             (507, "Insufficient Storage"),
             (500, "Internal Server Error"),
+            // The same texts HTTP responses carry (hyper's canonical reasons).
+            (413, "Payload Too Large"),
+            (422, "Unprocessable Entity"),
+            (299, "Success"),
         ] {
             assert_eq!(status_line(code), format!("HTTP/1.1 {code} {text}"));
         }

@@ -1,5 +1,14 @@
 //! [`App`]: the state every request handler shares: the store, the
-//! configuration, the clock, the credential cache and the booking service.
+//! configuration, the clock, the credential cache, the booking service,
+//! the outbox, and the [`DavContext`] the DAV surface runs on, with the
+//! write hooks (`write_hooks`) that let bookings and implicit scheduling
+//! follow calendar writes.
+//!
+//! The composition root below `server`: may import every domain module,
+//! `dav` (to build its context and hooks) and `http`; not `server`, `web`
+//! or `api`.
+
+mod write_hooks;
 
 use std::sync::Arc;
 
@@ -7,8 +16,9 @@ use crate::auth::Authenticator;
 use crate::booking::service::{BookingError, BookingService};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::dav::{DavContext, DavLimits};
 use crate::storage::Storage;
-use crate::web::forms::RateLimiter;
+use crate::http::RateLimiter;
 
 pub struct App {
     pub storage: Arc<dyn Storage>,
@@ -20,6 +30,9 @@ pub struct App {
     pub outbox: Arc<crate::mail::Outbox>,
     /// Holds and confirmations per client address and minute.
     pub rate_limit: RateLimiter,
+    /// What DAV requests run on: the store, the clock, the limits, and
+    /// booking reconciliation and implicit scheduling as write hooks.
+    pub dav: DavContext,
 }
 
 impl App {
@@ -35,11 +48,26 @@ impl App {
         )?
         .with_limits(config.booking_limits));
         let outbox = Arc::new(
-            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config)
+            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir)
                 .map_err(|e| BookingError::Storage(crate::storage::StorageError::Backend(format!("mail: {e}"))))?,
         );
         booking.set_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
+        let limits = DavLimits {
+            max_resource_size: config.max_resource_size,
+            max_attendees: config.mail.max_attendees,
+            max_dead_properties: config.max_dead_properties,
+            max_dead_property_bytes: config.max_dead_property_bytes,
+            quota: config.quota,
+        };
+        let mut dav = DavContext::new(storage.clone(), clock.clone(), limits);
+        dav.hooks.register(Arc::new(write_hooks::BookingReconciliation { booking: booking.clone(), outbox: outbox.clone() }));
+        dav.hooks.register(Arc::new(write_hooks::ImplicitScheduling {
+            outbox: outbox.clone(),
+            from: config.mail.from.clone(),
+            max_attendees: config.mail.max_attendees,
+        }));
         Ok(App {
+            dav,
             outbox,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),
             auth: Arc::new(Authenticator::new(&config.auth)),
@@ -54,7 +82,7 @@ impl App {
 /// Makes the availability and bookings calendars of every coach whose user
 /// exists (and their home), so they appear in the coach's app at once.
 fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<(), BookingError> {
-    use crate::dav::provision;
+    use crate::provision;
     use crate::ical::ComponentKind;
     for coach in &config.coaches {
         if storage.user(&coach.user)?.is_none() {

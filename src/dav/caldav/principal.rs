@@ -5,12 +5,12 @@
 
 use crate::dav::methods::propfind::describe;
 use crate::dav::methods::Ctx;
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::PropFind;
 use crate::dav::xml::response::MultiStatus;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{multistatus_response, DavResult};
-use crate::dav::Body;
+use crate::http::Body;
 
 pub fn expand_property(ctx: &Ctx, target: &Target, props: &[PropName]) -> DavResult {
     let pctx = ctx.props();

@@ -6,14 +6,15 @@ use hyper::StatusCode;
 
 use super::multiget::describe_object;
 use crate::dav::methods::Ctx;
-use crate::dav::props::{parse_sync_token, sync_token, Target};
+use crate::dav::path::Target;
+use crate::dav::props::{parse_sync_token, sync_token};
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};
 
 pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u32>, props: &ReportProps) -> DavResult {
-    let Target::Node(path, node) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
+    let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
     let coll = node.collection().ok_or(DavError::Status(StatusCode::FORBIDDEN))?;
     let invalid_token = || DavError::forbidden(PropName::dav("valid-sync-token"));
     let since = if token.trim().is_empty() {
@@ -22,19 +23,19 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
         parse_sync_token(token.trim(), coll.sync_id).ok_or_else(invalid_token)?
     };
     let changes = ctx
-        .app
+        .dav
         .storage
         .changes_since(path, since, limit.map(|l| l.max(1) as usize))?
         .ok_or_else(invalid_token)?;
     let mut ms = crate::dav::multistatus_builder(&props.props, changes.changes.len());
     for change in &changes.changes {
         let member = path.child(&change.name);
-        match ctx.app.storage.node(&member)? {
+        match ctx.dav.storage.node(&member)? {
             Some(n) if !change.deleted => {
                 if n.is_collection() {
                     let href = crate::dav::path::store_href(&member, true);
                     let pctx = ctx.props();
-                    let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Node(member.clone(), n), &props.props, None)?;
+                    let mut resp = crate::dav::methods::propfind::describe(&pctx, &Target::Store((member.clone(), n)), &props.props, None)?;
                     resp.href = href;
                     ms.push(resp);
                 } else {

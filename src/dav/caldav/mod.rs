@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 
 use crate::dav::methods::{Ctx, DavRequest};
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::Report;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};
@@ -69,14 +69,13 @@ pub fn ensure_indexed(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> Dav
 
 fn ensure_until(ctx: &Ctx, calendar: &StorePath, until: DateTime<Utc>) -> DavResult<()> {
     let reindex = |bytes: &[u8], horizon: DateTime<Utc>| CalendarObject::parse(bytes).ok().map(|o| o.index_entry(horizon));
-    ctx.app.storage.extend_horizon(calendar, until, &reindex)?;
+    ctx.dav.storage.extend_horizon(calendar, until, &reindex)?;
     Ok(())
 }
 
-/// The calendar object stored at `path`, parsed.
-pub fn load_object(ctx: &Ctx, path: &StorePath) -> DavResult<Option<CalendarObject>> {
-    let Some(bytes) = ctx.app.storage.content(path)? else { return Ok(None) };
-    Ok(CalendarObject::parse(&bytes).ok())
+/// The calendar object stored at `path`, parsed (see [`crate::dav::load_object`]).
+fn load_object(ctx: &Ctx, path: &StorePath) -> DavResult<Option<CalendarObject>> {
+    Ok(crate::dav::load_object(&*ctx.dav.storage, path)?)
 }
 
 /// The zone floating times are read in: the request's `CALDAV:timezone`,
@@ -87,8 +86,8 @@ pub fn floating_zone(ctx: &Ctx, calendar: &StorePath, request_tz: Option<&str>) 
             return Ok(Some(tz));
         }
     }
-    let stored = ctx.app.storage.prop(calendar, &PropName::caldav("calendar-timezone").clark())?;
+    let stored = ctx.dav.storage.prop(calendar, &PropName::caldav("calendar-timezone").clark())?;
     Ok(stored
-        .and_then(|frag| crate::dav::xml::fragment_text(&frag))
+        .and_then(|frag| crate::provision::fragment_text(&frag))
         .and_then(|text| crate::ical::tz::zone_from_vcalendar(&text)))
 }

@@ -6,7 +6,7 @@ use hyper::StatusCode;
 
 use super::{ensure_indexed, floating_zone, load_object};
 use crate::dav::methods::{Ctx, DavRequest};
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::{DavError, DavResult};
 use crate::ical::filter::CompFilter;
@@ -22,12 +22,12 @@ pub fn calendar_query(
 ) -> DavResult {
     let mut ms = crate::dav::multistatus_builder(&props.props, 64);
     match target {
-        Target::Node(path, node) if node.is_calendar() => {
+        Target::Store((path, node)) if node.is_calendar() => {
             for (object_path, object_node) in matching(ctx, path, filter, timezone.as_deref())? {
                 ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
             }
         }
-        Target::Node(path, node) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
+        Target::Store((path, node)) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
             let calendar = path.parent().expect("objects live in calendars");
             let tz = floating_zone(ctx, &calendar, timezone.as_deref())?;
             if let Some(obj) = load_object(ctx, path)? {
@@ -36,10 +36,10 @@ pub fn calendar_query(
                 }
             }
         }
-        Target::Node(_, node) if node.is_collection() => {
+        Target::Store((_, node)) if node.is_collection() => {
             // A home or plain collection: search the calendars directly in it.
-            let Target::Node(path, _) = target else { unreachable!() };
-            for (name, child) in ctx.app.storage.children(path)? {
+            let Target::Store((path, _)) = target else { unreachable!() };
+            for (name, child) in ctx.dav.storage.children(path)? {
                 if child.is_calendar() {
                     for (object_path, object_node) in matching(ctx, &path.child(&name), filter, timezone.as_deref())? {
                         ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
@@ -54,7 +54,7 @@ pub fn calendar_query(
 
 /// The objects of one calendar that match `filter`.
 pub fn matching(ctx: &Ctx, calendar: &StorePath, filter: &CompFilter, timezone: Option<&str>) -> DavResult<Vec<(StorePath, Node)>> {
-    let storage = &*ctx.app.storage;
+    let storage = &*ctx.dav.storage;
     let tz = floating_zone(ctx, calendar, timezone)?;
     let wanted_kind = filter.component_kind();
     let index_exact = filter.is_index_exact();

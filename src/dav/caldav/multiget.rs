@@ -5,7 +5,7 @@ use super::load_object;
 use crate::dav::methods::propfind::describe;
 use crate::dav::methods::Ctx;
 use crate::dav::path::{href_path, DavPath};
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::PropName;
@@ -43,7 +43,7 @@ pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs
                 continue;
             }
         };
-        match ctx.app.storage.node(&path)? {
+        match ctx.dav.storage.node(&path)? {
             Some(node) if node.resource().is_some() => ms.push(describe_object(ctx, &path, node, props)?),
             _ => ms.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None }),
         }
@@ -65,10 +65,10 @@ pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportPr
         }
         _ => None,
     };
-    let target = Target::Node(path.clone(), node);
+    let target = Target::Store((path.clone(), node));
     let pctx = ctx.props();
     let shape = |t: &Target| -> Result<Option<String>, StorageError> {
-        let Target::Node(p, n) = t else { return Ok(None) };
+        let Target::Store((p, n)) = t else { return Ok(None) };
         if n.resource().and_then(|r| r.calendar.as_ref()).is_none() {
             return Ok(None);
         }
@@ -77,7 +77,7 @@ pub fn describe_object(ctx: &Ctx, path: &StorePath, node: Node, props: &ReportPr
             (Some(req), None) if !req.is_verbatim() => {
                 Ok(load_object(ctx, p).ok().flatten().map(|o| o.render(req)))
             }
-            _ => Ok(ctx.app.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
+            _ => Ok(ctx.dav.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
         }
     };
     describe(&pctx, &target, &props.props, Some(&shape))

@@ -8,18 +8,18 @@ use hyper::{Response, StatusCode};
 
 use super::{ensure_indexed, floating_zone, load_object};
 use crate::dav::methods::Ctx;
-use crate::dav::props::Target;
+use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::storage::StorePath;
 
 pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResult {
-    let Target::Node(path, node) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
+    let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
     let calendars: Vec<StorePath> = if node.is_calendar() {
         vec![path.clone()]
     } else {
-        ctx.app
+        ctx.dav
             .storage
             .children(path)?
             .into_iter()
@@ -44,7 +44,7 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
     ensure_indexed(ctx, calendar, range)?;
     let mut out = Vec::new();
     let mut approximate = std::collections::BTreeSet::new();
-    for occ in ctx.app.storage.occurrences(calendar, range)? {
+    for occ in ctx.dav.storage.occurrences(calendar, range)? {
         if occ.approximate {
             approximate.insert(occ.name);
             continue;

@@ -1,0 +1,84 @@
+//! The write hooks `app` registers with the DAV surface: how domain work
+//! rides along with a coach's or organizer's calendar writes, in the same
+//! storage batch. `dav` calls them without naming booking or mail.
+
+use std::sync::Arc;
+
+use crate::booking::service::{BookingError, BookingService};
+use crate::dav::xml::PropName;
+use crate::dav::{HookError, ObjectWrite, WriteHook};
+use crate::ical::CalendarObject;
+use crate::mail::scheduling::{attendees_per_instance, organizer_records, Organizer};
+use lettre::message::Mailbox;
+
+use crate::mail::Outbox;
+use crate::storage::RecordWrites;
+
+/// A PUT or DELETE of a booking's event (the coach's app moving, confirming
+/// or cancelling it) changes the booking record in the same write.
+pub struct BookingReconciliation {
+    pub booking: Arc<BookingService>,
+    pub outbox: Arc<Outbox>,
+}
+
+/// A booking-service failure: storage errors keep their meaning, anything
+/// else is an internal error.
+fn hook_error(e: BookingError) -> HookError {
+    match e {
+        BookingError::Storage(s) => HookError::Storage(s),
+        other => HookError::Failed(other.to_string()),
+    }
+}
+
+impl WriteHook for BookingReconciliation {
+    fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
+        self.booking.reconcile_put(write.calendar, object).map_err(hook_error)
+    }
+    fn on_delete(&self, write: &ObjectWrite, uid: &str) -> Result<Option<RecordWrites>, HookError> {
+        self.booking.reconcile_delete(write.calendar, uid).map_err(hook_error)
+    }
+    fn after_write(&self) {
+        self.outbox.wake();
+    }
+}
+
+/// RFC 6638 implicit scheduling by email: the attendees of an event the
+/// user organizes hear of its changes. One write invites at most
+/// `max_attendees` per instance (RFC 4791 §5.3.2.1), and the outbox's
+/// hourly quota caps what a user queues.
+pub struct ImplicitScheduling {
+    pub outbox: Arc<Outbox>,
+    pub from: Mailbox,
+    pub max_attendees: u32,
+}
+
+impl ImplicitScheduling {
+    fn records(&self, write: &ObjectWrite, after: Option<&CalendarObject>) -> Result<Option<RecordWrites>, HookError> {
+        let before = write.stored_object()?;
+        let principal = crate::dav::path::principal_href(&write.user.name);
+        let organizer = Organizer { name: &write.user.name, email: write.user.email.as_deref(), principal_href: &principal };
+        let mail = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
+        Ok(Some(mail).filter(|m| !m.is_empty()))
+    }
+}
+
+impl WriteHook for ImplicitScheduling {
+    fn check_put(&self, _write: &ObjectWrite, object: &CalendarObject) -> Result<(), HookError> {
+        if attendees_per_instance(object) > self.max_attendees as usize {
+            return Err(HookError::Forbidden(PropName::caldav("max-attendees-per-instance")));
+        }
+        Ok(())
+    }
+    fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
+        if object.organizer().is_none() {
+            return Ok(None);
+        }
+        self.records(write, Some(object))
+    }
+    fn on_delete(&self, write: &ObjectWrite, _uid: &str) -> Result<Option<RecordWrites>, HookError> {
+        self.records(write, None)
+    }
+    fn after_write(&self) {
+        self.outbox.wake();
+    }
+}
