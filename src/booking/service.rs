@@ -70,6 +70,12 @@ pub enum BookingError {
     /// coach ([`BookingLimits::max_upcoming_per_email`]). (409)
     #[error("this email address already has {limit} upcoming bookings with this coach")]
     TooManyBookings { limit: u32 },
+    /// The booking's VEVENT, as we generated it, does not parse: our bug,
+    /// not the student's. (500)
+    #[error("generated booking event is invalid: {0}")]
+    InvalidEvent(#[source] crate::ical::Error),
+    /// The store refused or failed: a full home (`QuotaExceeded`, 507)
+    /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -594,7 +600,7 @@ impl BookingService {
         let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
         let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
         let ics = self.booking_ics(coach, et, booking);
-        let object = CalendarObject::parse(ics.as_bytes()).map_err(|e| StorageError::Backend(format!("generated event invalid: {e}")))?;
+        let object = CalendarObject::parse(ics.as_bytes()).map_err(BookingError::InvalidEvent)?;
         let horizon = now + Duration::days(800);
         let write = ResourceWrite {
             bytes: ics.into_bytes(),

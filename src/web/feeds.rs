@@ -1,6 +1,7 @@
 //! `GET /feeds/{token}.ics`: a published calendar for subscribers without
 //! CalDAV (Outlook internet calendars, webcal). No credentials beyond the
-//! secret token; conditional requests answer 304.
+//! secret token; conditional requests answer 304. An unknown token, or a
+//! published calendar that is gone, is 404; a storage failure is 500.
 
 use std::sync::Arc;
 
@@ -24,22 +25,29 @@ pub async fn handle(app: Arc<App>, method: Method, path: String, headers: Header
         .unwrap_or_else(|_| text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
 }
 
-fn not_found() -> Response<Body> {
-    text_response(StatusCode::NOT_FOUND, "Not Found\n")
+/// A step of serving a feed: its value, or the answer that ends the
+/// request: nothing there (`None`) is 404; a storage failure is 500,
+/// never 404.
+fn found<T>(step: &str, result: Result<Option<T>, feeds::FeedError>) -> Result<T, Response<Body>> {
+    match result {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(text_response(StatusCode::NOT_FOUND, "Not Found\n")),
+        Err(e) => {
+            tracing::error!(error = %e, step, "feed failed");
+            Err(text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
+        }
+    }
 }
 
 fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Response<Body> {
+    serve_feed(app, token, headers, with_body).unwrap_or_else(|answer| answer)
+}
+
+fn serve_feed(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Result<Response<Body>, Response<Body>> {
     let now = app.clock.now();
     let storage = &*app.storage;
-    let rec = match feeds::lookup(storage, token) {
-        Ok(Some(r)) => r,
-        Ok(None) => return not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "feed lookup failed");
-            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
-        }
-    };
-    let Ok(Some((etag, modified))) = feeds::validators(storage, &rec, &app.config.feeds, now) else { return not_found() };
+    let rec = found("lookup", feeds::lookup(storage, token))?;
+    let (etag, modified) = found("validators", feeds::validators(storage, &rec, &app.config.feeds, now))?;
     let quoted = quote_etag(&etag);
     let etag_matches = headers
         .get(IF_NONE_MATCH)
@@ -56,14 +64,7 @@ fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Respon
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let body = match feeds::render(storage, &rec, &app.config.feeds, now) {
-            Ok(Some(b)) => b,
-            Ok(None) => return not_found(),
-            Err(e) => {
-                tracing::error!(error = %e, "feed rendering failed");
-                return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
-            }
-        };
+        let body = found("render", feeds::render(storage, &rec, &app.config.feeds, now))?;
         let len = body.text.len();
         let mut r = Response::new(Full::new(if with_body { Bytes::from(body.text) } else { Bytes::new() }));
         r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
@@ -76,5 +77,25 @@ fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Respon
     h.insert(ETAG, HeaderValue::from_str(&quoted).expect("hex etag"));
     h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(modified)).expect("ascii date"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
-    resp
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StorageError;
+
+    #[test]
+    fn a_storage_failure_is_500_never_404() {
+        for step in [found::<()>("lookup", Err(StorageError::Backend("disk gone".into()).into())),
+                     found::<()>("validators", Err(StorageError::NotFound.into()))] {
+            assert_eq!(step.unwrap_err().status(), StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    }
+
+    #[test]
+    fn a_missing_feed_or_calendar_is_404() {
+        assert_eq!(found::<()>("lookup", Ok(None)).unwrap_err().status(), StatusCode::NOT_FOUND);
+        assert_eq!(found("lookup", Ok(Some(7))).unwrap(), 7);
+    }
 }
