@@ -25,25 +25,41 @@ pub async fn handle(app: Arc<App>, method: Method, path: String, headers: Header
         .unwrap_or_else(|_| text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
 }
 
-/// A step of serving a feed: its value, or the answer that ends the
-/// request: nothing there (`None`) is 404; a storage failure is 500,
-/// never 404.
-fn found<T>(step: &str, result: Result<Option<T>, feeds::FeedError>) -> Result<T, Response<Body>> {
+/// Why a feed is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unserved {
+    /// An unknown (or revoked) token, or a published calendar that is gone. (404)
+    NotFound,
+    /// The store failed; logged where it happened. (500, never 404)
+    Failed,
+}
+
+impl Unserved {
+    fn into_response(self) -> Response<Body> {
+        match self {
+            Unserved::NotFound => text_response(StatusCode::NOT_FOUND, "Not Found\n"),
+            Unserved::Failed => text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"),
+        }
+    }
+}
+
+/// A step of serving a feed: its value, or why the feed is not served.
+fn found<T>(step: &str, result: Result<Option<T>, feeds::FeedError>) -> Result<T, Unserved> {
     match result {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(text_response(StatusCode::NOT_FOUND, "Not Found\n")),
+        Ok(None) => Err(Unserved::NotFound),
         Err(e) => {
             tracing::error!(error = %e, step, "feed failed");
-            Err(text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
+            Err(Unserved::Failed)
         }
     }
 }
 
 fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Response<Body> {
-    serve_feed(app, token, headers, with_body).unwrap_or_else(|answer| answer)
+    serve_feed(app, token, headers, with_body).unwrap_or_else(Unserved::into_response)
 }
 
-fn serve_feed(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Result<Response<Body>, Response<Body>> {
+fn serve_feed(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Result<Response<Body>, Unserved> {
     let now = app.clock.now();
     let storage = &*app.storage;
     let rec = found("lookup", feeds::lookup(storage, token))?;
@@ -87,15 +103,15 @@ mod tests {
 
     #[test]
     fn a_storage_failure_is_500_never_404() {
-        for step in [found::<()>("lookup", Err(StorageError::Backend("disk gone".into()).into())),
-                     found::<()>("validators", Err(StorageError::NotFound.into()))] {
-            assert_eq!(step.unwrap_err().status(), StatusCode::INTERNAL_SERVER_ERROR);
-        }
+        assert_eq!(found::<()>("lookup", Err(StorageError::Backend("disk gone".into()).into())), Err(Unserved::Failed));
+        assert_eq!(found::<()>("validators", Err(StorageError::NotFound.into())), Err(Unserved::Failed));
+        assert_eq!(Unserved::Failed.into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
     fn a_missing_feed_or_calendar_is_404() {
-        assert_eq!(found::<()>("lookup", Ok(None)).unwrap_err().status(), StatusCode::NOT_FOUND);
-        assert_eq!(found("lookup", Ok(Some(7))).unwrap(), 7);
+        assert_eq!(found::<()>("lookup", Ok(None)), Err(Unserved::NotFound));
+        assert_eq!(Unserved::NotFound.into_response().status(), StatusCode::NOT_FOUND);
+        assert_eq!(found("lookup", Ok(Some(7))), Ok(7));
     }
 }
