@@ -1,7 +1,7 @@
 //! How a [`BookingError`] is answered over HTTP: status, the JSON API's
 //! error code, the page's heading and text. This is the one table for both
 //! surfaces that take bookings: the pages ([`crate::web`], through
-//! [`PageError`]) and the JSON API ([`crate::api`], which imports
+//! [`PageError`]) and the JSON API (`api`, which imports
 //! [`booking_answer`]). A new `BookingError` variant gets its row here and
 //! nowhere else.
 //!

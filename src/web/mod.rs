@@ -7,7 +7,7 @@
 //! without JavaScript).
 //!
 //! This file owns the routing: [`handle`] reads the request, [`page_for`]
-//! names the page of a path, [`dispatch`] runs it on the blocking pool.
+//! names the page of a path, `dispatch` runs it on the blocking pool.
 //! One file per page:
 //!
 //! | route | page | file |
@@ -24,8 +24,8 @@
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
 //!
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
-//! shared with [`crate::api`]), [`request`] (the request and the POST
-//! checks), [`respond`] (HTML, redirects, cookies), [`format`] (how times,
+//! shared with the JSON API, `api`), [`request`] (the request and the POST
+//! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
 //! zones and prices read), [`forms`] (form decoding, CSRF tokens, the
 //! rate limiter), [`pages`] (the askama models).
 //!
