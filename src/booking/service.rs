@@ -39,27 +39,38 @@ const T_HOLD: &str = "hold";
 const T_META: &str = "meta";
 
 /// What went wrong with a booking request, in the student's terms. The
-/// web and API layers turn these into pages and JSON.
+/// pages and the JSON API answer them through one table,
+/// `web::errors::booking_answer`; the status each becomes is noted here.
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {
+    /// No coach with this slug (or the booking's coach is gone). (404)
     #[error("no such coach")]
     UnknownCoach,
+    /// The coach offers no event type with this slug. (404)
     #[error("no such event type")]
     UnknownEventType,
+    /// The time is taken, held, or not offered (any more). (409)
     #[error("this time is no longer available")]
     SlotUnavailable,
+    /// The hold's few minutes are over. (410)
     #[error("the hold has expired")]
     HoldExpired,
+    /// No such hold, or it cannot be used this way. (404)
     #[error("no such hold")]
     HoldNotFound,
+    /// The manage token names no booking. (404)
     #[error("no such booking")]
     BookingNotFound,
+    /// The booking is already cancelled. (409)
     #[error("the booking is cancelled")]
     BookingCancelled,
+    /// A student's detail does not pass; `field` names it. (422)
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
+    /// The event type is once per student and this email has one. (409)
     #[error("you already have a booking of this kind with this coach")]
     AlreadyBooked,
+    /// The notice period for a change is over. (409)
     #[error("too late: changes were possible until {deadline}")]
     TooLate { deadline: DateTime<Utc> },
     /// The client address already keeps `limit` holds open
