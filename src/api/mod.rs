@@ -26,7 +26,7 @@ use crate::booking::service::{BookingError, StudentDetails};
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::dav::Body;
 use crate::model::TimeRange;
-use crate::web::errors::booking_answer;
+use crate::web::errors::{booking_answer, internal};
 
 /// An API failure: status, machine-readable code, human message.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ where
     .await
     .unwrap_or_else(|_| {
         tracing::error!("api task failed");
-        let a = crate::web::errors::internal();
+        let a = internal();
         ApiError::new(a.status, a.code, a.detail).into_response()
     })
 }
@@ -280,4 +280,48 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
         v["manage_token"] = json!(t);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StorageError;
+
+    #[test]
+    fn booking_errors_keep_their_codes_and_texts() {
+        let e = ApiError::from(BookingError::SlotUnavailable);
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::CONFLICT, "slot_unavailable", "this time is no longer available"));
+        let e = ApiError::from(BookingError::InvalidInput { field: "email", reason: "no @".into() });
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "invalid email: no @"));
+    }
+
+    #[test]
+    fn storage_failures_are_5xx_with_generic_or_readable_texts() {
+        let e = ApiError::from(BookingError::Storage(StorageError::Backend("/var/lib/slotdav: EIO".into())));
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong"));
+        let e = ApiError::from(BookingError::Storage(StorageError::QuotaExceeded { user: "alice".into() }));
+        assert_eq!((e.status, e.code), (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded"));
+    }
+
+    #[test]
+    fn a_zone_must_be_iana_and_defaults_to_the_coachs() {
+        let q = |tz: &str| HashMap::from([("tz".to_string(), tz.to_string())]);
+        assert_eq!(zone(&HashMap::new(), chrono_tz::Europe::Berlin).unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(zone(&q("Asia/Tokyo"), chrono_tz::UTC).unwrap(), chrono_tz::Asia::Tokyo);
+        let e = zone(&q("CEST+2"), chrono_tz::UTC).unwrap_err();
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "bad_request"));
+    }
+
+    #[test]
+    fn a_start_needs_an_offset() {
+        assert!(parse_start("2026-05-05T09:00:00+02:00").is_ok());
+        assert_eq!(parse_start("2026-05-05T09:00:00").unwrap_err().code, "bad_request");
+    }
+
+    #[test]
+    fn bad_json_is_400() {
+        let e = parse_json::<StartBody>(b"{\"begin\": 1}").err().expect("refused");
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.message.starts_with("invalid JSON body"), "{}", e.message);
+    }
 }
