@@ -13,7 +13,9 @@
 //!   RFC 4791, RFC 6578): paths, headers, methods on a narrow
 //!   [`dav::DavContext`], the wire format in [`dav::xml`], and the one
 //!   place errors become HTTP responses.
-//! - [`web`], [`api`]: the public booking pages (askama) and their JSON API.
+//! - [`web`], [`api`]: the public booking pages (askama), the published
+//!   feeds' HTTP side, and their JSON API; [`web::errors`] is the one
+//!   mapping of booking failures to HTTP for both.
 //! - [`http`]: HTTP plumbing every surface shares (body, responses, dates,
 //!   entity tags, path segments, the rate limiter).
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
@@ -21,11 +23,17 @@
 //! - [`feeds`]: published ICS feeds and imported external calendars.
 //! - [`provision`]: the homes and calendars slotdav makes for users.
 //! - [`auth`]: Basic credentials → an authenticated user.
+//! - [`booking`]: slots, holds and bookings from the coach's calendars.
+//! - [`mail`]: iMIP messages, the durable outbox and its worker, reminders,
+//!   implicit scheduling by email.
+//! - [`feeds`]: secret ICS feed tokens and their rendering; mirrors of
+//!   external calendars ([`feeds::import`]).
 //! - [`ical`]: the iCalendar domain: validation, recurrence, filters,
-//!   free/busy. Knows nothing of HTTP, XML or storage.
+//!   free/busy, the writer. Knows nothing of HTTP, XML or storage.
 //! - [`storage`]: the [`storage::Storage`] trait of atomic operations and
 //!   its sled implementation, including the time-range index.
-//! - [`model`], [`clock`]: small shared types.
+//! - [`telemetry`]: log output.
+//! - [`model`], [`clock`], [`hex`]: small shared types and helpers.
 
 pub mod ical;
 pub mod model;
@@ -41,6 +49,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod feeds;
+pub mod hex;
 pub mod http;
 pub mod mail;
 pub mod server;

@@ -1,6 +1,11 @@
 //! The JSON API under `/api/v1/`: the booking page's operations for other
 //! front ends (documented in docs/api.md). Errors are
-//! `{"error": code, "message": text}` with a fitting status.
+//! `{"error": code, "message": text}` with a fitting status; booking
+//! failures get theirs from [`crate::web::errors::booking_answer`], the
+//! table the pages use too.
+//!
+//! May import: `app`, `booking`, `model`, the response types of `dav`,
+//! `web::forms` (query decoding) and `web::errors`; hyper and serde_json.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,6 +26,7 @@ use crate::booking::service::{BookingError, StudentDetails};
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::http::Body;
 use crate::model::TimeRange;
+use crate::web::errors::{booking_answer, internal};
 
 /// An API failure: status, machine-readable code, human message.
 #[derive(Debug)]
@@ -42,36 +48,12 @@ impl ApiError {
     }
 }
 
+/// Booking failures answer as the pages do: one table,
+/// [`crate::web::errors::booking_answer`].
 impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
-        use BookingError as B;
-        let msg = e.to_string();
-        match e {
-            B::UnknownCoach => Self::new(StatusCode::NOT_FOUND, "unknown_coach", msg),
-            B::UnknownEventType => Self::new(StatusCode::NOT_FOUND, "unknown_event_type", msg),
-            B::SlotUnavailable => Self::new(StatusCode::CONFLICT, "slot_unavailable", msg),
-            B::HoldExpired => Self::new(StatusCode::GONE, "hold_expired", msg),
-            B::HoldNotFound => Self::new(StatusCode::NOT_FOUND, "hold_not_found", msg),
-            B::BookingNotFound => Self::new(StatusCode::NOT_FOUND, "booking_not_found", msg),
-            B::BookingCancelled => Self::new(StatusCode::CONFLICT, "booking_cancelled", msg),
-            B::InvalidInput { field, .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                match field {
-                    "email" => "invalid_email",
-                    "name" => "invalid_name",
-                    _ => "invalid_input",
-                },
-                msg,
-            ),
-            B::AlreadyBooked => Self::new(StatusCode::CONFLICT, "already_booked", msg),
-            B::TooLate { .. } => Self::new(StatusCode::CONFLICT, "too_late", msg),
-            B::TooManyHolds { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_holds", msg),
-            B::TooManyBookings { .. } => Self::new(StatusCode::CONFLICT, "too_many_bookings", msg),
-            B::Storage(e) => {
-                tracing::error!(error = %e, "api storage failure");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong")
-            }
-        }
+        let a = booking_answer(&e);
+        Self::new(a.status, a.code, a.detail)
     }
 }
 
@@ -115,7 +97,11 @@ where
         }
     })
     .await
-    .unwrap_or_else(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong").into_response())
+    .unwrap_or_else(|_| {
+        tracing::error!("api task failed");
+        let a = internal();
+        ApiError::new(a.status, a.code, a.detail).into_response()
+    })
 }
 
 type ApiResult = Result<(StatusCode, Value), ApiError>;
@@ -256,7 +242,7 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
 fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
     let booking = app.booking.booking(token)?;
-    let coach = app.booking.coaches().iter().find(|c| c.user == booking.coach).ok_or(BookingError::UnknownCoach)?;
+    let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = app.booking.event_type(coach, &booking.event_type)?;
     if let Err(t) = crate::booking::can_reschedule(booking.range.start, app.booking.now(), et.reschedule_notice) {
         return Err(BookingError::TooLate { deadline: t.deadline }.into());
@@ -268,7 +254,7 @@ fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResul
 }
 
 fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
-    let coach = app.booking.coaches().iter().find(|c| c.user == b.coach);
+    let coach = crate::booking::coach::by_user(app.booking.coaches(), &b.coach);
     let tz = coach.map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
     let cancel_deadline = coach
         .and_then(|c| c.policy.event_type(&b.event_type))
@@ -294,4 +280,48 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
         v["manage_token"] = json!(t);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StorageError;
+
+    #[test]
+    fn booking_errors_keep_their_codes_and_texts() {
+        let e = ApiError::from(BookingError::SlotUnavailable);
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::CONFLICT, "slot_unavailable", "this time is no longer available"));
+        let e = ApiError::from(BookingError::InvalidInput { field: "email", reason: "no @".into() });
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "invalid email: no @"));
+    }
+
+    #[test]
+    fn storage_failures_are_5xx_with_generic_or_readable_texts() {
+        let e = ApiError::from(BookingError::Storage(StorageError::Backend("/var/lib/slotdav: EIO".into())));
+        assert_eq!((e.status, e.code, e.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong"));
+        let e = ApiError::from(BookingError::Storage(StorageError::QuotaExceeded { user: "alice".into() }));
+        assert_eq!((e.status, e.code), (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded"));
+    }
+
+    #[test]
+    fn a_zone_must_be_iana_and_defaults_to_the_coachs() {
+        let q = |tz: &str| HashMap::from([("tz".to_string(), tz.to_string())]);
+        assert_eq!(zone(&HashMap::new(), chrono_tz::Europe::Berlin).unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(zone(&q("Asia/Tokyo"), chrono_tz::UTC).unwrap(), chrono_tz::Asia::Tokyo);
+        let e = zone(&q("CEST+2"), chrono_tz::UTC).unwrap_err();
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "bad_request"));
+    }
+
+    #[test]
+    fn a_start_needs_an_offset() {
+        assert!(parse_start("2026-05-05T09:00:00+02:00").is_ok());
+        assert_eq!(parse_start("2026-05-05T09:00:00").unwrap_err().code, "bad_request");
+    }
+
+    #[test]
+    fn bad_json_is_400() {
+        let e = parse_json::<StartBody>(b"{\"begin\": 1}").err().expect("refused");
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.message.starts_with("invalid JSON body"), "{}", e.message);
+    }
 }

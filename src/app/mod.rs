@@ -2,7 +2,8 @@
 //! configuration, the clock, the credential cache, the booking service,
 //! the outbox, and the [`DavContext`] the DAV surface runs on, with the
 //! write hooks (`write_hooks`) that let bookings and implicit scheduling
-//! follow calendar writes.
+//! follow calendar writes; and [`AppError`], why it could not be built at
+//! start-up.
 //!
 //! The composition root below `server`: may import every domain module,
 //! `dav` (to build its context and hooks) and `http`; not `server`, `web`
@@ -17,8 +18,23 @@ use crate::booking::service::{BookingError, BookingService};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dav::{DavContext, DavLimits};
-use crate::storage::Storage;
 use crate::http::RateLimiter;
+use crate::storage::{Storage, StorageError};
+
+/// Why the shared state could not be built at start-up (the binary logs it
+/// and exits).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The booking service refused the coaches' setup, or its store failed.
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    /// Making the coaches' calendars failed in the store.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The mail transport could not be set up from `[mail]`.
+    #[error("mail: {0}")]
+    Mail(String),
+}
 
 pub struct App {
     pub storage: Arc<dyn Storage>,
@@ -37,7 +53,7 @@ pub struct App {
 
 impl App {
     /// Builds the shared state; makes the coaches' calendars if missing.
-    pub fn new(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Result<Self, BookingError> {
+    pub fn new(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Result<Self, AppError> {
         storage.set_quota(config.quota);
         provision_coaches(&*storage, &config, clock.now())?;
         let booking = Arc::new(BookingService::new(
@@ -48,8 +64,7 @@ impl App {
         )?
         .with_limits(config.booking_limits));
         let outbox = Arc::new(
-            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir)
-                .map_err(|e| BookingError::Storage(crate::storage::StorageError::Backend(format!("mail: {e}"))))?,
+            crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir).map_err(AppError::Mail)?,
         );
         booking.set_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
         let limits = DavLimits {
@@ -81,7 +96,7 @@ impl App {
 
 /// Makes the availability and bookings calendars of every coach whose user
 /// exists (and their home), so they appear in the coach's app at once.
-fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<(), BookingError> {
+fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<(), StorageError> {
     use crate::provision;
     use crate::ical::ComponentKind;
     for coach in &config.coaches {

@@ -40,3 +40,9 @@ pub struct CoachConfig {
     /// External calendars (Google, Outlook …) whose busy time blocks slots.
     pub external_busy: Vec<ExternalBusy>,
 }
+
+/// The coach whose slotdav user is `user` (the owner of a booking, a hold
+/// or a calendar), if that user is a coach.
+pub fn by_user<'a>(coaches: &'a [CoachConfig], user: &str) -> Option<&'a CoachConfig> {
+    coaches.iter().find(|c| c.user == user)
+}

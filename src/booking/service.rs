@@ -39,27 +39,38 @@ const T_HOLD: &str = "hold";
 const T_META: &str = "meta";
 
 /// What went wrong with a booking request, in the student's terms. The
-/// web and API layers turn these into pages and JSON.
+/// pages and the JSON API answer them through one table,
+/// `web::errors::booking_answer`; the status each becomes is noted here.
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {
+    /// No coach with this slug (or the booking's coach is gone). (404)
     #[error("no such coach")]
     UnknownCoach,
+    /// The coach offers no event type with this slug. (404)
     #[error("no such event type")]
     UnknownEventType,
+    /// The time is taken, held, or not offered (any more). (409)
     #[error("this time is no longer available")]
     SlotUnavailable,
+    /// The hold's few minutes are over. (410)
     #[error("the hold has expired")]
     HoldExpired,
+    /// No such hold, or it cannot be used this way. (404)
     #[error("no such hold")]
     HoldNotFound,
+    /// The manage token names no booking. (404)
     #[error("no such booking")]
     BookingNotFound,
+    /// The booking is already cancelled. (409)
     #[error("the booking is cancelled")]
     BookingCancelled,
+    /// A student's detail does not pass; `field` names it. (422)
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
+    /// The event type is once per student and this email has one. (409)
     #[error("you already have a booking of this kind with this coach")]
     AlreadyBooked,
+    /// The notice period for a change is over. (409)
     #[error("too late: changes were possible until {deadline}")]
     TooLate { deadline: DateTime<Utc> },
     /// The client address already keeps `limit` holds open
@@ -70,6 +81,12 @@ pub enum BookingError {
     /// coach ([`BookingLimits::max_upcoming_per_email`]). (409)
     #[error("this email address already has {limit} upcoming bookings with this coach")]
     TooManyBookings { limit: u32 },
+    /// The booking's VEVENT, as we generated it, does not parse: our bug,
+    /// not the student's. (500)
+    #[error("generated booking event is invalid: {0}")]
+    InvalidEvent(#[source] crate::ical::Error),
+    /// The store refused or failed: a full home (`QuotaExceeded`, 507)
+    /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -594,7 +611,7 @@ impl BookingService {
         let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
         let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
         let ics = self.booking_ics(coach, et, booking);
-        let object = CalendarObject::parse(ics.as_bytes()).map_err(|e| StorageError::Backend(format!("generated event invalid: {e}")))?;
+        let object = CalendarObject::parse(ics.as_bytes()).map_err(BookingError::InvalidEvent)?;
         let horizon = now + Duration::days(800);
         let write = ResourceWrite {
             bytes: ics.into_bytes(),

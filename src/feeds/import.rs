@@ -164,7 +164,7 @@ impl Importer {
 
 fn name_for(uid: &str) -> String {
     let digest = Sha256::digest(uid.as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&digest[..16]);
     format!("{hex}.ics")
 }
 

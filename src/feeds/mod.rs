@@ -55,8 +55,7 @@ pub enum FeedError {
 
 fn key_of(token: &str) -> RecordKey {
     let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    RecordKey::new(T_FEED, hex)
+    RecordKey::new(T_FEED, crate::hex::encode(&digest))
 }
 
 fn decode(bytes: &[u8]) -> Result<FeedRecord, FeedError> {
@@ -131,7 +130,7 @@ pub fn validators(storage: &dyn Storage, rec: &FeedRecord, cfg: &FeedsConfig, no
     let day = cfg.window_past.map(|_| now.date_naive().to_string()).unwrap_or_default();
     let seed = format!("{}-{}-{}-{:?}-{day}", coll.sync_id, coll.revision, cfg.refresh.num_seconds(), cfg.window_past);
     let digest = Sha256::digest(seed.as_bytes());
-    let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = crate::hex::encode(&digest[..12]);
     Ok(Some((etag, node.modified)))
 }
 

@@ -1,6 +1,7 @@
 //! `GET /feeds/{token}.ics`: a published calendar for subscribers without
 //! CalDAV (Outlook internet calendars, webcal). No credentials beyond the
-//! secret token; conditional requests answer 304.
+//! secret token; conditional requests answer 304. An unknown token, or a
+//! published calendar that is gone, is 404; a storage failure is 500.
 
 use std::sync::Arc;
 
@@ -24,22 +25,45 @@ pub async fn handle(app: Arc<App>, method: Method, path: String, headers: Header
         .unwrap_or_else(|_| text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"))
 }
 
-fn not_found() -> Response<Body> {
-    text_response(StatusCode::NOT_FOUND, "Not Found\n")
+/// Why a feed is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unserved {
+    /// An unknown (or revoked) token, or a published calendar that is gone. (404)
+    NotFound,
+    /// The store failed; logged where it happened. (500, never 404)
+    Failed,
+}
+
+impl Unserved {
+    fn into_response(self) -> Response<Body> {
+        match self {
+            Unserved::NotFound => text_response(StatusCode::NOT_FOUND, "Not Found\n"),
+            Unserved::Failed => text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n"),
+        }
+    }
+}
+
+/// A step of serving a feed: its value, or why the feed is not served.
+fn found<T>(step: &str, result: Result<Option<T>, feeds::FeedError>) -> Result<T, Unserved> {
+    match result {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Unserved::NotFound),
+        Err(e) => {
+            tracing::error!(error = %e, step, "feed failed");
+            Err(Unserved::Failed)
+        }
+    }
 }
 
 fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Response<Body> {
+    serve_feed(app, token, headers, with_body).unwrap_or_else(Unserved::into_response)
+}
+
+fn serve_feed(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Result<Response<Body>, Unserved> {
     let now = app.clock.now();
     let storage = &*app.storage;
-    let rec = match feeds::lookup(storage, token) {
-        Ok(Some(r)) => r,
-        Ok(None) => return not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "feed lookup failed");
-            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
-        }
-    };
-    let Ok(Some((etag, modified))) = feeds::validators(storage, &rec, &app.config.feeds, now) else { return not_found() };
+    let rec = found("lookup", feeds::lookup(storage, token))?;
+    let (etag, modified) = found("validators", feeds::validators(storage, &rec, &app.config.feeds, now))?;
     let quoted = quote_etag(&etag);
     let etag_matches = headers
         .get(IF_NONE_MATCH)
@@ -56,14 +80,7 @@ fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Respon
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let body = match feeds::render(storage, &rec, &app.config.feeds, now) {
-            Ok(Some(b)) => b,
-            Ok(None) => return not_found(),
-            Err(e) => {
-                tracing::error!(error = %e, "feed rendering failed");
-                return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
-            }
-        };
+        let body = found("render", feeds::render(storage, &rec, &app.config.feeds, now))?;
         let len = body.text.len();
         let mut r = Response::new(Full::new(if with_body { Bytes::from(body.text) } else { Bytes::new() }));
         r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
@@ -76,5 +93,25 @@ fn serve(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> Respon
     h.insert(ETAG, HeaderValue::from_str(&quoted).expect("hex etag"));
     h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(modified)).expect("ascii date"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
-    resp
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StorageError;
+
+    #[test]
+    fn a_storage_failure_is_500_never_404() {
+        assert_eq!(found::<()>("lookup", Err(StorageError::Backend("disk gone".into()).into())), Err(Unserved::Failed));
+        assert_eq!(found::<()>("validators", Err(StorageError::NotFound.into())), Err(Unserved::Failed));
+        assert_eq!(Unserved::Failed.into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_missing_feed_or_calendar_is_404() {
+        assert_eq!(found::<()>("lookup", Ok(None)), Err(Unserved::NotFound));
+        assert_eq!(Unserved::NotFound.into_response().status(), StatusCode::NOT_FOUND);
+        assert_eq!(found("lookup", Ok(Some(7))), Ok(7));
+    }
 }

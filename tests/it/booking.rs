@@ -817,6 +817,35 @@ async fn unknown_coach_and_event_type_get_a_friendly_404_page() {
     env.server.request("GET", "/api/v1/coaches/nobody/event-types").send().await.status(404).contains("unknown_coach");
 }
 
+/// Issue 9: a booking into a coach whose home is full (the per-user quota)
+/// is a readable 507 on the page and in the API, not a generic 500, and
+/// nothing is booked; once there is room, the same hold books.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_into_a_full_coach_calendar_is_a_readable_507() {
+    let env = start(&event_type("lesson", "60m", "")).await;
+    let api_hold = json_of(&env.hold("lesson", may(5, 9)).await.status(201));
+    let api_hold = api_hold["hold_id"].as_str().unwrap().to_string();
+    let page = env.page("/book/alice/lesson?week=2026-05-04&tz=Europe/Berlin", None).await;
+    let (cookie, csrf) = (page.cookie.expect("csrf cookie"), page.csrf.expect("csrf field"));
+    let r = env.html_hold("lesson", may(5, 11), &cookie, &csrf).await.status(303);
+    let hold_page = r.header("location").unwrap().split('?').next().unwrap().to_string();
+
+    env.server.storage.set_quota(0);
+    let r = env.confirm(&api_hold, "Ben Student", "ben@example.org").await.status(507);
+    let body = json_of(&r);
+    assert_eq!(body["error"], "quota_exceeded", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("no room"), "{body}");
+    let r = env.form_post(&hold_page, Some(&cookie), &[("csrf", &csrf), ("name", "Cy Student"), ("email", "cy@example.org")]).await.status(507);
+    let r = r.contains("calendar is full").contains("Nothing was booked");
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(env.session_objects().await.is_empty(), "nothing was written");
+
+    env.server.storage.set_quota(u64::MAX);
+    env.confirm(&api_hold, "Ben Student", "ben@example.org").await.status(201);
+    env.form_post(&hold_page, Some(&cookie), &[("csrf", &csrf), ("name", "Cy Student"), ("email", "cy@example.org")]).await.status(303);
+    assert_eq!(env.session_objects().await.len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_email_re_renders_the_form_with_a_message() {
     let env = start(&event_type("lesson", "60m", "")).await;

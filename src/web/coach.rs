@@ -1,0 +1,32 @@
+//! `GET /book/{coach}`: the coach's event types, each linking to its week
+//! of slots.
+//!
+//! May import: `app`, the page models, [`super::format`], [`super::respond`].
+
+use hyper::Response;
+
+use crate::app::App;
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::format::{human_duration, price};
+use super::pages::{CoachPage, EventTypeCard};
+use super::respond::{enc, render};
+
+pub fn coach_page(app: &App, slug: &str) -> Result<Response<Body>, PageError> {
+    let coach = app.booking.coach(slug)?;
+    let cards = coach
+        .policy
+        .event_types
+        .iter()
+        .map(|t| EventTypeCard {
+            title: t.title.clone(),
+            duration: human_duration(t.duration),
+            price: price(&t.price),
+            seats: t.seats,
+            group: t.seats > 1,
+            link: format!("/book/{}/{}", enc(&coach.slug), enc(&t.slug)),
+        })
+        .collect();
+    render(CoachPage { coach_name: coach.display_name.clone(), event_types: cards })
+}

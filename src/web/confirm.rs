@@ -1,0 +1,59 @@
+//! `POST /book/hold/{id}`: the details form of a hold. Books the held
+//! time (or, with `reschedule`, moves that booking to it) and redirects to
+//! the manage page; details that do not pass are shown again in the form.
+//!
+//! May import: `app`, `booking`, [`super::hold`] (the form, shown again),
+//! [`super::request`], [`super::respond`].
+
+use hyper::Response;
+
+use crate::app::App;
+use crate::booking::service::{BookingError, StudentDetails};
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::hold::hold_page;
+use super::request::PageRequest;
+use super::respond::{enc, redirect};
+
+pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<Body>, PageError> {
+    let form = req.form();
+    req.check_post(app, &form)?;
+    let tz_query = form.get("tz").map(|t| format!("?tz={}", enc(t))).unwrap_or_default();
+    if let Some(token) = form.get("reschedule") {
+        let booking = app.booking.reschedule(token, hold_id)?;
+        let token = app.booking.manage_token(&booking);
+        return Ok(redirect(&manage_location(&token, &tz_query, "moved")));
+    }
+    let details = StudentDetails {
+        name: form.get("name").cloned().unwrap_or_default(),
+        email: form.get("email").cloned().unwrap_or_default(),
+        note: form.get("note").cloned().unwrap_or_default(),
+    };
+    match app.booking.confirm(hold_id, details) {
+        Ok(booking) => {
+            let token = app.booking.manage_token(&booking);
+            Ok(redirect(&manage_location(&token, &tz_query, "booked")))
+        }
+        Err(BookingError::InvalidInput { reason, .. }) => hold_page(app, req, hold_id, Some((reason, form))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `/book/manage/{token}` with the zone query (`?tz=…` or empty) and what
+/// was `done` ("booked", "moved").
+fn manage_location(token: &str, tz_query: &str, done: &str) -> String {
+    let sep = if tz_query.is_empty() { "?" } else { "&" };
+    format!("/book/manage/{}{tz_query}{sep}done={done}", enc(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::manage_location;
+
+    #[test]
+    fn the_manage_page_says_what_was_done() {
+        assert_eq!(manage_location("tok", "", "booked"), "/book/manage/tok?done=booked");
+        assert_eq!(manage_location("tok", "?tz=UTC", "moved"), "/book/manage/tok?tz=UTC&done=moved");
+    }
+}

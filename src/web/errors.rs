@@ -1,0 +1,269 @@
+//! How a [`BookingError`] is answered over HTTP: status, the JSON API's
+//! error code, the page's heading and text. This is the one table for both
+//! surfaces that take bookings: the pages ([`crate::web`], through
+//! [`PageError`]) and the JSON API (`api`, which imports
+//! [`booking_answer`]). A new `BookingError` variant gets its row here and
+//! nowhere else.
+//!
+//! Storage failures are 5xx, never 4xx: a full home (the per-user quota,
+//! reached when a booking is written into the coach's calendar) is 507
+//! with a readable text; any other storage failure, and a booking event we
+//! could not generate, is 500 with a generic text (the cause is logged).
+//!
+//! May import: `booking` (its error), `storage` (its error), hyper's
+//! `StatusCode`, the page models and response helpers of `web`.
+
+use hyper::{Response, StatusCode};
+
+use crate::booking::service::BookingError;
+use crate::http::Body;
+use crate::storage::StorageError;
+
+use super::respond::error_page;
+
+/// The answer to one [`BookingError`], for a page and for the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingAnswer {
+    pub status: StatusCode,
+    /// The API's machine-readable `error` code (docs/api.md).
+    pub code: &'static str,
+    /// The page's heading.
+    pub heading: &'static str,
+    /// The page's text, for a student.
+    pub message: String,
+    /// The API's `message`: the error's own description, or a generic text
+    /// for 5xx (whose cause is logged, never sent).
+    pub detail: String,
+}
+
+const SOMETHING_WENT_WRONG: &str = "Please try again in a moment.";
+
+/// The one mapping of booking failures to HTTP. Logs 5xx causes.
+pub fn booking_answer(e: &BookingError) -> BookingAnswer {
+    use BookingError as B;
+    let answer = |status, code, heading, message: String| BookingAnswer { status, code, heading, message, detail: e.to_string() };
+    match e {
+        B::UnknownCoach => answer(StatusCode::NOT_FOUND, "unknown_coach", "Coach not found", "We could not find this coach. Check the link you were given.".into()),
+        B::UnknownEventType => answer(StatusCode::NOT_FOUND, "unknown_event_type", "Not offered", "This coach does not offer this kind of session.".into()),
+        B::SlotUnavailable => answer(
+            StatusCode::CONFLICT,
+            "slot_unavailable",
+            "This time is gone",
+            "Sorry, someone else just took this time, or it is no longer open. Please pick another one.".into(),
+        ),
+        B::HoldExpired => answer(
+            StatusCode::GONE,
+            "hold_expired",
+            "Your hold has expired",
+            "We kept the time for you for a few minutes, but that time is up. Please pick a time again.".into(),
+        ),
+        B::HoldNotFound => answer(StatusCode::NOT_FOUND, "hold_not_found", "Hold not found", "This hold does not exist (any more). Please pick a time again.".into()),
+        B::BookingNotFound => answer(
+            StatusCode::NOT_FOUND,
+            "booking_not_found",
+            "Booking not found",
+            "This link does not belong to a booking. Check the link in your email.".into(),
+        ),
+        B::BookingCancelled => answer(StatusCode::CONFLICT, "booking_cancelled", "Booking cancelled", "This booking is already cancelled.".into()),
+        B::InvalidInput { field, reason } => answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            match *field {
+                "email" => "invalid_email",
+                "name" => "invalid_name",
+                _ => "invalid_input",
+            },
+            "Please check your details",
+            reason.clone(),
+        ),
+        B::AlreadyBooked => answer(
+            StatusCode::CONFLICT,
+            "already_booked",
+            "Already booked",
+            "You already have a booking of this kind with this coach; it can be booked once per person.".into(),
+        ),
+        B::TooLate { deadline } => answer(
+            StatusCode::CONFLICT,
+            "too_late",
+            "Too late to change online",
+            format!("This booking could be changed online until {}. Please contact your coach.", deadline.format("%Y-%m-%d %H:%M UTC")),
+        ),
+        B::TooManyHolds { limit } => answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_holds",
+            "Too many open holds",
+            format!(
+                "Your address already holds {limit} times that are not booked yet. Finish one of those bookings, or wait a few minutes until the holds lapse."
+            ),
+        ),
+        B::TooManyBookings { limit } => answer(
+            StatusCode::CONFLICT,
+            "too_many_bookings",
+            "Too many bookings",
+            format!("This email address already has {limit} upcoming bookings with this coach. Please contact your coach to book more."),
+        ),
+        B::Storage(StorageError::QuotaExceeded { user }) => {
+            tracing::warn!(coach = %user, "booking refused: the coach's storage quota is used up");
+            BookingAnswer {
+                status: StatusCode::INSUFFICIENT_STORAGE,
+                code: "quota_exceeded",
+                heading: "The coach's calendar is full",
+                message: "The coach's calendar has no room for new bookings right now. Nothing was booked. Please contact your coach.".into(),
+                detail: "the coach's calendar has no room for new bookings; nothing was booked".into(),
+            }
+        }
+        B::Storage(_) | B::InvalidEvent(_) => {
+            tracing::error!(error = %e, "booking failed");
+            internal()
+        }
+    }
+}
+
+/// The answer to a failure whose cause is ours (logged where it happened).
+pub fn internal() -> BookingAnswer {
+    BookingAnswer {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "internal",
+        heading: "Something went wrong",
+        message: SOMETHING_WENT_WRONG.into(),
+        detail: "something went wrong".into(),
+    }
+}
+
+/// Why a page could not be shown, mapped to a friendly page in one place
+/// ([`PageError::into_response`]).
+#[derive(Debug)]
+pub enum PageError {
+    /// The booking service refused; see [`booking_answer`].
+    Booking(BookingError),
+    /// No page at this path. (404)
+    NotFound,
+    /// A path of a page, with a method it does not take. (405)
+    MethodNotAllowed,
+    /// A form field is missing or malformed; the text says which. (400)
+    BadRequest(String),
+    /// The form's CSRF token does not match the browser's cookie. (403)
+    Csrf,
+    /// Too many holds or bookings from this address in a minute. (429)
+    RateLimited,
+    /// A page failed to render. (500, logged)
+    Internal(String),
+}
+
+impl From<BookingError> for PageError {
+    fn from(e: BookingError) -> Self {
+        PageError::Booking(e)
+    }
+}
+
+impl PageError {
+    /// Status, heading and text of the page for this error.
+    pub fn answer(self) -> (StatusCode, &'static str, String) {
+        match self {
+            PageError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.".into()),
+            PageError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This page cannot be used that way.".into()),
+            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Something is missing", m),
+            PageError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Please try again",
+                "The form had expired or came from another site. Go back, reload the page and try again.".into(),
+            ),
+            PageError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Slow down a little",
+                "Too many bookings were tried from your address in the last minute. Please wait a minute.".into(),
+            ),
+            PageError::Internal(m) => {
+                tracing::error!(error = %m, "booking page failed");
+                let a = internal();
+                (a.status, a.heading, a.message)
+            }
+            PageError::Booking(e) => {
+                let a = booking_answer(&e);
+                (a.status, a.heading, a.message)
+            }
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let (status, heading, message) = self.answer();
+        error_page(status, heading, &message, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage(e: StorageError) -> BookingError {
+        BookingError::Storage(e)
+    }
+
+    #[test]
+    fn storage_failures_are_5xx_never_4xx() {
+        for e in [
+            storage(StorageError::Backend("disk gone".into())),
+            storage(StorageError::NotFound),
+            storage(StorageError::QuotaExceeded { user: "alice".into() }),
+        ] {
+            let a = booking_answer(&e);
+            assert!(a.status.is_server_error(), "{e:?} → {}", a.status);
+        }
+    }
+
+    #[test]
+    fn a_full_coach_calendar_is_507_with_a_readable_text() {
+        let a = booking_answer(&storage(StorageError::QuotaExceeded { user: "alice".into() }));
+        assert_eq!(a.status, StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(a.code, "quota_exceeded");
+        assert!(a.message.contains("calendar"), "{}", a.message);
+        assert!(!a.detail.contains("alice"), "the coach's user name stays private: {}", a.detail);
+    }
+
+    #[test]
+    fn internal_causes_are_not_sent() {
+        let a = booking_answer(&storage(StorageError::Backend("secret path /var/lib".into())));
+        assert_eq!((a.status, a.code), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+        assert!(!a.detail.contains("secret") && !a.message.contains("secret"));
+    }
+
+    #[test]
+    fn invalid_input_codes_name_the_field() {
+        let e = |field| BookingError::InvalidInput { field, reason: "no".into() };
+        assert_eq!(booking_answer(&e("email")).code, "invalid_email");
+        assert_eq!(booking_answer(&e("name")).code, "invalid_name");
+        assert_eq!(booking_answer(&e("note")).code, "invalid_input");
+        let a = booking_answer(&e("email"));
+        assert_eq!((a.status, a.message.as_str(), a.detail.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "no", "invalid email: no"));
+    }
+
+    #[test]
+    fn client_errors_keep_their_statuses() {
+        use BookingError as B;
+        let cases = [
+            (B::UnknownCoach, 404),
+            (B::UnknownEventType, 404),
+            (B::SlotUnavailable, 409),
+            (B::HoldExpired, 410),
+            (B::HoldNotFound, 404),
+            (B::BookingNotFound, 404),
+            (B::BookingCancelled, 409),
+            (B::AlreadyBooked, 409),
+            (B::TooLate { deadline: chrono::DateTime::UNIX_EPOCH }, 409),
+            (B::TooManyHolds { limit: 3 }, 429),
+            (B::TooManyBookings { limit: 3 }, 409),
+        ];
+        for (e, status) in cases {
+            assert_eq!(booking_answer(&e).status.as_u16(), status, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn page_errors_have_their_statuses() {
+        assert_eq!(PageError::NotFound.answer().0, StatusCode::NOT_FOUND);
+        assert_eq!(PageError::MethodNotAllowed.answer().0, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(PageError::Csrf.answer().0, StatusCode::FORBIDDEN);
+        assert_eq!(PageError::RateLimited.answer().0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(PageError::Internal("x".into()).answer().0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(PageError::Booking(BookingError::HoldExpired).answer().0, StatusCode::GONE);
+    }
+}

@@ -1,0 +1,94 @@
+//! Holding a slot: `POST /book/{coach}/{type}/hold` takes the picked
+//! time for a few minutes and redirects to `GET /book/hold/{id}`, the
+//! details form (or, when moving a booking, the "move to this time?"
+//! question). The form posts to [`super::confirm`].
+//!
+//! May import: `app`, `booking`, the page models, [`super::format`],
+//! [`super::request`], [`super::respond`].
+
+use std::collections::HashMap;
+
+use hyper::{Method, Response, StatusCode};
+
+use crate::app::App;
+use crate::booking::service::BookingError;
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::format::{price, when, zone};
+use super::pages::HoldPage;
+use super::request::{form_start, PageRequest};
+use super::respond::{enc, redirect, render, with_csrf};
+
+pub fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> Result<Response<Body>, PageError> {
+    let form = req.form();
+    req.check_post(app, &form)?;
+    let start = form_start(&form)?;
+    let reschedule = match form.get("reschedule") {
+        Some(token) => Some(app.booking.booking(token)?),
+        None => None,
+    };
+    let rec = app.booking.hold(coach_slug, type_slug, start, reschedule.as_ref(), &req.hold_client())?;
+    Ok(redirect(&hold_location(&rec.hold.id, form.get("tz"), form.get("reschedule"))))
+}
+
+/// `/book/hold/{id}`, keeping the student's zone and the booking being moved.
+fn hold_location(hold_id: &str, tz: Option<&String>, reschedule: Option<&String>) -> String {
+    let mut to = format!("/book/hold/{}", enc(hold_id));
+    if let Some(tz) = tz {
+        to.push_str(&format!("?tz={}", enc(tz)));
+    }
+    if let Some(token) = reschedule {
+        to.push_str(if to.contains('?') { "&" } else { "?" });
+        to.push_str(&format!("reschedule={}", enc(token)));
+    }
+    to
+}
+
+/// The details form of a hold; with `error`, shown again (422) with the
+/// message and what the student typed.
+pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(String, HashMap<String, String>)>) -> Result<Response<Body>, PageError> {
+    let (rec, coach, et) = app.booking.hold_info(hold_id)?;
+    if !rec.hold.is_active(app.booking.now()) {
+        return Err(BookingError::HoldExpired.into());
+    }
+    let params = error.as_ref().map(|(_, f)| f.clone()).unwrap_or_else(|| req.query.clone());
+    let tz = zone(params.get("tz"), coach.policy.tz);
+    let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
+    let (csrf, fresh) = req.csrf();
+    let field = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let page = HoldPage {
+        title: if reschedule_token.is_some() { format!("Move your {} to this time?", et.title) } else { format!("{} with {}", et.title, coach.display_name) },
+        when: when(rec.hold.range, tz),
+        tz: tz.name().to_string(),
+        expires: rec.hold.expires_at.with_timezone(&tz).format("%H:%M").to_string(),
+        action: format!("/book/hold/{}", enc(hold_id)),
+        csrf: csrf.clone(),
+        error: error.map(|(m, _)| m),
+        name: field("name"),
+        email: field("email"),
+        note: field("note"),
+        price: price(&et.price),
+        submit_label: if reschedule_token.is_some() { "Move my booking".into() } else { "Book".into() },
+        reschedule_token,
+    };
+    let mut resp = with_csrf(render(page)?, &csrf, fresh);
+    if req.method == Method::POST {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hold_location;
+
+    #[test]
+    fn the_hold_page_keeps_zone_and_reschedule() {
+        let s = |v: &str| v.to_string();
+        assert_eq!(hold_location("h1", None, None), "/book/hold/h1");
+        assert_eq!(hold_location("h1", Some(&s("Europe/Berlin")), None), "/book/hold/h1?tz=Europe%2FBerlin");
+        assert_eq!(hold_location("h1", None, Some(&s("t"))), "/book/hold/h1?reschedule=t");
+        assert_eq!(hold_location("h1", Some(&s("UTC")), Some(&s("t"))), "/book/hold/h1?tz=UTC&reschedule=t");
+    }
+}

@@ -1,0 +1,83 @@
+//! `GET /book/manage/{token}`: the student's booking, with what they may
+//! still do online (move, cancel) or until when they could have.
+//!
+//! May import: `app`, `booking`, the page models, [`super::format`],
+//! [`super::request`], [`super::respond`].
+
+use hyper::Response;
+
+use crate::app::App;
+use crate::booking::service::BookingError;
+use crate::booking::BookingStatus;
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::format::{deadline_text, price, status_text, when, zone};
+use super::pages::BookingPage;
+use super::request::PageRequest;
+use super::respond::{enc, render, with_csrf};
+
+/// The page; `message` (text, CSS class) is shown above the booking, else
+/// the one the `done` query parameter asks for.
+pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(String, &str)>) -> Result<Response<Body>, PageError> {
+    let svc = &app.booking;
+    let booking = svc.booking(token)?;
+    let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
+    let et = svc.event_type(coach, &booking.event_type)?;
+    let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let now = svc.now();
+    let message = message.or_else(|| match req.query.get("done").map(String::as_str) {
+        Some("booked") if booking.status == BookingStatus::Tentative => {
+            Some(("Your request is in. The coach will confirm it; you will get an email.".into(), "success"))
+        }
+        Some("booked") => Some(("You are booked. A confirmation is on its way to your inbox.".into(), "success")),
+        Some("moved") => Some(("Your booking has been moved.".into(), "success")),
+        _ => None,
+    });
+    let cancel_ok = booking.can_cancel(now, et.cancel_notice);
+    let resched_ok = crate::booking::can_reschedule(booking.range.start, now, et.reschedule_notice);
+    let (csrf, fresh) = req.csrf();
+    let token_enc = enc(token);
+    let page = BookingPage {
+        heading: match booking.status {
+            BookingStatus::Cancelled => "Booking cancelled".into(),
+            BookingStatus::Tentative => "Booking requested".into(),
+            BookingStatus::Confirmed => "Your booking".into(),
+        },
+        message: message.as_ref().map(|(m, _)| m.clone()),
+        message_class: message.map(|(_, c)| c.to_string()).unwrap_or_default(),
+        title: et.title.clone(),
+        coach_name: coach.display_name.clone(),
+        when: when(booking.range, tz),
+        tz: tz.name().to_string(),
+        status: status_text(&booking).into(),
+        reference: booking.reference.clone(),
+        student_name: booking.student_name.clone(),
+        price: price(&booking.price),
+        active: booking.is_active(),
+        ics_link: format!("/book/manage/{token_enc}/booking.ics"),
+        feed_link: format!("/book/manage/{token_enc}/feed.ics"),
+        can_reschedule: resched_ok.is_ok(),
+        reschedule_link: format!(
+            "/book/{}/{}?tz={}&reschedule={token_enc}&week={}",
+            enc(&coach.slug),
+            enc(&et.slug),
+            enc(tz.name()),
+            booking.range.start.with_timezone(&tz).format("%Y-%m-%d")
+        ),
+        reschedule_closed: deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz),
+        can_cancel: cancel_ok.is_ok(),
+        cancel_open: match cancel_ok {
+            Ok(()) => format!(
+                "This booking can be cancelled online until {}.",
+                booking.cancel_deadline(et.cancel_notice).with_timezone(&tz).format("%-d %B %H:%M")
+            ),
+            Err(_) => String::new(),
+        },
+        cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
+        cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
+        csrf: csrf.clone(),
+        has_tz_param: req.query.contains_key("tz"),
+    };
+    Ok(with_csrf(render(page)?, &csrf, fresh))
+}

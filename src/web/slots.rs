@@ -1,0 +1,73 @@
+//! `GET /book/{coach}/{type}?week=&tz=&reschedule=`: one week of open
+//! slots in the student's zone, with links to the weeks around it; with
+//! `reschedule`, the slots a booking may move to.
+//!
+//! May import: `app`, `booking`, `model`, the page models,
+//! [`super::format`], [`super::request`], [`super::respond`].
+
+use chrono::{Duration, NaiveDate};
+use hyper::Response;
+
+use crate::app::App;
+use crate::http::Body;
+use crate::model::TimeRange;
+
+use super::errors::PageError;
+use super::format::{human_duration, local_midnight, price, week_start, zone};
+use super::pages::{DayRow, SlotButton, SlotsPage, ZoneOption};
+use super::request::PageRequest;
+use super::respond::{enc, render, with_csrf};
+
+pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> Result<Response<Body>, PageError> {
+    let svc = &app.booking;
+    let coach = svc.coach(coach_slug)?;
+    let et = svc.event_type(coach, type_slug)?;
+    let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let reschedule = match req.query.get("reschedule") {
+        Some(token) => Some((token.clone(), svc.booking(token)?)),
+        None => None,
+    };
+    let monday = week_start(req.query.get("week"), tz, svc.now());
+    let range = TimeRange::new(local_midnight(tz, monday), local_midnight(tz, monday + Duration::days(7)));
+    let slots = svc.slots(coach_slug, type_slug, range)?;
+    let mut days: Vec<DayRow> = (0..7)
+        .map(|i| DayRow { label: (monday + Duration::days(i)).format("%a %-d %b").to_string(), slots: Vec::new() })
+        .collect();
+    for slot in slots {
+        let local = slot.range.start.with_timezone(&tz);
+        let idx = (local.date_naive() - monday).num_days();
+        if let Some(day) = usize::try_from(idx).ok().and_then(|i| days.get_mut(i)) {
+            day.slots.push(SlotButton {
+                start: slot.range.start.to_rfc3339(),
+                label: local.format("%H:%M").to_string(),
+                seats_note: if et.seats > 1 { format!("{} of {} places left", slot.seats_left, et.seats) } else { String::new() },
+            });
+        }
+    }
+    let base = format!("/book/{}/{}", enc(&coach.slug), enc(&et.slug));
+    let extra = reschedule.as_ref().map(|(t, _)| format!("&reschedule={}", enc(t))).unwrap_or_default();
+    let link = |d: NaiveDate| format!("{base}?week={}&tz={}{extra}", d.format("%Y-%m-%d"), enc(tz.name()));
+    let (csrf, fresh) = req.csrf();
+    let page = SlotsPage {
+        title: et.title.clone(),
+        coach_name: coach.display_name.clone(),
+        coach_link: format!("/book/{}", enc(&coach.slug)),
+        duration: human_duration(et.duration),
+        price: price(&et.price),
+        tz: tz.name().to_string(),
+        has_tz_param: req.query.contains_key("tz"),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| ZoneOption { name: z.name(), selected: *z == tz }).collect(),
+        week: monday.format("%Y-%m-%d").to_string(),
+        week_label: format!("{} – {}", monday.format("%-d %b"), (monday + Duration::days(6)).format("%-d %b %Y")),
+        // No way back into weeks that are over.
+        prev_link: (monday > week_start(None, tz, svc.now())).then(|| link(monday - Duration::days(7))),
+        next_link: link(monday + Duration::days(7)),
+        days,
+        hold_action: format!("{base}/hold"),
+        csrf: csrf.clone(),
+        rescheduling: reschedule.is_some(),
+        reschedule_reference: reschedule.as_ref().map(|(_, b)| b.reference.clone()).unwrap_or_default(),
+        reschedule_token: reschedule.map(|(t, _)| t),
+    };
+    Ok(with_csrf(render(page)?, &csrf, fresh))
+}
