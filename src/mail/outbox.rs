@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::storage::table::{self, RecordWrite, Table, TableValue};
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
 pub const T_OUTBOX: &str = "outbox";
@@ -120,16 +121,47 @@ pub struct OutboxStatus {
 }
 
 pub(crate) fn ts_key(t: DateTime<Utc>) -> String {
-    // Microseconds, offset so that keys of dates before 1970 sort too.
-    format!("{:024}", t.timestamp_micros() as i128 + 1_000_000_000_000_000_000)
+    crate::storage::table::time_key(t)
 }
 
 pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
-    postcard::to_stdvec(v).expect("plain data encodes")
+    table::encode(v)
 }
 
 pub(crate) fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, StorageError> {
-    postcard::from_bytes(b).map_err(|e| StorageError::Backend(format!("corrupt outbox record: {e}")))
+    table::decode(b, "outbox")
+}
+
+impl TableValue for OutboxEntry {
+    const KIND: &'static str = "outbox";
+}
+
+/// The `outbox` table: entries keyed `{due}/{id}` ([`table::time_key`]),
+/// so a scan returns them in the order they fall due.
+pub const OUTBOX: Table<OutboxEntry> = Table::new(T_OUTBOX);
+
+/// The typed store of queued messages over any [`Storage`].
+pub struct OutboxStore<'a> {
+    storage: &'a dyn Storage,
+}
+
+impl<'a> OutboxStore<'a> {
+    pub fn new(storage: &'a dyn Storage) -> Self {
+        OutboxStore { storage }
+    }
+    /// The write that queues `entry`, for the batch of the change it belongs to.
+    pub fn enqueue(entry: &OutboxEntry) -> RecordWrite {
+        OUTBOX.put(entry.key().key, entry)
+    }
+    /// Every queued entry, the earliest due first.
+    pub fn pending(&self) -> Result<Vec<OutboxEntry>, StorageError> {
+        Ok(OUTBOX.scan(self.storage, "")?.into_iter().map(|(_, e)| e).collect())
+    }
+    /// Removes `entry` from the queue and returns it; of concurrent
+    /// callers exactly one gets it.
+    pub fn take(&self, entry: &OutboxEntry) -> Result<Option<OutboxEntry>, StorageError> {
+        OUTBOX.take(self.storage, &entry.key().key)
+    }
 }
 
 /// A new entry id: ordered within one process (so messages of one instant

@@ -551,6 +551,20 @@ impl Storage for SledStorage {
         Ok(self.tree.get(usage_key(user.as_bytes()))?.map_or(0, |v| decode_u64(&v)))
     }
 
+    fn recount_usage(&self, user: &str) -> Result<u64> {
+        let mut total = 0u64;
+        // Every record of a home lies under one of these prefixes.
+        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, LONG, UNBOUNDED] {
+            for kv in self.tree.scan_prefix([tag]) {
+                let (k, v) = kv?;
+                if owner_of(&k) == Some(user.as_bytes()) {
+                    total += (k.len() + v.len()) as u64;
+                }
+            }
+        }
+        Ok(total)
+    }
+
     fn set_quota(&self, bytes: u64) {
         self.quota.store(bytes, Ordering::Relaxed);
     }
@@ -868,6 +882,16 @@ impl Storage for SledStorage {
             out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        let _g = self.lock();
+        let k = keys::record_key(key.table, &key.key);
+        let Some(v) = self.tree.get(&k)? else { return Ok(None) };
+        let mut st = self.stage();
+        st.remove(k);
+        st.commit()?;
+        Ok(Some(v.to_vec()))
     }
 
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>> {

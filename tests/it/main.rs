@@ -16,4 +16,5 @@ mod security_booking;
 mod security_ical;
 mod security_dav;
 mod security_edge;
+mod storage_contract;
 mod webdav;
