@@ -17,9 +17,12 @@ use sha2::{Digest, Sha256};
 use crate::config::FeedsConfig;
 use crate::ical::export::{merge_feed, FeedHeader};
 use crate::model::TimeRange;
-use crate::storage::{RecordBatch, RecordKey, Storage, StorageError, StorePath};
+use crate::storage::table::{Table, TableValue};
+use crate::storage::{RecordBatch, Storage, StorageError, StorePath};
 
-const T_FEED: &str = "feed";
+/// The `feed` table: the hex SHA-256 of a token → its [`FeedRecord`], so
+/// the store never holds a usable token.
+const FEEDS: Table<FeedRecord> = Table::new("feed");
 
 /// A published calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,14 +46,14 @@ pub enum FeedError {
     Storage(#[from] StorageError),
 }
 
-fn key_of(token: &str) -> RecordKey {
-    let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    RecordKey::new(T_FEED, hex)
+impl TableValue for FeedRecord {
+    const KIND: &'static str = "feed";
 }
 
-fn decode(bytes: &[u8]) -> Result<FeedRecord, FeedError> {
-    postcard::from_bytes(bytes).map_err(|e| FeedError::Storage(StorageError::Backend(format!("corrupt feed record: {e}"))))
+/// The key a token's record is filed under.
+fn key_of(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Publishes `calendar` of `user` under a new secret token.
@@ -68,8 +71,7 @@ pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<U
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     };
     let rec = FeedRecord { token: token.clone(), user: user.into(), calendar: calendar.into(), created: now };
-    let bytes = postcard::to_stdvec(&rec).expect("plain data encodes");
-    storage.apply(RecordBatch { records: vec![(key_of(&token), Some(bytes))], object: None }, now)?;
+    storage.apply(RecordBatch { records: vec![FEEDS.put(key_of(&token), &rec)], object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }
@@ -77,8 +79,7 @@ pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<U
 /// Feeds of one user, or of everyone.
 pub fn list(storage: &dyn Storage, user: Option<&str>) -> Result<Vec<FeedRecord>, FeedError> {
     let mut out = Vec::new();
-    for (_, bytes) in storage.records(T_FEED, "")? {
-        let rec = decode(&bytes)?;
+    for (_, rec) in FEEDS.scan(storage, "")? {
         if user.is_none_or(|u| u == rec.user) {
             out.push(rec);
         }
@@ -90,8 +91,8 @@ pub fn list(storage: &dyn Storage, user: Option<&str>) -> Result<Vec<FeedRecord>
 /// Revokes a feed: its URL answers 404 from now on.
 pub fn revoke(storage: &dyn Storage, token: &str, now: DateTime<Utc>) -> Result<FeedRecord, FeedError> {
     let key = key_of(token);
-    let rec = decode(&storage.record(&key)?.ok_or(FeedError::NoFeed)?)?;
-    storage.apply(RecordBatch { records: vec![(key, None)], object: None }, now)?;
+    let rec = FEEDS.get(storage, &key)?.ok_or(FeedError::NoFeed)?;
+    storage.apply(RecordBatch { records: vec![FEEDS.remove(key)], object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }
@@ -99,7 +100,7 @@ pub fn revoke(storage: &dyn Storage, token: &str, now: DateTime<Utc>) -> Result<
 /// The feed a token stands for. The lookup goes by the token's hash, so it
 /// costs the same for every token, known or not.
 pub fn lookup(storage: &dyn Storage, token: &str) -> Result<Option<FeedRecord>, FeedError> {
-    storage.record(&key_of(token))?.map(|b| decode(&b)).transpose()
+    Ok(FEEDS.get(storage, &key_of(token))?)
 }
 
 /// A rendered feed with its validators.
