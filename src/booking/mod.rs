@@ -1,6 +1,9 @@
 //! The booking domain: which slots a student may book with a coach, and the
-//! rules that keep bookings consistent. Pure: no HTTP, XML or storage types,
-//! and time is always a parameter (`now`), never read from the clock.
+//! rules that keep bookings consistent. The rules (`policy`,
+//! `availability`, `slots`, `holds`, `token`) are pure: no HTTP, XML or
+//! storage types, and time is always a parameter (`now`). [`service`]
+//! applies them to the store: it reads the clock and owns the booking
+//! records ([`service`]'s `records` room).
 //!
 //! # Brief overview
 //! - [`coach`]: [`coach::CoachConfig`]: a coach's rules plus their calendars.
@@ -9,8 +12,11 @@
 //! - [`availability`]: availability calendar with working-hours fallback,
 //!   busy time ([`BusyTime`], [`BusyDay`]), the coach's local calendar (DST).
 //! - [`slots`]: free intervals → bookable [`Slot`]s on the coach-local grid.
-//! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check the storage
-//!   layer runs inside its write lock so concurrent requests cannot overbook.
+//! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check the booking
+//!   service runs under its decisions mutex so concurrent requests cannot
+//!   overbook.
+//! - [`service`]: [`service::BookingService`], the rules applied to the
+//!   store and the clock.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
 //!

@@ -1,6 +1,9 @@
 //! Storage behind a small trait: users, the DAV tree (collections,
-//! resources, dead properties), change logs for sync, and the time-range
-//! index of calendar objects.
+//! resources, dead properties), change logs for sync, the time-range
+//! index of calendar objects, and domain records that the typed tables of
+//! [`table`] give meaning to (bookings, holds, the outbox, feeds …).
+//! Storage imports `ical` (index entries) and `model` only, never a domain
+//! module; `tests/it/storage_contract.rs` is what every backend must pass.
 //!
 //! Every operation that changes anything is atomic: it either happens
 //! completely or not at all, also across a crash. Storage names facts in

@@ -31,9 +31,12 @@ pub struct Fresh {
 
 pub type Factory = fn() -> Fresh;
 
+/// One named contract check.
+type Check = (&'static str, fn(Factory));
+
 /// Runs every contract check against stores made by `make`.
 pub fn contract(make: Factory) {
-    let checks: &[(&str, fn(Factory))] = &[
+    let checks: &[Check] = &[
         ("a batch is all or nothing", batch_is_atomic),
         ("conditional writes", conditional_writes),
         ("UIDs are unique per calendar", uid_unique_per_calendar),
