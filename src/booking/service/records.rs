@@ -221,4 +221,15 @@ mod tests {
         assert_eq!(HoldRecord::decode(&new).unwrap().client, Some(client));
         assert!(HoldRecord::decode(&old[..old.len() - 2]).is_err());
     }
+
+    /// The index keys already on disk must still be found (and removed
+    /// when a booking moves): their layout is fixed.
+    #[test]
+    fn the_coach_booking_index_keeps_its_layout_on_disk() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+        let key = index_key("alice", t, "b1");
+        assert_eq!((key.table, key.key.as_str()), ("coach-booking", "alice/00000001001777885200/b1"));
+        assert!(index_key("alice", t - Duration::days(20_000), "x").key < key.key);
+    }
 }
