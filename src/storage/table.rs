@@ -15,9 +15,9 @@
 //! |---|---|---|---|
 //! | `booking` | booking id | postcard `Booking` (v1 read too) | `booking::service` |
 //! | `booking-uid` | `{coach user}/{UID}` | booking id | `booking::service` |
-//! | `coach-booking` | `{coach user}/{start: 20 decimal digits, unix seconds + 10^12}/{id}` | booking id | `booking::service` |
+//! | `coach-booking` | `{coach user}/{start: time_key}/{id}` | booking id | `booking::service` |
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
-//! | `meta` | `manage-secret` | 32 random bytes | `booking::service` |
+//! | `meta` | `manage-secret`; `coach-booking-layout` | 32 random bytes; `2` | `booking::service` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |
@@ -27,8 +27,9 @@
 //! | `feed` | hex SHA-256 of the token | postcard `FeedRecord` | `feeds` |
 //! | `import` | `{coach user}/{source}` | postcard import state | `feeds::import` |
 //!
-//! The `coach-booking` index predates [`time_key`] and keeps its seconds
-//! form, since keys already on disk must still be found and removed.
+//! Every time in a key is a [`time_key`]. The `coach-booking` index was
+//! first written with seconds (20 digits, s + 10^12); the booking service
+//! rewrites such keys once when it starts (`BookingStore::migrate`).
 
 use std::marker::PhantomData;
 

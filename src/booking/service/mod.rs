@@ -136,7 +136,9 @@ impl BookingService {
     /// Loads (or makes) the signing secret of manage links. The coaches'
     /// calendars are made by provisioning in `app`, not here.
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, coaches: Vec<CoachConfig>, public_url: String) -> Result<Self> {
-        let secret = BookingStore { storage: &*storage }.manage_secret(clock.now())?;
+        let bookings = BookingStore { storage: &*storage };
+        bookings.migrate(clock.now())?;
+        let secret = bookings.manage_secret(clock.now())?;
         let service = BookingService {
             storage,
             clock,

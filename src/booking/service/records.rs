@@ -8,8 +8,10 @@
 //! - `booking-uid`: `{coach user}/{UID}` → booking id (raw bytes), so a
 //!   coach's edit of an event finds its booking.
 //! - `coach-booking`: `{coach user}/{start}/{id}` → booking id, `start` as
-//!   20 decimal digits of unix seconds + 10^12 (the layout on disk since
-//!   the first release), so a coach's bookings are scanned by start.
+//!   [`table::time_key`], so a coach's bookings are scanned by start.
+//!   Stores written before used 20 decimal digits of unix seconds + 10^12;
+//!   [`BookingStore::migrate`] rewrites those keys once, when the service
+//!   starts, and marks the store (`meta`: `coach-booking-layout` = `2`).
 //! - `hold`: hold id → postcard [`HoldRecord`] (the first layout read too).
 //! - `meta`: `manage-secret` → the 32 bytes manage links are signed with.
 
@@ -19,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::super::holds::{Hold, HoldClient};
 use super::super::Booking;
 use crate::model::TimeRange;
-use crate::storage::table::{RecordWrite, Table, TableValue};
+use crate::storage::table::{self, RecordWrite, Table, TableValue};
 use crate::storage::{RecordKey, RecordWrites, Result, Storage, StorageError};
 
 const T_BOOKING_UID: &str = "booking-uid";
@@ -78,8 +80,20 @@ impl TableValue for Booking {
 
 /// The sortable start of a `coach-booking` key (see the module doc).
 fn start_key(t: DateTime<Utc>) -> String {
-    format!("{:020}", t.timestamp() + 1_000_000_000_000)
+    table::time_key(t)
 }
+
+/// The start of a `coach-booking` key in the first layout: 20 digits of
+/// unix seconds + 10^12.
+fn first_layout_start(digits: &str) -> Option<DateTime<Utc>> {
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    DateTime::from_timestamp(digits.parse::<i64>().ok()? - 1_000_000_000_000, 0)
+}
+
+/// `meta` record marking the `coach-booking` keys as [`table::time_key`]s.
+const INDEX_LAYOUT: &str = "coach-booking-layout";
 
 fn index_key(coach_user: &str, start: DateTime<Utc>, id: &str) -> RecordKey {
     RecordKey::new(T_COACH_BOOKING, format!("{coach_user}/{}/{id}", start_key(start)))
@@ -167,6 +181,32 @@ impl BookingStore<'_> {
         BOOKINGS.put(booking.id.clone(), booking)
     }
 
+    /// Rewrites `coach-booking` keys of the first layout into the current
+    /// one, in one batch, and marks the store so later starts only read
+    /// the mark. Returns how many keys moved.
+    pub fn migrate(&self, now: DateTime<Utc>) -> Result<usize> {
+        let marker = RecordKey::new(T_META, INDEX_LAYOUT);
+        if self.storage.record(&marker)?.as_deref() == Some(&b"2"[..]) {
+            return Ok(0);
+        }
+        let mut records = Vec::new();
+        for (key, id) in self.storage.records(T_COACH_BOOKING, "")? {
+            let mut parts = key.splitn(3, '/');
+            let (Some(user), Some(start), Some(rest)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let Some(start) = first_layout_start(start) else { continue };
+            records.push((RecordKey::new(T_COACH_BOOKING, format!("{user}/{}/{rest}", start_key(start))), Some(id)));
+            records.push((RecordKey::new(T_COACH_BOOKING, key), None));
+        }
+        let moved = records.len() / 2;
+        records.push((marker, Some(b"2".to_vec())));
+        self.storage.apply(crate::storage::RecordBatch { records, object: None }, now)?;
+        self.storage.flush()?;
+        if moved > 0 {
+            tracing::info!(moved, "booking index keys rewritten to the current layout");
+        }
+        Ok(moved)
+    }
+
     /// The secret manage links are signed with, made and stored on first use.
     pub fn manage_secret(&self, now: DateTime<Utc>) -> Result<Vec<u8>> {
         let key = RecordKey::new(T_META, "manage-secret");
@@ -222,14 +262,48 @@ mod tests {
         assert!(HoldRecord::decode(&old[..old.len() - 2]).is_err());
     }
 
-    /// The index keys already on disk must still be found (and removed
-    /// when a booking moves): their layout is fixed.
+    /// Index keys written now must be found (and removed when a booking
+    /// moves) by every later release: their layout is fixed.
     #[test]
-    fn the_coach_booking_index_keeps_its_layout_on_disk() {
+    fn the_coach_booking_index_layout_is_pinned() {
         use chrono::TimeZone;
         let t = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
         let key = index_key("alice", t, "b1");
-        assert_eq!((key.table, key.key.as_str()), ("coach-booking", "alice/00000001001777885200/b1"));
+        assert_eq!((key.table, key.key.as_str()), ("coach-booking", "alice/000001001777885200000000/b1"));
         assert!(index_key("alice", t - Duration::days(20_000), "x").key < key.key);
+        assert_eq!(first_layout_start("00000001001777885200"), Some(t));
+        assert_eq!(first_layout_start(&start_key(t)), None);
+    }
+
+    /// A store written with the first index layout is migrated once: its
+    /// bookings are found by start and moved without stale keys.
+    #[test]
+    fn index_keys_of_the_first_layout_are_migrated_once() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::storage::SledStorage::open(dir.path(), false, None).unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+        let old = |user: &str, start: DateTime<Utc>, id: &str| {
+            (RecordKey::new(T_COACH_BOOKING, format!("{user}/{:020}/{id}", start.timestamp() + 1_000_000_000_000)), Some(id.as_bytes().to_vec()))
+        };
+        let mut booking = crate::booking::holds::tests::booking("b1", "x", TimeRange::new(t, t + Duration::hours(1)), "s@x.org");
+        booking.coach = "alice".into();
+        let records = vec![
+            old("alice", t, "b1"),
+            old("alice", t + Duration::days(400), "b2"),
+            BOOKINGS.put("b1", &booking),
+        ];
+        storage.apply(crate::storage::RecordBatch { records, object: None }, t).unwrap();
+        let store = BookingStore { storage: &storage };
+        assert_eq!(store.migrate(t).unwrap(), 2);
+        assert_eq!(store.migrate(t).unwrap(), 0, "once");
+        let keys: Vec<String> = storage.records(T_COACH_BOOKING, "").unwrap().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![index_key("alice", t, "b1").key, index_key("alice", t + Duration::days(400), "b2").key]);
+        let found = store.starting_in("alice", TimeRange::new(t - Duration::hours(1), t + Duration::hours(1))).unwrap();
+        assert_eq!(found.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(), vec!["b1"]);
+        let mut moved = booking.clone();
+        moved.range = TimeRange::new(t + Duration::days(1), t + Duration::days(1) + Duration::hours(1));
+        storage.apply(crate::storage::RecordBatch { records: BookingStore::update("alice", &moved, &booking), object: None }, t).unwrap();
+        assert_eq!(storage.records(T_COACH_BOOKING, "alice/").unwrap().len(), 2, "the old start's key went");
     }
 }
