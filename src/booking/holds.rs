@@ -3,9 +3,9 @@
 //!
 //! A [`Hold`] reserves a slot for a few minutes while a student fills in the
 //! form. [`admit`] is the single admission rule, shared with slot listing:
-//! the booking service calls it under its decision lock, around reading
-//! the store and writing the hold or booking, so two concurrent requests
-//! can never both take the last seat.
+//! the booking service calls it under its `decisions` mutex (see
+//! [`crate::booking::service`]), so two concurrent requests can never both
+//! take the last seat.
 //!
 //! Rules (decided here, used by [`crate::booking::slots`] as well):
 //! - Active holds (`now < expires_at`) and non-cancelled bookings occupy time.

@@ -1,11 +1,10 @@
 //! The booking domain: which slots a student may book with a coach, and the
-//! rules that keep bookings consistent. No HTTP, XML, sled or askama types
-//! anywhere in it. The rule modules (`policy`, `availability`, `slots`,
-//! `holds`, `token`) are pure: time is a parameter (`now`), never read from
-//! the clock, and they touch no store. [`service`] applies them: it reads
-//! the [`crate::clock::Clock`] and the [`crate::storage::Storage`], and its
-//! [`service::BookingError`] is what the web pages and the JSON API answer
-//! (through `web::errors`).
+//! rules that keep bookings consistent. The rules (`policy`,
+//! `availability`, `slots`, `holds`, `token`) are pure: no HTTP, XML or
+//! storage types, and time is always a parameter (`now`). [`service`]
+//! applies them to the store: it reads the clock and owns the booking
+//! records ([`service`]'s `records` room); its [`service::BookingError`] is
+//! what the web pages and the JSON API answer (through `web::errors`).
 //!
 //! # Brief overview
 //! - [`coach`]: [`coach::CoachConfig`]: a coach's rules plus their calendars.
@@ -14,9 +13,11 @@
 //! - [`availability`]: availability calendar with working-hours fallback,
 //!   busy time ([`BusyTime`], [`BusyDay`]), the coach's local calendar (DST).
 //! - [`slots`]: free intervals → bookable [`Slot`]s on the coach-local grid.
-//! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check
-//!   [`service`] runs under its decision lock (around the read and the
-//!   write of the store), so concurrent requests cannot overbook.
+//! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check the booking
+//!   service runs under its decisions mutex so concurrent requests cannot
+//!   overbook.
+//! - [`service`]: [`service::BookingService`], the rules applied to the
+//!   store and the clock.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
 //! - [`service`]: [`service::BookingService`], the rules applied to the

@@ -86,7 +86,7 @@ impl From<HookError> for DavError {
         match e {
             HookError::Forbidden(name) => DavError::forbidden(name),
             HookError::Storage(s) => DavError::Storage(s),
-            HookError::Failed(msg) => DavError::Storage(StorageError::Backend(msg)),
+            HookError::Failed(msg) => DavError::Hook(msg),
         }
     }
 }

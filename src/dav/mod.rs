@@ -45,6 +45,10 @@ pub enum DavError {
     /// A calendar object was refused (RFC 4791 §5.3.2).
     #[error(transparent)]
     Calendar(#[from] ical::Error),
+    /// A write hook (a domain service) failed for a reason of its own, not
+    /// the client's and not the store's. (500, logged)
+    #[error("write hook failed: {0}")]
+    Hook(String),
     /// No or wrong credentials.
     #[error("authentication required")]
     Unauthorized { realm: String },
@@ -108,6 +112,10 @@ impl DavError {
                     (StatusCode::INTERNAL_SERVER_ERROR, None)
                 }
             },
+            DavError::Hook(msg) => {
+                tracing::error!(error = %msg, "write hook failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
             DavError::Calendar(e) => {
                 tracing::debug!(error = %e, "calendar object refused");
                 let name = match e {

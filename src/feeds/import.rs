@@ -26,9 +26,11 @@ use super::FeedsConfig;
 use crate::ical::export::{opens_as_vcalendar, split_feed};
 use crate::provision;
 use crate::ical::{CalendarObject, ComponentKind};
-use crate::storage::{CalendarWrite, RecordBatch, RecordKey, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};
+use crate::storage::table::{self, Table, TableValue};
+use crate::storage::{CalendarWrite, RecordBatch, ResourceWrite, Storage, StorageError, StorePath, WriteCondition};
 
-const T_IMPORT: &str = "import";
+/// The `import` table: `{coach user}/{source name}` → [`ImportState`].
+const IMPORTS: Table<ImportState> = Table::new("import");
 
 /// Why a fetch did not update the mirror. The last good copy stays.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,10 @@ struct ImportState {
     last_success: Option<DateTime<Utc>>,
 }
 
+impl TableValue for ImportState {
+    const KIND: &'static str = "import state";
+}
+
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
 /// Fetches external calendars into their mirrors.
@@ -92,11 +98,12 @@ impl Importer {
 
     /// Fetches one source and updates its mirror.
     pub async fn refresh(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
-        let state_key = RecordKey::new(T_IMPORT, format!("{}/{}", coach.user, source.name));
+        let state_key = format!("{}/{}", coach.user, source.name);
+        // An unreadable state only costs one unconditional fetch.
         let state: ImportState = self
             .storage
-            .record(&state_key)?
-            .and_then(|b| postcard::from_bytes(&b).ok())
+            .record(&IMPORTS.key(state_key.clone()))?
+            .and_then(|b| table::decode(&b, ImportState::KIND).ok())
             .unwrap_or_default();
         let mirror = Self::mirror_path(coach, source);
         let mirror_exists = self.storage.node(&mirror)?.is_some();
@@ -151,7 +158,7 @@ impl Importer {
             let report = mirror_into(&*storage, &coach_user, &source_name, &body, now)?;
             let state = ImportState { etag, last_modified, last_success: Some(now) };
             storage.apply(
-                RecordBatch { records: vec![(state_key, Some(postcard::to_stdvec(&state).expect("plain data")))], object: None },
+                RecordBatch { records: vec![IMPORTS.put(state_key, &state)], object: None },
                 now,
             )?;
             storage.flush()?;

@@ -16,9 +16,12 @@ use sha2::{Digest, Sha256};
 
 use crate::ical::export::{merge_feed, FeedHeader};
 use crate::model::TimeRange;
-use crate::storage::{RecordBatch, RecordKey, Storage, StorageError, StorePath};
+use crate::storage::table::{Table, TableValue};
+use crate::storage::{RecordBatch, Storage, StorageError, StorePath};
 
-const T_FEED: &str = "feed";
+/// The `feed` table: the hex SHA-256 of a token → its [`FeedRecord`], so
+/// the store never holds a usable token.
+const FEEDS: Table<FeedRecord> = Table::new("feed");
 
 /// The `[feeds]` settings (validated by `config`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +56,14 @@ pub enum FeedError {
     Storage(#[from] StorageError),
 }
 
-fn key_of(token: &str) -> RecordKey {
-    let digest = Sha256::digest(token.as_bytes());
-    RecordKey::new(T_FEED, crate::hex::encode(&digest))
+impl TableValue for FeedRecord {
+    const KIND: &'static str = "feed";
 }
 
-fn decode(bytes: &[u8]) -> Result<FeedRecord, FeedError> {
-    postcard::from_bytes(bytes).map_err(|e| FeedError::Storage(StorageError::Backend(format!("corrupt feed record: {e}"))))
+/// The key a token's record is filed under.
+fn key_of(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    crate::hex::encode(&digest)
 }
 
 /// Publishes `calendar` of `user` under a new secret token.
@@ -77,8 +81,7 @@ pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<U
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     };
     let rec = FeedRecord { token: token.clone(), user: user.into(), calendar: calendar.into(), created: now };
-    let bytes = postcard::to_stdvec(&rec).expect("plain data encodes");
-    storage.apply(RecordBatch { records: vec![(key_of(&token), Some(bytes))], object: None }, now)?;
+    storage.apply(RecordBatch { records: vec![FEEDS.put(key_of(&token), &rec)], object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }
@@ -86,8 +89,7 @@ pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<U
 /// Feeds of one user, or of everyone.
 pub fn list(storage: &dyn Storage, user: Option<&str>) -> Result<Vec<FeedRecord>, FeedError> {
     let mut out = Vec::new();
-    for (_, bytes) in storage.records(T_FEED, "")? {
-        let rec = decode(&bytes)?;
+    for (_, rec) in FEEDS.scan(storage, "")? {
         if user.is_none_or(|u| u == rec.user) {
             out.push(rec);
         }
@@ -99,8 +101,8 @@ pub fn list(storage: &dyn Storage, user: Option<&str>) -> Result<Vec<FeedRecord>
 /// Revokes a feed: its URL answers 404 from now on.
 pub fn revoke(storage: &dyn Storage, token: &str, now: DateTime<Utc>) -> Result<FeedRecord, FeedError> {
     let key = key_of(token);
-    let rec = decode(&storage.record(&key)?.ok_or(FeedError::NoFeed)?)?;
-    storage.apply(RecordBatch { records: vec![(key, None)], object: None }, now)?;
+    let rec = FEEDS.get(storage, &key)?.ok_or(FeedError::NoFeed)?;
+    storage.apply(RecordBatch { records: vec![FEEDS.remove(key)], object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }
@@ -108,7 +110,7 @@ pub fn revoke(storage: &dyn Storage, token: &str, now: DateTime<Utc>) -> Result<
 /// The feed a token stands for. The lookup goes by the token's hash, so it
 /// costs the same for every token, known or not.
 pub fn lookup(storage: &dyn Storage, token: &str) -> Result<Option<FeedRecord>, FeedError> {
-    storage.record(&key_of(token))?.map(|b| decode(&b)).transpose()
+    Ok(FEEDS.get(storage, &key_of(token))?)
 }
 
 /// A rendered feed with its validators.

@@ -1,8 +1,10 @@
 //! The durable outbox: messages and reminders wait in the store until the
 //! worker has handed them to the transport.
 //!
-//! Tables (all postcard):
-//! - `outbox`: `{due}/{id}` → [`OutboxEntry`]; keys sort by when the entry is
+//! Tables (all postcard, named as typed [`Table`]s: [`OUTBOX`] behind
+//! [`OutboxStore`], [`FAILED`], [`MAIL_STATES`]):
+//! - `outbox`: `{due}/{id}` → [`OutboxEntry`], `due` as
+//!   [`table::time_key`]; keys sort by when the entry is
 //!   next due, so the worker reads from the front and stops at the first
 //!   entry in the future.
 //! - `outbox-reminder`: `{booking id}/{id}` → the entry's `outbox` key, so a
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::config::MailConfig;
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
+use crate::storage::table::{self, RecordWrite, Table, TableValue};
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
 pub const T_OUTBOX: &str = "outbox";
@@ -120,16 +123,60 @@ pub struct OutboxStatus {
 }
 
 pub(crate) fn ts_key(t: DateTime<Utc>) -> String {
-    // Microseconds, offset so that keys of dates before 1970 sort too.
-    format!("{:024}", t.timestamp_micros() as i128 + 1_000_000_000_000_000_000)
+    crate::storage::table::time_key(t)
 }
 
 pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
-    postcard::to_stdvec(v).expect("plain data encodes")
+    table::encode(v)
 }
 
 pub(crate) fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, StorageError> {
-    postcard::from_bytes(b).map_err(|e| StorageError::Backend(format!("corrupt outbox record: {e}")))
+    table::decode(b, "outbox")
+}
+
+impl TableValue for OutboxEntry {
+    const KIND: &'static str = "outbox";
+}
+
+impl TableValue for FailedEntry {
+    const KIND: &'static str = "outbox";
+}
+
+impl TableValue for BookingMailState {
+    const KIND: &'static str = "outbox";
+}
+
+/// The `outbox-failed` table: id → [`FailedEntry`].
+pub const FAILED: Table<FailedEntry> = Table::new(T_FAILED);
+/// The `outbox-booking` table: booking id → [`BookingMailState`].
+pub const MAIL_STATES: Table<BookingMailState> = Table::new(T_STATE);
+
+/// The `outbox` table: entries keyed `{due}/{id}` ([`table::time_key`]),
+/// so a scan returns them in the order they fall due.
+pub const OUTBOX: Table<OutboxEntry> = Table::new(T_OUTBOX);
+
+/// The typed store of queued messages over any [`Storage`].
+pub struct OutboxStore<'a> {
+    storage: &'a dyn Storage,
+}
+
+impl<'a> OutboxStore<'a> {
+    pub fn new(storage: &'a dyn Storage) -> Self {
+        OutboxStore { storage }
+    }
+    /// The write that queues `entry`, for the batch of the change it belongs to.
+    pub fn enqueue(entry: &OutboxEntry) -> RecordWrite {
+        OUTBOX.put(entry.key().key, entry)
+    }
+    /// Every queued entry, the earliest due first.
+    pub fn pending(&self) -> Result<Vec<OutboxEntry>, StorageError> {
+        Ok(OUTBOX.scan(self.storage, "")?.into_iter().map(|(_, e)| e).collect())
+    }
+    /// Removes `entry` from the queue and returns it; of concurrent
+    /// callers exactly one gets it.
+    pub fn take(&self, entry: &OutboxEntry) -> Result<Option<OutboxEntry>, StorageError> {
+        OUTBOX.take(self.storage, &entry.key().key)
+    }
 }
 
 /// A new entry id: ordered within one process (so messages of one instant
@@ -152,8 +199,8 @@ fn counter(storage: &dyn Storage, name: &str) -> Result<u64, StorageError> {
 /// Pending, failed and counters, read from the store (works with or
 /// without a running server).
 pub fn status(storage: &dyn Storage) -> Result<OutboxStatus, StorageError> {
-    let pending = storage.records(T_OUTBOX, "")?.iter().map(|(_, b)| dec(b)).collect::<Result<Vec<OutboxEntry>, _>>()?;
-    let mut failed = storage.records(T_FAILED, "")?.iter().map(|(_, b)| dec(b)).collect::<Result<Vec<FailedEntry>, _>>()?;
+    let pending = OutboxStore::new(storage).pending()?;
+    let mut failed: Vec<FailedEntry> = FAILED.scan(storage, "")?.into_iter().map(|(_, f)| f).collect();
     failed.sort_by_key(|f| f.failed_at);
     Ok(OutboxStatus { pending, failed, sent: counter(storage, "sent")?, dropped: counter(storage, "dropped")? })
 }
@@ -305,7 +352,7 @@ impl Outbox {
                     last.attempts += 1;
                     last.last_error = Some(reason.clone());
                     let failed = FailedEntry { entry: last, failed_at: now, reason: reason.clone() };
-                    let mut records = vec![(entry.key(), None), (RecordKey::new(T_FAILED, entry.id.clone()), Some(enc(&failed)))];
+                    let mut records = vec![(entry.key(), None), FAILED.put(entry.id.clone(), &failed)];
                     if let MessageKind::Reminder { .. } = entry.kind {
                         records.push((reminder_index_key(&entry), None));
                     }
@@ -327,8 +374,7 @@ impl Outbox {
         if now >= entry.session_start {
             return Ok(false);
         }
-        let state: Option<BookingMailState> =
-            self.storage.record(&RecordKey::new(T_STATE, entry.booking_id.clone()))?.map(|b| dec(&b)).transpose()?;
+        let state = MAIL_STATES.get(&*self.storage, &entry.booking_id)?;
         Ok(state.is_some_and(|s| s.active && s.sequence == entry.sequence))
     }
 

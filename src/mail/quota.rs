@@ -17,10 +17,17 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::outbox::{dec, enc};
-use crate::storage::{RecordKey, RecordWrites, Storage};
+use crate::storage::table::{self, Table, TableValue};
+use crate::storage::{RecordWrites, Storage};
 
 pub const T_QUOTA: &str = "outbox-user-hour";
+
+/// The `outbox-user-hour` table: user → their [`Window`].
+const WINDOWS: Table<Window> = Table::new(T_QUOTA);
+
+impl TableValue for Window {
+    const KIND: &'static str = "hourly mail count";
+}
 
 /// One user's count in one clock hour.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +65,8 @@ impl SendQuota {
 
     fn stored(&self, user: &str) -> Window {
         let Some(storage) = &self.storage else { return Window::default() };
-        match storage.record(&RecordKey::new(T_QUOTA, user)) {
-            Ok(Some(bytes)) => dec(&bytes).unwrap_or_default(),
+        match storage.record(&WINDOWS.key(user)) {
+            Ok(Some(bytes)) => table::decode(&bytes, Window::KIND).unwrap_or_default(),
             Ok(None) => Window::default(),
             Err(e) => {
                 tracing::warn!(user, error = %e, "cannot read the hourly mail count; starting from zero");
@@ -88,7 +95,7 @@ impl SendQuota {
         }
         let next = Window { hour, count: used + granted as u32 };
         windows.insert(user.to_string(), next);
-        (granted, vec![(RecordKey::new(T_QUOTA, user), Some(enc(&next)))])
+        (granted, vec![WINDOWS.put(user, &next)])
     }
 }
 

@@ -15,7 +15,7 @@
 //! | `S` | calendar, `0x00`, start (biased i64 BE), object name | end (i64 BE) + flags |
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
-//! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …) |
+//! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …); tables, keys and the one time key: [`super::table`] |
 //! | `Q` | user name | bytes the user's records take (u64 BE), for the quota |
 //! | `M` | name | store metadata |
 

@@ -1,6 +1,9 @@
 //! Storage behind a small trait: users, the DAV tree (collections,
-//! resources, dead properties), change logs for sync, and the time-range
-//! index of calendar objects.
+//! resources, dead properties), change logs for sync, the time-range
+//! index of calendar objects, and domain records that the typed tables of
+//! [`table`] give meaning to (bookings, holds, the outbox, feeds …).
+//! Storage imports `ical` (index entries) and `model` only, never a domain
+//! module; `tests/it/storage_contract.rs` is what every backend must pass.
 //!
 //! Every operation that changes anything is atomic: it either happens
 //! completely or not at all, also across a crash. Storage names facts in
@@ -11,6 +14,7 @@
 pub mod files;
 pub mod keys;
 pub mod sled;
+pub mod table;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -337,6 +341,9 @@ pub trait Storage: Send + Sync {
     /// Bytes every record in a user's home takes: resources, dead
     /// properties, indexes, change logs (kept up to date by every write).
     fn usage(&self, user: &str) -> Result<u64>;
+    /// Counts `user`'s usage afresh from every record of their home: the
+    /// number [`Storage::usage`] must always equal (for checks and repair).
+    fn recount_usage(&self, user: &str) -> Result<u64>;
     /// Sets the quota writes are checked against (`u64::MAX`: none). A
     /// write that adds bytes to a home beyond it fails with
     /// [`StorageError::QuotaExceeded`]; writes that free bytes always pass.
@@ -407,6 +414,9 @@ pub trait Storage: Send + Sync {
     fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;
     /// Records of `table` whose key starts with `prefix`, in key order.
     fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Removes a record and returns what it held, atomically: of
+    /// concurrent callers for one key exactly one gets the value.
+    fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;
     /// Applies record writes and the object change together, or nothing.
     /// Returns the outcome of an object PUT.
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>>;

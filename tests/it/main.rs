@@ -18,4 +18,5 @@ mod security_booking;
 mod security_ical;
 mod security_dav;
 mod security_edge;
+mod storage_contract;
 mod webdav;

@@ -1,0 +1,158 @@
+//! Reading the coach's calendars: which count as busy, their indexed
+//! occurrences (floating time placed in the coach's zone), the bookable
+//! time of the availability calendar, and the active bookings and holds
+//! that occupy slots.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::super::availability::{BusyDay, BusyTime};
+use super::super::coach::{BusyCalendars, CoachConfig};
+use super::super::Booking;
+use super::records::{BookingStore, HoldRecord, HoldStore};
+use super::{BookingService, Result};
+use crate::ical::CalendarObject;
+use crate::model::TimeRange;
+use crate::storage::StorePath;
+
+impl BookingService {
+
+    /// The coach's calendars that count as busy.
+    /// The booking records of this store.
+    pub(super) fn bookings(&self) -> BookingStore<'_> {
+        BookingStore { storage: &*self.storage }
+    }
+
+    /// The holds of this store.
+    pub(super) fn holds(&self) -> HoldStore<'_> {
+        HoldStore { storage: &*self.storage }
+    }
+
+    fn busy_calendars(&self, coach: &CoachConfig) -> Result<Vec<StorePath>> {
+        let home = StorePath::home(&coach.user);
+        let names: Vec<String> = match &coach.busy_calendars {
+            BusyCalendars::All => self
+                .storage
+                .children(&home)?
+                .into_iter()
+                .filter(|(name, n)| n.is_calendar() && *name != coach.availability_calendar)
+                .map(|(name, _)| name)
+                .collect(),
+            BusyCalendars::Only(list) => {
+                let mut names = list.clone();
+                names.extend(coach.external_busy.iter().map(|e| e.name.clone()));
+                names
+            }
+        };
+        Ok(names.into_iter().map(|n| home.child(&n)).collect())
+    }
+
+    /// Indexed occurrences of a calendar in `range`, with floating-time
+    /// objects placed exactly in the coach's zone.
+    fn occurrences(&self, coach: &CoachConfig, calendar: &StorePath, range: TimeRange) -> Result<Vec<(String, crate::ical::Occurrence)>> {
+        let reindex = |bytes: &[u8], horizon: DateTime<Utc>| CalendarObject::parse(bytes).ok().map(|o| o.index_entry(horizon));
+        self.storage.extend_horizon(calendar, range.end, &reindex)?;
+        let mut out = Vec::new();
+        let mut exact_needed = HashSet::new();
+        for occ in self.storage.occurrences(calendar, &range)? {
+            if occ.approximate && !occ.occurrence.all_day {
+                exact_needed.insert(occ.name);
+            } else {
+                out.push((occ.name, occ.occurrence));
+            }
+        }
+        for name in exact_needed {
+            let Some(bytes) = self.storage.content(&calendar.child(&name))? else { continue };
+            let Ok(obj) = CalendarObject::parse(&bytes) else { continue };
+            for inst in obj.expand(range, Some(coach.policy.tz)).instances {
+                let busy = obj.busy_occurrences(inst.range, Some(coach.policy.tz)).into_iter().next().and_then(|o| o.busy);
+                out.push((
+                    name.clone(),
+                    crate::ical::Occurrence { range: inst.range, busy, all_day: inst.all_day },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Bookable time from the availability calendar in `range`.
+    pub(super) fn availability_events(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<TimeRange>> {
+        let cal = StorePath::home(&coach.user).child(&coach.availability_calendar);
+        if self.storage.node(&cal)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let tz = coach.policy.tz;
+        Ok(self
+            .occurrences(coach, &cal, range)?
+            .into_iter()
+            .map(|(_, occ)| match occ.all_day_dates() {
+                Some((first, end)) if occ.all_day => TimeRange::new(
+                    super::super::availability::local_day(tz, first).start,
+                    super::super::availability::local_day(tz, end).start,
+                ),
+                _ => occ.range,
+            })
+            .collect())
+    }
+
+    /// Busy time in `range`: timed busy events and all-day busy days,
+    /// except the events of bookings themselves (they count through the
+    /// booking records, which know about seats).
+    pub(super) fn busy(&self, coach: &CoachConfig, range: TimeRange) -> Result<(Vec<BusyTime>, Vec<BusyDay>)> {
+        let booking_uids = self.booking_uids(coach)?;
+        let mut times = Vec::new();
+        let mut days = Vec::new();
+        for cal in self.busy_calendars(coach)? {
+            if self.storage.node(&cal)?.is_none() {
+                continue;
+            }
+            let is_bookings = cal.name() == coach.bookings_calendar;
+            for (name, occ) in self.occurrences(coach, &cal, range)? {
+                if occ.busy.is_none() {
+                    continue;
+                }
+                if is_bookings && booking_uids.contains(&name) {
+                    continue;
+                }
+                match occ.all_day_dates().filter(|_| occ.all_day) {
+                    Some((first, end)) => {
+                        let mut d = first;
+                        while d < end {
+                            days.push(BusyDay(d));
+                            d = d.succ_opt().unwrap_or(end);
+                        }
+                    }
+                    None => times.push(BusyTime { range: occ.range }),
+                }
+            }
+        }
+        Ok((times, days))
+    }
+
+    /// Names of objects in the bookings calendar that are booking events.
+    fn booking_uids(&self, coach: &CoachConfig) -> Result<HashSet<String>> {
+        let cal = StorePath::home(&coach.user).child(&coach.bookings_calendar);
+        let mut names = HashSet::new();
+        for uid in self.bookings().uids(&coach.user)? {
+            if let Some(name) = self.storage.object_by_uid(&cal, &uid)? {
+                names.insert(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Active bookings of a coach that start within `range`.
+    pub(super) fn bookings_in(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<Booking>> {
+        Ok(self.bookings().starting_in(&coach.user, range)?.into_iter().filter(Booking::is_active).collect())
+    }
+
+    pub(super) fn active_holds(&self, coach: &CoachConfig, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
+        Ok(self.all_active_holds(now)?.into_iter().filter(|rec| rec.coach == coach.user).collect())
+    }
+
+    /// Active holds of every coach.
+    pub(super) fn all_active_holds(&self, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
+        Ok(self.holds().all()?.into_iter().map(|(_, rec)| rec).filter(|rec| rec.hold.is_active(now)).collect())
+    }
+}

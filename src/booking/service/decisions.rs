@@ -1,0 +1,359 @@
+//! The decisions: open slots, holds, confirmations, the manage link,
+//! cancellation and rescheduling by the student, and the sweep of expired
+//! holds. Each decision that must not race takes the service's
+//! `decisions` lock before it reads what it decides on.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::super::coach::CoachConfig;
+use super::super::holds::{admit, within_client_cap, Admission, Hold, HoldClient};
+use super::super::policy::{can_reschedule, EventType};
+use super::super::slots::{Slot, SlotQuery};
+use super::super::{token, Booking, BookingStatus};
+use super::records::{BookingStore, HoldRecord, HoldStore};
+use super::{BookingError, BookingService, ChangeKind, Result, StudentDetails};
+use crate::ical::{CalendarObject, ComponentKind};
+use crate::model::TimeRange;
+use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite, StorePath, WriteCondition};
+
+impl BookingService {
+    // ----- slots -----
+
+    /// Open slots of an event type that start within `range`.
+    pub fn slots(&self, coach_slug: &str, type_slug: &str, range: TimeRange) -> Result<Vec<Slot>> {
+        let coach = self.coach(coach_slug)?;
+        let et = self.event_type(coach, type_slug)?;
+        self.slots_for(coach, et, range, None, &[])
+    }
+
+    /// Open slots, as if the booking `ignore_booking` and the holds
+    /// `ignore_holds` were not there.
+    fn slots_for(
+        &self,
+        coach: &CoachConfig,
+        et: &EventType,
+        range: TimeRange,
+        ignore_booking: Option<&str>,
+        ignore_holds: &[String],
+    ) -> Result<Vec<Slot>> {
+        let now = self.clock.now();
+        let from = range.start.max(now + et.min_notice);
+        let to = range.end.min(now + et.horizon + Duration::seconds(1));
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // Look a little wider for what blocks: buffers and whole local days.
+        let margin = et.buffer_before.max(et.buffer_after) + et.duration + Duration::days(2);
+        let wide = TimeRange::new(from - margin, to + margin);
+        let availability = self.availability_events(coach, wide)?;
+        let (busy_times, busy_days) = self.busy(coach, wide)?;
+        let bookings: Vec<Booking> =
+            self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
+        let query = SlotQuery {
+            coach: &coach.policy,
+            event_type: et,
+            availability: &availability,
+            busy_times: &busy_times,
+            busy_days: &busy_days,
+            bookings: &bookings,
+            holds: &holds,
+            except: ignore_booking,
+        };
+        Ok(query.slots(TimeRange::new(from, to), now))
+    }
+
+    // ----- holds and bookings -----
+
+    /// Holds the slot of `type_slug` starting at `start` for `client`.
+    /// With `reschedule_of`, the hold is for moving that booking. The
+    /// client's previous hold of this event type from the same browser
+    /// session is released in the same write; beyond
+    /// [`BookingLimits::max_holds_per_client`] open holds the answer is
+    /// [`BookingError::TooManyHolds`].
+    pub fn hold(
+        &self,
+        coach_slug: &str,
+        type_slug: &str,
+        start: DateTime<Utc>,
+        reschedule_of: Option<&Booking>,
+        client: &HoldClient,
+    ) -> Result<HoldRecord> {
+        let coach = self.coach(coach_slug)?;
+        let et = self.event_type(coach, type_slug)?;
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let range = TimeRange::new(start, start + et.duration);
+        let holds = self.all_active_holds(now)?;
+        let replaced: Vec<String> = holds
+            .iter()
+            .filter(|r| r.coach == coach.user && r.hold.event_type == et.slug)
+            .filter(|r| client.session.is_some() && r.client.as_ref().and_then(|c| c.session.as_ref()) == client.session.as_ref())
+            .map(|r| r.hold.id.clone())
+            .collect();
+        let probe = TimeRange::new(start, start + Duration::seconds(1));
+        let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
+        if !open.iter().any(|s| s.range == range) {
+            return Err(BookingError::SlotUnavailable);
+        }
+        let cap = self.limits.max_holds_per_client;
+        if !within_client_cap(client, holds.iter().map(|r| (&r.hold, r.client.as_ref())), &replaced, cap, now) {
+            tracing::info!(client = %client.network, limit = cap, "hold refused: too many open holds");
+            return Err(BookingError::TooManyHolds { limit: cap });
+        }
+        let hold = Hold {
+            id: token::new_id(),
+            event_type: et.slug.clone(),
+            range,
+            expires_at: now + et.hold_ttl,
+            student_email: None,
+        };
+        let rec = HoldRecord {
+            coach: coach.user.clone(),
+            hold,
+            reschedule_of: reschedule_of.map(|b| b.id.clone()),
+            client: Some(client.clone()),
+        };
+        let mut records = vec![HoldStore::put(&rec)];
+        records.extend(replaced.into_iter().map(HoldStore::remove));
+        self.storage.apply(RecordBatch { records, object: None }, now)?;
+        self.storage.flush()?;
+        Ok(rec)
+    }
+
+    /// A hold by id, with its coach and event type.
+    pub fn hold_info(&self, hold_id: &str) -> Result<(HoldRecord, &CoachConfig, &EventType)> {
+        let rec = self.holds().get(hold_id)?.ok_or(BookingError::HoldNotFound)?;
+        let coach = self.coach_by_user(&rec.coach)?;
+        let et = self.event_type(coach, &rec.hold.event_type)?;
+        Ok((rec, coach, et))
+    }
+
+    /// Turns a hold into a booking: the record and the VEVENT in the
+    /// coach's bookings calendar are written together.
+    pub fn confirm(&self, hold_id: &str, student: StudentDetails) -> Result<Booking> {
+        let student = validate_student(student)?;
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let (rec, coach, et) = self.hold_info(hold_id)?;
+        if !rec.hold.is_active(now) {
+            return Err(BookingError::HoldExpired);
+        }
+        if rec.reschedule_of.is_some() {
+            return Err(BookingError::HoldNotFound);
+        }
+        if et.once_per_student && self.has_booking(coach, et, &student.email)? {
+            return Err(BookingError::AlreadyBooked);
+        }
+        let limit = self.limits.max_upcoming_per_email;
+        if self.upcoming_bookings(coach, &student.email, now)? >= limit as usize {
+            tracing::info!(coach = %coach.user, limit, "booking refused: too many upcoming bookings for one email address");
+            return Err(BookingError::TooManyBookings { limit });
+        }
+        // Admission against everything else that is active (not this hold).
+        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let bookings = self.bookings_in(coach, wide)?;
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
+        let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
+        admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
+        let booking = Booking {
+            id: token::new_id(),
+            reference: token::new_reference(),
+            coach: coach.user.clone(),
+            event_type: et.slug.clone(),
+            range: rec.hold.range,
+            student_name: student.name,
+            student_email: student.email,
+            student_note: Some(student.note).filter(|n| !n.is_empty()),
+            status: BookingStatus::initial(et),
+            uid: format!("{}@slotdav", token::new_id()),
+            sequence: 0,
+            created_at: now,
+            price: et.price.clone(),
+            cancel_deadline: None,
+        };
+        let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
+        batch.records.push(HoldStore::remove(rec.hold.id.clone()));
+        batch.records.extend(self.hook_records(&booking, ChangeKind::Booked, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
+        Ok(booking)
+    }
+
+    fn has_booking(&self, coach: &CoachConfig, et: &EventType, email: &str) -> Result<bool> {
+        Ok(self
+            .bookings()
+            .of_coach(&coach.user)?
+            .iter()
+            .any(|b| b.is_active() && b.event_type == et.slug && b.student_email.eq_ignore_ascii_case(email)))
+    }
+
+    /// Active bookings with `coach` under `email` that have not ended by `now`.
+    fn upcoming_bookings(&self, coach: &CoachConfig, email: &str, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self
+            .bookings()
+            .of_coach(&coach.user)?
+            .iter()
+            .filter(|b| b.is_active() && b.range.end > now && b.student_email.eq_ignore_ascii_case(email))
+            .count())
+    }
+
+    /// The records and VEVENT that store `booking` (replacing `previous`).
+    fn booking_batch(&self, coach: &CoachConfig, et: &EventType, booking: &Booking, previous: Option<&Booking>, now: DateTime<Utc>) -> Result<RecordBatch> {
+        let records = BookingStore::put(&coach.user, booking, previous);
+        let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
+        let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
+        let ics = self.booking_ics(coach, et, booking);
+        let object = CalendarObject::parse(ics.as_bytes()).map_err(BookingError::InvalidEvent)?;
+        let horizon = now + Duration::days(800);
+        let write = ResourceWrite {
+            bytes: ics.into_bytes(),
+            content_type: "text/calendar; charset=utf-8".into(),
+            calendar: Some(CalendarWrite { uid: booking.uid.clone(), kind: ComponentKind::Event, index: object.index_entry(horizon) }),
+        };
+        Ok(RecordBatch { records, object: Some(ObjectChange::Put { path: calendar.child(&name), write, cond: WriteCondition::default() }) })
+    }
+
+    pub(super) fn load_booking(&self, id: &str) -> Result<Option<Booking>> {
+        Ok(self.bookings().get(id)?)
+    }
+
+    /// The manage link's token of a booking.
+    pub fn manage_token(&self, booking: &Booking) -> String {
+        token::sign(&booking.id, &self.secret)
+    }
+
+    pub fn manage_url(&self, booking: &Booking) -> String {
+        format!("{}/book/manage/{}", super::super::links::base(&self.public_url), self.manage_token(booking))
+    }
+
+    /// The booking a manage token stands for.
+    pub fn booking(&self, manage_token: &str) -> Result<Booking> {
+        let id = token::verify(manage_token, &self.secret).ok_or(BookingError::BookingNotFound)?;
+        self.load_booking(&id)?.ok_or(BookingError::BookingNotFound)
+    }
+
+    /// Cancels a booking on the student's request, within the notice rules.
+    pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let mut booking = self.booking(manage_token)?;
+        if !booking.is_active() {
+            return Err(BookingError::BookingCancelled);
+        }
+        let coach = self.coach_by_user(&booking.coach)?;
+        let et = self.event_type(coach, &booking.event_type)?;
+        booking.can_cancel(now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
+        let previous = booking.clone();
+        booking.status = BookingStatus::Cancelled;
+        booking.sequence += 1;
+        let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
+        batch.records.extend(self.hook_records(&booking, ChangeKind::CancelledByStudent, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(reference = %booking.reference, "cancelled by student");
+        Ok(booking)
+    }
+
+    /// Moves a booking to the slot of a reschedule hold. Same UID, SEQUENCE
+    /// incremented.
+    pub fn reschedule(&self, manage_token: &str, hold_id: &str) -> Result<Booking> {
+        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let booking = self.booking(manage_token)?;
+        if !booking.is_active() {
+            return Err(BookingError::BookingCancelled);
+        }
+        let (rec, coach, et) = self.hold_info(hold_id)?;
+        if rec.reschedule_of.as_deref() != Some(booking.id.as_str()) {
+            return Err(BookingError::HoldNotFound);
+        }
+        if !rec.hold.is_active(now) {
+            return Err(BookingError::HoldExpired);
+        }
+        can_reschedule(booking.range.start, now, et.reschedule_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
+        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let bookings: Vec<Booking> = self.bookings_in(coach, wide)?.into_iter().filter(|b| b.id != booking.id).collect();
+        let holds: Vec<Hold> =
+            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
+        let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
+        admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
+        let previous = booking;
+        let booking = previous.moved_by_student(rec.hold.range, now, et.cancel_notice);
+        let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
+        batch.records.push(HoldStore::remove(rec.hold.id.clone()));
+        batch.records.extend(self.hook_records(&booking, ChangeKind::Rescheduled, coach, now));
+        self.storage.apply(batch, now)?;
+        self.storage.flush()?;
+        tracing::info!(reference = %booking.reference, "rescheduled by student");
+        Ok(booking)
+    }
+
+    /// Removes expired holds (they already free their slot by themselves;
+    /// this only keeps the table small).
+    pub fn sweep_holds(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut batch = RecordBatch::default();
+        for (key, rec) in self.holds().all()? {
+            if !rec.hold.is_active(now) {
+                batch.records.push(HoldStore::remove(key));
+            }
+        }
+        let n = batch.records.len();
+        if n > 0 {
+            self.storage.apply(batch, now)?;
+        }
+        Ok(n)
+    }
+}
+
+fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
+    let clean = |t: &str| t.chars().filter(|c| !c.is_control() || *c == '\n').collect::<String>().trim().to_string();
+    let name = clean(&s.name).replace('\n', " ");
+    let email = s.email.trim().to_string();
+    let note = clean(&s.note);
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(BookingError::InvalidInput { field: "name", reason: "please give your name (at most 200 characters)".into() });
+    }
+    if !valid_email(&email) {
+        return Err(BookingError::InvalidInput { field: "email", reason: format!("`{email}` is not an email address") });
+    }
+    if note.chars().count() > 2000 {
+        return Err(BookingError::InvalidInput { field: "note", reason: "the note is longer than 2000 characters".into() });
+    }
+    Ok(StudentDetails { name, email, note })
+}
+
+/// A plain `local@domain.tld` address without spaces or header-breaking
+/// characters.
+pub fn valid_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c)) {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_validation() {
+        assert!(valid_email("ann@example.org"));
+        assert!(!valid_email("ann@example"));
+        assert!(!valid_email("ann example@x.org"));
+        assert!(!valid_email("ann@x.org\r\nBcc: eve@x.org"));
+        assert!(!valid_email("@x.org"));
+    }
+
+    #[test]
+    fn student_details_are_cleaned() {
+        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into() }).unwrap();
+        assert_eq!(s.name, "Ann Bcc: x");
+        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into() }).is_err());
+    }
+}

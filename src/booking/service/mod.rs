@@ -1,0 +1,211 @@
+//! [`BookingService`]: the booking rules applied to the store. It gathers
+//! availability and busy time from the coach's calendars through the
+//! time-range index, keeps holds and booking records, and writes each
+//! booking's VEVENT into the coach's bookings calendar in the same atomic
+//! batch as the record, so the coach's phone and the booking never
+//! disagree. Unlike the pure rules beside it (`policy`, `slots`, `holds`),
+//! the service reads the clock and the store.
+//!
+//! Decisions that must not race (hold, confirm, reschedule, cancel) run
+//! under one service mutex (`decisions`), so of many concurrent requests
+//! for one slot exactly as many succeed as there are seats; the store's
+//! batch then writes each decision atomically.
+//!
+//! [`BookingLimits`] keep one client from occupying the calendar: a few open
+//! holds per client address, a browser's new hold of an event type
+//! replacing its previous one, and a cap on one email's upcoming bookings.
+//!
+//! Rooms: this file (the service, its errors and its hook), [`calendars`]
+//! (reading the coach's calendars), [`decisions`] (slots, holds, bookings,
+//! cancel, reschedule), [`reconcile`] (the coach's edits in their calendar),
+//! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
+//! stores and their key layouts). Imports: storage, ical, model, clock and
+//! the booking rules; nothing of the HTTP surfaces or mail.
+
+mod calendars;
+mod decisions;
+mod event;
+mod reconcile;
+mod records;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+
+use super::coach::CoachConfig;
+use super::policy::EventType;
+use super::Booking;
+use crate::clock::Clock;
+use crate::storage::{RecordWrites, Storage, StorageError};
+
+pub use self::decisions::valid_email;
+pub use self::event::booking_vcalendar;
+pub use self::records::HoldRecord;
+use self::records::BookingStore;
+
+/// What went wrong with a booking request, in the student's terms. The
+/// pages and the JSON API answer them through one table,
+/// `web::errors::booking_answer`; the status each becomes is noted here.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// No coach with this slug (or the booking's coach is gone). (404)
+    #[error("no such coach")]
+    UnknownCoach,
+    /// The coach offers no event type with this slug. (404)
+    #[error("no such event type")]
+    UnknownEventType,
+    /// The time is taken, held, or not offered (any more). (409)
+    #[error("this time is no longer available")]
+    SlotUnavailable,
+    /// The hold's few minutes are over. (410)
+    #[error("the hold has expired")]
+    HoldExpired,
+    /// No such hold, or it cannot be used this way. (404)
+    #[error("no such hold")]
+    HoldNotFound,
+    /// The manage token names no booking. (404)
+    #[error("no such booking")]
+    BookingNotFound,
+    /// The booking is already cancelled. (409)
+    #[error("the booking is cancelled")]
+    BookingCancelled,
+    /// A student's detail does not pass; `field` names it. (422)
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    /// The event type is once per student and this email has one. (409)
+    #[error("you already have a booking of this kind with this coach")]
+    AlreadyBooked,
+    /// The notice period for a change is over. (409)
+    #[error("too late: changes were possible until {deadline}")]
+    TooLate { deadline: DateTime<Utc> },
+    /// The client address already keeps `limit` holds open
+    /// ([`BookingLimits::max_holds_per_client`]). (429)
+    #[error("too many open holds from your address (at most {limit}); book or let one lapse first")]
+    TooManyHolds { limit: u32 },
+    /// The email address already has `limit` upcoming bookings with this
+    /// coach ([`BookingLimits::max_upcoming_per_email`]). (409)
+    #[error("this email address already has {limit} upcoming bookings with this coach")]
+    TooManyBookings { limit: u32 },
+    /// The booking's VEVENT, as we generated it, does not parse: our bug,
+    /// not the student's. (500)
+    #[error("generated booking event is invalid: {0}")]
+    InvalidEvent(#[source] crate::ical::Error),
+    /// The store refused or failed: a full home (`QuotaExceeded`, 507)
+    /// or a storage failure (500). Never a 4xx.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub type Result<T> = std::result::Result<T, BookingError>;
+
+/// A student's details for a confirmation.
+#[derive(Debug, Clone, Default)]
+pub struct StudentDetails {
+    pub name: String,
+    pub email: String,
+    pub note: String,
+}
+
+/// Caps that keep one client from occupying a coach's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingLimits {
+    /// Open holds one client network (IPv4 address, IPv6 /64) may keep.
+    pub max_holds_per_client: u32,
+    /// Upcoming (not yet ended, not cancelled) bookings one email address
+    /// may have with one coach.
+    pub max_upcoming_per_email: u32,
+}
+
+impl Default for BookingLimits {
+    fn default() -> Self {
+        BookingLimits { max_holds_per_client: 3, max_upcoming_per_email: 10 }
+    }
+}
+
+/// What the booking service tells the mail layer about (see
+/// [`BookingService::on_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Booked,
+    Rescheduled,
+    CancelledByStudent,
+    CancelledByCoach,
+    MovedByCoach,
+    ConfirmedByCoach,
+}
+
+/// Extra records a booking change writes in its batch (the mail outbox);
+/// set once at start-up.
+pub type ChangeHook = dyn Fn(&Booking, ChangeKind, &CoachConfig, DateTime<Utc>) -> RecordWrites + Send + Sync;
+
+pub struct BookingService {
+    storage: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    coaches: Vec<CoachConfig>,
+    public_url: String,
+    secret: Vec<u8>,
+    limits: BookingLimits,
+    decisions: Mutex<()>,
+    on_change: Mutex<Option<Arc<ChangeHook>>>,
+}
+
+impl BookingService {
+    /// Loads (or makes) the signing secret of manage links. The coaches'
+    /// calendars are made by provisioning in `app`, not here.
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, coaches: Vec<CoachConfig>, public_url: String) -> Result<Self> {
+        let bookings = BookingStore { storage: &*storage };
+        bookings.migrate(clock.now())?;
+        let secret = bookings.manage_secret(clock.now())?;
+        let service = BookingService {
+            storage,
+            clock,
+            coaches,
+            public_url,
+            secret,
+            limits: BookingLimits::default(),
+            decisions: Mutex::new(()),
+            on_change: Mutex::new(None),
+        };
+        Ok(service)
+    }
+
+    /// Replaces the default [`BookingLimits`].
+    pub fn with_limits(mut self, limits: BookingLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Registers what a booking change writes besides the booking (mail).
+    pub fn set_change_hook(&self, hook: Arc<ChangeHook>) {
+        *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    fn hook_records(&self, b: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>) -> RecordWrites {
+        let hook = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hook.map(|h| h(b, kind, coach, now)).unwrap_or_default()
+    }
+
+    pub fn coaches(&self) -> &[CoachConfig] {
+        &self.coaches
+    }
+
+    pub fn coach(&self, slug: &str) -> Result<&CoachConfig> {
+        self.coaches.iter().find(|c| c.slug == slug).ok_or(BookingError::UnknownCoach)
+    }
+
+    fn coach_by_user(&self, user: &str) -> Result<&CoachConfig> {
+        self.coaches.iter().find(|c| c.user == user).ok_or(BookingError::UnknownCoach)
+    }
+
+    pub fn event_type<'a>(&self, coach: &'a CoachConfig, slug: &str) -> Result<&'a EventType> {
+        coach.policy.event_type(slug).ok_or(BookingError::UnknownEventType)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+}

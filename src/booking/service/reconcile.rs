@@ -1,0 +1,83 @@
+//! The coach's side of two-way sync: a coach's PUT or DELETE of a
+//! booking's event in their bookings calendar moves, confirms or cancels
+//! the booking in the same batch as the write. Called through a write
+//! hook; the two entry points keep their signatures.
+
+use super::super::coach::CoachConfig;
+use super::super::{Booking, BookingStatus};
+use super::records::BookingStore;
+use super::{BookingService, ChangeKind, Result};
+use crate::ical::CalendarObject;
+use crate::model::TimeRange;
+use crate::storage::{RecordWrites, StorePath};
+
+impl BookingService {
+
+    /// Records to write with a coach's PUT of `object` into `calendar`:
+    /// when the object is a booking's event, the booking follows it
+    /// (cancelled, confirmed, moved). `None` when it is not a booking.
+    pub fn reconcile_put(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<RecordWrites>> {
+        let Some((coach, mut booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
+        let now = self.clock.now();
+        let previous = booking.clone();
+        let status = object.status().unwrap_or_default();
+        let mut kind = None;
+        if status == "CANCELLED" {
+            if booking.is_active() {
+                booking.status = BookingStatus::Cancelled;
+                kind = Some(ChangeKind::CancelledByCoach);
+            }
+        } else if booking.is_active() {
+            if status == "CONFIRMED" && booking.status == BookingStatus::Tentative {
+                booking.status = BookingStatus::Confirmed;
+                kind = Some(ChangeKind::ConfirmedByCoach);
+            } else if status == "TENTATIVE" && booking.status == BookingStatus::Confirmed {
+                booking.status = BookingStatus::Tentative;
+            }
+            if let (Some(start), Some(end)) = (object.dtstart(), object.dtend()) {
+                if TimeRange::new(start, end) != booking.range {
+                    booking.range = TimeRange::new(start, end);
+                    kind = Some(ChangeKind::MovedByCoach);
+                }
+            }
+        }
+        booking.sequence = booking.sequence.max(object.sequence().max(0) as u32);
+        if kind.is_some() {
+            booking.sequence = booking.sequence.max(previous.sequence + 1);
+        }
+        let mut records = BookingStore::update(&coach.user, &booking, &previous);
+        if let Some(kind) = kind {
+            tracing::info!(reference = %booking.reference, ?kind, "booking follows the coach's calendar");
+            records.extend(self.hook_records(&booking, kind, coach, now));
+        }
+        Ok(Some(records))
+    }
+
+    /// Records to write with a coach's DELETE of a booking's event: the
+    /// booking is cancelled.
+    pub fn reconcile_delete(&self, calendar: &StorePath, uid: &str) -> Result<Option<RecordWrites>> {
+        let Some((coach, mut booking)) = self.booking_for_object(calendar, uid)? else { return Ok(None) };
+        if !booking.is_active() {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        booking.status = BookingStatus::Cancelled;
+        booking.sequence += 1;
+        let mut records = vec![BookingStore::save(&booking)];
+        records.extend(self.hook_records(&booking, ChangeKind::CancelledByCoach, coach, now));
+        tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");
+        Ok(Some(records))
+    }
+
+    fn booking_for_object(&self, calendar: &StorePath, uid: &str) -> Result<Option<(&CoachConfig, Booking)>> {
+        let Some(coach) = self.coaches.iter().find(|c| {
+            calendar.len() == 2 && calendar.owner() == c.user && calendar.name() == c.bookings_calendar
+        }) else {
+            return Ok(None);
+        };
+        let Some(id) = self.bookings().id_by_uid(&coach.user, uid)? else {
+            return Ok(None);
+        };
+        Ok(self.load_booking(&id)?.map(|b| (coach, b)))
+    }
+}

@@ -1,0 +1,134 @@
+//! The staged overlay of one write: reads see staged changes first; the
+//! commit applies everything as one sled batch together with the usage it
+//! changes, or refuses it beyond the quota. Also the postcard encoding of
+//! the tree's own records and the one-time usage count of an old store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::super::keys::*;
+use super::super::*;
+
+pub(super) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_stdvec(v).expect("postcard encodes plain data")
+}
+
+pub(super) fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
+    postcard::from_bytes(b).map_err(|e| StorageError::Backend(format!("corrupt record: {e}")))
+}
+
+
+/// Changes staged by one write operation, readable before they are applied.
+pub(super) struct Staged<'a> {
+    tree: &'a ::sled::Tree,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Usage a home may grow to in this batch.
+    quota: u64,
+}
+
+impl<'a> Staged<'a> {
+    pub(super) fn new(tree: &'a ::sled::Tree, quota: u64) -> Self {
+        Staged { tree, writes: BTreeMap::new(), quota }
+    }
+    pub(super) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+    pub(super) fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key, Some(value));
+    }
+    pub(super) fn remove(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+    /// Keys under `prefix`, as the tree holds them plus staged changes.
+    pub(super) fn scan_keys(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let mut set: BTreeSet<Vec<u8>> = BTreeSet::new();
+        for kv in self.tree.scan_prefix(prefix) {
+            let (k, _) = kv?;
+            set.insert(k.to_vec());
+        }
+        for (k, v) in self.writes.range(prefix.to_vec()..) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            match v {
+                Some(_) => set.insert(k.clone()),
+                None => set.remove(k),
+            };
+        }
+        Ok(set.into_iter().collect())
+    }
+    pub(super) fn node(&self, path: &StorePath) -> Result<Option<Node>> {
+        self.get(&node_key(path))?.map(|b| decode(&b)).transpose()
+    }
+    pub(super) fn put_node(&mut self, path: &StorePath, node: &Node) {
+        self.insert(node_key(path), encode(node));
+    }
+    /// Applies the staged writes and the usage they change, as one batch.
+    /// Fails with [`StorageError::QuotaExceeded`] (writing nothing) when a
+    /// home would grow beyond the quota.
+    pub(super) fn commit(self) -> Result<()> {
+        let mut batch = ::sled::Batch::default();
+        let mut deltas: BTreeMap<&[u8], i64> = BTreeMap::new();
+        for (k, v) in &self.writes {
+            let Some(owner) = owner_of(k) else { continue };
+            let old = self.tree.get(k)?.map_or(0, |o| k.len() + o.len()) as i64;
+            let new = v.as_ref().map_or(0, |v| k.len() + v.len()) as i64;
+            *deltas.entry(owner).or_default() += new - old;
+        }
+        for (owner, delta) in deltas {
+            if delta == 0 {
+                continue;
+            }
+            let key = usage_key(owner);
+            let used = self.tree.get(&key)?.map_or(0, |v| decode_u64(&v));
+            let now_used = used.saturating_add_signed(delta);
+            if delta > 0 && now_used > self.quota {
+                return Err(StorageError::QuotaExceeded { user: String::from_utf8_lossy(owner).into_owned() });
+            }
+            if now_used == 0 {
+                batch.remove(key);
+            } else {
+                batch.insert(key, &now_used.to_be_bytes());
+            }
+        }
+        for (k, v) in self.writes {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+}
+
+pub(super) fn decode_u64(b: &[u8]) -> u64 {
+    b.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
+
+/// Counts every home's usage once, for a store written before usage was
+/// kept (afterwards every batch keeps it up to date).
+pub(super) fn count_usage(tree: &::sled::Tree) -> Result<()> {
+    let marker = [META, b'u', b's', b'a', b'g', b'e'];
+    if tree.get(marker)?.is_some() {
+        return Ok(());
+    }
+    let mut usage: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    for kv in tree.iter() {
+        let (k, v) = kv?;
+        if let Some(owner) = owner_of(&k) {
+            *usage.entry(owner.to_vec()).or_default() += (k.len() + v.len()) as u64;
+        }
+    }
+    let mut batch = ::sled::Batch::default();
+    for (owner, bytes) in usage {
+        batch.insert(usage_key(&owner), &bytes.to_be_bytes());
+    }
+    batch.insert(&marker, &[1u8]);
+    tree.apply_batch(batch)?;
+    Ok(())
+}

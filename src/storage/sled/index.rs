@@ -1,0 +1,189 @@
+//! The calendar indexes: each object's occurrences filed by start (`S`),
+//! long and always-matching objects (`L`), unbounded series (`R`) and the
+//! object's whole entry (`O`); the time-range queries over them; and the
+//! horizon up to which unbounded series are indexed.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::super::keys::{self, *};
+use super::super::*;
+use super::batch::{decode, encode, Staged};
+use super::SledStorage;
+use crate::ical::{IndexEntry, Occurrence};
+
+
+/// Occurrences longer than this are not filed by start time but checked on
+/// every query (keeps the start-time scan window short).
+const LONG_SPAN_SECS: i64 = 7 * 24 * 3600;
+
+const FLAG_APPROX: u8 = 1;
+const FLAG_ALL_DAY: u8 = 2;
+
+impl SledStorage {
+    /// Stages removal of every index record of one calendar object.
+    pub(super) fn unindex(st: &mut Staged, calendar: &StorePath, name: &str) -> Result<()> {
+        let okey = sub_key(OBJECT_INDEX, calendar, name.as_bytes());
+        if let Some(b) = st.get(&okey)? {
+            let entry: IndexEntry = decode(&b)?;
+            for occ in &entry.occurrences {
+                st.remove(span_key(calendar, occ.range.start.timestamp(), name));
+            }
+        }
+        st.remove(okey);
+        st.remove(sub_key(LONG, calendar, name.as_bytes()));
+        st.remove(sub_key(UNBOUNDED, calendar, name.as_bytes()));
+        Ok(())
+    }
+
+    /// Stages the index records of one calendar object.
+    pub(super) fn index(st: &mut Staged, calendar: &StorePath, name: &str, entry: &IndexEntry) {
+        let mut long = entry.always_matches;
+        for occ in &entry.occurrences {
+            let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
+            if e - s > LONG_SPAN_SECS {
+                long = true;
+                continue;
+            }
+            let mut v = Vec::with_capacity(10);
+            v.extend_from_slice(&e.to_be_bytes());
+            v.push(encode_busy(occ.busy));
+            v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
+            st.insert(span_key(calendar, s, name), v);
+        }
+        if long {
+            st.insert(sub_key(LONG, calendar, name.as_bytes()), Vec::new());
+        }
+        if entry.unbounded {
+            st.insert(sub_key(UNBOUNDED, calendar, name.as_bytes()), Vec::new());
+        }
+        st.insert(sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry));
+    }
+
+
+    pub(super) fn index_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
+        let mut found: BTreeMap<String, bool> = BTreeMap::new();
+        for occ in self.index_occurrences(calendar, range)? {
+            let exact = found.entry(occ.name).or_insert(true);
+            *exact &= !occ.approximate;
+        }
+        // Objects that match every range: the caller checks them.
+        for kv in self.tree.scan_prefix(keys::prefix(LONG, calendar)) {
+            let (k, _) = kv?;
+            let name = String::from_utf8_lossy(&k[keys::prefix(LONG, calendar).len()..]).to_string();
+            if let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
+                let entry: IndexEntry = decode(&b)?;
+                if entry.always_matches {
+                    found.insert(name, false);
+                }
+            }
+        }
+        Ok(found.into_iter().map(|(name, exact)| Candidate { name, exact }).collect())
+    }
+
+    pub(super) fn index_occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
+        let (qs, qe) = (range.start.timestamp(), range.end.timestamp().max(range.start.timestamp() + 1));
+        let prefix = keys::prefix(SPAN, calendar);
+        let mut lo = prefix.clone();
+        lo.extend_from_slice(&encode_time(qs.saturating_sub(LONG_SPAN_SECS)));
+        let mut hi = prefix.clone();
+        hi.extend_from_slice(&encode_time(qe));
+        let mut out = Vec::new();
+        for kv in self.tree.range(lo..hi) {
+            let (k, v) = kv?;
+            let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
+            let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+            let occ_range = TimeRange::new(ts(start), ts(end));
+            if !occ_range.overlaps(range) {
+                continue;
+            }
+            out.push(IndexedOccurrence {
+                name: String::from_utf8_lossy(&k[prefix.len() + 8..]).to_string(),
+                occurrence: Occurrence { range: occ_range, busy: decode_busy(v[8]), all_day: v[9] & FLAG_ALL_DAY != 0 },
+                approximate: v[9] & FLAG_APPROX != 0,
+            });
+        }
+        // Long occurrences are not filed by start: look at each such object.
+        let lprefix = keys::prefix(LONG, calendar);
+        for kv in self.tree.scan_prefix(&lprefix) {
+            let (k, _) = kv?;
+            let name = String::from_utf8_lossy(&k[lprefix.len()..]).to_string();
+            let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
+            let entry: IndexEntry = decode(&b)?;
+            if entry.always_matches && entry.occurrences.is_empty() {
+                // Not indexed occurrence by occurrence (too many, or none
+                // placeable): the caller places it exactly.
+                out.push(IndexedOccurrence {
+                    name: name.clone(),
+                    occurrence: Occurrence { range: *range, busy: None, all_day: false },
+                    approximate: true,
+                });
+                continue;
+            }
+            for occ in entry.occurrences {
+                if occ.range.end.timestamp() - occ.range.start.timestamp() > LONG_SPAN_SECS && occ.range.overlaps(range) {
+                    out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn index_extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()> {
+        let Some(node) = self.get_node(calendar)? else { return Ok(()) };
+        let Some(coll) = node.collection() else { return Ok(()) };
+        if until.timestamp() <= coll.horizon {
+            return Ok(());
+        }
+        let _g = self.lock();
+        // Counted, but not refused: a query must not fail because moving
+        // the horizon indexes more occurrences.
+        let mut st = Staged::new(&self.tree, u64::MAX);
+        let Some(mut node) = st.node(calendar)? else { return Ok(()) };
+        let NodeKind::Collection(coll) = &mut node.kind else { return Ok(()) };
+        if until.timestamp() <= coll.horizon {
+            return Ok(());
+        }
+        // Move well past what was asked, so a client paging forward does
+        // not re-index on every request.
+        let new_horizon = until + chrono::Duration::days(366);
+        let uprefix = keys::prefix(UNBOUNDED, calendar);
+        for key in st.scan_keys(&uprefix)? {
+            let name = String::from_utf8_lossy(&key[uprefix.len()..]).to_string();
+            let path = calendar.child(&name);
+            let Some(bytes) = st.get(&keys::path_key(CONTENT, &path))? else { continue };
+            if let Some(entry) = reindex(&bytes, new_horizon) {
+                Self::unindex(&mut st, calendar, &name)?;
+                Self::index(&mut st, calendar, &name, &entry);
+            }
+        }
+        coll.horizon = new_horizon.timestamp();
+        st.put_node(calendar, &node);
+        st.commit()
+    }
+}
+
+pub(super) fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {
+    use crate::ical::BusyKind::*;
+    match b {
+        None => 0,
+        Some(Busy) => 1,
+        Some(BusyTentative) => 2,
+        Some(BusyUnavailable) => 3,
+    }
+}
+
+pub(super) fn decode_busy(b: u8) -> Option<crate::ical::BusyKind> {
+    use crate::ical::BusyKind::*;
+    match b {
+        1 => Some(Busy),
+        2 => Some(BusyTentative),
+        3 => Some(BusyUnavailable),
+        _ => None,
+    }
+}
+
+pub(super) fn ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}

@@ -1,0 +1,501 @@
+//! [`SledStorage`]: the [`Storage`] trait on one sled tree.
+//!
+//! Writers take one process-wide lock, read what they need, stage their
+//! changes in a [`batch::Staged`] overlay and apply it as a single atomic
+//! sled batch. Readers never lock: sled gives them a consistent view of
+//! every key. [`Storage::flush`] makes acknowledged writes durable.
+//!
+//! The same batch keeps each user's usage (`Q` records): `Staged::commit`
+//! adds up the size change of every key it writes under a home and refuses
+//! the batch when it would take the user beyond the quota.
+//!
+//! Rooms: this file (opening, the store format, the trait), [`batch`] (the
+//! staged overlay, its commit and usage accounting), [`tree`] (the DAV
+//! tree: puts, deletes, copies, change records), [`index`] (the UID and
+//! time-range indexes and their queries). Only this module names sled.
+
+mod batch;
+mod index;
+mod tree;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use super::keys::{self, *};
+use super::*;
+use self::batch::{count_usage, decode, decode_u64, encode, Staged};
+
+/// How far ahead unbounded series are indexed when a calendar is made.
+pub const INITIAL_HORIZON_DAYS: i64 = 2 * 366;
+
+/// sled's page cache. Its default (1 GiB) is more than a self-hosted
+/// calendar needs; hot data of 10 000 events fits in a fraction of this.
+const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The sled-backed store. Cheap to share behind an `Arc`.
+pub struct SledStorage {
+    db: ::sled::Db,
+    tree: ::sled::Tree,
+    write_lock: Mutex<()>,
+    /// Whether [`Storage::flush`] really syncs (the `durability` setting).
+    sync_on_flush: bool,
+    /// Bytes per user ([`Storage::set_quota`]).
+    quota: AtomicU64,
+}
+
+impl From<::sled::Error> for StorageError {
+    fn from(e: ::sled::Error) -> Self {
+        StorageError::Backend(e.to_string())
+    }
+}
+
+impl SledStorage {
+    /// Opens (or creates) the store in `dir`. `sync_on_flush` false leaves
+    /// durability to sled's periodic flush.
+    ///
+    /// The directory and everything in it are owner-only (see
+    /// [`super::files`]): permissions found wider are repaired with a
+    /// warning, and the files sled has just made are restricted too.
+    pub fn open(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>) -> Result<Self> {
+        let io = |what: &str, e: std::io::Error| StorageError::Backend(format!("{what} {}: {e}", dir.display()));
+        super::files::create_private_dir(dir).map_err(|e| io("cannot create", e))?;
+        for r in super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))? {
+            tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
+        }
+        super::files::create_private_dir(&dir.join("db")).map_err(|e| io("cannot create db in", e))?;
+        let db = ::sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(flush_every_ms)
+            .open()?;
+        let tree = db.open_tree("slotdav")?;
+        check_format(&tree)?;
+        super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
+        count_usage(&tree)?;
+        Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush, quota: AtomicU64::new(u64::MAX) })
+    }
+
+    /// A staging area for one write under the quota.
+    fn stage(&self) -> Staged<'_> {
+        Staged::new(&self.tree, self.quota.load(Ordering::Relaxed))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get_node(&self, path: &StorePath) -> Result<Option<Node>> {
+        self.tree.get(node_key(path))?.map(|b| decode(&b)).transpose()
+    }
+
+}
+
+/// The layout of records this build reads and writes. Bump it when a
+/// record's encoding changes, and teach [`check_format`] to migrate.
+pub const STORE_FORMAT: u32 = 1;
+
+/// Marks a new store with [`STORE_FORMAT`]; refuses a store written in
+/// another format rather than misreading its records.
+fn check_format(tree: &::sled::Tree) -> Result<()> {
+    let key = [META, b'f', b'o', b'r', b'm', b'a', b't'];
+    match tree.get(key)? {
+        Some(v) if v.as_ref() == STORE_FORMAT.to_be_bytes() => Ok(()),
+        Some(v) => Err(StorageError::Backend(format!(
+            "the store was written in format {:?}, this slotdav reads format {STORE_FORMAT}",
+            v.as_ref()
+        ))),
+        None if tree.is_empty() => {
+            tree.insert(key, &STORE_FORMAT.to_be_bytes())?;
+            Ok(())
+        }
+        None => Err(StorageError::Backend(format!(
+            "the store was written by a development build before store formats were marked; this slotdav reads format {STORE_FORMAT}"
+        ))),
+    }
+}
+
+impl Storage for SledStorage {
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        self.tree.get(user_key(name))?.map(|b| decode(&b)).transpose()
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix([USER]) {
+            let (_, v) = kv?;
+            out.push(decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    fn put_user(&self, user: &User) -> Result<()> {
+        let _g = self.lock();
+        self.tree.insert(user_key(&user.name), encode(user))?;
+        Ok(())
+    }
+
+    fn remove_user(&self, name: &str) -> Result<bool> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        if st.get(&user_key(name))?.is_none() {
+            return Ok(false);
+        }
+        st.remove(user_key(name));
+        Self::stage_remove_tree(&mut st, &StorePath::home(name))?;
+        st.commit()?;
+        Ok(true)
+    }
+
+    fn usage(&self, user: &str) -> Result<u64> {
+        Ok(self.tree.get(usage_key(user.as_bytes()))?.map_or(0, |v| decode_u64(&v)))
+    }
+
+    fn recount_usage(&self, user: &str) -> Result<u64> {
+        let mut total = 0u64;
+        // Every record of a home lies under one of these prefixes.
+        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, LONG, UNBOUNDED] {
+            for kv in self.tree.scan_prefix([tag]) {
+                let (k, v) = kv?;
+                if owner_of(&k) == Some(user.as_bytes()) {
+                    total += (k.len() + v.len()) as u64;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    fn set_quota(&self, bytes: u64) {
+        self.quota.store(bytes, Ordering::Relaxed);
+    }
+
+    fn node(&self, path: &StorePath) -> Result<Option<Node>> {
+        self.get_node(path)
+    }
+
+    fn children(&self, path: &StorePath) -> Result<Vec<(String, Node)>> {
+        let prefix = children_prefix(path);
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?));
+        }
+        Ok(out)
+    }
+
+    fn for_each_child(&self, path: &StorePath, f: &mut dyn FnMut(String, Node) -> Result<()>) -> Result<()> {
+        let prefix = children_prefix(path);
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            f(String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?)?;
+        }
+        Ok(())
+    }
+
+    fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {
+        Ok(self.tree.get(keys::path_key(CONTENT, path))?.map(|v| v.to_vec()))
+    }
+
+    fn create_collection(
+        &self,
+        path: &StorePath,
+        calendar: bool,
+        components: Vec<ComponentKind>,
+        props: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<Node> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        if st.node(path)?.is_some() {
+            return Err(StorageError::AlreadyExists);
+        }
+        if let Some(parent) = path.parent() {
+            match st.node(&parent)? {
+                None => return Err(StorageError::ParentMissing),
+                Some(p) if !p.is_collection() => return Err(StorageError::ParentNotCollection),
+                Some(p) if p.is_calendar() => return Err(StorageError::Conflict("no collections inside a calendar")),
+                Some(_) => {}
+            }
+        }
+        let node = Node {
+            kind: NodeKind::Collection(Collection {
+                calendar,
+                sync_id: rand::thread_rng().gen(),
+                revision: 0,
+                horizon: (now + chrono::Duration::days(INITIAL_HORIZON_DAYS)).timestamp(),
+                components,
+                read_only: false,
+            }),
+            created: now,
+            modified: now,
+        };
+        st.put_node(path, &node);
+        for (clark, value) in props {
+            st.insert(sub_key(PROP, path, clark.as_bytes()), value.into_bytes());
+        }
+        if let Some(parent) = path.parent() {
+            Self::record_change(&mut st, &parent, path.name(), false, now)?;
+        }
+        st.commit()?;
+        Ok(node)
+    }
+
+    fn put_resource(&self, path: &StorePath, write: ResourceWrite, cond: &WriteCondition, now: DateTime<Utc>) -> Result<PutOutcome> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        let outcome = Self::stage_put(&mut st, path, write, cond, now)?;
+        st.commit()?;
+        Ok(outcome)
+    }
+
+    fn delete(&self, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        Self::stage_delete(&mut st, path, cond, now)?;
+        st.commit()
+    }
+
+    fn copy(&self, from: &StorePath, to: &StorePath, overwrite: bool, deep: bool, remove_source: bool, now: DateTime<Utc>) -> Result<bool> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        if st.node(from)?.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        let existed = st.node(to)?.is_some();
+        if existed {
+            if !overwrite {
+                return Err(StorageError::EtagMismatch);
+            }
+            Self::stage_remove_tree(&mut st, to)?;
+        }
+        Self::stage_copy_tree(&mut st, from, to, deep, now)?;
+        if let Some(parent) = to.parent() {
+            if st.node(to)?.is_some_and(|n| n.is_collection()) {
+                Self::record_change(&mut st, &parent, to.name(), false, now)?;
+            }
+        }
+        if remove_source {
+            Self::stage_remove_tree(&mut st, from)?;
+            if let Some(parent) = from.parent() {
+                Self::record_change(&mut st, &parent, from.name(), true, now)?;
+            }
+        }
+        st.commit()?;
+        Ok(existed)
+    }
+
+    fn props(&self, path: &StorePath) -> Result<Vec<(String, String)>> {
+        let prefix = keys::prefix(PROP, path);
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            out.push((
+                String::from_utf8_lossy(&k[prefix.len()..]).to_string(),
+                String::from_utf8_lossy(&v).to_string(),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn prop(&self, path: &StorePath, clark: &str) -> Result<Option<String>> {
+        Ok(self
+            .tree
+            .get(sub_key(PROP, path, clark.as_bytes()))?
+            .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    fn patch_props(&self, path: &StorePath, changes: &[PropChange], now: DateTime<Utc>) -> Result<()> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
+        for c in changes {
+            match c {
+                PropChange::Set(clark, value) => st.insert(sub_key(PROP, path, clark.as_bytes()), value.clone().into_bytes()),
+                PropChange::Remove(clark) => st.remove(sub_key(PROP, path, clark.as_bytes())),
+            }
+        }
+        node.modified = now;
+        st.put_node(path, &node);
+        st.commit()
+    }
+
+    fn object_by_uid(&self, calendar: &StorePath, uid: &str) -> Result<Option<String>> {
+        Ok(self
+            .tree
+            .get(sub_key(UID, calendar, uid.as_bytes()))?
+            .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    fn changes_since(&self, collection: &StorePath, revision: u64, limit: Option<usize>) -> Result<Option<ChangeSet>> {
+        let node = self.get_node(collection)?.ok_or(StorageError::NotFound)?;
+        let coll = node.collection().ok_or(StorageError::NotFound)?;
+        if revision > coll.revision {
+            return Ok(None);
+        }
+        let start = sub_key(HISTORY, collection, &(revision + 1).to_be_bytes());
+        let end = sub_key(HISTORY, collection, &(coll.revision + 1).to_be_bytes());
+        // Latest state per name, in order of each name's last change.
+        let mut latest: BTreeMap<String, (u64, bool)> = BTreeMap::new();
+        for kv in self.tree.range(start..end) {
+            let (k, v) = kv?;
+            let rev = u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8 bytes"));
+            let (name, deleted): (String, bool) = decode(&v)?;
+            latest.insert(name, (rev, deleted));
+        }
+        let mut changes: Vec<(u64, MemberChange)> =
+            latest.into_iter().map(|(name, (rev, deleted))| (rev, MemberChange { name, deleted })).collect();
+        changes.sort_by_key(|(rev, _)| *rev);
+        let mut revision_out = coll.revision;
+        let mut truncated = false;
+        if let Some(limit) = limit {
+            if changes.len() > limit {
+                truncated = true;
+                revision_out = changes[limit - 1].0;
+                changes.truncate(limit);
+            }
+        }
+        Ok(Some(ChangeSet { changes: changes.into_iter().map(|(_, c)| c).collect(), revision: revision_out, truncated }))
+    }
+
+    fn time_range_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
+        self.index_candidates(calendar, range)
+    }
+
+    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
+        self.index_occurrences(calendar, range)
+    }
+
+    fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
+        match &mut node.kind {
+            NodeKind::Collection(c) => c.read_only = read_only,
+            NodeKind::Resource(_) => return Err(StorageError::Conflict("not a collection")),
+        }
+        st.put_node(path, &node);
+        st.commit()
+    }
+
+    fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()> {
+        self.index_extend_horizon(calendar, until, reindex)
+    }
+
+    fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        Ok(self.tree.get(keys::record_key(key.table, &key.key))?.map(|v| v.to_vec()))
+    }
+
+    fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let table_prefix_len = keys::record_key(table, "").len();
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(keys::record_key(table, prefix)) {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        let _g = self.lock();
+        let k = keys::record_key(key.table, &key.key);
+        let Some(v) = self.tree.get(&k)? else { return Ok(None) };
+        let mut st = self.stage();
+        st.remove(k);
+        st.commit()?;
+        Ok(Some(v.to_vec()))
+    }
+
+    fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>> {
+        let _g = self.lock();
+        let mut st = self.stage();
+        let outcome = match batch.object {
+            Some(ObjectChange::Put { path, write, cond }) => Some(Self::stage_put(&mut st, &path, write, &cond, now)?),
+            Some(ObjectChange::Delete { path, cond }) => {
+                Self::stage_delete(&mut st, &path, &cond, now)?;
+                None
+            }
+            None => None,
+        };
+        for (key, value) in batch.records {
+            let k = keys::record_key(key.table, &key.key);
+            match value {
+                Some(v) => st.insert(k, v),
+                None => st.remove(k),
+            }
+        }
+        st.commit()?;
+        Ok(outcome)
+    }
+
+    fn flush(&self) -> Result<()> {
+        if self.sync_on_flush {
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Usage as a full scan counts it.
+    fn scanned(s: &SledStorage, user: &str) -> u64 {
+        s.tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| owner_of(k) == Some(user.as_bytes())).map(|(k, v)| (k.len() + v.len()) as u64).sum()
+    }
+
+    fn p(s: &[&str]) -> StorePath {
+        StorePath::new(s.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn usage_follows_every_kind_of_write_and_the_quota_refuses_growth_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let file = |n: usize| ResourceWrite { bytes: vec![b'x'; n], content_type: "a/b".into(), calendar: None };
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now).unwrap();
+        s.create_collection(&p(&["alice", "f"]), false, vec![], vec![("{DAV:}displayname".into(), "F".into())], now).unwrap();
+        s.create_collection(&p(&["bob"]), false, vec![], vec![], now).unwrap();
+        s.put_resource(&p(&["alice", "f", "a"]), file(1000), &WriteCondition::default(), now).unwrap();
+        s.copy(&p(&["alice", "f"]), &p(&["alice", "g"]), false, true, false, now).unwrap();
+        s.copy(&p(&["alice", "g", "a"]), &p(&["alice", "g", "b"]), false, true, true, now).unwrap();
+        s.patch_props(&p(&["alice", "g"]), &[PropChange::Set("{x:}y".into(), "z".repeat(300))], now).unwrap();
+        s.delete(&p(&["alice", "f", "a"]), &WriteCondition::default(), now).unwrap();
+        assert_eq!(s.usage("alice").unwrap(), scanned(&s, "alice"));
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"));
+        let used = s.usage("alice").unwrap();
+        s.set_quota(used + 500);
+        let err = s.put_resource(&p(&["alice", "f", "big"]), file(600), &WriteCondition::default(), now).unwrap_err();
+        assert!(matches!(err, StorageError::QuotaExceeded { ref user } if user == "alice"), "{err}");
+        assert_eq!(s.usage("alice").unwrap(), used, "a refused write changes nothing");
+        assert!(s.node(&p(&["alice", "f", "big"])).unwrap().is_none());
+        s.delete(&p(&["alice", "g", "b"]), &WriteCondition::default(), now).expect("freeing bytes always works");
+        s.put_user(&User { name: "alice".into(), password_hash: String::new(), email: None, created: now }).unwrap();
+        assert!(s.remove_user("alice").unwrap());
+        assert_eq!(s.usage("alice").unwrap(), 0);
+        assert_eq!(scanned(&s, "alice"), 0);
+        drop(s);
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"), "kept across a reopen");
+    }
+
+    #[test]
+    fn a_store_reopens_and_a_foreign_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SledStorage::open(dir.path(), true, None).unwrap());
+        drop(SledStorage::open(dir.path(), true, None).expect("same format reopens"));
+        {
+            let db = ::sled::open(dir.path().join("db")).unwrap();
+            let tree = db.open_tree("slotdav").unwrap();
+            tree.insert([META, b'f', b'o', b'r', b'm', b'a', b't'], &99u32.to_be_bytes()).unwrap();
+            db.flush().unwrap();
+        }
+        let err = SledStorage::open(dir.path(), true, None).err().expect("format 99 is refused").to_string();
+        assert!(err.contains("format"), "{err}");
+    }
+}

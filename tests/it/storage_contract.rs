@@ -1,0 +1,586 @@
+//! The storage contract: what every [`Storage`] backend must do, written
+//! against the trait (and the domain stores on top of it), never against
+//! one backend. [`contract`] runs every check on stores made by a factory;
+//! sled is checked by one line at the bottom, and a second backend
+//! (PostgreSQL) adds one line beside it.
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use slotdav::booking::service::{BookingError, BookingService};
+use slotdav::booking::HoldClient;
+use slotdav::clock::{Clock, ManualClock};
+use slotdav::config::Config;
+use slotdav::ical::{ComponentKind, IndexEntry, Occurrence};
+use slotdav::mail::outbox::{MessageKind, OutboxEntry, OutboxStore};
+use slotdav::model::TimeRange;
+use slotdav::storage::{
+    CalendarWrite, ObjectChange, PropChange, RecordBatch, RecordKey, ResourceWrite, SledStorage, Storage, StorageError, StorePath,
+    User, WriteCondition,
+};
+
+/// A fresh, empty store, and whatever must live as long as it (a
+/// temporary directory, a scratch database).
+pub struct Fresh {
+    pub storage: Arc<dyn Storage>,
+    pub _keep: Box<dyn Any>,
+}
+
+pub type Factory = fn() -> Fresh;
+
+/// One named contract check.
+type Check = (&'static str, fn(Factory));
+
+/// Runs every contract check against stores made by `make`.
+pub fn contract(make: Factory) {
+    let checks: &[Check] = &[
+        ("a batch is all or nothing", batch_is_atomic),
+        ("conditional writes", conditional_writes),
+        ("UIDs are unique per calendar", uid_unique_per_calendar),
+        ("change log and sync revisions", change_log_and_revisions),
+        ("time-range candidates", time_range_candidates),
+        ("horizon extension", horizon_extension),
+        ("copy and move", copy_and_move),
+        ("dead properties", dead_properties),
+        ("domain records", domain_records),
+        ("holds under concurrency", holds_under_concurrency),
+        ("outbox order and exactly-once dequeue", outbox_order_and_dequeue),
+        ("user removal", user_removal),
+        ("usage equals a recount", usage_equals_recount),
+    ];
+    for (name, check) in checks {
+        eprintln!("storage contract: {name}");
+        check(make);
+    }
+}
+
+#[test]
+fn sled_keeps_the_storage_contract() {
+    contract(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Arc::new(SledStorage::open(dir.path(), false, None).unwrap());
+        Fresh { storage, _keep: Box::new(dir) }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------
+
+fn p(s: &[&str]) -> StorePath {
+    StorePath::new(s.iter().map(|x| x.to_string()).collect())
+}
+
+fn t(h: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 4, 0, 0, 0).unwrap() + Duration::hours(h)
+}
+
+fn now() -> DateTime<Utc> {
+    t(0)
+}
+
+fn none() -> WriteCondition {
+    WriteCondition::default()
+}
+
+fn occ(start: DateTime<Utc>, end: DateTime<Utc>) -> Occurrence {
+    Occurrence { range: TimeRange::new(start, end), busy: Some(slotdav::ical::BusyKind::Busy), all_day: false }
+}
+
+fn entry(occurrences: Vec<Occurrence>) -> IndexEntry {
+    IndexEntry { occurrences, unbounded: false, floating: false, always_matches: false }
+}
+
+fn event(uid: &str, index: IndexEntry) -> ResourceWrite {
+    ResourceWrite {
+        bytes: format!("BEGIN:VCALENDAR\r\nUID:{uid}\r\nEND:VCALENDAR\r\n").into_bytes(),
+        content_type: "text/calendar".into(),
+        calendar: Some(CalendarWrite { uid: uid.into(), kind: ComponentKind::Event, index }),
+    }
+}
+
+fn plain(bytes: &str) -> ResourceWrite {
+    ResourceWrite { bytes: bytes.as_bytes().to_vec(), content_type: "text/plain".into(), calendar: None }
+}
+
+fn user(name: &str) -> User {
+    User { name: name.into(), password_hash: "x".into(), email: None, created: now() }
+}
+
+/// A store with user `alice`, her home, a calendar `cal` and a plain
+/// collection `files`.
+fn alice(make: Factory) -> Fresh {
+    let f = make();
+    let s = &f.storage;
+    s.put_user(&user("alice")).unwrap();
+    s.create_collection(&p(&["alice"]), false, vec![], vec![], now()).unwrap();
+    s.create_collection(&p(&["alice", "cal"]), true, vec![], vec![], now()).unwrap();
+    s.create_collection(&p(&["alice", "files"]), false, vec![], vec![], now()).unwrap();
+    f
+}
+
+fn names(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------
+// the tree
+// ---------------------------------------------------------------------------
+
+fn batch_is_atomic(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    s.put_resource(&p(&["alice", "cal", "a.ics"]), event("u1", entry(vec![occ(t(1), t(2))])), &none(), now()).unwrap();
+    // The object change fails (UID taken): the records are not written either.
+    let batch = RecordBatch {
+        records: vec![(RecordKey::new("booking", "b1"), Some(b"one".to_vec())), (RecordKey::new("hold", "h1"), Some(b"h".to_vec()))],
+        object: Some(ObjectChange::Put { path: p(&["alice", "cal", "b.ics"]), write: event("u1", entry(vec![])), cond: none() }),
+    };
+    assert!(matches!(s.apply(batch, now()), Err(StorageError::UidConflict { .. })));
+    assert_eq!(s.record(&RecordKey::new("booking", "b1")).unwrap(), None);
+    assert_eq!(s.record(&RecordKey::new("hold", "h1")).unwrap(), None);
+    assert!(s.node(&p(&["alice", "cal", "b.ics"])).unwrap().is_none());
+    // A failing delete precondition also leaves the records out.
+    let batch = RecordBatch {
+        records: vec![(RecordKey::new("booking", "b1"), Some(b"one".to_vec()))],
+        object: Some(ObjectChange::Delete { path: p(&["alice", "cal", "a.ics"]), cond: WriteCondition { if_match: Some(vec!["nope".into()]), ..none() } }),
+    };
+    assert!(matches!(s.apply(batch, now()), Err(StorageError::EtagMismatch)));
+    assert_eq!(s.record(&RecordKey::new("booking", "b1")).unwrap(), None);
+    assert!(s.node(&p(&["alice", "cal", "a.ics"])).unwrap().is_some());
+    // A refused write under the quota changes nothing.
+    let used = s.usage("alice").unwrap();
+    s.set_quota(used + 10);
+    let batch = RecordBatch {
+        records: vec![(RecordKey::new("booking", "b2"), Some(b"two".to_vec()))],
+        object: Some(ObjectChange::Put { path: p(&["alice", "files", "big"]), write: plain(&"x".repeat(100)), cond: none() }),
+    };
+    assert!(matches!(s.apply(batch, now()), Err(StorageError::QuotaExceeded { .. })));
+    assert_eq!(s.record(&RecordKey::new("booking", "b2")).unwrap(), None);
+    assert_eq!(s.usage("alice").unwrap(), used);
+    s.set_quota(u64::MAX);
+    // And a good batch writes everything.
+    let batch = RecordBatch {
+        records: vec![(RecordKey::new("booking", "b1"), Some(b"one".to_vec()))],
+        object: Some(ObjectChange::Put { path: p(&["alice", "cal", "b.ics"]), write: event("u2", entry(vec![])), cond: none() }),
+    };
+    let outcome = s.apply(batch, now()).unwrap().expect("a put has an outcome");
+    assert!(outcome.created);
+    assert_eq!(s.record(&RecordKey::new("booking", "b1")).unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(s.object_by_uid(&p(&["alice", "cal"]), "u2").unwrap().as_deref(), Some("b.ics"));
+}
+
+fn conditional_writes(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let path = p(&["alice", "files", "x"]);
+    let if_match = |e: &str| WriteCondition { if_match: Some(vec![e.to_string()]), ..none() };
+    let if_match_any = WriteCondition { if_match: Some(vec![]), if_match_any: true, ..none() };
+    let if_none_match_any = WriteCondition { if_none_match_any: true, ..none() };
+    let if_none_match = |e: &str| WriteCondition { if_none_match: vec![e.to_string()], ..none() };
+
+    assert!(matches!(s.put_resource(&path, plain("a"), &if_match_any, now()), Err(StorageError::EtagMismatch)));
+    assert!(matches!(s.put_resource(&path, plain("a"), &if_match("e"), now()), Err(StorageError::EtagMismatch)));
+    let first = s.put_resource(&path, plain("a"), &if_none_match_any, now()).unwrap();
+    assert!(first.created);
+    assert!(matches!(s.put_resource(&path, plain("b"), &if_none_match_any, now()), Err(StorageError::EtagMismatch)));
+    assert!(matches!(s.put_resource(&path, plain("b"), &if_none_match(&first.etag), now()), Err(StorageError::EtagMismatch)));
+    assert!(matches!(s.put_resource(&path, plain("b"), &if_match("other"), now()), Err(StorageError::EtagMismatch)));
+    assert_eq!(s.content(&path).unwrap().as_deref(), Some(&b"a"[..]), "refused writes change nothing");
+    let second = s.put_resource(&path, plain("b"), &if_match(&first.etag), now()).unwrap();
+    assert!(!second.created);
+    assert_ne!(second.etag, first.etag, "new bytes, new etag");
+    s.put_resource(&path, plain("c"), &if_none_match(&first.etag), now()).unwrap();
+    let etag = s.node(&path).unwrap().unwrap().resource().unwrap().etag.clone();
+    assert!(matches!(s.delete(&path, &if_match(&first.etag), now()), Err(StorageError::EtagMismatch)));
+    s.delete(&path, &if_match(&etag), now()).unwrap();
+    assert!(matches!(s.delete(&path, &none(), now()), Err(StorageError::NotFound)));
+    // Resources go into existing collections only.
+    assert!(matches!(s.put_resource(&p(&["alice", "nope", "x"]), plain("a"), &none(), now()), Err(StorageError::ParentMissing)));
+    assert!(matches!(s.put_resource(&p(&["alice", "cal", "x"]), plain("a"), &none(), now()), Err(StorageError::WrongCollectionKind)));
+    assert!(matches!(s.create_collection(&p(&["alice", "cal"]), true, vec![], vec![], now()), Err(StorageError::AlreadyExists)));
+}
+
+fn uid_unique_per_calendar(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    s.create_collection(&p(&["alice", "cal2"]), true, vec![], vec![], now()).unwrap();
+    s.put_resource(&cal.child("a.ics"), event("u", entry(vec![])), &none(), now()).unwrap();
+    match s.put_resource(&cal.child("b.ics"), event("u", entry(vec![])), &none(), now()) {
+        Err(StorageError::UidConflict { uid, existing }) => {
+            assert_eq!(uid, "u");
+            assert_eq!(existing, cal.child("a.ics"));
+        }
+        other => panic!("{other:?}"),
+    }
+    s.put_resource(&p(&["alice", "cal2", "b.ics"]), event("u", entry(vec![])), &none(), now()).expect("another calendar may use it");
+    s.put_resource(&cal.child("a.ics"), event("u", entry(vec![])), &none(), now()).expect("the same object keeps its UID");
+    // A changed UID frees the old one.
+    s.put_resource(&cal.child("a.ics"), event("v", entry(vec![])), &none(), now()).unwrap();
+    assert_eq!(s.object_by_uid(&cal, "u").unwrap(), None);
+    assert_eq!(s.object_by_uid(&cal, "v").unwrap().as_deref(), Some("a.ics"));
+    s.put_resource(&cal.child("b.ics"), event("u", entry(vec![])), &none(), now()).unwrap();
+    s.delete(&cal.child("a.ics"), &none(), now()).unwrap();
+    assert_eq!(s.object_by_uid(&cal, "v").unwrap(), None, "a deleted object frees its UID");
+    // Component sets are kept.
+    s.create_collection(&p(&["alice", "todos"]), true, vec![ComponentKind::Todo], vec![], now()).unwrap();
+    assert!(matches!(
+        s.put_resource(&p(&["alice", "todos", "e.ics"]), event("w", entry(vec![])), &none(), now()),
+        Err(StorageError::UnsupportedComponent(ComponentKind::Event))
+    ));
+}
+
+fn change_log_and_revisions(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    let rev = |s: &Arc<dyn Storage>| s.node(&cal).unwrap().unwrap().collection().unwrap().revision;
+    let r0 = rev(s);
+    s.put_resource(&cal.child("a.ics"), event("a", entry(vec![])), &none(), now()).unwrap();
+    s.put_resource(&cal.child("b.ics"), event("b", entry(vec![])), &none(), now()).unwrap();
+    let r2 = rev(s);
+    assert!(r2 > r0);
+    s.put_resource(&cal.child("a.ics"), event("a", entry(vec![occ(t(1), t(2))])), &none(), now()).unwrap();
+    s.delete(&cal.child("b.ics"), &none(), now()).unwrap();
+    let r4 = rev(s);
+    assert!(r4 > r2);
+
+    let all = s.changes_since(&cal, r0, None).unwrap().unwrap();
+    assert_eq!(all.revision, r4);
+    assert!(!all.truncated);
+    let by_name: Vec<(String, bool)> = all.changes.iter().map(|c| (c.name.clone(), c.deleted)).collect();
+    assert_eq!(by_name, vec![("a.ics".to_string(), false), ("b.ics".to_string(), true)], "latest state per name, in order");
+    let since = s.changes_since(&cal, r2, None).unwrap().unwrap();
+    assert_eq!(since.changes.len(), 2);
+    let none_new = s.changes_since(&cal, r4, None).unwrap().unwrap();
+    assert!(none_new.changes.is_empty());
+    assert_eq!(none_new.revision, r4);
+    let limited = s.changes_since(&cal, r0, Some(1)).unwrap().unwrap();
+    assert!(limited.truncated);
+    assert_eq!(limited.changes.len(), 1);
+    assert!(limited.revision < r4);
+    let rest = s.changes_since(&cal, limited.revision, None).unwrap().unwrap();
+    assert_eq!(rest.changes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["b.ics"]);
+    assert_eq!(s.changes_since(&cal, r4 + 1, None).unwrap(), None, "an unknown revision");
+
+    // A home records its calendars too.
+    let home = p(&["alice"]);
+    let home_changes = s.changes_since(&home, 0, None).unwrap().unwrap();
+    assert!(home_changes.changes.iter().any(|c| c.name == "cal" && !c.deleted));
+
+    // A re-created collection is a new one: a new sync id, a fresh history.
+    let old_sync = s.node(&cal).unwrap().unwrap().collection().unwrap().sync_id;
+    s.delete(&cal, &none(), now()).unwrap();
+    assert!(s.changes_since(&cal, 0, None).is_err() || s.changes_since(&cal, 0, None).unwrap().is_none());
+    s.create_collection(&cal, true, vec![], vec![], now()).unwrap();
+    let node = s.node(&cal).unwrap().unwrap();
+    let coll = node.collection().unwrap();
+    assert_ne!(coll.sync_id, old_sync);
+    assert_eq!(coll.revision, 0);
+    assert_eq!(s.changes_since(&cal, r4, None).unwrap(), None, "the old token is unknown");
+    assert!(s.changes_since(&cal, 0, None).unwrap().unwrap().changes.is_empty());
+    assert_eq!(s.object_by_uid(&cal, "a").unwrap(), None, "indexes went with it");
+    let home_after = s.changes_since(&home, 0, None).unwrap().unwrap();
+    assert!(home_after.changes.iter().any(|c| c.name == "cal" && !c.deleted), "re-created after its deletion");
+}
+
+fn time_range_candidates(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    s.put_resource(&cal.child("short.ics"), event("short", entry(vec![occ(t(10), t(11))])), &none(), now()).unwrap();
+    s.put_resource(&cal.child("later.ics"), event("later", entry(vec![occ(t(50), t(51))])), &none(), now()).unwrap();
+    // Thirty days long: starts well before any short window.
+    s.put_resource(&cal.child("long.ics"), event("long", entry(vec![occ(t(-24 * 20), t(24 * 10))])), &none(), now()).unwrap();
+    let floating = IndexEntry { floating: true, ..entry(vec![occ(t(9), t(13))]) };
+    s.put_resource(&cal.child("floating.ics"), event("floating", floating), &none(), now()).unwrap();
+    let always = IndexEntry { always_matches: true, ..entry(vec![]) };
+    s.put_resource(&cal.child("todo.ics"), event("todo", always), &none(), now()).unwrap();
+
+    let window = TimeRange::new(t(10) + Duration::minutes(30), t(12));
+    let found = s.time_range_candidates(&cal, &window).unwrap();
+    let exact: Vec<(&str, bool)> = found.iter().map(|c| (c.name.as_str(), c.exact)).collect();
+    assert_eq!(
+        exact,
+        vec![("floating.ics", false), ("long.ics", true), ("short.ics", true), ("todo.ics", false)],
+        "candidates by name; floating and always-matching ones are checked by the caller"
+    );
+    let found = s.time_range_candidates(&cal, &TimeRange::new(t(11), t(12))).unwrap();
+    assert!(!found.iter().any(|c| c.name == "short.ics"), "end is exclusive");
+    let occurrences = s.occurrences(&cal, &window).unwrap();
+    let long = occurrences.iter().find(|o| o.name == "long.ics").expect("long occurrences are found");
+    assert_eq!(long.occurrence.range, TimeRange::new(t(-24 * 20), t(24 * 10)));
+    assert!(occurrences.iter().find(|o| o.name == "floating.ics").unwrap().approximate);
+    assert!(!occurrences.iter().any(|o| o.name == "later.ics"));
+    // Far from everything: only the long one and the always-matching one.
+    let far = s.time_range_candidates(&cal, &TimeRange::new(t(24 * 9), t(24 * 9 + 1))).unwrap();
+    assert_eq!(names(far.into_iter().map(|c| c.name).collect()), vec!["long.ics", "todo.ics"]);
+    // Re-indexing an object replaces its occurrences.
+    s.put_resource(&cal.child("short.ics"), event("short", entry(vec![occ(t(60), t(61))])), &none(), now()).unwrap();
+    assert!(!s.time_range_candidates(&cal, &window).unwrap().iter().any(|c| c.name == "short.ics"));
+    assert!(s.time_range_candidates(&cal, &TimeRange::new(t(60), t(61))).unwrap().iter().any(|c| c.name == "short.ics"));
+    s.delete(&cal.child("long.ics"), &none(), now()).unwrap();
+    assert!(!s.time_range_candidates(&cal, &window).unwrap().iter().any(|c| c.name == "long.ics"));
+}
+
+fn horizon_extension(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    let horizon = s.node(&cal).unwrap().unwrap().collection().unwrap().horizon;
+    let weekly = |until: DateTime<Utc>| {
+        let mut occurrences = Vec::new();
+        let mut at = t(10);
+        while at < until {
+            occurrences.push(occ(at, at + Duration::hours(1)));
+            at += Duration::weeks(1);
+        }
+        IndexEntry { occurrences, unbounded: true, floating: false, always_matches: false }
+    };
+    let first_horizon = DateTime::from_timestamp(horizon, 0).unwrap();
+    s.put_resource(&cal.child("weekly.ics"), event("weekly", weekly(first_horizon)), &none(), now()).unwrap();
+    s.put_resource(&cal.child("once.ics"), event("once", entry(vec![occ(t(10), t(11))])), &none(), now()).unwrap();
+    let beyond = first_horizon + Duration::days(100);
+    let probe = TimeRange::new(beyond - Duration::days(7), beyond);
+    assert!(s.occurrences(&cal, &probe).unwrap().is_empty(), "not indexed past the horizon yet");
+
+    let calls = std::sync::Mutex::new(Vec::new());
+    let reindex = |bytes: &[u8], until: DateTime<Utc>| {
+        calls.lock().unwrap().push(String::from_utf8_lossy(bytes).to_string());
+        Some(weekly(until))
+    };
+    s.extend_horizon(&cal, first_horizon - Duration::days(1), &reindex).unwrap();
+    assert!(calls.lock().unwrap().is_empty(), "within the horizon nothing is re-indexed");
+    s.extend_horizon(&cal, beyond, &reindex).unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 1, "only unbounded series are re-indexed");
+    assert!(calls.lock().unwrap()[0].contains("UID:weekly"));
+    let new_horizon = s.node(&cal).unwrap().unwrap().collection().unwrap().horizon;
+    assert!(new_horizon >= beyond.timestamp());
+    let found = s.occurrences(&cal, &probe).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, "weekly.ics");
+    s.extend_horizon(&cal, beyond, &reindex).unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 1, "a second call within the new horizon does nothing");
+}
+
+fn copy_and_move(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    let files = p(&["alice", "files"]);
+    s.put_resource(&files.child("a"), plain("a"), &none(), now()).unwrap();
+    s.put_resource(&files.child("b"), plain("b"), &none(), now()).unwrap();
+    s.patch_props(&files.child("a"), &[PropChange::Set("{x:}p".into(), "<p/>".into())], now()).unwrap();
+
+    assert!(!s.copy(&files.child("a"), &files.child("c"), false, true, false, now()).unwrap());
+    assert_eq!(s.content(&files.child("c")).unwrap().as_deref(), Some(&b"a"[..]));
+    assert_eq!(s.prop(&files.child("c"), "{x:}p").unwrap().as_deref(), Some("<p/>"), "properties are copied");
+    assert!(matches!(s.copy(&files.child("a"), &files.child("b"), false, true, false, now()), Err(StorageError::EtagMismatch)));
+    assert_eq!(s.content(&files.child("b")).unwrap().as_deref(), Some(&b"b"[..]), "no overwrite, no change");
+    assert!(s.copy(&files.child("a"), &files.child("b"), true, true, false, now()).unwrap(), "replaced");
+    assert_eq!(s.content(&files.child("b")).unwrap().as_deref(), Some(&b"a"[..]));
+    // Move: the source goes.
+    assert!(!s.copy(&files.child("b"), &files.child("m"), false, true, true, now()).unwrap());
+    assert!(s.node(&files.child("b")).unwrap().is_none());
+    assert_eq!(s.content(&files.child("m")).unwrap().as_deref(), Some(&b"a"[..]));
+    assert!(matches!(s.copy(&files.child("gone"), &files.child("x"), true, true, false, now()), Err(StorageError::NotFound)));
+    assert!(matches!(s.copy(&files.child("a"), &p(&["alice", "nope", "x"]), true, true, false, now()), Err(StorageError::ParentMissing)));
+
+    // A deep copy of a calendar copies its objects with their indexes.
+    s.put_resource(&cal.child("e.ics"), event("e", entry(vec![occ(t(1), t(2))])), &none(), now()).unwrap();
+    s.copy(&cal, &p(&["alice", "cal-copy"]), false, true, false, now()).unwrap();
+    let copy = p(&["alice", "cal-copy"]);
+    assert!(s.node(&copy).unwrap().unwrap().is_calendar());
+    assert_eq!(s.object_by_uid(&copy, "e").unwrap().as_deref(), Some("e.ics"));
+    assert_eq!(s.time_range_candidates(&copy, &TimeRange::new(t(1), t(2))).unwrap().len(), 1);
+    assert_ne!(
+        s.node(&copy).unwrap().unwrap().collection().unwrap().sync_id,
+        s.node(&cal).unwrap().unwrap().collection().unwrap().sync_id
+    );
+    // Into a calendar whose UID is taken by another object: refused.
+    s.put_resource(&copy.child("other.ics"), event("o", entry(vec![])), &none(), now()).unwrap();
+    assert!(matches!(s.copy(&copy.child("other.ics"), &cal.child("x.ics"), false, true, false, now()), Ok(false)));
+    assert!(matches!(s.copy(&copy.child("e.ics"), &cal.child("y.ics"), false, true, false, now()), Err(StorageError::UidConflict { .. })));
+    // A plain resource into a calendar: wrong kind.
+    assert!(matches!(s.copy(&files.child("a"), &cal.child("z"), false, true, false, now()), Err(StorageError::WrongCollectionKind)));
+    // Moving a calendar object out of the calendar moves its UID too.
+    s.copy(&cal.child("x.ics"), &copy.child("x2.ics"), false, true, true, now()).unwrap_err();
+    s.copy(&cal.child("e.ics"), &p(&["alice", "cal2-e.ics"]), false, true, true, now()).unwrap();
+    assert_eq!(s.object_by_uid(&cal, "e").unwrap(), None);
+}
+
+fn dead_properties(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let files = p(&["alice", "files"]);
+    s.create_collection(&files.child("d"), false, vec![], vec![("{DAV:}displayname".into(), "D".into())], now()).unwrap();
+    let d = files.child("d");
+    assert_eq!(s.prop(&d, "{DAV:}displayname").unwrap().as_deref(), Some("D"));
+    s.patch_props(&d, &[PropChange::Set("{x:}a".into(), "<a>1</a>".into()), PropChange::Set("{x:}b".into(), "2".into())], now()).unwrap();
+    s.patch_props(&d, &[PropChange::Remove("{DAV:}displayname".into()), PropChange::Set("{x:}a".into(), "3".into())], now()).unwrap();
+    let mut props = s.props(&d).unwrap();
+    props.sort();
+    assert_eq!(props, vec![("{x:}a".to_string(), "3".to_string()), ("{x:}b".to_string(), "2".to_string())]);
+    assert!(matches!(s.patch_props(&files.child("nope"), &[PropChange::Remove("{x:}a".into())], now()), Err(StorageError::NotFound)));
+    s.delete(&d, &none(), now()).unwrap();
+    s.create_collection(&d, false, vec![], vec![], now()).unwrap();
+    assert!(s.props(&d).unwrap().is_empty(), "properties go with their node");
+}
+
+fn domain_records(make: Factory) {
+    let s = make().storage;
+    let key = |k: &str| RecordKey::new("table", k);
+    s.apply(
+        RecordBatch {
+            records: vec![(key("b/2"), Some(b"2".to_vec())), (key("a/1"), Some(b"1".to_vec())), (key("b/1"), Some(b"3".to_vec()))],
+            object: None,
+        },
+        now(),
+    )
+    .unwrap();
+    s.apply(RecordBatch { records: vec![(RecordKey::new("other", "b/9"), Some(vec![]))], object: None }, now()).unwrap();
+    let b: Vec<String> = s.records("table", "b/").unwrap().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(b, vec!["b/1", "b/2"], "prefix scans in key order, within one table");
+    assert_eq!(s.records("table", "").unwrap().len(), 3);
+    s.apply(RecordBatch { records: vec![(key("b/1"), None)], object: None }, now()).unwrap();
+    assert_eq!(s.record(&key("b/1")).unwrap(), None);
+    assert_eq!(s.record(&key("b/2")).unwrap().as_deref(), Some(&b"2"[..]));
+}
+
+fn holds_under_concurrency(make: Factory) {
+    let f = make();
+    let s = f.storage.clone();
+    let text = r#"
+[[coach]]
+user = "alice"
+timezone = "Europe/Berlin"
+working_hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"] }
+[[coach.event_type]]
+slug = "group"
+title = "Group"
+duration = "60m"
+seats = 3
+min_notice = "0m"
+"#;
+    let config = Config::parse(text, Path::new("contract.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t(-24 * 3)));
+    s.put_user(&user("alice")).unwrap();
+    let service = Arc::new(BookingService::new(s.clone(), clock, config.coaches.clone(), "http://localhost".into()).unwrap());
+    let slot = t(9) - Duration::hours(2); // Monday 09:00 in Berlin
+    const THREADS: usize = 8;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let service = service.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let client = HoldClient::new(format!("10.0.0.{i}").parse().unwrap(), Some(format!("s{i}")));
+                barrier.wait();
+                service.hold("alice", "group", slot, None, &client)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 3, "exactly `seats` holds: {:?}", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>());
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, BookingError::SlotUnavailable)));
+    assert_eq!(s.records("hold", "").unwrap().len(), 3, "the store holds exactly the winners");
+}
+
+fn outbox_entry(i: usize, due: DateTime<Utc>) -> OutboxEntry {
+    OutboxEntry {
+        id: format!("id{i}"),
+        kind: MessageKind::Student,
+        booking_id: "b".into(),
+        sequence: 0,
+        session_start: due,
+        created: now(),
+        due,
+        envelope_from: "a@example.org".into(),
+        to: "b@example.org".into(),
+        subject: format!("m{i}"),
+        attempts: 0,
+        last_error: None,
+        bytes: vec![],
+    }
+}
+
+fn outbox_order_and_dequeue(make: Factory) {
+    let s = make().storage;
+    let store = OutboxStore::new(s.as_ref());
+    // Due times across digit-count and sign boundaries sort by time.
+    let dues = [t(5), t(-24 * 365 * 60), t(0) + Duration::microseconds(1), t(0), t(1_000_000)];
+    let writes = dues.iter().enumerate().map(|(i, due)| OutboxStore::enqueue(&outbox_entry(i, *due))).collect();
+    s.apply(RecordBatch { records: writes, object: None }, now()).unwrap();
+    let order: Vec<String> = store.pending().unwrap().into_iter().map(|e| e.subject).collect();
+    assert_eq!(order, vec!["m1", "m3", "m2", "m0", "m4"]);
+    // Dequeue: each entry goes exactly once, even with two takers.
+    let entries = store.pending().unwrap();
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                for e in &entries {
+                    if let Some(got) = store.take(e).unwrap() {
+                        assert_eq!(&got, e);
+                        taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(taken.into_inner(), dues.len(), "every entry is taken once");
+    assert!(store.pending().unwrap().is_empty());
+}
+
+fn user_removal(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    s.put_user(&user("bob")).unwrap();
+    s.create_collection(&p(&["bob"]), false, vec![], vec![], now()).unwrap();
+    s.put_resource(&p(&["bob", "x"]), plain("bob's"), &none(), now()).unwrap();
+    let cal = p(&["alice", "cal"]);
+    s.put_resource(&cal.child("e.ics"), event("e", entry(vec![occ(t(1), t(2))])), &none(), now()).unwrap();
+    s.put_resource(&p(&["alice", "files", "f"]), plain("f"), &none(), now()).unwrap();
+    s.patch_props(&cal, &[PropChange::Set("{x:}a".into(), "1".into())], now()).unwrap();
+    assert!(s.remove_user("alice").unwrap());
+    assert!(!s.remove_user("alice").unwrap(), "gone already");
+    assert!(s.user("alice").unwrap().is_none());
+    assert!(s.node(&p(&["alice"])).unwrap().is_none());
+    assert!(s.node(&cal).unwrap().is_none());
+    assert!(s.content(&p(&["alice", "files", "f"])).unwrap().is_none());
+    assert!(s.props(&cal).unwrap().is_empty());
+    assert_eq!(s.object_by_uid(&cal, "e").unwrap(), None);
+    assert!(s.time_range_candidates(&cal, &TimeRange::new(t(1), t(2))).unwrap().is_empty());
+    assert_eq!(s.usage("alice").unwrap(), 0);
+    assert_eq!(s.users().unwrap().into_iter().map(|u| u.name).collect::<Vec<_>>(), vec!["bob"]);
+    assert_eq!(s.content(&p(&["bob", "x"])).unwrap().as_deref(), Some(&b"bob's"[..]), "others keep theirs");
+}
+
+fn usage_equals_recount(make: Factory) {
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    let check = |what: &str| assert_eq!(s.usage("alice").unwrap(), s.recount_usage("alice").unwrap(), "after {what}");
+    check("making collections");
+    s.put_resource(&cal.child("e.ics"), event("e", entry(vec![occ(t(1), t(2)), occ(t(-24 * 30), t(0))])), &none(), now()).unwrap();
+    check("a put");
+    s.put_resource(&cal.child("e.ics"), event("e2", entry(vec![occ(t(3), t(4))])), &none(), now()).unwrap();
+    check("a replacing put");
+    s.patch_props(&cal, &[PropChange::Set("{x:}a".into(), "z".repeat(200))], now()).unwrap();
+    check("a proppatch");
+    s.copy(&cal, &p(&["alice", "c2"]), false, true, false, now()).unwrap();
+    check("a copy");
+    s.copy(&p(&["alice", "c2"]), &p(&["alice", "c3"]), false, true, true, now()).unwrap();
+    check("a move");
+    s.apply(RecordBatch { records: vec![(RecordKey::new("booking", "x"), Some(vec![1; 100]))], object: Some(ObjectChange::Delete { path: cal.child("e.ics"), cond: none() }) }, now()).unwrap();
+    check("a batch with records");
+    s.delete(&p(&["alice", "c3"]), &none(), now()).unwrap();
+    check("a delete");
+    assert!(s.usage("alice").unwrap() > 0);
+}
