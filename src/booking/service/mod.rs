@@ -194,7 +194,7 @@ impl BookingService {
     }
 
     fn coach_by_user(&self, user: &str) -> Result<&CoachConfig> {
-        self.coaches.iter().find(|c| c.user == user).ok_or(BookingError::UnknownCoach)
+        super::coach::by_user(&self.coaches, user).ok_or(BookingError::UnknownCoach)
     }
 
     pub fn event_type<'a>(&self, coach: &'a CoachConfig, slug: &str) -> Result<&'a EventType> {

@@ -13,12 +13,7 @@ use super::SledStorage;
 use crate::ical::IndexEntry;
 
 pub(super) fn etag_of(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(32);
-    for b in &digest[..16] {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    crate::hex::encode(&Sha256::digest(bytes)[..16])
 }
 
 pub(super) fn check_condition(current: Option<&Node>, cond: &WriteCondition) -> Result<()> {
