@@ -34,7 +34,7 @@ use crate::booking::{Booking, BookingStatus};
 use crate::booking::coach::CoachConfig;
 use crate::storage::RecordKey;
 use compose::{Context, Draft, Method};
-use outbox::{dec, enc, new_id, reminder_index_key, BookingMailState, T_REMINDER, T_OUTBOX, T_STATE};
+use outbox::{new_id, reminder_index_key, BookingMailState, MAIL_STATES, OUTBOX, T_OUTBOX, T_REMINDER};
 
 type Records = Vec<(RecordKey, Option<Vec<u8>>)>;
 
@@ -76,7 +76,7 @@ fn queue(records: &mut Records, draft: &Draft, kind: MessageKind, b: &Booking, f
         last_error: None,
         bytes,
     };
-    records.push((entry.key(), Some(enc(&entry))));
+    records.push(OUTBOX.put(entry.key().key, &entry));
     Some(entry)
 }
 
@@ -99,12 +99,7 @@ pub fn change_records(
     let coach_email = storage.user(&coach.user).ok().flatten().and_then(|u| u.email);
     let organizer = service.coach_email(coach);
     let manage_url = service.manage_url(b);
-    let previous: BookingMailState = storage
-        .record(&RecordKey::new(T_STATE, b.id.clone()))
-        .ok()
-        .flatten()
-        .and_then(|bytes| dec(&bytes).ok())
-        .unwrap_or_default();
+    let previous: BookingMailState = MAIL_STATES.get(&**storage, &b.id).ok().flatten().unwrap_or_default();
     let ctx = Context {
         booking: b,
         coach,
@@ -153,6 +148,6 @@ pub fn change_records(
         }
     }
     let state = BookingMailState { sequence: b.sequence, active: b.is_active(), invited };
-    records.push((RecordKey::new(T_STATE, b.id.clone()), Some(enc(&state))));
+    records.push(MAIL_STATES.put(b.id.clone(), &state));
     records
 }

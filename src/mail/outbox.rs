@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::config::MailConfig;
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
-use crate::storage::table::{self, RecordWrite, Table, TableValue};
+use crate::storage::table::{RecordWrite, Table, TableValue};
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
 pub const T_OUTBOX: &str = "outbox";
@@ -124,14 +124,6 @@ pub struct OutboxStatus {
 
 pub(crate) fn ts_key(t: DateTime<Utc>) -> String {
     crate::storage::table::time_key(t)
-}
-
-pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
-    table::encode(v)
-}
-
-pub(crate) fn dec<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, StorageError> {
-    table::decode(b, "outbox")
 }
 
 impl TableValue for OutboxEntry {
@@ -304,7 +296,7 @@ impl Outbox {
             if key.split('/').next().unwrap_or("") > limit.as_str() {
                 break;
             }
-            let entry: OutboxEntry = match dec(&bytes) {
+            let entry = match OutboxEntry::decode(&bytes) {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::error!(key, error = %e, "unreadable outbox entry; moving it aside");
@@ -335,7 +327,7 @@ impl Outbox {
                     next.attempts += 1;
                     next.last_error = Some(reason.clone());
                     next.due = now + backoff(self.backoff, self.backoff_max, next.attempts);
-                    let mut records = vec![(entry.key(), None), (next.key(), Some(enc(&next)))];
+                    let mut records = vec![(entry.key(), None), OUTBOX.put(next.key().key, &next)];
                     if let MessageKind::Reminder { .. } = entry.kind {
                         records.push((reminder_index_key(&entry), Some(next.key().key.into_bytes())));
                     }

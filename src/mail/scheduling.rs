@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 
 use super::compose::{self, Draft, Method};
-use super::outbox::{enc, new_id, MessageKind, OutboxEntry};
+use super::outbox::{new_id, MessageKind, OutboxEntry};
 use super::quota::SendQuota;
 use crate::ical::write::{self as ical, Property};
 use crate::ical::CalendarObject;
@@ -223,7 +223,7 @@ pub fn organizer_records(
             last_error: None,
             bytes,
         };
-        records.push((entry.key(), Some(enc(&entry))));
+        records.push(super::outbox::OUTBOX.put(entry.key().key, &entry));
     }
     records
 }
