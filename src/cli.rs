@@ -1,5 +1,6 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`.
+//! `slotdav outbox list`. Without `--config`, `serve` runs in try-it mode
+//! (the embedded defaults and a sample booking page for `admin`).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -12,6 +13,10 @@ pub struct Cli {
     /// TOML configuration file (embedded defaults when absent).
     #[arg(long, short, global = true)]
     pub config: Option<PathBuf>,
+    /// Listen on this address instead of the configured one (port 0: any
+    /// free port, shown in the log).
+    #[arg(long, global = true)]
+    pub listen: Option<std::net::SocketAddr>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -38,6 +38,7 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     pub realm: Option<String>,
     pub log: Option<String>,
+    pub site_name: Option<String>,
     pub max_request_body: Option<u64>,
     pub max_resource_size: Option<u64>,
     pub durability: Option<String>,
@@ -172,6 +173,7 @@ pub struct RawCoach {
     pub busy_calendars: Option<RawBusyCalendars>,
     pub bookings_calendar: Option<String>,
     pub notify_coach: Option<bool>,
+    pub listed: Option<bool>,
     pub working_hours: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     #[serde(default)]
     pub event_type: Vec<RawEventType>,
@@ -230,6 +232,8 @@ pub struct Config {
     pub public_url: String,
     pub realm: String,
     pub log: String,
+    /// The server's name on the front page and the connect page.
+    pub site_name: String,
     pub max_request_body: u64,
     pub max_resource_size: u64,
     pub durability: Durability,
@@ -260,6 +264,8 @@ pub struct Config {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
 pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
+/// `site_name` when absent.
+pub const DEFAULT_SITE_NAME: &str = "slotdav";
 /// `[limits] quota` when absent: 1 GiB per user.
 pub const DEFAULT_QUOTA: u64 = 1 << 30;
 
@@ -313,6 +319,10 @@ impl Config {
         let log = raw.log.unwrap_or_else(|| "info".to_string());
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
+        }
+        let site_name = raw.site_name.unwrap_or_else(|| DEFAULT_SITE_NAME.to_string());
+        if site_name.trim().is_empty() || site_name.chars().count() > 100 || site_name.chars().any(char::is_control) {
+            return Err(invalid("site_name", "must be 1 to 100 characters, without control characters".into()));
         }
         let raw_limits = raw.limits.unwrap_or_default();
         let size = |key: &str, v: &Option<Spanned<RawSize>>, default: u64| -> Result<u64, ConfigError> {
@@ -441,6 +451,7 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             realm: raw.realm.unwrap_or_else(|| "slotdav".to_string()),
             log,
+            site_name: site_name.trim().to_string(),
             max_request_body,
             max_resource_size,
             durability,
@@ -459,6 +470,54 @@ impl Config {
             auth,
         })
     }
+}
+
+/// The user who gets the sample booking page in try-it mode.
+pub const TRY_IT_USER: &str = "admin";
+
+impl Config {
+    /// Try-it mode (no configuration file): the embedded defaults plus a
+    /// listed sample coach, [`TRY_IT_USER`], offering a 30-minute intro
+    /// call on weekdays 09:00–17:00 in `tz` (the machine's zone, see
+    /// [`machine_time_zone`]).
+    pub fn with_sample_coach(mut self, tz: chrono_tz::Tz) -> Config {
+        let weekdays = ["mon", "tue", "wed", "thu", "fri"].map(|d| (d, ["09:00-17:00"]));
+        let working_hours = WorkingHours::parse(weekdays).expect("the sample hours are valid");
+        let mut intro = EventType::new("intro", "Intro call", chrono::Duration::minutes(30));
+        intro.price = "free".into();
+        self.coaches.push(CoachConfig {
+            user: TRY_IT_USER.into(),
+            slug: TRY_IT_USER.into(),
+            display_name: TRY_IT_USER.into(),
+            policy: Coach { name: TRY_IT_USER.into(), tz, working_hours, event_types: vec![intro] },
+            availability_calendar: "availability".into(),
+            busy_calendars: BusyCalendars::All,
+            bookings_calendar: "sessions".into(),
+            notify_coach: true,
+            external_busy: Vec::new(),
+            listed: true,
+        });
+        self
+    }
+}
+
+/// The machine's time zone: `TZ`, else `/etc/timezone`, else the target of
+/// the `/etc/localtime` link; UTC when none names a known IANA zone.
+pub fn machine_time_zone() -> chrono_tz::Tz {
+    let candidates = [
+        std::env::var("TZ").ok(),
+        std::fs::read_to_string("/etc/timezone").ok(),
+        std::fs::read_link("/etc/localtime").ok().map(|p| p.to_string_lossy().into_owned()),
+    ];
+    candidates.iter().flatten().find_map(|c| zone_from_name(c)).unwrap_or(chrono_tz::UTC)
+}
+
+/// An IANA zone from how a system names it: `Europe/Berlin`, `:Europe/Berlin`
+/// (POSIX `TZ`), or a path ending in `zoneinfo/Europe/Berlin`.
+fn zone_from_name(text: &str) -> Option<chrono_tz::Tz> {
+    let name = text.lines().next()?.trim().trim_start_matches(':');
+    let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, zone)| zone);
+    name.parse().ok()
 }
 
 /// Validates one `[[coach]]` block; errors name the key (`coach[0].…`) and
@@ -561,6 +620,7 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         busy_calendars,
         bookings_calendar: raw.bookings_calendar.unwrap_or_else(|| "sessions".into()),
         notify_coach: raw.notify_coach.unwrap_or(true),
+        listed: raw.listed.unwrap_or(false),
     })
 }
 
@@ -601,6 +661,7 @@ mod tests {
         assert_eq!(example.http, defaults.http);
         assert_eq!(example.auth, defaults.auth);
         assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
+        assert_eq!(example.site_name, defaults.site_name);
     }
 
     #[test]
@@ -719,6 +780,43 @@ price = "free"
         let text = COACH.replace("\"09:00-12:00\", ", "\"12:00-09:00\", ");
         let err = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("working_hours"), "{err}");
+    }
+
+    #[test]
+    fn machine_zone_names_are_read_in_every_form() {
+        assert_eq!(zone_from_name("Europe/Berlin\n"), Some(chrono_tz::Europe::Berlin));
+        assert_eq!(zone_from_name(":America/New_York"), Some(chrono_tz::America::New_York));
+        assert_eq!(zone_from_name("/usr/share/zoneinfo/Asia/Tokyo"), Some(chrono_tz::Asia::Tokyo));
+        assert_eq!(zone_from_name("../usr/share/zoneinfo/UTC"), Some(chrono_tz::UTC));
+        assert_eq!(zone_from_name("CET-1CEST"), None);
+        assert_eq!(zone_from_name(""), None);
+    }
+
+    #[test]
+    fn the_sample_coach_is_listed_and_valid_and_only_in_try_it_mode() {
+        assert!(Config::default().coaches.is_empty());
+        let c = Config::default().with_sample_coach(chrono_tz::Europe::Berlin);
+        let coach = &c.coaches[0];
+        assert_eq!((coach.slug.as_str(), coach.listed), ("admin", true));
+        assert_eq!(coach.policy.tz, chrono_tz::Europe::Berlin);
+        let intro = coach.policy.event_type("intro").unwrap();
+        assert_eq!(intro.duration, chrono::Duration::minutes(30));
+        intro.validate().unwrap();
+    }
+
+    #[test]
+    fn site_name_and_listed_are_read_and_checked() {
+        assert_eq!(Config::default().site_name, "slotdav");
+        let c = Config::parse(&format!("site_name = \"Music School\"\n{COACH}listed = true\n"), Path::new("x.toml"));
+        // `listed` after the event type block belongs to the event type: refused.
+        assert!(c.is_err());
+        let text = COACH.replace("bookings_calendar = \"sessions\"", "bookings_calendar = \"sessions\"\nlisted = true");
+        let c = Config::parse(&format!("site_name = \"Music School\"\n{text}"), Path::new("x.toml")).unwrap();
+        assert_eq!(c.site_name, "Music School");
+        assert!(c.coaches[0].listed);
+        assert!(!Config::parse(COACH, Path::new("x.toml")).unwrap().coaches[0].listed);
+        let err = Config::parse("site_name = \"  \"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("site_name") && err.contains("line 1"), "{err}");
     }
 
     #[test]

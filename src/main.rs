@@ -34,8 +34,16 @@ fn main() -> ExitCode {
         },
         None => Config::default(),
     };
+    let mut config = config;
+    if let Some(listen) = cli.listen {
+        if !config.public_url_set {
+            config.public_url = format!("http://{listen}");
+        }
+        config.listen = listen;
+    }
+    let try_it = cli.config.is_none();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config),
+        Command::Serve => serve(config, try_it),
         Command::User(cmd) => user_command(&config, cmd),
         Command::Feed(cmd) => {
             let base_url = config.public_url.clone();
@@ -62,7 +70,10 @@ fn open_storage(config: &Config) -> Result<SledStorage, String> {
     })
 }
 
-fn serve(config: Config) -> ExitCode {
+/// Runs the server. In try-it mode (no configuration file) `admin`, if the
+/// store has that user, gets the sample booking page, and the log shows
+/// where to point a calendar app and a browser.
+fn serve(config: Config, try_it: bool) -> ExitCode {
     slotdav::telemetry::init(&config.log);
     let storage: Arc<dyn Storage> = match open_storage(&config) {
         Ok(s) => Arc::new(s),
@@ -72,9 +83,17 @@ fn serve(config: Config) -> ExitCode {
         }
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    if let Err(e) = first_run(&*storage, &*clock) {
-        tracing::error!("{e}");
-        return ExitCode::FAILURE;
+    let new_password = match first_run(&*storage, &*clock) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut config = config;
+    let try_it = try_it && matches!(storage.user(slotdav::config::TRY_IT_USER), Ok(Some(_)));
+    if try_it {
+        config = config.with_sample_coach(slotdav::config::machine_time_zone());
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -101,6 +120,20 @@ fn serve(config: Config) -> ExitCode {
             config.listen = bound;
         }
         tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "slotdav serving CalDAV at http://{}/dav/", config.listen);
+        if try_it {
+            let base = &config.public_url;
+            let user = slotdav::config::TRY_IT_USER;
+            let password = match &new_password {
+                Some(NewPassword::Generated(p)) => format!("password {p}"),
+                Some(NewPassword::FromEnvironment) => "the password from SLOTDAV_ADMIN_PASSWORD".to_string(),
+                None => "the password printed at the first start (`slotdav user passwd admin` sets a new one)".to_string(),
+            };
+            tracing::info!(
+                "try-it mode (no --config): calendar app URL {base}/dav/ (user `{user}`, {password}); \
+                 booking page {base}/book/{user}; front page {base}/; mail is written to {}",
+                config.mail.file_dir_in(&config.data_dir).display()
+            );
+        }
         let data_dir = config.data_dir.clone();
         let app = match App::new(storage, config, clock) {
             Ok(app) => Arc::new(app),
@@ -139,11 +172,17 @@ fn serve(config: Config) -> ExitCode {
     })
 }
 
+/// Where the first user's password came from.
+enum NewPassword {
+    Generated(String),
+    FromEnvironment,
+}
+
 /// On a store without users, creates `admin` with the password from
-/// SLOTDAV_ADMIN_PASSWORD or a random one, printed once.
-fn first_run(storage: &dyn Storage, clock: &dyn Clock) -> Result<(), String> {
+/// SLOTDAV_ADMIN_PASSWORD or a random one, printed once; says which.
+fn first_run(storage: &dyn Storage, clock: &dyn Clock) -> Result<Option<NewPassword>, String> {
     if !storage.users().map_err(|e| e.to_string())?.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let (password, generated) = match std::env::var("SLOTDAV_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
@@ -158,11 +197,12 @@ fn first_run(storage: &dyn Storage, clock: &dyn Clock) -> Result<(), String> {
     storage.put_user(&user).map_err(|e| e.to_string())?;
     storage.flush().map_err(|e| e.to_string())?;
     if generated {
-        tracing::warn!("created user `admin` with password {password} (shown only this once; change it with `slotdav user passwd admin`)");
+        tracing::warn!("created user `admin` with password {password} (shown only at this start; change it with `slotdav user passwd admin`)");
+        Ok(Some(NewPassword::Generated(password)))
     } else {
         tracing::info!("created user `admin` with the password from SLOTDAV_ADMIN_PASSWORD");
+        Ok(Some(NewPassword::FromEnvironment))
     }
-    Ok(())
 }
 
 fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {

@@ -39,6 +39,8 @@ pub struct CoachConfig {
     pub notify_coach: bool,
     /// External calendars (Google, Outlook …) whose busy time blocks slots.
     pub external_busy: Vec<ExternalBusy>,
+    /// Shown on the front page (`/`) with a link to the booking page.
+    pub listed: bool,
 }
 
 /// The coach whose slotdav user is `user` (the owner of a booking, a hold

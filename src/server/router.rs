@@ -1,5 +1,7 @@
 //! Which part of slotdav answers a URL: discovery redirects, the DAV tree
-//! (behind Basic auth), and everything else.
+//! (behind Basic auth), the front page (`GET /`; other methods on `/` are
+//! DAV discovery), `/connect` and its Apple profile (behind the same Basic
+//! auth check as `/dav/`), and everything else.
 //!
 //! Every surface gets the resolved client address (the peer, or the client
 //! a trusted proxy names) as its `SocketAddr`, a request body that fails
@@ -60,8 +62,8 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         return resp;
     }
     if path == "/" {
-        if req.method() == hyper::Method::GET || req.method() == hyper::Method::HEAD {
-            return text_response(StatusCode::OK, "slotdav: CalDAV at /dav/\n");
+        if is_get(&req) {
+            return crate::web::front::front_page(&app).unwrap_or_else(|e| e.into_response());
         }
         // A client that starts discovery at the server root.
         return dav(app, client, link_base, DavPath::Root, req).await;
@@ -77,6 +79,25 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         let (parts, _) = req.into_parts();
         return crate::web::feeds::handle(app, parts.method, path, parts.headers).await;
     }
+    if path == "/connect" || path == "/connect/" {
+        if !is_get(&req) {
+            return crate::web::errors::PageError::MethodNotAllowed.into_response();
+        }
+        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
+        return crate::web::connect::connect_page(&app, &base).unwrap_or_else(|e| e.into_response());
+    }
+    if path == crate::web::connect::APPLE_PROFILE_PATH {
+        if !is_get(&req) {
+            return crate::web::errors::PageError::MethodNotAllowed.into_response();
+        }
+        let user = match authenticate(&app, client, &req).await {
+            Ok(u) => u,
+            Err(e) => return auth_error_response(&app, e),
+        };
+        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
+        let resp = crate::web::connect::apple_profile_response(&app.config.site_name, &base, &user.name);
+        return with_user(resp, &user);
+    }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
     }
@@ -84,6 +105,11 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         return crate::api::handle(app, client, req).await;
     }
     text_response(StatusCode::NOT_FOUND, "Not Found\n")
+}
+
+/// GET or HEAD (a HEAD is answered as a GET without the body).
+fn is_get<B>(req: &Request<B>) -> bool {
+    req.method() == hyper::Method::GET || req.method() == hyper::Method::HEAD
 }
 
 /// Authenticates, reads the body within the size limit, and runs the DAV

@@ -22,6 +22,9 @@
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
 //! | `POST /book/manage/{token}/cancel` | cancel | [`cancel`] |
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
+//! | `GET /` | the front page: `site_name`, listed coaches | [`front`] |
+//! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
+//! | `GET /connect/apple.mobileconfig` | Apple profile (Basic auth, checked by the router) | [`connect`] |
 //!
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
@@ -36,10 +39,12 @@
 pub mod cancel;
 pub mod coach;
 pub mod confirm;
+pub mod connect;
 pub mod errors;
 pub mod feeds;
 pub mod format;
 pub mod forms;
+pub mod front;
 pub mod hold;
 pub mod ics;
 pub mod manage;

@@ -121,3 +121,31 @@ pub struct BookingPage {
     /// its zone when JavaScript is on.
     pub has_tz_param: bool,
 }
+
+/// A listed coach on the front page.
+pub struct CoachLink {
+    pub name: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "front.html")]
+pub struct FrontPage {
+    pub site_name: String,
+    pub coaches: Vec<CoachLink>,
+}
+
+/// One calendar app and how to add the account in it.
+pub struct ConnectApp {
+    pub name: &'static str,
+    pub steps: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "connect.html")]
+pub struct ConnectPage {
+    pub site_name: String,
+    /// `public_url` (or the forwarded base) + `/dav/`.
+    pub dav_url: String,
+    pub apps: Vec<ConnectApp>,
+}

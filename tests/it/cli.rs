@@ -183,3 +183,72 @@ async fn first_start_without_a_password_logs_a_random_one_once() {
     let pw2 = generated_password(&server2.log_text()).expect("password");
     assert_ne!(pw2, password);
 }
+
+/// Issue 12: with no configuration file slotdav runs in try-it mode: a
+/// sample booking page for `admin` in the machine's zone, bookable end to
+/// end, mail as `.eml` files, and a log that says where everything is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_config_file_admin_has_a_bookable_sample_page() {
+    use serde_json::{json, Value};
+    let env = BinEnv::new("");
+    let server = env.spawn_without_config(&[("TZ", "Europe/Berlin")]);
+    let http = &server.http;
+    let base = format!("http://{}", server.addr);
+
+    // The log names the calendar-app URL, the booking page and the password.
+    let log = server.log_text();
+    assert!(log.contains(&format!("{base}/dav/")), "{log}");
+    assert!(log.contains(&format!("{base}/book/admin")), "{log}");
+    let password = log
+        .split("user `admin`, password ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next())
+        .unwrap_or_else(|| panic!("no password in the try-it line:\n{log}"))
+        .to_string();
+    assert_eq!(login_status(http, "admin", &password).await, 207);
+
+    http.request("GET", "/book/admin").send().await.status(200).contains("Intro call");
+    let types: Value = serde_json::from_slice(&http.request("GET", "/api/v1/coaches/admin/event-types").send().await.status(200).bytes).unwrap();
+    assert_eq!(types["timezone"], "Europe/Berlin", "the machine's zone (TZ) is the coach's: {types}");
+    assert_eq!(types["event_types"][0]["duration_minutes"], 30, "{types}");
+
+    let today = chrono::Utc::now().date_naive();
+    let path = format!("/api/v1/coaches/admin/event-types/intro/slots?from={today}&to={}", today + chrono::Duration::days(13));
+    let slots: Value = serde_json::from_slice(&http.request("GET", &path).send().await.status(200).bytes).unwrap();
+    let start = slots["slots"][0]["start"].as_str().unwrap_or_else(|| panic!("no open slot in two weeks: {slots}")).to_string();
+    let post = |path: String, body: Value| async move {
+        http.request("POST", &path).header("Content-Type", "application/json").body(body.to_string()).send().await
+    };
+    let hold = post("/api/v1/coaches/admin/event-types/intro/holds".into(), json!({"start": start})).await.status(201);
+    let hold: Value = serde_json::from_slice(&hold.bytes).unwrap();
+    let confirm = format!("/api/v1/holds/{}/confirm", hold["hold_id"].as_str().unwrap());
+    post(confirm, json!({"name": "New Student", "email": "new.student@example.org"})).await.status(201);
+
+    let mail_out = env.dir.path().join("slotdav-data").join("mail-out");
+    let started = std::time::Instant::now();
+    let eml = loop {
+        let found = std::fs::read_dir(&mail_out).into_iter().flatten().flatten().map(|e| e.path()).find(|p| {
+            p.extension().is_some_and(|x| x == "eml") && std::fs::read_to_string(p).is_ok_and(|t| t.contains("new.student@example.org"))
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no .eml for the student in {}", mail_out.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(std::fs::read_to_string(eml).unwrap().contains("Intro call"));
+
+    // The sample coach is listed on the front page.
+    http.request("GET", "/").send().await.status(200).contains("href=\"/book/admin\"");
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_config_file_there_is_no_sample_page() {
+    let env = BinEnv::new("");
+    let server = env.spawn_with_env(&[("SLOTDAV_ADMIN_PASSWORD", "admin-pw")]);
+    server.http.request("GET", "/book/admin").send().await.status(404);
+    server.http.request("GET", "/").send().await.status(200).lacks("/book/admin");
+    assert!(!server.log_text().contains("try-it"), "{}", server.log_text());
+    assert_eq!(server.terminate(), Some(0));
+}

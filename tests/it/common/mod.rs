@@ -529,6 +529,15 @@ impl BinEnv {
         self.spawn_command(cmd, env)
     }
 
+    /// Starts `slotdav --listen 127.0.0.1:0 serve` with no `--config`
+    /// (try-it mode), in the environment's folder as working directory, so
+    /// the data lands in `dir/slotdav-data`.
+    pub fn spawn_without_config(&self, env: &[(&str, &str)]) -> BinServer {
+        let mut cmd = Command::new(bin());
+        cmd.current_dir(self.dir.path()).args(["--listen", "127.0.0.1:0", "serve"]);
+        self.spawn_command(cmd, env)
+    }
+
     /// Starts the server through `sh -c '{prelude}; exec slotdav …'`, e.g.
     /// with `umask 000` to see what a permissive umask does.
     pub fn spawn_in_shell(&self, prelude: &str) -> BinServer {

@@ -1,0 +1,256 @@
+//! `GET /connect`: how to add this server to Apple Calendar, Thunderbird,
+//! DAVx⁵ and Outlook (CalDAV Synchronizer), and
+//! `GET /connect/apple.mobileconfig`: an Apple configuration profile with
+//! one CalDAV account for the signed-in user (the router checks the
+//! credentials first, as for `/dav/`), for one-tap setup on iPhone, iPad
+//! and Mac. The profile carries the user name but never the password.
+//!
+//! URLs start with the base links use (`public_url`, or the scheme and host
+//! a trusted proxy forwarded; see `booking::links`).
+//!
+//! May import: `app` (the configuration), `hex`, `http`, the page models,
+//! [`super::respond`], hyper types.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use hyper::Response;
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::pages::{ConnectApp, ConnectPage};
+use super::respond::{enc, render};
+
+/// The path of the Apple profile.
+pub const APPLE_PROFILE_PATH: &str = "/connect/apple.mobileconfig";
+/// Its media type (what makes Safari offer to install it).
+pub const APPLE_PROFILE_TYPE: &str = "application/x-apple-aspen-config";
+
+/// The CalDAV URL calendar apps are given: `base` + `/dav/`.
+pub fn dav_url(base: &str) -> String {
+    format!("{}/dav/", base.trim_end_matches('/'))
+}
+
+pub fn connect_page(app: &App, base: &str) -> Result<Response<Body>, PageError> {
+    let url = dav_url(base);
+    let apps = vec![
+        ConnectApp {
+            name: "Apple Calendar on iPhone, iPad or Mac",
+            steps: vec![
+                format!("Easiest: open {APPLE_PROFILE_PATH} on the device, sign in, and install the downloaded profile (iPhone/iPad: Settings → Profile Downloaded → Install; Mac: System Settings → Privacy & Security → Profiles), entering your password when asked."),
+                "Or by hand on iPhone/iPad: Settings → Apps → Calendar → Calendar Accounts → Add Account → Other → Add CalDAV Account.".into(),
+                "By hand on a Mac: Calendar → Settings → Accounts → + → Other CalDAV Account…, account type Manual.".into(),
+                format!("Server: {url} · User name and password: your slotdav account."),
+            ],
+        },
+        ConnectApp {
+            name: "Thunderbird",
+            steps: vec![
+                "Open the Calendar tab, then New Calendar… → On the Network.".into(),
+                format!("User name: your slotdav user name; Location: {url}; then Find Calendars."),
+                "Enter your password when asked, tick the calendars to show, and Subscribe.".into(),
+            ],
+        },
+        ConnectApp {
+            name: "DAVx⁵ (Android)",
+            steps: vec![
+                "Tap + → Login with URL and user name.".into(),
+                format!("Base URL: {url}; user name and password: your slotdav account; Login."),
+                "Create the account, open it, and tick the calendars to synchronise; they appear in your calendar app.".into(),
+            ],
+        },
+        ConnectApp {
+            name: "Outlook on Windows (CalDAV Synchronizer add-in)",
+            steps: vec![
+                "Install CalDAV Synchronizer, then in Outlook: CalDav Synchronizer → Synchronization Profiles → Add new profile → Generic CalDAV/CardDAV.".into(),
+                format!("DAV URL: {url}; user name and password: your slotdav account; then Test or discover settings and pick a calendar."),
+                "Choose the Outlook calendar folder to keep in sync, and OK.".into(),
+            ],
+        },
+    ];
+    render(ConnectPage { site_name: app.config.site_name.clone(), dav_url: url, apps })
+}
+
+/// `GET /connect/apple.mobileconfig` for `user` (already authenticated).
+pub fn apple_profile_response(site_name: &str, base: &str, user: &str) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(apple_profile(site_name, base, user))));
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(APPLE_PROFILE_TYPE));
+    resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp.headers_mut().insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"slotdav.mobileconfig\""));
+    resp
+}
+
+/// Where `base` (`scheme://host[:port][/path]`) points.
+struct Server<'a> {
+    host: &'a str,
+    port: u16,
+    tls: bool,
+}
+
+fn server_of(base: &str) -> Server<'_> {
+    let (tls, rest) = match base.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (false, base.strip_prefix("http://").unwrap_or(base)),
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let default_port = if tls { 443 } else { 80 };
+    // `[::1]:8008`, `host:8008`, `host`.
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, p.parse().unwrap_or(default_port)),
+        _ => (authority, default_port),
+    };
+    Server { host: host.trim_start_matches('[').trim_end_matches(']'), port, tls }
+}
+
+/// A UUID (RFC 9562 layout, version 8) that stays the same for the same
+/// user, server and payload, so installing the profile again replaces it.
+fn stable_uuid(kind: &str, user: &str, host: &str) -> String {
+    let digest = Sha256::digest(format!("slotdav apple profile\0{kind}\0{user}\0{host}").as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::hex::encode(&b).to_ascii_uppercase();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// Text as XML character data or attribute value.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The profile: an XML property list with one `com.apple.caldav.account`
+/// payload for `user` at `base`. No password: the device asks for it.
+pub fn apple_profile(site_name: &str, base: &str, user: &str) -> String {
+    let server = server_of(base);
+    let principal = format!("{}principals/{}/", dav_url(base), enc(user));
+    let id_host: String = server.host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+    let identifier = format!("org.slotdav.{id_host}.{user}");
+    let string = |key: &str, value: &str| format!("\t\t\t<key>{key}</key>\n\t\t\t<string>{}</string>\n", xml_escape(value));
+    let mut account = String::new();
+    account.push_str(&string("PayloadType", "com.apple.caldav.account"));
+    account.push_str("\t\t\t<key>PayloadVersion</key>\n\t\t\t<integer>1</integer>\n");
+    account.push_str(&string("PayloadIdentifier", &format!("{identifier}.caldav")));
+    account.push_str(&string("PayloadUUID", &stable_uuid("caldav", user, server.host)));
+    account.push_str(&string("PayloadDisplayName", &format!("{site_name} calendars")));
+    account.push_str(&string("CalDAVAccountDescription", site_name));
+    account.push_str(&string("CalDAVHostName", server.host));
+    account.push_str(&format!("\t\t\t<key>CalDAVPort</key>\n\t\t\t<integer>{}</integer>\n", server.port));
+    account.push_str(&format!("\t\t\t<key>CalDAVUseSSL</key>\n\t\t\t<{}/>\n", server.tls));
+    account.push_str(&string("CalDAVPrincipalURL", &principal));
+    account.push_str(&string("CalDAVUsername", user));
+    let outer = |key: &str, value: &str| format!("\t<key>{key}</key>\n\t<string>{}</string>\n", xml_escape(value));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
+         <plist version=\"1.0\">\n<dict>\n\
+         \t<key>PayloadContent</key>\n\t<array>\n\t\t<dict>\n{account}\t\t</dict>\n\t</array>\n\
+         {}{}{}{}\
+         \t<key>PayloadVersion</key>\n\t<integer>1</integer>\n\
+         </dict>\n</plist>\n",
+        outer("PayloadType", "Configuration"),
+        outer("PayloadIdentifier", &identifier),
+        outer("PayloadUUID", &stable_uuid("profile", user, server.host)),
+        outer("PayloadDisplayName", &format!("{site_name} calendar for {user}")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quick_xml::events::Event;
+
+    /// The profile's `<key>` → value pairs in document order, after checking
+    /// that quick-xml reads it to the end.
+    fn keys_and_values(xml: &str) -> Vec<(String, String)> {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        reader.config_mut().check_end_names = true;
+        let (mut pairs, mut last_key, mut in_key, mut text) = (Vec::new(), None::<String>, false, String::new());
+        loop {
+            match reader.read_event().unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}")) {
+                Event::Eof => break,
+                Event::Start(e) => {
+                    in_key = e.name().as_ref() == b"key";
+                    text.clear();
+                }
+                Event::Text(t) => text.push_str(&t.unescape().unwrap()),
+                Event::End(e) => {
+                    if e.name().as_ref() == b"key" && in_key {
+                        last_key = Some(text.clone());
+                    } else if let Some(k) = last_key.take() {
+                        if matches!(e.name().as_ref(), b"string" | b"integer") {
+                            pairs.push((k, text.clone()));
+                        }
+                    }
+                    in_key = false;
+                }
+                Event::Empty(e) => {
+                    if let Some(k) = last_key.take() {
+                        pairs.push((k, String::from_utf8_lossy(e.name().as_ref()).into_owned()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        pairs
+    }
+
+    fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+        pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    #[test]
+    fn the_profile_is_a_plist_with_one_caldav_account_and_no_password() {
+        let xml = apple_profile("Music & <School>", "https://cal.example.org", "alice");
+        let pairs = keys_and_values(&xml);
+        assert_eq!(value(&pairs, "PayloadType"), ["com.apple.caldav.account", "Configuration"]);
+        assert_eq!(value(&pairs, "CalDAVHostName"), ["cal.example.org"]);
+        assert_eq!(value(&pairs, "CalDAVPort"), ["443"]);
+        assert_eq!(value(&pairs, "CalDAVUseSSL"), ["true"]);
+        assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["https://cal.example.org/dav/principals/alice/"]);
+        assert_eq!(value(&pairs, "CalDAVUsername"), ["alice"]);
+        assert_eq!(value(&pairs, "PayloadVersion"), ["1", "1"]);
+        assert_eq!(value(&pairs, "PayloadDisplayName")[0], "Music & <School> calendars", "escaped, and read back as written");
+        assert_eq!(value(&pairs, "PayloadUUID").len(), 2);
+        assert_eq!(value(&pairs, "PayloadIdentifier").len(), 2);
+        assert!(!xml.to_ascii_lowercase().contains("password"), "{xml}");
+    }
+
+    #[test]
+    fn plain_http_ports_and_ipv6_hosts_are_read_from_the_base() {
+        let pairs = keys_and_values(&apple_profile("slotdav", "http://[::1]:8008", "bob"));
+        assert_eq!(value(&pairs, "CalDAVHostName"), ["::1"]);
+        assert_eq!(value(&pairs, "CalDAVPort"), ["8008"]);
+        assert_eq!(value(&pairs, "CalDAVUseSSL"), ["false"]);
+        assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["http://[::1]:8008/dav/principals/bob/"]);
+        let pairs = keys_and_values(&apple_profile("slotdav", "http://127.0.0.1:8008/", "bob"));
+        assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["http://127.0.0.1:8008/dav/principals/bob/"]);
+        let pairs = keys_and_values(&apple_profile("slotdav", "https://example.org/cal", "bob"));
+        assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["https://example.org/cal/dav/principals/bob/"]);
+    }
+
+    #[test]
+    fn uuids_are_stable_per_user_and_host() {
+        let a = stable_uuid("caldav", "alice", "cal.example.org");
+        assert_eq!(a, stable_uuid("caldav", "alice", "cal.example.org"));
+        assert_ne!(a, stable_uuid("caldav", "bob", "cal.example.org"));
+        assert_ne!(a, stable_uuid("caldav", "alice", "other.example.org"));
+        assert_ne!(a, stable_uuid("profile", "alice", "cal.example.org"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8");
+    }
+}
