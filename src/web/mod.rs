@@ -1,12 +1,15 @@
-//! The public booking pages under `/book/` and the published feeds under
-//! `/feeds/`: server-rendered HTML that works without JavaScript. Every bad
+//! The public pages: the front page (`/`), how to connect a calendar app
+//! (`/connect`), the booking pages under `/book/` and the published feeds
+//! under `/feeds/`: server-rendered HTML that works without JavaScript. Every bad
 //! input gets a readable page; every form is CSRF-protected; holds and
 //! bookings are rate-limited per client address, one address keeps only a
 //! few holds open, and a browser's new hold of an event type releases its
 //! previous one (the browser is known by its CSRF cookie, so this works
 //! without JavaScript).
 //!
-//! This file owns the routing: [`handle`] reads the request, [`page_for`]
+//! The router sends `/` (GET, HEAD) and `/connect*` straight to [`front`]
+//! and [`connect`] (after its Basic auth check for the Apple profile).
+//! This file owns the routing below `/book/`: [`handle`] reads the request, [`page_for`]
 //! names the page of a path, `dispatch` runs it on the blocking pool.
 //! One file per page:
 //!
