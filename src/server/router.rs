@@ -98,6 +98,23 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         let resp = crate::web::connect::apple_profile_response(&app.config.site_name, &base, &user.name);
         return with_user(resp, &user);
     }
+    if path == crate::web::connect::FEEDS_PATH {
+        if !is_get(&req) {
+            return crate::web::errors::PageError::MethodNotAllowed.into_response();
+        }
+        let user = match authenticate(&app, client, &req).await {
+            Ok(u) => u,
+            Err(e) => return auth_error_response(&app, e),
+        };
+        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
+        let name = user.name.clone();
+        let resp = tokio::task::spawn_blocking(move || {
+            crate::web::connect::feed_links_page(&app, &base, &name).unwrap_or_else(|e| e.into_response())
+        })
+        .await
+        .unwrap_or_else(|_| crate::web::errors::PageError::Internal("page task failed".into()).into_response());
+        return with_user(resp, &user);
+    }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
     }

@@ -1,5 +1,6 @@
 //! `GET /connect`: how to add this server to Apple Calendar, Thunderbird,
-//! DAVx⁵ and Outlook (CalDAV Synchronizer), and
+//! DAVx⁵ and Outlook (CalDAV Synchronizer); `GET /connect/feeds`: the
+//! signed-in user's secret ICS feed links; and
 //! `GET /connect/apple.mobileconfig`: an Apple configuration profile with
 //! one CalDAV account for the signed-in user (the router checks the
 //! credentials first, as for `/dav/`), for one-tap setup on iPhone, iPad
@@ -8,7 +9,7 @@
 //! URLs start with the base links use (`public_url`, or the scheme and host
 //! a trusted proxy forwarded; see `booking::links`).
 //!
-//! May import: `app` (the configuration), `hex`, `http`, the page models,
+//! May import: `app` (the configuration, the store), `feeds` (listing), `hex`, `http`, the page models,
 //! [`super::respond`], hyper types.
 
 use bytes::Bytes;
@@ -21,9 +22,11 @@ use crate::app::App;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::pages::{ConnectApp, ConnectPage};
+use super::pages::{ConnectApp, ConnectPage, FeedLink, FeedLinksPage};
 use super::respond::{enc, render};
 
+/// The path of the signed-in user's feed links.
+pub const FEEDS_PATH: &str = "/connect/feeds";
 /// The path of the Apple profile.
 pub const APPLE_PROFILE_PATH: &str = "/connect/apple.mobileconfig";
 /// Its media type (what makes Safari offer to install it).
@@ -72,6 +75,25 @@ pub fn connect_page(app: &App, base: &str) -> Result<Response<Body>, PageError> 
         },
     ];
     render(ConnectPage { site_name: app.config.site_name.clone(), dav_url: url, apps })
+}
+
+/// `GET /connect/feeds` for `user` (already authenticated): the secret ICS
+/// feed URLs of the calendars they published (`slotdav feed add`), to
+/// subscribe to in Outlook or Google Calendar.
+pub fn feed_links_page(app: &App, base: &str, user: &str) -> Result<Response<Body>, PageError> {
+    let records = crate::feeds::list(&*app.storage, Some(user)).map_err(|e| PageError::Internal(e.to_string()))?;
+    let base = base.trim_end_matches('/');
+    let feeds = records
+        .into_iter()
+        .map(|r| {
+            let url = format!("{base}/feeds/{}.ics", enc(&r.token));
+            let webcal = url.replacen("https://", "webcal://", 1).replacen("http://", "webcal://", 1);
+            FeedLink { calendar: r.calendar, url, webcal }
+        })
+        .collect();
+    let mut resp = render(FeedLinksPage { site_name: app.config.site_name.clone(), user: user.to_string(), feeds })?;
+    resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
 }
 
 /// `GET /connect/apple.mobileconfig` for `user` (already authenticated).

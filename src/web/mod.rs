@@ -1,5 +1,5 @@
 //! The public pages: the front page (`/`), how to connect a calendar app
-//! (`/connect`), the booking pages under `/book/` and the published feeds
+//! (`/connect`, `/connect/feeds`), the booking pages under `/book/` and the published feeds
 //! under `/feeds/`: server-rendered HTML that works without JavaScript. Every bad
 //! input gets a readable page; every form is CSRF-protected; holds and
 //! bookings are rate-limited per client address, one address keeps only a
@@ -27,6 +27,7 @@
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
 //! | `GET /` | the front page: `site_name`, listed coaches | [`front`] |
 //! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
+//! | `GET /connect/feeds` | the user's secret feed links (Basic auth, checked by the router) | [`connect`] |
 //! | `GET /connect/apple.mobileconfig` | Apple profile (Basic auth, checked by the router) | [`connect`] |
 //!
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,

@@ -149,3 +149,20 @@ pub struct ConnectPage {
     pub dav_url: String,
     pub apps: Vec<ConnectApp>,
 }
+
+/// One published calendar of the signed-in user.
+pub struct FeedLink {
+    pub calendar: String,
+    /// `https://…/feeds/{token}.ics`
+    pub url: String,
+    /// The same as `webcal://…`, which calendar apps open as a subscription.
+    pub webcal: String,
+}
+
+#[derive(Template)]
+#[template(path = "feed_links.html")]
+pub struct FeedLinksPage {
+    pub site_name: String,
+    pub user: String,
+    pub feeds: Vec<FeedLink>,
+}

@@ -102,3 +102,22 @@ async fn the_apple_profile_needs_credentials_and_holds_no_password() {
     assert_ne!(bob.text(), profile.text());
     server.request("PUT", path).as_user(ALICE).body("x").send().await.status(405);
 }
+
+#[tokio::test]
+async fn a_signed_in_user_sees_their_own_feed_links_only() {
+    let server = start().await;
+    let path = "/connect/feeds";
+    server.request("GET", path).send().await.status(401);
+    // Both are coaches here, so their homes and calendars exist from the start.
+    server.request("GET", path).as_user(ALICE).send().await.status(200).contains("You have not published a calendar");
+    server.request("GET", path).as_user(BOB).send().await.status(200);
+    let now = chrono::Utc::now();
+    let alice = slotdav::feeds::create(&*server.storage, ALICE, "calendar", now).unwrap();
+    let bob = slotdav::feeds::create(&*server.storage, BOB, "calendar", now).unwrap();
+
+    let page = server.request("GET", path).as_user(ALICE).send().await.status(200);
+    let url = format!("{}/feeds/{}.ics", server.app.config.public_url, alice.token);
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
+    page.contains(&url).contains(&format!("webcal://{}", url.split_once("://").unwrap().1)).lacks(&bob.token);
+    server.request("GET", "/connect").send().await.status(200).contains("href=\"/connect/feeds\"");
+}
