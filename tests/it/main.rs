@@ -12,6 +12,7 @@ mod caldav;
 mod cli;
 mod crash;
 mod feeds;
+mod group_commit;
 mod ical_interop;
 mod mail;
 mod security_booking;
