@@ -360,8 +360,11 @@ pub struct TestServerBuilder {
     users: Vec<(String, String, Option<String>)>,
     config: Config,
     data_dir: Option<TempDir>,
-    wrap_storage: Option<Box<dyn FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage>>>,
+    wrap_storage: Option<StorageWrapper>,
 }
+
+/// What [`TestServerBuilder::wrap_storage`] puts in front of the store.
+type StorageWrapper = Box<dyn FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage>>;
 
 impl TestServerBuilder {
     /// Adds a user (the password hash is cached across tests).
