@@ -12,6 +12,7 @@
 //! names sled types.
 
 pub mod files;
+pub mod flush_group;
 pub mod keys;
 pub mod sled;
 pub mod table;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::ical::{ComponentKind, IndexEntry};
 use crate::model::TimeRange;
 
+pub use self::flush_group::FlushStats;
 pub use self::sled::SledStorage;
 
 /// A place in the DAV tree below `/dav/calendars/`, as decoded segments:
@@ -421,6 +423,13 @@ pub trait Storage: Send + Sync {
     /// Returns the outcome of an object PUT.
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>>;
 
-    /// Blocks until every acknowledged write is on disk.
+    /// Blocks until every write applied before this call is on disk.
+    /// Concurrent callers may share one sync (group commit).
     fn flush(&self) -> Result<()>;
+
+    /// How many syncs [`Storage::flush`] ran for how many callers (zero
+    /// for a backend that does not count).
+    fn flush_stats(&self) -> FlushStats {
+        FlushStats::default()
+    }
 }

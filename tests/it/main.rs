@@ -13,6 +13,7 @@ mod cli;
 mod crash;
 mod feeds;
 mod front;
+mod group_commit;
 mod ical_interop;
 mod mail;
 mod security_booking;

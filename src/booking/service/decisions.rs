@@ -1,7 +1,10 @@
 //! The decisions: open slots, holds, confirmations, the manage link,
 //! cancellation and rescheduling by the student, and the sweep of expired
 //! holds. Each decision that must not race takes the service's
-//! `decisions` lock before it reads what it decides on.
+//! `decisions` lock before it reads what it decides on, and lets go of it
+//! once its write is applied, before waiting for the write to be on disk
+//! ([`BookingService::durable`]): the next decision already sees the write,
+//! and concurrent confirmations share one flush (group commit).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -17,6 +20,19 @@ use crate::model::TimeRange;
 use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite, StorePath, WriteCondition};
 
 impl BookingService {
+    /// Ends a decision whose write is applied: releases the `decisions`
+    /// lock, then returns once the write is on disk. Holding the lock
+    /// through the flush would give every decision its own fsync; released,
+    /// decisions that come in meanwhile wait on the same flush. No answer
+    /// goes out before its write is durable, and a later write is durable
+    /// only with every earlier one, so a decision made on a write that is
+    /// not on disk yet is never acknowledged before that write is.
+    fn durable(&self, decide: std::sync::MutexGuard<'_, ()>) -> Result<()> {
+        drop(decide);
+        self.storage.flush()?;
+        Ok(())
+    }
+
     // ----- slots -----
 
     /// Open slots of an event type that start within `range`.
@@ -82,7 +98,7 @@ impl BookingService {
     ) -> Result<HoldRecord> {
         let coach = self.coach(coach_slug)?;
         let et = self.event_type(coach, type_slug)?;
-        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
         let holds = self.all_active_holds(now)?;
@@ -118,7 +134,7 @@ impl BookingService {
         let mut records = vec![HoldStore::put(&rec)];
         records.extend(replaced.into_iter().map(HoldStore::remove));
         self.storage.apply(RecordBatch { records, object: None }, now)?;
-        self.storage.flush()?;
+        self.durable(decide)?;
         Ok(rec)
     }
 
@@ -134,7 +150,7 @@ impl BookingService {
     /// coach's bookings calendar are written together.
     pub fn confirm(&self, hold_id: &str, student: StudentDetails) -> Result<Booking> {
         let student = validate_student(student)?;
-        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let (rec, coach, et) = self.hold_info(hold_id)?;
         if !rec.hold.is_active(now) {
@@ -178,7 +194,7 @@ impl BookingService {
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
         batch.records.extend(self.hook_records(&booking, ChangeKind::Booked, coach, now));
         self.storage.apply(batch, now)?;
-        self.storage.flush()?;
+        self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
         Ok(booking)
     }
@@ -238,7 +254,7 @@ impl BookingService {
 
     /// Cancels a booking on the student's request, within the notice rules.
     pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
-        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let mut booking = self.booking(manage_token)?;
         if !booking.is_active() {
@@ -253,7 +269,7 @@ impl BookingService {
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         batch.records.extend(self.hook_records(&booking, ChangeKind::CancelledByStudent, coach, now));
         self.storage.apply(batch, now)?;
-        self.storage.flush()?;
+        self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "cancelled by student");
         Ok(booking)
     }
@@ -261,7 +277,7 @@ impl BookingService {
     /// Moves a booking to the slot of a reschedule hold. Same UID, SEQUENCE
     /// incremented.
     pub fn reschedule(&self, manage_token: &str, hold_id: &str) -> Result<Booking> {
-        let _decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let booking = self.booking(manage_token)?;
         if !booking.is_active() {
@@ -287,7 +303,7 @@ impl BookingService {
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
         batch.records.extend(self.hook_records(&booking, ChangeKind::Rescheduled, coach, now));
         self.storage.apply(batch, now)?;
-        self.storage.flush()?;
+        self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "rescheduled by student");
         Ok(booking)
     }

@@ -3,7 +3,9 @@
 //! Writers take one process-wide lock, read what they need, stage their
 //! changes in a [`batch::Staged`] overlay and apply it as a single atomic
 //! sled batch. Readers never lock: sled gives them a consistent view of
-//! every key. [`Storage::flush`] makes acknowledged writes durable.
+//! every key. [`Storage::flush`] makes acknowledged writes durable, one
+//! sled flush for every caller waiting at once (group commit, see
+//! [`super::flush_group`]).
 //!
 //! The same batch keeps each user's usage (`Q` records): `Staged::commit`
 //! adds up the size change of every key it writes under a home and refuses
@@ -26,6 +28,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use super::flush_group::{FlushGroup, FlushStats};
 use super::keys::{self, *};
 use super::*;
 use self::batch::{count_usage, decode, decode_u64, encode, Staged};
@@ -44,6 +47,8 @@ pub struct SledStorage {
     write_lock: Mutex<()>,
     /// Whether [`Storage::flush`] really syncs (the `durability` setting).
     sync_on_flush: bool,
+    /// Concurrent [`Storage::flush`] callers share one sled flush.
+    flushes: FlushGroup,
     /// Bytes per user ([`Storage::set_quota`]).
     quota: AtomicU64,
 }
@@ -77,7 +82,14 @@ impl SledStorage {
         check_format(&tree)?;
         super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
         count_usage(&tree)?;
-        Ok(SledStorage { db, tree, write_lock: Mutex::new(()), sync_on_flush, quota: AtomicU64::new(u64::MAX) })
+        Ok(SledStorage {
+            db,
+            tree,
+            write_lock: Mutex::new(()),
+            sync_on_flush,
+            flushes: FlushGroup::new(),
+            quota: AtomicU64::new(u64::MAX),
+        })
     }
 
     /// A staging area for one write under the quota.
@@ -431,11 +443,21 @@ impl Storage for SledStorage {
         Ok(outcome)
     }
 
+    /// Group commit ([`FlushGroup`]): returns once a sled flush that
+    /// started after this call has completed, so concurrent writers share
+    /// one fsync and none is acknowledged before its write is on disk.
     fn flush(&self) -> Result<()> {
         if self.sync_on_flush {
-            self.db.flush()?;
+            self.flushes.flush(|| {
+                self.db.flush()?;
+                Ok(())
+            })?;
         }
         Ok(())
+    }
+
+    fn flush_stats(&self) -> FlushStats {
+        self.flushes.stats()
     }
 }
 

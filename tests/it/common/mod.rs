@@ -360,7 +360,11 @@ pub struct TestServerBuilder {
     users: Vec<(String, String, Option<String>)>,
     config: Config,
     data_dir: Option<TempDir>,
+    wrap_storage: Option<StorageWrapper>,
 }
+
+/// What [`TestServerBuilder::wrap_storage`] puts in front of the store.
+type StorageWrapper = Box<dyn FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage>>;
 
 impl TestServerBuilder {
     /// Adds a user (the password hash is cached across tests).
@@ -383,6 +387,12 @@ impl TestServerBuilder {
         self.data_dir = Some(dir);
         self
     }
+    /// Serves from `wrap(store)` instead of the sled store itself (a test
+    /// backend in front of it, e.g. a slow disk).
+    pub fn wrap_storage(mut self, wrap: impl FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage> + 'static) -> Self {
+        self.wrap_storage = Some(Box::new(wrap));
+        self
+    }
     pub async fn start(self) -> TestServer {
         self.start_with_clock(Arc::new(SystemClock)).await
     }
@@ -391,7 +401,10 @@ impl TestServerBuilder {
             Some(d) => d,
             None => tempfile::tempdir().expect("tempdir"),
         };
-        let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), true, None).expect("open store"));
+        let mut storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), true, None).expect("open store"));
+        if let Some(wrap) = self.wrap_storage {
+            storage = wrap(storage);
+        }
         for (name, password, email) in &self.users {
             storage
                 .put_user(&User {
@@ -427,7 +440,7 @@ impl TestServer {
     }
     /// A server with users alice and bob, to configure further.
     pub fn builder() -> TestServerBuilder {
-        TestServerBuilder { users: vec![], config: Config::default(), data_dir: None }.user(ALICE, ALICE_PW).user(BOB, BOB_PW)
+        TestServerBuilder { users: vec![], config: Config::default(), data_dir: None, wrap_storage: None }.user(ALICE, ALICE_PW).user(BOB, BOB_PW)
     }
     pub fn request(&self, method: &str, path: &str) -> Req<'_> {
         self.http.request(method, path)
