@@ -147,3 +147,99 @@ async fn rfc4791_5_3_2_1_put_with_another_uid_onto_an_object() {
     // The same UID may be rewritten.
     put_ok(&server, &path, event("first", &[START, "SUMMARY:again"])).await;
 }
+
+/// A MOVE inside one calendar renames the object: no UID conflict with
+/// itself; after it the UID belongs to the new name, the index follows, and
+/// `Overwrite: F` onto an existing target is 412 (RFC 4918 §9.9.4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_9_9_move_renames_inside_a_calendar() {
+    let server = TestServer::start().await;
+    let (a, b) = (format!("{CAL}a.ics"), format!("{CAL}b.ics"));
+    put_ok(&server, &a, event("renamed", &["DTSTART:20260601T080000Z"])).await;
+    server.request("MOVE", &a).as_user(ALICE).destination(&b).send().await.status(201);
+    server.request("GET", &a).as_user(ALICE).send().await.status(404);
+    server.request("GET", &b).as_user(ALICE).send().await.status(200).contains("UID:renamed");
+    let r = report(&server, CAL, event_time_range_query("20260601T000000Z", "20260602T000000Z")).await.status(207);
+    assert_eq!(r.hrefs(), vec![b.clone()]);
+    // The UID is still taken, by b.ics.
+    let r = put_ics(&server, &format!("{CAL}c.ics"), event("renamed", &["DTSTART:20260601T080000Z"])).await;
+    assert_condition(&r, 409, "C:no-uid-conflict");
+    assert_eq!(split_elements(&r.text(), "href"), vec![b.clone()]);
+    // And back again, then onto an existing object without overwriting.
+    server.request("MOVE", &b).as_user(ALICE).destination(&a).send().await.status(201);
+    put_ok(&server, &b, event("other", &["DTSTART:20260602T080000Z"])).await;
+    server.request("MOVE", &a).as_user(ALICE).destination(&b).header("Overwrite", "F").send().await.status(412);
+    server.request("GET", &a).as_user(ALICE).send().await.status(200).contains("UID:renamed");
+}
+
+/// RFC 4791 §5.3.2.1 `no-uid-conflict` for MOVE and COPY: an existing
+/// object is not overwritten by one with another UID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_3_2_1_move_onto_an_object_with_another_uid() {
+    let server = TestServer::start().await;
+    let work = "/dav/calendars/alice/work/";
+    server.request("MKCALENDAR", work).as_user(ALICE).send().await.status(201);
+    let (a, b, w) = (format!("{CAL}a.ics"), format!("{CAL}b.ics"), format!("{work}w.ics"));
+    put_ok(&server, &a, event("uid-a", &["DTSTART:20260601T080000Z"])).await;
+    put_ok(&server, &b, event("uid-b", &["DTSTART:20260601T090000Z"])).await;
+    put_ok(&server, &w, event("uid-w", &["DTSTART:20260601T100000Z"])).await;
+    for (method, to) in [("MOVE", &b), ("MOVE", &w), ("COPY", &w)] {
+        let r = server.request(method, &a).as_user(ALICE).destination(to).header("Overwrite", "T").send().await;
+        assert_condition(&r, 409, "C:no-uid-conflict");
+        assert_eq!(split_elements(&r.text(), "href"), vec![to.clone()], "{method} {to}");
+    }
+    server.request("GET", &a).as_user(ALICE).send().await.status(200).contains("UID:uid-a");
+    server.request("GET", &b).as_user(ALICE).send().await.status(200).contains("UID:uid-b");
+    server.request("GET", &w).as_user(ALICE).send().await.status(200).contains("UID:uid-w");
+}
+
+/// RFC 4791 §5.3.1: MKCALENDAR on an existing URL is 403
+/// `DAV:resource-must-be-null`; its answers carry `Cache-Control: no-cache`.
+/// MKCOL on one stays 405 (RFC 4918 §9.3.1), with `Allow`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_3_1_mkcalendar_on_an_existing_url() {
+    let server = TestServer::start().await;
+    let cal = "/dav/calendars/alice/new/";
+    let r = server.request("MKCALENDAR", cal).as_user(ALICE).send().await.status(201);
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    let r = server.request("MKCALENDAR", cal).as_user(ALICE).send().await;
+    assert_condition(&r, 403, "D:resource-must-be-null");
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    let r = server.request("MKCALENDAR", CAL).as_user(ALICE).send().await;
+    assert_condition(&r, 403, "D:resource-must-be-null");
+    let r = server.request("MKCOL", cal).as_user(ALICE).send().await.status(405);
+    let allow = r.header("allow").unwrap_or_else(|| panic!("no Allow: {}", r.describe())).to_string();
+    assert!(allow.contains("PROPFIND") && !allow.contains("MKCOL"), "{allow}");
+}
+
+/// RFC 4791 §4.2 with RFC 4918 §9.3.1: a calendar holds calendar objects
+/// only, so MKCOL or MKCALENDAR inside one is 403
+/// `CALDAV:calendar-collection-location-ok`, not 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_9_3_1_no_collection_inside_a_calendar() {
+    let server = TestServer::start().await;
+    for method in ["MKCOL", "MKCALENDAR"] {
+        let r = server.request(method, &format!("{CAL}inner/")).as_user(ALICE).send().await;
+        assert_condition(&r, 403, "C:calendar-collection-location-ok");
+    }
+    server.request("PROPFIND", &format!("{CAL}inner/")).as_user(ALICE).depth("0").send().await.status(404);
+}
+
+/// RFC 9110 §15.5.6: every 405 carries `Allow`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc9110_15_5_6_every_405_has_allow() {
+    let server = TestServer::start().await;
+    put_ok(&server, &format!("{CAL}a.ics"), event("allow", &["DTSTART:20260601T080000Z"])).await;
+    for (method, path) in [
+        ("POST", format!("{CAL}a.ics")),
+        ("LOCK", CAL.to_string()),
+        ("PUT", PRINCIPAL.to_string()),
+        ("MKCOL", CAL.to_string()),
+        ("PUT", HOME.to_string()),
+    ] {
+        let body = if method == "PUT" { event("x", &[START]) } else { String::new() };
+        let r = server.request(method, &path).as_user(ALICE).body(body).send().await;
+        assert_eq!(r.code(), 405, "{method} {path}: {}", r.describe());
+        assert!(r.header("allow").is_some_and(|a| a.contains("OPTIONS")), "{method} {path}: {}", r.describe());
+    }
+}
