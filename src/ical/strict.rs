@@ -269,6 +269,32 @@ fn check_recurrence_ids(obj: &CalendarObject) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::check_rrule;
+    use crate::ical::CalendarObject;
+
+    /// What real clients send (fixtures/clients) and the valid samples stay
+    /// storable.
+    #[test]
+    fn client_fixtures_are_storable() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+        let mut checked = 0;
+        let mut dirs = vec![std::path::PathBuf::from(format!("{root}clients")), std::path::PathBuf::from(format!("{root}ical/accepted"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "ics") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    // Objects the reader refuses are not client PUTs (feeds, iMIP).
+                    if let Ok(obj) = CalendarObject::parse(&bytes) {
+                        obj.check_storable().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 5, "only {checked} fixtures");
+    }
 
     #[test]
     fn rrules() {
