@@ -57,6 +57,11 @@ pub enum DavError {
     TooLarge,
 }
 
+/// `<C:no-uid-conflict><D:href>…</D:href></C:no-uid-conflict>`.
+fn uid_conflict(existing: &StorePath) -> XmlNode {
+    XmlNode::element(PropName::caldav("no-uid-conflict"), vec![XmlNode::href(path::store_href(existing, false))])
+}
+
 fn condition_name(node: &XmlNode) -> String {
     match node {
         XmlNode::Element { name, .. } => name.local.clone(),
@@ -70,6 +75,11 @@ impl DavError {
     }
     pub fn forbidden(name: PropName) -> Self {
         Self::precondition(StatusCode::FORBIDDEN, name)
+    }
+    /// RFC 4791 §5.3.2.1 `CALDAV:no-uid-conflict` naming the object that
+    /// holds the UID (or would be overwritten by another one). (409)
+    pub fn no_uid_conflict(existing: &StorePath) -> Self {
+        DavError::Precondition { status: StatusCode::CONFLICT, condition: uid_conflict(existing) }
     }
 
     /// The response for this error. 5xx errors are logged with their cause;
@@ -92,13 +102,7 @@ impl DavError {
                 S::ParentMissing | S::ParentNotCollection | S::Conflict(_) => (StatusCode::CONFLICT, None),
                 S::AlreadyExists => (StatusCode::METHOD_NOT_ALLOWED, None),
                 S::EtagMismatch => (StatusCode::PRECONDITION_FAILED, None),
-                S::UidConflict { existing, .. } => (
-                    StatusCode::CONFLICT,
-                    Some(XmlNode::element(
-                        PropName::caldav("no-uid-conflict"),
-                        vec![XmlNode::href(path::store_href(&existing, false))],
-                    )),
-                ),
+                S::UidConflict { existing, .. } => (StatusCode::CONFLICT, Some(uid_conflict(&existing))),
                 S::WrongCollectionKind => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-calendar-data")))),
                 S::UnsupportedComponent(_) => {
                     (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-calendar-component"))))

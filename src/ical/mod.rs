@@ -20,6 +20,9 @@
 //!
 //! Built on a parsed object:
 //! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
+//! - `strict`: the RFC 5545 rules a client's new object must meet before it
+//!   is stored ([`CalendarObject::check_storable`], PUT only): RRULE parts,
+//!   TEXT escapes, control characters, RECURRENCE-IDs, TZIDs.
 //! - [`filter`]: [`filter::CompFilter`] and friends (RFC 4791 §9.7) evaluated
 //!   against an object.
 //! - [`render`]: partial retrieval, `expand` and `limit-recurrence-set`
@@ -43,6 +46,7 @@ mod validate;
 pub mod parse;
 // What is built on a parsed object.
 pub mod expand;
+mod strict;
 pub mod filter;
 pub mod render;
 pub mod freebusy;
@@ -165,7 +169,7 @@ mod layering {
     /// Bottom to top.
     pub const ORDER: &[&str] = &[
         "zone", "contentline", "value", "component", "recurrence", "tz", "object", "validate", "parse", "expand",
-        "filter", "write", "render", "freebusy", "export",
+        "strict", "filter", "write", "render", "freebusy", "export",
     ];
 
     #[test]

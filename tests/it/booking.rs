@@ -202,8 +202,9 @@ impl Env {
 
     // ----- the coach's CalDAV client -----
 
+    /// Makes a calendar, or finds it made (RFC 4791 §5.3.1: 403 `DAV:resource-must-be-null`).
     async fn mkcalendar(&self, name: &str) {
-        self.server.request("MKCALENDAR", &format!("/dav/calendars/alice/{name}/")).as_user(ALICE).send().await.status_in(&[201, 405]);
+        self.server.request("MKCALENDAR", &format!("/dav/calendars/alice/{name}/")).as_user(ALICE).send().await.status_in(&[201, 403]);
     }
 
     async fn put_ics(&self, path: &str, ics: &str) -> Resp {

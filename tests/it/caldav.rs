@@ -8,6 +8,8 @@ mod clients;
 mod collections;
 #[path = "caldav_discovery.rs"]
 mod discovery;
+#[path = "caldav_preconditions.rs"]
+mod preconditions;
 #[path = "caldav_put.rs"]
 mod put;
 #[path = "caldav_reports.rs"]

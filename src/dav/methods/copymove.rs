@@ -34,6 +34,16 @@ pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
     if to == *from || to.is_within(from) {
         return Err(DavError::Status(StatusCode::FORBIDDEN));
     }
+    // RFC 4791 §5.3.2.1 `no-uid-conflict`: an object is not overwritten by
+    // one with another UID. (Without Overwrite the store answers 412.)
+    if overwrite {
+        let uid_of = |n: &crate::storage::Node| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone());
+        if let (Some(new), Some(old)) = (uid_of(&source), ctx.dav.storage.node(&to)?.as_ref().and_then(uid_of)) {
+            if new != old {
+                return Err(DavError::no_uid_conflict(&to));
+            }
+        }
+    }
     let replaced = ctx.dav.storage.copy(from, &to, overwrite, depth == Depth::Infinity, is_move, ctx.now)?;
     ctx.durable()?;
     Ok(empty_response(if replaced { StatusCode::NO_CONTENT } else { StatusCode::CREATED }))

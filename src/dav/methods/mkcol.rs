@@ -69,8 +69,17 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
     }
     match ctx.dav.storage.create_collection(path, calendar, components, props_to_set, ctx.now) {
         Ok(_) => {}
-        Err(StorageError::Conflict(_)) if calendar => {
+        // Inside a calendar (RFC 4791 §4.2: it holds calendar objects
+        // only): the location cannot take a collection, 403 for MKCALENDAR
+        // (§5.3.1.1) and MKCOL alike (RFC 4918 §9.3.1: "the parent
+        // collection … cannot accept members").
+        Err(StorageError::Conflict(_)) => {
             return Err(DavError::forbidden(PropName::caldav("calendar-collection-location-ok")))
+        }
+        // RFC 4791 §5.3.1 `DAV:resource-must-be-null` (403); a plain MKCOL
+        // stays 405 (RFC 4918 §9.3.1).
+        Err(StorageError::AlreadyExists) if calendar_method => {
+            return Err(DavError::forbidden(PropName::dav("resource-must-be-null")))
         }
         Err(e) => return Err(e.into()),
     }

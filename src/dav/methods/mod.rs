@@ -18,6 +18,7 @@ mod report;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL};
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
 use super::path::DavPath;
@@ -76,10 +77,22 @@ pub use crate::provision::DEFAULT_CALENDAR;
 /// Handles one authenticated DAV request.
 pub fn handle(dav: &DavContext, user: &User, req: DavRequest) -> Response<Body> {
     let ctx = Ctx { dav, user, now: dav.clock.now(), instances: std::cell::Cell::new(0) };
-    match dispatch(&ctx, req) {
+    let path = req.path.clone();
+    let mkcalendar = req.method.as_str() == "MKCALENDAR";
+    let mut resp = match dispatch(&ctx, req) {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
+    };
+    // RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED && !resp.headers().contains_key(ALLOW) {
+        let exists = matches!(&path, DavPath::Store(p) if ctx.dav.storage.node(p).ok().flatten().is_some());
+        resp.headers_mut().insert(ALLOW, HeaderValue::from_static(allowed_methods_of(&path, exists)));
     }
+    // RFC 4791 §5.3.1: MKCALENDAR answers are not cached.
+    if mkcalendar {
+        resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    resp
 }
 
 fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
@@ -162,5 +175,19 @@ pub fn allowed_methods(path: &DavPath) -> &'static str {
         }
         DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
         _ => "OPTIONS, PROPFIND, REPORT",
+    }
+}
+
+/// The methods a resource allows, knowing whether it exists: an existing
+/// one cannot be made again (MKCOL, MKCALENDAR), a missing one has nothing
+/// to read (RFC 4918 §9.3.1: MKCOL on an existing resource is 405).
+fn allowed_methods_of(path: &DavPath, exists: bool) -> &'static str {
+    match path {
+        DavPath::Store(p) if p.len() > 1 && exists => {
+            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT"
+        }
+        DavPath::Store(p) if p.len() > 1 => "OPTIONS, PUT, MKCOL, MKCALENDAR",
+        DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT",
+        _ => allowed_methods(path),
     }
 }

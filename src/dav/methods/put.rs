@@ -37,7 +37,21 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         if req.body.len() as u64 > ctx.dav.limits.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
+        // RFC 4791 §5.3.2.1: a media type that is not iCalendar is
+        // `supported-calendar-data`; a body that is not valid iCalendar is
+        // `valid-calendar-data`, checked before any UID rule.
+        if !is_calendar_media_type(&content_type) {
+            return Err(DavError::forbidden(PropName::caldav("supported-calendar-data")));
+        }
         let object = CalendarObject::parse(&req.body)?;
+        object.check_storable()?;
+        // RFC 4791 §5.3.2.1 `no-uid-conflict`: an existing object is not
+        // overwritten by one with another UID.
+        if let Some(existing) = ctx.dav.storage.node(path)? {
+            if existing.resource().and_then(|r| r.calendar.as_ref()).is_some_and(|c| c.uid != object.uid()) {
+                return Err(DavError::no_uid_conflict(path));
+            }
+        }
         let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         // Before anything else looks at the object's instances: refuses a
         // recurrence set beyond the budget (CALDAV:max-instances).
@@ -82,4 +96,11 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     }
     resp.headers_mut().insert(ETAG, etag);
     Ok(resp)
+}
+
+/// What a PUT into a calendar may be labelled: iCalendar, or nothing more
+/// specific than "bytes" (no Content-Type, `application/octet-stream`).
+fn is_calendar_media_type(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    media.is_empty() || media.eq_ignore_ascii_case("text/calendar") || media.eq_ignore_ascii_case("application/octet-stream")
 }

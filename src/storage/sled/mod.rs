@@ -284,6 +284,11 @@ impl Storage for SledStorage {
             }
             Self::stage_remove_tree(&mut st, to)?;
         }
+        if remove_source {
+            // A moved object gives up its UID first, so that a rename inside
+            // its calendar is no conflict with itself.
+            Self::stage_release_uid(&mut st, from)?;
+        }
         Self::stage_copy_tree(&mut st, from, to, deep, now)?;
         if let Some(parent) = to.parent() {
             if st.node(to)?.is_some_and(|n| n.is_collection()) {

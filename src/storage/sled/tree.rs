@@ -75,8 +75,8 @@ impl SledStorage {
                     }
                 }
             } else if let Some(parent) = path.parent() {
-                if let Some(cal) = &node.resource().and_then(|r| r.calendar.clone()) {
-                    st.remove(sub_key(UID, &parent, cal.uid.as_bytes()));
+                if node.resource().is_some_and(|r| r.calendar.is_some()) {
+                    Self::stage_release_uid(st, path)?;
                     Self::unindex(st, &parent, path.name())?;
                 }
             }
@@ -85,6 +85,20 @@ impl SledStorage {
                 st.remove(key);
             }
             st.remove(node_key(path));
+        }
+        Ok(())
+    }
+
+    /// Stages the removal of the UID entry of the calendar object at `path`
+    /// (none for other nodes), only while it names this object: after a
+    /// rename inside the calendar it names the new one.
+    pub(super) fn stage_release_uid(st: &mut Staged, path: &StorePath) -> Result<()> {
+        let Some(parent) = path.parent() else { return Ok(()) };
+        if let Some(cal) = st.node(path)?.and_then(|n| n.resource().and_then(|r| r.calendar.clone())) {
+            let uid_key = sub_key(UID, &parent, cal.uid.as_bytes());
+            if st.get(&uid_key)?.is_some_and(|n| n == path.name().as_bytes()) {
+                st.remove(uid_key);
+            }
         }
         Ok(())
     }
