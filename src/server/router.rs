@@ -79,41 +79,8 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         let (parts, _) = req.into_parts();
         return crate::web::feeds::handle(app, parts.method, path, parts.headers).await;
     }
-    if path == "/connect" || path == "/connect/" {
-        if !is_get(&req) {
-            return crate::web::errors::PageError::MethodNotAllowed.into_response();
-        }
-        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
-        return crate::web::connect::connect_page(&app, &base).unwrap_or_else(|e| e.into_response());
-    }
-    if path == crate::web::connect::APPLE_PROFILE_PATH {
-        if !is_get(&req) {
-            return crate::web::errors::PageError::MethodNotAllowed.into_response();
-        }
-        let user = match authenticate(&app, client, &req).await {
-            Ok(u) => u,
-            Err(e) => return auth_error_response(&app, e),
-        };
-        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
-        let resp = crate::web::connect::apple_profile_response(&app.config.site_name, &base, &user.name);
-        return with_user(resp, &user);
-    }
-    if path == crate::web::connect::FEEDS_PATH {
-        if !is_get(&req) {
-            return crate::web::errors::PageError::MethodNotAllowed.into_response();
-        }
-        let user = match authenticate(&app, client, &req).await {
-            Ok(u) => u,
-            Err(e) => return auth_error_response(&app, e),
-        };
-        let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
-        let name = user.name.clone();
-        let resp = tokio::task::spawn_blocking(move || {
-            crate::web::connect::feed_links_page(&app, &base, &name).unwrap_or_else(|e| e.into_response())
-        })
-        .await
-        .unwrap_or_else(|_| crate::web::errors::PageError::Internal("page task failed".into()).into_response());
-        return with_user(resp, &user);
+    if path == "/connect" || path.starts_with("/connect/") {
+        return connect(app, client, link_base, &path, req).await;
     }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
@@ -122,6 +89,36 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
         return crate::api::handle(app, client, req).await;
     }
     text_response(StatusCode::NOT_FOUND, "Not Found\n")
+}
+
+/// `/connect` (for anyone) and the pages under it that are the signed-in
+/// user's own (Basic credentials, checked and throttled as for `/dav/`).
+async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, path: &str, req: Request<ReqBody>) -> Response<Body> {
+    use crate::web::connect::{apple_profile_response, connect_page, feed_links_page, APPLE_PROFILE_PATH, FEEDS_PATH};
+    use crate::web::errors::PageError;
+    if path != "/connect" && path != "/connect/" && path != APPLE_PROFILE_PATH && path != FEEDS_PATH {
+        return PageError::NotFound.into_response();
+    }
+    if !is_get(&req) {
+        return PageError::MethodNotAllowed.into_response();
+    }
+    let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
+    if path == "/connect" || path == "/connect/" {
+        return connect_page(&app, &base).unwrap_or_else(|e| e.into_response());
+    }
+    let user = match authenticate(&app, client, &req).await {
+        Ok(u) => u,
+        Err(e) => return auth_error_response(&app, e),
+    };
+    let resp = if path == APPLE_PROFILE_PATH {
+        apple_profile_response(&app.config.site_name, &base, &user.name)
+    } else {
+        let name = user.name.clone();
+        tokio::task::spawn_blocking(move || feed_links_page(&app, &base, &name))
+            .await
+            .unwrap_or_else(|_| Err(PageError::Internal("page task failed".into())))
+    };
+    with_user(resp.unwrap_or_else(|e| e.into_response()), &user)
 }
 
 /// GET or HEAD (a HEAD is answered as a GET without the body).

@@ -10,7 +10,8 @@
 //! a trusted proxy forwarded; see `booking::links`).
 //!
 //! May import: `app` (the configuration, the store), `feeds` (listing), `hex`, `http`, the page models,
-//! [`super::respond`], hyper types.
+//! [`super::respond`], hyper types; the profile is laid out by the
+//! `apple_profile.xml` template (askama escapes every value).
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -22,7 +23,9 @@ use crate::app::App;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::pages::{ConnectApp, ConnectPage, FeedLink, FeedLinksPage};
+use askama::Template;
+
+use super::pages::{AppleProfile, ConnectApp, ConnectPage, FeedLink, FeedLinksPage};
 use super::respond::{enc, render};
 
 /// The path of the signed-in user's feed links.
@@ -97,12 +100,12 @@ pub fn feed_links_page(app: &App, base: &str, user: &str) -> Result<Response<Bod
 }
 
 /// `GET /connect/apple.mobileconfig` for `user` (already authenticated).
-pub fn apple_profile_response(site_name: &str, base: &str, user: &str) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(apple_profile(site_name, base, user))));
+pub fn apple_profile_response(site_name: &str, base: &str, user: &str) -> Result<Response<Body>, PageError> {
+    let mut resp = Response::new(Full::new(Bytes::from(apple_profile(site_name, base, user)?)));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(APPLE_PROFILE_TYPE));
     resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     resp.headers_mut().insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"slotdav.mobileconfig\""));
-    resp
+    Ok(resp)
 }
 
 /// Where `base` (`scheme://host[:port][/path]`) points.
@@ -139,56 +142,23 @@ fn stable_uuid(kind: &str, user: &str, host: &str) -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-/// Text as XML character data or attribute value.
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The profile: an XML property list with one `com.apple.caldav.account`
 /// payload for `user` at `base`. No password: the device asks for it.
-pub fn apple_profile(site_name: &str, base: &str, user: &str) -> String {
+pub fn apple_profile(site_name: &str, base: &str, user: &str) -> Result<String, PageError> {
     let server = server_of(base);
-    let principal = format!("{}principals/{}/", dav_url(base), enc(user));
     let id_host: String = server.host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
-    let identifier = format!("org.slotdav.{id_host}.{user}");
-    let string = |key: &str, value: &str| format!("\t\t\t<key>{key}</key>\n\t\t\t<string>{}</string>\n", xml_escape(value));
-    let mut account = String::new();
-    account.push_str(&string("PayloadType", "com.apple.caldav.account"));
-    account.push_str("\t\t\t<key>PayloadVersion</key>\n\t\t\t<integer>1</integer>\n");
-    account.push_str(&string("PayloadIdentifier", &format!("{identifier}.caldav")));
-    account.push_str(&string("PayloadUUID", &stable_uuid("caldav", user, server.host)));
-    account.push_str(&string("PayloadDisplayName", &format!("{site_name} calendars")));
-    account.push_str(&string("CalDAVAccountDescription", site_name));
-    account.push_str(&string("CalDAVHostName", server.host));
-    account.push_str(&format!("\t\t\t<key>CalDAVPort</key>\n\t\t\t<integer>{}</integer>\n", server.port));
-    account.push_str(&format!("\t\t\t<key>CalDAVUseSSL</key>\n\t\t\t<{}/>\n", server.tls));
-    account.push_str(&string("CalDAVPrincipalURL", &principal));
-    account.push_str(&string("CalDAVUsername", user));
-    let outer = |key: &str, value: &str| format!("\t<key>{key}</key>\n\t<string>{}</string>\n", xml_escape(value));
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
-         <plist version=\"1.0\">\n<dict>\n\
-         \t<key>PayloadContent</key>\n\t<array>\n\t\t<dict>\n{account}\t\t</dict>\n\t</array>\n\
-         {}{}{}{}\
-         \t<key>PayloadVersion</key>\n\t<integer>1</integer>\n\
-         </dict>\n</plist>\n",
-        outer("PayloadType", "Configuration"),
-        outer("PayloadIdentifier", &identifier),
-        outer("PayloadUUID", &stable_uuid("profile", user, server.host)),
-        outer("PayloadDisplayName", &format!("{site_name} calendar for {user}")),
-    )
+    let profile = AppleProfile {
+        site_name: site_name.to_string(),
+        user: user.to_string(),
+        identifier: format!("org.slotdav.{id_host}.{user}"),
+        account_uuid: stable_uuid("caldav", user, server.host),
+        profile_uuid: stable_uuid("profile", user, server.host),
+        host: server.host.to_string(),
+        port: server.port,
+        tls: server.tls,
+        principal_url: format!("{}principals/{}/", dav_url(base), enc(user)),
+    };
+    profile.render().map_err(|e| PageError::Internal(e.to_string()))
 }
 
 #[cfg(test)]
@@ -237,7 +207,7 @@ mod tests {
 
     #[test]
     fn the_profile_is_a_plist_with_one_caldav_account_and_no_password() {
-        let xml = apple_profile("Music & <School>", "https://cal.example.org", "alice");
+        let xml = apple_profile("Music & <School>", "https://cal.example.org", "alice").unwrap();
         let pairs = keys_and_values(&xml);
         assert_eq!(value(&pairs, "PayloadType"), ["com.apple.caldav.account", "Configuration"]);
         assert_eq!(value(&pairs, "CalDAVHostName"), ["cal.example.org"]);
@@ -254,14 +224,14 @@ mod tests {
 
     #[test]
     fn plain_http_ports_and_ipv6_hosts_are_read_from_the_base() {
-        let pairs = keys_and_values(&apple_profile("slotdav", "http://[::1]:8008", "bob"));
+        let pairs = keys_and_values(&apple_profile("slotdav", "http://[::1]:8008", "bob").unwrap());
         assert_eq!(value(&pairs, "CalDAVHostName"), ["::1"]);
         assert_eq!(value(&pairs, "CalDAVPort"), ["8008"]);
         assert_eq!(value(&pairs, "CalDAVUseSSL"), ["false"]);
         assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["http://[::1]:8008/dav/principals/bob/"]);
-        let pairs = keys_and_values(&apple_profile("slotdav", "http://127.0.0.1:8008/", "bob"));
+        let pairs = keys_and_values(&apple_profile("slotdav", "http://127.0.0.1:8008/", "bob").unwrap());
         assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["http://127.0.0.1:8008/dav/principals/bob/"]);
-        let pairs = keys_and_values(&apple_profile("slotdav", "https://example.org/cal", "bob"));
+        let pairs = keys_and_values(&apple_profile("slotdav", "https://example.org/cal", "bob").unwrap());
         assert_eq!(value(&pairs, "CalDAVPrincipalURL"), ["https://example.org/cal/dav/principals/bob/"]);
     }
 

@@ -150,6 +150,23 @@ pub struct ConnectPage {
     pub apps: Vec<ConnectApp>,
 }
 
+/// An Apple configuration profile (an XML property list) with one CalDAV
+/// account payload; the template escapes every value.
+#[derive(Template)]
+#[template(path = "apple_profile.xml", escape = "html")]
+pub struct AppleProfile {
+    pub site_name: String,
+    pub user: String,
+    pub identifier: String,
+    pub account_uuid: String,
+    pub profile_uuid: String,
+    pub host: String,
+    pub port: u16,
+    /// Written as the plist's `<true/>` or `<false/>`.
+    pub tls: bool,
+    pub principal_url: String,
+}
+
 /// One published calendar of the signed-in user.
 pub struct FeedLink {
     pub calendar: String,
