@@ -226,6 +226,9 @@ fn check_recurrence_ids(obj: &CalendarObject) -> Result<()> {
     // Floating times are compared on the wall clock (both read as UTC).
     let zone = start.zone(Zone::UTC);
     let until_zone = if start.is_floating() { None } else { Some(zone) };
+    let first = zone.to_utc(start.local());
+    // The instants the overrides name, each checked for its value type.
+    let mut named = Vec::new();
     for c in obj.components().filter(|c| c.has("RECURRENCE-ID")) {
         let Some(rid) = c.prop("RECURRENCE-ID").and_then(|p| obj.date_value(p)) else { continue };
         if rid.is_date() != start.is_date() {
@@ -236,32 +239,39 @@ fn check_recurrence_ids(obj: &CalendarObject) -> Result<()> {
             _ => rid.zone(Zone::UTC),
         };
         let at = rid_zone.to_utc(rid.local());
-        let instant = |local| zone.to_utc(local);
-        if instant(start.local()) == at {
-            continue;
+        if at != first {
+            named.push(at);
         }
-        let limit = zone.to_local(at) + chrono::Duration::days(2);
-        let mut found = false;
-        for p in master.props_named("RRULE") {
-            let (locals, _) = rrule_locals(start.local(), &p.value, until_zone, limit, RECURRENCE_ID_SEARCH);
-            // Too many instances before it to tell: not refused.
-            found |= locals.len() >= RECURRENCE_ID_SEARCH || locals.into_iter().any(|l| instant(l) == at);
+    }
+    let Some(last) = named.iter().max().copied() else { return Ok(()) };
+    // The master's instances up to the last one named, expanded once for
+    // all overrides, within one search budget for all RRULEs together.
+    let limit = zone.to_local(last) + chrono::Duration::days(2);
+    let mut instances = std::collections::HashSet::new();
+    let mut budget = RECURRENCE_ID_SEARCH;
+    for p in master.props_named("RRULE") {
+        let (locals, _) = rrule_locals(start.local(), &p.value, until_zone, limit, budget);
+        if locals.len() >= budget {
+            // Too many instances before them to tell: not refused.
+            return Ok(());
         }
-        for p in master.props_named("RDATE") {
-            found |= obj.rdates(p).into_iter().any(|r| {
-                let v = match r {
-                    RDateValue::At(v) | RDateValue::Period(v, PeriodEnd::End(_) | PeriodEnd::Duration(_)) => v,
-                };
-                let v_zone = match v {
-                    DateValue::Date(_) | DateValue::Floating(_) => zone,
-                    _ => v.zone(Zone::UTC),
-                };
-                v_zone.to_utc(v.local()) == at
-            });
-        }
-        if !found {
-            return Err(invalid("RECURRENCE-ID: names no instance of the master".into()));
-        }
+        budget -= locals.len();
+        instances.extend(locals.into_iter().map(|l| zone.to_utc(l)));
+    }
+    for p in master.props_named("RDATE") {
+        instances.extend(obj.rdates(p).into_iter().map(|r| {
+            let v = match r {
+                RDateValue::At(v) | RDateValue::Period(v, PeriodEnd::End(_) | PeriodEnd::Duration(_)) => v,
+            };
+            let v_zone = match v {
+                DateValue::Date(_) | DateValue::Floating(_) => zone,
+                _ => v.zone(Zone::UTC),
+            };
+            v_zone.to_utc(v.local())
+        }));
+    }
+    if named.iter().any(|at| !instances.contains(at)) {
+        return Err(invalid("RECURRENCE-ID: names no instance of the master".into()));
     }
     Ok(())
 }

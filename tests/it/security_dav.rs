@@ -339,3 +339,36 @@ async fn secondly_objects_do_not_amplify_storage() {
     let r = server.request("REPORT", CAL).as_user(ALICE).depth("1").xml(q).send().await.status(207);
     assert_eq!(r.hrefs(), vec![format!("{CAL}c.ics")]);
 }
+
+/// Finding 4, the overrides' side: checking that each RECURRENCE-ID names an
+/// instance expands the master once for all overrides, not once per
+/// override (2,000 overrides of a SECONDLY series used to mean 2,000
+/// expansions of up to 10,000 instances each before the object was even
+/// looked at by the recurrence budget).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_overrides_are_checked_with_one_expansion() {
+    let server = TestServer::start().await;
+    let mut body = String::from(
+        "BEGIN:VEVENT\r\nUID:overrides\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n",
+    );
+    for n in 0..2000 {
+        body.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:overrides\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20260102T{:02}{:02}00Z\r\nDTSTART:20260102T{:02}{:02}00Z\r\nDURATION:PT1S\r\nSUMMARY:moved\r\nEND:VEVENT\r\n",
+            n / 60 % 24,
+            n % 60,
+            n / 60 % 24,
+            n % 60
+        ));
+    }
+    let started = Instant::now();
+    let r = server
+        .request("PUT", "/dav/calendars/alice/calendar/overrides.ics")
+        .as_user(ALICE)
+        .header("Content-Type", "text/calendar")
+        .body(vcalendar(&body))
+        .send()
+        .await;
+    let took = started.elapsed();
+    r.status(403);
+    assert!(took < Duration::from_secs(5), "2000 overrides took {took:?}");
+}
