@@ -348,6 +348,7 @@ pub(crate) mod tests {
             created_at: t(0, 0),
             price: String::new(),
             cancel_deadline: None,
+            outcome: Default::default(),
         }
     }
 

@@ -20,13 +20,14 @@
 //!   store and the clock.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
-//! - [`service`]: [`service::BookingService`], the rules applied to the
-//!   store and the clock.
+//! - [`change`]: [`change::BookingChange`] handed to the hooks, the
+//!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
 //! This module owns the persisted [`Booking`] record and its decoding
 //! from older layouts ([`Booking::decode`]).
 
 pub mod availability;
+pub mod change;
 pub mod coach;
 pub mod holds;
 pub mod links;
@@ -36,6 +37,7 @@ pub mod slots;
 pub mod token;
 
 pub use availability::{BusyDay, BusyTime};
+pub use change::{Actor, Attendance, BookingChange, Cancellation, ChangeKind, Outcome};
 pub use holds::{admit, Admission, Hold, HoldClient, SlotUnavailable};
 pub use policy::{
     by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
@@ -98,6 +100,28 @@ pub struct Booking {
     /// event type's `cancel_notice` before `range.start` applies. Added
     /// last, so records written before it still decode ([`Booking::decode`]).
     pub cancel_deadline: Option<DateTime<Utc>>,
+    /// Who cancelled it and whether the student came. Added after
+    /// `cancel_deadline`; older records decode with the default.
+    pub outcome: Outcome,
+}
+
+/// The record layout before `outcome`.
+#[derive(Deserialize)]
+struct BookingV2 {
+    id: String,
+    reference: String,
+    coach: String,
+    event_type: String,
+    range: TimeRange,
+    student_name: String,
+    student_email: String,
+    student_note: Option<String>,
+    status: BookingStatus,
+    uid: String,
+    sequence: u32,
+    created_at: DateTime<Utc>,
+    price: String,
+    cancel_deadline: Option<DateTime<Utc>>,
 }
 
 /// The record layout before `cancel_deadline` (postcard is not
@@ -151,28 +175,55 @@ impl Booking {
 
     /// Decodes a stored record, in the current layout or an older one.
     pub fn decode(bytes: &[u8]) -> Result<Booking, postcard::Error> {
-        match postcard::from_bytes::<Booking>(bytes) {
-            Ok(b) => Ok(b),
-            Err(current) => {
-                let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
-                Ok(Booking {
-                    id: v1.id,
-                    reference: v1.reference,
-                    coach: v1.coach,
-                    event_type: v1.event_type,
-                    range: v1.range,
-                    student_name: v1.student_name,
-                    student_email: v1.student_email,
-                    student_note: v1.student_note,
-                    status: v1.status,
-                    uid: v1.uid,
-                    sequence: v1.sequence,
-                    created_at: v1.created_at,
-                    price: v1.price,
-                    cancel_deadline: None,
-                })
-            }
+        let current = match postcard::from_bytes::<Booking>(bytes) {
+            Ok(b) => return Ok(b),
+            Err(e) => e,
+        };
+        if let Ok(v2) = postcard::from_bytes::<BookingV2>(bytes) {
+            return Ok(Booking {
+                id: v2.id,
+                reference: v2.reference,
+                coach: v2.coach,
+                event_type: v2.event_type,
+                range: v2.range,
+                student_name: v2.student_name,
+                student_email: v2.student_email,
+                student_note: v2.student_note,
+                status: v2.status,
+                uid: v2.uid,
+                sequence: v2.sequence,
+                created_at: v2.created_at,
+                price: v2.price,
+                cancel_deadline: v2.cancel_deadline,
+                outcome: Outcome::default(),
+            });
         }
+        let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
+        Ok(Booking {
+            id: v1.id,
+            reference: v1.reference,
+            coach: v1.coach,
+            event_type: v1.event_type,
+            range: v1.range,
+            student_name: v1.student_name,
+            student_email: v1.student_email,
+            student_note: v1.student_note,
+            status: v1.status,
+            uid: v1.uid,
+            sequence: v1.sequence,
+            created_at: v1.created_at,
+            price: v1.price,
+            cancel_deadline: None,
+            outcome: Outcome::default(),
+        })
+    }
+
+    /// Marks the booking cancelled by `by` at `now`; `late` when after
+    /// the cancel deadline of `cancel_notice`.
+    pub fn cancel(&mut self, by: Actor, now: DateTime<Utc>, cancel_notice: Duration) {
+        let late = now > self.cancel_deadline(cancel_notice);
+        self.status = BookingStatus::Cancelled;
+        self.outcome.cancelled = Some(Cancellation { at: now, by, late });
     }
 }
 
@@ -199,6 +250,10 @@ mod tests {
             created_at: t - chrono::Duration::days(1),
             price: "€40".into(),
             cancel_deadline: Some(t - chrono::Duration::hours(3)),
+            outcome: Outcome {
+                cancelled: Some(Cancellation { at: t, by: Actor::CoachDashboard { coach: "anna".into() }, late: true }),
+                attendance: Some(Attendance::NoShow),
+            },
         };
         let bytes = postcard::to_allocvec(&booking).unwrap();
         assert_eq!(Booking::decode(&bytes).unwrap(), booking);
@@ -211,9 +266,35 @@ mod tests {
         let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
         booking.cancel_deadline = Some(t);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.cancel_deadline).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { cancel_deadline: None, ..booking });
         assert!(Booking::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    /// Records written before `outcome` existed decode with the default.
+    #[test]
+    fn a_record_of_the_second_layout_decodes_with_no_outcome() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.cancel_deadline = Some(t);
+        booking.outcome.attendance = Some(Attendance::Attended);
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), Booking { outcome: Outcome::default(), ..booking });
+    }
+
+    #[test]
+    fn a_cancellation_after_the_deadline_is_late() {
+        let start = Utc.with_ymd_and_hms(2026, 5, 5, 7, 0, 0).unwrap();
+        let notice = chrono::Duration::hours(24);
+        let mut b = holds::tests::booking("b1", "x", TimeRange::new(start, start + chrono::Duration::hours(1)), "a@x.org");
+        b.cancel(Actor::CoachCalendar { coach: "anna".into() }, start - chrono::Duration::hours(2), notice);
+        assert_eq!(b.status, BookingStatus::Cancelled);
+        assert!(b.outcome.cancelled.as_ref().unwrap().late);
+        let mut early = holds::tests::booking("b2", "x", TimeRange::new(start, start + chrono::Duration::hours(1)), "a@x.org");
+        early.cancel(Actor::Student { email: "a@x.org".into() }, start - chrono::Duration::hours(30), notice);
+        assert!(!early.outcome.cancelled.as_ref().unwrap().late);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub use config::{MailConfig, MailTransport, RawMail, SmtpTls};
 pub use outbox::{listing, status, FailedEntry, MessageKind, Outbox, OutboxEntry, OutboxStatus, Report, Worker};
 
 use crate::booking::service::{BookingService, ChangeHook, ChangeKind};
+use crate::booking::BookingChange;
 use crate::booking::{Booking, BookingStatus};
 use crate::booking::coach::CoachConfig;
 use crate::storage::RecordKey;
@@ -38,13 +39,13 @@ use outbox::{new_id, reminder_index_key, BookingMailState, MAIL_STATES, OUTBOX, 
 
 type Records = Vec<(RecordKey, Option<Vec<u8>>)>;
 
-/// The hook to register with [`BookingService::set_change_hook`]: the
+/// The hook to register with [`BookingService::add_change_hook`]: the
 /// outbox records of every booking change. `service` is weak because the
 /// service owns the hook.
 pub fn change_hook(outbox: Arc<Outbox>, service: Weak<BookingService>, from: Mailbox) -> Arc<ChangeHook> {
-    Arc::new(move |booking: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>| {
+    Arc::new(move |change: &BookingChange| {
         let Some(service) = service.upgrade() else { return Vec::new() };
-        let records = change_records(&outbox, &service, &from, booking, kind, coach, now);
+        let records = change_records(&outbox, &service, &from, change.booking, change.kind, change.coach, change.now);
         if !records.is_empty() {
             outbox.wake();
         }

@@ -149,6 +149,7 @@ timezone = \"Europe/Berlin\"\nworking_hours = { mon = [\"09:00-17:00\"] }\n\
         created_at: at(1, 0, 0),
         price: "€40".into(),
         cancel_deadline: None,
+        outcome: Default::default(),
     };
     let manage = "https://slotdav.test/book/manage/tok%2Cen;x/";
     let summary = format!("{}: {}", et.title, booking.student_name);

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::super::change::{Actor, BookingChange};
 use super::super::coach::CoachConfig;
 use super::super::holds::{admit, within_client_cap, Admission, Hold, HoldClient};
 use super::super::policy::{can_reschedule, EventType};
@@ -189,10 +190,12 @@ impl BookingService {
             created_at: now,
             price: et.price.clone(),
             cancel_deadline: None,
+            outcome: Default::default(),
         };
         let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
-        batch.records.extend(self.hook_records(&booking, ChangeKind::Booked, coach, now));
+        let actor = Actor::Student { email: booking.student_email.clone() };
+        batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now }));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
@@ -264,10 +267,12 @@ impl BookingService {
         let et = self.event_type(coach, &booking.event_type)?;
         booking.can_cancel(now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
         let previous = booking.clone();
-        booking.status = BookingStatus::Cancelled;
+        let actor = Actor::Student { email: booking.student_email.clone() };
+        booking.cancel(actor.clone(), now, et.cancel_notice);
         booking.sequence += 1;
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
-        batch.records.extend(self.hook_records(&booking, ChangeKind::CancelledByStudent, coach, now));
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByStudent, actor, coach, now };
+        batch.records.extend(self.hook_records(&change));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "cancelled by student");
@@ -301,7 +306,9 @@ impl BookingService {
         let booking = previous.moved_by_student(rec.hold.range, now, et.cancel_notice);
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
-        batch.records.extend(self.hook_records(&booking, ChangeKind::Rescheduled, coach, now));
+        let actor = Actor::Student { email: booking.student_email.clone() };
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::Rescheduled, actor, coach, now };
+        batch.records.extend(self.hook_records(&change));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "rescheduled by student");

@@ -34,10 +34,11 @@ use chrono::{DateTime, Utc};
 
 use super::coach::CoachConfig;
 use super::policy::EventType;
-use super::Booking;
+use super::change::BookingChange;
 use crate::clock::Clock;
 use crate::storage::{RecordWrites, Storage, StorageError};
 
+pub use super::change::ChangeKind;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::records::HoldRecord;
@@ -122,21 +123,9 @@ impl Default for BookingLimits {
     }
 }
 
-/// What the booking service tells the mail layer about (see
-/// [`BookingService::on_change`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Booked,
-    Rescheduled,
-    CancelledByStudent,
-    CancelledByCoach,
-    MovedByCoach,
-    ConfirmedByCoach,
-}
-
-/// Extra records a booking change writes in its batch (the mail outbox);
-/// set once at start-up.
-pub type ChangeHook = dyn Fn(&Booking, ChangeKind, &CoachConfig, DateTime<Utc>) -> RecordWrites + Send + Sync;
+/// Extra records a booking change writes in its batch (mail, audit,
+/// webhooks); registered at start-up, each by the layer that owns them.
+pub type ChangeHook = dyn Fn(&BookingChange) -> RecordWrites + Send + Sync;
 
 pub struct BookingService {
     storage: Arc<dyn Storage>,
@@ -146,7 +135,7 @@ pub struct BookingService {
     secret: Vec<u8>,
     limits: BookingLimits,
     decisions: Mutex<()>,
-    on_change: Mutex<Option<Arc<ChangeHook>>>,
+    on_change: Mutex<Vec<Arc<ChangeHook>>>,
 }
 
 impl BookingService {
@@ -164,7 +153,7 @@ impl BookingService {
             secret,
             limits: BookingLimits::default(),
             decisions: Mutex::new(()),
-            on_change: Mutex::new(None),
+            on_change: Mutex::new(Vec::new()),
         };
         Ok(service)
     }
@@ -175,14 +164,15 @@ impl BookingService {
         self
     }
 
-    /// Registers what a booking change writes besides the booking (mail).
-    pub fn set_change_hook(&self, hook: Arc<ChangeHook>) {
-        *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    /// Registers what a booking change writes besides the booking (each
+    /// hook's records go into the change's batch, in registration order).
+    pub fn add_change_hook(&self, hook: Arc<ChangeHook>) {
+        self.on_change.lock().unwrap_or_else(|p| p.into_inner()).push(hook);
     }
 
-    fn hook_records(&self, b: &Booking, kind: ChangeKind, coach: &CoachConfig, now: DateTime<Utc>) -> RecordWrites {
-        let hook = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        hook.map(|h| h(b, kind, coach, now)).unwrap_or_default()
+    fn hook_records(&self, change: &BookingChange) -> RecordWrites {
+        let hooks = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hooks.iter().flat_map(|h| h(change)).collect()
     }
 
     pub fn coaches(&self) -> &[CoachConfig] {

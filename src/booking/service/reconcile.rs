@@ -4,6 +4,7 @@
 //! hook; the two entry points keep their signatures.
 
 use super::super::coach::CoachConfig;
+use super::super::change::{Actor, BookingChange};
 use super::super::{Booking, BookingStatus};
 use super::records::BookingStore;
 use super::{BookingService, ChangeKind, Result};
@@ -24,7 +25,7 @@ impl BookingService {
         let mut kind = None;
         if status == "CANCELLED" {
             if booking.is_active() {
-                booking.status = BookingStatus::Cancelled;
+                booking.cancel(Actor::CoachCalendar { coach: coach.user.clone() }, now, self.cancel_notice(coach, &booking));
                 kind = Some(ChangeKind::CancelledByCoach);
             }
         } else if booking.is_active() {
@@ -48,7 +49,8 @@ impl BookingService {
         let mut records = BookingStore::update(&coach.user, &booking, &previous);
         if let Some(kind) = kind {
             tracing::info!(reference = %booking.reference, ?kind, "booking follows the coach's calendar");
-            records.extend(self.hook_records(&booking, kind, coach, now));
+            let actor = Actor::CoachCalendar { coach: coach.user.clone() };
+            records.extend(self.hook_records(&BookingChange { booking: &booking, previous: Some(&previous), kind, actor, coach, now }));
         }
         Ok(Some(records))
     }
@@ -61,10 +63,13 @@ impl BookingService {
             return Ok(None);
         }
         let now = self.clock.now();
-        booking.status = BookingStatus::Cancelled;
+        let previous = booking.clone();
+        let actor = Actor::CoachCalendar { coach: coach.user.clone() };
+        booking.cancel(actor.clone(), now, self.cancel_notice(coach, &booking));
         booking.sequence += 1;
         let mut records = vec![BookingStore::save(&booking)];
-        records.extend(self.hook_records(&booking, ChangeKind::CancelledByCoach, coach, now));
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByCoach, actor, coach, now };
+        records.extend(self.hook_records(&change));
         tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");
         Ok(Some(records))
     }
@@ -79,5 +84,13 @@ impl BookingService {
             return Ok(None);
         };
         Ok(self.load_booking(&id)?.map(|b| (coach, b)))
+    }
+}
+
+impl BookingService {
+    /// The cancel notice of a booking's event type (zero when the type
+    /// is no longer configured): what makes a cancellation late.
+    fn cancel_notice(&self, coach: &CoachConfig, booking: &Booking) -> chrono::Duration {
+        self.event_type(coach, &booking.event_type).map(|et| et.cancel_notice).unwrap_or_else(|_| chrono::Duration::zero())
     }
 }
