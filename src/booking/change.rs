@@ -95,6 +95,10 @@ pub enum ChangeKind {
     CancelledByCoach,
     MovedByCoach,
     ConfirmedByCoach,
+    /// The coach refused a booking that waited for their confirmation.
+    DeclinedByCoach,
+    /// The coach marked the student attended or absent (no mail).
+    AttendanceMarked,
 }
 
 /// One change of one booking, handed to every registered hook.

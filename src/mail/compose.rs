@@ -218,6 +218,14 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
             vec![format!("{coach} has cancelled your session. Please reply to this email if you have questions.")],
             invited.then_some(Method::Cancel),
         ),
+        ChangeKind::DeclinedByCoach => (
+            format!("Declined: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec![format!(
+                "{coach} could not accept your request for this time, and the time is no longer reserved for you. You are welcome to pick another time on the booking page."
+            )],
+            invited.then_some(Method::Cancel),
+        ),
+        ChangeKind::AttendanceMarked => return None,
     };
     let active = b.is_active();
     let body = Body {
@@ -260,7 +268,11 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
             format!("Cancelled: {title} with {student}, {}", short_when(b, ctx.coach)),
             format!("{student} has cancelled their session; it is marked cancelled in your calendar."),
         ),
-        ChangeKind::CancelledByCoach | ChangeKind::MovedByCoach | ChangeKind::ConfirmedByCoach => return None,
+        ChangeKind::CancelledByCoach
+        | ChangeKind::MovedByCoach
+        | ChangeKind::ConfirmedByCoach
+        | ChangeKind::DeclinedByCoach
+        | ChangeKind::AttendanceMarked => return None,
     };
     let mut d = details(ctx);
     d.retain(|(k, _)| *k != "With");

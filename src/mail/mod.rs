@@ -92,6 +92,9 @@ pub fn change_records(
     coach: &CoachConfig,
     now: DateTime<Utc>,
 ) -> Records {
+    if kind == ChangeKind::AttendanceMarked {
+        return Vec::new();
+    }
     let storage = outbox.storage();
     let Some(et) = coach.policy.event_type(&b.event_type) else {
         tracing::warn!(reference = %b.reference, "event type gone; no mail");

@@ -507,6 +507,34 @@ async fn coach_deleting_the_event_over_caldav_sends_cancel_to_the_student_only()
 }
 
 #[tokio::test]
+async fn coach_deleting_a_request_over_caldav_sends_the_student_a_declined_mail() {
+    let sink = Sink::start().await;
+    let clock = manual_clock();
+    let s = server(sink.port(), &clock, None, |_| {}).await;
+    book(&s, "consult", wed(11, 0), "Ben", "ben@example.org", "").await;
+    assert_eq!(run(&s).await.sent, 2);
+    let list = s
+        .request("PROPFIND", "/dav/calendars/alice/sessions/")
+        .as_user(ALICE)
+        .depth("1")
+        .xml(crate::common::propfind_props(&["D:getetag"]))
+        .send()
+        .await
+        .status(207);
+    let href = list.hrefs().into_iter().find(|h| h.ends_with(".ics")).expect("the request's event");
+    s.request("DELETE", &href).as_user(ALICE).send().await.status(204);
+
+    assert_eq!(run(&s).await.sent, 1);
+    let student = sink.to("ben@example.org");
+    assert_eq!(student.len(), 2);
+    assert!(student[1].subject().starts_with("Declined:"), "{}", student[1].subject());
+    let text = &student[1].find("text/plain").expect("a text part").body;
+    assert!(text.contains("could not accept your request"), "{text}");
+    assert!(student[1].calendar().is_none(), "never invited, so no CANCEL either");
+    assert_eq!(sink.to(COACH_EMAIL).len(), 1, "no notice to the coach about their own change");
+}
+
+#[tokio::test]
 async fn tentative_booking_gets_request_received_then_the_invitation_when_the_coach_confirms() {
     let sink = Sink::start().await;
     let clock = manual_clock();

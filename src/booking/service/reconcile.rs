@@ -26,7 +26,7 @@ impl BookingService {
         if status == "CANCELLED" {
             if booking.is_active() {
                 booking.cancel(Actor::CoachCalendar { coach: coach.user.clone() }, now, self.cancel_notice(coach, &booking));
-                kind = Some(ChangeKind::CancelledByCoach);
+                kind = Some(declined_or_cancelled(&previous));
             }
         } else if booking.is_active() {
             if status == "CONFIRMED" && booking.status == BookingStatus::Tentative {
@@ -68,7 +68,7 @@ impl BookingService {
         booking.cancel(actor.clone(), now, self.cancel_notice(coach, &booking));
         booking.sequence += 1;
         let mut records = vec![BookingStore::save(&booking)];
-        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByCoach, actor, coach, now };
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: declined_or_cancelled(&previous), actor, coach, now };
         records.extend(self.hook_records(&change));
         tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");
         Ok(Some(records))
@@ -92,5 +92,15 @@ impl BookingService {
     /// is no longer configured): what makes a cancellation late.
     fn cancel_notice(&self, coach: &CoachConfig, booking: &Booking) -> chrono::Duration {
         self.event_type(coach, &booking.event_type).map(|et| et.cancel_notice).unwrap_or_else(|_| chrono::Duration::zero())
+    }
+}
+
+/// A coach who cancels a booking still waiting for their confirmation
+/// declines it; any other cancellation by the coach is a cancellation.
+fn declined_or_cancelled(previous: &Booking) -> ChangeKind {
+    if previous.status == BookingStatus::Tentative {
+        ChangeKind::DeclinedByCoach
+    } else {
+        ChangeKind::CancelledByCoach
     }
 }
