@@ -28,7 +28,7 @@ use super::object::CalendarObject;
 use super::value::parse_duration;
 use super::zone::Zone;
 use super::{BusyKind, ComponentKind, Error, Result};
-use crate::model::TimeRange;
+use crate::model::{intersect_spans as intersect, merge_spans as merged, subtract_spans as subtract, TimeRange};
 
 /// One VAVAILABILITY component.
 #[derive(Debug, Clone)]
@@ -209,55 +209,6 @@ impl Availability {
         check(&obj)?;
         Ok(Availability::all_in(&obj, floating))
     }
-}
-
-/// Sorts and merges overlapping or touching spans; empty ones are dropped.
-fn merged(mut v: Vec<TimeRange>) -> Vec<TimeRange> {
-    v.retain(|r| r.start < r.end);
-    v.sort();
-    let mut out: Vec<TimeRange> = Vec::with_capacity(v.len());
-    for r in v {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
-}
-
-/// `a ∩ b`, both sorted and merged.
-fn intersect(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        let (s, e) = (a[i].start.max(b[j].start), a[i].end.min(b[j].end));
-        if s < e {
-            out.push(TimeRange::new(s, e));
-        }
-        if a[i].end < b[j].end {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
-}
-
-/// `a − b`, both sorted and merged.
-fn subtract(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
-    let mut out = Vec::new();
-    for r in a {
-        let mut start = r.start;
-        for cut in b.iter().filter(|c| c.start < r.end && r.start < c.end) {
-            if cut.start > start {
-                out.push(TimeRange::new(start, cut.start));
-            }
-            start = start.max(cut.end);
-        }
-        if start < r.end {
-            out.push(TimeRange::new(start, r.end));
-        }
-    }
-    out
 }
 
 /// RFC 7953 §4 over `window`: which time the VAVAILABILITYs declare

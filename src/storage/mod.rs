@@ -203,6 +203,14 @@ pub struct PutOutcome {
     pub etag: String,
 }
 
+/// The property of a user's home that holds their scheduling inbox's
+/// `CALDAV:calendar-availability` (RFC 7953 §7.2.4): the iCalendar text
+/// as the client sent it (not an XML fragment). The inbox has no node of
+/// its own, so the value lives on the home and counts against its quota;
+/// `dav` hides the name from the home's dead properties, and the booking
+/// service reads it as the coach's working hours.
+pub const INBOX_AVAILABILITY_PROP: &str = "{http://slotdav.org/ns/private}inbox-calendar-availability";
+
 /// A change to a dead property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PropChange {

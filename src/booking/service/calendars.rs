@@ -1,20 +1,26 @@
 //! Reading the coach's calendars: which count as busy, their indexed
 //! occurrences (floating time placed in the coach's zone), the bookable
-//! time of the availability calendar, and the active bookings and holds
-//! that occupy slots.
+//! time of the availability calendar, the coach's declared working hours
+//! (RFC 7953 VAVAILABILITY in the inbox property and the availability
+//! calendar), and the active bookings and holds that occupy slots.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::super::availability::{BusyDay, BusyTime};
+use super::super::availability::{BusyDay, BusyTime, DeclaredHours};
 use super::super::coach::{BusyCalendars, CoachConfig};
 use super::super::Booking;
 use super::records::{BookingStore, HoldRecord, HoldStore};
 use super::{BookingService, Result};
-use crate::ical::CalendarObject;
+use crate::ical::availability::{resolve, Availability};
+use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
-use crate::storage::StorePath;
+use crate::storage::{StorePath, INBOX_AVAILABILITY_PROP};
+
+/// At most this many VAVAILABILITY objects of the availability calendar
+/// are read per slot computation (the booking page is public).
+pub const MAX_AVAILABILITY_OBJECTS: usize = 64;
 
 impl BookingService {
 
@@ -76,16 +82,19 @@ impl BookingService {
         Ok(out)
     }
 
-    /// Bookable time from the availability calendar in `range`.
+    /// Bookable time from the availability calendar's events in `range`
+    /// (its VAVAILABILITY objects count through [`Self::declared_hours`]).
     pub(super) fn availability_events(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<TimeRange>> {
         let cal = StorePath::home(&coach.user).child(&coach.availability_calendar);
         if self.storage.node(&cal)?.is_none() {
             return Ok(Vec::new());
         }
         let tz = coach.policy.tz;
+        let vavailability = self.availability_objects(&cal, range)?;
         Ok(self
             .occurrences(coach, &cal, range)?
             .into_iter()
+            .filter(|(name, _)| !vavailability.contains(name))
             .map(|(_, occ)| match occ.all_day_dates() {
                 Some((first, end)) if occ.all_day => TimeRange::new(
                     super::super::availability::local_day(tz, first).start,
@@ -94,6 +103,59 @@ impl BookingService {
                 _ => occ.range,
             })
             .collect())
+    }
+
+    /// Names of the VAVAILABILITY objects (RFC 7953) of a calendar whose
+    /// range meets `range`, at most [`MAX_AVAILABILITY_OBJECTS`] (by name).
+    fn availability_objects(&self, calendar: &StorePath, range: TimeRange) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .storage
+            .occurrences(calendar, &range)?
+            .into_iter()
+            .filter(|o| o.occurrence.busy.is_none())
+            .map(|o| o.name)
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut out = Vec::new();
+        for name in names {
+            let node = self.storage.node(&calendar.child(&name))?;
+            let kind = node.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()).map(|c| c.kind);
+            if kind == Some(ComponentKind::Availability) {
+                out.push(name);
+                if out.len() >= MAX_AVAILABILITY_OBJECTS {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The coach's declared working hours around `range` (RFC 7953): the
+    /// `calendar-availability` of their scheduling inbox and the
+    /// VAVAILABILITY objects of their availability calendar, resolved
+    /// together. `None` when they declared none.
+    pub(super) fn declared_hours(&self, coach: &CoachConfig, range: TimeRange) -> Result<Option<DeclaredHours>> {
+        let tz = Some(coach.policy.tz);
+        let home = StorePath::home(&coach.user);
+        let mut list: Vec<Availability> = Vec::new();
+        if let Some(text) = self.storage.prop(&home, INBOX_AVAILABILITY_PROP)? {
+            list.extend(Availability::parse_all(text.as_bytes(), tz).unwrap_or_default());
+        }
+        let cal = home.child(&coach.availability_calendar);
+        if self.storage.node(&cal)?.is_some() {
+            for name in self.availability_objects(&cal, range)? {
+                let Some(bytes) = self.storage.content(&cal.child(&name))? else { continue };
+                if let Ok(obj) = CalendarObject::parse(&bytes) {
+                    list.extend(Availability::all_in(&obj, tz));
+                }
+            }
+        }
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let resolved = resolve(&list, range);
+        Ok(Some(DeclaredHours { covered: resolved.covered, open: resolved.available }))
     }
 
     /// Busy time in `range`: timed busy events and all-day busy days,
