@@ -68,6 +68,7 @@ pub fn is_protected(name: &PropName) -> bool {
         "owner",
         "current-user-privilege-set",
         "supported-report-set",
+        "supported-live-property-set",
         "sync-token",
         "lockdiscovery",
         "supportedlock",
@@ -122,7 +123,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             cal("schedule-outbox-URL"),
         ]),
         // RFC 7953 §7.2.4; not in allprop (it SHOULD NOT be returned there).
-        Target::ScheduleInbox(_) => names.push(cal("calendar-availability")),
+        Target::ScheduleInbox(_) => names.extend([dav("supported-live-property-set"), cal("calendar-availability")]),
         Target::Store((_, node)) => {
             names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
             match &node.kind {
@@ -224,6 +225,17 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 let own = matches!(t, Target::Store((..)) | Target::Principal(_)) && !read_only;
                 Some(privileges(own))
             }
+            // RFC 3253 §3.1.4, announced where a client looks for
+            // RFC 7953's calendar-availability: the inbox.
+            ("supported-live-property-set", t @ Target::ScheduleInbox(_)) => Some(XmlNode::element(
+                name.clone(),
+                live_names(t)
+                    .into_iter()
+                    .map(|n| {
+                        XmlNode::element(dav("supported-live-property"), vec![XmlNode::element(dav("prop"), vec![XmlNode::empty(n)])])
+                    })
+                    .collect(),
+            )),
             ("supported-report-set", t) => Some(XmlNode::element(name.clone(), report_set(&supported_reports(t)))),
             ("principal-URL", Target::Principal(u)) => Some(owner_href(u)),
             ("owner", Target::Principal(u)) => Some(owner_href(u)),

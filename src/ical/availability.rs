@@ -150,6 +150,44 @@ pub fn check(obj: &CalendarObject) -> Result<()> {
     Ok(())
 }
 
+/// True when an instance of the AVAILABLE `available` of `obj` (with the
+/// overrides that share its UID) overlaps `range`: RFC 7953 §7.1's
+/// time-range test for AVAILABLE, which is VEVENT's.
+pub fn available_overlaps(obj: &CalendarObject, available: &Component, range: TimeRange, floating: Zone) -> bool {
+    let uid = available.prop("UID").map(|p| p.value.trim());
+    let parent = obj.components().find(|c| c.children.iter().any(|ch| std::ptr::eq(ch, available)));
+    let siblings: Vec<&Component> = match (parent, uid) {
+        (Some(p), Some(uid)) => p
+            .children
+            .iter()
+            .filter(|c| c.name == "AVAILABLE" && c.prop("UID").map(|p| p.value.trim()) == Some(uid))
+            .collect(),
+        _ => vec![available],
+    };
+    let set = as_event_set(obj, uid.unwrap_or_default(), siblings.into_iter().cloned().collect());
+    let mut left = RECURRENCE_BUDGET;
+    let exp = expand_within(&set, range, floating, &mut left);
+    exp.instances.iter().any(|i| i.range.overlaps(&range))
+}
+
+/// AVAILABLE components as the VEVENTs of an object of their own, with the
+/// VTIMEZONEs and resolved zones of `obj`.
+fn as_event_set(obj: &CalendarObject, uid: &str, available: Vec<Component>) -> CalendarObject {
+    let mut children: Vec<Component> = obj.root().children.iter().filter(|c| c.name == "VTIMEZONE").cloned().collect();
+    children.extend(available.into_iter().map(|mut c| {
+        c.name = "VEVENT".into();
+        c
+    }));
+    CalendarObject {
+        raw: String::new(),
+        raw_bytes: None,
+        root: Component { name: "VCALENDAR".into(), props: Vec::new(), children },
+        uid: uid.to_string(),
+        kind: ComponentKind::Event,
+        zones: obj.zones.clone(),
+    }
+}
+
 impl Availability {
     /// Every VAVAILABILITY in `obj` (none when it holds another kind),
     /// floating times read in `floating` (UTC when None). `obj` should
@@ -160,36 +198,20 @@ impl Availability {
         }
         let zone = floating.map(Zone::Iana).unwrap_or(Zone::UTC);
         let spans = super::expand::expand(obj, TimeRange::new(min_time(), max_time()), zone);
-        let zones: Vec<Component> = obj.root().children.iter().filter(|c| c.name == "VTIMEZONE").cloned().collect();
         let mut out = Vec::new();
         for (idx, c) in obj.components().enumerate() {
             let Some(range) = spans.instances.iter().find(|i| i.component == idx).map(|i| i.range) else { continue };
             let mut groups: Vec<(String, Vec<Component>)> = Vec::new();
             for (n, a) in c.children.iter().filter(|a| a.name == "AVAILABLE").enumerate() {
                 let uid = a.prop("UID").map(|p| p.value.trim().to_string()).unwrap_or_else(|| format!("#{n}"));
-                let mut ev = a.clone();
-                ev.name = "VEVENT".into();
                 match groups.iter_mut().find(|(u, _)| *u == uid) {
-                    Some((_, v)) => v.push(ev),
-                    None => groups.push((uid, vec![ev])),
+                    Some((_, v)) => v.push(a.clone()),
+                    None => groups.push((uid, vec![a.clone()])),
                 }
             }
             let available = groups
                 .into_iter()
-                .map(|(uid, comps)| {
-                    let mut children = zones.clone();
-                    children.extend(comps);
-                    let root = Component { name: "VCALENDAR".into(), props: Vec::new(), children };
-                    let set = CalendarObject {
-                        raw: String::new(),
-                        raw_bytes: None,
-                        root,
-                        uid,
-                        kind: ComponentKind::Event,
-                        zones: obj.zones.clone(),
-                    };
-                    AvailableRule { set, floating: zone }
-                })
+                .map(|(uid, comps)| AvailableRule { set: as_event_set(obj, &uid, comps), floating: zone })
                 .collect();
             out.push(Availability {
                 uid: obj.uid().to_string(),

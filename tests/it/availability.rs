@@ -231,6 +231,18 @@ async fn inbox_lists_the_property_by_name_only() {
     assert_eq!(r.prop_status(INBOX, "calendar-availability"), Some(200), "{}", r.text());
     let r = server.request("PROPFIND", INBOX).as_user(ALICE).depth("0").xml(PROPFIND_ALLPROP).send().await.status(207);
     r.lacks("calendar-availability").lacks("BEGIN:VAVAILABILITY");
+    // RFC 3253 §3.1.4: the inbox says it has the property.
+    let r = server
+        .request("PROPFIND", INBOX)
+        .as_user(ALICE)
+        .depth("0")
+        .xml(propfind_props(&["D:supported-live-property-set"]))
+        .send()
+        .await
+        .status(207);
+    let set = prop_text(&r, Some(INBOX), "supported-live-property-set").unwrap_or_else(|| panic!("{}", r.text()));
+    let props: Vec<String> = split_elements(&set, "prop");
+    assert!(props.iter().any(|p| p.contains("calendar-availability")), "{set}");
     let r = server.request("PROPFIND", "/dav/principals/alice/").as_user(ALICE).depth("1").xml(PROPFIND_ALLPROP).send().await.status(207);
     r.lacks("BEGIN:VAVAILABILITY");
 }
@@ -300,6 +312,20 @@ async fn vavailability_objects_in_calendars() {
     // A VEVENT query does not find it.
     let events = query_vavailability("20260615T000000Z", "20260616T000000Z").replace("VAVAILABILITY", "VEVENT");
     let r = server.request("REPORT", CAL).as_user(ALICE).depth("1").xml(events).send().await.status(207);
+    assert!(hits(r).is_empty());
+
+    // A time-range on AVAILABLE: its instances, as for a VEVENT; the
+    // EXDATE'd Wednesday has none.
+    let nested = |start: &str, end: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><C:calendar-query {NS_DECLS}><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VAVAILABILITY"><C:comp-filter name="AVAILABLE"><C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#
+        )
+    };
+    let r = server.request("REPORT", CAL).as_user(ALICE).depth("1").xml(nested("20260602T083000Z", "20260602T090000Z")).send().await.status(207);
+    assert_eq!(hits(r), [format!("{CAL}june.ics")]);
+    let r = server.request("REPORT", CAL).as_user(ALICE).depth("1").xml(nested("20260603T000000Z", "20260604T000000Z")).send().await.status(207);
+    assert!(hits(r).is_empty());
+    let r = server.request("REPORT", CAL).as_user(ALICE).depth("1").xml(nested("20260602T130000Z", "20260602T140000Z")).send().await.status(207);
     assert!(hits(r).is_empty());
 
     // Tuesday 2 and Wednesday 3 June (CEST): busy outside 10–12 local,
