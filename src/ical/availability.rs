@@ -491,6 +491,71 @@ DTEND;TZID=Europe/Berlin:20260108T150000\r\n";
     }
 
     #[test]
+    fn expand_keeps_a_vavailability_as_it_is() {
+        use crate::ical::render::CalendarDataRequest;
+        let body = format!(
+            "{BERLIN}{}",
+            vavail("r", "", &available("a", "DTSTART;TZID=Europe/Berlin:20260105T090000\r\nDURATION:PT8H\r\nRRULE:FREQ=DAILY\r\n"))
+        );
+        let obj = CalendarObject::parse(cal(&body).as_bytes()).unwrap();
+        let req = CalendarDataRequest { expand: Some(TimeRange::new(at(2026, 1, 5, 0, 0), at(2026, 1, 7, 0, 0))), ..Default::default() };
+        let out = obj.render(&req);
+        assert!(out.contains("BEGIN:VTIMEZONE") && out.contains("RRULE:FREQ=DAILY"), "{out}");
+        assert!(!out.contains("10000101"), "{out}");
+    }
+
+    #[test]
+    fn mangled_availability_never_panics() {
+        let seed = cal(&format!(
+            "{BERLIN}{}",
+            vavail(
+                "m",
+                "PRIORITY:3\r\nBUSYTYPE:BUSY-TENTATIVE\r\nDTSTART:20260101T000000Z\r\nDURATION:P30D\r\n",
+                &format!(
+                    "{}{}",
+                    available("a", "DTSTART;TZID=Europe/Berlin:20260105T090000\r\nDTEND;TZID=Europe/Berlin:20260105T170000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,FR\r\nEXDATE;TZID=Europe/Berlin:20260109T090000\r\nRDATE:20260110T100000Z\r\n"),
+                    available("a", "RECURRENCE-ID;TZID=Europe/Berlin:20260112T090000\r\nDTSTART;TZID=Europe/Berlin:20260112T120000\r\nDURATION:PT1H\r\n")
+                )
+            )
+        ));
+        let junk: &[&str] = &["\r\n", ":", ";", "Z", "T", "0", "-", "P", "BEGIN:AVAILABLE\r\n", "END:AVAILABLE\r\n", "RRULE:FREQ=SECONDLY\r\n", "PRIORITY:99\r\n", "DTEND:20250101T000000Z\r\n", "TZID="];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n.max(1) as u64) as usize
+        };
+        let window = TimeRange::new(at(2026, 1, 1, 0, 0), at(2026, 2, 1, 0, 0));
+        let mut parsed = 0;
+        for _ in 0..600 {
+            let mut text = seed.clone().into_bytes();
+            for _ in 0..1 + next(3) {
+                let at = next(text.len());
+                if next(2) == 0 {
+                    let end = (at + 1 + next(10)).min(text.len());
+                    text.drain(at..end);
+                } else {
+                    let j = junk[next(junk.len())];
+                    text.splice(at..at, j.bytes());
+                }
+            }
+            if let Ok(obj) = CalendarObject::parse(&text) {
+                let _ = check(&obj);
+                let list = Availability::all_in(&obj, Some(chrono_tz::Tz::America__New_York));
+                parsed += list.len();
+                let _ = resolve(&list, window);
+                for c in obj.components() {
+                    for a in &c.children {
+                        let _ = available_overlaps(&obj, a, window, Zone::UTC);
+                    }
+                }
+            }
+        }
+        assert!(parsed > 100, "only {parsed} parsed");
+    }
+
+    #[test]
     fn many_rules_share_one_budget() {
         // 200 AVAILABLE sets stepping every minute since 1990: each alone
         // is within the budget, all together are not.

@@ -386,3 +386,41 @@ DTSTART:20260512T080000Z\r\nDTEND:20260512T090000Z\r\nEND:VEVENT\r\nEND:VCALENDA
     // Same priority (both undefined): a union of 9–17 and 10–12.
     assert_eq!(days.get("2026-05-11"), Some(&hours(9, 17)), "{days:?}");
 }
+
+/// The inbox property counts against the owner's quota like any other
+/// property: beyond it the patch is 507 `DAV:quota-not-exceeded` and
+/// nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_availability_counts_against_the_quota() {
+    let quota = 64 * 1024;
+    let server = TestServer::builder().config(move |c| c.quota = quota).start().await;
+    let ical = fixture_ical(&fixture_text(FIXTURE));
+    let used = quota_used(&server).await;
+    // Fill the home until less room is left than the property needs.
+    let room = quota - used;
+    let pad = (room - ical.len() as u64 / 2) as usize - 400;
+    let big = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:pad\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260601T080000Z\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "p".repeat(pad)
+    );
+    put(&server, &format!("{CAL}pad.ics"), &big).await.status(201);
+    assert!(quota - quota_used(&server).await < ical.len() as u64, "the pad left too much room");
+    let r = proppatch(&server, INBOX, set_availability(&ical)).await;
+    assert_eq!(r.code(), 507, "{}", r.describe());
+    r.contains("quota-not-exceeded");
+    assert_eq!(inbox_availability(&server).await.0, Some(404));
+    // With room again, it is stored.
+    server.request("DELETE", &format!("{CAL}pad.ics")).as_user(ALICE).send().await.status(204);
+    proppatch(&server, INBOX, set_availability(&ical)).await.status(207);
+    assert_eq!(inbox_availability(&server).await.1.as_deref(), Some(ical.as_str()));
+}
+
+/// Nobody without a password reaches the inbox or its property.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_property_needs_credentials() {
+    let server = start().await;
+    let r = server.request("PROPPATCH", INBOX).xml(fixture_text(FIXTURE)).send().await;
+    assert_eq!(r.code(), 401, "{}", r.describe());
+    let r = server.request("PROPFIND", INBOX).depth("0").xml(propfind_props(&["C:calendar-availability"])).send().await;
+    assert_eq!(r.code(), 401, "{}", r.describe());
+}
