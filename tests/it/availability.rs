@@ -158,6 +158,20 @@ async fn macos_availability_dialog_replayed() {
     let days = by_day(&server, "2026-05-04", "2026-05-17").await;
     assert_eq!(days.keys().cloned().collect::<Vec<_>>(), ["2026-05-05", "2026-05-12"], "{days:?}");
     assert_eq!(days["2026-05-12"], hours(9, 17));
+    // The booking page says the same, and a Monday slot cannot be held.
+    let value = |t: DateTime<Utc>| format!("value=\"{}\"", t.to_rfc3339());
+    let tuesday_9 = Utc.with_ymd_and_hms(2026, 5, 12, 7, 0, 0).unwrap();
+    let monday_9 = Utc.with_ymd_and_hms(2026, 5, 11, 7, 0, 0).unwrap();
+    server
+        .request("GET", "/book/alice/lesson?week=2026-05-11&tz=Europe/Berlin")
+        .send()
+        .await
+        .status(200)
+        .contains(&value(tuesday_9))
+        .lacks(&value(monday_9));
+    let hold = serde_json::json!({ "start": monday_9.to_rfc3339() }).to_string();
+    let r = server.request("POST", "/api/v1/coaches/alice/event-types/lesson/holds").header("Content-Type", "application/json").body(hold).send().await;
+    assert_eq!(r.code(), 409, "{}", r.describe());
 
     // Removed: the TOML hours are back.
     let r = proppatch(&server, INBOX, REMOVE_AVAILABILITY).await.status(207);
