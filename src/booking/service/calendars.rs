@@ -14,13 +14,10 @@ use super::super::Booking;
 use super::records::{BookingStore, HoldRecord, HoldStore};
 use super::{BookingService, Result};
 use crate::ical::availability::{resolve, Availability};
-use crate::ical::{CalendarObject, ComponentKind};
+use crate::ical::CalendarObject;
 use crate::model::TimeRange;
-use crate::storage::{StorePath, INBOX_AVAILABILITY_PROP};
+use crate::storage::{availability_objects, StorePath, INBOX_AVAILABILITY_PROP};
 
-/// At most this many VAVAILABILITY objects of the availability calendar
-/// are read per slot computation (the booking page is public).
-pub const MAX_AVAILABILITY_OBJECTS: usize = 64;
 
 impl BookingService {
 
@@ -90,7 +87,7 @@ impl BookingService {
             return Ok(Vec::new());
         }
         let tz = coach.policy.tz;
-        let vavailability = self.availability_objects(&cal, range)?;
+        let vavailability = availability_objects(&*self.storage, &cal, &range)?;
         Ok(self
             .occurrences(coach, &cal, range)?
             .into_iter()
@@ -103,32 +100,6 @@ impl BookingService {
                 _ => occ.range,
             })
             .collect())
-    }
-
-    /// Names of the VAVAILABILITY objects (RFC 7953) of a calendar whose
-    /// range meets `range`, at most [`MAX_AVAILABILITY_OBJECTS`] (by name).
-    fn availability_objects(&self, calendar: &StorePath, range: TimeRange) -> Result<Vec<String>> {
-        let mut names: Vec<String> = self
-            .storage
-            .occurrences(calendar, &range)?
-            .into_iter()
-            .filter(|o| o.occurrence.busy.is_none())
-            .map(|o| o.name)
-            .collect();
-        names.sort();
-        names.dedup();
-        let mut out = Vec::new();
-        for name in names {
-            let node = self.storage.node(&calendar.child(&name))?;
-            let kind = node.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()).map(|c| c.kind);
-            if kind == Some(ComponentKind::Availability) {
-                out.push(name);
-                if out.len() >= MAX_AVAILABILITY_OBJECTS {
-                    break;
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// The coach's declared working hours around `range` (RFC 7953): the
@@ -144,7 +115,7 @@ impl BookingService {
         }
         let cal = home.child(&coach.availability_calendar);
         if self.storage.node(&cal)?.is_some() {
-            for name in self.availability_objects(&cal, range)? {
+            for name in availability_objects(&*self.storage, &cal, &range)? {
                 let Some(bytes) = self.storage.content(&cal.child(&name))? else { continue };
                 if let Ok(obj) = CalendarObject::parse(&bytes) {
                     list.extend(Availability::all_in(&obj, tz));

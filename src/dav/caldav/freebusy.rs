@@ -19,13 +19,9 @@ use crate::dav::methods::Ctx;
 use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
 use crate::ical::availability::{unavailable_periods, Availability};
-use crate::ical::{BusyKind, ComponentKind};
+use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::storage::StorePath;
-
-/// At most this many VAVAILABILITY objects of one calendar are read per
-/// query (in the order of their names); more is not a working-hours setup.
-pub const MAX_AVAILABILITY_OBJECTS: usize = 64;
 
 pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResult {
     let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
@@ -87,37 +83,13 @@ fn calendars_free_busy(
     Ok(periods)
 }
 
-/// The VAVAILABILITY objects of one calendar whose range meets `range`.
+/// The VAVAILABILITY objects of one calendar whose range meets `range`
+/// (at most `storage::MAX_AVAILABILITY_OBJECTS`).
 fn availability_objects(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavResult<Vec<Availability>> {
-    let mut names: Vec<String> = ctx
-        .dav
-        .storage
-        .occurrences(calendar, range)?
-        .into_iter()
-        .filter(|o| o.occurrence.busy.is_none())
-        .map(|o| o.name)
-        .collect();
-    names.sort();
-    names.dedup();
     let tz = floating_zone(ctx, calendar, None)?;
     let mut out = Vec::new();
-    let mut found = 0;
-    for name in names {
-        let path = calendar.child(&name);
-        let is_availability = ctx
-            .dav
-            .storage
-            .node(&path)?
-            .and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.kind))
-            == Some(ComponentKind::Availability);
-        if !is_availability {
-            continue;
-        }
-        found += 1;
-        if found > MAX_AVAILABILITY_OBJECTS {
-            break;
-        }
-        if let Some(obj) = load_object(ctx, &path)? {
+    for name in crate::storage::availability_objects(&*ctx.dav.storage, calendar, range)? {
+        if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
             out.extend(Availability::all_in(&obj, tz));
         }
     }

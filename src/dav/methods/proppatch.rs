@@ -10,8 +10,8 @@
 //! The scheduling inbox has one writable property,
 //! `CALDAV:calendar-availability` (RFC 7953 §7.2.4): its value must be
 //! iCalendar data with VAVAILABILITY components that pass
-//! `ical::availability::check` (else 403 with `CALDAV:valid-calendar-data`
-//! in the propstat's error), and is stored, as text, on the owner's home
+//! `ical::availability::check` (else 403 for it, with
+//! `CALDAV:valid-calendar-data` in the response's `DAV:error`), and is stored, as text, on the owner's home
 //! (`storage::INBOX_AVAILABILITY_PROP`), under the same limits and quota.
 
 use std::collections::HashSet;
