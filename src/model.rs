@@ -125,6 +125,19 @@ mod tests {
     }
 
     #[test]
+    fn span_lists_merge_intersect_and_subtract() {
+        let r = |a, b| TimeRange::new(at(a), at(b));
+        assert_eq!(merge_spans(vec![r(12, 14), r(8, 9), r(9, 10), r(13, 15), r(16, 16)]), vec![r(8, 10), r(12, 15)]);
+        let a = [r(8, 10), r(12, 15)];
+        let b = [r(9, 13), r(14, 20)];
+        assert_eq!(intersect_spans(&a, &b), vec![r(9, 10), r(12, 13), r(14, 15)]);
+        assert_eq!(subtract_spans(&a, &b), vec![r(8, 9), r(13, 14)]);
+        assert_eq!(subtract_spans(&a, &[]), a.to_vec());
+        assert!(subtract_spans(&a, &[r(0, 23)]).is_empty());
+        assert!(intersect_spans(&a, &[]).is_empty());
+    }
+
+    #[test]
     fn half_open_ranges_touching_do_not_overlap() {
         let a = TimeRange::new(at(9), at(10));
         let b = TimeRange::new(at(10), at(11));
