@@ -438,3 +438,16 @@ async fn the_inbox_property_needs_credentials() {
     let r = server.request("PROPFIND", INBOX).depth("0").xml(propfind_props(&["C:calendar-availability"])).send().await;
     assert_eq!(r.code(), 401, "{}", r.describe());
 }
+
+/// Some clients wrap calendar data in CDATA: the value is the same text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cdata_value_is_the_same_text() {
+    let server = start().await;
+    let ical = fixture_ical(&fixture_text(FIXTURE));
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><A:propertyupdate xmlns:A="DAV:"><A:set><A:prop><B:calendar-availability xmlns:B="urn:ietf:params:xml:ns:caldav"><![CDATA[{ical}]]></B:calendar-availability></A:prop></A:set></A:propertyupdate>"#
+    );
+    let r = proppatch(&server, INBOX, body).await.status(207);
+    assert_eq!(r.prop_status(INBOX, "calendar-availability"), Some(200), "{}", r.text());
+    assert_eq!(inbox_availability(&server).await.1.as_deref(), Some(ical.as_str()));
+}
