@@ -280,10 +280,17 @@ pub fn resolve(list: &[Availability], window: TimeRange) -> Resolved {
         available.extend(open);
         claimed = merged(claimed.into_iter().chain(territories.into_iter().flatten()).collect());
     }
-    unavailable.sort_by_key(|(r, k)| (r.start, *k, r.end));
+    // One list per BUSYTYPE, merged: same-priority overlaps and
+    // neighbouring pieces of different priorities come out as one span.
+    let mut merged_unavailable = Vec::new();
+    for kind in [BusyKind::Busy, BusyKind::BusyTentative, BusyKind::BusyUnavailable] {
+        let spans = unavailable.iter().filter(|(_, k)| *k == kind).map(|(r, _)| *r).collect();
+        merged_unavailable.extend(merged(spans).into_iter().map(|r| (r, kind)));
+    }
+    merged_unavailable.sort_by_key(|(r, k)| (r.start, *k, r.end));
     out.covered = claimed;
     out.available = merged(available);
-    out.unavailable = unavailable;
+    out.unavailable = merged_unavailable;
     out
 }
 
@@ -397,6 +404,15 @@ mod tests {
             vec![
                 TimeRange::new(at(2026, 1, 5, 9, 0), at(2026, 1, 5, 10, 0)),
                 TimeRange::new(at(2026, 1, 5, 14, 0), at(2026, 1, 5, 15, 0)),
+            ]
+        );
+        // Both say the rest is unavailable: once, not twice.
+        assert_eq!(
+            r.unavailable,
+            vec![
+                (TimeRange::new(at(2026, 1, 5, 0, 0), at(2026, 1, 5, 9, 0)), BusyKind::BusyUnavailable),
+                (TimeRange::new(at(2026, 1, 5, 10, 0), at(2026, 1, 5, 14, 0)), BusyKind::BusyUnavailable),
+                (TimeRange::new(at(2026, 1, 5, 15, 0), at(2026, 1, 6, 0, 0)), BusyKind::BusyUnavailable),
             ]
         );
     }
