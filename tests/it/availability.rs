@@ -143,6 +143,10 @@ async fn macos_availability_dialog_replayed() {
         ["20260509T000000Z/20260511T070000Z", "20260511T150000Z/20260512T000000Z"],
         "{fb}"
     );
+    // One calendar's free-busy is that calendar's: the inbox property is
+    // the user's, not the calendar's.
+    let fb = free_busy_query(&server, CAL, "20260509T000000Z", "20260512T000000Z").await;
+    assert!(freebusy(&fb, "BUSY-UNAVAILABLE").is_empty(), "{fb}");
 
     // (c) the booking engine: slots only inside the declared hours.
     let days = by_day(&server, "2026-05-09", "2026-05-12").await;
