@@ -263,6 +263,9 @@ async fn inbox_lists_the_property_by_name_only() {
     assert!(props.iter().any(|p| p.contains("calendar-availability")), "{set}");
     let r = server.request("PROPFIND", "/dav/principals/alice/").as_user(ALICE).depth("1").xml(PROPFIND_ALLPROP).send().await.status(207);
     r.lacks("BEGIN:VAVAILABILITY");
+    // OPTIONS says PROPPATCH is allowed there.
+    let r = server.request("OPTIONS", INBOX).as_user(ALICE).send().await.status(200);
+    assert!(r.header("allow").unwrap_or("").contains("PROPPATCH"), "{}", r.describe());
 }
 
 fn vavailability(uid: &str, props: &[&str], available: &[&[&str]]) -> String {
