@@ -543,6 +543,19 @@ DTEND;TZID=Europe/Berlin:20260108T150000\r\n";
             (x % n.max(1) as u64) as usize
         };
         let window = TimeRange::new(at(2026, 1, 1, 0, 0), at(2026, 2, 1, 0, 0));
+        use crate::ical::filter::CompFilter;
+        use crate::model::OpenTimeRange;
+        let open = Some(OpenTimeRange { start: Some(window.start), end: Some(window.end) });
+        let filter = CompFilter {
+            name: "VCALENDAR".into(),
+            comp_filters: vec![CompFilter {
+                name: "VAVAILABILITY".into(),
+                time_range: open,
+                comp_filters: vec![CompFilter { name: "AVAILABLE".into(), time_range: open, ..Default::default() }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
         let mut parsed = 0;
         for _ in 0..600 {
             let mut text = seed.clone().into_bytes();
@@ -557,6 +570,10 @@ DTEND;TZID=Europe/Berlin:20260108T150000\r\n";
                 }
             }
             if let Ok(obj) = CalendarObject::parse(&text) {
+                let _ = obj.check_storable();
+                let _ = obj.index_entry(window.end);
+                let _ = obj.matches(&filter, Some(chrono_tz::Tz::Europe__Berlin));
+                let _ = obj.render(&crate::ical::render::CalendarDataRequest { expand: Some(window), ..Default::default() });
                 let _ = check(&obj);
                 let list = Availability::all_in(&obj, Some(chrono_tz::Tz::America__New_York));
                 parsed += list.len();
