@@ -40,6 +40,55 @@ impl TimeRange {
     }
 }
 
+/// Sorts and merges spans that overlap or touch; empty ones are dropped.
+pub fn merge_spans(mut spans: Vec<TimeRange>) -> Vec<TimeRange> {
+    spans.retain(|r| r.start < r.end);
+    spans.sort();
+    let mut out: Vec<TimeRange> = Vec::with_capacity(spans.len());
+    for r in spans {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The time in both `a` and `b` (each sorted and merged).
+pub fn intersect_spans(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        let (s, e) = (a[i].start.max(b[j].start), a[i].end.min(b[j].end));
+        if s < e {
+            out.push(TimeRange::new(s, e));
+        }
+        if a[i].end < b[j].end {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The time in `a` and not in `b` (each sorted and merged).
+pub fn subtract_spans(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
+    let mut out = Vec::new();
+    for r in a {
+        let mut start = r.start;
+        for cut in b.iter().filter(|c| c.start < r.end && r.start < c.end) {
+            if cut.start > start {
+                out.push(TimeRange::new(start, cut.start));
+            }
+            start = start.max(cut.end);
+        }
+        if start < r.end {
+            out.push(TimeRange::new(start, r.end));
+        }
+    }
+    out
+}
+
 /// A time-range as a client asks for it: either end may be open
 /// (RFC 4791 §9.9: "start" or "end" may be omitted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +122,19 @@ mod tests {
 
     fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn span_lists_merge_intersect_and_subtract() {
+        let r = |a, b| TimeRange::new(at(a), at(b));
+        assert_eq!(merge_spans(vec![r(12, 14), r(8, 9), r(9, 10), r(13, 15), r(16, 16)]), vec![r(8, 10), r(12, 15)]);
+        let a = [r(8, 10), r(12, 15)];
+        let b = [r(9, 13), r(14, 20)];
+        assert_eq!(intersect_spans(&a, &b), vec![r(9, 10), r(12, 13), r(14, 15)]);
+        assert_eq!(subtract_spans(&a, &b), vec![r(8, 9), r(13, 14)]);
+        assert_eq!(subtract_spans(&a, &[]), a.to_vec());
+        assert!(subtract_spans(&a, &[r(0, 23)]).is_empty());
+        assert!(intersect_spans(&a, &[]).is_empty());
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn home(storage: &dyn Storage, user: &str, now: DateTime<Utc>) -> Result<(),
         Ok(_) | Err(StorageError::AlreadyExists) => {}
         Err(e) => return Err(e),
     }
-    let all = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
+    let all = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::Availability];
     calendar(storage, &home.child(DEFAULT_CALENDAR), "Calendar", all, now)?;
     storage.flush()?;
     tracing::info!(user, "provisioned calendar home");

@@ -106,7 +106,7 @@ fn provision_coaches(storage: &dyn Storage, config: &Config, now: chrono::DateTi
         }
         let home = crate::storage::StorePath::home(&coach.user);
         provision::home(storage, &coach.user, now)?;
-        provision::calendar(storage, &home.child(&coach.availability_calendar), "Availability", vec![ComponentKind::Event], now)?;
+        provision::calendar(storage, &home.child(&coach.availability_calendar), "Availability", vec![ComponentKind::Event, ComponentKind::Availability], now)?;
         provision::calendar(storage, &home.child(&coach.bookings_calendar), "Sessions", vec![ComponentKind::Event], now)?;
     }
     storage.flush()?;

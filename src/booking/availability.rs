@@ -6,7 +6,7 @@
 //! interval merging. Events arrive already expanded to [`TimeRange`]s.
 
 use crate::booking::policy::WorkingHours;
-use crate::model::TimeRange;
+use crate::model::{intersect_spans, merge_spans, subtract_spans, TimeRange};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -64,17 +64,8 @@ pub fn local_dates(tz: Tz, range: TimeRange) -> impl Iterator<Item = NaiveDate> 
 }
 
 /// Sorts and merges intervals that overlap or touch; empty ones are dropped.
-pub fn merge(mut ranges: Vec<TimeRange>) -> Vec<TimeRange> {
-    ranges.retain(|r| r.start < r.end);
-    ranges.sort();
-    let mut out: Vec<TimeRange> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
+pub fn merge(ranges: Vec<TimeRange>) -> Vec<TimeRange> {
+    merge_spans(ranges)
 }
 
 /// Working-hours windows of one local date, as absolute time. A window's
@@ -93,6 +84,30 @@ pub fn working_hours_on(tz: Tz, hours: &WorkingHours, date: NaiveDate) -> Vec<Ti
         .collect()
 }
 
+/// Working hours the coach declared in their calendar app (RFC 7953
+/// VAVAILABILITY: the inbox's `calendar-availability` and VAVAILABILITY
+/// objects in the availability calendar), resolved by
+/// `ical::availability::resolve` over the span slots are computed for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeclaredHours {
+    /// The time some VAVAILABILITY speaks about (sorted, merged): here
+    /// the declared hours replace the TOML `working_hours`.
+    pub covered: Vec<TimeRange>,
+    /// The available part of `covered` (sorted, merged).
+    pub open: Vec<TimeRange>,
+}
+
+/// The coach's working time on one local date: the declared hours where
+/// a VAVAILABILITY covers the day, the TOML working hours elsewhere.
+pub fn working_time_on(tz: Tz, hours: &WorkingHours, declared: Option<&DeclaredHours>, date: NaiveDate) -> Vec<TimeRange> {
+    let toml = working_hours_on(tz, hours, date);
+    let Some(declared) = declared else { return toml };
+    let day = [local_day(tz, date)];
+    let mut all = intersect_spans(&declared.open, &day);
+    all.extend(subtract_spans(&merge_spans(toml), &declared.covered));
+    merge_spans(all)
+}
+
 /// When the coach is available around `range`, merged and sorted.
 ///
 /// `events` are the coach's availability-calendar occurrences. For each
@@ -100,12 +115,27 @@ pub fn working_hours_on(tz: Tz, hours: &WorkingHours, date: NaiveDate) -> Vec<Ti
 /// the day's working hours apply instead. Events are used in full (not
 /// clipped), so callers may rely on whole intervals.
 pub fn available(tz: Tz, hours: &WorkingHours, events: &[TimeRange], range: TimeRange) -> Vec<TimeRange> {
+    available_with(tz, hours, None, events, range)
+}
+
+/// [`available`] with the coach's declared hours: on a day without
+/// availability events the working time is [`working_time_on`] (declared
+/// hours where a VAVAILABILITY covers it, TOML working hours elsewhere);
+/// a day with availability events is open exactly at those events, as
+/// before. Busy time is taken away later, whatever the source.
+pub fn available_with(
+    tz: Tz,
+    hours: &WorkingHours,
+    declared: Option<&DeclaredHours>,
+    events: &[TimeRange],
+    range: TimeRange,
+) -> Vec<TimeRange> {
     let events: Vec<TimeRange> = events.iter().copied().filter(|e| e.start < e.end).collect();
     let mut all = events.clone();
     for date in local_dates(tz, range) {
         let day = local_day(tz, date);
         if !events.iter().any(|e| e.start < day.end && day.start < e.end) {
-            all.extend(working_hours_on(tz, hours, date));
+            all.extend(working_time_on(tz, hours, declared, date));
         }
     }
     merge(all)
@@ -171,6 +201,40 @@ mod tests {
         let week = TimeRange::new(utc(2026, 1, 4, 23, 0), utc(2026, 1, 11, 23, 0));
         let got = available(Berlin, &hours, &[event], week);
         assert_eq!(got, vec![TimeRange::new(utc(2026, 1, 5, 8, 0), utc(2026, 1, 5, 11, 0)), event]);
+    }
+
+    #[test]
+    fn declared_hours_replace_working_hours_where_they_cover() {
+        let hours = WorkingHours::parse([("mon", vec!["09:00-17:00"]), ("tue", vec!["09:00-17:00"])]).unwrap();
+        // A VAVAILABILITY covering Monday 2026-01-05 only (Berlin, UTC+1),
+        // open 14:00–16:00 local.
+        let monday = local_day(Berlin, date(2026, 1, 5));
+        let declared = DeclaredHours { covered: vec![monday], open: vec![TimeRange::new(utc(2026, 1, 5, 13, 0), utc(2026, 1, 5, 15, 0))] };
+        let two_days = TimeRange::new(utc(2026, 1, 4, 23, 0), utc(2026, 1, 6, 23, 0));
+        assert_eq!(
+            available_with(Berlin, &hours, Some(&declared), &[], two_days),
+            vec![
+                TimeRange::new(utc(2026, 1, 5, 13, 0), utc(2026, 1, 5, 15, 0)),
+                // Tuesday is not covered: the TOML hours still apply.
+                TimeRange::new(utc(2026, 1, 6, 8, 0), utc(2026, 1, 6, 16, 0)),
+            ]
+        );
+        // Declared hours on a day the TOML leaves free (Wednesday) count too.
+        let wednesday = local_day(Berlin, date(2026, 1, 7));
+        let wed = DeclaredHours { covered: vec![wednesday], open: vec![TimeRange::new(utc(2026, 1, 7, 9, 0), utc(2026, 1, 7, 10, 0))] };
+        assert_eq!(available_with(Berlin, &hours, Some(&wed), &[], wednesday), wed.open);
+        // Covered with nothing open: no working time at all that day.
+        let closed = DeclaredHours { covered: vec![monday], open: vec![] };
+        assert!(available_with(Berlin, &hours, Some(&closed), &[], monday).is_empty());
+    }
+
+    #[test]
+    fn availability_events_still_decide_their_day() {
+        let hours = WorkingHours::parse([("mon", vec!["09:00-17:00"])]).unwrap();
+        let monday = local_day(Berlin, date(2026, 1, 5));
+        let declared = DeclaredHours { covered: vec![monday], open: vec![TimeRange::new(utc(2026, 1, 5, 13, 0), utc(2026, 1, 5, 15, 0))] };
+        let event = TimeRange::new(utc(2026, 1, 5, 18, 0), utc(2026, 1, 5, 19, 0));
+        assert_eq!(available_with(Berlin, &hours, Some(&declared), &[event], monday), vec![event]);
     }
 
     #[test]

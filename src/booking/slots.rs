@@ -5,7 +5,9 @@
 //! the order in which the rules apply to each candidate:
 //!
 //! 1. start inside the query, `now + min_notice <= start <= now + horizon`;
-//! 2. `[start, start + duration)` inside one merged availability interval;
+//! 2. `[start, start + duration)` inside one merged availability interval
+//!    (availability events, else declared hours or working hours:
+//!    [`available_with`]);
 //! 3. `[start - buffer_before, end + buffer_after)` clear of busy time;
 //! 4. clear of other holds/bookings, with seats left ([`holds::seats_left`]);
 //! 5. within the daily cap ([`holds::within_daily_cap`]).
@@ -14,7 +16,7 @@
 //! ones (fall back) take the first occurrence.
 
 use crate::booking::availability::{
-    available, busy_intervals, local_date, local_dates, local_instant, BusyDay, BusyTime,
+    available_with, busy_intervals, local_date, local_dates, local_instant, BusyDay, BusyTime, DeclaredHours,
 };
 use crate::booking::holds::{self, occupancy, Hold, Occupied};
 use crate::booking::policy::{Coach, EventType};
@@ -42,6 +44,9 @@ pub struct SlotQuery<'a> {
     pub event_type: &'a EventType,
     /// Occurrences from the coach's availability calendar.
     pub availability: &'a [TimeRange],
+    /// Working hours the coach declared with VAVAILABILITY (RFC 7953);
+    /// where they cover a day they replace `coach.working_hours`.
+    pub declared: Option<&'a DeclaredHours>,
     /// Timed busy events (not the VEVENTs written by bookings).
     pub busy_times: &'a [BusyTime],
     /// All-day busy events, as coach-local dates.
@@ -113,7 +118,7 @@ impl<'a> SlotQuery<'a> {
         let coach = self.coach;
         let around = TimeRange::new(window.start, window.end + self.event_type.duration);
         Context {
-            available: available(coach.tz, &coach.working_hours, self.availability, around),
+            available: available_with(coach.tz, &coach.working_hours, self.declared, self.availability, around),
             busy: busy_intervals(coach.tz, self.busy_times, self.busy_days),
             occupied: occupancy(coach, self.holds, self.bookings, now, self.except),
         }

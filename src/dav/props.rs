@@ -8,7 +8,23 @@ use crate::http::{http_date, quote_etag};
 use super::path::{self, Target};
 use super::xml::{PropName, XmlNode, NS_CALDAV, NS_CALENDARSERVER, NS_DAV};
 use crate::ical::ComponentKind;
-use crate::storage::{NodeKind, Storage, StorageError};
+use crate::storage::{NodeKind, Storage, StorageError, StorePath, INBOX_AVAILABILITY_PROP};
+
+/// Where slotdav keeps values of its own among a resource's dead
+/// properties (see [`INBOX_AVAILABILITY_PROP`]): never listed, never set
+/// by a client.
+const NS_PRIVATE: &str = "http://slotdav.org/ns/private";
+
+/// `CALDAV:calendar-availability` (RFC 7953 §7.2.4), a property of the
+/// scheduling inbox.
+pub fn is_calendar_availability(name: &PropName) -> bool {
+    name.is(NS_CALDAV, "calendar-availability")
+}
+
+/// The stored `CALDAV:calendar-availability` of `user`'s inbox.
+pub fn inbox_availability(storage: &dyn Storage, user: &str) -> Result<Option<String>, StorageError> {
+    storage.prop(&StorePath::home(user), INBOX_AVAILABILITY_PROP)
+}
 
 /// The request-independent facts live properties need.
 pub struct PropContext<'a> {
@@ -52,6 +68,7 @@ pub fn is_protected(name: &PropName) -> bool {
         "owner",
         "current-user-privilege-set",
         "supported-report-set",
+        "supported-live-property-set",
         "sync-token",
         "lockdiscovery",
         "supportedlock",
@@ -82,6 +99,7 @@ pub fn is_protected(name: &PropName) -> bool {
     (name.ns == NS_DAV && DAV_PROTECTED.contains(&name.local.as_str()))
         || (name.ns == NS_CALDAV && CALDAV_PROTECTED.contains(&name.local.as_str()))
         || name.is(NS_CALENDARSERVER, "getctag")
+        || name.ns == NS_PRIVATE
 }
 
 /// The names of live properties a resource has (for `DAV:propname`).
@@ -104,6 +122,8 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             cal("schedule-inbox-URL"),
             cal("schedule-outbox-URL"),
         ]),
+        // RFC 7953 §7.2.4; not in allprop (it SHOULD NOT be returned there).
+        Target::ScheduleInbox(_) => names.extend([dav("supported-live-property-set"), cal("calendar-availability")]),
         Target::Store((_, node)) => {
             names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
             match &node.kind {
@@ -205,6 +225,17 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 let own = matches!(t, Target::Store((..)) | Target::Principal(_)) && !read_only;
                 Some(privileges(own))
             }
+            // RFC 3253 §3.1.4, announced where a client looks for
+            // RFC 7953's calendar-availability: the inbox.
+            ("supported-live-property-set", t @ Target::ScheduleInbox(_)) => Some(XmlNode::element(
+                name.clone(),
+                live_names(t)
+                    .into_iter()
+                    .map(|n| {
+                        XmlNode::element(dav("supported-live-property"), vec![XmlNode::element(dav("prop"), vec![XmlNode::empty(n)])])
+                    })
+                    .collect(),
+            )),
             ("supported-report-set", t) => Some(XmlNode::element(name.clone(), report_set(&supported_reports(t)))),
             ("principal-URL", Target::Principal(u)) => Some(owner_href(u)),
             ("owner", Target::Principal(u)) => Some(owner_href(u)),
@@ -258,6 +289,9 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             ("schedule-outbox-URL", Target::Principal(u)) => {
                 Some(XmlNode::element(name.clone(), vec![XmlNode::href(Target::ScheduleOutbox(u.clone()).href())]))
             }
+            ("calendar-availability", Target::ScheduleInbox(u)) => {
+                inbox_availability(ctx.storage, u)?.map(|text| XmlNode::text_element(name.clone(), text))
+            }
             ("schedule-tag", Target::Store((p, n))) => match n.resource() {
                 Some(r) if r.calendar.is_some() && is_scheduling_object(&ctx.storage.content(p)?.unwrap_or_default()) => {
                     Some(XmlNode::text_element(name.clone(), quote_etag(&r.etag)))
@@ -269,7 +303,7 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 match local {
                     "supported-calendar-component-set" => {
                         let kinds = if coll.components.is_empty() {
-                            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal]
+                            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::Availability]
                         } else {
                             coll.components.clone()
                         };
@@ -362,6 +396,7 @@ pub fn dead(storage: &dyn Storage, target: &Target) -> Result<Vec<(PropName, Str
         .props(path)?
         .into_iter()
         .filter_map(|(clark, value)| PropName::from_clark(&clark).map(|n| (n, value)))
+        .filter(|(n, _)| n.ns != NS_PRIVATE)
         .collect())
 }
 
@@ -370,7 +405,7 @@ pub fn get(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Option
     if let Some(v) = live(ctx, target, name)? {
         return Ok(Some(v));
     }
-    if let Some(path) = target.store_path() {
+    if let Some(path) = target.store_path().filter(|_| name.ns != NS_PRIVATE) {
         if let Some(raw) = ctx.storage.prop(path, &name.clark())? {
             return Ok(Some(XmlNode::Raw(raw)));
         }

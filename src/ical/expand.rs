@@ -107,7 +107,7 @@ enum EndRule {
 fn end_rule(obj: &CalendarObject, c: &Component, kind: ComponentKind, start: &DateValue) -> EndRule {
     let end_name = match kind {
         ComponentKind::Todo => "DUE",
-        ComponentKind::Event | ComponentKind::FreeBusy => "DTEND",
+        ComponentKind::Event | ComponentKind::FreeBusy | ComponentKind::Availability => "DTEND",
         ComponentKind::Journal => "",
     };
     if !end_name.is_empty() {
@@ -193,11 +193,22 @@ impl Budget {
 
 /// Expand `obj` over `window`; floating values are read in `floating`.
 pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expansion {
+    let mut left = RECURRENCE_BUDGET;
+    expand_within(obj, window, floating, &mut left)
+}
+
+/// [`expand`] on a budget shared with other expansions: `left` is what is
+/// left of it before and after (the AVAILABLE sets of RFC 7953 availability
+/// share one [`RECURRENCE_BUDGET`] however many there are).
+pub(super) fn expand_within(obj: &CalendarObject, window: TimeRange, floating: Zone, left: &mut usize) -> Expansion {
     let window = TimeRange::new(clamp(window.start), clamp(window.end));
     let kind = obj.kind();
+    if kind == ComponentKind::Availability {
+        return availability_spans(obj, window, floating);
+    }
     let comps: Vec<&Component> = obj.components().collect();
     let mut exp = Expansion::default();
-    let mut budget = Budget(RECURRENCE_BUDGET);
+    let mut budget = Budget(*left);
     let master_idx = comps.iter().position(|c| !c.has("RECURRENCE-ID"));
     let recurring_obj = comps.len() > 1
         || master_idx.is_some_and(|m| comps[m].has("RRULE") || comps[m].has("RDATE"));
@@ -403,6 +414,46 @@ pub fn expand(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expans
             exp.unbounded = true;
         }
         push(&mut exp, inst);
+    }
+    exp.instances.sort_by_key(|i| (i.range.start, i.range.end));
+    *left = budget.0;
+    exp
+}
+
+/// The time range of each VAVAILABILITY (RFC 7953 §3.1, §7.1): DTSTART to
+/// DTEND (or DTSTART + DURATION); without DTSTART it starts at the
+/// beginning of time, without an end it never ends. One instance each.
+fn availability_spans(obj: &CalendarObject, window: TimeRange, floating: Zone) -> Expansion {
+    let mut exp = Expansion::default();
+    for (idx, c) in obj.components().enumerate() {
+        let start = c.prop("DTSTART").and_then(|p| obj.date_value(p));
+        let from = start.map(|s| s.resolve(floating)).unwrap_or_else(min_time);
+        let to = match (c.prop("DTEND").and_then(|p| obj.date_value(p)), start) {
+            (Some(e), _) => e.resolve(floating),
+            (None, Some(s)) => match c.prop("DURATION").and_then(|p| parse_duration(&p.value)) {
+                Some(d) => d.add_to(s.local(), s.zone(floating)),
+                None => max_time(),
+            },
+            (None, None) => max_time(),
+        };
+        let range = TimeRange::new(clamp(from), clamp(to).max(clamp(from)));
+        if range.start >= window.end {
+            exp.unbounded = true;
+        }
+        if !range.overlaps(&window) {
+            continue;
+        }
+        let floating_value = start.is_some_and(|s| s.is_floating());
+        exp.instances.push(Instance {
+            recurrence_id: range.start,
+            recurrence_local: range.start.naive_utc(),
+            range,
+            local_start: start.map(|s| s.local()).unwrap_or(range.start.naive_utc()),
+            component: idx,
+            all_day: start.is_some_and(|s| s.is_date()),
+            floating: floating_value,
+            recurring: false,
+        });
     }
     exp.instances.sort_by_key(|i| (i.range.start, i.range.end));
     exp

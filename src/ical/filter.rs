@@ -74,6 +74,7 @@ impl Collation {
 
 use chrono::Duration;
 
+use super::availability::available_overlaps;
 use super::expand::{expand, Instance};
 use super::component::Component;
 use super::contentline::Property;
@@ -246,6 +247,8 @@ impl Eval<'_> {
         children.any(|c| {
             let timed = match f.time_range {
                 None => true,
+                // RFC 7953 §7.1: an AVAILABLE overlaps like a VEVENT.
+                Some(tr) if name == "AVAILABLE" => available_overlaps(self.obj, c, tr.closed(), self.zone),
                 Some(tr) if name == "VALARM" => match inst {
                     Some(i) => alarm_triggers(self.obj, c, i, self.zone)
                         .iter()

@@ -20,6 +20,9 @@
 //!
 //! Built on a parsed object:
 //! - [`expand`]: RRULE/RDATE/EXDATE/RECURRENCE-ID → concrete [`Occurrence`]s.
+//! - [`availability`]: VAVAILABILITY (RFC 7953): the model, its AVAILABLE
+//!   sets expanded on one budget, and the priority rules that turn several
+//!   of them into available and unavailable time.
 //! - `strict`: the RFC 5545 rules a client's new object must meet before it
 //!   is stored ([`CalendarObject::check_storable`], PUT only): RRULE parts,
 //!   TEXT escapes, control characters, RECURRENCE-IDs, TZIDs.
@@ -46,6 +49,7 @@ mod validate;
 pub mod parse;
 // What is built on a parsed object.
 pub mod expand;
+pub mod availability;
 mod strict;
 pub mod filter;
 pub mod render;
@@ -68,6 +72,9 @@ pub enum ComponentKind {
     Todo,
     Journal,
     FreeBusy,
+    /// A VAVAILABILITY (RFC 7953 §3.1). Appended last: stored nodes encode
+    /// the kind by position.
+    Availability,
 }
 
 impl ComponentKind {
@@ -78,6 +85,7 @@ impl ComponentKind {
             ComponentKind::Todo => "VTODO",
             ComponentKind::Journal => "VJOURNAL",
             ComponentKind::FreeBusy => "VFREEBUSY",
+            ComponentKind::Availability => "VAVAILABILITY",
         }
     }
 
@@ -87,6 +95,7 @@ impl ComponentKind {
             "VTODO" => Some(ComponentKind::Todo),
             "VJOURNAL" => Some(ComponentKind::Journal),
             "VFREEBUSY" => Some(ComponentKind::FreeBusy),
+            "VAVAILABILITY" => Some(ComponentKind::Availability),
             _ => None,
         }
     }
@@ -169,7 +178,7 @@ mod layering {
     /// Bottom to top.
     pub const ORDER: &[&str] = &[
         "zone", "contentline", "value", "component", "recurrence", "tz", "object", "validate", "parse", "expand",
-        "strict", "filter", "write", "render", "freebusy", "export",
+        "availability", "strict", "filter", "write", "render", "freebusy", "export",
     ];
 
     #[test]

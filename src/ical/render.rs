@@ -92,6 +92,11 @@ impl CalendarObject {
     }
 
     fn expanded_children(&self, range: TimeRange) -> Vec<Component> {
+        if self.kind() == ComponentKind::Availability {
+            // A VAVAILABILITY does not recur (RFC 7953 §3.1) and its
+            // AVAILABLE children keep their zones: nothing to expand.
+            return self.root().children.clone();
+        }
         let exp = expand(self, range, Zone::UTC);
         let comps: Vec<&Component> = self.components().collect();
         let kind = self.kind();

@@ -69,6 +69,9 @@ impl CalendarObject {
                 }
             }
         }
+        if self.kind() == super::ComponentKind::Availability {
+            super::availability::check(self)?;
+        }
         check_recurrence_ids(self)
     }
 }

@@ -53,7 +53,7 @@ fn before(end: &DateValue, start: &DateValue) -> bool {
 
 pub(super) fn check_times(obj: &CalendarObject) -> Result<()> {
     let end_name = match obj.kind() {
-        ComponentKind::Event | ComponentKind::FreeBusy => Some("DTEND"),
+        ComponentKind::Event | ComponentKind::FreeBusy | ComponentKind::Availability => Some("DTEND"),
         ComponentKind::Todo => Some("DUE"),
         ComponentKind::Journal => None,
     };

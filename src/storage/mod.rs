@@ -203,6 +203,46 @@ pub struct PutOutcome {
     pub etag: String,
 }
 
+/// The property of a user's home that holds their scheduling inbox's
+/// `CALDAV:calendar-availability` (RFC 7953 §7.2.4): the iCalendar text
+/// as the client sent it (not an XML fragment). The inbox has no node of
+/// its own, so the value lives on the home and counts against its quota;
+/// `dav` hides the name from the home's dead properties, and the booking
+/// service reads it as the coach's working hours.
+pub const INBOX_AVAILABILITY_PROP: &str = "{http://slotdav.org/ns/private}inbox-calendar-availability";
+
+/// At most this many VAVAILABILITY objects of one calendar are used per
+/// query ([`availability_objects`]); more is not a working-hours setup, and
+/// the booking page that reads them is public.
+pub const MAX_AVAILABILITY_OBJECTS: usize = 64;
+
+/// The names of a calendar's VAVAILABILITY objects (RFC 7953) whose range
+/// meets `range`, found through the time-range index (they never block
+/// time, so only non-busy entries are looked at), sorted, at most
+/// [`MAX_AVAILABILITY_OBJECTS`].
+pub fn availability_objects(storage: &dyn Storage, calendar: &StorePath, range: &TimeRange) -> Result<Vec<String>> {
+    let mut names: Vec<String> = storage
+        .occurrences(calendar, range)?
+        .into_iter()
+        .filter(|o| o.occurrence.busy.is_none())
+        .map(|o| o.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        let node = storage.node(&calendar.child(&name))?;
+        let kind = node.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()).map(|c| c.kind);
+        if kind == Some(ComponentKind::Availability) {
+            out.push(name);
+            if out.len() >= MAX_AVAILABILITY_OBJECTS {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A change to a dead property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PropChange {

@@ -6,6 +6,7 @@ mod common;
 
 mod architecture;
 mod auth;
+mod availability;
 mod booking;
 mod booking_browser;
 mod caldav;

@@ -1,20 +1,23 @@
 //! Reading the coach's calendars: which count as busy, their indexed
 //! occurrences (floating time placed in the coach's zone), the bookable
-//! time of the availability calendar, and the active bookings and holds
-//! that occupy slots.
+//! time of the availability calendar, the coach's declared working hours
+//! (RFC 7953 VAVAILABILITY in the inbox property and the availability
+//! calendar), and the active bookings and holds that occupy slots.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::super::availability::{BusyDay, BusyTime};
+use super::super::availability::{BusyDay, BusyTime, DeclaredHours};
 use super::super::coach::{BusyCalendars, CoachConfig};
 use super::super::Booking;
 use super::records::{BookingStore, HoldRecord, HoldStore};
 use super::{BookingService, Result};
+use crate::ical::availability::{resolve, Availability};
 use crate::ical::CalendarObject;
 use crate::model::TimeRange;
-use crate::storage::StorePath;
+use crate::storage::{availability_objects, StorePath, INBOX_AVAILABILITY_PROP};
+
 
 impl BookingService {
 
@@ -76,16 +79,19 @@ impl BookingService {
         Ok(out)
     }
 
-    /// Bookable time from the availability calendar in `range`.
+    /// Bookable time from the availability calendar's events in `range`
+    /// (its VAVAILABILITY objects count through [`Self::declared_hours`]).
     pub(super) fn availability_events(&self, coach: &CoachConfig, range: TimeRange) -> Result<Vec<TimeRange>> {
         let cal = StorePath::home(&coach.user).child(&coach.availability_calendar);
         if self.storage.node(&cal)?.is_none() {
             return Ok(Vec::new());
         }
         let tz = coach.policy.tz;
+        let vavailability = availability_objects(&*self.storage, &cal, &range)?;
         Ok(self
             .occurrences(coach, &cal, range)?
             .into_iter()
+            .filter(|(name, _)| !vavailability.contains(name))
             .map(|(_, occ)| match occ.all_day_dates() {
                 Some((first, end)) if occ.all_day => TimeRange::new(
                     super::super::availability::local_day(tz, first).start,
@@ -94,6 +100,33 @@ impl BookingService {
                 _ => occ.range,
             })
             .collect())
+    }
+
+    /// The coach's declared working hours around `range` (RFC 7953): the
+    /// `calendar-availability` of their scheduling inbox and the
+    /// VAVAILABILITY objects of their availability calendar, resolved
+    /// together. `None` when they declared none.
+    pub(super) fn declared_hours(&self, coach: &CoachConfig, range: TimeRange) -> Result<Option<DeclaredHours>> {
+        let tz = Some(coach.policy.tz);
+        let home = StorePath::home(&coach.user);
+        let mut list: Vec<Availability> = Vec::new();
+        if let Some(text) = self.storage.prop(&home, INBOX_AVAILABILITY_PROP)? {
+            list.extend(Availability::parse_all(text.as_bytes(), tz).unwrap_or_default());
+        }
+        let cal = home.child(&coach.availability_calendar);
+        if self.storage.node(&cal)?.is_some() {
+            for name in availability_objects(&*self.storage, &cal, &range)? {
+                let Some(bytes) = self.storage.content(&cal.child(&name))? else { continue };
+                if let Ok(obj) = CalendarObject::parse(&bytes) {
+                    list.extend(Availability::all_in(&obj, tz));
+                }
+            }
+        }
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let resolved = resolve(&list, range);
+        Ok(Some(DeclaredHours { covered: resolved.covered, open: resolved.available }))
     }
 
     /// Busy time in `range`: timed busy events and all-day busy days,

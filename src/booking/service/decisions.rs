@@ -63,6 +63,7 @@ impl BookingService {
         let margin = et.buffer_before.max(et.buffer_after) + et.duration + Duration::days(2);
         let wide = TimeRange::new(from - margin, to + margin);
         let availability = self.availability_events(coach, wide)?;
+        let declared = self.declared_hours(coach, wide)?;
         let (busy_times, busy_days) = self.busy(coach, wide)?;
         let bookings: Vec<Booking> =
             self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
@@ -72,6 +73,7 @@ impl BookingService {
             coach: &coach.policy,
             event_type: et,
             availability: &availability,
+            declared: declared.as_ref(),
             busy_times: &busy_times,
             busy_days: &busy_days,
             bookings: &bookings,

@@ -2,7 +2,7 @@
 //! invariants every returned slot must satisfy.
 
 use super::*;
-use crate::booking::availability::{local_day, merge};
+use crate::booking::availability::{available, local_day, merge};
 use crate::booking::holds::tests::booking;
 use crate::booking::policy::{TimeWindow, WorkingHours};
 use crate::booking::BookingStatus;
@@ -46,6 +46,7 @@ fn query<'a>(c: &'a Coach, et: &'a EventType) -> SlotQuery<'a> {
         coach: c,
         event_type: et,
         availability: &[],
+        declared: None,
         busy_times: &[],
         busy_days: &[],
         holds: &[],
@@ -339,6 +340,7 @@ struct Scenario {
 impl Scenario {
     fn slot_query(&self) -> SlotQuery<'_> {
         SlotQuery {
+            declared: None,
             coach: &self.coach,
             event_type: &self.coach.event_types[0],
             availability: &self.availability,

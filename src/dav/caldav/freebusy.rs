@@ -1,5 +1,13 @@
 //! `CALDAV:free-busy-query` (RFC 4791 §7.10): busy time of a calendar (or
-//! of every calendar in a home) as one VFREEBUSY, from the index.
+//! of every calendar in a home) as one VFREEBUSY, from the index, with the
+//! unavailable time of calendar availability (RFC 7953 §4, §7.2.4).
+//!
+//! What counts as availability: the VAVAILABILITY objects of the calendars
+//! asked about and, when the query covers the user (their home), the
+//! `CALDAV:calendar-availability` of their scheduling inbox. All of them
+//! are resolved together by `ical::availability` (priority, overlap).
+//! [`user_free_busy`] is the same answer for a user, for the scheduling
+//! outbox's free-busy request.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -10,32 +18,82 @@ use super::{ensure_indexed, floating_zone, load_object};
 use crate::dav::methods::Ctx;
 use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
+use crate::ical::availability::{unavailable_periods, Availability};
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::storage::StorePath;
 
 pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResult {
     let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
-    let calendars: Vec<StorePath> = if node.is_calendar() {
-        vec![path.clone()]
+    let periods = if node.is_calendar() {
+        calendars_free_busy(ctx, &[path.clone()], None, &range)?
     } else {
-        ctx.dav
-            .storage
-            .children(path)?
-            .into_iter()
-            .filter(|(_, n)| n.is_calendar())
-            .map(|(name, _)| path.child(&name))
-            .collect()
+        let inbox_of = path.segments().len() == 1;
+        calendars_free_busy(ctx, &calendars_in(ctx, path)?, inbox_of.then(|| path.owner()), &range)?
     };
-    let mut periods: Vec<(TimeRange, BusyKind)> = Vec::new();
-    for cal in &calendars {
-        periods.extend(busy_periods(ctx, cal, &range)?);
-    }
     let body = crate::ical::freebusy::vfreebusy(range, &periods, ctx.now);
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = StatusCode::OK;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
     Ok(resp)
+}
+
+/// The busy and unavailable time of `user` within `range`: every calendar
+/// of their home plus their inbox's `calendar-availability`.
+pub fn user_free_busy(ctx: &Ctx, user: &str, range: TimeRange) -> DavResult<Vec<(TimeRange, BusyKind)>> {
+    let home = StorePath::home(user);
+    if ctx.dav.storage.node(&home)?.is_none() {
+        return calendars_free_busy(ctx, &[], Some(user), &range);
+    }
+    calendars_free_busy(ctx, &calendars_in(ctx, &home)?, Some(user), &range)
+}
+
+fn calendars_in(ctx: &Ctx, path: &StorePath) -> DavResult<Vec<StorePath>> {
+    Ok(ctx
+        .dav
+        .storage
+        .children(path)?
+        .into_iter()
+        .filter(|(_, n)| n.is_calendar())
+        .map(|(name, _)| path.child(&name))
+        .collect())
+}
+
+/// Busy periods of `calendars` plus the unavailable time of their
+/// VAVAILABILITY objects and, with `inbox_of`, that user's inbox property.
+fn calendars_free_busy(
+    ctx: &Ctx,
+    calendars: &[StorePath],
+    inbox_of: Option<&str>,
+    range: &TimeRange,
+) -> DavResult<Vec<(TimeRange, BusyKind)>> {
+    let mut periods: Vec<(TimeRange, BusyKind)> = Vec::new();
+    let mut availability: Vec<Availability> = Vec::new();
+    for cal in calendars {
+        periods.extend(busy_periods(ctx, cal, range)?);
+        availability.extend(availability_objects(ctx, cal, range)?);
+    }
+    if let Some(user) = inbox_of {
+        if let Some(text) = crate::dav::props::inbox_availability(&*ctx.dav.storage, user)? {
+            // Stored only after it passed the same checks.
+            availability.extend(Availability::parse_all(text.as_bytes(), None).unwrap_or_default());
+        }
+    }
+    periods.extend(unavailable_periods(&availability, *range));
+    Ok(periods)
+}
+
+/// The VAVAILABILITY objects of one calendar whose range meets `range`
+/// (at most `storage::MAX_AVAILABILITY_OBJECTS`).
+fn availability_objects(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavResult<Vec<Availability>> {
+    let tz = floating_zone(ctx, calendar, None)?;
+    let mut out = Vec::new();
+    for name in crate::storage::availability_objects(&*ctx.dav.storage, calendar, range)? {
+        if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
+            out.extend(Availability::all_in(&obj, tz));
+        }
+    }
+    Ok(out)
 }
 
 /// Busy periods of one calendar within `range`: from the index, with

@@ -9,6 +9,8 @@ mod principal;
 mod query;
 mod sync;
 
+pub use freebusy::user_free_busy;
+
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 

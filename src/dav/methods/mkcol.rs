@@ -65,7 +65,7 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
         return Err(DavError::Status(StatusCode::INSUFFICIENT_STORAGE));
     }
     if calendar && components.is_empty() {
-        components = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
+        components = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::Availability];
     }
     match ctx.dav.storage.create_collection(path, calendar, components, props_to_set, ctx.now) {
         Ok(_) => {}

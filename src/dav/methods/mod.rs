@@ -174,6 +174,8 @@ pub fn allowed_methods(path: &DavPath) -> &'static str {
             "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
         }
         DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
+        // RFC 7953 §7.2.4: the inbox's calendar-availability is writable.
+        DavPath::ScheduleInbox(_) => "OPTIONS, PROPFIND, PROPPATCH, REPORT",
         _ => "OPTIONS, PROPFIND, REPORT",
     }
 }
