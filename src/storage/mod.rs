@@ -284,9 +284,34 @@ pub enum StorageError {
     /// `DAV:quota-not-exceeded`
     #[error("quota of {user} exceeded")]
     QuotaExceeded { user: String },
+    /// The disk (or the filesystem's quota) under the data directory is
+    /// full: nothing of the write was acknowledged. Reads still work, and
+    /// writes work again once space is freed (the sled backend reopens its
+    /// database in-process). → 507 Insufficient Storage
+    #[error("the disk is full: {0}")]
+    Full(String),
     /// The store itself failed (I/O, corruption). → 500
     #[error("storage failure: {0}")]
     Backend(String),
+}
+
+impl StorageError {
+    /// The error for a failed file operation: [`StorageError::Full`] for
+    /// ENOSPC and EDQUOT, [`StorageError::Backend`] for anything else.
+    pub fn from_io(what: &str, e: &std::io::Error) -> Self {
+        if is_storage_full(e) {
+            StorageError::Full(format!("{what}: {e}"))
+        } else {
+            StorageError::Backend(format!("{what}: {e}"))
+        }
+    }
+}
+
+/// Whether an I/O error says the disk or the user's filesystem quota is
+/// full (ENOSPC 28, EDQUOT 122 on Linux), by kind or by OS error number.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(28) | Some(122))
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

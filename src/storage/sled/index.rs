@@ -69,10 +69,11 @@ impl SledStorage {
             *exact &= !occ.approximate;
         }
         // Objects that match every range: the caller checks them.
-        for kv in self.tree.scan_prefix(keys::prefix(LONG, calendar)) {
+        let db = self.db()?;
+        for kv in db.tree.scan_prefix(keys::prefix(LONG, calendar)) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[keys::prefix(LONG, calendar).len()..]).to_string();
-            if let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
+            if let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
                 let entry: IndexEntry = decode(&b)?;
                 if entry.always_matches {
                     found.insert(name, false);
@@ -90,7 +91,8 @@ impl SledStorage {
         let mut hi = prefix.clone();
         hi.extend_from_slice(&encode_time(qe));
         let mut out = Vec::new();
-        for kv in self.tree.range(lo..hi) {
+        let db = self.db()?;
+        for kv in db.tree.range(lo..hi) {
             let (k, v) = kv?;
             let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
             let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
@@ -106,10 +108,10 @@ impl SledStorage {
         }
         // Long occurrences are not filed by start: look at each such object.
         let lprefix = keys::prefix(LONG, calendar);
-        for kv in self.tree.scan_prefix(&lprefix) {
+        for kv in db.tree.scan_prefix(&lprefix) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[lprefix.len()..]).to_string();
-            let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
+            let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
             let entry: IndexEntry = decode(&b)?;
             if entry.always_matches && entry.occurrences.is_empty() {
                 // Not indexed occurrence by occurrence (too many, or none
@@ -136,10 +138,9 @@ impl SledStorage {
         if until.timestamp() <= coll.horizon {
             return Ok(());
         }
-        let _g = self.lock();
         // Counted, but not refused: a query must not fail because moving
         // the horizon indexes more occurrences.
-        let mut st = Staged::new(&self.tree, u64::MAX);
+        self.write(u64::MAX, |st| {
         let Some(mut node) = st.node(calendar)? else { return Ok(()) };
         let NodeKind::Collection(coll) = &mut node.kind else { return Ok(()) };
         if until.timestamp() <= coll.horizon {
@@ -154,13 +155,14 @@ impl SledStorage {
             let path = calendar.child(&name);
             let Some(bytes) = st.get(&keys::path_key(CONTENT, &path))? else { continue };
             if let Some(entry) = reindex(&bytes, new_horizon) {
-                Self::unindex(&mut st, calendar, &name)?;
-                Self::index(&mut st, calendar, &name, &entry);
+                Self::unindex(st, calendar, &name)?;
+                Self::index(st, calendar, &name, &entry);
             }
         }
         coll.horizon = new_horizon.timestamp();
         st.put_node(calendar, &node);
-        st.commit()
+        Ok(())
+        })
     }
 }
 
