@@ -11,6 +11,7 @@
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
 //! names sled types.
 
+pub mod check;
 pub mod files;
 pub mod flush_group;
 pub mod keys;
@@ -451,6 +452,14 @@ pub trait Storage: Send + Sync {
     /// Blocks until every write applied before this call is on disk.
     /// Concurrent callers may share one sync (group commit).
     fn flush(&self) -> Result<()>;
+
+    /// Verifies the DAV tree's invariants ([`check`]) and, with `repair`,
+    /// fixes what can be fixed without touching a user's object. A backend
+    /// without a checker says so.
+    fn check_tree(&self, repair: bool) -> Result<check::CheckReport> {
+        let _ = repair;
+        Err(StorageError::Backend("this store has no checker".into()))
+    }
 
     /// How many syncs [`Storage::flush`] ran for how many callers (zero
     /// for a backend that does not count).

@@ -39,26 +39,9 @@ impl SledStorage {
 
     /// Stages the index records of one calendar object.
     pub(super) fn index(st: &mut Staged, calendar: &StorePath, name: &str, entry: &IndexEntry) {
-        let mut long = entry.always_matches;
-        for occ in &entry.occurrences {
-            let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
-            if e - s > LONG_SPAN_SECS {
-                long = true;
-                continue;
-            }
-            let mut v = Vec::with_capacity(10);
-            v.extend_from_slice(&e.to_be_bytes());
-            v.push(encode_busy(occ.busy));
-            v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
-            st.insert(span_key(calendar, s, name), v);
+        for (k, v) in index_records(calendar, name, entry) {
+            st.insert(k, v);
         }
-        if long {
-            st.insert(sub_key(LONG, calendar, name.as_bytes()), Vec::new());
-        }
-        if entry.unbounded {
-            st.insert(sub_key(UNBOUNDED, calendar, name.as_bytes()), Vec::new());
-        }
-        st.insert(sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry));
     }
 
 
@@ -164,6 +147,33 @@ impl SledStorage {
         Ok(())
         })
     }
+}
+
+/// Every index record of one calendar object (`S`, `L`, `R` and its `O`
+/// entry), as [`SledStorage::index`] writes them and `check` expects them.
+pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut long = entry.always_matches;
+    for occ in &entry.occurrences {
+        let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
+        if e - s > LONG_SPAN_SECS {
+            long = true;
+            continue;
+        }
+        let mut v = Vec::with_capacity(10);
+        v.extend_from_slice(&e.to_be_bytes());
+        v.push(encode_busy(occ.busy));
+        v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
+        out.push((span_key(calendar, s, name), v));
+    }
+    if long {
+        out.push((sub_key(LONG, calendar, name.as_bytes()), Vec::new()));
+    }
+    if entry.unbounded {
+        out.push((sub_key(UNBOUNDED, calendar, name.as_bytes()), Vec::new()));
+    }
+    out.push((sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry)));
+    out
 }
 
 pub(super) fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {

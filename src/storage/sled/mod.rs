@@ -14,9 +14,12 @@
 //! Rooms: this file (opening, the store format, the trait), [`batch`] (the
 //! staged overlay, its commit and usage accounting), [`tree`] (the DAV
 //! tree: puts, deletes, copies, change records), [`index`] (the UID and
-//! time-range indexes and their queries). Only this module names sled.
+//! time-range indexes and their queries), [`handles`] (the open database
+//! and its in-process reopen after a full disk), [`check`] (the tree's
+//! invariants for `slotdav check`). Only this module names sled.
 
 mod batch;
+mod check;
 mod handles;
 mod index;
 mod tree;
@@ -474,6 +477,10 @@ impl Storage for SledStorage {
 
     fn flush_stats(&self) -> FlushStats {
         self.flushes.stats()
+    }
+
+    fn check_tree(&self, repair: bool) -> Result<super::check::CheckReport> {
+        self.check_sled(repair)
     }
 }
 
