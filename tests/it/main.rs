@@ -9,6 +9,7 @@ mod auth;
 mod booking;
 mod booking_browser;
 mod caldav;
+mod check;
 mod cli;
 mod crash;
 mod disk_full;
