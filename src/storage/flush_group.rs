@@ -231,6 +231,40 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_stays_full_for_every_caller_that_shared_the_flush() {
+        let group = Arc::new(FlushGroup::new());
+        let first = {
+            let group = group.clone();
+            std::thread::spawn(move || {
+                group.flush(|| {
+                    // Held until a second caller waits for the next flush.
+                    while group.waiting() < 3 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Ok(())
+                })
+            })
+        };
+        while group.stats().flushes == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Two callers arrive during the first flush: one of them runs the
+        // next flush, which fails with a full disk, and the other shares it.
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let group = group.clone();
+                std::thread::spawn(move || group.flush(|| Err(StorageError::Full("No space left on device".into()))))
+            })
+            .collect();
+        first.join().unwrap().unwrap();
+        for t in others {
+            let err = t.join().unwrap().unwrap_err();
+            assert!(matches!(err, StorageError::Full(ref why) if why.contains("No space")), "{err:?}");
+        }
+        assert_eq!(group.stats().flushes, 2);
+    }
+
+    #[test]
     fn a_failed_flush_fails_its_waiters_and_the_next_caller_flushes_again() {
         let group = FlushGroup::new();
         let err = group.flush(|| Err(StorageError::Backend("disk full".into()))).unwrap_err();

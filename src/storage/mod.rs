@@ -467,3 +467,23 @@ pub trait Storage: Send + Sync {
         FlushStats::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enospc_and_edquot_are_a_full_disk_other_io_errors_are_not() {
+        for e in [std::io::Error::from_raw_os_error(28), std::io::Error::from_raw_os_error(122), std::io::Error::from(std::io::ErrorKind::StorageFull)] {
+            assert!(is_storage_full(&e), "{e:?}");
+            assert!(matches!(StorageError::from_io("write", &e), StorageError::Full(_)), "{e:?}");
+        }
+        // sled clones an I/O error as kind + text, so the kind must do.
+        let cloned = std::io::Error::new(std::io::Error::from_raw_os_error(28).kind(), "No space left on device (os error 28)");
+        assert!(is_storage_full(&cloned));
+        for e in [std::io::Error::from_raw_os_error(5), std::io::Error::from(std::io::ErrorKind::PermissionDenied)] {
+            assert!(!is_storage_full(&e), "{e:?}");
+            assert!(matches!(StorageError::from_io("write", &e), StorageError::Backend(_)), "{e:?}");
+        }
+    }
+}
