@@ -12,6 +12,7 @@ mod caldav;
 mod check;
 mod cli;
 mod crash;
+mod crash_mixed;
 mod disk_full;
 mod feeds;
 mod front;
