@@ -144,6 +144,10 @@ async fn corrupted_indexes_are_reported_and_repaired_and_a_booking_without_its_e
         assert_eq!(e4.len(), 1, "e4.ics has one occurrence filed");
         tree.remove(&e4[0]).unwrap();
         tree.insert(b"Qalice", &1u64.to_be_bytes()[..]).unwrap();
+        // Domain indexes pointing nowhere: a booking UID entry and a
+        // reminder entry.
+        tree.insert(key(b'X', "booking-uid", b"alice/no-such-uid"), &b"no-such-booking"[..]).unwrap();
+        tree.insert(key(b'X', "outbox-reminder", b"no-such-booking/r1"), &b"000/r1"[..]).unwrap();
         db.flush().unwrap();
     }
 
@@ -155,14 +159,16 @@ async fn corrupted_indexes_are_reported_and_repaired_and_a_booking_without_its_e
         "occurrence-index: alice/calendar/ghost.ics: index records of an object that does not exist",
         "occurrence-index: alice/calendar/e4.ics: its index (0 occurrences filed) is not what its bytes expand to (1 occurrences)",
         "usage: alice: usage recorded as 1 bytes",
+        "booking: booking-uid entry alice/no-such-uid names booking \"no-such-booking\"",
+        "outbox: reminder entry no-such-booking/r1 points to message 000/r1, which is not queued",
     ] {
         assert!(found.stdout.contains(needle), "missing {needle:?} in:\n{}", found.stdout);
     }
-    assert!(found.stdout.contains(": 5 problems"), "{}", found.stdout);
+    assert!(found.stdout.contains(": 7 problems"), "{}", found.stdout);
 
     let repaired = env.cli(&["check", "--repair"], "");
     assert_eq!(repaired.code, Some(1), "problems were found (and repaired): {repaired:?}");
-    assert!(repaired.stdout.contains("5 problems, 5 repaired"), "{}", repaired.stdout);
+    assert!(repaired.stdout.contains("7 problems, 7 repaired"), "{}", repaired.stdout);
     let again = env.cli(&["check"], "");
     assert_eq!(again.code, Some(0), "clean after the repair: {again:?}");
 
