@@ -83,7 +83,8 @@ impl Handles {
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
         current
             .clone()
-            .ok_or_else(|| StorageError::Backend("the database could not be reopened after the disk was full; retrying".into()))
+            // Only a reopen after a full disk leaves it closed: still 507.
+            .ok_or_else(|| StorageError::Full("the database could not be reopened after the disk was full; retrying".into()))
     }
 
     /// Passes `r` through, noting a full disk so that the next write
