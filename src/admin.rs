@@ -5,6 +5,10 @@
 //! so only the owner of the data can use it); the CLI sends each
 //! [`AdminCommand`] there as one JSON line. When no server answers, the CLI
 //! opens the store itself and runs the same [`execute`].
+//!
+//! [`check`] composes `slotdav check` from the layers that own each
+//! invariant: the DAV tree (`storage`), bookings (`booking::service`) and
+//! the outbox (`mail::check`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -14,7 +18,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-use crate::storage::{Storage, User};
+use crate::storage::check::CheckReport;
+use crate::storage::{Storage, StorageError, User};
 
 /// What an admin can ask for. Passwords travel only as argon2 hashes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -31,6 +36,33 @@ pub enum AdminCommand {
     FeedRevoke { token: String },
     /// Pending and failed mail, and how much was sent.
     OutboxList,
+    /// Verifies the store's invariants (`slotdav check`), and with
+    /// `repair` fixes what can be fixed safely. `bookings_calendars` names
+    /// each configured coach's bookings calendar; other users' bookings are
+    /// looked for in [`DEFAULT_BOOKINGS_CALENDAR`]. Answers the
+    /// [`CheckReport`] as JSON.
+    Check { repair: bool, bookings_calendars: Vec<(String, String)> },
+}
+
+/// Where a booking's event is looked for when its coach is not configured
+/// (the configuration's default).
+pub const DEFAULT_BOOKINGS_CALENDAR: &str = "sessions";
+
+/// `slotdav check`: the DAV tree's invariants (storage), then the
+/// bookings' (booking service) and the outbox's (mail), in one report.
+pub fn check(storage: &dyn Storage, repair: bool, bookings_calendars: &[(String, String)], now: DateTime<Utc>) -> Result<CheckReport, StorageError> {
+    let mut report = storage.check_tree(repair)?;
+    let calendar_of = |coach: &str| {
+        Some(
+            bookings_calendars
+                .iter()
+                .find(|(user, _)| user == coach)
+                .map_or(DEFAULT_BOOKINGS_CALENDAR.to_string(), |(_, cal)| cal.clone()),
+        )
+    };
+    report.merge(crate::booking::service::check_bookings(storage, &calendar_of, repair, now)?);
+    report.merge(crate::mail::check::check_outbox(storage, repair, now)?);
+    Ok(report)
 }
 
 /// The answer: a message for the admin, or why it failed.
@@ -103,6 +135,10 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             Ok(format!("revoked the feed of {}/{}", rec.user, rec.calendar))
         }
         AdminCommand::OutboxList => crate::mail::listing(storage).map_err(backend),
+        AdminCommand::Check { repair, bookings_calendars } => {
+            let report = check(storage, repair, &bookings_calendars, now).map_err(backend)?;
+            Ok(serde_json::to_string(&report).expect("reports serialise"))
+        }
         AdminCommand::UserRemove { name } => {
             if storage.remove_user(&name).map_err(backend)? {
                 storage.flush().map_err(backend)?;

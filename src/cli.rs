@@ -1,5 +1,5 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`. Without `--config`, `serve` runs in try-it mode
+//! `slotdav outbox list`, `slotdav check`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
 use std::io::{BufRead, IsTerminal};
@@ -34,6 +34,20 @@ pub enum Command {
     /// Inspect the mail outbox; works while the server runs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Verify the store's invariants (indexes, change logs, usage, bookings
+    /// and their events, the outbox) and report each problem; works while
+    /// the server runs. Exit status 0 when clean, 1 when problems were
+    /// found, 2 when the check could not run.
+    Check {
+        /// Fix what can be fixed safely: rebuild indexes and usage from the
+        /// objects, drop index entries that point nowhere. Never deletes a
+        /// user's object.
+        #[arg(long)]
+        repair: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -55,6 +55,37 @@ fn main() -> ExitCode {
             admin_command(&config, command)
         }
         Command::Outbox(OutboxCommand::List) => admin_command(&config, AdminCommand::OutboxList),
+        Command::Check { repair, json } => check_command(&config, repair, json),
+    }
+}
+
+/// `slotdav check`: prints the report (text or JSON); exit status 0 when
+/// clean, 1 when problems were found, 2 when the check could not run.
+fn check_command(config: &Config, repair: bool, json: bool) -> ExitCode {
+    let bookings_calendars = config.coaches.iter().map(|c| (c.user.clone(), c.bookings_calendar.clone())).collect();
+    let answer = match run_admin(&config.data_dir, AdminCommand::Check { repair, bookings_calendars }) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) | Err(e) => {
+            eprintln!("slotdav: check failed: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report: slotdav::storage::check::CheckReport = match serde_json::from_str(&answer) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("slotdav: check failed: unreadable report: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!("{answer}");
+    } else {
+        println!("{}", report.text());
+    }
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -111,6 +111,11 @@ impl DavError {
                     tracing::debug!(error = %e, "write refused");
                     (StatusCode::INSUFFICIENT_STORAGE, Some(XmlNode::empty(PropName::dav("quota-not-exceeded"))))
                 }
+                // RFC 4918 §11.5 names no precondition for a full disk.
+                S::Full(ref why) => {
+                    tracing::warn!(error = %why, "write refused: the disk is full");
+                    (StatusCode::INSUFFICIENT_STORAGE, None)
+                }
                 S::Backend(ref msg) => {
                     tracing::error!(error = %msg, "storage failure");
                     (StatusCode::INTERNAL_SERVER_ERROR, None)

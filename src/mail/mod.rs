@@ -14,6 +14,7 @@
 //! A booking never fails because of mail: the hook only adds records, and
 //! sending happens later, in the worker.
 
+pub mod check;
 pub mod compose;
 pub mod config;
 pub mod outbox;

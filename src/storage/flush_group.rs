@@ -35,7 +35,7 @@ struct State {
     /// The number of the last flush that succeeded.
     succeeded: u64,
     /// Why the last failed flush failed, and its number.
-    failure: Option<(u64, String)>,
+    failure: Option<(u64, StorageError)>,
     running: bool,
     /// Callers inside [`FlushGroup::flush`] right now.
     waiting: usize,
@@ -47,6 +47,16 @@ struct State {
 pub struct FlushGroup {
     state: Mutex<State>,
     finished: Condvar,
+}
+
+/// The failure a caller that counted on a failed flush gets: a full disk
+/// stays [`StorageError::Full`] (507 on every surface), anything else is a
+/// backend failure with the same text.
+fn shared_failure(e: &StorageError) -> StorageError {
+    match e {
+        StorageError::Full(why) => StorageError::Full(why.clone()),
+        other => StorageError::Backend(other.to_string()),
+    }
 }
 
 impl FlushGroup {
@@ -73,8 +83,7 @@ impl FlushGroup {
                 break Ok(());
             }
             if st.finished >= needed {
-                let why = st.failure.as_ref().map(|(_, why)| why.clone()).unwrap_or_default();
-                break Err(StorageError::Backend(why));
+                break Err(st.failure.as_ref().map_or_else(|| StorageError::Backend(String::new()), |(_, why)| shared_failure(why)));
             }
             if !st.running {
                 // Our own closure runs at most once: after it, `finished`
@@ -91,8 +100,8 @@ impl FlushGroup {
                 st.finished = number;
                 match &result {
                     Ok(Ok(())) => st.succeeded = number,
-                    Ok(Err(e)) => st.failure = Some((number, e.to_string())),
-                    Err(_) => st.failure = Some((number, "the flush panicked".into())),
+                    Ok(Err(e)) => st.failure = Some((number, shared_failure(e))),
+                    Err(_) => st.failure = Some((number, StorageError::Backend("the flush panicked".into()))),
                 }
                 self.finished.notify_all();
                 match result {
@@ -219,6 +228,40 @@ mod tests {
         }
         assert_eq!(disk.flushes.load(Ordering::SeqCst), 2, "one flush for the first writer, one for the other {}", WRITERS - 1);
         assert_eq!(disk.durable.load(Ordering::SeqCst), WRITERS as u64);
+    }
+
+    #[test]
+    fn a_full_disk_stays_full_for_every_caller_that_shared_the_flush() {
+        let group = Arc::new(FlushGroup::new());
+        let first = {
+            let group = group.clone();
+            std::thread::spawn(move || {
+                group.flush(|| {
+                    // Held until a second caller waits for the next flush.
+                    while group.waiting() < 3 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Ok(())
+                })
+            })
+        };
+        while group.stats().flushes == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Two callers arrive during the first flush: one of them runs the
+        // next flush, which fails with a full disk, and the other shares it.
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let group = group.clone();
+                std::thread::spawn(move || group.flush(|| Err(StorageError::Full("No space left on device".into()))))
+            })
+            .collect();
+        first.join().unwrap().unwrap();
+        for t in others {
+            let err = t.join().unwrap().unwrap_err();
+            assert!(matches!(err, StorageError::Full(ref why) if why.contains("No space")), "{err:?}");
+        }
+        assert_eq!(group.stats().flushes, 2);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
 //! names sled types.
 
+pub mod check;
 pub mod files;
 pub mod flush_group;
 pub mod keys;
@@ -324,9 +325,34 @@ pub enum StorageError {
     /// `DAV:quota-not-exceeded`
     #[error("quota of {user} exceeded")]
     QuotaExceeded { user: String },
+    /// The disk (or the filesystem's quota) under the data directory is
+    /// full: nothing of the write was acknowledged. Reads still work, and
+    /// writes work again once space is freed (the sled backend reopens its
+    /// database in-process). → 507 Insufficient Storage
+    #[error("the disk is full: {0}")]
+    Full(String),
     /// The store itself failed (I/O, corruption). → 500
     #[error("storage failure: {0}")]
     Backend(String),
+}
+
+impl StorageError {
+    /// The error for a failed file operation: [`StorageError::Full`] for
+    /// ENOSPC and EDQUOT, [`StorageError::Backend`] for anything else.
+    pub fn from_io(what: &str, e: &std::io::Error) -> Self {
+        if is_storage_full(e) {
+            StorageError::Full(format!("{what}: {e}"))
+        } else {
+            StorageError::Backend(format!("{what}: {e}"))
+        }
+    }
+}
+
+/// Whether an I/O error says the disk or the user's filesystem quota is
+/// full (ENOSPC 28, EDQUOT 122 on Linux), by kind or by OS error number.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(28) | Some(122))
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -467,9 +493,37 @@ pub trait Storage: Send + Sync {
     /// Concurrent callers may share one sync (group commit).
     fn flush(&self) -> Result<()>;
 
+    /// Verifies the DAV tree's invariants ([`check`]) and, with `repair`,
+    /// fixes what can be fixed without touching a user's object. A backend
+    /// without a checker says so.
+    fn check_tree(&self, repair: bool) -> Result<check::CheckReport> {
+        let _ = repair;
+        Err(StorageError::Backend("this store has no checker".into()))
+    }
+
     /// How many syncs [`Storage::flush`] ran for how many callers (zero
     /// for a backend that does not count).
     fn flush_stats(&self) -> FlushStats {
         FlushStats::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enospc_and_edquot_are_a_full_disk_other_io_errors_are_not() {
+        for e in [std::io::Error::from_raw_os_error(28), std::io::Error::from_raw_os_error(122), std::io::Error::from(std::io::ErrorKind::StorageFull)] {
+            assert!(is_storage_full(&e), "{e:?}");
+            assert!(matches!(StorageError::from_io("write", &e), StorageError::Full(_)), "{e:?}");
+        }
+        // sled clones an I/O error as kind + text, so the kind must do.
+        let cloned = std::io::Error::new(std::io::Error::from_raw_os_error(28).kind(), "No space left on device (os error 28)");
+        assert!(is_storage_full(&cloned));
+        for e in [std::io::Error::from_raw_os_error(5), std::io::Error::from(std::io::ErrorKind::PermissionDenied)] {
+            assert!(!is_storage_full(&e), "{e:?}");
+            assert!(matches!(StorageError::from_io("write", &e), StorageError::Backend(_)), "{e:?}");
+        }
     }
 }

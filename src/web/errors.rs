@@ -111,6 +111,16 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
                 detail: "the coach's calendar has no room for new bookings; nothing was booked".into(),
             }
         }
+        B::Storage(StorageError::Full(why)) => {
+            tracing::warn!(error = %why, "booking refused: the server's disk is full");
+            BookingAnswer {
+                status: StatusCode::INSUFFICIENT_STORAGE,
+                code: "storage_full",
+                heading: "No room to save your booking",
+                message: "The server has no room to save anything right now, so nothing was booked. Please try again in a little while.".into(),
+                detail: "the server's disk is full; nothing was booked, try again later".into(),
+            }
+        }
         B::Storage(_) | B::InvalidEvent(_) => {
             tracing::error!(error = %e, "booking failed");
             internal()
@@ -217,6 +227,14 @@ mod tests {
         assert_eq!(a.code, "quota_exceeded");
         assert!(a.message.contains("calendar"), "{}", a.message);
         assert!(!a.detail.contains("alice"), "the coach's user name stays private: {}", a.detail);
+    }
+
+    #[test]
+    fn a_full_disk_is_507_storage_full_without_its_cause() {
+        let a = booking_answer(&storage(StorageError::Full("/var/lib/slotdav/db: No space left on device".into())));
+        assert_eq!((a.status, a.code), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
+        assert!(a.message.contains("nothing was booked"), "{}", a.message);
+        assert!(!a.detail.contains("/var/lib") && !a.message.contains("/var/lib"), "{}", a.detail);
     }
 
     #[test]

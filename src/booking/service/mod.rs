@@ -19,10 +19,12 @@
 //! (reading the coach's calendars), [`decisions`] (slots, holds, bookings,
 //! cancel, reschedule), [`reconcile`] (the coach's edits in their calendar),
 //! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
-//! stores and their key layouts). Imports: storage, ical, model, clock and
+//! stores and their key layouts), [`check`] (the bookings' invariants for
+//! `slotdav check`). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
 
 mod calendars;
+mod check;
 mod decisions;
 mod event;
 mod reconcile;
@@ -39,6 +41,7 @@ use crate::clock::Clock;
 use crate::storage::{RecordWrites, Storage, StorageError};
 
 pub use super::change::ChangeKind;
+pub use self::check::{booking_exists, check_bookings};
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::records::HoldRecord;

@@ -24,11 +24,11 @@ use crate::model::TimeRange;
 use crate::storage::table::{self, RecordWrite, Table, TableValue};
 use crate::storage::{RecordKey, RecordWrites, Result, Storage, StorageError};
 
-const T_BOOKING_UID: &str = "booking-uid";
-const T_COACH_BOOKING: &str = "coach-booking";
+pub(super) const T_BOOKING_UID: &str = "booking-uid";
+pub(super) const T_COACH_BOOKING: &str = "coach-booking";
 const T_META: &str = "meta";
 
-const BOOKINGS: Table<Booking> = Table::new("booking");
+pub(super) const BOOKINGS: Table<Booking> = Table::new("booking");
 const HOLDS: Table<HoldRecord> = Table::new("hold");
 
 /// A hold as stored: the domain [`Hold`] plus whose it is.
@@ -95,7 +95,7 @@ fn first_layout_start(digits: &str) -> Option<DateTime<Utc>> {
 /// `meta` record marking the `coach-booking` keys as [`table::time_key`]s.
 const INDEX_LAYOUT: &str = "coach-booking-layout";
 
-fn index_key(coach_user: &str, start: DateTime<Utc>, id: &str) -> RecordKey {
+pub(super) fn index_key(coach_user: &str, start: DateTime<Utc>, id: &str) -> RecordKey {
     RecordKey::new(T_COACH_BOOKING, format!("{coach_user}/{}/{id}", start_key(start)))
 }
 

@@ -71,6 +71,9 @@ impl<'a> Staged<'a> {
     /// Fails with [`StorageError::QuotaExceeded`] (writing nothing) when a
     /// home would grow beyond the quota.
     pub(super) fn commit(self) -> Result<()> {
+        if self.writes.is_empty() {
+            return Ok(());
+        }
         let mut batch = ::sled::Batch::default();
         let mut deltas: BTreeMap<&[u8], i64> = BTreeMap::new();
         for (k, v) in &self.writes {

@@ -39,26 +39,9 @@ impl SledStorage {
 
     /// Stages the index records of one calendar object.
     pub(super) fn index(st: &mut Staged, calendar: &StorePath, name: &str, entry: &IndexEntry) {
-        let mut long = entry.always_matches;
-        for occ in &entry.occurrences {
-            let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
-            if e - s > LONG_SPAN_SECS {
-                long = true;
-                continue;
-            }
-            let mut v = Vec::with_capacity(10);
-            v.extend_from_slice(&e.to_be_bytes());
-            v.push(encode_busy(occ.busy));
-            v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
-            st.insert(span_key(calendar, s, name), v);
+        for (k, v) in index_records(calendar, name, entry) {
+            st.insert(k, v);
         }
-        if long {
-            st.insert(sub_key(LONG, calendar, name.as_bytes()), Vec::new());
-        }
-        if entry.unbounded {
-            st.insert(sub_key(UNBOUNDED, calendar, name.as_bytes()), Vec::new());
-        }
-        st.insert(sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry));
     }
 
 
@@ -69,10 +52,11 @@ impl SledStorage {
             *exact &= !occ.approximate;
         }
         // Objects that match every range: the caller checks them.
-        for kv in self.tree.scan_prefix(keys::prefix(LONG, calendar)) {
+        let db = self.db()?;
+        for kv in db.tree.scan_prefix(keys::prefix(LONG, calendar)) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[keys::prefix(LONG, calendar).len()..]).to_string();
-            if let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
+            if let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
                 let entry: IndexEntry = decode(&b)?;
                 if entry.always_matches {
                     found.insert(name, false);
@@ -90,7 +74,8 @@ impl SledStorage {
         let mut hi = prefix.clone();
         hi.extend_from_slice(&encode_time(qe));
         let mut out = Vec::new();
-        for kv in self.tree.range(lo..hi) {
+        let db = self.db()?;
+        for kv in db.tree.range(lo..hi) {
             let (k, v) = kv?;
             let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
             let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
@@ -106,10 +91,10 @@ impl SledStorage {
         }
         // Long occurrences are not filed by start: look at each such object.
         let lprefix = keys::prefix(LONG, calendar);
-        for kv in self.tree.scan_prefix(&lprefix) {
+        for kv in db.tree.scan_prefix(&lprefix) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[lprefix.len()..]).to_string();
-            let Some(b) = self.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
+            let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
             let entry: IndexEntry = decode(&b)?;
             if entry.always_matches && entry.occurrences.is_empty() {
                 // Not indexed occurrence by occurrence (too many, or none
@@ -136,10 +121,9 @@ impl SledStorage {
         if until.timestamp() <= coll.horizon {
             return Ok(());
         }
-        let _g = self.lock();
         // Counted, but not refused: a query must not fail because moving
         // the horizon indexes more occurrences.
-        let mut st = Staged::new(&self.tree, u64::MAX);
+        self.write(u64::MAX, |st| {
         let Some(mut node) = st.node(calendar)? else { return Ok(()) };
         let NodeKind::Collection(coll) = &mut node.kind else { return Ok(()) };
         if until.timestamp() <= coll.horizon {
@@ -154,14 +138,42 @@ impl SledStorage {
             let path = calendar.child(&name);
             let Some(bytes) = st.get(&keys::path_key(CONTENT, &path))? else { continue };
             if let Some(entry) = reindex(&bytes, new_horizon) {
-                Self::unindex(&mut st, calendar, &name)?;
-                Self::index(&mut st, calendar, &name, &entry);
+                Self::unindex(st, calendar, &name)?;
+                Self::index(st, calendar, &name, &entry);
             }
         }
         coll.horizon = new_horizon.timestamp();
         st.put_node(calendar, &node);
-        st.commit()
+        Ok(())
+        })
     }
+}
+
+/// Every index record of one calendar object (`S`, `L`, `R` and its `O`
+/// entry), as [`SledStorage::index`] writes them and `check` expects them.
+pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut long = entry.always_matches;
+    for occ in &entry.occurrences {
+        let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
+        if e - s > LONG_SPAN_SECS {
+            long = true;
+            continue;
+        }
+        let mut v = Vec::with_capacity(10);
+        v.extend_from_slice(&e.to_be_bytes());
+        v.push(encode_busy(occ.busy));
+        v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
+        out.push((span_key(calendar, s, name), v));
+    }
+    if long {
+        out.push((sub_key(LONG, calendar, name.as_bytes()), Vec::new()));
+    }
+    if entry.unbounded {
+        out.push((sub_key(UNBOUNDED, calendar, name.as_bytes()), Vec::new()));
+    }
+    out.push((sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry)));
+    out
 }
 
 pub(super) fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {

@@ -14,9 +14,13 @@
 //! Rooms: this file (opening, the store format, the trait), [`batch`] (the
 //! staged overlay, its commit and usage accounting), [`tree`] (the DAV
 //! tree: puts, deletes, copies, change records), [`index`] (the UID and
-//! time-range indexes and their queries). Only this module names sled.
+//! time-range indexes and their queries), [`handles`] (the open database
+//! and its in-process reopen after a full disk), [`check`] (the tree's
+//! invariants for `slotdav check`). Only this module names sled.
 
 mod batch;
+mod check;
+mod handles;
 mod index;
 mod tree;
 
@@ -32,6 +36,8 @@ use super::flush_group::{FlushGroup, FlushStats};
 use super::keys::{self, *};
 use super::*;
 use self::batch::{count_usage, decode, decode_u64, encode, Staged};
+use self::handles::Handles;
+pub use self::handles::{PROBE_BYTES, REOPEN_EVERY};
 
 /// How far ahead unbounded series are indexed when a calendar is made.
 pub const INITIAL_HORIZON_DAYS: i64 = 2 * 366;
@@ -42,8 +48,8 @@ const CACHE_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub struct SledStorage {
-    db: ::sled::Db,
-    tree: ::sled::Tree,
+    /// The only handles of the sled database, reopened after a full disk.
+    handles: Handles,
     write_lock: Mutex<()>,
     /// Whether [`Storage::flush`] really syncs (the `durability` setting).
     sync_on_flush: bool,
@@ -51,12 +57,6 @@ pub struct SledStorage {
     flushes: FlushGroup,
     /// Bytes per user ([`Storage::set_quota`]).
     quota: AtomicU64,
-}
-
-impl From<::sled::Error> for StorageError {
-    fn from(e: ::sled::Error) -> Self {
-        StorageError::Backend(e.to_string())
-    }
 }
 
 impl SledStorage {
@@ -73,18 +73,13 @@ impl SledStorage {
             tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
         }
         super::files::create_private_dir(&dir.join("db")).map_err(|e| io("cannot create db in", e))?;
-        let db = ::sled::Config::new()
-            .path(dir.join("db"))
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(flush_every_ms)
-            .open()?;
-        let tree = db.open_tree("slotdav")?;
-        check_format(&tree)?;
+        let handles = Handles::open(dir, flush_every_ms, |tree| {
+            check_format(tree)?;
+            count_usage(tree)
+        })?;
         super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
-        count_usage(&tree)?;
         Ok(SledStorage {
-            db,
-            tree,
+            handles,
             write_lock: Mutex::new(()),
             sync_on_flush,
             flushes: FlushGroup::new(),
@@ -92,9 +87,29 @@ impl SledStorage {
         })
     }
 
-    /// A staging area for one write under the quota.
-    fn stage(&self) -> Staged<'_> {
-        Staged::new(&self.tree, self.quota.load(Ordering::Relaxed))
+    /// The open database, for one read (see [`handles`]).
+    fn db(&self) -> Result<std::sync::Arc<handles::Db>> {
+        self.handles.get()
+    }
+
+    /// Runs one write: under the write lock (after reopening a database a
+    /// full disk poisoned, when due), `stage` stages its changes in an
+    /// overlay checked against `quota`, and they are committed as one batch.
+    fn write<T>(&self, quota: u64, stage: impl FnOnce(&mut Staged<'_>) -> Result<T>) -> Result<T> {
+        let _g = self.lock();
+        let result = self.handles.recover().and_then(|()| {
+            let db = self.db()?;
+            let mut st = Staged::new(&db.tree, quota);
+            let out = stage(&mut st)?;
+            st.commit()?;
+            Ok(out)
+        });
+        self.handles.note(result)
+    }
+
+    /// [`SledStorage::write`] under the configured quota.
+    fn write_quota<T>(&self, stage: impl FnOnce(&mut Staged<'_>) -> Result<T>) -> Result<T> {
+        self.write(self.quota.load(Ordering::Relaxed), stage)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -102,7 +117,12 @@ impl SledStorage {
     }
 
     fn get_node(&self, path: &StorePath) -> Result<Option<Node>> {
-        self.tree.get(node_key(path))?.map(|b| decode(&b)).transpose()
+        self.db()?.tree.get(node_key(path))?.map(|b| decode(&b)).transpose()
+    }
+
+    /// How many times the database was reopened after a full disk.
+    pub fn reopens(&self) -> u64 {
+        self.handles.reopens()
     }
 
 }
@@ -133,12 +153,12 @@ fn check_format(tree: &::sled::Tree) -> Result<()> {
 
 impl Storage for SledStorage {
     fn user(&self, name: &str) -> Result<Option<User>> {
-        self.tree.get(user_key(name))?.map(|b| decode(&b)).transpose()
+        self.db()?.tree.get(user_key(name))?.map(|b| decode(&b)).transpose()
     }
 
     fn users(&self) -> Result<Vec<User>> {
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix([USER]) {
+        for kv in self.db()?.tree.scan_prefix([USER]) {
             let (_, v) = kv?;
             out.push(decode(&v)?);
         }
@@ -146,32 +166,33 @@ impl Storage for SledStorage {
     }
 
     fn put_user(&self, user: &User) -> Result<()> {
-        let _g = self.lock();
-        self.tree.insert(user_key(&user.name), encode(user))?;
-        Ok(())
+        self.write(u64::MAX, |st| {
+            st.insert(user_key(&user.name), encode(user));
+            Ok(())
+        })
     }
 
     fn remove_user(&self, name: &str) -> Result<bool> {
-        let _g = self.lock();
-        let mut st = self.stage();
-        if st.get(&user_key(name))?.is_none() {
-            return Ok(false);
-        }
-        st.remove(user_key(name));
-        Self::stage_remove_tree(&mut st, &StorePath::home(name))?;
-        st.commit()?;
-        Ok(true)
+        self.write_quota(|st| {
+            if st.get(&user_key(name))?.is_none() {
+                return Ok(false);
+            }
+            st.remove(user_key(name));
+            Self::stage_remove_tree(st, &StorePath::home(name))?;
+            Ok(true)
+        })
     }
 
     fn usage(&self, user: &str) -> Result<u64> {
-        Ok(self.tree.get(usage_key(user.as_bytes()))?.map_or(0, |v| decode_u64(&v)))
+        Ok(self.db()?.tree.get(usage_key(user.as_bytes()))?.map_or(0, |v| decode_u64(&v)))
     }
 
     fn recount_usage(&self, user: &str) -> Result<u64> {
         let mut total = 0u64;
+        let db = self.db()?;
         // Every record of a home lies under one of these prefixes.
         for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, LONG, UNBOUNDED] {
-            for kv in self.tree.scan_prefix([tag]) {
+            for kv in db.tree.scan_prefix([tag]) {
                 let (k, v) = kv?;
                 if owner_of(&k) == Some(user.as_bytes()) {
                     total += (k.len() + v.len()) as u64;
@@ -192,7 +213,7 @@ impl Storage for SledStorage {
     fn children(&self, path: &StorePath) -> Result<Vec<(String, Node)>> {
         let prefix = children_prefix(path);
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
+        for kv in self.db()?.tree.scan_prefix(&prefix) {
             let (k, v) = kv?;
             out.push((String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?));
         }
@@ -201,7 +222,7 @@ impl Storage for SledStorage {
 
     fn for_each_child(&self, path: &StorePath, f: &mut dyn FnMut(String, Node) -> Result<()>) -> Result<()> {
         let prefix = children_prefix(path);
-        for kv in self.tree.scan_prefix(&prefix) {
+        for kv in self.db()?.tree.scan_prefix(&prefix) {
             let (k, v) = kv?;
             f(String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?)?;
         }
@@ -209,7 +230,7 @@ impl Storage for SledStorage {
     }
 
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {
-        Ok(self.tree.get(keys::path_key(CONTENT, path))?.map(|v| v.to_vec()))
+        Ok(self.db()?.tree.get(keys::path_key(CONTENT, path))?.map(|v| v.to_vec()))
     }
 
     fn create_collection(
@@ -220,8 +241,7 @@ impl Storage for SledStorage {
         props: Vec<(String, String)>,
         now: DateTime<Utc>,
     ) -> Result<Node> {
-        let _g = self.lock();
-        let mut st = self.stage();
+        self.write_quota(|st| {
         if st.node(path)?.is_some() {
             return Err(StorageError::AlreadyExists);
         }
@@ -250,30 +270,22 @@ impl Storage for SledStorage {
             st.insert(sub_key(PROP, path, clark.as_bytes()), value.into_bytes());
         }
         if let Some(parent) = path.parent() {
-            Self::record_change(&mut st, &parent, path.name(), false, now)?;
+            Self::record_change(st, &parent, path.name(), false, now)?;
         }
-        st.commit()?;
         Ok(node)
+        })
     }
 
     fn put_resource(&self, path: &StorePath, write: ResourceWrite, cond: &WriteCondition, now: DateTime<Utc>) -> Result<PutOutcome> {
-        let _g = self.lock();
-        let mut st = self.stage();
-        let outcome = Self::stage_put(&mut st, path, write, cond, now)?;
-        st.commit()?;
-        Ok(outcome)
+        self.write_quota(|st| Self::stage_put(st, path, write, cond, now))
     }
 
     fn delete(&self, path: &StorePath, cond: &WriteCondition, now: DateTime<Utc>) -> Result<()> {
-        let _g = self.lock();
-        let mut st = self.stage();
-        Self::stage_delete(&mut st, path, cond, now)?;
-        st.commit()
+        self.write_quota(|st| Self::stage_delete(st, path, cond, now))
     }
 
     fn copy(&self, from: &StorePath, to: &StorePath, overwrite: bool, deep: bool, remove_source: bool, now: DateTime<Utc>) -> Result<bool> {
-        let _g = self.lock();
-        let mut st = self.stage();
+        self.write_quota(|st| {
         if st.node(from)?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -282,33 +294,33 @@ impl Storage for SledStorage {
             if !overwrite {
                 return Err(StorageError::EtagMismatch);
             }
-            Self::stage_remove_tree(&mut st, to)?;
+            Self::stage_remove_tree(st, to)?;
         }
         if remove_source {
             // A moved object gives up its UID first, so that a rename inside
             // its calendar is no conflict with itself.
-            Self::stage_release_uid(&mut st, from)?;
+            Self::stage_release_uid(st, from)?;
         }
-        Self::stage_copy_tree(&mut st, from, to, deep, now)?;
+        Self::stage_copy_tree(st, from, to, deep, now)?;
         if let Some(parent) = to.parent() {
             if st.node(to)?.is_some_and(|n| n.is_collection()) {
-                Self::record_change(&mut st, &parent, to.name(), false, now)?;
+                Self::record_change(st, &parent, to.name(), false, now)?;
             }
         }
         if remove_source {
-            Self::stage_remove_tree(&mut st, from)?;
+            Self::stage_remove_tree(st, from)?;
             if let Some(parent) = from.parent() {
-                Self::record_change(&mut st, &parent, from.name(), true, now)?;
+                Self::record_change(st, &parent, from.name(), true, now)?;
             }
         }
-        st.commit()?;
         Ok(existed)
+        })
     }
 
     fn props(&self, path: &StorePath) -> Result<Vec<(String, String)>> {
         let prefix = keys::prefix(PROP, path);
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
+        for kv in self.db()?.tree.scan_prefix(&prefix) {
             let (k, v) = kv?;
             out.push((
                 String::from_utf8_lossy(&k[prefix.len()..]).to_string(),
@@ -320,14 +332,14 @@ impl Storage for SledStorage {
 
     fn prop(&self, path: &StorePath, clark: &str) -> Result<Option<String>> {
         Ok(self
+            .db()?
             .tree
             .get(sub_key(PROP, path, clark.as_bytes()))?
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
     fn patch_props(&self, path: &StorePath, changes: &[PropChange], now: DateTime<Utc>) -> Result<()> {
-        let _g = self.lock();
-        let mut st = self.stage();
+        self.write_quota(|st| {
         let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
         for c in changes {
             match c {
@@ -337,18 +349,21 @@ impl Storage for SledStorage {
         }
         node.modified = now;
         st.put_node(path, &node);
-        st.commit()
+        Ok(())
+        })
     }
 
     fn object_by_uid(&self, calendar: &StorePath, uid: &str) -> Result<Option<String>> {
         Ok(self
+            .db()?
             .tree
             .get(sub_key(UID, calendar, uid.as_bytes()))?
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
     fn changes_since(&self, collection: &StorePath, revision: u64, limit: Option<usize>) -> Result<Option<ChangeSet>> {
-        let node = self.get_node(collection)?.ok_or(StorageError::NotFound)?;
+        let db = self.db()?;
+        let node: Node = db.tree.get(node_key(collection))?.map(|b| decode(&b)).transpose()?.ok_or(StorageError::NotFound)?;
         let coll = node.collection().ok_or(StorageError::NotFound)?;
         if revision > coll.revision {
             return Ok(None);
@@ -357,7 +372,7 @@ impl Storage for SledStorage {
         let end = sub_key(HISTORY, collection, &(coll.revision + 1).to_be_bytes());
         // Latest state per name, in order of each name's last change.
         let mut latest: BTreeMap<String, (u64, bool)> = BTreeMap::new();
-        for kv in self.tree.range(start..end) {
+        for kv in db.tree.range(start..end) {
             let (k, v) = kv?;
             let rev = u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8 bytes"));
             let (name, deleted): (String, bool) = decode(&v)?;
@@ -387,15 +402,15 @@ impl Storage for SledStorage {
     }
 
     fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
-        let _g = self.lock();
-        let mut st = self.stage();
-        let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
-        match &mut node.kind {
-            NodeKind::Collection(c) => c.read_only = read_only,
-            NodeKind::Resource(_) => return Err(StorageError::Conflict("not a collection")),
-        }
-        st.put_node(path, &node);
-        st.commit()
+        self.write_quota(|st| {
+            let mut node = st.node(path)?.ok_or(StorageError::NotFound)?;
+            match &mut node.kind {
+                NodeKind::Collection(c) => c.read_only = read_only,
+                NodeKind::Resource(_) => return Err(StorageError::Conflict("not a collection")),
+            }
+            st.put_node(path, &node);
+            Ok(())
+        })
     }
 
     fn extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()> {
@@ -403,13 +418,13 @@ impl Storage for SledStorage {
     }
 
     fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
-        Ok(self.tree.get(keys::record_key(key.table, &key.key))?.map(|v| v.to_vec()))
+        Ok(self.db()?.tree.get(keys::record_key(key.table, &key.key))?.map(|v| v.to_vec()))
     }
 
     fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let table_prefix_len = keys::record_key(table, "").len();
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(keys::record_key(table, prefix)) {
+        for kv in self.db()?.tree.scan_prefix(keys::record_key(table, prefix)) {
             let (k, v) = kv?;
             out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
         }
@@ -417,22 +432,20 @@ impl Storage for SledStorage {
     }
 
     fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
-        let _g = self.lock();
         let k = keys::record_key(key.table, &key.key);
-        let Some(v) = self.tree.get(&k)? else { return Ok(None) };
-        let mut st = self.stage();
-        st.remove(k);
-        st.commit()?;
-        Ok(Some(v.to_vec()))
+        self.write_quota(|st| {
+            let Some(v) = st.get(&k)? else { return Ok(None) };
+            st.remove(k);
+            Ok(Some(v))
+        })
     }
 
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>> {
-        let _g = self.lock();
-        let mut st = self.stage();
+        self.write_quota(|st| {
         let outcome = match batch.object {
-            Some(ObjectChange::Put { path, write, cond }) => Some(Self::stage_put(&mut st, &path, write, &cond, now)?),
+            Some(ObjectChange::Put { path, write, cond }) => Some(Self::stage_put(st, &path, write, &cond, now)?),
             Some(ObjectChange::Delete { path, cond }) => {
-                Self::stage_delete(&mut st, &path, &cond, now)?;
+                Self::stage_delete(st, &path, &cond, now)?;
                 None
             }
             None => None,
@@ -444,8 +457,8 @@ impl Storage for SledStorage {
                 None => st.remove(k),
             }
         }
-        st.commit()?;
         Ok(outcome)
+        })
     }
 
     /// Group commit ([`FlushGroup`]): returns once a sled flush that
@@ -453,16 +466,21 @@ impl Storage for SledStorage {
     /// one fsync and none is acknowledged before its write is on disk.
     fn flush(&self) -> Result<()> {
         if self.sync_on_flush {
-            self.flushes.flush(|| {
-                self.db.flush()?;
+            let result = self.flushes.flush(|| {
+                self.db()?.db.flush()?;
                 Ok(())
-            })?;
+            });
+            self.handles.note(result)?;
         }
         Ok(())
     }
 
     fn flush_stats(&self) -> FlushStats {
         self.flushes.stats()
+    }
+
+    fn check_tree(&self, repair: bool) -> Result<super::check::CheckReport> {
+        self.check_sled(repair)
     }
 }
 
@@ -472,7 +490,7 @@ mod tests {
 
     /// Usage as a full scan counts it.
     fn scanned(s: &SledStorage, user: &str) -> u64 {
-        s.tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| owner_of(k) == Some(user.as_bytes())).map(|(k, v)| (k.len() + v.len()) as u64).sum()
+        s.db().unwrap().tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| owner_of(k) == Some(user.as_bytes())).map(|(k, v)| (k.len() + v.len()) as u64).sum()
     }
 
     fn p(s: &[&str]) -> StorePath {

@@ -123,6 +123,12 @@ impl SledStorage {
                     for key in st.scan_keys(&children_prefix(from))? {
                         let name = child_name(&key, from);
                         Self::stage_copy_tree(st, &from.child(&name), &to.child(&name), true, now)?;
+                        // A copied resource logs itself in its new parent; a
+                        // collection is logged here, so the copy's change
+                        // log lists every member (found by `slotdav check`).
+                        if st.node(&to.child(&name))?.is_some_and(|n| n.is_collection()) {
+                            Self::record_change(st, to, &name, false, now)?;
+                        }
                     }
                 }
             }

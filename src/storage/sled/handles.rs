@@ -1,0 +1,192 @@
+//! The open sled database, and its recovery from a full disk.
+//!
+//! sled 0.34 keeps a global error once a write to its log fails (a full
+//! disk: ENOSPC or EDQUOT): every later write and flush of that `Db`
+//! answers the same error, even after space has been freed. So
+//! [`Handles`] owns the only `Db` and `Tree` of the store, behind a lock,
+//! and a write that finds them poisoned reopens the database in-process:
+//! at most every [`REOPEN_EVERY`], only once a probe file of
+//! [`PROBE_BYTES`] can be written to the data directory, and only after
+//! every operation still using the old database let go of it (sled's file
+//! lock is released when the old `Db` is dropped). What was acknowledged
+//! was flushed, so the reopened database has it; a write that failed was
+//! never acknowledged. Reads keep working on the poisoned database.
+//!
+//! Imports sled and storage's own types only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use super::super::{Result, StorageError};
+
+/// The least time between two attempts to reopen a poisoned database.
+pub const REOPEN_EVERY: Duration = Duration::from_secs(2);
+
+/// Bytes a probe must be able to write before a reopen is tried (a few of
+/// sled's 512 KiB log segments).
+pub const PROBE_BYTES: usize = 2 * 1024 * 1024;
+
+/// How long a reopen waits for operations still using the old database.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One opened database: the `Db` and slotdav's tree in it.
+pub(super) struct Db {
+    pub(super) db: ::sled::Db,
+    pub(super) tree: ::sled::Tree,
+}
+
+/// How to open the database, and the open one.
+pub(super) struct Handles {
+    /// The data directory (the database is in its `db`).
+    dir: PathBuf,
+    flush_every_ms: Option<u64>,
+    /// What a freshly opened tree must pass before it is used (the store
+    /// format, the usage count).
+    prepare: fn(&::sled::Tree) -> Result<()>,
+    /// `None` only while a reopen runs or after one failed.
+    current: RwLock<Option<Arc<Db>>>,
+    /// A write or flush failed because the disk was full.
+    poisoned: AtomicBool,
+    last_attempt: Mutex<Option<Instant>>,
+    reopens: std::sync::atomic::AtomicU64,
+}
+
+impl From<::sled::Error> for StorageError {
+    fn from(e: ::sled::Error) -> Self {
+        match e {
+            ::sled::Error::Io(io) if super::super::is_storage_full(&io) => StorageError::Full(io.to_string()),
+            e => StorageError::Backend(e.to_string()),
+        }
+    }
+}
+
+impl Handles {
+    pub(super) fn open(dir: &Path, flush_every_ms: Option<u64>, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Self> {
+        let db = open_db(dir, flush_every_ms, prepare)?;
+        Ok(Handles {
+            dir: dir.to_path_buf(),
+            flush_every_ms,
+            prepare,
+            current: RwLock::new(Some(Arc::new(db))),
+            poisoned: AtomicBool::new(false),
+            last_attempt: Mutex::new(None),
+            reopens: Default::default(),
+        })
+    }
+
+    /// The open database, for one operation (hold it no longer: a reopen
+    /// waits for every holder).
+    pub(super) fn get(&self) -> Result<Arc<Db>> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        current
+            .clone()
+            // Only a reopen after a full disk leaves it closed: still 507.
+            .ok_or_else(|| StorageError::Full("the database could not be reopened after the disk was full; retrying".into()))
+    }
+
+    /// Passes `r` through, noting a full disk so that the next write
+    /// reopens the database.
+    pub(super) fn note<T>(&self, r: Result<T>) -> Result<T> {
+        if let Err(StorageError::Full(why)) = &r {
+            if !self.poisoned.swap(true, Ordering::SeqCst) {
+                tracing::error!(error = %why, "the disk is full: writes answer 507 until space is freed");
+            }
+        }
+        r
+    }
+
+    /// How many times the database was reopened after a full disk.
+    pub(super) fn reopens(&self) -> u64 {
+        self.reopens.load(Ordering::Relaxed)
+    }
+
+    /// Called by a writer under the store's write lock: reopens a poisoned
+    /// (or closed) database when the last attempt is long enough ago and
+    /// the disk has room again. Errors are the writer's answer (507 while
+    /// the disk is still full).
+    pub(super) fn recover(&self) -> Result<()> {
+        let closed = self.current.read().unwrap_or_else(|p| p.into_inner()).is_none();
+        if !closed && !self.poisoned.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        {
+            let mut last = self.last_attempt.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < REOPEN_EVERY) {
+                // The poisoned database answers the write itself (507).
+                return if closed { Err(StorageError::Full("the database is closed until the disk has room".into())) } else { Ok(()) };
+            }
+            *last = Some(Instant::now());
+        }
+        probe_space(&self.dir)?;
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = current.take() {
+            if let Err(old) = drain(old) {
+                *current = Some(old);
+                return Err(StorageError::Full("the database is still in use; the reopen is retried".into()));
+            }
+        }
+        // sled may release its file lock a moment after the drop (its
+        // background writers hold the file too): retry briefly.
+        let started = Instant::now();
+        let db = loop {
+            match open_db(&self.dir, self.flush_every_ms, self.prepare) {
+                Ok(db) => break db,
+                Err(e) if started.elapsed() < Duration::from_secs(3) && e.to_string().contains("lock") => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reopening the database after a full disk failed; retried on a later write");
+                    return Err(e);
+                }
+            }
+        };
+        *current = Some(Arc::new(db));
+        self.poisoned.store(false, Ordering::SeqCst);
+        self.reopens.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!("the disk has room again: the database was reopened and takes writes");
+        Ok(())
+    }
+}
+
+/// Waits until `old` is the last handle of its database and drops it, or
+/// gives it back when operations keep holding it.
+fn drain(old: Arc<Db>) -> std::result::Result<(), Arc<Db>> {
+    let started = Instant::now();
+    while Arc::strong_count(&old) > 1 {
+        if started.elapsed() > DRAIN_TIMEOUT {
+            return Err(old);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(old);
+    Ok(())
+}
+
+/// Writes and removes a file of [`PROBE_BYTES`] in `dir`: fails with
+/// [`StorageError::Full`] while the disk has no room for it.
+fn probe_space(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("space-probe");
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
+        f.write_all(&vec![0u8; PROBE_BYTES])?;
+        f.sync_all()
+    })();
+    let _ = std::fs::remove_file(&path);
+    result.map_err(|e| StorageError::from_io("the disk has no room yet", &e))
+}
+
+/// Opens the database in `dir/db` and slotdav's tree in it.
+fn open_db(dir: &Path, flush_every_ms: Option<u64>, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Db> {
+    let db = ::sled::Config::new()
+        .path(dir.join("db"))
+        .cache_capacity(super::CACHE_BYTES)
+        .flush_every_ms(flush_every_ms)
+        .open()?;
+    let tree = db.open_tree("slotdav")?;
+    prepare(&tree)?;
+    Ok(Db { db, tree })
+}
