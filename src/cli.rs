@@ -1,5 +1,5 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`. Without `--config`, `serve` runs in try-it mode
+//! `slotdav outbox list`, `slotdav audit`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
 use std::io::{BufRead, IsTerminal};
@@ -31,9 +31,24 @@ pub enum Command {
     /// Publish calendars as secret ICS feed URLs; works while the server runs.
     #[command(subcommand)]
     Feed(FeedCommand),
-    /// Inspect the mail outbox; works while the server runs.
+    /// Inspect the mail outbox and webhook deliveries; works while the server runs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The audit trail (oldest first); works while the server runs.
+    Audit {
+        /// Only entries about this coach (user name).
+        #[arg(long)]
+        coach: Option<String>,
+        /// Only entries from this date (YYYY-MM-DD, UTC) or time (RFC 3339) on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only entries about this booking (reference or id).
+        #[arg(long)]
+        booking: Option<String>,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -55,6 +55,13 @@ fn main() -> ExitCode {
             admin_command(&config, command)
         }
         Command::Outbox(OutboxCommand::List) => admin_command(&config, AdminCommand::OutboxList),
+        Command::Audit { coach, since, booking, json } => {
+            if let Some(Err(e)) = since.as_deref().map(admin::parse_since) {
+                eprintln!("slotdav: --since: {e}");
+                return ExitCode::from(2);
+            }
+            admin_command(&config, AdminCommand::Audit { coach, since, booking, json })
+        }
     }
 }
 
@@ -150,6 +157,7 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
         let imports = slotdav::feeds::import::spawn(importer, app.config.coaches.clone());
         let sweeper = {
             let booking = app.booking.clone();
+            let (storage, clock, retention) = (app.storage.clone(), app.clock.clone(), app.config.audit_retention);
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
@@ -157,6 +165,10 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
                     let booking = booking.clone();
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || booking.sweep_holds()).await {
                         tracing::warn!(error = %e, "sweeping expired holds failed");
+                    }
+                    let (storage, now) = (storage.clone(), clock.now());
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || slotdav::audit::prune(&*storage, now, retention)).await {
+                        tracing::warn!(error = %e, "pruning the audit trail failed");
                     }
                 }
             })

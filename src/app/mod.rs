@@ -67,6 +67,8 @@ impl App {
             crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir).map_err(AppError::Mail)?,
         );
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
+        booking.add_change_hook(crate::audit::change_hook());
+        booking.add_hold_hook(crate::audit::hold_hook());
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
