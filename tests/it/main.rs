@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod audit;
 mod auth;
 mod booking;
 mod booking_browser;
