@@ -462,6 +462,9 @@ impl Config {
                 let line = text.and_then(|t| nth_table_line(t, "[[webhook]]", i)).map(|n| format!(" (block at line {n})")).unwrap_or_default();
                 ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `webhook.{field}`{line}: {message}") }
             })?;
+            if webhooks.iter().any(|w: &crate::webhooks::WebhookConfig| w.url == hook.url) {
+                return Err(invalid("webhook.url", format!("two [[webhook]] blocks use `{}` (one block per URL; list all its events there)", hook.url)));
+            }
             webhooks.push(hook);
         }
         let mut coaches: Vec<CoachConfig> = Vec::new();

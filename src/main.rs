@@ -174,11 +174,13 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
             })
         };
         let mail_worker = app.outbox.spawn_worker();
+        let webhook_worker = app.webhooks.spawn_worker();
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
         imports.iter().for_each(|t| t.abort());
         mail_worker.stop().await;
+        webhook_worker.stop().await;
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })

@@ -5,6 +5,9 @@
 //! follow calendar writes; and [`AppError`], why it could not be built at
 //! start-up.
 //!
+//! The change hooks it registers with the booking service, in order:
+//! mail (the outbox), the audit trail (and its hold hook), webhooks.
+//!
 //! The composition root below `server`: may import every domain module,
 //! `dav` (to build its context and hooks) and `http`; not `server`, `web`
 //! or `api`.
@@ -44,6 +47,8 @@ pub struct App {
     pub booking: Arc<BookingService>,
     /// The mail outbox; its worker is started by the binary.
     pub outbox: Arc<crate::mail::Outbox>,
+    /// The `[[webhook]]` deliveries; their worker is started by the binary.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// Holds and confirmations per client address and minute.
     pub rate_limit: RateLimiter,
     /// What DAV requests run on: the store, the clock, the limits, and
@@ -69,6 +74,8 @@ impl App {
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
         booking.add_change_hook(crate::audit::change_hook());
         booking.add_hold_hook(crate::audit::hold_hook());
+        let webhooks = Arc::new(crate::webhooks::Webhooks::new(storage.clone(), clock.clone(), config.webhooks.clone()));
+        booking.add_change_hook(webhooks.change_hook());
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
@@ -86,6 +93,7 @@ impl App {
         Ok(App {
             dav,
             outbox,
+            webhooks,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),
             auth: Arc::new(Authenticator::new(&config.auth)),
             storage,
