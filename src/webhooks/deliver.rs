@@ -78,6 +78,11 @@ impl Webhooks {
         }
     }
 
+    /// Queued, failed and delivered (for the tests and `outbox list`).
+    pub fn status(&self) -> Result<queue::QueueStatus, StorageError> {
+        queue::status(&*self.storage)
+    }
+
     pub fn hooks(&self) -> &[WebhookConfig] {
         &self.hooks
     }

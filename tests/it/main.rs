@@ -23,3 +23,4 @@ mod security_dav;
 mod security_edge;
 mod storage_contract;
 mod webdav;
+mod webhooks;
