@@ -89,6 +89,49 @@ pub fn signature(secret: &str, at: DateTime<Utc>, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::booking::coach::CoachConfig;
+    use crate::booking::Actor;
+    use crate::model::TimeRange;
+    use chrono::{Duration, TimeZone};
+
+    fn coach() -> CoachConfig {
+        crate::config::Config::parse(
+            "[[coach]]\nuser = \"anna\"\ntimezone = \"UTC\"\n[[coach.event_type]]\nslug = \"x\"\ntitle = \"X\"\nduration = \"1h\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .coaches
+        .remove(0)
+    }
+
+    /// Attendance marks are the no-show and attended events; the body
+    /// carries the documented fields and, after a change, the previous times.
+    #[test]
+    fn attendance_marks_are_their_own_events_and_bodies_keep_the_schema() {
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let before = crate::booking::holds::tests::booking("b1", "x", TimeRange::new(t, t + Duration::hours(1)), "ann@example.org");
+        let mut absent = before.clone();
+        absent.outcome.attendance = Some(Attendance::NoShow);
+        let mut after = before.clone();
+        after.outcome.attendance = Some(Attendance::Attended);
+        let coach = coach();
+        fn of<'a>(b: &'a Booking, previous: &'a Booking, kind: ChangeKind, coach: &'a CoachConfig, now: DateTime<Utc>) -> BookingChange<'a> {
+            BookingChange { booking: b, previous: Some(previous), kind, actor: Actor::CoachDashboard { coach: "anna".into() }, coach, now }
+        }
+        let change = |b, kind| of(b, &before, kind, &coach, t);
+        assert_eq!(event_name(&change(&absent, ChangeKind::AttendanceMarked)), Some("booking.no_show"));
+        assert_eq!(event_name(&change(&after, ChangeKind::AttendanceMarked)), Some("booking.attended"));
+        assert_eq!(event_name(&change(&before, ChangeKind::AttendanceMarked)), None, "no mark, no event");
+        assert_eq!(event_name(&change(&before, ChangeKind::DeclinedByCoach)), Some("booking.declined"));
+        let v: serde_json::Value = serde_json::from_slice(&body("evt_1", "booking.attended", &change(&after, ChangeKind::AttendanceMarked))).unwrap();
+        assert_eq!(v["version"], SCHEMA_VERSION);
+        assert_eq!(v["data"]["attendance"], "attended");
+        assert_eq!(v["data"]["actor"], "coach-dashboard");
+        assert_eq!(v["data"]["previous"]["start"], "2030-03-06T09:00:00Z");
+        for key in ["reference", "coach", "event_type", "start", "end", "status", "student"] {
+            assert!(v["data"].get(key).is_some(), "{key} in {v}");
+        }
+    }
 
     /// The recipe in docs/webhooks.md, worked by hand: HMAC-SHA256 of
     /// "1700000000.{}" with key "whsec_test_secret_123".
