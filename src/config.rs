@@ -475,6 +475,13 @@ impl Config {
             }
             coaches.push(coach);
         }
+        for hook in &webhooks {
+            if let Some(c) = &hook.coach {
+                if !coaches.iter().any(|k| &k.user == c || &k.slug == c) {
+                    return Err(invalid("webhook.coach", format!("no [[coach]] with the user name or slug `{c}` (webhook {})", hook.url)));
+                }
+            }
+        }
         Ok(Config {
             listen,
             data_dir: raw.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -706,7 +713,7 @@ mod tests {
     #[test]
     fn audit_retention_and_webhooks_are_read_and_bad_ones_named() {
         let c = Config::parse(
-            "audit_retention = \"30d\"\n[[webhook]]\nurl = \"https://hooks.example.org/x\"\nsecret = \"0123456789abcdef\"\nevents = [\"booking.created\", \"waitlist.offered\"]\ncoach = \"alice\"\n",
+            "audit_retention = \"30d\"\n[[webhook]]\nurl = \"https://hooks.example.org/x\"\nsecret = \"0123456789abcdef\"\nevents = [\"booking.created\", \"waitlist.offered\"]\ncoach = \"alice\"\n[[coach]]\nuser = \"alice\"\ntimezone = \"UTC\"\n",
             Path::new("x.toml"),
         )
         .unwrap();
@@ -725,6 +732,10 @@ mod tests {
         assert!(bad(&hook("url = \"https://x.org/\"\nevents = []")).contains("webhook.events"));
         assert!(bad(&hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]\nmax_attempts = 0")).contains("webhook.max_attempts"));
         assert!(bad("[[webhook]]\nurl = \"https://x.org/\"\nsecret = \"short\"\nevents = [\"booking.created\"]").contains("webhook.secret"));
+        let e = bad(&hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]\ncoach = \"nobody\""));
+        assert!(e.contains("webhook.coach") && e.contains("nobody"), "{e}");
+        let twice = format!("{}{}", hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]"), hook("url = \"https://x.org/\"\nevents = [\"booking.cancelled\"]"));
+        assert!(bad(&twice).contains("two [[webhook]] blocks"));
     }
 
     #[test]

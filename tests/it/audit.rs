@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use slotdav::admin::{self, AdminCommand};
 use slotdav::audit::{self, AuditEntry, AuditQuery, Subject};
 use slotdav::booking::Actor;
 use slotdav::clock::{Clock, ManualClock};
@@ -273,4 +274,25 @@ async fn admin_commands_are_audited_with_and_without_a_running_server() {
     assert_ne!(bad.code, Some(0));
     assert!(bad.stderr.contains("--since"), "{bad:?}");
     assert_eq!(server.terminate(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_and_revoking_a_feed_is_audited_as_the_admin() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock, |_| {}).await;
+    // The first DAV request makes alice's home and default calendar.
+    s.request("PROPFIND", "/dav/calendars/alice/").as_user(ALICE).depth("1").send().await.status(207);
+    let base_url = "http://slotdav.example".to_string();
+    let add = AdminCommand::FeedAdd { user: ALICE.into(), calendar: "calendar".into(), base_url: base_url.clone() };
+    let out = admin::execute(&*s.storage, add, t0()).unwrap();
+    let token = out.split("/feeds/").nth(1).and_then(|t| t.split(".ics").next()).expect("feed URL").to_string();
+    admin::execute(&*s.storage, AdminCommand::FeedRevoke { token: token.clone() }, t0() + Duration::minutes(1)).unwrap();
+    assert!(admin::execute(&*s.storage, AdminCommand::FeedRevoke { token }, t0()).is_err());
+
+    let (entries, _) = audit::query(&*s.storage, &AuditQuery::default()).unwrap();
+    let feed = Subject::Feed { user: ALICE.into(), calendar: "calendar".into() };
+    let got: Vec<_> = entries.iter().map(|e| (e.action.as_str(), &e.actor, &e.subject)).collect();
+    assert_eq!(got, vec![("feed.added", &Actor::Admin, &feed), ("feed.revoked", &Actor::Admin, &feed)], "a failed revoke records nothing");
+    let listing = admin::execute(&*s.storage, AdminCommand::Audit { coach: None, since: None, booking: None, json: false }, t0()).unwrap();
+    assert!(listing.lines().nth(1).is_some_and(|l| l.contains("feed.revoked") && l.contains("feed alice/calendar")), "{listing}");
 }

@@ -144,6 +144,15 @@ slug = "consult"
 title = "Consultation"
 duration = "30m"
 requires_confirmation = true
+
+[[coach]]
+user = "zoe"
+timezone = "Europe/Berlin"
+
+[[coach.event_type]]
+slug = "lesson"
+title = "Lesson"
+duration = "60m"
 "#;
 
 /// Monday 2030-03-04 09:00 Berlin.
