@@ -39,8 +39,8 @@ pub struct RawWebhook {
     pub retry_backoff: Option<String>,
 }
 
-/// One validated webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One validated webhook. Its `Debug` output leaves the secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     pub url: String,
     pub secret: String,
@@ -51,6 +51,20 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     pub retry_backoff: Duration,
     pub retry_backoff_max: Duration,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("secret", &"<hidden>")
+            .field("events", &self.events)
+            .field("coach", &self.coach)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeout", &self.timeout)
+            .field("retry_backoff", &self.retry_backoff)
+            .finish()
+    }
 }
 
 impl WebhookConfig {
@@ -105,5 +119,44 @@ impl WebhookConfig {
     /// Whether this webhook wants `event` about a booking of `coach`.
     pub fn wants(&self, event: &str, coach: &str) -> bool {
         self.events.iter().any(|e| e == event) && self.coach.as_deref().is_none_or(|c| c == coach)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(url: &str) -> RawWebhook {
+        RawWebhook {
+            url: url.into(),
+            secret: "s3cret-s3cret-s3cret".into(),
+            events: vec!["booking.created".into()],
+            coach: None,
+            max_attempts: None,
+            timeout: None,
+            retry_backoff: None,
+        }
+    }
+
+    fn secs(t: &str) -> Result<Duration, String> {
+        t.strip_suffix('s').and_then(|n| n.parse().ok()).map(Duration::from_secs).ok_or_else(|| format!("bad {t}"))
+    }
+
+    #[test]
+    fn the_secret_stays_out_of_debug_output() {
+        let hook = WebhookConfig::from_raw(raw("https://x.example/h"), secs).unwrap();
+        let text = format!("{hook:?}");
+        assert!(!text.contains("s3cret") && text.contains("<hidden>") && text.contains("https://x.example/h"), "{text}");
+    }
+
+    #[test]
+    fn only_http_and_https_urls_with_a_host() {
+        assert!(WebhookConfig::from_raw(raw("http://127.0.0.1:9/x"), secs).is_ok());
+        for bad in ["ftp://x.example/", "https://", "/relative", "not a url", "file:///etc/passwd"] {
+            assert_eq!(WebhookConfig::from_raw(raw(bad), secs).unwrap_err().0, "url", "{bad}");
+        }
+        let mut slow = raw("https://x.example/");
+        slow.timeout = Some("600s".into());
+        assert_eq!(WebhookConfig::from_raw(slow, secs).unwrap_err().0, "timeout");
     }
 }
