@@ -74,6 +74,17 @@ impl App {
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
         booking.add_change_hook(crate::audit::change_hook());
         booking.add_hold_hook(crate::audit::hold_hook());
+        let audit_storage = storage.clone();
+        outbox.add_sent_hook(Arc::new(move |entry: &crate::mail::OutboxEntry, now| match entry.kind {
+            crate::mail::MessageKind::Reminder { offset_secs } => {
+                let changes = vec![
+                    crate::audit::FieldChange::new("to", None, Some(entry.to.clone())),
+                    crate::audit::FieldChange::new("before_start", None, Some(format!("{}m", offset_secs / 60))),
+                ];
+                crate::audit::system_booking_records(&*audit_storage, &entry.booking_id, "booking.reminder-sent", "reminder", changes, now)
+            }
+            _ => Vec::new(),
+        }));
         let webhooks = Arc::new(crate::webhooks::Webhooks::new(storage.clone(), clock.clone(), config.webhooks.clone()));
         booking.add_change_hook(webhooks.change_hook());
         let limits = DavLimits {

@@ -2,8 +2,10 @@
 //!
 //! Every change of a booking (through the booking service's change hook,
 //! [`change_hook`]), of a hold (placed, replaced, expired: [`hold_hook`])
-//! and every admin action on users and feeds ([`admin_records`], written by
-//! `admin` with the change) becomes one [`AuditEntry`] **in the same batch**
+//! a reminder sent ([`system_booking_records`], through the outbox's sent
+//! hook that `app` registers) and every admin action on users and feeds
+//! ([`admin_records`], written by `admin` with the change) becomes one
+//! [`AuditEntry`] **in the same batch**
 //! as the change itself, so the trail never tells of a change that did not
 //! happen and never misses one that did.
 //!
@@ -180,6 +182,26 @@ pub fn hold_hook() -> Arc<HoldHook> {
 /// The records of an admin action, for the batch of the action itself.
 pub fn admin_records(now: DateTime<Utc>, action: &str, subject: Subject, changes: Vec<FieldChange>) -> RecordWrites {
     store::writes(&AuditEntry::new(now, Actor::Admin, action, subject, None, changes))
+}
+
+/// The records of something the system did to a booking known only by
+/// its id (a reminder sent): its reference and coach are taken from the
+/// booking's latest entry, so the entry is found per booking, reference
+/// and coach like the others.
+pub fn system_booking_records(storage: &dyn Storage, booking_id: &str, action: &str, cause: &str, changes: Vec<FieldChange>, now: DateTime<Utc>) -> RecordWrites {
+    let latest = match store::for_booking(storage, booking_id) {
+        Ok(entries) => entries.into_iter().last(),
+        Err(e) => {
+            tracing::warn!(error = %e, booking = booking_id, "cannot read the booking's audit trail; recording without its reference");
+            None
+        }
+    };
+    let (reference, coach) = match latest {
+        Some(AuditEntry { subject: Subject::Booking { reference, .. }, coach, .. }) => (reference, coach),
+        _ => (String::new(), None),
+    };
+    let subject = Subject::Booking { id: booking_id.to_string(), reference };
+    store::writes(&AuditEntry::new(now, Actor::System { cause: cause.to_string() }, action, subject, coach, changes))
 }
 
 /// `slotdav audit`: the entries `q` selects, one line each (text or JSON

@@ -52,7 +52,9 @@ fn index_keys(e: &AuditEntry) -> Vec<RecordKey> {
     let mut keys = Vec::new();
     if let Subject::Booking { id, reference } = &e.subject {
         keys.push(RecordKey::new(T_BY_BOOKING, format!("{id}/{tail}")));
-        keys.push(RecordKey::new(T_BY_REFERENCE, format!("{reference}/{tail}")));
+        if !reference.is_empty() {
+            keys.push(RecordKey::new(T_BY_REFERENCE, format!("{reference}/{tail}")));
+        }
     }
     if let Some(c) = &e.coach {
         keys.push(RecordKey::new(T_BY_COACH, format!("{c}/{tail}")));
@@ -122,12 +124,15 @@ pub fn query(storage: &dyn Storage, q: &AuditQuery) -> Result<(Vec<AuditEntry>, 
     let since_ok = |e: &AuditEntry| q.since.is_none_or(|s| e.at >= s);
     let coach_ok = |e: &AuditEntry| q.coach.as_ref().is_none_or(|c| e.coach.as_ref() == Some(c));
     let mut entries = if let Some(b) = q.booking.as_deref().filter(|b| !b.contains('/')) {
-        let mut found = Vec::new();
-        for table in [T_BY_BOOKING, T_BY_REFERENCE] {
-            let (from, to) = prefix_range(b, q.since);
-            found = storage.records_between(table, &from, &to, limit + 1)?;
-            if !found.is_empty() {
-                break;
+        // By id, else by reference, then by the id that reference names
+        // (entries written without a reference, e.g. a reminder sent).
+        let (from, to) = prefix_range(b, q.since);
+        let mut found = storage.records_between(T_BY_BOOKING, &from, &to, limit + 1)?;
+        if found.is_empty() {
+            let by_ref = load(storage, storage.records_between(T_BY_REFERENCE, &format!("{b}/"), &format!("{b}0"), 1)?)?;
+            if let Some(Subject::Booking { id, .. }) = by_ref.first().map(|e| &e.subject) {
+                let (from, to) = prefix_range(id, q.since);
+                found = storage.records_between(T_BY_BOOKING, &from, &to, limit + 1)?;
             }
         }
         load(storage, found)?.into_iter().filter(|e| coach_ok(e)).collect::<Vec<_>>()

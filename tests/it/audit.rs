@@ -296,3 +296,27 @@ async fn publishing_and_revoking_a_feed_is_audited_as_the_admin() {
     let listing = admin::execute(&*s.storage, AdminCommand::Audit { coach: None, since: None, booking: None, json: false }, t0()).unwrap();
     assert!(listing.lines().nth(1).is_some_and(|l| l.contains("feed.revoked") && l.contains("feed alice/calendar")), "{listing}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_sent_is_recorded_as_the_systems_doing() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock, |_| {}).await;
+    let (id, reference, _) = book_api(&s, wed(10), "ben@example.org").await;
+    s.app.outbox.run_due().await.unwrap();
+    assert_eq!(audit::for_booking(&*s.storage, &id).unwrap().len(), 1, "the booking mail is not audited");
+    // 24 hours before the session (the default reminders are 24h and 1h).
+    clock.set(wed(10) - Duration::hours(24) + Duration::minutes(1));
+    let report = s.app.outbox.run_due().await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+
+    let entries = audit::for_booking(&*s.storage, &id).unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let sent = &entries[1];
+    assert_eq!((sent.action.as_str(), &sent.actor), ("booking.reminder-sent", &Actor::System { cause: "reminder".into() }));
+    assert_eq!(sent.subject, Subject::Booking { id: id.clone(), reference: reference.clone() });
+    assert_eq!(sent.coach.as_deref(), Some(ALICE));
+    assert_eq!(change(sent, "to"), Some((None, Some("ben@example.org"))));
+    assert_eq!(change(sent, "before_start"), Some((None, Some("1440m"))));
+    let (by_ref, _) = audit::query(&*s.storage, &AuditQuery { booking: Some(reference), ..Default::default() }).unwrap();
+    assert_eq!(by_ref, entries);
+}
