@@ -320,3 +320,21 @@ async fn a_reminder_sent_is_recorded_as_the_systems_doing() {
     let (by_ref, _) = audit::query(&*s.storage, &AuditQuery { booking: Some(reference), ..Default::default() }).unwrap();
     assert_eq!(by_ref, entries);
 }
+
+/// The entry is in the booking's batch: a booking the store refuses (the
+/// coach's home is full) leaves no entry behind, and the same hold books
+/// with exactly one entry once there is room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_booking_leaves_no_audit_entry() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock, |_| {}).await;
+    let hold_id = hold(&s, wed(10)).await;
+    s.storage.set_quota(0);
+    let confirm = json!({"name": "Ben Student", "email": "ben@example.org"});
+    post_json(&s, &format!("/api/v1/holds/{hold_id}/confirm"), confirm.clone()).await.status(507);
+    let booked = |s: &TestServer| audit::query(&*s.storage, &AuditQuery::default()).unwrap().0.into_iter().filter(|e| e.action == "booking.booked").count();
+    assert_eq!(booked(&s), 0);
+    s.storage.set_quota(u64::MAX);
+    post_json(&s, &format!("/api/v1/holds/{hold_id}/confirm"), confirm).await.status(201);
+    assert_eq!(booked(&s), 1);
+}

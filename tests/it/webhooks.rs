@@ -372,3 +372,19 @@ async fn a_delivery_is_given_up_after_max_attempts_and_listed_as_failed() {
     let line = list.lines().find(|l| l.contains(b["reference"].as_str().unwrap())).expect("the failed delivery is listed");
     assert!(line.contains("booking.created") && line.contains("after 2 attempt(s)") && line.contains("HTTP 503"), "{line}");
 }
+
+/// The delivery is queued in the booking's batch: a booking the store
+/// refuses queues nothing, so nothing is announced that did not happen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_booking_queues_no_delivery() {
+    let receiver = Receiver::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock, &[(receiver.url("/hook"), &["booking.created"], "")]).await;
+    let r = post_json(&s, "/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": wed(10).to_rfc3339()})).await.status(201);
+    let hold_id = json_of(&r)["hold_id"].as_str().unwrap().to_string();
+    s.storage.set_quota(0);
+    post_json(&s, &format!("/api/v1/holds/{hold_id}/confirm"), json!({"name": "Ben Student", "email": "ben@example.org"})).await.status(507);
+    assert!(s.app.webhooks.status().unwrap().pending.is_empty());
+    assert_eq!(run(&s).await, DeliveryReport::default());
+    assert!(receiver.requests().is_empty());
+}
