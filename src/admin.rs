@@ -9,6 +9,10 @@
 //! [`check`] composes `slotdav check` from the layers that own each
 //! invariant: the DAV tree (`storage`), bookings (`booking::service`) and
 //! the outbox (`mail::check`).
+//! Every change of a user or a feed writes its audit entry
+//! ([`crate::audit::admin_records`], actor "admin") in the same batch.
+//! Imports `audit`, `feeds`, `mail`, `webhooks` (their listings),
+//! `storage`, `model`, `clock`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -20,6 +24,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 use crate::storage::check::CheckReport;
 use crate::storage::{Storage, StorageError, User};
+use crate::audit::{self, FieldChange, Subject};
 
 /// What an admin can ask for. Passwords travel only as argon2 hashes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -34,7 +39,7 @@ pub enum AdminCommand {
     FeedAdd { user: String, calendar: String, base_url: String },
     FeedList { user: Option<String>, base_url: String },
     FeedRevoke { token: String },
-    /// Pending and failed mail, and how much was sent.
+    /// Pending and failed mail and webhook deliveries, and how much was sent.
     OutboxList,
     /// Verifies the store's invariants (`slotdav check`), and with
     /// `repair` fixes what can be fixed safely. `bookings_calendars` names
@@ -42,6 +47,8 @@ pub enum AdminCommand {
     /// looked for in [`DEFAULT_BOOKINGS_CALENDAR`]. Answers the
     /// [`CheckReport`] as JSON.
     Check { repair: bool, bookings_calendars: Vec<(String, String)> },
+    /// The audit trail, selected; `since` is RFC 3339 or YYYY-MM-DD.
+    Audit { coach: Option<String>, since: Option<String>, booking: Option<String>, json: bool },
 }
 
 /// Where a booking's event is looked for when its coach is not configured
@@ -65,6 +72,16 @@ pub fn check(storage: &dyn Storage, repair: bool, bookings_calendars: &[(String,
     Ok(report)
 }
 
+/// `--since`: a date (midnight UTC) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        .map_err(|_| format!("`{text}` is not a date like 2030-03-04 or a time like 2030-03-04T09:00:00Z"))
+}
+
 /// The answer: a message for the admin, or why it failed.
 pub type AdminResult = Result<String, String>;
 
@@ -83,21 +100,26 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             if storage.user(&name).map_err(backend)?.is_some() {
                 return Err(format!("user `{name}` already exists"));
             }
-            storage.put_user(&User { name: name.clone(), password_hash, email, created: now }).map_err(backend)?;
+            let record = audit::admin_records(now, "user.added", Subject::User { name: name.clone() }, vec![FieldChange::new("email", None, email.clone())]);
+            storage.put_user_with(&User { name: name.clone(), password_hash, email, created: now }, record, now).map_err(backend)?;
             storage.flush().map_err(backend)?;
             Ok(format!("created user `{name}`"))
         }
         AdminCommand::UserPasswd { name, password_hash } => {
             let mut user = storage.user(&name).map_err(backend)?.ok_or_else(|| format!("no user `{name}`"))?;
             user.password_hash = password_hash;
-            storage.put_user(&user).map_err(backend)?;
+            let changed = FieldChange::new("password", Some("(old)".into()), Some("(new)".into()));
+            let record = audit::admin_records(now, "user.password-changed", Subject::User { name: name.clone() }, vec![changed]);
+            storage.put_user_with(&user, record, now).map_err(backend)?;
             storage.flush().map_err(backend)?;
             Ok(format!("changed the password of `{name}`"))
         }
         AdminCommand::UserEmail { name, email } => {
             let mut user = storage.user(&name).map_err(backend)?.ok_or_else(|| format!("no user `{name}`"))?;
+            let changed = FieldChange::new("email", user.email.clone(), email.clone());
             user.email = email.clone();
-            storage.put_user(&user).map_err(backend)?;
+            let record = audit::admin_records(now, "user.email-changed", Subject::User { name: name.clone() }, vec![changed]);
+            storage.put_user_with(&user, record, now).map_err(backend)?;
             storage.flush().map_err(backend)?;
             Ok(match email {
                 Some(e) => format!("set the email of `{name}` to {e}"),
@@ -116,7 +138,10 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
                 .join("\n"))
         }
         AdminCommand::FeedAdd { user, calendar, base_url } => {
-            let rec = crate::feeds::create(storage, &user, &calendar, now).map_err(|e| e.to_string())?;
+            let rec = crate::feeds::create_with(storage, &user, &calendar, now, |r| {
+                audit::admin_records(now, "feed.added", Subject::Feed { user: r.user.clone(), calendar: r.calendar.clone() }, vec![])
+            })
+            .map_err(|e| e.to_string())?;
             Ok(format!("published {user}/{calendar} at {base_url}/feeds/{}.ics\n(anyone with this URL can read the calendar; revoke with `slotdav feed revoke {}`)", rec.token, rec.token))
         }
         AdminCommand::FeedList { user, base_url } => {
@@ -131,16 +156,29 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
                 .join("\n"))
         }
         AdminCommand::FeedRevoke { token } => {
-            let rec = crate::feeds::revoke(storage, &token, now).map_err(|e| e.to_string())?;
+            let rec = crate::feeds::revoke_with(storage, &token, now, |r| {
+                audit::admin_records(now, "feed.revoked", Subject::Feed { user: r.user.clone(), calendar: r.calendar.clone() }, vec![])
+            })
+            .map_err(|e| e.to_string())?;
             Ok(format!("revoked the feed of {}/{}", rec.user, rec.calendar))
         }
-        AdminCommand::OutboxList => crate::mail::listing(storage).map_err(backend),
         AdminCommand::Check { repair, bookings_calendars } => {
             let report = check(storage, repair, &bookings_calendars, now).map_err(backend)?;
             Ok(serde_json::to_string(&report).expect("reports serialise"))
         }
+        AdminCommand::OutboxList => {
+            let mail = crate::mail::listing(storage).map_err(backend)?;
+            let hooks = crate::webhooks::listing(storage).map_err(backend)?;
+            Ok(format!("{mail}\n{hooks}"))
+        }
+        AdminCommand::Audit { coach, since, booking, json } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            let q = audit::AuditQuery { coach, booking, since, ..Default::default() };
+            audit::listing(storage, &q, json).map_err(backend)
+        }
         AdminCommand::UserRemove { name } => {
-            if storage.remove_user(&name).map_err(backend)? {
+            let record = audit::admin_records(now, "user.removed", Subject::User { name: name.clone() }, vec![]);
+            if storage.remove_user_with(&name, record, now).map_err(backend)? {
                 storage.flush().map_err(backend)?;
                 Ok(format!("removed user `{name}` and their calendars"))
             } else {

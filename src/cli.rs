@@ -1,5 +1,5 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`, `slotdav check`. Without `--config`, `serve` runs in try-it mode
+//! `slotdav outbox list`, `slotdav check`, `slotdav audit`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
 use std::io::{BufRead, IsTerminal};
@@ -31,7 +31,7 @@ pub enum Command {
     /// Publish calendars as secret ICS feed URLs; works while the server runs.
     #[command(subcommand)]
     Feed(FeedCommand),
-    /// Inspect the mail outbox; works while the server runs.
+    /// Inspect the mail outbox and webhook deliveries; works while the server runs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
     /// Verify the store's invariants (indexes, change logs, usage, bookings
@@ -45,6 +45,21 @@ pub enum Command {
         #[arg(long)]
         repair: bool,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail (oldest first); works while the server runs.
+    Audit {
+        /// Only entries about this coach (user name).
+        #[arg(long)]
+        coach: Option<String>,
+        /// Only entries from this date (YYYY-MM-DD, UTC) or time (RFC 3339) on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only entries about this booking (reference or id).
+        #[arg(long)]
+        booking: Option<String>,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -52,6 +52,10 @@ pub struct RawConfig {
     pub auth: Option<RawAuth>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
+    /// How long audit entries are kept, e.g. "400d".
+    pub audit_retention: Option<Spanned<String>>,
+    #[serde(default)]
+    pub webhook: Vec<crate::webhooks::RawWebhook>,
 }
 
 /// `[limits]`: what one user may store. Sizes are bytes, or a string
@@ -260,6 +264,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    /// Audit entries older than this are pruned (`audit_retention`).
+    pub audit_retention: chrono::Duration,
+    /// `[[webhook]]` blocks.
+    pub webhooks: Vec<crate::webhooks::WebhookConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -437,6 +445,28 @@ impl Config {
             let span = raw_auth.backoff_max.as_ref().map(|v| v.span()).unwrap_or(0..0);
             return Err(at_span("auth.backoff_max", span, "must not be shorter than auth.backoff".into()));
         }
+        let audit_retention = match &raw.audit_retention {
+            None => crate::audit::default_retention(),
+            Some(v) => match parse_duration(v.get_ref()) {
+                Ok(d) if d >= chrono::Duration::days(1) => d,
+                Ok(_) => return Err(at_span("audit_retention", v.span(), "must be at least 1d".into())),
+                Err(e) => return Err(at_span("audit_retention", v.span(), e.to_string())),
+            },
+        };
+        let mut webhooks = Vec::new();
+        for (i, raw_hook) in raw.webhook.into_iter().enumerate() {
+            let hook = crate::webhooks::WebhookConfig::from_raw(raw_hook, |t| {
+                parse_duration(t).map_err(|e| e.to_string())?.to_std().map_err(|e| e.to_string())
+            })
+            .map_err(|(field, message)| {
+                let line = text.and_then(|t| nth_table_line(t, "[[webhook]]", i)).map(|n| format!(" (block at line {n})")).unwrap_or_default();
+                ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `webhook.{field}`{line}: {message}") }
+            })?;
+            if webhooks.iter().any(|w: &crate::webhooks::WebhookConfig| w.url == hook.url) {
+                return Err(invalid("webhook.url", format!("two [[webhook]] blocks use `{}` (one block per URL; list all its events there)", hook.url)));
+            }
+            webhooks.push(hook);
+        }
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -444,6 +474,13 @@ impl Config {
                 return Err(invalid("coach.slug", format!("two coaches use the slug `{}`", coach.slug)));
             }
             coaches.push(coach);
+        }
+        for hook in &webhooks {
+            if let Some(c) = &hook.coach {
+                if !coaches.iter().any(|k| &k.user == c || &k.slug == c) {
+                    return Err(invalid("webhook.coach", format!("no [[coach]] with the user name or slug `{c}` (webhook {})", hook.url)));
+                }
+            }
         }
         Ok(Config {
             listen,
@@ -468,6 +505,8 @@ impl Config {
             trusted_proxies,
             http,
             auth,
+            audit_retention,
+            webhooks,
         })
     }
 }
@@ -639,6 +678,11 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
     .map(|i| i + 1)
 }
 
+/// The line (1-based) of the `n`th (0-based) `header` line in `text`.
+fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
+    text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -662,6 +706,36 @@ mod tests {
         assert_eq!(example.auth, defaults.auth);
         assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
         assert_eq!(example.site_name, defaults.site_name);
+        assert_eq!(example.audit_retention, defaults.audit_retention);
+        assert_eq!(example.webhooks, defaults.webhooks);
+    }
+
+    #[test]
+    fn audit_retention_and_webhooks_are_read_and_bad_ones_named() {
+        let c = Config::parse(
+            "audit_retention = \"30d\"\n[[webhook]]\nurl = \"https://hooks.example.org/x\"\nsecret = \"0123456789abcdef\"\nevents = [\"booking.created\", \"waitlist.offered\"]\ncoach = \"alice\"\n[[coach]]\nuser = \"alice\"\ntimezone = \"UTC\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.audit_retention, chrono::Duration::days(30));
+        assert_eq!(c.webhooks.len(), 1);
+        assert_eq!(c.webhooks[0].max_attempts, crate::webhooks::DEFAULT_MAX_ATTEMPTS);
+        assert!(c.webhooks[0].wants("booking.created", "alice") && !c.webhooks[0].wants("booking.created", "bob"));
+        assert_eq!(Config::default().audit_retention, chrono::Duration::days(400));
+        let bad = |t: &str| Config::parse(t, Path::new("x.toml")).unwrap_err().to_string();
+        let hook = |extra: &str| format!("\n[[webhook]]\nsecret = \"0123456789abcdef\"\n{extra}\n");
+        assert!(bad("audit_retention = \"soon\"").contains("audit_retention"));
+        assert!(bad("audit_retention = \"1h\"").contains("at least 1d"));
+        let e = bad(&hook("url = \"ftp://x.org/\"\nevents = [\"booking.created\"]"));
+        assert!(e.contains("webhook.url") && e.contains("line 2"), "{e}");
+        assert!(bad(&hook("url = \"https://x.org/\"\nevents = [\"booking.paid\"]")).contains("webhook.events"));
+        assert!(bad(&hook("url = \"https://x.org/\"\nevents = []")).contains("webhook.events"));
+        assert!(bad(&hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]\nmax_attempts = 0")).contains("webhook.max_attempts"));
+        assert!(bad("[[webhook]]\nurl = \"https://x.org/\"\nsecret = \"short\"\nevents = [\"booking.created\"]").contains("webhook.secret"));
+        let e = bad(&hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]\ncoach = \"nobody\""));
+        assert!(e.contains("webhook.coach") && e.contains("nobody"), "{e}");
+        let twice = format!("{}{}", hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]"), hook("url = \"https://x.org/\"\nevents = [\"booking.cancelled\"]"));
+        assert!(bad(&twice).contains("two [[webhook]] blocks"));
     }
 
     #[test]

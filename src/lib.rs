@@ -21,6 +21,8 @@
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
 //! - [`mail`]: iMIP messages, the outbox and its worker, implicit scheduling.
 //! - [`feeds`]: published ICS feeds and imported external calendars.
+//! - [`audit`]: the audit trail of booking, hold and admin changes.
+//! - [`webhooks`]: signed JSON POSTs of booking events, queued durably.
 //! - [`provision`]: the homes and calendars slotdav makes for users.
 //! - [`auth`]: Basic credentials → an authenticated user.
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
@@ -43,6 +45,7 @@ pub mod storage;
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod cli;
@@ -55,3 +58,4 @@ pub mod mail;
 pub mod server;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;

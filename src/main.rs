@@ -56,6 +56,13 @@ fn main() -> ExitCode {
         }
         Command::Outbox(OutboxCommand::List) => admin_command(&config, AdminCommand::OutboxList),
         Command::Check { repair, json } => check_command(&config, repair, json),
+        Command::Audit { coach, since, booking, json } => {
+            if let Some(Err(e)) = since.as_deref().map(admin::parse_since) {
+                eprintln!("slotdav: --since: {e}");
+                return ExitCode::from(2);
+            }
+            admin_command(&config, AdminCommand::Audit { coach, since, booking, json })
+        }
     }
 }
 
@@ -181,6 +188,7 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
         let imports = slotdav::feeds::import::spawn(importer, app.config.coaches.clone());
         let sweeper = {
             let booking = app.booking.clone();
+            let (storage, clock, retention) = (app.storage.clone(), app.clock.clone(), app.config.audit_retention);
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
@@ -189,15 +197,21 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || booking.sweep_holds()).await {
                         tracing::warn!(error = %e, "sweeping expired holds failed");
                     }
+                    let (storage, now) = (storage.clone(), clock.now());
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || slotdav::audit::prune(&*storage, now, retention)).await {
+                        tracing::warn!(error = %e, "pruning the audit trail failed");
+                    }
                 }
             })
         };
         let mail_worker = app.outbox.spawn_worker();
+        let webhook_worker = app.webhooks.spawn_worker();
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
         imports.iter().for_each(|t| t.abort());
         mail_worker.stop().await;
+        webhook_worker.stop().await;
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })

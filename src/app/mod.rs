@@ -5,6 +5,9 @@
 //! follow calendar writes; and [`AppError`], why it could not be built at
 //! start-up.
 //!
+//! The change hooks it registers with the booking service, in order:
+//! mail (the outbox), the audit trail (and its hold hook), webhooks.
+//!
 //! The composition root below `server`: may import every domain module,
 //! `dav` (to build its context and hooks) and `http`; not `server`, `web`
 //! or `api`.
@@ -44,6 +47,8 @@ pub struct App {
     pub booking: Arc<BookingService>,
     /// The mail outbox; its worker is started by the binary.
     pub outbox: Arc<crate::mail::Outbox>,
+    /// The `[[webhook]]` deliveries; their worker is started by the binary.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// Holds and confirmations per client address and minute.
     pub rate_limit: RateLimiter,
     /// What DAV requests run on: the store, the clock, the limits, and
@@ -67,6 +72,21 @@ impl App {
             crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir).map_err(AppError::Mail)?,
         );
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
+        booking.add_change_hook(crate::audit::change_hook());
+        booking.add_hold_hook(crate::audit::hold_hook());
+        let audit_storage = storage.clone();
+        outbox.add_sent_hook(Arc::new(move |entry: &crate::mail::OutboxEntry, now| match entry.kind {
+            crate::mail::MessageKind::Reminder { offset_secs } => {
+                let changes = vec![
+                    crate::audit::FieldChange::new("to", None, Some(entry.to.clone())),
+                    crate::audit::FieldChange::new("before_start", None, Some(format!("{}m", offset_secs / 60))),
+                ];
+                crate::audit::system_booking_records(&*audit_storage, &entry.booking_id, "booking.reminder-sent", "reminder", changes, now)
+            }
+            _ => Vec::new(),
+        }));
+        let webhooks = Arc::new(crate::webhooks::Webhooks::new(storage.clone(), clock.clone(), config.webhooks.clone()));
+        booking.add_change_hook(webhooks.change_hook());
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
@@ -84,6 +104,7 @@ impl App {
         Ok(App {
             dav,
             outbox,
+            webhooks,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),
             auth: Arc::new(Authenticator::new(&config.auth)),
             storage,

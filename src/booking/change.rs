@@ -112,3 +112,25 @@ pub struct BookingChange<'a> {
     pub coach: &'a CoachConfig,
     pub now: DateTime<Utc>,
 }
+
+/// What happened to a hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldChangeKind {
+    /// A student's browser held a slot.
+    Placed,
+    /// The same browser held another slot of the event type, which
+    /// released this one.
+    Replaced,
+    /// Its few minutes passed without a booking (removed by the sweep).
+    Expired,
+}
+
+/// One change of one hold, handed to every hook registered with
+/// `BookingService::add_hold_hook` (the audit trail), whose records go
+/// into the same batch.
+pub struct HoldChange<'a> {
+    pub hold: &'a super::service::HoldRecord,
+    pub kind: HoldChangeKind,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}

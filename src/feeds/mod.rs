@@ -68,6 +68,18 @@ fn key_of(token: &str) -> String {
 
 /// Publishes `calendar` of `user` under a new secret token.
 pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<Utc>) -> Result<FeedRecord, FeedError> {
+    create_with(storage, user, calendar, now, |_| Vec::new())
+}
+
+/// [`create`], writing `also(&record)` in the same batch (the admin's
+/// audit entry).
+pub fn create_with(
+    storage: &dyn Storage,
+    user: &str,
+    calendar: &str,
+    now: DateTime<Utc>,
+    also: impl FnOnce(&FeedRecord) -> crate::storage::RecordWrites,
+) -> Result<FeedRecord, FeedError> {
     if storage.user(user)?.is_none() {
         return Err(FeedError::NoUser(user.into()));
     }
@@ -81,7 +93,9 @@ pub fn create(storage: &dyn Storage, user: &str, calendar: &str, now: DateTime<U
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     };
     let rec = FeedRecord { token: token.clone(), user: user.into(), calendar: calendar.into(), created: now };
-    storage.apply(RecordBatch { records: vec![FEEDS.put(key_of(&token), &rec)], object: None }, now)?;
+    let mut records = vec![FEEDS.put(key_of(&token), &rec)];
+    records.extend(also(&rec));
+    storage.apply(RecordBatch { records, object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }
@@ -100,9 +114,21 @@ pub fn list(storage: &dyn Storage, user: Option<&str>) -> Result<Vec<FeedRecord>
 
 /// Revokes a feed: its URL answers 404 from now on.
 pub fn revoke(storage: &dyn Storage, token: &str, now: DateTime<Utc>) -> Result<FeedRecord, FeedError> {
+    revoke_with(storage, token, now, |_| Vec::new())
+}
+
+/// [`revoke`], writing `also(&record)` in the same batch.
+pub fn revoke_with(
+    storage: &dyn Storage,
+    token: &str,
+    now: DateTime<Utc>,
+    also: impl FnOnce(&FeedRecord) -> crate::storage::RecordWrites,
+) -> Result<FeedRecord, FeedError> {
     let key = key_of(token);
     let rec = FEEDS.get(storage, &key)?.ok_or(FeedError::NoFeed)?;
-    storage.apply(RecordBatch { records: vec![FEEDS.remove(key)], object: None }, now)?;
+    let mut records = vec![FEEDS.remove(key)];
+    records.extend(also(&rec));
+    storage.apply(RecordBatch { records, object: None }, now)?;
     storage.flush()?;
     Ok(rec)
 }

@@ -231,6 +231,10 @@ pub fn backoff(base: Duration, max: Duration, attempts: u32) -> Duration {
     base.checked_mul(factor as i32).filter(|d| *d <= max).unwrap_or(max)
 }
 
+/// Extra records written with the removal of a sent entry (the audit
+/// trail's "reminder sent"), registered by `app`.
+pub type SentHook = dyn Fn(&OutboxEntry, DateTime<Utc>) -> crate::storage::RecordWrites + Send + Sync;
+
 /// The outbox and its sender.
 pub struct Outbox {
     storage: Arc<dyn Storage>,
@@ -246,6 +250,7 @@ pub struct Outbox {
     running: tokio::sync::Mutex<()>,
     /// What users' calendar writes may still queue this hour.
     quota: super::quota::SendQuota,
+    on_sent: std::sync::Mutex<Vec<Arc<SentHook>>>,
 }
 
 impl Outbox {
@@ -262,7 +267,14 @@ impl Outbox {
             interval: mail.worker_interval,
             wake: tokio::sync::Notify::new(),
             running: tokio::sync::Mutex::new(()),
+            on_sent: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Registers what a sent message writes besides its removal, in the
+    /// same batch.
+    pub fn add_sent_hook(&self, hook: Arc<SentHook>) {
+        self.on_sent.lock().unwrap_or_else(|p| p.into_inner()).push(hook);
     }
 
     /// The hourly cap on implicit-scheduling messages per user.
@@ -376,6 +388,10 @@ impl Outbox {
         let mut records = vec![(entry.key(), None), (RecordKey::new(T_META, counter_name), Some(n.to_le_bytes().to_vec()))];
         if let MessageKind::Reminder { .. } = entry.kind {
             records.push((reminder_index_key(entry), None));
+        }
+        if counter_name == "sent" {
+            let hooks = self.on_sent.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            records.extend(hooks.iter().flat_map(|h| h(entry, now)));
         }
         self.storage.apply(RecordBatch { records, object: None }, now)
             .map(|_| ())

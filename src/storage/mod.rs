@@ -489,6 +489,37 @@ pub trait Storage: Send + Sync {
     /// Returns the outcome of an object PUT.
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>>;
 
+    /// Records of `table` with `from <= key < to`, in key order, at most
+    /// `limit` of them: a bounded range scan (audit queries and pruning).
+    /// The default filters [`Storage::records`]; a backend with ordered
+    /// keys answers it without reading the rest of the table.
+    fn records_between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(self
+            .records(table, "")?
+            .into_iter()
+            .filter(|(k, _)| k.as_str() >= from && k.as_str() < to)
+            .take(limit)
+            .collect())
+    }
+
+    /// Creates or replaces a user and applies `records` in the same atomic
+    /// write (an admin change and its audit entry). The default is two
+    /// writes; a backend with batches makes it one.
+    fn put_user_with(&self, user: &User, records: RecordWrites, now: DateTime<Utc>) -> Result<()> {
+        self.put_user(user)?;
+        self.apply(RecordBatch { records, object: None }, now).map(|_| ())
+    }
+
+    /// [`Storage::remove_user`], applying `records` in the same atomic
+    /// write when the user existed (nothing is written otherwise).
+    fn remove_user_with(&self, name: &str, records: RecordWrites, now: DateTime<Utc>) -> Result<bool> {
+        if !self.remove_user(name)? {
+            return Ok(false);
+        }
+        self.apply(RecordBatch { records, object: None }, now)?;
+        Ok(true)
+    }
+
     /// Blocks until every write applied before this call is on disk.
     /// Concurrent callers may share one sync (group commit).
     fn flush(&self) -> Result<()>;

@@ -26,6 +26,13 @@
 //! | `outbox-user-hour` | user | postcard hourly window | `mail::quota` |
 //! | `feed` | hex SHA-256 of the token | postcard `FeedRecord` | `feeds` |
 //! | `import` | `{coach user}/{source}` | postcard import state | `feeds::import` |
+//! | `audit` | `{at: time_key}/{id}` | postcard `AuditEntry` | `audit` |
+//! | `audit-booking` | `{booking id}/{at}/{id}` | the `audit` key | `audit` |
+//! | `audit-reference` | `{reference}/{at}/{id}` | the `audit` key | `audit` |
+//! | `audit-coach` | `{coach user}/{at}/{id}` | the `audit` key | `audit` |
+//! | `webhook` | `{due: time_key}/{id}` | postcard `Delivery` | `webhooks` |
+//! | `webhook-failed` | id | postcard `FailedDelivery` | `webhooks` |
+//! | `webhook-meta` | `delivered` | u64 little endian | `webhooks` |
 //!
 //! Every time in a key is a [`time_key`]. The `coach-booking` index was
 //! first written with seconds (20 digits, s + 10^12); the booking service
@@ -98,6 +105,10 @@ impl<V: TableValue> Table<V> {
     /// Records whose key starts with `prefix`, in key order.
     pub fn scan(&self, storage: &dyn Storage, prefix: &str) -> Result<Vec<(String, V)>> {
         storage.records(self.name, prefix)?.into_iter().map(|(k, b)| Ok((k, V::decode(&b)?))).collect()
+    }
+    /// At most `limit` records with `from <= key < to`, in key order.
+    pub fn scan_between(&self, storage: &dyn Storage, from: &str, to: &str, limit: usize) -> Result<Vec<(String, V)>> {
+        storage.records_between(self.name, from, to, limit)?.into_iter().map(|(k, b)| Ok((k, V::decode(&b)?))).collect()
     }
     /// Removes a record and returns it; of concurrent takers of one key
     /// exactly one gets it.

@@ -227,12 +227,18 @@ fn the_top_level_module_graph_has_no_cycle() {
         panic!("top-level module cycle: {}", cycle.join(" -> "));
     }
     // The layer rules ARCHITECTURE.md states for the surfaces' plumbing.
-    for lower in ["http", "provision", "model", "clock", "storage", "ical", "booking", "mail", "feeds", "auth"] {
+    for lower in ["http", "provision", "model", "clock", "storage", "ical", "booking", "mail", "feeds", "auth", "audit", "webhooks"] {
         for upper in ["dav", "web", "api", "server", "app", "config", "admin"] {
             assert!(!edges.get(lower).is_some_and(|t| t.contains(upper)), "{lower} must not import {upper}");
         }
     }
     assert!(!edges["dav"].contains("booking") && !edges["dav"].contains("mail") && !edges["dav"].contains("app"));
+    // The booking service reaches the audit trail and webhooks only through its hooks.
+    for lower in ["booking", "storage", "mail"] {
+        for room in ["audit", "webhooks"] {
+            assert!(!edges.get(lower).is_some_and(|t| t.contains(room)), "{lower} must not import {room}");
+        }
+    }
 }
 
 #[test]

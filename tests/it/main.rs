@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod audit;
 mod auth;
 mod availability;
 mod booking;
@@ -26,3 +27,4 @@ mod security_dav;
 mod security_edge;
 mod storage_contract;
 mod webdav;
+mod webhooks;

@@ -46,6 +46,7 @@ pub fn contract(make: Factory) {
         ("copy and move", copy_and_move),
         ("dead properties", dead_properties),
         ("domain records", domain_records),
+        ("bounded range scans and user changes with records", range_scans_and_user_changes_with_records),
         ("holds under concurrency", holds_under_concurrency),
         ("outbox order and exactly-once dequeue", outbox_order_and_dequeue),
         ("user removal", user_removal),
@@ -450,6 +451,34 @@ fn domain_records(make: Factory) {
     s.apply(RecordBatch { records: vec![(key("b/1"), None)], object: None }, now()).unwrap();
     assert_eq!(s.record(&key("b/1")).unwrap(), None);
     assert_eq!(s.record(&key("b/2")).unwrap().as_deref(), Some(&b"2"[..]));
+}
+
+/// `records_between` (audit queries, pruning, the webhook queue) and the
+/// user writes that carry domain records (an admin change and its audit
+/// entry).
+fn range_scans_and_user_changes_with_records(make: Factory) {
+    let s = make().storage;
+    let key = |k: &str| RecordKey::new("table", k);
+    let records = ["a/1", "b/1", "b/2", "b/3", "c/1"].iter().map(|k| (key(k), Some(k.as_bytes().to_vec()))).collect();
+    s.apply(RecordBatch { records, object: None }, now()).unwrap();
+    s.apply(RecordBatch { records: vec![(RecordKey::new("other", "b/15"), Some(vec![]))], object: None }, now()).unwrap();
+    let keys = |from: &str, to: &str, limit: usize| -> Vec<String> {
+        s.records_between("table", from, to, limit).unwrap().into_iter().map(|(k, _)| k).collect()
+    };
+    assert_eq!(keys("b/", "b0", 10), ["b/1", "b/2", "b/3"], "from inclusive, to exclusive, one table");
+    assert_eq!(keys("b/2", "c", 10), ["b/2", "b/3"]);
+    assert_eq!(keys("", "~", 2), ["a/1", "b/1"], "at most `limit`, from the front");
+    assert!(keys("c", "b", 10).is_empty());
+
+    let audit = |name: &str| vec![(RecordKey::new("audit", name), Some(b"entry".to_vec()))];
+    s.put_user_with(&user("carol"), audit("added"), now()).unwrap();
+    assert!(s.user("carol").unwrap().is_some());
+    assert!(s.record(&RecordKey::new("audit", "added")).unwrap().is_some());
+    assert!(s.remove_user_with("carol", audit("removed"), now()).unwrap());
+    assert!(s.user("carol").unwrap().is_none());
+    assert!(s.record(&RecordKey::new("audit", "removed")).unwrap().is_some());
+    assert!(!s.remove_user_with("nobody", audit("nobody"), now()).unwrap());
+    assert!(s.record(&RecordKey::new("audit", "nobody")).unwrap().is_none(), "nothing written for no user");
 }
 
 fn holds_under_concurrency(make: Factory) {

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::super::change::{Actor, BookingChange};
+use super::super::change::{Actor, BookingChange, HoldChange, HoldChangeKind};
 use super::super::coach::CoachConfig;
 use super::super::holds::{admit, within_client_cap, Admission, Hold, HoldClient};
 use super::super::policy::{can_reschedule, EventType};
@@ -105,12 +105,12 @@ impl BookingService {
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
         let holds = self.all_active_holds(now)?;
-        let replaced: Vec<String> = holds
+        let replaced_holds: Vec<&HoldRecord> = holds
             .iter()
             .filter(|r| r.coach == coach.user && r.hold.event_type == et.slug)
             .filter(|r| client.session.is_some() && r.client.as_ref().and_then(|c| c.session.as_ref()) == client.session.as_ref())
-            .map(|r| r.hold.id.clone())
             .collect();
+        let replaced: Vec<String> = replaced_holds.iter().map(|r| r.hold.id.clone()).collect();
         let probe = TimeRange::new(start, start + Duration::seconds(1));
         let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
         if !open.iter().any(|s| s.range == range) {
@@ -136,6 +136,11 @@ impl BookingService {
         };
         let mut records = vec![HoldStore::put(&rec)];
         records.extend(replaced.into_iter().map(HoldStore::remove));
+        let actor = Actor::Student { email: String::new() };
+        for old in replaced_holds {
+            records.extend(self.hold_hook_records(&HoldChange { hold: old, kind: HoldChangeKind::Replaced, actor: actor.clone(), now }));
+        }
+        records.extend(self.hold_hook_records(&HoldChange { hold: &rec, kind: HoldChangeKind::Placed, actor, now }));
         self.storage.apply(RecordBatch { records, object: None }, now)?;
         self.durable(decide)?;
         Ok(rec)
@@ -318,16 +323,20 @@ impl BookingService {
     }
 
     /// Removes expired holds (they already free their slot by themselves;
-    /// this only keeps the table small).
+    /// this only keeps the table small). Each expiry goes to the hold
+    /// hooks as the system's doing, in the same batch.
     pub fn sweep_holds(&self) -> Result<usize> {
         let now = self.clock.now();
         let mut batch = RecordBatch::default();
+        let mut n = 0;
         for (key, rec) in self.holds().all()? {
             if !rec.hold.is_active(now) {
                 batch.records.push(HoldStore::remove(key));
+                let actor = Actor::System { cause: "hold expiry".into() };
+                batch.records.extend(self.hold_hook_records(&HoldChange { hold: &rec, kind: HoldChangeKind::Expired, actor, now }));
+                n += 1;
             }
         }
-        let n = batch.records.len();
         if n > 0 {
             self.storage.apply(batch, now)?;
         }

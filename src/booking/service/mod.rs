@@ -36,7 +36,7 @@ use chrono::{DateTime, Utc};
 
 use super::coach::CoachConfig;
 use super::policy::EventType;
-use super::change::BookingChange;
+use super::change::{BookingChange, HoldChange};
 use crate::clock::Clock;
 use crate::storage::{RecordWrites, Storage, StorageError};
 
@@ -130,6 +130,9 @@ impl Default for BookingLimits {
 /// webhooks); registered at start-up, each by the layer that owns them.
 pub type ChangeHook = dyn Fn(&BookingChange) -> RecordWrites + Send + Sync;
 
+/// Extra records a hold change writes in its batch (the audit trail).
+pub type HoldHook = dyn Fn(&HoldChange) -> RecordWrites + Send + Sync;
+
 pub struct BookingService {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
@@ -139,6 +142,7 @@ pub struct BookingService {
     limits: BookingLimits,
     decisions: Mutex<()>,
     on_change: Mutex<Vec<Arc<ChangeHook>>>,
+    on_hold: Mutex<Vec<Arc<HoldHook>>>,
 }
 
 impl BookingService {
@@ -157,6 +161,7 @@ impl BookingService {
             limits: BookingLimits::default(),
             decisions: Mutex::new(()),
             on_change: Mutex::new(Vec::new()),
+            on_hold: Mutex::new(Vec::new()),
         };
         Ok(service)
     }
@@ -175,6 +180,17 @@ impl BookingService {
 
     fn hook_records(&self, change: &BookingChange) -> RecordWrites {
         let hooks = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hooks.iter().flat_map(|h| h(change)).collect()
+    }
+
+    /// Registers what a hold change (placed, replaced, expired) writes
+    /// besides the hold, in the same batch.
+    pub fn add_hold_hook(&self, hook: Arc<HoldHook>) {
+        self.on_hold.lock().unwrap_or_else(|p| p.into_inner()).push(hook);
+    }
+
+    fn hold_hook_records(&self, change: &HoldChange) -> RecordWrites {
+        let hooks = self.on_hold.lock().unwrap_or_else(|p| p.into_inner()).clone();
         hooks.iter().flat_map(|h| h(change)).collect()
     }
 

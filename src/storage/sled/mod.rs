@@ -112,6 +112,17 @@ impl SledStorage {
         self.write(self.quota.load(Ordering::Relaxed), stage)
     }
 
+    /// Stages domain record writes (`None` removes).
+    fn stage_records(st: &mut Staged<'_>, records: RecordWrites) {
+        for (key, value) in records {
+            let k = keys::record_key(key.table, &key.key);
+            match value {
+                Some(v) => st.insert(k, v),
+                None => st.remove(k),
+            }
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
         self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -173,12 +184,25 @@ impl Storage for SledStorage {
     }
 
     fn remove_user(&self, name: &str) -> Result<bool> {
+        self.remove_user_with(name, Vec::new(), Utc::now())
+    }
+
+    fn put_user_with(&self, user: &User, records: RecordWrites, _now: DateTime<Utc>) -> Result<()> {
+        self.write(u64::MAX, |st| {
+            st.insert(user_key(&user.name), encode(user));
+            Self::stage_records(st, records);
+            Ok(())
+        })
+    }
+
+    fn remove_user_with(&self, name: &str, records: RecordWrites, _now: DateTime<Utc>) -> Result<bool> {
         self.write_quota(|st| {
             if st.get(&user_key(name))?.is_none() {
                 return Ok(false);
             }
             st.remove(user_key(name));
             Self::stage_remove_tree(st, &StorePath::home(name))?;
+            Self::stage_records(st, records);
             Ok(true)
         })
     }
@@ -431,6 +455,19 @@ impl Storage for SledStorage {
         Ok(out)
     }
 
+    fn records_between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        let table_prefix_len = keys::record_key(table, "").len();
+        let mut out = Vec::new();
+        if from >= to {
+            return Ok(out);
+        }
+        for kv in self.db()?.tree.range(keys::record_key(table, from)..keys::record_key(table, to)).take(limit) {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
     fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
         let k = keys::record_key(key.table, &key.key);
         self.write_quota(|st| {
@@ -450,13 +487,7 @@ impl Storage for SledStorage {
             }
             None => None,
         };
-        for (key, value) in batch.records {
-            let k = keys::record_key(key.table, &key.key);
-            match value {
-                Some(v) => st.insert(k, v),
-                None => st.remove(k),
-            }
-        }
+        Self::stage_records(st, batch.records);
         Ok(outcome)
         })
     }
