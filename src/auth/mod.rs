@@ -18,6 +18,7 @@
 //! today that is the DAV tree (and discovery at `/`).
 
 pub mod hash;
+pub mod session;
 pub mod throttle;
 
 use std::collections::HashMap;

@@ -53,6 +53,9 @@ pub struct Context<'a> {
     pub organizer_email: &'a str,
     pub manage_url: &'a str,
     pub now: DateTime<Utc>,
+    /// What the coach wrote to the student with a cancellation or a
+    /// decline (on the dashboard); shown in the student's message.
+    pub coach_message: Option<&'a str>,
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -227,6 +230,10 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
         ),
         ChangeKind::AttendanceMarked => return None,
     };
+    let mut paragraphs = paragraphs;
+    if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach) = (ctx.coach_message, kind) {
+        paragraphs.push(format!("{coach} wrote:\n{message}"));
+    }
     let active = b.is_active();
     let body = Body {
         greeting: format!("Hello {},", b.student_name),
