@@ -50,8 +50,16 @@ pub struct RawConfig {
     pub trusted_proxies: Option<Spanned<Vec<String>>>,
     pub http: Option<RawHttp>,
     pub auth: Option<RawAuth>,
+    pub dashboard: Option<RawDashboard>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
+}
+
+/// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDashboard {
+    pub session_ttl: Option<Spanned<String>>,
 }
 
 /// `[limits]`: what one user may store. Sizes are bytes, or a string
@@ -260,6 +268,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    /// `[dashboard] session_ttl`: how long a dashboard sign-in lasts.
+    pub dashboard: crate::auth::session::SessionConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -437,6 +447,17 @@ impl Config {
             let span = raw_auth.backoff_max.as_ref().map(|v| v.span()).unwrap_or(0..0);
             return Err(at_span("auth.backoff_max", span, "must not be shorter than auth.backoff".into()));
         }
+        let raw_dashboard = raw.dashboard.unwrap_or_default();
+        let dashboard = crate::auth::session::SessionConfig {
+            ttl: match &raw_dashboard.session_ttl {
+                None => crate::auth::session::SessionConfig::default().ttl,
+                Some(v) => match parse_duration(v.get_ref()) {
+                    Ok(d) if d >= chrono::Duration::minutes(1) && d <= chrono::Duration::days(90) => d,
+                    Ok(_) => return Err(at_span("dashboard.session_ttl", v.span(), "must be between 1 minute and 90 days".into())),
+                    Err(e) => return Err(at_span("dashboard.session_ttl", v.span(), e.to_string())),
+                },
+            },
+        };
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -468,6 +489,7 @@ impl Config {
             trusted_proxies,
             http,
             auth,
+            dashboard,
         })
     }
 }
@@ -662,6 +684,18 @@ mod tests {
         assert_eq!(example.auth, defaults.auth);
         assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
         assert_eq!(example.site_name, defaults.site_name);
+        assert_eq!(example.dashboard, defaults.dashboard);
+    }
+
+    #[test]
+    fn dashboard_session_ttl_is_read_and_bad_ones_name_key_and_line() {
+        assert_eq!(Config::default().dashboard.ttl, chrono::Duration::hours(12));
+        let c = Config::parse("[dashboard]\nsession_ttl = \"30m\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.dashboard.ttl, chrono::Duration::minutes(30));
+        for bad in ["\"soon\"", "\"10s\"", "\"365d\""] {
+            let err = Config::parse(&format!("[dashboard]\n\nsession_ttl = {bad}\n"), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains("dashboard.session_ttl") && err.contains("line 3"), "{bad}: {err}");
+        }
     }
 
     #[test]
