@@ -11,6 +11,7 @@ mod booking_browser;
 mod caldav;
 mod cli;
 mod crash;
+mod dashboard;
 mod feeds;
 mod front;
 mod group_commit;
