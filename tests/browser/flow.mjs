@@ -268,6 +268,18 @@ async function dashboard(browser) {
       await shot(page, variant, '4-confirmed');
     });
 
+    await step(variant, 'the dashboard fits a 360px phone', async () => {
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.goto(`${base}/coach/`);
+      check(await fitsWidth(page), 'dashboard is wider than the screen');
+      await shot(page, variant, '2-home-phone');
+      await page.goto(`${base}/coach/bookings/${requestRef}`);
+      check(await fitsWidth(page), 'booking page is wider than the screen');
+      await axeClean(page, 'booking page on a phone');
+      await shot(page, variant, '4-confirmed-phone');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
     await step(variant, 'a session moved into the past in the calendar app is listed to mark', async () => {
       await moveToYesterday(sessionRef);
       await page.goto(`${base}/coach/`);
