@@ -55,7 +55,7 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
         .filter_map(|b| b.outcome.cancelled.as_ref().map(|c| (b, c)))
         .filter(|(b, c)| b.status == BookingStatus::Cancelled && c.at > now - Duration::days(CANCELLED_DAYS))
         .collect();
-    cancelled.sort_by(|a, b| b.1.at.cmp(&a.1.at));
+    cancelled.sort_by_key(|(_, c)| std::cmp::Reverse(c.at));
     let cancellations = cancelled
         .into_iter()
         .take(MAX_CANCELLATIONS)

@@ -139,7 +139,7 @@ fn dispatch(app: &App, req: &DashboardRequest, seg: &[&str]) -> Result<Response<
     }
     let (who, coach) = match require_coach(app, req) {
         Ok(found) => found,
-        Err(resp) => return Ok(resp),
+        Err(resp) => return Ok(*resp),
     };
     match page {
         Page::Home => home::home_page(app, req, &who, coach),
@@ -153,7 +153,7 @@ fn dispatch(app: &App, req: &DashboardRequest, seg: &[&str]) -> Result<Response<
 /// The signed-in coach of a request, or the answer for one who is not:
 /// a GET goes to the sign-in page, a POST gets a 403 page (nothing is
 /// done); a signed-in user who is not a coach gets a 403 page.
-fn require_coach<'a>(app: &'a App, req: &DashboardRequest) -> Result<(SignedIn, &'a CoachConfig), Response<Body>> {
+fn require_coach<'a>(app: &'a App, req: &DashboardRequest) -> Result<(SignedIn, &'a CoachConfig), Box<Response<Body>>> {
     let Some(who) = signed_in(app, &req.page.headers) else {
         let mut resp = if req.page.method == Method::POST {
             error_page(
@@ -166,11 +166,11 @@ fn require_coach<'a>(app: &'a App, req: &DashboardRequest) -> Result<(SignedIn, 
             redirect(LOGIN_PATH)
         };
         forget_session(&mut resp, req);
-        return Err(resp);
+        return Err(Box::new(resp));
     };
     match who.coach(app) {
         Some(coach) => Ok((who, coach)),
-        None => Err(not_a_coach()),
+        None => Err(Box::new(not_a_coach())),
     }
 }
 
