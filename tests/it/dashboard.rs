@@ -541,3 +541,25 @@ async fn a_change_in_the_calendar_app_shows_on_the_dashboard_at_once() {
     assert!(cancellations.contains(&r) && cancellations.contains("you, in your calendar app"), "{cancellations}");
     assert!(b.get(&format!("/coach/bookings/{r}")).await.text().contains("Cancelled by you, in your calendar app"));
 }
+
+#[tokio::test]
+async fn what_students_type_is_escaped_and_bad_input_gets_a_readable_page() {
+    let clock = manual_clock();
+    let s = server(&clock, None, |_| {}).await;
+    let r = reference(&book(&s, ALICE, "trial", wed(10), "ben@example.org", "<script>alert(1)</script>").await);
+    let mut b = Browser::signed_in(&s, ALICE, ALICE_PW).await;
+    for page in [b.get("/coach/").await.text(), b.get(&format!("/coach/bookings/{r}")).await.text()] {
+        assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;") && !page.contains("<script>alert"), "{page}");
+    }
+    let csrf = b.csrf().await;
+    let long = "x".repeat(slotdav::booking::service::MAX_COACH_MESSAGE + 1);
+    let resp = b.post(&format!("/coach/bookings/{r}/cancel"), &[("csrf", &csrf), ("message", &long)]).await.status(422);
+    assert!(resp.text().contains("longer than 2000 characters"), "{}", resp.text());
+    assert_eq!(stored(&s, ALICE, &r).status, BookingStatus::Confirmed, "nothing was cancelled");
+    let resp = b.get("/coach/bookings/%FF%FE").await.status(404);
+    assert!(resp.text().contains("<h1>"), "a page, not a bare status");
+    b.post(&format!("/coach/bookings/{r}/explode"), &[("csrf", &csrf)]).await.status(404);
+    let big = "y".repeat(64 * 1024);
+    b.post(&format!("/coach/bookings/{r}/cancel"), &[("csrf", &csrf), ("message", &big)]).await.status(413);
+    assert_eq!(stored(&s, ALICE, &r).status, BookingStatus::Confirmed);
+}
