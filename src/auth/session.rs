@@ -90,8 +90,15 @@ pub struct SessionStore<'a> {
 impl SessionStore<'_> {
     /// Signs `user` in at `now`: returns the new session's id (for the
     /// cookie) and the session. Writes it durably, and in the same batch
-    /// drops expired sessions and this user's oldest beyond the cap.
+    /// drops expired sessions, this user's oldest beyond the cap, and
+    /// `replacing` (the session the browser had before, if any: a new
+    /// sign-in always gets a new id).
     pub fn create(&self, user: &User, now: DateTime<Utc>, config: SessionConfig) -> Result<(String, Session)> {
+        self.create_replacing(user, now, config, None)
+    }
+
+    /// [`SessionStore::create`], ending the browser's previous session `replacing`.
+    pub fn create_replacing(&self, user: &User, now: DateTime<Utc>, config: SessionConfig, replacing: Option<&str>) -> Result<(String, Session)> {
         let id = random_token();
         let session = Session {
             user: user.name.clone(),
@@ -102,8 +109,9 @@ impl SessionStore<'_> {
         };
         let mut records: Vec<RecordWrite> = Vec::new();
         let mut mine: Vec<(DateTime<Utc>, String)> = Vec::new();
+        let replaced = replacing.filter(|id| well_formed(id)).map(id_hash);
         for (key, s) in SESSIONS.scan(self.storage, "")? {
-            if s.expires <= now {
+            if s.expires <= now || replaced.as_deref() == Some(key.as_str()) {
                 records.push(SESSIONS.remove(key));
             } else if s.user == user.name {
                 mine.push((s.created, key));
@@ -215,6 +223,10 @@ mod tests {
         assert!(sessions.check(last, t).unwrap().is_some());
         sessions.remove(last, t).unwrap();
         assert!(sessions.check(last, t).unwrap().is_none());
+        // Signing in again from a browser ends the session it had.
+        let before = ids[ids.len() - 2].clone();
+        let (again, _) = sessions.create_replacing(&anna, t, SessionConfig::default(), Some(&before)).unwrap();
+        assert!(sessions.check(&before, t).unwrap().is_none() && sessions.check(&again, t).unwrap().is_some());
     }
 
     #[test]

@@ -258,6 +258,13 @@ async fn a_coach_signs_in_with_the_form_and_out_again() {
     assert!(home.text().contains("Your bookings") && home.text().contains("Alice Coach"), "{}", home.text());
     // A signed-in browser skips the form.
     assert_eq!(b.get("/coach/login").await.status(303).header("location"), Some("/coach/"));
+    // Signing in again from the same browser: a new id, the old session ends.
+    let first = b.cookie_header();
+    let form_token = b.cookies.get("slotdav_csrf").cloned().unwrap();
+    b.post("/coach/login", &[("csrf", &form_token), ("user", ALICE), ("password", ALICE_PW)]).await.status(303);
+    assert_ne!(b.cookie_header(), first);
+    assert_eq!(s.storage.records("dashboard-session", "").unwrap().len(), 1);
+    s.request("GET", "/coach/").header("Cookie", &first).send().await.status(303);
 
     let csrf = b.csrf().await;
     let old = b.cookie_header();

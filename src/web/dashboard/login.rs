@@ -2,7 +2,8 @@
 //! name and password go through the same throttled check as the calendar
 //! app's Basic credentials (`auth::Authenticator::login`, so the per-user
 //! and per-address back-off applies). A coach gets a new session (a new
-//! id on every sign-in) and is sent to the dashboard; a wrong user name
+//! id on every sign-in; the browser's previous session ends) and is sent
+//! to the dashboard; a wrong user name
 //! or password gets the form again with one message for both; a user who
 //! is not a coach gets a 403 page and no session.
 //!
@@ -78,9 +79,10 @@ pub async fn login(app: Arc<App>, req: &DashboardRequest) -> Result<Response<Bod
         return Ok(not_a_coach());
     }
     let store = app.clone();
+    let previous = crate::web::session::session_cookie(&req.page.headers);
     let (id, session) = tokio::task::spawn_blocking(move || {
         let now = store.clock.now();
-        SessionStore { storage: &*store.storage }.create(&user, now, store.config.dashboard)
+        SessionStore { storage: &*store.storage }.create_replacing(&user, now, store.config.dashboard, previous.as_deref())
     })
     .await
     .map_err(|e| PageError::Internal(format!("sign-in task: {e}")))?
