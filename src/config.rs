@@ -50,12 +50,20 @@ pub struct RawConfig {
     pub trusted_proxies: Option<Spanned<Vec<String>>>,
     pub http: Option<RawHttp>,
     pub auth: Option<RawAuth>,
+    pub dashboard: Option<RawDashboard>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
     /// How long audit entries are kept, e.g. "400d".
     pub audit_retention: Option<Spanned<String>>,
     #[serde(default)]
     pub webhook: Vec<crate::webhooks::RawWebhook>,
+}
+
+/// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDashboard {
+    pub session_ttl: Option<Spanned<String>>,
 }
 
 /// `[limits]`: what one user may store. Sizes are bytes, or a string
@@ -268,6 +276,8 @@ pub struct Config {
     pub audit_retention: chrono::Duration,
     /// `[[webhook]]` blocks.
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
+    /// `[dashboard] session_ttl`: how long a dashboard sign-in lasts.
+    pub dashboard: crate::auth::session::SessionConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
@@ -467,6 +477,17 @@ impl Config {
             }
             webhooks.push(hook);
         }
+        let raw_dashboard = raw.dashboard.unwrap_or_default();
+        let dashboard = crate::auth::session::SessionConfig {
+            ttl: match &raw_dashboard.session_ttl {
+                None => crate::auth::session::SessionConfig::default().ttl,
+                Some(v) => match parse_duration(v.get_ref()) {
+                    Ok(d) if d >= chrono::Duration::minutes(1) && d <= chrono::Duration::days(90) => d,
+                    Ok(_) => return Err(at_span("dashboard.session_ttl", v.span(), "must be between 1 minute and 90 days".into())),
+                    Err(e) => return Err(at_span("dashboard.session_ttl", v.span(), e.to_string())),
+                },
+            },
+        };
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -507,6 +528,7 @@ impl Config {
             auth,
             audit_retention,
             webhooks,
+            dashboard,
         })
     }
 }
@@ -708,6 +730,7 @@ mod tests {
         assert_eq!(example.site_name, defaults.site_name);
         assert_eq!(example.audit_retention, defaults.audit_retention);
         assert_eq!(example.webhooks, defaults.webhooks);
+        assert_eq!(example.dashboard, defaults.dashboard);
     }
 
     #[test]
@@ -736,6 +759,17 @@ mod tests {
         assert!(e.contains("webhook.coach") && e.contains("nobody"), "{e}");
         let twice = format!("{}{}", hook("url = \"https://x.org/\"\nevents = [\"booking.created\"]"), hook("url = \"https://x.org/\"\nevents = [\"booking.cancelled\"]"));
         assert!(bad(&twice).contains("two [[webhook]] blocks"));
+    }
+
+    #[test]
+    fn dashboard_session_ttl_is_read_and_bad_ones_name_key_and_line() {
+        assert_eq!(Config::default().dashboard.ttl, chrono::Duration::hours(12));
+        let c = Config::parse("[dashboard]\nsession_ttl = \"30m\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.dashboard.ttl, chrono::Duration::minutes(30));
+        for bad in ["\"soon\"", "\"10s\"", "\"365d\""] {
+            let err = Config::parse(&format!("[dashboard]\n\nsession_ttl = {bad}\n"), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains("dashboard.session_ttl") && err.contains("line 3"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -14,10 +14,13 @@
 //! - Every failure is logged as one line naming the client address (the
 //!   format is in README.md, for fail2ban).
 //!
-//! Every place that checks a password goes through [`Authenticator::login`];
-//! today that is the DAV tree (and discovery at `/`).
+//! Every place that checks a password goes through [`Authenticator::login`]:
+//! the DAV tree (and discovery at `/`), `/connect`'s signed-in pages, and
+//! the coach dashboard's sign-in form. The dashboard then keeps the
+//! browser signed in with a session in the store ([`session`]).
 
 pub mod hash;
+pub mod session;
 pub mod throttle;
 
 use std::collections::HashMap;

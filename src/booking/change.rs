@@ -111,6 +111,9 @@ pub struct BookingChange<'a> {
     pub actor: Actor,
     pub coach: &'a CoachConfig,
     pub now: DateTime<Utc>,
+    /// What the coach wrote to the student with a cancellation or a
+    /// decline on the dashboard (the mail carries it); `None` otherwise.
+    pub coach_message: Option<&'a str>,
 }
 
 /// What happened to a hold.

@@ -53,6 +53,9 @@ pub struct Context<'a> {
     pub organizer_email: &'a str,
     pub manage_url: &'a str,
     pub now: DateTime<Utc>,
+    /// What the coach wrote to the student with a cancellation or a
+    /// decline (on the dashboard); shown in the student's message.
+    pub coach_message: Option<&'a str>,
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -227,6 +230,10 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
         ),
         ChangeKind::AttendanceMarked => return None,
     };
+    let mut paragraphs = paragraphs;
+    if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach) = (ctx.coach_message, kind) {
+        paragraphs.push(format!("{coach} wrote:\n{message}"));
+    }
     let active = b.is_active();
     let body = Body {
         greeting: format!("Hello {},", b.student_name),
@@ -357,6 +364,43 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    /// The coach's message rides in the student's cancellation or decline
+    /// mail (escaped in the HTML part), and nowhere else.
+    #[test]
+    fn a_coachs_message_goes_into_the_cancellation_and_decline_only() {
+        use chrono::TimeZone;
+        let coaches = crate::config::Config::parse(
+            "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna\"\n[[coach.event_type]]\nslug = \"trial\"\ntitle = \"Trial\"\nduration = \"30m\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .coaches;
+        let coach = &coaches[0];
+        let et = coach.policy.event_type("trial").unwrap();
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let mut b = crate::booking::holds::tests::booking("b1", "trial", crate::model::TimeRange::new(t, t + Duration::minutes(30)), "ben@example.org");
+        b.status = BookingStatus::Cancelled;
+        let ctx = |message| Context {
+            booking: &b,
+            coach,
+            event_type: et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/t",
+            now: t,
+            coach_message: message,
+        };
+        let message = Some("I am ill <sorry>.\nNext week?");
+        for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {
+            let d = student_message(&ctx(message), kind, true).unwrap();
+            assert!(d.text.contains("Anna wrote:\nI am ill <sorry>.\nNext week?"), "{kind:?}: {}", d.text);
+            assert!(d.html.contains("I am ill &lt;sorry&gt;.<br>"), "{}", d.html);
+            assert!(!student_message(&ctx(None), kind, true).unwrap().text.contains("wrote:"));
+        }
+        let d = student_message(&ctx(message), ChangeKind::CancelledByStudent, true).unwrap();
+        assert!(!d.text.contains("I am ill"), "{}", d.text);
     }
 
     #[test]

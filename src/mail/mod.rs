@@ -46,7 +46,7 @@ type Records = Vec<(RecordKey, Option<Vec<u8>>)>;
 pub fn change_hook(outbox: Arc<Outbox>, service: Weak<BookingService>, from: Mailbox) -> Arc<ChangeHook> {
     Arc::new(move |change: &BookingChange| {
         let Some(service) = service.upgrade() else { return Vec::new() };
-        let records = change_records(&outbox, &service, &from, change.booking, change.kind, change.coach, change.now);
+        let records = change_records(&outbox, &service, &from, change.booking, change.kind, change.coach, change.now, change.coach_message);
         if !records.is_empty() {
             outbox.wake();
         }
@@ -84,6 +84,9 @@ fn queue(records: &mut Records, draft: &Draft, kind: MessageKind, b: &Booking, f
 
 /// The records one change writes: messages due now, the booking's
 /// reminders replaced, and the mail state of the booking.
+/// `coach_message`: what the coach wrote to the student with a
+/// cancellation or decline on the dashboard.
+#[allow(clippy::too_many_arguments)]
 pub fn change_records(
     outbox: &Outbox,
     service: &BookingService,
@@ -92,6 +95,7 @@ pub fn change_records(
     kind: ChangeKind,
     coach: &CoachConfig,
     now: DateTime<Utc>,
+    coach_message: Option<&str>,
 ) -> Records {
     if kind == ChangeKind::AttendanceMarked {
         return Vec::new();
@@ -113,6 +117,7 @@ pub fn change_records(
         organizer_email: &organizer,
         manage_url: &manage_url,
         now,
+        coach_message,
     };
     let mut records = Records::new();
     let mut invited = previous.invited;

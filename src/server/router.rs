@@ -1,13 +1,16 @@
 //! Which part of slotdav answers a URL: discovery redirects, the DAV tree
 //! (behind Basic auth), the front page (`GET /`; other methods on `/` are
 //! DAV discovery), `/connect` and its Apple profile (behind the same Basic
-//! auth check as `/dav/`), and everything else.
+//! auth check as `/dav/`), the coach dashboard (`/coach/`, its own
+//! sign-in and session), and everything else.
 //!
 //! Every surface gets the resolved client address (the peer, or the client
 //! a trusted proxy names) as its `SocketAddr`, a request body that fails
 //! after a pause of `http.body_timeout` (answered here with 408), and, when
 //! `public_url` is not set and a trusted proxy gave scheme and host, a
-//! [`LinkBase`] in the request's extensions.
+//! [`LinkBase`] in the request's extensions; when a trusted proxy says
+//! the client used HTTPS, a `web::session::SecureRequest` there too (the
+//! dashboard's cookie is then `Secure`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +43,9 @@ pub async fn route(app: Arc<App>, peer: SocketAddr, client: Client, req: Request
     let link_base = client.base_url.clone().filter(|_| !app.config.public_url_set);
     if let Some(base) = &link_base {
         req.extensions_mut().insert(LinkBase(base.clone()));
+    }
+    if client.via_proxy && client.base_url.as_deref().is_some_and(|b| b.starts_with("https://")) {
+        req.extensions_mut().insert(crate::web::session::SecureRequest);
     }
     let client_addr = SocketAddr::new(client.ip, peer.port());
     let resp = dispatch(app, client_addr, link_base, req).await;
@@ -84,6 +90,9 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
+    }
+    if path == "/coach" || path.starts_with("/coach/") {
+        return crate::web::dashboard::handle(app, client, req).await;
     }
     if path.starts_with("/api/v1/") {
         return crate::api::handle(app, client, req).await;

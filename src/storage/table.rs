@@ -33,6 +33,7 @@
 //! | `webhook` | `{due: time_key}/{id}` | postcard `Delivery` | `webhooks` |
 //! | `webhook-failed` | id | postcard `FailedDelivery` | `webhooks` |
 //! | `webhook-meta` | `delivered` | u64 little endian | `webhooks` |
+//! | `dashboard-session` | hex SHA-256 of the session id | postcard `Session` | `auth::session` |
 //!
 //! Every time in a key is a [`time_key`]. The `coach-booking` index was
 //! first written with seconds (20 digits, s + 10^12); the booking service

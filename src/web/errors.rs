@@ -101,6 +101,24 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "Too many bookings",
             format!("This email address already has {limit} upcoming bookings with this coach. Please contact your coach to book more."),
         ),
+        B::NotYours => answer(
+            StatusCode::FORBIDDEN,
+            "not_yours",
+            "Not your booking",
+            "This booking belongs to another coach. You can only see and change your own bookings.".into(),
+        ),
+        B::NotAwaitingConfirmation => answer(
+            StatusCode::CONFLICT,
+            "not_awaiting_confirmation",
+            "Nothing to confirm",
+            "This booking is not waiting for confirmation (any more).".into(),
+        ),
+        B::NotStarted { start } => answer(
+            StatusCode::CONFLICT,
+            "not_started",
+            "Not yet",
+            format!("Attendance can be marked once the session has started ({}).", start.format("%Y-%m-%d %H:%M UTC")),
+        ),
         B::Storage(StorageError::QuotaExceeded { user }) => {
             tracing::warn!(coach = %user, "booking refused: the coach's storage quota is used up");
             BookingAnswer {
@@ -269,6 +287,9 @@ mod tests {
             (B::TooLate { deadline: chrono::DateTime::UNIX_EPOCH }, 409),
             (B::TooManyHolds { limit: 3 }, 429),
             (B::TooManyBookings { limit: 3 }, 409),
+            (B::NotYours, 403),
+            (B::NotAwaitingConfirmation, 409),
+            (B::NotStarted { start: chrono::DateTime::UNIX_EPOCH }, 409),
         ];
         for (e, status) in cases {
             assert_eq!(booking_answer(&e).status.as_u16(), status, "{e:?}");

@@ -44,6 +44,7 @@ pub mod cancel;
 pub mod coach;
 pub mod confirm;
 pub mod connect;
+pub mod dashboard;
 pub mod errors;
 pub mod feeds;
 pub mod format;
@@ -55,6 +56,7 @@ pub mod manage;
 pub mod pages;
 pub mod request;
 pub mod respond;
+pub mod session;
 pub mod slots;
 
 use std::net::SocketAddr;

@@ -116,7 +116,7 @@ mod tests {
         after.outcome.attendance = Some(Attendance::Attended);
         let coach = coach();
         fn of<'a>(b: &'a Booking, previous: &'a Booking, kind: ChangeKind, coach: &'a CoachConfig, now: DateTime<Utc>) -> BookingChange<'a> {
-            BookingChange { booking: b, previous: Some(previous), kind, actor: Actor::CoachDashboard { coach: "anna".into() }, coach, now }
+            BookingChange { booking: b, previous: Some(previous), kind, actor: Actor::CoachDashboard { coach: "anna".into() }, coach, now, coach_message: None }
         }
         let change = |b, kind| of(b, &before, kind, &coach, t);
         assert_eq!(event_name(&change(&absent, ChangeKind::AttendanceMarked)), Some("booking.no_show"));

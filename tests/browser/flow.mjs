@@ -1,23 +1,35 @@
 // Books and cancels a session on slotdav's public pages in headless
 // Chromium, as a student would: desktop, a 360px phone, and with
-// JavaScript switched off.
+// JavaScript switched off. Then walks the coach dashboard as the coach:
+// signs in, confirms a request, marks a no-show, signs out, running
+// axe-core on every dashboard page (any violation fails).
 //
-//   node flow.mjs http://127.0.0.1:8008 [screenshot-dir]
+//   SLOTDAV_COACH_PASSWORD=… node flow.mjs http://127.0.0.1:8008 [screenshot-dir]
 //
-// Expects a coach `alice` with at least one event type and open times in
-// the current or next week (fixtures/booking/browser.toml). Prints one line
-// per check and `N passed, N failed`; exits non-zero on any failure.
+// Expects a coach `alice` with at least one event type, an event type
+// `request` that needs confirmation, and open times in the next two weeks
+// (fixtures/booking/browser.toml). Screenshots go to the directory given,
+// else $SLOTDAV_SCREENSHOTS, else target/browser-screenshots. Without
+// SLOTDAV_COACH_PASSWORD the dashboard walk is skipped (and says so).
+// Prints one line per check and `N passed, N failed`; exits non-zero on
+// any failure.
 
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
 
 const base = (process.argv[2] || '').replace(/\/$/, '');
 if (!base.startsWith('http')) {
   console.error('usage: node flow.mjs BASE_URL [SCREENSHOT_DIR]');
   process.exit(2);
 }
-const shotDir = process.argv[3] || path.resolve('target/browser-screenshots');
+const shotDir = process.argv[3] || process.env.SLOTDAV_SCREENSHOTS || path.resolve('target/browser-screenshots');
+const coachUser = process.env.SLOTDAV_COACH_USER || 'alice';
+const coachPassword = process.env.SLOTDAV_COACH_PASSWORD || '';
 mkdirSync(shotDir, { recursive: true });
 
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -157,11 +169,153 @@ async function flow(browser, variant, options) {
   }
 }
 
+/** Runs axe-core on the page; any violation fails the check. */
+async function axeClean(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const found = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  check(found.length === 0, `axe on ${name}: ${found.join('; ')}`);
+}
+
+function ymd(d) {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Books the first open time of `type` over the JSON API; returns its reference. */
+async function apiBook(type, email) {
+  const now = new Date();
+  const to = new Date(now.getTime() + 13 * 86400000);
+  const slots = await (await fetch(`${base}/api/v1/coaches/alice/event-types/${type}/slots?from=${ymd(now)}&to=${ymd(to)}`)).json();
+  check(slots.slots && slots.slots.length > 0, `no open time of ${type}`);
+  const post = (p, body) => fetch(`${base}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const hold = await (await post(`/api/v1/coaches/alice/event-types/${type}/holds`, { start: slots.slots[0].start })).json();
+  check(hold.hold_id, `hold refused: ${JSON.stringify(hold)}`);
+  const booking = await (await post(`/api/v1/holds/${hold.hold_id}/confirm`, { name: 'Dana Student', email, note: 'First time' })).json();
+  check(booking.reference, `booking refused: ${JSON.stringify(booking)}`);
+  return booking.reference;
+}
+
+/** As the coach's calendar app: moves the event of booking `reference` to yesterday. */
+async function moveToYesterday(reference) {
+  const auth = { Authorization: 'Basic ' + Buffer.from(`${coachUser}:${coachPassword}`).toString('base64') };
+  const list = await fetch(`${base}/dav/calendars/${coachUser}/sessions/`, {
+    method: 'PROPFIND',
+    headers: { ...auth, Depth: '1', 'Content-Type': 'application/xml' },
+    body: '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>',
+  });
+  const hrefs = [...(await list.text()).matchAll(/<[^>]*href>([^<]+\.ics)<\//g)].map((m) => m[1]);
+  const stamp = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const start = new Date(Math.floor(Date.now() / 3600000) * 3600000 - 86400000);
+  const end = new Date(start.getTime() + 30 * 60000);
+  for (const href of hrefs) {
+    const ics = await (await fetch(`${base}${href}`, { headers: auth })).text();
+    if (!ics.replace(/\r\n /g, '').includes(`X-SLOTDAV-REFERENCE:${reference}`)) continue;
+    const moved = ics.replace(/^DTSTART:.*$/m, `DTSTART:${stamp(start)}`).replace(/^DTEND:.*$/m, `DTEND:${stamp(end)}`);
+    const put = await fetch(`${base}${href}`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'text/calendar' }, body: moved });
+    check(put.status === 204 || put.status === 201, `PUT ${href}: ${put.status} ${await put.text()}`);
+    return;
+  }
+  throw new Error(`no event of ${reference} in the sessions calendar`);
+}
+
+async function dashboard(browser) {
+  const variant = 'dashboard';
+  if (!coachPassword) {
+    console.log('skip dashboard: SLOTDAV_COACH_PASSWORD is not set');
+    return;
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  try {
+    let requestRef = '';
+    let sessionRef = '';
+    await step(variant, 'a request and a session are booked', async () => {
+      requestRef = await apiBook('request', 'dana@example.org');
+      sessionRef = await apiBook('trial', 'dana@example.org');
+    });
+
+    await step(variant, 'the sign-in form', async () => {
+      await page.goto(`${base}/coach/`);
+      await page.waitForURL(/\/coach\/login$/);
+      check((await page.textContent('h1')).includes('Sign in'), 'heading');
+      await axeClean(page, 'sign-in');
+      await shot(page, variant, '1-sign-in');
+    });
+
+    await step(variant, 'sign in and see what waits', async () => {
+      await page.getByLabel('User name').fill(coachUser);
+      await page.getByLabel('Password').fill(coachPassword);
+      await Promise.all([page.waitForURL(/\/coach\/$/), page.getByRole('button', { name: 'Sign in' }).click()]);
+      check((await page.textContent('h1')).includes('Your bookings'), 'heading');
+      check((await page.textContent('#pending-heading')).includes('(1)'), 'one request waits');
+      await axeClean(page, 'dashboard');
+      await shot(page, variant, '2-home');
+    });
+
+    await step(variant, 'open the request and confirm it', async () => {
+      await Promise.all([page.waitForURL(/\/coach\/bookings\//), page.getByRole('link', { name: `Confirm or decline ${requestRef}` }).click()]);
+      check((await page.locator('dt:text-is("Status") + dd').textContent()).includes('Waiting for your confirmation'), 'status');
+      check((await page.inputValue('#manage-url')).includes('/book/manage/'), 'manage link to copy');
+      await axeClean(page, 'request');
+      await shot(page, variant, '3-request');
+      await Promise.all([page.waitForURL(/done=confirm/), page.getByRole('button', { name: 'Confirm', exact: true }).click()]);
+      check((await page.textContent('p.notice')).includes('Confirmed.'), 'notice');
+      check((await page.locator('dt:text-is("Status") + dd').textContent()).trim() === 'Confirmed', 'status');
+      await axeClean(page, 'confirmed');
+      await shot(page, variant, '4-confirmed');
+    });
+
+    await step(variant, 'the dashboard fits a 360px phone', async () => {
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.goto(`${base}/coach/`);
+      check(await fitsWidth(page), 'dashboard is wider than the screen');
+      await shot(page, variant, '2-home-phone');
+      await page.goto(`${base}/coach/bookings/${requestRef}`);
+      check(await fitsWidth(page), 'booking page is wider than the screen');
+      await axeClean(page, 'booking page on a phone');
+      await shot(page, variant, '4-confirmed-phone');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step(variant, 'a session moved into the past in the calendar app is listed to mark', async () => {
+      await moveToYesterday(sessionRef);
+      await page.goto(`${base}/coach/`);
+      const recent = await page.locator('section[aria-labelledby="recent-heading"]').textContent();
+      check(recent.includes(sessionRef) && recent.includes('Not marked'), 'recent sessions');
+      await axeClean(page, 'dashboard with a recent session');
+    });
+
+    await step(variant, 'mark a no-show', async () => {
+      await page.goto(`${base}/coach/bookings/${sessionRef}`);
+      await Promise.all([page.waitForURL(/done=no-show/), page.getByRole('button', { name: 'Mark no-show' }).click()]);
+      check((await page.locator('dt:text-is("Attendance") + dd').textContent()).trim() === 'No-show', 'attendance');
+      await axeClean(page, 'no-show');
+      await shot(page, variant, '5-no-show');
+    });
+
+    await step(variant, 'sign out', async () => {
+      await Promise.all([page.waitForURL(/\/coach\/login/), page.getByRole('button', { name: 'Sign out' }).click()]);
+      check((await page.textContent('p.notice')).includes('You are signed out'), 'notice');
+      await axeClean(page, 'signed out');
+      const resp = await page.goto(`${base}/coach/`);
+      check(resp.url().endsWith('/coach/login'), 'the dashboard asks to sign in again');
+    });
+  } catch {
+    // Counted in step().
+  } finally {
+    await context.close();
+  }
+}
+
 const browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs, headless: true });
 try {
   await flow(browser, 'desktop', { viewport: { width: 1280, height: 900 }, js: true });
   await flow(browser, 'phone-360', { viewport: { width: 360, height: 740 }, js: true });
   await flow(browser, 'no-js', { viewport: { width: 1280, height: 900 }, js: false });
+  await dashboard(browser);
 } finally {
   await browser.close();
 }

@@ -1,11 +1,13 @@
 //! The booking flow in a real browser: the `slotdav` binary serves a coach
 //! (fixtures/booking/browser.toml) and `tests/browser/flow.mjs` drives
 //! headless Chromium through it (book, manage, cancel; desktop, 360px,
-//! without JavaScript).
+//! without JavaScript), then the coach dashboard (sign in, confirm a
+//! request, mark a no-show, sign out) with axe-core on every dashboard
+//! page.
 //!
 //! Needs Debian's `chromium` and node; ignored by default. Run with
 //! `cargo test --test it booking_browser -- --ignored --nocapture`.
-//! Screenshots land in `target/browser-screenshots/`.
+//! Screenshots land in `$SLOTDAV_SCREENSHOTS`, else `target/browser-screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -44,7 +46,7 @@ fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
 }
 
 fn ensure_playwright(browser_dir: &Path) {
-    if browser_dir.join("node_modules/playwright-core").exists() {
+    if browser_dir.join("node_modules/playwright-core").exists() && browser_dir.join("node_modules/axe-core").exists() {
         return;
     }
     let mut npm = Command::new("npm");
@@ -63,11 +65,17 @@ fn a_student_books_and_cancels_in_headless_chromium() {
     // The coach's calendars are made at start-up for users that exist.
     env.cli(&["user", "add", "alice"], "alice-browser-pw\n").success();
     let server = env.spawn();
-    let shots = repo().join("target/browser-screenshots");
+    let shots = std::env::var_os("SLOTDAV_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|| repo().join("target/browser-screenshots"));
     let mut node = Command::new("node");
-    node.arg("flow.mjs").arg(format!("http://{}", server.addr)).arg(&shots).current_dir(&browser_dir);
+    node.arg("flow.mjs")
+        .arg(format!("http://{}", server.addr))
+        .arg(&shots)
+        .env("SLOTDAV_COACH_USER", "alice")
+        .env("SLOTDAV_COACH_PASSWORD", "alice-browser-pw")
+        .current_dir(&browser_dir);
     let (ok, out) = run(node, Duration::from_secs(240));
     println!("{out}");
     assert!(ok, "browser flow failed:\n{out}\n--- server log ---\n{}", server.log_text());
     assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(out.contains("ok   dashboard: mark a no-show"), "the dashboard walk ran: {out}");
 }

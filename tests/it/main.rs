@@ -16,6 +16,7 @@ mod cli;
 mod crash;
 mod crash_mixed;
 mod disk_full;
+mod dashboard;
 mod feeds;
 mod front;
 mod group_commit;

@@ -28,7 +28,7 @@ impl BookingService {
     /// goes out before its write is durable, and a later write is durable
     /// only with every earlier one, so a decision made on a write that is
     /// not on disk yet is never acknowledged before that write is.
-    fn durable(&self, decide: std::sync::MutexGuard<'_, ()>) -> Result<()> {
+    pub(super) fn durable(&self, decide: std::sync::MutexGuard<'_, ()>) -> Result<()> {
         drop(decide);
         self.storage.flush()?;
         Ok(())
@@ -202,7 +202,7 @@ impl BookingService {
         let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
         let actor = Actor::Student { email: booking.student_email.clone() };
-        batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now }));
+        batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now, coach_message: None }));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
@@ -228,7 +228,7 @@ impl BookingService {
     }
 
     /// The records and VEVENT that store `booking` (replacing `previous`).
-    fn booking_batch(&self, coach: &CoachConfig, et: &EventType, booking: &Booking, previous: Option<&Booking>, now: DateTime<Utc>) -> Result<RecordBatch> {
+    pub(super) fn booking_batch(&self, coach: &CoachConfig, et: &EventType, booking: &Booking, previous: Option<&Booking>, now: DateTime<Utc>) -> Result<RecordBatch> {
         let records = BookingStore::put(&coach.user, booking, previous);
         let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
         let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
@@ -278,7 +278,7 @@ impl BookingService {
         booking.cancel(actor.clone(), now, et.cancel_notice);
         booking.sequence += 1;
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
-        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByStudent, actor, coach, now };
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByStudent, actor, coach, now, coach_message: None };
         batch.records.extend(self.hook_records(&change));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
@@ -314,7 +314,7 @@ impl BookingService {
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
         let actor = Actor::Student { email: booking.student_email.clone() };
-        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::Rescheduled, actor, coach, now };
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::Rescheduled, actor, coach, now, coach_message: None };
         batch.records.extend(self.hook_records(&change));
         self.storage.apply(batch, now)?;
         self.durable(decide)?;

@@ -17,7 +17,9 @@
 //!
 //! Rooms: this file (the service, its errors and its hook), [`calendars`]
 //! (reading the coach's calendars), [`decisions`] (slots, holds, bookings,
-//! cancel, reschedule), [`reconcile`] (the coach's edits in their calendar),
+//! cancel, reschedule), [`coach_actions`] (what the coach does on the
+//! dashboard: confirm, decline, cancel with a message, attendance),
+//! [`reconcile`] (the coach's edits in their calendar),
 //! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
 //! `slotdav check`). Imports: storage, ical, model, clock and
@@ -25,6 +27,7 @@
 
 mod calendars;
 mod check;
+mod coach_actions;
 mod decisions;
 mod event;
 mod reconcile;
@@ -42,6 +45,7 @@ use crate::storage::{RecordWrites, Storage, StorageError};
 
 pub use super::change::ChangeKind;
 pub use self::check::{booking_exists, check_bookings};
+pub use self::coach_actions::MAX_COACH_MESSAGE;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::records::HoldRecord;
@@ -94,6 +98,16 @@ pub enum BookingError {
     /// not the student's. (500)
     #[error("generated booking event is invalid: {0}")]
     InvalidEvent(#[source] crate::ical::Error),
+    /// The booking belongs to another coach than the signed-in one. (403)
+    #[error("this booking belongs to another coach")]
+    NotYours,
+    /// The coach confirmed or declined a booking that is not waiting for
+    /// confirmation. (409)
+    #[error("the booking is not waiting for confirmation")]
+    NotAwaitingConfirmation,
+    /// Attendance was marked before the session started. (409)
+    #[error("the session has not started yet (it starts at {start})")]
+    NotStarted { start: DateTime<Utc> },
     /// The store refused or failed: a full home (`QuotaExceeded`, 507)
     /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]

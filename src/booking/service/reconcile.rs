@@ -50,7 +50,7 @@ impl BookingService {
         if let Some(kind) = kind {
             tracing::info!(reference = %booking.reference, ?kind, "booking follows the coach's calendar");
             let actor = Actor::CoachCalendar { coach: coach.user.clone() };
-            records.extend(self.hook_records(&BookingChange { booking: &booking, previous: Some(&previous), kind, actor, coach, now }));
+            records.extend(self.hook_records(&BookingChange { booking: &booking, previous: Some(&previous), kind, actor, coach, now, coach_message: None }));
         }
         Ok(Some(records))
     }
@@ -68,7 +68,7 @@ impl BookingService {
         booking.cancel(actor.clone(), now, self.cancel_notice(coach, &booking));
         booking.sequence += 1;
         let mut records = vec![BookingStore::save(&booking)];
-        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: declined_or_cancelled(&previous), actor, coach, now };
+        let change = BookingChange { booking: &booking, previous: Some(&previous), kind: declined_or_cancelled(&previous), actor, coach, now, coach_message: None };
         records.extend(self.hook_records(&change));
         tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");
         Ok(Some(records))
