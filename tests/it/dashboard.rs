@@ -447,6 +447,12 @@ async fn confirming_on_the_dashboard_turns_the_event_confirmed_and_mails_the_stu
     // A second confirm is refused with a readable page.
     let again = b.post(&format!("/coach/bookings/{r}/confirm"), &[("csrf", &csrf)]).await.status(409);
     assert!(again.text().contains("not waiting for confirmation"), "{}", again.text());
+    // The booking's history names who did what, from the audit trail.
+    let page = b.get(&format!("/coach/bookings/{r}")).await.status(200).text();
+    let history = page.split("<h2>History</h2>").nth(1).expect("a history section");
+    assert!(history.contains("booking.booked by the student"), "{history}");
+    assert!(history.contains("booking.confirmed-by-coach by you, on the dashboard"), "{history}");
+    assert!(history.contains("status: tentative → confirmed") || history.contains("status: Tentative → Confirmed"), "{history}");
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! (confirm or decline a request, cancel with a message, mark attended or
 //! no-show once it has started). Another coach's booking is a 403 page.
 //!
-//! May import: `app`, `booking`, the dashboard's models and the helpers of `web`.
+//! May import: `app`, `booking`, `audit` (the booking's history), the
+//! dashboard's models and the helpers of `web`.
 
 use hyper::Response;
 
@@ -13,7 +14,7 @@ use crate::booking::BookingStatus;
 use crate::http::Body;
 
 use super::home::{actor_text, header, local, row};
-use super::pages::BookingDetailPage;
+use super::pages::{BookingDetailPage, HistoryRow};
 use super::DashboardRequest;
 use crate::web::errors::PageError;
 use crate::web::format::{price, when};
@@ -43,6 +44,23 @@ pub fn booking_page(app: &App, req: &DashboardRequest, who: &SignedIn, coach: &C
         _ => String::new(),
     };
     let started = now >= b.range.start;
+    let history = crate::audit::for_booking(&*app.storage, &b.id)
+        .unwrap_or_else(|e| {
+            tracing::warn!(reference = %b.reference, error = %e, "cannot read the booking's audit trail");
+            Vec::new()
+        })
+        .into_iter()
+        .map(|e| HistoryRow {
+            when: local(e.at, tz),
+            who: actor_text(&e.actor),
+            what: e.action.clone(),
+            changes: e
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.field, c.before.as_deref().unwrap_or("–"), c.after.as_deref().unwrap_or("–")))
+                .collect(),
+        })
+        .collect();
     let page = BookingDetailPage {
         header: header(who, coach),
         message: message.map(str::to_string),
@@ -62,6 +80,7 @@ pub fn booking_page(app: &App, req: &DashboardRequest, who: &SignedIn, coach: &C
         } else {
             String::new()
         },
+        history,
     };
     render(page)
 }

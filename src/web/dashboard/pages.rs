@@ -98,4 +98,15 @@ pub struct BookingDetailPage {
     pub can_mark: bool,
     /// Why attendance cannot be marked yet (empty when it can or never will).
     pub mark_later: String,
+    /// The booking's audit trail, oldest first.
+    pub history: Vec<HistoryRow>,
+}
+
+/// One entry of a booking's audit trail, as the coach reads it.
+pub struct HistoryRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    /// "status: tentative → confirmed", one per changed field.
+    pub changes: Vec<String>,
 }
