@@ -540,3 +540,111 @@ async fn rfc4918_no_locking() {
         assert!(!r.header("allow").unwrap().contains("LOCK"), "{}", r.describe());
     }
 }
+
+/// RFC 4918 §9.6.1: DELETE of a collection is Depth infinity; any other
+/// Depth is 400 and removes nothing. On a plain resource Depth is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_9_6_1_delete_depth() {
+    let server = TestServer::start().await;
+    let work = "/dav/calendars/alice/work/";
+    server.request("MKCALENDAR", work).as_user(ALICE).send().await.status(201);
+    let obj = format!("{work}a.ics");
+    put_ok(&server, &obj, event("deldepth", &[START])).await;
+    for depth in ["0", "1", "2"] {
+        server.request("DELETE", work).as_user(ALICE).depth(depth).send().await.status(400);
+    }
+    server.request("GET", &obj).as_user(ALICE).send().await.status(200);
+    server.request("DELETE", &obj).as_user(ALICE).depth("0").send().await.status(204);
+    server.request("DELETE", work).as_user(ALICE).depth("infinity").send().await.status(204);
+}
+
+/// RFC 4918 §9.8.2 / §9.9.1 and §16 `preserved-live-properties`: COPY and
+/// MOVE keep the dead properties; the live ones are the destination's own
+/// (a new ETag only where the bytes differ: here they do not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_9_8_2_properties_survive_copy_and_move() {
+    let server = TestServer::start().await;
+    let (a, b, c) = (format!("{CAL}a.ics"), format!("{CAL}b.ics"), "/dav/calendars/alice/other/");
+    let etag = put_ok(&server, &a, event("props-move", &[START])).await;
+    let patch = format!(
+        r#"<D:propertyupdate {NS_DECLS}><D:set><D:prop><ICAL:calendar-color>#00FF00</ICAL:calendar-color></D:prop></D:set></D:propertyupdate>"#
+    );
+    server.request("PROPPATCH", &a).as_user(ALICE).xml(patch).send().await.status(207);
+    server.request("MKCALENDAR", c).as_user(ALICE).send().await.status(201);
+    let copied = format!("{c}a.ics");
+    server.request("COPY", &a).as_user(ALICE).destination(&copied).send().await.status(201);
+    server.request("MOVE", &a).as_user(ALICE).destination(&b).send().await.status(201);
+    for path in [&copied, &b] {
+        let ask = format!(r#"<D:propfind {NS_DECLS}><D:prop><ICAL:calendar-color/><D:getetag/><D:getcontenttype/></D:prop></D:propfind>"#);
+        let r = propfind(&server, path, "0", ask).await.status(207);
+        assert_eq!(prop_text(&r, Some(path), "calendar-color").as_deref(), Some("#00FF00"), "{path}: {}", r.text());
+        assert_eq!(prop_text(&r, Some(path), "getetag"), Some(etag.clone()), "{path}");
+        assert!(prop_text(&r, Some(path), "getcontenttype").unwrap().starts_with("text/calendar"), "{path}");
+    }
+}
+
+/// RFC 4791 §5.3.2.1 for COPY and MOVE: what goes into a calendar must be
+/// calendar data; a plain file is `supported-calendar-data`, and nothing
+/// is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_3_2_1_copy_of_a_file_into_a_calendar() {
+    let server = TestServer::start().await;
+    server.request("MKCOL", "/dav/calendars/alice/files/").as_user(ALICE).send().await.status(201);
+    let file = "/dav/calendars/alice/files/note.txt";
+    server.http.put(ALICE, file, "just text").await;
+    for method in ["COPY", "MOVE"] {
+        let r = server.request(method, file).as_user(ALICE).destination(&format!("{CAL}note.ics")).send().await;
+        assert_condition(&r, 403, "C:supported-calendar-data");
+        server.request("GET", &format!("{CAL}note.ics")).as_user(ALICE).send().await.status(404);
+    }
+    server.request("GET", file).as_user(ALICE).send().await.status(200);
+}
+
+/// RFC 4791 §5.3.1.1 / RFC 3744 §7.1.1 `DAV:need-privileges`: nothing is
+/// made or changed in another user's home.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc3744_need_privileges_in_another_home() {
+    let server = TestServer::builder().user(BOB, BOB_PW).start().await;
+    let bobs = "/dav/calendars/bob/";
+    for (method, path) in [
+        ("MKCALENDAR", format!("{bobs}mine/")),
+        ("MKCOL", format!("{bobs}mine/")),
+        ("PUT", format!("{bobs}calendar/x.ics")),
+        ("PROPPATCH", format!("{bobs}calendar/")),
+        ("DELETE", format!("{bobs}calendar/")),
+    ] {
+        let r = server.request(method, &path).as_user(ALICE).body(event("np", &[START])).send().await;
+        assert_condition(&r, 403, "D:need-privileges");
+    }
+    // Nor by COPY from alice's home.
+    put_ok(&server, &format!("{CAL}a.ics"), event("np-copy", &[START])).await;
+    let r = server.request("COPY", &format!("{CAL}a.ics")).as_user(ALICE).destination(&format!("{bobs}calendar/a.ics")).send().await;
+    assert_eq!(r.code(), 403, "{}", r.describe());
+}
+
+/// RFC 4918 §9.1 / §9.2 / §8.2: a body that is not well-formed XML, or not
+/// the element the method takes, is 400; a PROPFIND or PROPPATCH of
+/// nothing is 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_8_2_bad_bodies_are_400() {
+    let server = TestServer::start().await;
+    for (method, body) in [
+        ("PROPFIND", "<D:propfind xmlns:D=\"DAV:\"><D:prop>"),
+        ("PROPFIND", "<D:propertyupdate xmlns:D=\"DAV:\"/>"),
+        ("PROPPATCH", "<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>"),
+        ("PROPPATCH", "not xml"),
+        ("REPORT", "<D:foo xmlns:D=\"DAV:\"><D:bar/></D:foo>"),
+        ("MKCALENDAR", "<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>"),
+    ] {
+        let path = if method == "MKCALENDAR" { "/dav/calendars/alice/bad/" } else { CAL };
+        let r = server.request(method, path).as_user(ALICE).depth("0").xml(body).send().await;
+        assert!(matches!(r.code(), 400 | 403), "{method} {body}: {}", r.describe());
+        if method != "REPORT" {
+            assert_eq!(r.code(), 400, "{method} {body}: {}", r.describe());
+        }
+    }
+    server.request("PROPFIND", "/dav/calendars/alice/bad/").as_user(ALICE).depth("0").send().await.status(404);
+    server.request("PROPFIND", &format!("{CAL}none.ics")).as_user(ALICE).depth("0").send().await.status(404);
+    let patch = format!(r#"<D:propertyupdate {NS_DECLS}><D:set><D:prop><D:displayname>x</D:displayname></D:prop></D:set></D:propertyupdate>"#);
+    server.request("PROPPATCH", &format!("{CAL}none.ics")).as_user(ALICE).xml(patch).send().await.status(404);
+}
