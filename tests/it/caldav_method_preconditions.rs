@@ -108,6 +108,12 @@ async fn rfc5689_3_extended_mkcol_with_a_protected_property() {
     );
     let r = server.request("MKCOL", path).as_user(ALICE).xml(body).send().await.status(403);
     r.clone().contains("mkcol-response").contains("cannot-modify-protected-property");
+    // An unknown resource type is RFC 5689's own precondition.
+    let odd = format!(
+        r#"<D:mkcol {NS_DECLS}><D:set><D:prop><D:resourcetype><D:collection/><CS:shared/></D:resourcetype></D:prop></D:set></D:mkcol>"#
+    );
+    let r2 = server.request("MKCOL", path).as_user(ALICE).xml(odd).send().await;
+    assert_condition(&r2, 403, "D:valid-resourcetype");
     let text = r.text();
     let groups = split_elements(&text, "propstat");
     let status_of = |local: &str| {
