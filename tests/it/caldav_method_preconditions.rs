@@ -654,3 +654,43 @@ async fn rfc4918_8_2_bad_bodies_are_400() {
     let patch = format!(r#"<D:propertyupdate {NS_DECLS}><D:set><D:prop><D:displayname>x</D:displayname></D:prop></D:set></D:propertyupdate>"#);
     server.request("PROPPATCH", &format!("{CAL}none.ics")).as_user(ALICE).xml(patch).send().await.status(404);
 }
+
+/// RFC 4918 §10.4: the `If` header is evaluated. slotdav holds no locks, so
+/// a state token never matches (412) unless negated; an entity tag matches
+/// the resource's current one; a tagged list names its resource; a header
+/// that does not parse is 400. Nothing is written when it does not hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4918_10_4_if_header() {
+    let server = TestServer::start().await;
+    let a = format!("{CAL}a.ics");
+    let etag = put_ok(&server, &a, event("if-a", &[START])).await;
+    let put_with_if = |value: String, summary: &'static str| {
+        let a = a.clone();
+        let server = &server;
+        async move {
+            server
+                .request("PUT", &a)
+                .as_user(ALICE)
+                .header("Content-Type", "text/calendar")
+                .header("If", &value)
+                .body(event("if-a", &[START, summary]))
+                .send()
+                .await
+        }
+    };
+    put_with_if("(<urn:uuid:0f0e0d0c-no-such-lock>)".into(), "SUMMARY:locked").await.status(412);
+    put_with_if("([\"not-the-etag\"])".into(), "SUMMARY:stale").await.status(412);
+    put_with_if(format!("<{}{a}> ([\"other\"])", server.http.base), "SUMMARY:tagged-stale").await.status(412);
+    server.request("GET", &a).as_user(ALICE).send().await.status(200).lacks("SUMMARY:");
+    put_with_if("garbage".into(), "SUMMARY:bad").await.status(400);
+    let r = put_with_if(format!("(<urn:uuid:x>) ([{etag}])"), "SUMMARY:etag").await;
+    assert_eq!(r.code(), 204, "{}", r.describe());
+    let etag = r.etag();
+    let r = put_with_if(format!("<{}{a}> ([{etag}])", server.http.base), "SUMMARY:tagged").await;
+    assert_eq!(r.code(), 204, "{}", r.describe());
+    put_with_if("(Not <DAV:no-lock>)".into(), "SUMMARY:not-locked").await.status(204);
+    server.request("GET", &a).as_user(ALICE).send().await.status(200).contains("SUMMARY:not-locked");
+    // Other methods too.
+    server.request("DELETE", &a).as_user(ALICE).header("If", "(<urn:uuid:x>)").send().await.status(412);
+    server.request("PROPFIND", &a).as_user(ALICE).depth("0").header("If", "(<urn:uuid:x>)").send().await.status(412);
+}

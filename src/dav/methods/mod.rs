@@ -121,6 +121,7 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
             guard_writable(ctx, path)?;
         }
     }
+    check_if_header(ctx, &req)?;
     match method {
         "OPTIONS" => options::options(ctx, &req, kind),
         "PROPFIND" => propfind::propfind(ctx, &req),
@@ -194,6 +195,33 @@ impl ResourceKind {
             }
             other => other.methods(),
         }
+    }
+}
+
+/// RFC 4918 §10.4: an `If` header that does not hold is 412, one that does
+/// not parse 400. State tokens never hold (no locks); entity tags are
+/// compared with the request resource's, or a tagged resource's of the
+/// user's own home.
+fn check_if_header(ctx: &Ctx, req: &DavRequest) -> DavResult<()> {
+    let Some(header) = super::headers::if_header(&req.headers).map_err(|_| DavError::Status(StatusCode::BAD_REQUEST))?
+    else {
+        return Ok(());
+    };
+    let etag_at = |path: &DavPath| -> Option<String> {
+        let DavPath::Store(p) = path else { return None };
+        if p.owner() != ctx.user.name {
+            return None;
+        }
+        ctx.dav.storage.node(p).ok().flatten().and_then(|n| n.resource().map(|r| r.etag.clone()))
+    };
+    let etag_of = |tag: Option<&str>| match tag {
+        None => etag_at(&req.path),
+        Some(t) => DavPath::parse(super::path::href_path(t)).ok().and_then(|p| etag_at(&p)),
+    };
+    if header.holds(&etag_of) {
+        Ok(())
+    } else {
+        Err(DavError::Status(StatusCode::PRECONDITION_FAILED))
     }
 }
 
