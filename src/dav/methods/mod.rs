@@ -150,8 +150,11 @@ const KNOWN_METHODS: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
     /// `/dav/`, `/dav/principals/`, `/dav/calendars/`, a principal, its
-    /// inbox and outbox: made by slotdav, read and queried only.
+    /// inbox: made by slotdav, read and queried only.
     Virtual,
+    /// A scheduling outbox (RFC 6638 §2.1): as [`ResourceKind::Virtual`]
+    /// until POST is answered there.
+    Outbox,
     /// A user's calendar home: it goes only with its user.
     Home,
     /// A calendar or plain collection inside a home.
@@ -164,7 +167,11 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     pub fn of(ctx: &Ctx, path: &DavPath) -> DavResult<Self> {
-        let DavPath::Store(p) = path else { return Ok(ResourceKind::Virtual) };
+        let p = match path {
+            DavPath::Store(p) => p,
+            DavPath::ScheduleOutbox(_) => return Ok(ResourceKind::Outbox),
+            _ => return Ok(ResourceKind::Virtual),
+        };
         Ok(match ctx.dav.storage.node(p)? {
             None => ResourceKind::Missing,
             Some(_) if p.len() < 2 => ResourceKind::Home,
@@ -177,7 +184,9 @@ impl ResourceKind {
     /// (RFC 9110 §10.2.1).
     pub fn methods(self) -> &'static str {
         match self {
-            ResourceKind::Virtual | ResourceKind::Home => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT",
+            ResourceKind::Virtual | ResourceKind::Outbox | ResourceKind::Home => {
+                "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT"
+            }
             ResourceKind::Collection => "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
             ResourceKind::Object => "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
             ResourceKind::Missing => "OPTIONS, PUT, MKCOL, MKCALENDAR",
