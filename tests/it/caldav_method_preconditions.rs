@@ -694,3 +694,19 @@ async fn rfc4918_10_4_if_header() {
     server.request("DELETE", &a).as_user(ALICE).header("If", "(<urn:uuid:x>)").send().await.status(412);
     server.request("PROPFIND", &a).as_user(ALICE).depth("0").header("If", "(<urn:uuid:x>)").send().await.status(412);
 }
+
+/// RFC 4791 §5.3.3: non-standard components, properties and parameters in
+/// a calendar object resource are stored and returned as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_3_3_non_standard_components_and_properties() {
+    let server = TestServer::start().await;
+    let x = "BEGIN:X-SLOTDAV-NOTE\r\nX-TEXT:kept\r\nEND:X-SLOTDAV-NOTE\r\n".to_string();
+    let body = vcalendar(&[
+        x,
+        component("VEVENT", "xcomp", &[START, "X-CUSTOM;X-PARAM=yes:value", "SUMMARY;X-LANG-HINT=de:Besprechung"]),
+    ]);
+    let path = format!("{CAL}x.ics");
+    put_ok(&server, &path, body.clone()).await;
+    let r = server.request("GET", &path).as_user(ALICE).send().await.status(200);
+    assert_eq!(r.text(), body);
+}
