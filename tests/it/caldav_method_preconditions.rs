@@ -311,8 +311,9 @@ async fn rfc4791_9_9_time_ranges_for_every_component_kind() {
     }
 }
 
-/// RFC 4791 §7.10: free-busy counts VEVENTs; VTODO, VJOURNAL and stored
-/// VFREEBUSY components in the calendar do not disturb it.
+/// RFC 4791 §7.10: free-busy counts VEVENTs and the busy periods stored
+/// VFREEBUSY components publish (by FBTYPE, FREE left out, with or without
+/// DTSTART/DTEND); VTODO and VJOURNAL are not busy time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc4791_7_10_free_busy_over_every_component_kind() {
     let server = TestServer::start().await;
@@ -321,13 +322,26 @@ async fn rfc4791_7_10_free_busy_over_every_component_kind() {
     put_ok(&server, &format!("{any}e.ics"), event("fb-e", &["DTSTART:20260601T080000Z", "DURATION:PT1H"])).await;
     put_ok(&server, &format!("{any}t.ics"), todo("fb-t", &["DTSTART:20260601T100000Z", "DURATION:PT1H"])).await;
     put_ok(&server, &format!("{any}j.ics"), vcalendar(&[component("VJOURNAL", "fb-j", &["DTSTART:20260601T110000Z"])])).await;
-    let fb = vcalendar(&[component("VFREEBUSY", "fb-f", &["FREEBUSY;FBTYPE=FREE:20260601T140000Z/PT1H"])]);
+    let fb = vcalendar(&[component(
+        "VFREEBUSY",
+        "fb-f",
+        &["FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20260601T120000Z/PT1H", "FREEBUSY;FBTYPE=FREE:20260601T140000Z/PT1H", "FREEBUSY:20260601T160000Z/PT30M"],
+    )]);
     put_ok(&server, &format!("{any}f.ics"), fb).await;
+    let windowed = vcalendar(&[component(
+        "VFREEBUSY",
+        "fb-w",
+        &["DTSTART:20260601T000000Z", "DTEND:20260602T000000Z", "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20260601T180000Z/20260601T190000Z"],
+    )]);
+    put_ok(&server, &format!("{any}w.ics"), windowed).await;
     let body = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260601T000000Z" end="20260602T000000Z"/></C:free-busy-query>"#);
     let r = server.request("REPORT", any).as_user(ALICE).depth("1").xml(body).send().await.status(200);
     let text = r.text().replace("\r\n ", "");
     assert!(text.contains("20260601T080000Z/20260601T090000Z"), "{text}");
-    for t in ["20260601T100000Z", "20260601T110000Z", "20260601T140000Z"] {
+    assert!(text.contains("FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20260601T120000Z/20260601T130000Z"), "{text}");
+    assert!(text.contains("20260601T160000Z/20260601T163000Z"), "{text}");
+    assert!(text.contains("FREEBUSY;FBTYPE=BUSY-TENTATIVE:20260601T180000Z/20260601T190000Z"), "{text}");
+    for t in ["20260601T100000Z", "20260601T110000Z", "20260601T140000Z", "20260601T000000Z/"] {
         assert!(!text.contains(t), "{t}: {text}");
     }
 }
