@@ -470,6 +470,8 @@ async fn rfc4918_16_propfind_finite_depth() {
         assert_condition(&r, 403, "D:propfind-finite-depth");
         let r = server.request("PROPFIND", path).as_user(ALICE).xml(PROPFIND_ALLPROP).send().await;
         assert_condition(&r, 403, "D:propfind-finite-depth");
+        // A Depth that is none of 0, 1, infinity is 400 (§10.2).
+        server.request("PROPFIND", path).as_user(ALICE).depth("2").xml(PROPFIND_ALLPROP).send().await.status(400);
     }
 }
 
