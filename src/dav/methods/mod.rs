@@ -1,5 +1,7 @@
 //! One file per HTTP method. [`handle`] authorises the request against the
-//! URL layout, provisions a user's home on first use, and dispatches.
+//! URL layout, provisions a user's home on first use, refuses a method the
+//! resource does not take ([`ResourceKind`]: 405 with an exact `Allow`),
+//! evaluates the `If` header, and dispatches.
 //!
 //! Handlers are plain synchronous functions: the store is synchronous and
 //! fast, and the server runs each DAV request on the blocking pool.
