@@ -92,6 +92,9 @@ impl DavError {
             DavError::Xml(e) => match e {
                 XmlError::UnsupportedCollation(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-collation")))),
                 XmlError::InvalidFilter(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("valid-filter")))),
+                XmlError::ExternalEntities => {
+                    (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::dav("no-external-entities"))))
+                }
                 XmlError::InvalidTimeRange(_) | XmlError::Malformed(_) | XmlError::Unexpected(_) => {
                     tracing::debug!(error = %e, "bad request body");
                     (StatusCode::BAD_REQUEST, None)

@@ -53,6 +53,27 @@ pub fn is_scheduling_object(bytes: &[u8]) -> bool {
     crate::ical::contentline::has_line_named(bytes, "ORGANIZER")
 }
 
+/// The media type of [`page`].
+pub const PAGE_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// What GET answers for a resource that is not stored bytes (a calendar, a
+/// plain collection, `/dav/`, a principal, an inbox): a short fixed text,
+/// so its length and type are known without listing members and PROPFIND
+/// gives the same `getcontentlength` and `getcontenttype` (RFC 4918
+/// §15.4–§15.5). `None` for a stored resource.
+pub fn page(target: &Target) -> Option<&'static str> {
+    match target {
+        Target::Store((_, n)) => match &n.kind {
+            NodeKind::Resource(_) => None,
+            NodeKind::Collection(c) if c.calendar => {
+                Some("A slotdav calendar: point your calendar app at this URL to see its events.\n")
+            }
+            NodeKind::Collection(_) => Some("A slotdav collection: point your calendar app at this URL.\n"),
+        },
+        _ => Some("slotdav CalDAV server: point your calendar app at this URL.\n"),
+    }
+}
+
 /// Live properties that cannot be set with PROPPATCH
 /// (→ `DAV:cannot-modify-protected-property`).
 pub fn is_protected(name: &PropName) -> bool {
@@ -128,6 +149,7 @@ pub fn live_names(target: &Target) -> Vec<PropName> {
             names.extend([dav("owner"), dav("creationdate"), dav("getlastmodified")]);
             match &node.kind {
                 NodeKind::Collection(c) => {
+                    names.extend([dav("getcontentlength"), dav("getcontenttype")]);
                     names.extend([dav("sync-token"), PropName::new(NS_CALENDARSERVER, "getctag")]);
                     names.extend([dav("quota-used-bytes"), dav("quota-available-bytes")]);
                     if c.calendar {
@@ -243,12 +265,16 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             ("creationdate", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), rfc3339(n.created))),
             ("getlastmodified", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), http_date(n.modified))),
             ("getetag", Target::Store((_, n))) => n.resource().map(|r| XmlNode::text_element(name.clone(), quote_etag(&r.etag))),
-            ("getcontentlength", Target::Store((_, n))) => {
+            ("getcontentlength", Target::Store((_, n))) if n.resource().is_some() => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.length.to_string()))
             }
-            ("getcontenttype", Target::Store((_, n))) => {
+            ("getcontenttype", Target::Store((_, n))) if n.resource().is_some() => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.content_type.clone()))
             }
+            // What GET answers for the others (RFC 4918 §15.4: defined on
+            // every resource whose GET has a Content-Length).
+            ("getcontentlength", t) => page(t).map(|p| XmlNode::text_element(name.clone(), p.len().to_string())),
+            ("getcontenttype", t) => page(t).map(|_| XmlNode::text_element(name.clone(), PAGE_CONTENT_TYPE)),
             // RFC 4331: the owner's usage and what is left of the quota, on
             // every collection of a home (not in allprop, §3).
             ("quota-used-bytes", Target::Store((p, n))) if n.is_collection() => {
@@ -302,8 +328,9 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 let coll = n.collection().expect("calendars are collections");
                 match local {
                     "supported-calendar-component-set" => {
+                        // An empty set (calendars of older stores) takes every kind.
                         let kinds = if coll.components.is_empty() {
-                            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::Availability]
+                            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::FreeBusy, ComponentKind::Availability]
                         } else {
                             coll.components.clone()
                         };

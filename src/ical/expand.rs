@@ -375,6 +375,39 @@ pub(super) fn expand_within(obj: &CalendarObject, window: TimeRange, floating: Z
                     }
                 }
             }
+            // RFC 4791 §9.9: a VFREEBUSY without DTSTART lies where its
+            // FREEBUSY periods do, whatever their FBTYPE.
+            None if kind == ComponentKind::FreeBusy => {
+                for p in c.props_named("FREEBUSY") {
+                    for period in obj.rdates(p) {
+                        if !budget.take(1) {
+                            exp.exhausted = true;
+                            break;
+                        }
+                        let (start, range) = match period {
+                            RDateValue::Period(v, PeriodEnd::End(e)) => (v, TimeRange::new(v.resolve(floating), e.resolve(floating))),
+                            RDateValue::Period(v, PeriodEnd::Duration(d)) => {
+                                (v, TimeRange::new(v.resolve(floating), d.add_to(v.local(), v.zone(floating))))
+                            }
+                            RDateValue::At(_) => continue,
+                        };
+                        let range = TimeRange::new(range.start, range.end.max(range.start));
+                        push(
+                            &mut exp,
+                            Instance {
+                                recurrence_id: range.start,
+                                recurrence_local: start.local(),
+                                range,
+                                local_start: start.local(),
+                                component: m,
+                                all_day: false,
+                                floating: start.is_floating(),
+                                recurring: false,
+                            },
+                        );
+                    }
+                }
+            }
             None => {
                 if let Some(s) = untimed_span(obj, c, kind) {
                     match s {

@@ -1,10 +1,14 @@
 //! Free/busy (RFC 4791 §7.10): merging busy occurrences into sorted,
-//! coalesced periods per FBTYPE, and writing the VFREEBUSY answer.
+//! coalesced periods per FBTYPE, the busy time stored VFREEBUSY components
+//! publish, and writing the VFREEBUSY answer.
 
 use chrono::{DateTime, Utc};
 
+use super::object::CalendarObject;
+use super::value::{PeriodEnd, RDateValue};
 use super::write::{utc_stamp, Component, Property};
-use super::{BusyKind, IndexEntry, Occurrence};
+use super::zone::Zone;
+use super::{BusyKind, ComponentKind, IndexEntry, Occurrence};
 use crate::model::TimeRange;
 
 impl BusyKind {
@@ -15,6 +19,42 @@ impl BusyKind {
             BusyKind::BusyTentative => "BUSY-TENTATIVE",
             BusyKind::BusyUnavailable => "BUSY-UNAVAILABLE",
         }
+    }
+}
+
+impl CalendarObject {
+    /// The busy time a stored VFREEBUSY publishes (RFC 4791 §7.10: "VFREEBUSY
+    /// components SHOULD be considered"): each FREEBUSY period overlapping
+    /// `range`, with its FBTYPE (BUSY when absent or unknown, RFC 5545
+    /// §3.2.9); FREE periods are left out. Empty for other kinds.
+    pub fn published_busy(&self, range: TimeRange) -> Vec<Occurrence> {
+        if self.kind() != ComponentKind::FreeBusy {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for c in self.components() {
+            for p in c.props_named("FREEBUSY") {
+                let busy = match p.param("FBTYPE").map(str::to_ascii_uppercase).as_deref() {
+                    Some("FREE") => continue,
+                    Some("BUSY-TENTATIVE") => BusyKind::BusyTentative,
+                    Some("BUSY-UNAVAILABLE") => BusyKind::BusyUnavailable,
+                    _ => BusyKind::Busy,
+                };
+                for period in self.rdates(p) {
+                    let span = match period {
+                        RDateValue::Period(v, PeriodEnd::End(e)) => TimeRange::new(v.resolve(Zone::UTC), e.resolve(Zone::UTC)),
+                        RDateValue::Period(v, PeriodEnd::Duration(d)) => {
+                            TimeRange::new(v.resolve(Zone::UTC), d.add_to(v.local(), v.zone(Zone::UTC)))
+                        }
+                        RDateValue::At(_) => continue,
+                    };
+                    if span.start < span.end && span.overlaps(&range) {
+                        out.push(Occurrence { range: span, busy: Some(busy), all_day: false });
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -102,6 +142,23 @@ mod tests {
 
     fn occ(s: DateTime<Utc>, e: DateTime<Utc>, busy: Option<BusyKind>) -> Occurrence {
         Occurrence { range: TimeRange::new(s, e), busy, all_day: false }
+    }
+
+    #[test]
+    fn stored_vfreebusy_publishes_its_busy_periods() {
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\nUID:f\r\nFREEBUSY;FBTYPE=FREE:20260105T080000Z/PT1H\r\nFREEBUSY:20260105T090000Z/PT1H,20260106T090000Z/20260106T100000Z\r\nFREEBUSY;FBTYPE=X-OUT:20260105T110000Z/PT1H\r\nFREEBUSY;FBTYPE=busy-tentative:20260105T120000Z/PT1H\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+        let obj = CalendarObject::parse(text.as_bytes()).unwrap();
+        let got = obj.published_busy(TimeRange::new(at(5, 0), at(6, 0)));
+        assert_eq!(
+            got,
+            vec![
+                occ(at(5, 9), at(5, 10), Some(BusyKind::Busy)),
+                occ(at(5, 11), at(5, 12), Some(BusyKind::Busy)),
+                occ(at(5, 12), at(5, 13), Some(BusyKind::BusyTentative)),
+            ]
+        );
+        let event = CalendarObject::parse(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:e\r\nDTSTART:20260105T090000Z\r\nFREEBUSY:20260105T090000Z/PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").unwrap();
+        assert!(event.published_busy(TimeRange::new(at(5, 0), at(6, 0))).is_empty());
     }
 
     #[test]

@@ -20,8 +20,11 @@
 //! - A TZID names a VTIMEZONE in the object (RFC 4791 §4.1). A TZID without
 //!   one is still accepted when it is a zone name we know (IANA, Windows):
 //!   clients in the wild rely on that (RFC 7809 behaviour we do not
-//!   advertise), and refusing them would lose their users' events. A TZID
-//!   neither defined nor known is refused: its times cannot be placed.
+//!   advertise) — python-caldav's `save_event` with a zoneinfo datetime,
+//!   and so caldav-server-tester's `save-load.event.timezone` check, PUTs
+//!   `DTSTART;TZID=America/Los_Angeles` with no VTIMEZONE — and refusing
+//!   them would lose their users' events. A TZID neither defined nor known
+//!   is refused: its times cannot be placed.
 //!
 //! May import everything of the reader and [`super::recurrence`]; it sits
 //! above [`super::expand`] in the layering order.

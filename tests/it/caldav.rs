@@ -8,6 +8,8 @@ mod clients;
 mod collections;
 #[path = "caldav_discovery.rs"]
 mod discovery;
+#[path = "caldav_method_preconditions.rs"]
+mod method_preconditions;
 #[path = "caldav_preconditions.rs"]
 mod preconditions;
 #[path = "caldav_put.rs"]

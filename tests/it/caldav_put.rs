@@ -17,17 +17,23 @@ fn assert_precondition(r: &Resp, status: u16, condition: &str) {
     );
 }
 
-/// RFC 4791 §5.3.2.1 `CALDAV:valid-calendar-data`: the body must be
-/// iCalendar, and a VCALENDAR.
+/// RFC 4791 §5.3.2.1: the body must be iCalendar, and a VCALENDAR. One
+/// that is not iCalendar at all (text, JSON, a vCard), whatever its label,
+/// is not calendar data we support (`CALDAV:supported-calendar-data`, issue
+/// 15); a VCALENDAR that does not parse is `CALDAV:valid-calendar-data`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc4791_5_3_2_1_valid_calendar_data() {
     let server = TestServer::start().await;
     for name in ["not-icalendar.ics", "vcard-not-vcalendar.ics"] {
         let path = format!("{CAL}{name}");
         let r = put_ics(&server, &path, fixture(&format!("ical/refused/{name}"))).await;
-        assert_precondition(&r, 403, "C:valid-calendar-data");
+        assert_precondition(&r, 403, "C:supported-calendar-data");
         server.request("GET", &path).as_user(ALICE).send().await.status(404);
     }
+    let path = format!("{CAL}unterminated.ics");
+    let r = put_ics(&server, &path, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u\r\n").await;
+    assert_precondition(&r, 403, "C:valid-calendar-data");
+    server.request("GET", &path).as_user(ALICE).send().await.status(404);
 }
 
 /// RFC 4791 §4.1 `CALDAV:valid-calendar-object-resource`: no METHOD, one

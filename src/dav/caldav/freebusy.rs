@@ -7,7 +7,8 @@
 //! `CALDAV:calendar-availability` of their scheduling inbox. All of them
 //! are resolved together by `ical::availability` (priority, overlap).
 //! [`user_free_busy`] is the same answer for a user, for the scheduling
-//! outbox's free-busy request.
+//! outbox's free-busy request. Stored VFREEBUSY components add the busy
+//! periods they publish.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -102,20 +103,35 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
     ensure_indexed(ctx, calendar, range)?;
     let mut out = Vec::new();
     let mut approximate = std::collections::BTreeSet::new();
+    // Objects with time in the range that is not busy by itself: a stored
+    // VFREEBUSY among them publishes busy periods of its own.
+    let mut not_busy = std::collections::BTreeSet::new();
     for occ in ctx.dav.storage.occurrences(calendar, range)? {
         if occ.approximate {
             approximate.insert(occ.name);
             continue;
         }
-        if let Some(kind) = occ.occurrence.busy {
-            out.push((occ.occurrence.range, kind));
+        match occ.occurrence.busy {
+            Some(kind) => out.push((occ.occurrence.range, kind)),
+            None => {
+                not_busy.insert(occ.name);
+            }
+        }
+    }
+    for name in not_busy {
+        let path = calendar.child(&name);
+        let kind = ctx.dav.storage.node(&path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.kind));
+        if kind == Some(crate::ical::ComponentKind::FreeBusy) {
+            if let Some(obj) = load_object(ctx, &path)? {
+                out.extend(obj.published_busy(*range).into_iter().filter_map(|o| Some((o.range, o.busy?))));
+            }
         }
     }
     if !approximate.is_empty() {
         let tz = floating_zone(ctx, calendar, None)?;
         for name in approximate {
             if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
-                for occ in obj.busy_occurrences(*range, tz) {
+                for occ in obj.busy_occurrences(*range, tz).into_iter().chain(obj.published_busy(*range)) {
                     if let Some(kind) = occ.busy {
                         out.push((occ.range, kind));
                     }

@@ -1,11 +1,12 @@
 //! DELETE (RFC 4918 §9.6): a resource, or a collection with everything in
-//! it; honours If-Match.
+//! it (a Depth other than infinity on a collection is 400); honours
+//! If-Match.
 
 use hyper::StatusCode;
 
 use super::{store_path, Ctx, DavRequest};
 use crate::dav::context::ObjectWrite;
-use crate::dav::headers;
+use crate::dav::headers::{self, Depth};
 use crate::dav::{DavError, DavResult};
 use crate::http::empty_response;
 use crate::storage::{ObjectChange, RecordBatch};
@@ -15,6 +16,12 @@ pub fn delete(ctx: &Ctx, req: &DavRequest) -> DavResult {
     if path.len() < 2 {
         // The home itself goes only with its user.
         return Err(DavError::Status(StatusCode::FORBIDDEN));
+    }
+    // RFC 4918 §9.6.1: a DELETE of a collection acts as Depth infinity; a
+    // client "MUST NOT submit a Depth header … with any value but infinity".
+    let depth = headers::depth(&req.headers, Depth::Infinity).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
+    if depth != Depth::Infinity && ctx.dav.storage.node(path)?.is_some_and(|n| n.is_collection()) {
+        return Err(DavError::Status(StatusCode::BAD_REQUEST));
     }
     let cond = headers::write_condition(&req.headers);
     // The write hooks may add records to the same batch: deleting a

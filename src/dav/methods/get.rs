@@ -1,5 +1,7 @@
 //! GET and HEAD (RFC 9110 §9.3.1): a resource's stored bytes, verbatim,
-//! with its strong ETag; conditional requests answer 304 or 412.
+//! with its strong ETag; conditional requests answer 304 or 412. A
+//! collection (or a resource slotdav makes) answers a short fixed page
+//! ([`crate::dav::props::page`]), not a listing of its members.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -8,27 +10,25 @@ use hyper::{Response, StatusCode};
 
 use super::{Ctx, DavRequest};
 use crate::http::{http_date, quote_etag};
-use crate::dav::path::DavPath;
+use crate::dav::path::Target;
+use crate::dav::props;
 use crate::dav::{DavError, DavResult};
 use crate::http::text_response;
 
 pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
-    let DavPath::Store(path) = &req.path else {
-        return Ok(text_response(StatusCode::OK, "slotdav CalDAV server: point your calendar app at this URL.\n"));
-    };
-    let node = ctx.dav.storage.node(path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
-    let Some(resource) = node.resource() else {
-        // A collection: list its members, one name a line.
-        let mut listing = String::new();
-        for (name, child) in ctx.dav.storage.children(path)? {
-            listing.push_str(&name);
-            if child.is_collection() {
-                listing.push('/');
-            }
-            listing.push('\n');
+    let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+    // A collection or a resource slotdav makes (principal, `/dav/`): a
+    // short page whose length and type PROPFIND gives as well.
+    if let Some(page) = props::page(&target) {
+        let mut resp = text_response(StatusCode::OK, page);
+        if let Target::Store((_, node)) = &target {
+            let modified = HeaderValue::from_str(&http_date(node.modified)).expect("ascii date");
+            resp.headers_mut().insert(LAST_MODIFIED, modified);
         }
-        return Ok(text_response(StatusCode::OK, &listing));
-    };
+        return Ok(resp);
+    }
+    let Target::Store((path, node)) = &target else { return Err(DavError::Status(StatusCode::NOT_FOUND)) };
+    let Some(resource) = node.resource() else { return Err(DavError::Status(StatusCode::NOT_FOUND)) };
     let etag = quote_etag(&resource.etag);
     let matches = |v: &str| v.split(',').any(|t| t.trim() == "*" || t.trim() == etag);
     if let Some(v) = req.headers.get(IF_MATCH).and_then(|v| v.to_str().ok()) {

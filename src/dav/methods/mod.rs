@@ -1,5 +1,7 @@
 //! One file per HTTP method. [`handle`] authorises the request against the
-//! URL layout, provisions a user's home on first use, and dispatches.
+//! URL layout, provisions a user's home on first use, refuses a method the
+//! resource does not take ([`ResourceKind`]: 405 with an exact `Allow`),
+//! evaluates the `If` header, and dispatches.
 //!
 //! Handlers are plain synchronous functions: the store is synchronous and
 //! fast, and the server runs each DAV request on the blocking pool.
@@ -85,8 +87,8 @@ pub fn handle(dav: &DavContext, user: &User, req: DavRequest) -> Response<Body> 
     };
     // RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
     if resp.status() == StatusCode::METHOD_NOT_ALLOWED && !resp.headers().contains_key(ALLOW) {
-        let exists = matches!(&path, DavPath::Store(p) if ctx.dav.storage.node(p).ok().flatten().is_some());
-        resp.headers_mut().insert(ALLOW, HeaderValue::from_static(allowed_methods_of(&path, exists)));
+        let kind = ResourceKind::of(&ctx, &path).unwrap_or(ResourceKind::Missing);
+        resp.headers_mut().insert(ALLOW, HeaderValue::from_static(kind.methods()));
     }
     // RFC 4791 §5.3.1: MKCALENDAR answers are not cached.
     if mkcalendar {
@@ -103,13 +105,27 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
             return Err(DavError::forbidden(PropName::dav("need-privileges")));
         }
     }
-    if matches!(req.method.as_str(), "PUT" | "DELETE" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE") {
+    let method = req.method.as_str();
+    if !KNOWN_METHODS.contains(&method) {
+        return Err(DavError::Status(StatusCode::NOT_IMPLEMENTED));
+    }
+    // A method the resource does not take is 405 before anything else
+    // looks at the request, so `Allow` is exact. A missing resource is left
+    // to the handlers: most methods answer 404 there, not 405; MKCALENDAR
+    // on an existing one is 403 `resource-must-be-null` (RFC 4791 §5.3.1).
+    let kind = ResourceKind::of(ctx, &req.path)?;
+    let takes = kind.methods().split(", ").any(|m| m == method);
+    if !takes && kind != ResourceKind::Missing && !(method == "MKCALENDAR" && matches!(req.path, DavPath::Store(_))) {
+        return Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED));
+    }
+    if matches!(method, "PUT" | "DELETE" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE") {
         if let DavPath::Store(path) = &req.path {
             guard_writable(ctx, path)?;
         }
     }
-    match req.method.as_str() {
-        "OPTIONS" => options::options(ctx, &req),
+    check_if_header(ctx, &req)?;
+    match method {
+        "OPTIONS" => options::options(ctx, &req, kind),
         "PROPFIND" => propfind::propfind(ctx, &req),
         "PROPPATCH" => proppatch::proppatch(ctx, &req),
         "GET" => get::get(ctx, &req, true),
@@ -121,8 +137,102 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
         "COPY" => copymove::copy_or_move(ctx, &req, false),
         "MOVE" => copymove::copy_or_move(ctx, &req, true),
         "REPORT" => report::report(ctx, &req),
-        "POST" | "PATCH" | "LOCK" | "UNLOCK" | "ACL" => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
-        _ => Err(DavError::Status(StatusCode::NOT_IMPLEMENTED)),
+        _ => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
+    }
+}
+
+/// Methods slotdav knows (others are 501). LOCK, UNLOCK (no DAV class 2),
+/// ACL, PATCH and POST are taken by no resource: 405.
+const KNOWN_METHODS: &[&str] = &[
+    "OPTIONS", "GET", "HEAD", "PUT", "DELETE", "PROPFIND", "PROPPATCH", "MKCOL", "MKCALENDAR", "COPY", "MOVE", "REPORT",
+    "POST", "PATCH", "LOCK", "UNLOCK", "ACL",
+];
+
+/// What a request URL names, as far as the methods it takes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// `/dav/`, `/dav/principals/`, `/dav/calendars/`, a principal, its
+    /// inbox: made by slotdav, read and queried only.
+    Virtual,
+    /// A scheduling outbox (RFC 6638 §2.1): as [`ResourceKind::Virtual`]
+    /// until POST is answered there.
+    Outbox,
+    /// A user's calendar home: it goes only with its user.
+    Home,
+    /// A calendar or plain collection inside a home.
+    Collection,
+    /// A stored resource (a calendar object or any file).
+    Object,
+    /// Nothing stored there yet.
+    Missing,
+}
+
+impl ResourceKind {
+    pub fn of(ctx: &Ctx, path: &DavPath) -> DavResult<Self> {
+        let p = match path {
+            DavPath::Store(p) => p,
+            DavPath::ScheduleOutbox(_) => return Ok(ResourceKind::Outbox),
+            _ => return Ok(ResourceKind::Virtual),
+        };
+        Ok(match ctx.dav.storage.node(p)? {
+            None => ResourceKind::Missing,
+            Some(_) if p.len() < 2 => ResourceKind::Home,
+            Some(n) if n.is_collection() => ResourceKind::Collection,
+            Some(_) => ResourceKind::Object,
+        })
+    }
+
+    /// The methods the resource takes: the `Allow` header of a 405
+    /// (RFC 9110 §10.2.1).
+    pub fn methods(self) -> &'static str {
+        match self {
+            ResourceKind::Virtual | ResourceKind::Outbox | ResourceKind::Home => {
+                "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT"
+            }
+            ResourceKind::Collection => "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
+            ResourceKind::Object => "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
+            ResourceKind::Missing => "OPTIONS, PUT, MKCOL, MKCALENDAR",
+        }
+    }
+
+    /// What OPTIONS announces: the resource's own methods, and on a
+    /// collection of a home also those that make members in it (clients
+    /// look for PUT and MKCALENDAR there before offering to create).
+    pub fn options_methods(self) -> &'static str {
+        match self {
+            ResourceKind::Home => "OPTIONS, GET, HEAD, PUT, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
+            ResourceKind::Collection => {
+                "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
+            }
+            other => other.methods(),
+        }
+    }
+}
+
+/// RFC 4918 §10.4: an `If` header that does not hold is 412, one that does
+/// not parse 400. State tokens never hold (no locks); entity tags are
+/// compared with the request resource's, or a tagged resource's of the
+/// user's own home.
+fn check_if_header(ctx: &Ctx, req: &DavRequest) -> DavResult<()> {
+    let Some(header) = super::headers::if_header(&req.headers).map_err(|_| DavError::Status(StatusCode::BAD_REQUEST))?
+    else {
+        return Ok(());
+    };
+    let etag_at = |path: &DavPath| -> Option<String> {
+        let DavPath::Store(p) = path else { return None };
+        if p.owner() != ctx.user.name {
+            return None;
+        }
+        ctx.dav.storage.node(p).ok().flatten().and_then(|n| n.resource().map(|r| r.etag.clone()))
+    };
+    let etag_of = |tag: Option<&str>| match tag {
+        None => etag_at(&req.path),
+        Some(t) => DavPath::parse(super::path::href_path(t)).ok().and_then(|p| etag_at(&p)),
+    };
+    if header.holds(&etag_of) {
+        Ok(())
+    } else {
+        Err(DavError::Status(StatusCode::PRECONDITION_FAILED))
     }
 }
 
@@ -164,32 +274,5 @@ fn store_path(req: &DavRequest) -> DavResult<&StorePath> {
     match &req.path {
         DavPath::Store(p) => Ok(p),
         _ => Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED)),
-    }
-}
-
-/// The methods a resource allows (the `Allow` header, RFC 9110 §10.2.1).
-pub fn allowed_methods(path: &DavPath) -> &'static str {
-    match path {
-        DavPath::Store(p) if p.len() > 1 => {
-            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
-        }
-        DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
-        // RFC 7953 §7.2.4: the inbox's calendar-availability is writable.
-        DavPath::ScheduleInbox(_) => "OPTIONS, PROPFIND, PROPPATCH, REPORT",
-        _ => "OPTIONS, PROPFIND, REPORT",
-    }
-}
-
-/// The methods a resource allows, knowing whether it exists: an existing
-/// one cannot be made again (MKCOL, MKCALENDAR), a missing one has nothing
-/// to read (RFC 4918 §9.3.1: MKCOL on an existing resource is 405).
-fn allowed_methods_of(path: &DavPath, exists: bool) -> &'static str {
-    match path {
-        DavPath::Store(p) if p.len() > 1 && exists => {
-            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT"
-        }
-        DavPath::Store(p) if p.len() > 1 => "OPTIONS, PUT, MKCOL, MKCALENDAR",
-        DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT",
-        _ => allowed_methods(path),
     }
 }

@@ -4,7 +4,7 @@
 use hyper::header::{HeaderValue, ALLOW};
 use hyper::StatusCode;
 
-use super::{allowed_methods, Ctx, DavRequest};
+use super::{Ctx, DavRequest, ResourceKind};
 use crate::dav::DavResult;
 use crate::http::empty_response;
 
@@ -13,10 +13,10 @@ use crate::http::empty_response;
 /// (RFC 5689).
 pub const DAV_CLASSES: &str = "1, 3, calendar-access, calendar-auto-schedule, extended-mkcol";
 
-pub fn options(_ctx: &Ctx, req: &DavRequest) -> DavResult {
+pub fn options(_ctx: &Ctx, _req: &DavRequest, kind: ResourceKind) -> DavResult {
     let mut resp = empty_response(StatusCode::OK);
     let h = resp.headers_mut();
     h.insert("dav", HeaderValue::from_static(DAV_CLASSES));
-    h.insert(ALLOW, HeaderValue::from_static(allowed_methods(&req.path)));
+    h.insert(ALLOW, HeaderValue::from_static(kind.options_methods()));
     Ok(resp)
 }

@@ -1,5 +1,7 @@
 //! PROPPATCH (RFC 4918 §9.2): all instructions succeed together or none
-//! does; the failing ones get their own status, the rest 424.
+//! does; the failing ones get their own status, the rest 424. A protected
+//! property among them is 403 with `DAV:cannot-modify-protected-property`
+//! in the response (§16).
 //!
 //! Dead properties are limited in size (`max_dead_property_bytes`) and
 //! number per resource (`max_dead_properties`): one beyond either gets
@@ -82,6 +84,12 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         changes.push(change);
     }
     let failed = outcome.iter().any(|(_, s)| *s != 200);
+    // RFC 4918 §16 `DAV:cannot-modify-protected-property`, named in the
+    // response when a protected property is among the refused ones.
+    let protected = ops.iter().any(|op| match op {
+        PropPatchOp::Set { name, .. } | PropPatchOp::Remove(name) => props::is_protected(name),
+    });
+    let protected_error = protected.then(|| XmlNode::empty(PropName::dav("cannot-modify-protected-property")));
     if !failed {
         if let Some(path) = &store_at {
             ctx.dav.storage.patch_props(path, &changes, ctx.now)?;
@@ -103,7 +111,7 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         }
     }
     // RFC 7953 §7.2.4 names the precondition a bad value fails.
-    let error = invalid_availability.then(|| XmlNode::empty(PropName::caldav("valid-calendar-data")));
+    let error = invalid_availability.then(|| XmlNode::empty(PropName::caldav("valid-calendar-data"))).or(protected_error);
     let ms = MultiStatus {
         responses: vec![Response { href: target.href(), body: ResponseBody::PropStats(groups), error }],
         sync_token: None,

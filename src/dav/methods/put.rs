@@ -37,10 +37,11 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         if req.body.len() as u64 > ctx.dav.limits.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
         }
-        // RFC 4791 §5.3.2.1: a media type that is not iCalendar is
-        // `supported-calendar-data`; a body that is not valid iCalendar is
-        // `valid-calendar-data`, checked before any UID rule.
-        if !is_calendar_media_type(&content_type) {
+        // RFC 4791 §5.3.2.1: a media type that is not iCalendar, or a body
+        // that is not iCalendar at all whatever its label (HTML, JSON, a
+        // vCard), is `supported-calendar-data`; broken iCalendar is
+        // `valid-calendar-data`; both are checked before any UID rule.
+        if !is_calendar_media_type(&content_type) || !opens_as_icalendar(&req.body) {
             return Err(DavError::forbidden(PropName::caldav("supported-calendar-data")));
         }
         let object = CalendarObject::parse(&req.body)?;
@@ -103,4 +104,12 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
 fn is_calendar_media_type(content_type: &str) -> bool {
     let media = content_type.split(';').next().unwrap_or("").trim();
     media.is_empty() || media.eq_ignore_ascii_case("text/calendar") || media.eq_ignore_ascii_case("application/octet-stream")
+}
+
+/// Whether a body is iCalendar at all: it opens with `BEGIN:VCALENDAR`
+/// (a byte-order mark and leading blank space aside). Only the opening is
+/// looked at.
+fn opens_as_icalendar(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(4096)];
+    crate::ical::export::opens_as_vcalendar(&String::from_utf8_lossy(head))
 }

@@ -148,7 +148,15 @@ pub(crate) fn parse(body: &[u8]) -> Result<Option<Element>, XmlError> {
                     None => return Err(malformed("CDATA outside the root element")),
                 }
             }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            // RFC 4918 §16 `no-external-entities` (and §20.6: no entity
+            // expansion at all): a DOCTYPE may only name the root.
+            Event::DocType(d) => {
+                let decl = String::from_utf8_lossy(&d).to_ascii_uppercase();
+                if decl.contains('[') || decl.contains("SYSTEM") || decl.contains("PUBLIC") || decl.contains("ENTITY") {
+                    return Err(XmlError::ExternalEntities);
+                }
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }

@@ -121,4 +121,9 @@ pub enum XmlError {
     /// VCALENDAR, …). → 403 `CALDAV:valid-filter`
     #[error("invalid filter: {0}")]
     InvalidFilter(String),
+    /// A document type declaration that declares entities or names an
+    /// external subset: nothing is fetched or expanded.
+    /// → 403 `DAV:no-external-entities` (RFC 4918 §16)
+    #[error("entity declarations and external DTDs are not accepted")]
+    ExternalEntities,
 }
