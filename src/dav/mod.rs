@@ -91,7 +91,16 @@ impl DavError {
             DavError::Precondition { status, condition } => (status, Some(condition)),
             DavError::Xml(e) => match e {
                 XmlError::UnsupportedCollation(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-collation")))),
-                XmlError::InvalidFilter(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("valid-filter")))),
+                XmlError::InvalidFilter(_) | XmlError::UnsupportedFilter(_) | XmlError::UnsupportedCalendarData(_) | XmlError::InvalidTimezone(_) => {
+                    tracing::debug!(error = %e, "REPORT refused");
+                    let name = match e {
+                        XmlError::InvalidFilter(_) => "valid-filter",
+                        XmlError::UnsupportedFilter(_) => "supported-filter",
+                        XmlError::UnsupportedCalendarData(_) => "supported-calendar-data",
+                        _ => "valid-calendar-data",
+                    };
+                    (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav(name))))
+                }
                 XmlError::InvalidTimeRange(_) | XmlError::Malformed(_) | XmlError::Unexpected(_) => {
                     tracing::debug!(error = %e, "bad request body");
                     (StatusCode::BAD_REQUEST, None)

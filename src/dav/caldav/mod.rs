@@ -78,6 +78,14 @@ fn load_object(ctx: &Ctx, path: &StorePath) -> DavResult<Option<CalendarObject>>
     Ok(crate::dav::load_object(&*ctx.dav.storage, path)?)
 }
 
+/// Is `fragment`, a stored or sent `CALDAV:calendar-timezone` property
+/// (its XML fragment), an iCalendar object with exactly one VTIMEZONE
+/// (RFC 4791 §5.2.2)? PROPPATCH and MKCALENDAR refuse any other value with
+/// `CALDAV:valid-calendar-data`.
+pub fn is_valid_calendar_timezone(fragment: &str) -> bool {
+    crate::provision::fragment_text(fragment).is_some_and(|text| crate::ical::tz::is_timezone_calendar(&text))
+}
+
 /// The zone floating times are read in: the request's `CALDAV:timezone`,
 /// else the calendar's `calendar-timezone` property.
 pub fn floating_zone(ctx: &Ctx, calendar: &StorePath, request_tz: Option<&str>) -> DavResult<Option<chrono_tz::Tz>> {

@@ -9,7 +9,9 @@ use crate::dav::methods::{Ctx, DavRequest};
 use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::{DavError, DavResult};
+use crate::dav::xml::PropName;
 use crate::ical::filter::CompFilter;
+use crate::ical::ComponentKind;
 use crate::storage::{Node, StorePath};
 
 pub fn calendar_query(
@@ -23,6 +25,7 @@ pub fn calendar_query(
     let mut ms = crate::dav::multistatus_builder(&props.props, 64);
     match target {
         Target::Store((path, node)) if node.is_calendar() => {
+            check_components_held(node, filter)?;
             for (object_path, object_node) in matching(ctx, path, filter, timezone.as_deref())? {
                 ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
             }
@@ -50,6 +53,27 @@ pub fn calendar_query(
         _ => return Err(DavError::Status(StatusCode::FORBIDDEN)),
     }
     Ok(crate::dav::multistatus_body(ms.finish(None)))
+}
+
+/// RFC 4791 §7.8 `CALDAV:valid-filter`: a comp-filter asking for a
+/// calendar component the calendar cannot hold (its
+/// `supported-calendar-component-set`, §5.2.3) is refused rather than
+/// answered with nothing. `is-not-defined` on such a kind is true of every
+/// object, and is allowed.
+fn check_components_held(calendar: &Node, filter: &CompFilter) -> DavResult<()> {
+    let Some(coll) = calendar.collection() else { return Ok(()) };
+    if coll.components.is_empty() {
+        return Ok(());
+    }
+    for c in filter.comp_filters.iter().filter(|c| !c.is_not_defined) {
+        if let Some(kind) = ComponentKind::from_name(&c.name) {
+            if !coll.components.contains(&kind) {
+                tracing::debug!(component = %c.name, "calendar-query for a component the calendar cannot hold");
+                return Err(DavError::forbidden(PropName::caldav("valid-filter")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The objects of one calendar that match `filter`.

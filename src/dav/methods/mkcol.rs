@@ -54,6 +54,10 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
         if props::is_protected(&name) {
             return Err(DavError::Status(StatusCode::FORBIDDEN));
         }
+        // RFC 4791 §5.3.1.1 / §5.2.2: one VTIMEZONE, or 403.
+        if name.is(NS_CALDAV, "calendar-timezone") && !crate::dav::caldav::is_valid_calendar_timezone(&value) {
+            return Err(DavError::forbidden(PropName::caldav("valid-calendar-data")));
+        }
         props_to_set.push((name.clark(), value));
     }
     // The limits PROPPATCH applies (RFC 4918 §9.2.1: 507 when there is no

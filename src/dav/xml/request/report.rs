@@ -83,6 +83,11 @@ pub fn parse_report(body: &[u8]) -> Result<Report, XmlError> {
         (NS_CALDAV, "calendar-query") => {
             let props = report_props(&root)?;
             let (filter, timezone) = parse_query_filter(&root)?;
+            if let Some(tz) = &timezone {
+                if !crate::ical::tz::is_timezone_calendar(tz) {
+                    return Err(XmlError::InvalidTimezone("CALDAV:timezone is not a VCALENDAR with one VTIMEZONE".into()));
+                }
+            }
             Ok(Report::CalendarQuery { props, filter, timezone })
         }
         (NS_CALDAV, "calendar-multiget") => Ok(Report::CalendarMultiget {
