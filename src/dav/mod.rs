@@ -133,6 +133,8 @@ impl DavError {
                 tracing::debug!(error = %e, "calendar object refused");
                 let name = match e {
                     ical::Error::TooManyInstances { .. } => "max-instances",
+                    ical::Error::BeforeMinDateTime(_) => "min-date-time",
+                    ical::Error::AfterMaxDateTime(_) => "max-date-time",
                     ical::Error::InvalidData(_) => "valid-calendar-data",
                     ical::Error::MethodPresent | ical::Error::ComponentKinds(_) | ical::Error::Uid(_) => {
                         "valid-calendar-object-resource"

@@ -55,6 +55,23 @@ pub fn max_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(9000, 1, 1, 0, 0, 0).unwrap()
 }
 
+/// `CALDAV:min-date-time` (RFC 4791 §5.2.6): the earliest DATE or
+/// DATE-TIME value a stored object may carry, and the earliest instant a
+/// REPORT's time ranges may name. With [`max_date_time`] it lies well
+/// inside [`min_time`]..[`max_time`], the window expansion computes in, so
+/// no value plus a duration or a zone offset can leave it, and inside the
+/// years the zone database has rules for.
+pub fn min_date_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// `CALDAV:max-date-time` (RFC 4791 §5.2.7), exclusive: values must be
+/// before it. Unbounded series go on past it (they are indexed up to a
+/// moving horizon), but no value written in an object may.
+pub fn max_date_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2100, 12, 31, 23, 59, 59).unwrap()
+}
+
 fn clamp(t: DateTime<Utc>) -> DateTime<Utc> {
     t.clamp(min_time(), max_time())
 }
@@ -441,6 +458,59 @@ impl Instance {
 }
 
 impl CalendarObject {
+    /// RFC 4791 §5.2.6/§5.2.7 for a PUT: every time value of the object's
+    /// components (DTSTART, DTEND, DUE, RECURRENCE-ID, RDATE, EXDATE, an
+    /// RRULE's UNTIL; floating ones read as UTC) lies in
+    /// [`min_date_time`]..[`max_date_time`]. VTIMEZONE observances are not
+    /// looked at (their DTSTARTs of 1601 or 1970 only anchor rules), nor
+    /// are the timestamps DTSTAMP, CREATED and LAST-MODIFIED.
+    pub fn check_date_bounds(&self) -> Result<(), Error> {
+        let (min, max) = (min_date_time(), max_date_time());
+        let check = |t: DateTime<Utc>, what: &str| {
+            if t < min {
+                Err(Error::BeforeMinDateTime(format!("{what} {}", super::write::utc_stamp(t))))
+            } else if t >= max {
+                Err(Error::AfterMaxDateTime(format!("{what} {}", super::write::utc_stamp(t))))
+            } else {
+                Ok(())
+            }
+        };
+        for c in self.components() {
+            for p in &c.props {
+                let name = p.name.as_str();
+                match name {
+                    "DTSTART" | "DTEND" | "DUE" | "RECURRENCE-ID" => {
+                        if let Some(v) = self.date_value(p) {
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "EXDATE" => {
+                        for v in self.multi_dates(p) {
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "RDATE" => {
+                        for v in self.rdates(p) {
+                            let (RDateValue::At(v) | RDateValue::Period(v, _)) = v;
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "RRULE" => {
+                        let until = p.value.split(';').find_map(|part| {
+                            let (k, v) = part.split_once('=')?;
+                            k.trim().eq_ignore_ascii_case("UNTIL").then(|| super::value::parse_local_datetime(v))?
+                        });
+                        if let Some(local) = until {
+                            check(local.and_utc(), "UNTIL")?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Expand over `window`, floating times read in `floating_tz` (UTC when
     /// None).
     pub fn expand(&self, window: TimeRange, floating_tz: Option<chrono_tz::Tz>) -> Expansion {

@@ -14,11 +14,12 @@ use hyper::StatusCode;
 
 use crate::dav::methods::{Ctx, DavRequest};
 use crate::dav::path::Target;
-use crate::dav::xml::request::Report;
+use crate::dav::xml::request::{Report, ReportProps};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{DavError, DavResult};
 use crate::ical::CalendarObject;
-use crate::model::TimeRange;
+use crate::ical::filter::CompFilter;
+use crate::model::{OpenTimeRange, TimeRange};
 use crate::storage::StorePath;
 
 /// Answers a REPORT on `target`.
@@ -31,6 +32,7 @@ pub fn report(ctx: &Ctx, req: &DavRequest, target: &Target, report: Report) -> D
             condition: XmlNode::empty(PropName::dav("supported-report")),
         });
     }
+    check_date_bounds(&report)?;
     match report {
         Report::CalendarQuery { props, filter, timezone } => query::calendar_query(ctx, req, target, &props, &filter, timezone),
         Report::CalendarMultiget { props, hrefs } => multiget::calendar_multiget(ctx, target, &props, &hrefs),
@@ -40,6 +42,57 @@ pub fn report(ctx: &Ctx, req: &DavRequest, target: &Target, report: Report) -> D
         Report::PrincipalSearchPropertySet => Ok(principal::search_property_set()),
         Report::PrincipalPropertySearch { matches, props } => principal::property_search(ctx, &matches, &props),
         Report::Unsupported(_) => unreachable!("unsupported reports are not in any supported set"),
+    }
+}
+
+/// RFC 4791 §7.8, §7.9, §7.10 preconditions `CALDAV:min-date-time` and
+/// `CALDAV:max-date-time`: every start or end a REPORT names (filter
+/// time-ranges, `expand`, `limit-recurrence-set`, `limit-freebusy-set`,
+/// the free-busy range) lies within the bounds announced on calendars
+/// (`ical::expand::min_date_time` ..= `max_date_time`). A request beyond
+/// them is refused (403), not clamped, as the RFC has it; an open end is
+/// not a value and is fine.
+fn check_date_bounds(report: &Report) -> DavResult<()> {
+    let mut values: Vec<DateTime<Utc>> = Vec::new();
+    let closed = |r: &TimeRange, out: &mut Vec<DateTime<Utc>>| out.extend([r.start, r.end]);
+    let data = |props: &ReportProps, out: &mut Vec<DateTime<Utc>>| {
+        if let Some(cd) = &props.calendar_data {
+            for r in [cd.expand, cd.limit_recurrence_set, cd.limit_freebusy_set].iter().flatten() {
+                closed(r, out);
+            }
+        }
+    };
+    match report {
+        Report::CalendarQuery { props, filter, .. } => {
+            data(props, &mut values);
+            filter_times(filter, &mut values);
+        }
+        Report::CalendarMultiget { props, .. } | Report::SyncCollection { props, .. } => data(props, &mut values),
+        Report::FreeBusyQuery { range } => values.extend([range.start, range.end]),
+        _ => {}
+    }
+    let (min, max) = (crate::ical::expand::min_date_time(), crate::ical::expand::max_date_time());
+    if values.iter().any(|t| *t < min) {
+        return Err(DavError::forbidden(PropName::caldav("min-date-time")));
+    }
+    if values.iter().any(|t| *t > max) {
+        return Err(DavError::forbidden(PropName::caldav("max-date-time")));
+    }
+    Ok(())
+}
+
+fn filter_times(f: &CompFilter, out: &mut Vec<DateTime<Utc>>) {
+    let mut open = |r: &Option<OpenTimeRange>| {
+        if let Some(r) = r {
+            out.extend(r.start.into_iter().chain(r.end));
+        }
+    };
+    open(&f.time_range);
+    for p in &f.prop_filters {
+        open(&p.time_range);
+    }
+    for c in &f.comp_filters {
+        filter_times(c, out);
     }
 }
 

@@ -1,0 +1,321 @@
+//! RFC 4791 §7–§9 REPORT preconditions (issue 15 §1, the REPORT side):
+//! malformed or self-contradictory filters, calendar-data we do not serve,
+//! time zones that are not one VTIMEZONE, min-date-time/max-date-time,
+//! multiget, free-busy-query and unsupported reports. Each test triggers
+//! the condition over HTTP and checks the status and the `DAV:error`
+//! element, and that the valid neighbour of each refused request is still
+//! answered.
+
+use super::*;
+
+/// The status and the precondition element of a refused request.
+#[track_caller]
+fn assert_condition(r: &Resp, status: u16, condition: &str) {
+    assert_eq!(r.code(), status, "{}", r.describe());
+    let text = r.text();
+    assert!(text.contains("<D:error"), "no DAV:error body: {}", r.describe());
+    assert!(text.contains(&format!("<{condition}")), "no {condition}: {}", r.describe());
+}
+
+/// A calendar-query whose filter is `VCALENDAR` > `inner`.
+fn query_in_vcalendar(inner: &str) -> String {
+    calendar_query("", &format!(r#"<C:comp-filter name="VCALENDAR">{inner}</C:comp-filter>"#))
+}
+
+const RANGE: &str = r#"<C:time-range start="20260601T000000Z" end="20260701T000000Z"/>"#;
+
+/// A server with one event in June 2026 (with an alarm) in alice's calendar.
+async fn server_with_event() -> TestServer {
+    let server = TestServer::start().await;
+    let body = vcalendar(&[format!(
+        "BEGIN:VEVENT\r\nUID:june\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nSUMMARY:Coaching\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\n"
+    )]);
+    put_ok(&server, &format!("{CAL}june.ics"), body).await;
+    server
+}
+
+/// RFC 4791 §7.8 `CALDAV:valid-filter`, §9.7.1: components nested where
+/// iCalendar does not allow them (VALARM directly under VCALENDAR, VEVENT
+/// in VEVENT or in VALARM, anything but STANDARD/DAYLIGHT under
+/// VTIMEZONE), a filter not rooted at exactly one VCALENDAR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_7_1_components_nested_where_icalendar_does_not_allow_them() {
+    let server = server_with_event().await;
+    for inner in [
+        r#"<C:comp-filter name="VALARM"/>"#,
+        r#"<C:comp-filter name="VEVENT"><C:comp-filter name="VEVENT"/></C:comp-filter>"#,
+        r#"<C:comp-filter name="VEVENT"><C:comp-filter name="VALARM"><C:comp-filter name="VEVENT"/></C:comp-filter></C:comp-filter>"#,
+        r#"<C:comp-filter name="VTIMEZONE"><C:comp-filter name="VEVENT"/></C:comp-filter>"#,
+        r#"<C:comp-filter name="VTIMEZONE"><C:comp-filter name="VALARM"/></C:comp-filter>"#,
+        r#"<C:comp-filter name="VJOURNAL"><C:comp-filter name="VALARM"/></C:comp-filter>"#,
+        r#"<C:comp-filter name="VCALENDAR"/>"#,
+    ] {
+        let r = report(&server, CAL, query_in_vcalendar(inner)).await;
+        assert_condition(&r, 403, "C:valid-filter");
+    }
+    for filter in [
+        r#"<C:comp-filter name="VEVENT"/>"#,
+        r#"<C:comp-filter name="VCALENDAR"/><C:comp-filter name="VCALENDAR"/>"#,
+        "",
+    ] {
+        let r = report(&server, CAL, calendar_query("", filter)).await;
+        assert_condition(&r, 403, "C:valid-filter");
+    }
+    // The allowed nesting is answered.
+    let ok = r#"<C:comp-filter name="VEVENT"><C:comp-filter name="VALARM"/></C:comp-filter>"#;
+    let r = report(&server, CAL, query_in_vcalendar(ok)).await.status(207);
+    assert_eq!(r.hrefs(), vec![format!("{CAL}june.ics")]);
+    let ok = r#"<C:comp-filter name="VTIMEZONE"><C:comp-filter name="STANDARD"/></C:comp-filter>"#;
+    report(&server, CAL, query_in_vcalendar(ok)).await.status(207);
+}
+
+/// RFC 4791 §9.7.1–§9.7.3: `is-not-defined` is the whole content of its
+/// element; beside a time-range, a prop-filter, a comp-filter or a
+/// text-match the filter contradicts itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_7_1_is_not_defined_beside_other_conditions() {
+    let server = server_with_event().await;
+    for inner in [
+        format!(r#"<C:comp-filter name="VEVENT"><C:is-not-defined/>{RANGE}</C:comp-filter>"#),
+        r#"<C:comp-filter name="VEVENT"><C:is-not-defined/><C:prop-filter name="SUMMARY"/></C:comp-filter>"#.into(),
+        r#"<C:comp-filter name="VEVENT"><C:is-not-defined/><C:comp-filter name="VALARM"/></C:comp-filter>"#.into(),
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:is-not-defined/><C:text-match>x</C:text-match></C:prop-filter></C:comp-filter>"#.into(),
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="ATTENDEE"><C:param-filter name="PARTSTAT"><C:is-not-defined/><C:text-match>x</C:text-match></C:param-filter></C:prop-filter></C:comp-filter>"#.into(),
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:text-match>a</C:text-match><C:text-match>b</C:text-match></C:prop-filter></C:comp-filter>"#.into(),
+    ] {
+        let r = report(&server, CAL, query_in_vcalendar(&inner)).await;
+        assert_condition(&r, 403, "C:valid-filter");
+    }
+    let ok = r#"<C:comp-filter name="VEVENT"><C:prop-filter name="LOCATION"><C:is-not-defined/></C:prop-filter></C:comp-filter>"#;
+    let r = report(&server, CAL, query_in_vcalendar(ok)).await.status(207);
+    assert_eq!(r.hrefs(), vec![format!("{CAL}june.ics")]);
+}
+
+/// RFC 4791 §9.9: a time-range's start and end are UTC date-times
+/// (`YYYYMMDDTHHMMSSZ`), at least one is given, and end is after start;
+/// anything else is `CALDAV:valid-filter` (not a 400).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_9_time_range_not_utc_empty_or_backwards() {
+    let server = server_with_event().await;
+    for tr in [
+        r#"<C:time-range start="20260601T000000"/>"#,
+        r#"<C:time-range start="20260601"/>"#,
+        r#"<C:time-range start="2026-06-01T00:00:00Z"/>"#,
+        r#"<C:time-range end="20261301T000000Z"/>"#,
+        r#"<C:time-range start="20260601T000000+0200"/>"#,
+        r#"<C:time-range/>"#,
+        r#"<C:time-range start="20260701T000000Z" end="20260601T000000Z"/>"#,
+        r#"<C:time-range start="20260601T000000Z" end="20260601T000000Z"/>"#,
+    ] {
+        let r = report(&server, CAL, query_in_vcalendar(&format!(r#"<C:comp-filter name="VEVENT">{tr}</C:comp-filter>"#))).await;
+        assert_condition(&r, 403, "C:valid-filter");
+        let in_prop = format!(r#"<C:comp-filter name="VEVENT"><C:prop-filter name="DTSTART">{tr}</C:prop-filter></C:comp-filter>"#);
+        assert_condition(&report(&server, CAL, query_in_vcalendar(&in_prop)).await, 403, "C:valid-filter");
+    }
+    let r = report(&server, CAL, query_in_vcalendar(&format!(r#"<C:comp-filter name="VEVENT">{RANGE}</C:comp-filter>"#))).await.status(207);
+    assert_eq!(r.hrefs(), vec![format!("{CAL}june.ics")]);
+    // Open at one end is fine.
+    let open = r#"<C:comp-filter name="VEVENT"><C:time-range start="20260601T000000Z"/></C:comp-filter>"#;
+    assert_eq!(report(&server, CAL, query_in_vcalendar(open)).await.status(207).hrefs().len(), 1);
+}
+
+/// RFC 4791 §7.8 (`valid-filter`: "cannot nest a time-range in a prop
+/// SUMMARY"), §9.7.2: a time-range tests only date properties.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_7_2_time_range_on_a_property_without_time() {
+    let server = server_with_event().await;
+    for prop in ["SUMMARY", "UID", "LOCATION", "X-WHATEVER"] {
+        let inner = format!(r#"<C:comp-filter name="VEVENT"><C:prop-filter name="{prop}">{RANGE}</C:prop-filter></C:comp-filter>"#);
+        assert_condition(&report(&server, CAL, query_in_vcalendar(&inner)).await, 403, "C:valid-filter");
+    }
+    // Every date property the RFC names is accepted; DTSTART matches.
+    for prop in ["DTSTART", "DTEND", "DUE", "COMPLETED", "CREATED", "DTSTAMP", "LAST-MODIFIED", "RECURRENCE-ID", "EXDATE", "RDATE"] {
+        let inner = format!(r#"<C:comp-filter name="VEVENT"><C:prop-filter name="{prop}">{RANGE}</C:prop-filter></C:comp-filter>"#);
+        let r = report(&server, CAL, query_in_vcalendar(&inner)).await.status(207);
+        let expected: Vec<String> = if matches!(prop, "DTSTART" | "DTEND") { vec![format!("{CAL}june.ics")] } else { vec![] };
+        assert_eq!(r.hrefs(), expected, "{prop}");
+    }
+    // A time-range and a text-match on one property contradict each other.
+    let inner = format!(r#"<C:comp-filter name="VEVENT"><C:prop-filter name="DTSTART">{RANGE}<C:text-match>2026</C:text-match></C:prop-filter></C:comp-filter>"#);
+    assert_condition(&report(&server, CAL, query_in_vcalendar(&inner)).await, 403, "C:valid-filter");
+}
+
+/// RFC 4791 §9.9 defines time-ranges for VEVENT, VTODO, VJOURNAL,
+/// VFREEBUSY and VALARM only: on VCALENDAR, VTIMEZONE, STANDARD/DAYLIGHT
+/// or an X- component the filter is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_9_time_range_on_components_without_time() {
+    let server = server_with_event().await;
+    let r = report(&server, CAL, calendar_query("", &format!(r#"<C:comp-filter name="VCALENDAR">{RANGE}</C:comp-filter>"#))).await;
+    assert_condition(&r, 403, "C:valid-filter");
+    for inner in [
+        format!(r#"<C:comp-filter name="VTIMEZONE">{RANGE}</C:comp-filter>"#),
+        format!(r#"<C:comp-filter name="VTIMEZONE"><C:comp-filter name="STANDARD">{RANGE}</C:comp-filter></C:comp-filter>"#),
+        format!(r#"<C:comp-filter name="VTIMEZONE"><C:comp-filter name="DAYLIGHT">{RANGE}</C:comp-filter></C:comp-filter>"#),
+        format!(r#"<C:comp-filter name="X-SLOTDAV-THING">{RANGE}</C:comp-filter>"#),
+    ] {
+        assert_condition(&report(&server, CAL, query_in_vcalendar(&inner)).await, 403, "C:valid-filter");
+    }
+    // On VALARM it is allowed: the alarm fires at 08:45Z.
+    let inner = r#"<C:comp-filter name="VEVENT"><C:comp-filter name="VALARM"><C:time-range start="20260610T084000Z" end="20260610T085000Z"/></C:comp-filter></C:comp-filter>"#;
+    assert_eq!(report(&server, CAL, query_in_vcalendar(inner)).await.status(207).hrefs(), vec![format!("{CAL}june.ics")]);
+    // An X- component without a time-range is a valid (if empty) query.
+    let inner = r#"<C:comp-filter name="X-SLOTDAV-THING"/>"#;
+    assert!(report(&server, CAL, query_in_vcalendar(inner)).await.status(207).hrefs().is_empty());
+}
+
+/// RFC 4791 §7.7 `CALDAV:supported-filter`: an element of the filter
+/// grammar we do not know, or a component we do not query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_7_supported_filter() {
+    let server = server_with_event().await;
+    for inner in [
+        r#"<C:comp-filter name="VPOLL"/>"#,
+        r#"<C:comp-filter name="VEVENT"><C:fuzzy-match>x</C:fuzzy-match></C:comp-filter>"#,
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:regex-match>C.*</C:regex-match></C:prop-filter></C:comp-filter>"#,
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="ATTENDEE"><C:param-filter name="CN"><C:starts-with>x</C:starts-with></C:param-filter></C:prop-filter></C:comp-filter>"#,
+    ] {
+        assert_condition(&report(&server, CAL, query_in_vcalendar(inner)).await, 403, "C:supported-filter");
+    }
+    // Elements of other namespaces are extensions, ignored (RFC 4918 §17).
+    let inner = r#"<C:comp-filter name="VEVENT"><X:hint xmlns:X="urn:example:x"/></C:comp-filter>"#;
+    assert_eq!(report(&server, CAL, query_in_vcalendar(inner)).await.status(207).hrefs().len(), 1);
+}
+
+/// RFC 4791 §7.5.1 `CALDAV:supported-collation`: `i;ascii-casemap` and
+/// `i;octet` (and `i;unicode-casemap`) are supported, nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_5_1_supported_collation() {
+    let server = server_with_event().await;
+    let q = |collation: &str| {
+        query_in_vcalendar(&format!(
+            r#"<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:text-match collation="{collation}">coach</C:text-match></C:prop-filter></C:comp-filter>"#
+        ))
+    };
+    for bad in ["i;basic", "en;primary", "I;ASCII-CASEMAP", ""] {
+        assert_condition(&report(&server, CAL, q(bad)).await, 403, "C:supported-collation");
+    }
+    assert_eq!(report(&server, CAL, q("i;ascii-casemap")).await.status(207).hrefs().len(), 1);
+    assert!(report(&server, CAL, q("i;octet")).await.status(207).hrefs().is_empty());
+}
+
+/// RFC 4791 §7.8 `CALDAV:valid-filter` with §5.2.3: a comp-filter for a
+/// component the calendar cannot hold (its supported-calendar-component-set).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_2_3_comp_filter_for_a_component_the_calendar_cannot_hold() {
+    let server = TestServer::start().await;
+    let tasks = "/dav/calendars/alice/tasks/";
+    let body = format!(
+        r#"<C:mkcalendar {NS_DECLS}><D:set><D:prop><C:supported-calendar-component-set><C:comp name="VTODO"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>"#
+    );
+    server.request("MKCALENDAR", tasks).as_user(ALICE).xml(body).send().await.status(201);
+    put_ok(&server, &format!("{tasks}t.ics"), todo("t", &["DUE:20260610T090000Z", "SUMMARY:Write"])).await;
+    for kind in ["VEVENT", "VJOURNAL"] {
+        let r = report(&server, tasks, query_in_vcalendar(&format!(r#"<C:comp-filter name="{kind}"/>"#))).await;
+        assert_condition(&r, 403, "C:valid-filter");
+    }
+    let r = report(&server, tasks, query_in_vcalendar(r#"<C:comp-filter name="VTODO"/>"#)).await.status(207);
+    assert_eq!(r.hrefs(), vec![format!("{tasks}t.ics")]);
+    // "No VEVENT" is true of every object of a task list, and is asked.
+    let r = report(&server, tasks, query_in_vcalendar(r#"<C:comp-filter name="VEVENT"><C:is-not-defined/></C:comp-filter>"#)).await.status(207);
+    assert_eq!(r.hrefs(), vec![format!("{tasks}t.ics")]);
+}
+
+/// RFC 4791 §7.8/§7.9 `CALDAV:supported-calendar-data`, §9.6: a
+/// calendar-data asking for another media type or version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_6_supported_calendar_data() {
+    let server = server_with_event().await;
+    let object = format!("{CAL}june.ics");
+    let filter = r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter>"#;
+    for attrs in [r#"content-type="application/calendar+json""#, r#"content-type="text/calendar" version="1.0""#, r#"version="2.1""#] {
+        let data = format!("<C:calendar-data {attrs}/>");
+        assert_condition(&report(&server, CAL, calendar_query(&data, filter)).await, 403, "C:supported-calendar-data");
+        let multiget = format!(
+            r#"<C:calendar-multiget {NS_DECLS}><D:prop><D:getetag/>{data}</D:prop><D:href>{object}</D:href></C:calendar-multiget>"#
+        );
+        assert_condition(&report(&server, CAL, multiget).await, 403, "C:supported-calendar-data");
+    }
+    let data = r#"<C:calendar-data content-type="text/calendar" version="2.0"/>"#;
+    report(&server, CAL, calendar_query(data, filter)).await.status(207).contains("UID:june");
+}
+
+/// A VCALENDAR holding `vtimezones`.
+fn timezone_calendar(vtimezones: &str) -> String {
+    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//slotdav tests//EN\r\n{vtimezones}END:VCALENDAR\r\n")
+}
+
+const VTZ_UTC: &str = "BEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+/// Values of `CALDAV:timezone` / `calendar-timezone` that are not one
+/// VTIMEZONE in a VCALENDAR.
+fn invalid_timezones() -> Vec<String> {
+    vec![
+        "Europe/Berlin".into(),
+        timezone_calendar(""),
+        timezone_calendar(&format!("{VTZ_UTC}{VTZ_UTC}")),
+        timezone_calendar(&format!("{VTZ_UTC}BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT\r\n")),
+        timezone_calendar("BEGIN:VTIMEZONE\r\nTZID:Empty\r\nEND:VTIMEZONE\r\n"),
+        timezone_calendar(&VTZ_UTC.replace("TZOFFSETTO:+0000", "TZOFFSETTO:zero")),
+        "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\n".into(),
+    ]
+}
+
+/// RFC 4791 §7.8 `CALDAV:valid-calendar-data`, §9.8: the query's
+/// `CALDAV:timezone` must be a VCALENDAR with exactly one VTIMEZONE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_8_invalid_timezone_in_a_calendar_query() {
+    let server = server_with_event().await;
+    let query = |tz: &str| {
+        format!(
+            r#"<C:calendar-query {NS_DECLS}><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter><C:timezone><![CDATA[{tz}]]></C:timezone></C:calendar-query>"#
+        )
+    };
+    for tz in invalid_timezones() {
+        assert_condition(&report(&server, CAL, query(&tz)).await, 403, "C:valid-calendar-data");
+    }
+    assert_eq!(report(&server, CAL, query(&timezone_calendar(VTZ_UTC))).await.status(207).hrefs().len(), 1);
+}
+
+/// RFC 4791 §5.2.2: PROPPATCH of an invalid `calendar-timezone` is 207
+/// with 403 for that property and `CALDAV:valid-calendar-data`; nothing of
+/// the patch is applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_2_2_proppatch_of_an_invalid_calendar_timezone() {
+    let server = TestServer::start().await;
+    let patch = |tz: &str| {
+        format!(
+            r#"<D:propertyupdate {NS_DECLS}><D:set><D:prop><D:displayname>Renamed</D:displayname><C:calendar-timezone><![CDATA[{tz}]]></C:calendar-timezone></D:prop></D:set></D:propertyupdate>"#
+        )
+    };
+    for tz in invalid_timezones() {
+        let r = server.request("PROPPATCH", CAL).as_user(ALICE).xml(patch(&tz)).send().await.status(207);
+        assert_eq!(r.prop_status(CAL, "calendar-timezone"), Some(403), "{}", r.text());
+        assert_eq!(r.prop_status(CAL, "displayname"), Some(424), "{}", r.text());
+        assert!(r.text().contains("<C:valid-calendar-data"), "{}", r.text());
+    }
+    let r = propfind(&server, CAL, "0", propfind_props(&["D:displayname"])).await.status(207);
+    assert!(!r.text().contains("Renamed"), "{}", r.text());
+    let r = server.request("PROPPATCH", CAL).as_user(ALICE).xml(patch(&timezone_calendar(VTZ_UTC))).send().await.status(207);
+    assert_eq!(r.prop_status(CAL, "calendar-timezone"), Some(200), "{}", r.text());
+    assert!(!r.text().contains("valid-calendar-data"), "{}", r.text());
+}
+
+/// RFC 4791 §5.3.1.1 `CALDAV:valid-calendar-data`: MKCALENDAR with an
+/// invalid `calendar-timezone` is refused, and no calendar is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_5_3_1_mkcalendar_with_an_invalid_calendar_timezone() {
+    let server = TestServer::start().await;
+    let body = |tz: &str| {
+        format!(
+            r#"<C:mkcalendar {NS_DECLS}><D:set><D:prop><C:calendar-timezone><![CDATA[{tz}]]></C:calendar-timezone></D:prop></D:set></C:mkcalendar>"#
+        )
+    };
+    for (i, tz) in invalid_timezones().iter().enumerate() {
+        let path = format!("/dav/calendars/alice/tz{i}/");
+        let r = server.request("MKCALENDAR", &path).as_user(ALICE).xml(body(tz)).send().await;
+        assert_condition(&r, 403, "C:valid-calendar-data");
+        propfind(&server, &path, "0", propfind_props(&["D:resourcetype"])).await.status(404);
+    }
+    server.request("MKCALENDAR", "/dav/calendars/alice/utc/").as_user(ALICE).xml(body(&timezone_calendar(VTZ_UTC))).send().await.status(201);
+}
