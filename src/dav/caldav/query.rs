@@ -27,7 +27,7 @@ pub fn calendar_query(
         Target::Store((path, node)) if node.is_calendar() => {
             check_components_held(node, filter)?;
             for (object_path, object_node) in matching(ctx, path, filter, timezone.as_deref())? {
-                ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+                ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, timezone.as_deref())?);
             }
         }
         Target::Store((path, node)) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
@@ -35,7 +35,7 @@ pub fn calendar_query(
             let tz = floating_zone(ctx, &calendar, timezone.as_deref())?;
             if let Some(obj) = load_object(ctx, path)? {
                 if obj.matches(filter, tz) {
-                    ms.push(super::multiget::describe_object(ctx, path, node.clone(), props)?);
+                    ms.push(super::multiget::describe_object(ctx, path, node.clone(), props, timezone.as_deref())?);
                 }
             }
         }
@@ -45,7 +45,7 @@ pub fn calendar_query(
             for (name, child) in ctx.dav.storage.children(path)? {
                 if child.is_calendar() {
                     for (object_path, object_node) in matching(ctx, &path.child(&name), filter, timezone.as_deref())? {
-                        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props)?);
+                        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, timezone.as_deref())?);
                     }
                 }
             }
