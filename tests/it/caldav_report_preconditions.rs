@@ -381,3 +381,78 @@ async fn rfc4791_7_8_report_time_ranges_beyond_min_and_max_date_time() {
     assert_eq!(r.hrefs(), vec![format!("{CAL}june.ics")]);
     assert_eq!(report(&server, CAL, q(r#"<C:time-range start="20260601T000000Z"/>"#)).await.status(207).hrefs().len(), 1);
 }
+
+const VTZ_LORD_HOWE: &str = "BEGIN:VTIMEZONE\r\nTZID:Australia/Lord_Howe\r\nBEGIN:STANDARD\r\nDTSTART:19700405T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\nTZOFFSETFROM:+1100\r\nTZOFFSETTO:+1030\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19701004T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\nTZOFFSETFROM:+1030\r\nTZOFFSETTO:+1100\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
+/// The RECURRENCE-ID, DTSTART and DTEND lines of each expanded instance in
+/// a calendar-data answer.
+fn instance_times(calendar_data: &str) -> Vec<String> {
+    calendar_data
+        .split("BEGIN:VEVENT\r\n")
+        .skip(1)
+        .map(|ev| {
+            ev.lines()
+                .filter(|l| l.starts_with("RECURRENCE-ID") || l.starts_with("DTSTART") || l.starts_with("DTEND"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// RFC 4791 §9.6.5: `expand` converts to UTC only times with a zone; a
+/// floating instance stays floating (DTSTART, DTEND and RECURRENCE-ID
+/// without `Z`), never relabelled as UTC. The query's `CALDAV:timezone`
+/// (here Lord Howe, whose clocks go back 30 minutes at 02:00 on Sunday
+/// 5 April 2026) decides which instances overlap the range, not how they
+/// are written. A zoned series in the same answer is still UTC.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_6_5_expand_keeps_floating_instances_floating() {
+    let server = TestServer::start().await;
+    let floating = format!("{CAL}floating.ics");
+    put_ok(&server, &floating, event("floating", &["DTSTART:20260401T014500", "DTEND:20260401T024500", "RRULE:FREQ=DAILY;COUNT=10", "SUMMARY:Night shift"])).await;
+    let zoned = format!("{CAL}zoned.ics");
+    put_ok(&server, &zoned, event("zoned", &["DTSTART:20260403T120000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=2"])).await;
+    let query = |tz: Option<&str>| {
+        let tz = tz.map(|t| format!("<C:timezone><![CDATA[{}]]></C:timezone>", timezone_calendar(t))).unwrap_or_default();
+        format!(
+            r#"<C:calendar-query {NS_DECLS}><D:prop><D:getetag/><C:calendar-data><C:expand start="20260403T000000Z" end="20260407T000000Z"/></C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20260403T000000Z" end="20260407T000000Z"/></C:comp-filter></C:comp-filter></C:filter>{tz}</C:calendar-query>"#
+        )
+    };
+    let floating_instances = |days: &[u32]| -> Vec<String> {
+        days.iter()
+            .map(|d| format!("RECURRENCE-ID:202604{d:02}T014500 DTSTART:202604{d:02}T014500 DTEND:202604{d:02}T024500"))
+            .collect()
+    };
+    // Without a zone (and no calendar-timezone) floating reads as UTC:
+    // 01:45 on the 3rd to the 6th.
+    let r = report(&server, CAL, query(None)).await.status(207);
+    let data = prop_text(&r, Some(&floating), "calendar-data").expect("calendar-data");
+    assert_eq!(instance_times(&data), floating_instances(&[3, 4, 5, 6]), "{data}");
+    assert!(!data.contains("RRULE") && data.contains("SUMMARY:Night shift"), "{data}");
+    // In Lord Howe 01:45 on the 3rd is 14:45Z on the 2nd (out), on the 7th
+    // 15:15Z on the 6th (in); 5 April, the DST day, is one instance.
+    let r = report(&server, CAL, query(Some(VTZ_LORD_HOWE))).await.status(207);
+    let data = prop_text(&r, Some(&floating), "calendar-data").expect("calendar-data");
+    assert_eq!(instance_times(&data), floating_instances(&[4, 5, 6, 7]), "{data}");
+    assert!(!data.contains("T014500Z"), "relabelled as UTC: {data}");
+    let data = prop_text(&r, Some(&zoned), "calendar-data").expect("calendar-data");
+    assert_eq!(
+        instance_times(&data),
+        vec![
+            "RECURRENCE-ID:20260403T120000Z DTSTART:20260403T120000Z DTEND:20260403T130000Z".to_string(),
+            "RECURRENCE-ID:20260404T120000Z DTSTART:20260404T120000Z DTEND:20260404T130000Z".to_string(),
+        ]
+    );
+    // multiget reads floating times in the calendar's calendar-timezone.
+    let patch = format!(
+        r#"<D:propertyupdate {NS_DECLS}><D:set><D:prop><C:calendar-timezone><![CDATA[{}]]></C:calendar-timezone></D:prop></D:set></D:propertyupdate>"#,
+        timezone_calendar(VTZ_LORD_HOWE)
+    );
+    server.request("PROPPATCH", CAL).as_user(ALICE).xml(patch).send().await.status(207);
+    let multiget = format!(
+        r#"<C:calendar-multiget {NS_DECLS}><D:prop><C:calendar-data><C:expand start="20260403T000000Z" end="20260407T000000Z"/></C:calendar-data></D:prop><D:href>{floating}</D:href></C:calendar-multiget>"#
+    );
+    let r = report(&server, CAL, multiget).await.status(207);
+    let data = prop_text(&r, Some(&floating), "calendar-data").expect("calendar-data");
+    assert_eq!(instance_times(&data), floating_instances(&[4, 5, 6, 7]), "{data}");
+}
