@@ -456,3 +456,105 @@ async fn rfc4791_9_6_5_expand_keeps_floating_instances_floating() {
     let data = prop_text(&r, Some(&floating), "calendar-data").expect("calendar-data");
     assert_eq!(instance_times(&data), floating_instances(&[4, 5, 6, 7]), "{data}");
 }
+
+/// RFC 4791 §7.9: a multiget names objects within the Request-URI's scope;
+/// an href outside it (another calendar, another user, not a DAV path)
+/// gets a 404 response of its own beside the objects that are there; a
+/// multiget without hrefs is malformed (§9.10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_9_multiget_of_hrefs_outside_the_collection() {
+    let server = server_with_event().await;
+    let work = "/dav/calendars/alice/work/";
+    mkcalendar(&server, work).await;
+    let other = format!("{work}other.ics");
+    put_ok(&server, &other, event("other", &["DTSTART:20260611T090000Z"])).await;
+    let inside = format!("{CAL}june.ics");
+    let missing = format!("{CAL}missing.ics");
+    let hrefs = [inside.as_str(), other.as_str(), "/dav/calendars/bob/calendar/x.ics", "/elsewhere/x.ics", missing.as_str()];
+    let body = format!(
+        r#"<C:calendar-multiget {NS_DECLS}><D:prop><D:getetag/><C:calendar-data/></D:prop>{}</C:calendar-multiget>"#,
+        hrefs.iter().map(|h| format!("<D:href>{h}</D:href>")).collect::<String>()
+    );
+    let r = report(&server, CAL, body.clone()).await.status(207);
+    let text = r.text();
+    let responses = split_elements(&text, "response");
+    assert_eq!(responses.len(), hrefs.len(), "{text}");
+    for (href, resp) in hrefs.iter().zip(&responses) {
+        assert!(resp.contains(&format!(">{href}<")), "{href}: {resp}");
+        if *href == inside {
+            assert!(resp.contains("UID:june") && resp.contains("200 OK"), "{resp}");
+        } else {
+            assert!(resp.contains("404 Not Found") && !resp.contains("calendar-data"), "{href}: {resp}");
+        }
+    }
+    // From the home both calendars are in scope; on the object only itself.
+    let r = report(&server, HOME, body.clone()).await.status(207);
+    assert!(r.text().contains("UID:other"), "{}", r.text());
+    let r = report(&server, &inside, body).await.status(207);
+    assert_eq!(r.text().matches("404 Not Found").count(), 4, "{}", r.text());
+    let empty = format!(r#"<C:calendar-multiget {NS_DECLS}><D:prop><D:getetag/></D:prop></C:calendar-multiget>"#);
+    report(&server, CAL, empty).await.status(400);
+}
+
+/// RFC 4791 §7.8 postcondition `DAV:number-of-matches-within-limits`: a
+/// calendar-query with `CALDAV:limit` gets at most `nresults` responses,
+/// and a 507 response for the Request-URI naming the condition when more
+/// matched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_8_limit_and_number_of_matches_within_limits() {
+    let server = TestServer::start().await;
+    for i in 0..5 {
+        put_ok(&server, &format!("{CAL}e{i}.ics"), event(&format!("e{i}"), &[&format!("DTSTART:2026061{i}T090000Z")])).await;
+    }
+    let query = |n: &str| {
+        format!(
+            r#"<C:calendar-query {NS_DECLS}><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter><C:limit><C:nresults>{n}</C:nresults></C:limit></C:calendar-query>"#
+        )
+    };
+    let r = report(&server, CAL, query("2")).await.status(207);
+    let text = r.text();
+    let objects: Vec<String> = r.hrefs().into_iter().filter(|h| h.ends_with(".ics")).collect();
+    assert_eq!(objects.len(), 2, "{text}");
+    let cut = split_elements(&text, "response").into_iter().find(|resp| resp.contains(&format!(">{CAL}<"))).expect("a response for the calendar");
+    assert!(cut.contains("507 Insufficient Storage") && cut.contains("number-of-matches-within-limits"), "{cut}");
+    // Within the limit: everything, no 507.
+    let r = report(&server, CAL, query("5")).await.status(207);
+    assert_eq!(r.hrefs().len(), 5, "{}", r.text());
+    assert!(!r.text().contains("507"), "{}", r.text());
+    report(&server, CAL, query("many")).await.status(400);
+}
+
+/// RFC 4791 §7.10, §9.11: a free-busy-query has exactly one time-range
+/// with a UTC start and end; anything else is a malformed body (400).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_10_free_busy_query_needs_one_time_range() {
+    let server = server_with_event().await;
+    let fb = |inner: &str| format!(r#"<C:free-busy-query {NS_DECLS}>{inner}</C:free-busy-query>"#);
+    for inner in [
+        "",
+        r#"<C:time-range start="20260601T000000Z"/>"#,
+        r#"<C:time-range start="20260601T000000" end="20260701T000000"/>"#,
+        r#"<C:time-range start="20260701T000000Z" end="20260601T000000Z"/>"#,
+        &format!("{RANGE}{RANGE}"),
+    ] {
+        report(&server, CAL, fb(inner)).await.status(400);
+    }
+    report(&server, CAL, fb(RANGE)).await.status(200).contains("FREEBUSY;FBTYPE=BUSY:20260610T090000Z/20260610T100000Z");
+}
+
+/// RFC 3253 §3.6 `DAV:supported-report`: a REPORT the resource does not
+/// support (free-busy on a calendar object, an unknown report, a CalDAV
+/// report on a principal) is 403 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc3253_3_6_report_the_resource_does_not_support() {
+    let server = server_with_event().await;
+    let object = format!("{CAL}june.ics");
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}>{RANGE}</C:free-busy-query>"#);
+    assert_condition(&report(&server, &object, fb).await, 403, "D:supported-report");
+    let unknown = r#"<D:version-tree xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:version-tree>"#;
+    assert_condition(&report(&server, CAL, unknown).await, 403, "D:supported-report");
+    let query = query_in_vcalendar(r#"<C:comp-filter name="VEVENT"/>"#);
+    assert_condition(&report(&server, PRINCIPAL, query.clone()).await, 403, "D:supported-report");
+    // The object itself answers calendar-query (RFC 4791 §7: MUST).
+    assert_eq!(report(&server, &object, query).await.status(207).hrefs(), vec![object.clone()]);
+}

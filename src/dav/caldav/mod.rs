@@ -34,7 +34,9 @@ pub fn report(ctx: &Ctx, req: &DavRequest, target: &Target, report: Report) -> D
     }
     check_date_bounds(&report)?;
     match report {
-        Report::CalendarQuery { props, filter, timezone } => query::calendar_query(ctx, req, target, &props, &filter, timezone),
+        Report::CalendarQuery { props, filter, timezone, limit } => {
+            query::calendar_query(ctx, req, target, &props, &filter, timezone, limit)
+        }
         Report::CalendarMultiget { props, hrefs } => multiget::calendar_multiget(ctx, target, &props, &hrefs),
         Report::FreeBusyQuery { range } => freebusy::free_busy_query(ctx, target, range),
         Report::SyncCollection { token, limit, props, .. } => sync::sync_collection(ctx, target, &token, limit, &props),

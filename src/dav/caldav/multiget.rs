@@ -38,11 +38,19 @@ fn charge_instances(
     Ok(())
 }
 
-pub fn calendar_multiget(ctx: &Ctx, _target: &Target, props: &ReportProps, hrefs: &[String]) -> DavResult {
+/// RFC 4791 §7.9: the hrefs name objects within the scope of the
+/// Request-URI (the collection, at any depth, or the object itself); one
+/// outside it, like one that does not exist, is a 404 response of its own.
+/// A multiget without any href is malformed (§9.10: `DAV:href+`), 400.
+pub fn calendar_multiget(ctx: &Ctx, target: &Target, props: &ReportProps, hrefs: &[String]) -> DavResult {
+    if hrefs.is_empty() {
+        return Err(DavError::Status(hyper::StatusCode::BAD_REQUEST));
+    }
+    let scope = target.store_path();
     let mut ms = crate::dav::multistatus_builder(&props.props, hrefs.len());
     for href in hrefs {
         let path = match DavPath::parse(href_path(href)) {
-            Ok(DavPath::Store(p)) if p.owner() == ctx.user.name => p,
+            Ok(DavPath::Store(p)) if p.owner() == ctx.user.name && scope.is_some_and(|s| p.is_within(s)) => p,
             _ => {
                 ms.push(Response { href: href.clone(), body: ResponseBody::Status(404), error: None });
                 continue;

@@ -114,7 +114,7 @@ mod tests {
     </C:comp-filter>
   </C:filter>
 </C:calendar-query>"#;
-        let Report::CalendarQuery { props, filter, timezone } = parse_report(b.as_bytes()).unwrap() else {
+        let Report::CalendarQuery { props, filter, timezone, .. } = parse_report(b.as_bytes()).unwrap() else {
             panic!()
         };
         assert_eq!(timezone, None);

@@ -214,7 +214,7 @@ END:VTIMEZONE&#13;
 END:VCALENDAR&#13;
 </C:timezone>
 </C:calendar-query>"#;
-        let Report::CalendarQuery { filter, timezone, props } = parse_report(b.as_bytes()).unwrap() else {
+        let Report::CalendarQuery { filter, timezone, props, .. } = parse_report(b.as_bytes()).unwrap() else {
             panic!()
         };
         assert_eq!(props.calendar_data, None);
