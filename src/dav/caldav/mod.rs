@@ -1,7 +1,9 @@
 //! CalDAV REPORTs (RFC 4791 §7, RFC 6578, RFC 3744 §9): a typed request in,
 //! a multi-status (or VFREEBUSY) out. One file per report; the filters
 //! themselves are evaluated by [`crate::ical`], prefiltered through the
-//! store's time-range index.
+//! store's time-range index. Here too the preconditions every REPORT
+//! shares: `DAV:supported-report` (RFC 3253 §3.6) and the
+//! `CALDAV:min-date-time` / `max-date-time` bounds of its time ranges.
 
 mod freebusy;
 mod multiget;
