@@ -389,6 +389,19 @@ DTSTART;TZID=Europe/Berlin:20260108T160000\r\nDTEND;TZID=Europe/Berlin:20260108T
         assert!(zoned.contains("RECURRENCE-ID:20260105T090000Z\r\nDTSTART:20260105T090000Z\r\n"), "{zoned}");
     }
 
+    /// An override of a floating series keeps a floating RECURRENCE-ID; one
+    /// the client moved to a zoned time is written in UTC.
+    #[test]
+    fn floating_overrides_keep_their_form() {
+        let o = obj("BEGIN:VEVENT\r\nUID:f\r\nDTSTART:20260401T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:f\r\nRECURRENCE-ID:20260402T090000\r\nDTSTART:20260402T110000\r\nDURATION:PT1H\r\nSUMMARY:Later\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:f\r\nRECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T070000Z\r\nDURATION:PT1H\r\nSUMMARY:Zoned\r\nEND:VEVENT\r\n");
+        let out = o.render(&CalendarDataRequest { expand: Some(TimeRange::new(utc(4, 1, 0), utc(4, 4, 0))), ..Default::default() });
+        assert!(out.contains("RECURRENCE-ID:20260401T090000\r\nDTSTART:20260401T090000\r\nDTEND:20260401T100000\r\n"), "{out}");
+        assert!(out.contains("RECURRENCE-ID:20260402T090000\r\nDTSTART:20260402T110000\r\nDTEND:20260402T120000\r\n"), "{out}");
+        assert!(out.contains("RECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T070000Z\r\nDTEND:20260403T080000Z\r\n"), "{out}");
+    }
+
     #[test]
     fn all_day_expand_stays_dates() {
         let o = obj("BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20260105\r\nDTEND;VALUE=DATE:20260106\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n");

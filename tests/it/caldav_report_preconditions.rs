@@ -560,6 +560,31 @@ async fn rfc3253_3_6_report_the_resource_does_not_support() {
     assert_condition(&report(&server, CAL, unknown).await, 403, "D:supported-report");
     let query = query_in_vcalendar(r#"<C:comp-filter name="VEVENT"/>"#);
     assert_condition(&report(&server, PRINCIPAL, query.clone()).await, 403, "D:supported-report");
+    // A file in a plain collection is no calendar object: no CalDAV report.
+    let files = "/dav/calendars/alice/files/";
+    server.request("MKCOL", files).as_user(ALICE).send().await.status(201);
+    let file = format!("{files}notes.txt");
+    server.request("PUT", &file).as_user(ALICE).header("Content-Type", "text/plain").body("notes").send().await.status(201);
+    let multiget = format!(r#"<C:calendar-multiget {NS_DECLS}><D:prop><D:getetag/></D:prop><D:href>{file}</D:href></C:calendar-multiget>"#);
+    assert_condition(&report(&server, &file, multiget).await, 403, "D:supported-report");
+    assert_condition(&report(&server, &file, query.clone()).await, 403, "D:supported-report");
     // The object itself answers calendar-query (RFC 4791 §7: MUST).
     assert_eq!(report(&server, &object, query).await.status(207).hrefs(), vec![object.clone()]);
+}
+
+/// RFC 4791 §9.6.5–§9.6.7: `expand`, `limit-recurrence-set` and
+/// `limit-freebusy-set` carry both a UTC start and a later UTC end; a body
+/// without them is malformed (400), as there is no filter to be invalid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_6_5_expand_and_limits_need_a_utc_start_and_end() {
+    let server = server_with_event().await;
+    let filter = format!(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{RANGE}</C:comp-filter></C:comp-filter>"#);
+    for element in ["expand", "limit-recurrence-set", "limit-freebusy-set"] {
+        for attrs in [r#"start="20260601T000000Z""#, r#"end="20260701T000000Z""#, r#"start="20260601T000000" end="20260701T000000""#, r#"start="20260701T000000Z" end="20260601T000000Z""#] {
+            let data = format!("<C:calendar-data><C:{element} {attrs}/></C:calendar-data>");
+            report(&server, CAL, calendar_query(&data, &filter)).await.status(400);
+        }
+        let data = format!(r#"<C:calendar-data><C:{element} start="20260601T000000Z" end="20260701T000000Z"/></C:calendar-data>"#);
+        report(&server, CAL, calendar_query(&data, &filter)).await.status(207).contains("UID:june");
+    }
 }
