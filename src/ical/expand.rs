@@ -46,30 +46,31 @@ pub const MAX_INDEXED_OCCURRENCES: usize = 2_000;
 /// How far floating spans are widened in the index (the largest UTC offsets).
 pub const FLOATING_SLACK: Duration = Duration::hours(14);
 
-/// The earliest / latest instants we compute with; anything outside is
-/// clamped so arithmetic cannot overflow.
+/// The earliest / latest instants we compute with, the whole span of
+/// RFC 5545 DATE-TIME values (four-digit years; year 0000 is refused when
+/// an object is read). Windows are clamped to it; the index expands every
+/// object from [`min_time`], so whatever a client may store is indexed.
 pub fn min_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(1000, 1, 1, 0, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap()
 }
 pub fn max_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(9000, 1, 1, 0, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()
 }
 
 /// `CALDAV:min-date-time` (RFC 4791 §5.2.6): the earliest DATE or
-/// DATE-TIME value a stored object may carry, and the earliest instant a
-/// REPORT's time ranges may name. With [`max_date_time`] it lies well
-/// inside [`min_time`]..[`max_time`], the window expansion computes in, so
-/// no value plus a duration or a zone offset can leave it, and inside the
-/// years the zone database has rules for.
+/// DATE-TIME value a stored object may carry (as UTC), and the earliest
+/// instant a REPORT's time ranges may name: [`min_time`], where the index
+/// and expansion begin. Only a zoned value of the first hours of year 1
+/// east of Greenwich falls before it.
 pub fn min_date_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap()
+    min_time()
 }
 
 /// `CALDAV:max-date-time` (RFC 4791 §5.2.7), exclusive: values must be
-/// before it. Unbounded series go on past it (they are indexed up to a
-/// moving horizon), but no value written in an object may.
+/// before it, [`max_time`], where the index and expansion end. Only a zoned
+/// value of the last hours of 9999 west of Greenwich reaches past it.
 pub fn max_date_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2100, 12, 31, 23, 59, 59).unwrap()
+    max_time()
 }
 
 fn clamp(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -468,9 +469,9 @@ impl CalendarObject {
         let (min, max) = (min_date_time(), max_date_time());
         let check = |t: DateTime<Utc>, what: &str| {
             if t < min {
-                Err(Error::BeforeMinDateTime(format!("{what} {}", super::write::utc_stamp(t))))
+                Err(Error::BeforeMinDateTime(format!("{what} {}", t.format("%Y%m%dT%H%M%SZ"))))
             } else if t >= max {
-                Err(Error::AfterMaxDateTime(format!("{what} {}", super::write::utc_stamp(t))))
+                Err(Error::AfterMaxDateTime(format!("{what} {}", t.format("%Y%m%dT%H%M%SZ"))))
             } else {
                 Ok(())
             }

@@ -325,66 +325,98 @@ async fn rfc4791_5_3_1_mkcalendar_with_an_invalid_calendar_timezone() {
     server.request("MKCALENDAR", "/dav/calendars/alice/utc/").as_user(ALICE).xml(body(&timezone_calendar(VTZ_UTC))).send().await.status(201);
 }
 
+const VTZ_TOKYO: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+const VTZ_NEW_YORK: &str = "BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nBEGIN:STANDARD\r\nDTSTART:19701101T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19700308T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
 /// RFC 4791 §5.2.6/§5.2.7: calendars announce min-date-time and
-/// max-date-time when asked (not in allprop), and a PUT with a time value
-/// outside them is refused with `CALDAV:min-date-time` / `max-date-time`
-/// (§5.3.2.1). Time zone rules from 1601 and unbounded series are fine.
+/// max-date-time when asked (not in allprop): the whole span of
+/// four-digit years, which is what the index and expansion cover. A PUT
+/// with a time value that is outside as UTC (a Tokyo time on 1 January of
+/// year 1, a New York time late on 31 December 9999) is refused with
+/// `CALDAV:min-date-time` / `max-date-time` (§5.3.2.1). The edges, time
+/// zone rules from 1601 and unbounded series are fine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc4791_5_2_6_min_and_max_date_time_announced_and_honoured_on_put() {
     let server = TestServer::start().await;
     let r = propfind(&server, CAL, "0", propfind_props(&["C:min-date-time", "C:max-date-time"])).await.status(207);
-    assert_eq!(prop_text(&r, Some(CAL), "min-date-time").as_deref(), Some("19000101T000000Z"), "{}", r.text());
-    assert_eq!(prop_text(&r, Some(CAL), "max-date-time").as_deref(), Some("21001231T235959Z"), "{}", r.text());
+    assert_eq!(prop_text(&r, Some(CAL), "min-date-time").as_deref(), Some("00010101T000000Z"), "{}", r.text());
+    assert_eq!(prop_text(&r, Some(CAL), "max-date-time").as_deref(), Some("99991231T235959Z"), "{}", r.text());
     let allprop = format!(r#"<D:propfind {NS_DECLS}><D:allprop/></D:propfind>"#);
     propfind(&server, CAL, "0", allprop).await.status(207).lacks("min-date-time").lacks("max-date-time");
+    let zoned = |vtz: &str, uid: &str, props: &[&str]| vcalendar(&[vtz.to_string(), component("VEVENT", uid, props)]);
     let refused = [
-        ("early-start", vec!["DTSTART:18991231T230000Z"], "C:min-date-time"),
-        ("early-exdate", vec!["DTSTART:19500101T090000Z", "RRULE:FREQ=YEARLY", "EXDATE:18500101T090000Z"], "C:min-date-time"),
-        ("late-start", vec!["DTSTART:21010101T090000Z"], "C:max-date-time"),
-        ("late-end", vec!["DTSTART:21001231T230000Z", "DTEND:21010101T000000Z"], "C:max-date-time"),
-        ("late-until", vec!["DTSTART:20260101T090000Z", "RRULE:FREQ=YEARLY;UNTIL=21500101T000000Z"], "C:max-date-time"),
-        ("late-rdate", vec!["DTSTART;VALUE=DATE:20260101", "RDATE;VALUE=DATE:22000101"], "C:max-date-time"),
-        ("late-floating", vec!["DTSTART:99990101T090000"], "C:max-date-time"),
+        ("early-start", zoned(VTZ_TOKYO, "early-start", &["DTSTART;TZID=Asia/Tokyo:00010101T010000"]), "C:min-date-time"),
+        (
+            "early-exdate",
+            zoned(VTZ_TOKYO, "early-exdate", &["DTSTART;TZID=Asia/Tokyo:00010102T100000", "RRULE:FREQ=DAILY;COUNT=3", "EXDATE;TZID=Asia/Tokyo:00010101T050000"]),
+            "C:min-date-time",
+        ),
+        ("late-start", zoned(VTZ_NEW_YORK, "late-start", &["DTSTART;TZID=America/New_York:99991231T230000"]), "C:max-date-time"),
+        (
+            "late-end",
+            zoned(VTZ_NEW_YORK, "late-end", &["DTSTART:99991231T120000Z", "DTEND;TZID=America/New_York:99991231T210000"]),
+            "C:max-date-time",
+        ),
+        ("late-rdate", zoned(VTZ_NEW_YORK, "late-rdate", &["DTSTART:99991230T120000Z", "RDATE;TZID=America/New_York:99991231T220000"]), "C:max-date-time"),
     ];
-    for (name, props, condition) in refused {
+    for (name, body, condition) in refused {
         let path = format!("{CAL}{name}.ics");
-        let r = put_ics(&server, &path, event(name, &props)).await;
+        let r = put_ics(&server, &path, body).await;
         assert_condition(&r, 403, condition);
         server.request("GET", &path).as_user(ALICE).send().await.status(404);
     }
     put_ok(&server, &format!("{CAL}birthday.ics"), event("birthday", &["DTSTART;VALUE=DATE:19500301", "RRULE:FREQ=YEARLY"])).await;
-    put_ok(&server, &format!("{CAL}edge.ics"), event("edge", &["DTSTART:19000101T000000Z", "DTEND:21001231T235958Z"])).await;
+    put_ok(&server, &format!("{CAL}edge.ics"), event("edge", &["DTSTART:00010101T000000Z", "DTEND:99991231T235958Z"])).await;
     let outlook = fixture_text("ical/accepted/tzid-customized-outlook.ics");
     assert!(outlook.contains("16010101"));
     put_ok(&server, &format!("{CAL}outlook.ics"), outlook).await;
 }
 
-/// RFC 4791 §7.8, §7.9, §7.10 `CALDAV:min-date-time` / `max-date-time`: a
-/// REPORT's time ranges (filter, expand, free-busy) must lie within the
-/// bounds; we refuse rather than clamp, as the RFC says. An open end is not
-/// a value and is answered.
+/// RFC 4791 §5.2.6: what min-date-time lets in is indexed. An event in
+/// year 1 (RFC 5545 allows it; year 0000 is refused) used to be stored but
+/// left out of the index, whose expansion began in year 1000, so no
+/// time-range query found it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rfc4791_7_8_report_time_ranges_beyond_min_and_max_date_time() {
+async fn rfc4791_5_2_6_an_event_in_year_one_is_found_by_time_range() {
+    let server = TestServer::start().await;
+    let path = format!("{CAL}year-one.ics");
+    put_ok(&server, &path, event("year-one", &["DTSTART;VALUE=DATE:00010101"])).await;
+    let r = report(&server, CAL, event_time_range_query("00010101T000000Z", "00010102T000000Z")).await.status(207);
+    assert_eq!(r.hrefs(), vec![path.clone()], "{}", r.text());
+    let far = format!("{CAL}year-9999.ics");
+    put_ok(&server, &far, event("year-9999", &["DTSTART:99991230T100000Z", "DURATION:PT1H"])).await;
+    let r = report(&server, CAL, event_time_range_query("99991230T000000Z", "99991231T000000Z")).await.status(207);
+    assert_eq!(r.hrefs(), vec![far], "{}", r.text());
+}
+
+/// RFC 4791 §7.8, §7.9, §7.10 `CALDAV:min-date-time`: a REPORT's time
+/// ranges (filter, expand, limit-recurrence-set, free-busy) must lie within
+/// the bounds; we refuse rather than clamp, as the RFC says. Only year 0000
+/// is a UTC date-time before them (and none is after 99991231T235959Z). An
+/// open end is not a value and is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_7_8_report_time_ranges_before_min_date_time() {
     let server = server_with_event().await;
     let filter = |tr: &str| format!(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{tr}</C:comp-filter></C:comp-filter>"#);
     let q = |tr: &str| calendar_query("", &filter(tr));
-    assert_condition(&report(&server, CAL, q(r#"<C:time-range start="18991231T000000Z" end="20260701T000000Z"/>"#)).await, 403, "C:min-date-time");
-    assert_condition(&report(&server, CAL, q(r#"<C:time-range end="18000101T000000Z"/>"#)).await, 403, "C:min-date-time");
-    assert_condition(&report(&server, CAL, q(r#"<C:time-range start="20260601T000000Z" end="99991231T235959Z"/>"#)).await, 403, "C:max-date-time");
-    let in_prop = format!(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="DTSTART"><C:time-range start="21050101T000000Z"/></C:prop-filter></C:comp-filter></C:comp-filter>"#);
-    assert_condition(&report(&server, CAL, calendar_query("", &in_prop)).await, 403, "C:max-date-time");
-    let expand = r#"<C:calendar-data><C:expand start="20260601T000000Z" end="22000101T000000Z"/></C:calendar-data>"#;
-    assert_condition(&report(&server, CAL, calendar_query(expand, &filter(RANGE))).await, 403, "C:max-date-time");
+    assert_condition(&report(&server, CAL, q(r#"<C:time-range start="00001231T000000Z" end="20260701T000000Z"/>"#)).await, 403, "C:min-date-time");
+    assert_condition(&report(&server, CAL, q(r#"<C:time-range end="00000601T000000Z"/>"#)).await, 403, "C:min-date-time");
+    let in_prop = r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="DTSTART"><C:time-range start="00000101T000000Z"/></C:prop-filter></C:comp-filter></C:comp-filter>"#;
+    assert_condition(&report(&server, CAL, calendar_query("", in_prop)).await, 403, "C:min-date-time");
+    let expand = r#"<C:calendar-data><C:expand start="00000101T000000Z" end="20260701T000000Z"/></C:calendar-data>"#;
+    assert_condition(&report(&server, CAL, calendar_query(expand, &filter(RANGE))).await, 403, "C:min-date-time");
     let multiget = format!(
-        r#"<C:calendar-multiget {NS_DECLS}><D:prop><C:calendar-data><C:limit-recurrence-set start="18000101T000000Z" end="20260101T000000Z"/></C:calendar-data></D:prop><D:href>{CAL}june.ics</D:href></C:calendar-multiget>"#
+        r#"<C:calendar-multiget {NS_DECLS}><D:prop><C:calendar-data><C:limit-recurrence-set start="00000101T000000Z" end="20260101T000000Z"/></C:calendar-data></D:prop><D:href>{CAL}june.ics</D:href></C:calendar-multiget>"#
     );
     assert_condition(&report(&server, CAL, multiget).await, 403, "C:min-date-time");
-    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260601T000000Z" end="30000101T000000Z"/></C:free-busy-query>"#);
-    assert_condition(&report(&server, CAL, fb).await, 403, "C:max-date-time");
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="00000101T000000Z" end="20260701T000000Z"/></C:free-busy-query>"#);
+    assert_condition(&report(&server, CAL, fb).await, 403, "C:min-date-time");
     // The bounds themselves and open ends are answered.
-    let r = report(&server, CAL, q(r#"<C:time-range start="19000101T000000Z" end="21001231T235959Z"/>"#)).await.status(207);
+    let r = report(&server, CAL, q(r#"<C:time-range start="00010101T000000Z" end="99991231T235959Z"/>"#)).await.status(207);
     assert_eq!(r.hrefs(), vec![format!("{CAL}june.ics")]);
     assert_eq!(report(&server, CAL, q(r#"<C:time-range start="20260601T000000Z"/>"#)).await.status(207).hrefs().len(), 1);
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="00010101T000000Z" end="99991231T235959Z"/></C:free-busy-query>"#);
+    report(&server, CAL, fb).await.status(200).contains("FREEBUSY;FBTYPE=BUSY:20260610T090000Z/20260610T100000Z");
 }
 
 const VTZ_LORD_HOWE: &str = "BEGIN:VTIMEZONE\r\nTZID:Australia/Lord_Howe\r\nBEGIN:STANDARD\r\nDTSTART:19700405T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\nTZOFFSETFROM:+1100\r\nTZOFFSETTO:+1030\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19701004T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\nTZOFFSETFROM:+1030\r\nTZOFFSETTO:+1100\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
