@@ -651,3 +651,21 @@ async fn client_report_bodies_are_not_refused() {
     }
     assert!(seen >= 6, "only {seen} client REPORT bodies found");
 }
+
+/// RFC 4791 §9.7.1–§9.7.3, §9.7.5: `name` is required on comp-, prop- and
+/// param-filters, and `negate-condition` is "yes" or "no".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc4791_9_7_filter_attributes() {
+    let server = server_with_event().await;
+    for inner in [
+        r#"<C:comp-filter/>"#,
+        r#"<C:comp-filter name=" "/>"#,
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter><C:is-not-defined/></C:prop-filter></C:comp-filter>"#,
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="ATTENDEE"><C:param-filter/></C:prop-filter></C:comp-filter>"#,
+        r#"<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:text-match negate-condition="true">x</C:text-match></C:prop-filter></C:comp-filter>"#,
+    ] {
+        assert_condition(&report(&server, CAL, query_in_vcalendar(inner)).await, 403, "C:valid-filter");
+    }
+    let negated = r#"<C:comp-filter name="vevent"><C:prop-filter name="summary"><C:text-match negate-condition="yes">nothing like it</C:text-match></C:prop-filter></C:comp-filter>"#;
+    assert_eq!(report(&server, CAL, query_in_vcalendar(negated)).await.status(207).hrefs().len(), 1);
+}
