@@ -91,7 +91,16 @@ impl DavError {
             DavError::Precondition { status, condition } => (status, Some(condition)),
             DavError::Xml(e) => match e {
                 XmlError::UnsupportedCollation(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("supported-collation")))),
-                XmlError::InvalidFilter(_) => (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav("valid-filter")))),
+                XmlError::InvalidFilter(_) | XmlError::UnsupportedFilter(_) | XmlError::UnsupportedCalendarData(_) | XmlError::InvalidTimezone(_) => {
+                    tracing::debug!(error = %e, "REPORT refused");
+                    let name = match e {
+                        XmlError::InvalidFilter(_) => "valid-filter",
+                        XmlError::UnsupportedFilter(_) => "supported-filter",
+                        XmlError::UnsupportedCalendarData(_) => "supported-calendar-data",
+                        _ => "valid-calendar-data",
+                    };
+                    (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::caldav(name))))
+                }
                 XmlError::ExternalEntities => {
                     (StatusCode::FORBIDDEN, Some(XmlNode::empty(PropName::dav("no-external-entities"))))
                 }
@@ -132,6 +141,8 @@ impl DavError {
                 tracing::debug!(error = %e, "calendar object refused");
                 let name = match e {
                     ical::Error::TooManyInstances { .. } => "max-instances",
+                    ical::Error::BeforeMinDateTime(_) => "min-date-time",
+                    ical::Error::AfterMaxDateTime(_) => "max-date-time",
                     ical::Error::InvalidData(_) => "valid-calendar-data",
                     ical::Error::MethodPresent | ical::Error::ComponentKinds(_) | ical::Error::Uid(_) => {
                         "valid-calendar-object-resource"

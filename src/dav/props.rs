@@ -352,8 +352,16 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                     "max-instances" => {
                         Some(XmlNode::text_element(name.clone(), crate::ical::expand::RECURRENCE_BUDGET.to_string()))
                     }
-                    "min-date-time" => Some(XmlNode::text_element(name.clone(), "19000101T000000Z")),
-                    "max-date-time" => Some(XmlNode::text_element(name.clone(), "21001231T235959Z")),
+                    // RFC 4791 §5.2.6/§5.2.7: what PUT accepts and REPORT
+                    // time ranges may name (dav::caldav::check_date_bounds).
+                    "min-date-time" => Some(XmlNode::text_element(
+                        name.clone(),
+                        crate::ical::write::utc_stamp(crate::ical::expand::min_date_time()),
+                    )),
+                    "max-date-time" => Some(XmlNode::text_element(
+                        name.clone(),
+                        crate::ical::write::utc_stamp(crate::ical::expand::max_date_time()),
+                    )),
                     "supported-collation-set" => Some(XmlNode::element(
                         name.clone(),
                         ["i;ascii-casemap", "i;unicode-casemap", "i;octet"]

@@ -46,13 +46,31 @@ pub const MAX_INDEXED_OCCURRENCES: usize = 2_000;
 /// How far floating spans are widened in the index (the largest UTC offsets).
 pub const FLOATING_SLACK: Duration = Duration::hours(14);
 
-/// The earliest / latest instants we compute with; anything outside is
-/// clamped so arithmetic cannot overflow.
+/// The earliest / latest instants we compute with, the whole span of
+/// RFC 5545 DATE-TIME values (four-digit years; year 0000 is refused when
+/// an object is read). Windows are clamped to it; the index expands every
+/// object from [`min_time`], so whatever a client may store is indexed.
 pub fn min_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(1000, 1, 1, 0, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap()
 }
 pub fn max_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(9000, 1, 1, 0, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()
+}
+
+/// `CALDAV:min-date-time` (RFC 4791 §5.2.6): the earliest DATE or
+/// DATE-TIME value a stored object may carry (as UTC), and the earliest
+/// instant a REPORT's time ranges may name: [`min_time`], where the index
+/// and expansion begin. Only a zoned value of the first hours of year 1
+/// east of Greenwich falls before it.
+pub fn min_date_time() -> DateTime<Utc> {
+    min_time()
+}
+
+/// `CALDAV:max-date-time` (RFC 4791 §5.2.7), exclusive: values must be
+/// before it, [`max_time`], where the index and expansion end. Only a zoned
+/// value of the last hours of 9999 west of Greenwich reaches past it.
+pub fn max_date_time() -> DateTime<Utc> {
+    max_time()
 }
 
 fn clamp(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -525,6 +543,59 @@ impl Instance {
 }
 
 impl CalendarObject {
+    /// RFC 4791 §5.2.6/§5.2.7 for a PUT: every time value of the object's
+    /// components (DTSTART, DTEND, DUE, RECURRENCE-ID, RDATE, EXDATE, an
+    /// RRULE's UNTIL; floating ones read as UTC) lies in
+    /// [`min_date_time`]..[`max_date_time`]. VTIMEZONE observances are not
+    /// looked at (their DTSTARTs of 1601 or 1970 only anchor rules), nor
+    /// are the timestamps DTSTAMP, CREATED and LAST-MODIFIED.
+    pub fn check_date_bounds(&self) -> Result<(), Error> {
+        let (min, max) = (min_date_time(), max_date_time());
+        let check = |t: DateTime<Utc>, what: &str| {
+            if t < min {
+                Err(Error::BeforeMinDateTime(format!("{what} {}", t.format("%Y%m%dT%H%M%SZ"))))
+            } else if t >= max {
+                Err(Error::AfterMaxDateTime(format!("{what} {}", t.format("%Y%m%dT%H%M%SZ"))))
+            } else {
+                Ok(())
+            }
+        };
+        for c in self.components() {
+            for p in &c.props {
+                let name = p.name.as_str();
+                match name {
+                    "DTSTART" | "DTEND" | "DUE" | "RECURRENCE-ID" => {
+                        if let Some(v) = self.date_value(p) {
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "EXDATE" => {
+                        for v in self.multi_dates(p) {
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "RDATE" => {
+                        for v in self.rdates(p) {
+                            let (RDateValue::At(v) | RDateValue::Period(v, _)) = v;
+                            check(v.resolve(Zone::UTC), name)?;
+                        }
+                    }
+                    "RRULE" => {
+                        let until = p.value.split(';').find_map(|part| {
+                            let (k, v) = part.split_once('=')?;
+                            k.trim().eq_ignore_ascii_case("UNTIL").then(|| super::value::parse_local_datetime(v))?
+                        });
+                        if let Some(local) = until {
+                            check(local.and_utc(), "UNTIL")?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Expand over `window`, floating times read in `floating_tz` (UTC when
     /// None).
     pub fn expand(&self, window: TimeRange, floating_tz: Option<chrono_tz::Tz>) -> Expansion {

@@ -70,6 +70,83 @@ impl Collation {
 }
 
 // ---------------------------------------------------------------------------
+// Validity (RFC 4791 §9.7.1, §9.7.2, §9.9): what a filter may say at all.
+// The DAV layer applies these while it reads `<C:filter>`, and refuses a
+// filter that breaks them with `CALDAV:valid-filter` / `supported-filter`.
+
+/// Components a filter may name: RFC 5545's, RFC 7953's, and X- ones.
+/// Any other name is a component the server does not query (→
+/// `CALDAV:supported-filter`).
+pub fn is_known_component(name: &str) -> bool {
+    matches!(
+        name,
+        "VCALENDAR"
+            | "VEVENT"
+            | "VTODO"
+            | "VJOURNAL"
+            | "VFREEBUSY"
+            | "VTIMEZONE"
+            | "STANDARD"
+            | "DAYLIGHT"
+            | "VALARM"
+            | "VAVAILABILITY"
+            | "AVAILABLE"
+    ) || is_x_name(name)
+}
+
+fn is_x_name(name: &str) -> bool {
+    name.len() > 2 && name.starts_with("X-")
+}
+
+/// May a comp-filter for `child` be nested in one for `parent` (`None`:
+/// directly in `CALDAV:filter`)? The nesting iCalendar allows (RFC 5545
+/// §3.4, §3.6; RFC 7953 §3): VCALENDAR at the top and only there; the
+/// calendar components in VCALENDAR; VALARM in VEVENT and VTODO;
+/// STANDARD/DAYLIGHT in VTIMEZONE and nothing else there; AVAILABLE in
+/// VAVAILABILITY; X- components anywhere but in VTIMEZONE, and anything
+/// in an X- component.
+pub fn may_nest(parent: Option<&str>, child: &str) -> bool {
+    let Some(parent) = parent else { return child == "VCALENDAR" };
+    if child == "VCALENDAR" || parent == "VTIMEZONE" {
+        return parent == "VTIMEZONE" && matches!(child, "STANDARD" | "DAYLIGHT");
+    }
+    if is_x_name(parent) || is_x_name(child) {
+        return true;
+    }
+    match parent {
+        "VCALENDAR" => matches!(child, "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" | "VTIMEZONE" | "VAVAILABILITY"),
+        "VEVENT" | "VTODO" => child == "VALARM",
+        "VAVAILABILITY" => child == "AVAILABLE",
+        _ => false,
+    }
+}
+
+/// Components a time-range may apply to (RFC 4791 §9.9, RFC 7953 §8):
+/// not VCALENDAR, VTIMEZONE, STANDARD/DAYLIGHT or X- components, which
+/// have no time of their own that §9.9 defines.
+pub fn comp_takes_time_range(name: &str) -> bool {
+    matches!(name, "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" | "VALARM" | "VAVAILABILITY" | "AVAILABLE")
+}
+
+/// Properties whose value is a date or date-time, the only ones a
+/// prop-filter's time-range may test (RFC 4791 §9.7.2, §9.9).
+pub fn prop_takes_time_range(name: &str) -> bool {
+    matches!(
+        name,
+        "DTSTART"
+            | "DTEND"
+            | "DUE"
+            | "COMPLETED"
+            | "CREATED"
+            | "DTSTAMP"
+            | "LAST-MODIFIED"
+            | "RECURRENCE-ID"
+            | "EXDATE"
+            | "RDATE"
+    )
+}
+
+// ---------------------------------------------------------------------------
 // Evaluation
 
 use chrono::Duration;
@@ -505,6 +582,35 @@ DTEND;TZID=Europe/Berlin:20260120T150000\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n";
         };
         assert!(o.matches(&f(utc(1, 1, 12), utc(1, 1, 13)), None));
         assert!(!o.matches(&f(utc(1, 1, 13), utc(1, 1, 14)), None));
+    }
+
+    /// RFC 4791 §9.7.1: the nesting a filter may name, and where a
+    /// time-range can apply.
+    #[test]
+    fn nesting_and_time_range_rules() {
+        assert!(may_nest(None, "VCALENDAR"));
+        assert!(!may_nest(None, "VEVENT"));
+        assert!(may_nest(Some("VCALENDAR"), "VEVENT") && may_nest(Some("VCALENDAR"), "VTIMEZONE"));
+        assert!(!may_nest(Some("VCALENDAR"), "VALARM"));
+        assert!(!may_nest(Some("VCALENDAR"), "VCALENDAR"));
+        assert!(may_nest(Some("VEVENT"), "VALARM") && may_nest(Some("VTODO"), "VALARM"));
+        assert!(!may_nest(Some("VEVENT"), "VEVENT") && !may_nest(Some("VALARM"), "VEVENT"));
+        assert!(!may_nest(Some("VJOURNAL"), "VALARM"));
+        assert!(may_nest(Some("VTIMEZONE"), "STANDARD") && may_nest(Some("VTIMEZONE"), "DAYLIGHT"));
+        assert!(!may_nest(Some("VTIMEZONE"), "VEVENT") && !may_nest(Some("VTIMEZONE"), "X-RULES"));
+        assert!(!may_nest(Some("VEVENT"), "STANDARD"));
+        assert!(may_nest(Some("VEVENT"), "X-THING") && may_nest(Some("X-THING"), "VEVENT"));
+        assert!(may_nest(Some("VAVAILABILITY"), "AVAILABLE") && !may_nest(Some("VEVENT"), "AVAILABLE"));
+        for name in ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VALARM"] {
+            assert!(comp_takes_time_range(name), "{name}");
+        }
+        for name in ["VCALENDAR", "VTIMEZONE", "STANDARD", "DAYLIGHT", "X-THING"] {
+            assert!(!comp_takes_time_range(name), "{name}");
+        }
+        assert!(prop_takes_time_range("DTSTART") && prop_takes_time_range("LAST-MODIFIED"));
+        assert!(!prop_takes_time_range("SUMMARY") && !prop_takes_time_range("UID"));
+        assert!(is_known_component("X-ANYTHING") && is_known_component("VAVAILABILITY"));
+        assert!(!is_known_component("VPOLL") && !is_known_component("X-"));
     }
 
     #[test]

@@ -167,6 +167,14 @@ pub enum Error {
     /// (RFC 4791 §5.3.2.1)
     #[error("the recurrence set generates too many instances (budget {limit})")]
     TooManyInstances { limit: usize },
+    /// A DATE or DATE-TIME value before [`expand::min_date_time`].
+    /// → 403 `CALDAV:min-date-time` (RFC 4791 §5.3.2.1)
+    #[error("a time value before min-date-time: {0}")]
+    BeforeMinDateTime(String),
+    /// A DATE or DATE-TIME value at or after [`expand::max_date_time`].
+    /// → 403 `CALDAV:max-date-time` (RFC 4791 §5.3.2.1)
+    #[error("a time value after max-date-time: {0}")]
+    AfterMaxDateTime(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -11,7 +11,9 @@ pub struct CalendarDataRequest {
     /// returns everything.
     pub comp: Option<CompSelection>,
     /// `CALDAV:expand` (§9.6.5): return the instances overlapping the range
-    /// as separate components with RECURRENCE-ID, in UTC, without RRULE.
+    /// as separate components with RECURRENCE-ID, without RRULE: times with
+    /// a zone (or in UTC) as UTC, floating times still floating (see
+    /// [`CalendarObject::render_in`]).
     pub expand: Option<TimeRange>,
     /// `CALDAV:limit-recurrence-set` (§9.6.6).
     pub limit_recurrence_set: Option<TimeRange>,
@@ -71,14 +73,29 @@ impl CalendarObject {
     /// nothing special is asked; otherwise re-serialised by
     /// [`super::write`] (CRLF lines, folded at 75 octets).
     pub fn render(&self, req: &CalendarDataRequest) -> String {
+        self.render_in(req, None)
+    }
+
+    /// [`CalendarObject::render`], with floating times placed in
+    /// `floating_tz` (the query's `CALDAV:timezone`, else the calendar's
+    /// `calendar-timezone`; UTC when `None`) to decide which instances
+    /// overlap an `expand` or `limit-recurrence-set` range.
+    ///
+    /// RFC 4791 §9.6.5 converts to UTC only values "with a time zone
+    /// reference": an expanded instance of a floating DTSTART keeps a
+    /// floating DTSTART, DTEND/DUE and RECURRENCE-ID (its wall-clock
+    /// times, no `Z`, no TZID), whatever zone chose it. It is never
+    /// relabelled as UTC.
+    pub fn render_in(&self, req: &CalendarDataRequest, floating_tz: Option<chrono_tz::Tz>) -> String {
         if req.is_verbatim() {
             return self.raw().to_string();
         }
+        let floating = floating_tz.map(Zone::Iana).unwrap_or(Zone::UTC);
         let mut root = self.root().clone();
         if let Some(range) = req.expand {
-            root.children = self.expanded_children(range);
+            root.children = self.expanded_children(range, floating);
         } else if let Some(range) = req.limit_recurrence_set {
-            root.children = self.limited_children(range);
+            root.children = self.limited_children(range, floating);
         }
         if let Some(range) = req.limit_freebusy_set {
             for c in root.children.iter_mut().filter(|c| c.name == "VFREEBUSY") {
@@ -91,13 +108,13 @@ impl CalendarObject {
         root.to_ics()
     }
 
-    fn expanded_children(&self, range: TimeRange) -> Vec<Component> {
+    fn expanded_children(&self, range: TimeRange, floating: Zone) -> Vec<Component> {
         if self.kind() == ComponentKind::Availability {
             // A VAVAILABILITY does not recur (RFC 7953 §3.1) and its
             // AVAILABLE children keep their zones: nothing to expand.
             return self.root().children.clone();
         }
-        let exp = expand(self, range, Zone::UTC);
+        let exp = expand(self, range, floating);
         let comps: Vec<&Component> = self.components().collect();
         let kind = self.kind();
         let mut out: Vec<Component> = Vec::new();
@@ -112,7 +129,7 @@ impl CalendarObject {
             }
             // All instances go where the first main component stood.
             for inst in instances.by_ref() {
-                out.push(instance_component(comps[inst.component], inst, kind));
+                out.push(instance_component(comps[inst.component], inst, kind, floating));
             }
             if let Some(i) = comps.iter().position(|x| std::ptr::eq(*x, c)) {
                 if exp.always.contains(&i) {
@@ -123,8 +140,8 @@ impl CalendarObject {
         out
     }
 
-    fn limited_children(&self, range: TimeRange) -> Vec<Component> {
-        let exp = expand(self, range, Zone::UTC);
+    fn limited_children(&self, range: TimeRange, floating: Zone) -> Vec<Component> {
+        let exp = expand(self, range, floating);
         let overlapping: Vec<usize> = exp.instances.iter().map(|i| i.component).collect();
         let mut out = Vec::new();
         for (i, c) in self.components().enumerate() {
@@ -133,10 +150,10 @@ impl CalendarObject {
                 Some(rid) => {
                     let in_range = self
                         .date_value(rid)
-                        .map(|v| v.resolve(Zone::UTC))
+                        .map(|v| v.resolve(floating))
                         .is_some_and(|t| range.start <= t && t < range.end);
                     let future = rid.param("RANGE").is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE"))
-                        && self.date_value(rid).is_some_and(|v| v.resolve(Zone::UTC) < range.end);
+                        && self.date_value(rid).is_some_and(|v| v.resolve(floating) < range.end);
                     overlapping.contains(&i) || in_range || future
                 }
             };
@@ -159,15 +176,32 @@ fn prop(name: &str, params: Vec<(String, Vec<String>)>, value: String) -> Proper
     Property { name: name.into(), params, value }
 }
 
-/// One expanded instance as a stand-alone component.
-fn instance_component(src: &Component, inst: &Instance, kind: ComponentKind) -> Component {
+/// A floating DATE-TIME value (RFC 5545 §3.3.5 form 1): no `Z`, no TZID.
+fn floating_value(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%S").to_string()
+}
+
+/// Is this RECURRENCE-ID (or DTSTART) a floating DATE-TIME?
+fn is_floating_prop(p: &Property) -> bool {
+    p.param("TZID").is_none() && !p.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE")) && !p.value.trim_end().ends_with(['Z', 'z'])
+}
+
+/// One expanded instance as a stand-alone component. Zoned times become
+/// UTC; floating ones stay floating (their wall clock, read back from
+/// `floating`, the zone the instance was placed in).
+fn instance_component(src: &Component, inst: &Instance, kind: ComponentKind, floating: Zone) -> Component {
     let end_name = if kind == ComponentKind::Todo { "DUE" } else { "DTEND" };
     let had_end = src.has(end_name) || src.has("DURATION");
     let date_param = || vec![("VALUE".to_string(), vec!["DATE".to_string()])];
     let mut times: Vec<Property> = Vec::new();
     if inst.recurring {
+        // An override's RECURRENCE-ID says how the original instance was
+        // written; an instance of the master is written like its DTSTART.
+        let rid_floating = src.prop("RECURRENCE-ID").map_or(inst.floating, is_floating_prop);
         times.push(if inst.all_day {
             prop("RECURRENCE-ID", date_param(), inst.recurrence_local.format("%Y%m%d").to_string())
+        } else if rid_floating {
+            prop("RECURRENCE-ID", vec![], floating_value(inst.recurrence_local))
         } else {
             prop("RECURRENCE-ID", vec![], utc_value(inst.recurrence_id))
         });
@@ -177,6 +211,12 @@ fn instance_component(src: &Component, inst: &Instance, kind: ComponentKind) -> 
         let days = inst.range.duration().num_days().max(1);
         let end = inst.local_start + chrono::Duration::days(days);
         times.push(prop(end_name, date_param(), end.format("%Y%m%d").to_string()));
+    } else if inst.floating {
+        times.push(prop("DTSTART", vec![], floating_value(inst.local_start)));
+        if had_end || inst.range.end != inst.range.start {
+            let end = inst.local_start + (floating.to_local(inst.range.end) - floating.to_local(inst.range.start));
+            times.push(prop(end_name, vec![], floating_value(end)));
+        }
     } else {
         times.push(prop("DTSTART", vec![], utc_value(inst.range.start)));
         if had_end || inst.range.end != inst.range.start {
@@ -330,6 +370,41 @@ DTSTART;TZID=Europe/Berlin:20260108T160000\r\nDTEND;TZID=Europe/Berlin:20260108T
         assert!(out.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(out.contains("BEGIN:VEVENT\r\nUID:\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n"), "{out}");
         assert!(!out.contains("DTSTART") && !out.contains("VTIMEZONE"));
+    }
+
+    /// RFC 4791 §9.6.5: floating instances stay floating (DTSTART, DTEND
+    /// and RECURRENCE-ID without Z); the zone only decides which overlap.
+    #[test]
+    fn floating_expand_stays_floating() {
+        let o = obj("BEGIN:VEVENT\r\nUID:f\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260401T014500\r\nDTEND:20260401T024500\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEND:VEVENT\r\n");
+        let req = CalendarDataRequest { expand: Some(TimeRange::new(utc(4, 3, 0), utc(4, 7, 0))), ..Default::default() };
+        let in_utc = o.render_in(&req, None);
+        assert_eq!(in_utc.matches("Z\r\n").count(), in_utc.matches("DTSTAMP:").count(), "{in_utc}");
+        let rids: Vec<&str> = in_utc.lines().filter(|l| l.starts_with("RECURRENCE-ID")).collect();
+        assert_eq!(rids, ["RECURRENCE-ID:20260403T014500", "RECURRENCE-ID:20260404T014500", "RECURRENCE-ID:20260405T014500", "RECURRENCE-ID:20260406T014500"]);
+        assert!(in_utc.contains("RECURRENCE-ID:20260405T014500\r\nDTSTART:20260405T014500\r\nDTEND:20260405T024500\r\n"), "{in_utc}");
+        // Lord Howe (+11 until 5 April 02:00, then +10:30): 01:45 on the 3rd
+        // is 14:45Z on the 2nd, out; the 7th's is 15:15Z on the 6th, in.
+        let in_lhi = o.render_in(&req, Some(chrono_tz::Tz::Australia__Lord_Howe));
+        let rids: Vec<&str> = in_lhi.lines().filter(|l| l.starts_with("RECURRENCE-ID")).collect();
+        assert_eq!(rids, ["RECURRENCE-ID:20260404T014500", "RECURRENCE-ID:20260405T014500", "RECURRENCE-ID:20260406T014500", "RECURRENCE-ID:20260407T014500"]);
+        assert!(in_lhi.contains("RECURRENCE-ID:20260405T014500\r\nDTSTART:20260405T014500\r\nDTEND:20260405T024500\r\n"), "{in_lhi}");
+        // Zoned instances are still converted to UTC.
+        let zoned = obj(DAILY).render_in(&CalendarDataRequest { expand: Some(TimeRange::new(utc(1, 5, 0), utc(1, 6, 0))), ..Default::default() }, Some(chrono_tz::Tz::Australia__Lord_Howe));
+        assert!(zoned.contains("RECURRENCE-ID:20260105T090000Z\r\nDTSTART:20260105T090000Z\r\n"), "{zoned}");
+    }
+
+    /// An override of a floating series keeps a floating RECURRENCE-ID; one
+    /// the client moved to a zoned time is written in UTC.
+    #[test]
+    fn floating_overrides_keep_their_form() {
+        let o = obj("BEGIN:VEVENT\r\nUID:f\r\nDTSTART:20260401T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:f\r\nRECURRENCE-ID:20260402T090000\r\nDTSTART:20260402T110000\r\nDURATION:PT1H\r\nSUMMARY:Later\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:f\r\nRECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T070000Z\r\nDURATION:PT1H\r\nSUMMARY:Zoned\r\nEND:VEVENT\r\n");
+        let out = o.render(&CalendarDataRequest { expand: Some(TimeRange::new(utc(4, 1, 0), utc(4, 4, 0))), ..Default::default() });
+        assert!(out.contains("RECURRENCE-ID:20260401T090000\r\nDTSTART:20260401T090000\r\nDTEND:20260401T100000\r\n"), "{out}");
+        assert!(out.contains("RECURRENCE-ID:20260402T090000\r\nDTSTART:20260402T110000\r\nDTEND:20260402T120000\r\n"), "{out}");
+        assert!(out.contains("RECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T070000Z\r\nDTEND:20260403T080000Z\r\n"), "{out}");
     }
 
     #[test]

@@ -199,6 +199,26 @@ pub fn zone_from_vcalendar(text: &str) -> Option<Tz> {
     resolve_tzid(&tzid, Some(vtz))?.as_tz()
 }
 
+/// Is `text` what a `CALDAV:calendar-timezone` (RFC 4791 §5.2.2) or a
+/// query's `CALDAV:timezone` (§9.8) must be: an iCalendar object whose
+/// only component is one VTIMEZONE with a TZID and at least one STANDARD
+/// or DAYLIGHT observance, each with a DTSTART and both offsets? A TZID we
+/// cannot name is fine (its rules are in the observances).
+pub fn is_timezone_calendar(text: &str) -> bool {
+    let Ok(root) = parse_components(text.as_bytes()) else { return false };
+    let [vtz] = root.children.as_slice() else { return false };
+    let observance_ok = |o: &Component| {
+        matches!(o.name.as_str(), "STANDARD" | "DAYLIGHT")
+            && o.prop("DTSTART").is_some_and(|p| parse_local_datetime(&p.value).is_some())
+            && ["TZOFFSETFROM", "TZOFFSETTO"].iter().all(|n| o.prop(n).is_some_and(|p| parse_utc_offset(&p.value).is_some()))
+    };
+    root.name == "VCALENDAR"
+        && vtz.name == "VTIMEZONE"
+        && vtz.prop("TZID").is_some_and(|p| !p.value.trim().is_empty())
+        && !vtz.children.is_empty()
+        && vtz.children.iter().all(observance_ok)
+}
+
 fn find_vtimezone(c: &Component) -> Option<&Component> {
     if c.name == "VTIMEZONE" {
         return Some(c);
@@ -349,6 +369,22 @@ impl VtzRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 4791 §5.2.2 / §9.8: one VTIMEZONE, nothing else, with rules.
+    #[test]
+    fn timezone_calendar_shape() {
+        let vtz = "BEGIN:VTIMEZONE\r\nTZID:Custom/Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+        let wrap = |inner: &str| format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{inner}END:VCALENDAR\r\n");
+        assert!(is_timezone_calendar(&wrap(vtz)));
+        assert!(!is_timezone_calendar(&wrap("")));
+        assert!(!is_timezone_calendar(&wrap(&format!("{vtz}{vtz}"))));
+        assert!(!is_timezone_calendar(&wrap(&format!("{vtz}BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\n"))));
+        assert!(!is_timezone_calendar(&wrap(&vtz.replace("TZID:Custom/Zone\r\n", ""))));
+        assert!(!is_timezone_calendar(&wrap(&vtz.replace("TZOFFSETTO:+0100", "TZOFFSETTO:one"))));
+        assert!(!is_timezone_calendar(&wrap("BEGIN:VTIMEZONE\r\nTZID:X\r\nEND:VTIMEZONE\r\n")));
+        assert!(!is_timezone_calendar(vtz));
+        assert!(!is_timezone_calendar("Europe/Berlin"));
+    }
 
     #[test]
     fn olson_names_and_case() {

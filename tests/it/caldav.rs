@@ -14,6 +14,8 @@ mod method_preconditions;
 mod preconditions;
 #[path = "caldav_put.rs"]
 mod put;
+#[path = "caldav_report_preconditions.rs"]
+mod report_preconditions;
 #[path = "caldav_reports.rs"]
 mod reports;
 #[path = "caldav_sync.rs"]

@@ -39,7 +39,7 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
                     resp.href = href;
                     ms.push(resp);
                 } else {
-                    ms.push(describe_object(ctx, &member, n, props)?);
+                    ms.push(describe_object(ctx, &member, n, props, None)?);
                 }
             }
             // Removed members are reported only to a client that may have

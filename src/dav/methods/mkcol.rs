@@ -57,6 +57,10 @@ pub fn mkcol(ctx: &Ctx, req: &DavRequest, calendar_method: bool) -> DavResult {
             refused.push(name);
             continue;
         }
+        // RFC 4791 §5.3.1.1 / §5.2.2: one VTIMEZONE, or 403.
+        if name.is(NS_CALDAV, "calendar-timezone") && !crate::dav::caldav::is_valid_calendar_timezone(&value) {
+            return Err(DavError::forbidden(PropName::caldav("valid-calendar-data")));
+        }
         props_to_set.push((name.clark(), value));
     }
     if !refused.is_empty() {

@@ -46,6 +46,9 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
     };
     let mut outcome: Vec<(PropName, u16)> = Vec::new();
     let mut invalid_availability = false;
+    // RFC 4791 §5.2.2: a calendar-timezone that is not one VTIMEZONE is
+    // 403 for that property, with `CALDAV:valid-calendar-data`.
+    let mut error = None;
     let mut changes = Vec::new();
     let (max_bytes, max_count) = (ctx.dav.limits.max_dead_property_bytes, ctx.dav.limits.max_dead_properties);
     // The dead properties the resource would have after each instruction.
@@ -68,7 +71,8 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         let status = if !writable || props::is_protected(name) {
             403
         } else if let PropPatchOp::Set { name, value } = op {
-            if name.is(NS_CALDAV, "calendar-timezone") && !value.contains("BEGIN:VTIMEZONE") {
+            if name.is(NS_CALDAV, "calendar-timezone") && !crate::dav::caldav::is_valid_calendar_timezone(value) {
+                error = Some(XmlNode::empty(PropName::caldav("valid-calendar-data")));
                 403
             } else if value.len() as u64 > max_bytes || (!present.contains(&name.clark()) && present.len() >= max_count) {
                 507
@@ -111,7 +115,7 @@ pub fn proppatch(ctx: &Ctx, req: &DavRequest) -> DavResult {
         }
     }
     // RFC 7953 §7.2.4 names the precondition a bad value fails.
-    let error = invalid_availability.then(|| XmlNode::empty(PropName::caldav("valid-calendar-data"))).or(protected_error);
+    let error = error.or_else(|| invalid_availability.then(|| XmlNode::empty(PropName::caldav("valid-calendar-data")))).or(protected_error);
     let ms = MultiStatus {
         responses: vec![Response { href: target.href(), body: ResponseBody::PropStats(groups), error }],
         sync_token: None,

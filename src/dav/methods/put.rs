@@ -46,6 +46,8 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         }
         let object = CalendarObject::parse(&req.body)?;
         object.check_storable()?;
+        // RFC 4791 §5.2.6/§5.2.7: CALDAV:min-date-time / max-date-time.
+        object.check_date_bounds()?;
         // RFC 4791 §5.3.2.1 `no-uid-conflict`: an existing object is not
         // overwritten by one with another UID.
         if let Some(existing) = ctx.dav.storage.node(path)? {

@@ -113,12 +113,17 @@ pub enum XmlError {
     /// → 403 `CALDAV:supported-collation`
     #[error("unsupported collation {0}")]
     UnsupportedCollation(String),
-    /// A time-range with a value that is not a UTC date-time, or start ≥ end.
-    /// → 400 / `CALDAV:valid-filter`
+    /// A time-range outside a filter (free-busy-query, `expand`,
+    /// `limit-recurrence-set`, `limit-freebusy-set`) whose value is not a
+    /// UTC date-time, or start ≥ end. → 400 (inside a filter it is
+    /// [`XmlError::InvalidFilter`])
     #[error("invalid time-range: {0}")]
     InvalidTimeRange(String),
-    /// A `CALDAV:filter` that is not well formed per §9.7 (root is not
-    /// VCALENDAR, …). → 403 `CALDAV:valid-filter`
+    /// A `CALDAV:filter` that is not valid per RFC 4791 §9.7 (root is not
+    /// VCALENDAR, components nested where iCalendar does not allow them,
+    /// `is-not-defined` beside conditions, a time-range that is not UTC or
+    /// is empty, or on a component or property without time). → 403
+    /// `CALDAV:valid-filter`
     #[error("invalid filter: {0}")]
     InvalidFilter(String),
     /// A document type declaration that declares entities or names an
@@ -126,4 +131,16 @@ pub enum XmlError {
     /// → 403 `DAV:no-external-entities` (RFC 4918 §16)
     #[error("entity declarations and external DTDs are not accepted")]
     ExternalEntities,
+    /// A filter element, or a component, the server does not query
+    /// (RFC 4791 §7.7). → 403 `CALDAV:supported-filter`
+    #[error("unsupported filter: {0}")]
+    UnsupportedFilter(String),
+    /// `CALDAV:calendar-data` asking for a media type or version the server
+    /// does not return (RFC 4791 §9.6). → 403 `CALDAV:supported-calendar-data`
+    #[error("unsupported calendar-data: {0}")]
+    UnsupportedCalendarData(String),
+    /// A `CALDAV:timezone` that is not an iCalendar object with exactly
+    /// one VTIMEZONE (RFC 4791 §9.8). → 403 `CALDAV:valid-calendar-data`
+    #[error("invalid timezone: {0}")]
+    InvalidTimezone(String),
 }

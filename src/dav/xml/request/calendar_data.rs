@@ -9,7 +9,23 @@ use super::super::{XmlError, NS_CALDAV};
 use super::time::closed_range;
 use crate::ical::render::{CalendarDataRequest, CompSelection, PropSelection};
 
+/// `CALDAV:calendar-data` in a request. Its `content-type` and `version`
+/// (default `text/calendar` and `2.0`, §9.6) must name what we return:
+/// anything else is [`XmlError::UnsupportedCalendarData`]
+/// (`CALDAV:supported-calendar-data`, §7.5 precondition of calendar-query
+/// and calendar-multiget).
 pub(super) fn parse_calendar_data(el: &Element) -> Result<CalendarDataRequest, XmlError> {
+    if let Some(ct) = el.attr("content-type") {
+        let media = ct.split(';').next().unwrap_or("").trim();
+        if !media.eq_ignore_ascii_case("text/calendar") {
+            return Err(XmlError::UnsupportedCalendarData(format!("content-type {ct:?}")));
+        }
+    }
+    if let Some(version) = el.attr("version") {
+        if version.trim() != "2.0" {
+            return Err(XmlError::UnsupportedCalendarData(format!("version {version:?}")));
+        }
+    }
     let mut req = CalendarDataRequest::default();
     for c in el.elements().filter(|c| c.ns == NS_CALDAV) {
         match c.local.as_str() {
@@ -98,7 +114,7 @@ mod tests {
     </C:comp-filter>
   </C:filter>
 </C:calendar-query>"#;
-        let Report::CalendarQuery { props, filter, timezone } = parse_report(b.as_bytes()).unwrap() else {
+        let Report::CalendarQuery { props, filter, timezone, .. } = parse_report(b.as_bytes()).unwrap() else {
             panic!()
         };
         assert_eq!(timezone, None);
@@ -130,6 +146,23 @@ mod tests {
                 ..Default::default()
             }
         );
+    }
+
+    /// RFC 4791 §9.6: `content-type` and `version` of what is asked for.
+    #[test]
+    fn calendar_data_media_type_and_version() {
+        let q = |attrs: &str| {
+            let b = format!(
+                r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data {attrs}/></D:prop><D:href>/x.ics</D:href></C:calendar-multiget>"#
+            );
+            parse_report(b.as_bytes())
+        };
+        for ok in ["", r#"content-type="text/calendar""#, r#"content-type="TEXT/Calendar; charset=utf-8" version="2.0""#] {
+            assert!(q(ok).is_ok(), "{ok}");
+        }
+        for bad in [r#"content-type="application/calendar+json""#, r#"content-type="text/calendar" version="1.0""#, r#"version="3""#] {
+            assert!(matches!(q(bad), Err(XmlError::UnsupportedCalendarData(_))), "{bad}");
+        }
     }
 
     /// §7.8.2/§7.8.3/§7.8.5-style: expand, limit-recurrence-set and

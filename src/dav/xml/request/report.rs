@@ -46,6 +46,11 @@ pub enum Report {
         filter: CompFilter,
         /// `CALDAV:timezone`: a VCALENDAR with one VTIMEZONE, for floating time.
         timezone: Option<String>,
+        /// `CALDAV:limit` / `CALDAV:nresults`: at most this many responses
+        /// (as CardDAV's `addressbook-query`, RFC 6352 §8.6.1, and
+        /// CalendarServer have it); more matches are cut with 507
+        /// `DAV:number-of-matches-within-limits` for the Request-URI.
+        limit: Option<u32>,
     },
     /// `CALDAV:calendar-multiget` (RFC 4791 §7.9). Hrefs as sent (still
     /// percent-encoded).
@@ -83,7 +88,19 @@ pub fn parse_report(body: &[u8]) -> Result<Report, XmlError> {
         (NS_CALDAV, "calendar-query") => {
             let props = report_props(&root)?;
             let (filter, timezone) = parse_query_filter(&root)?;
-            Ok(Report::CalendarQuery { props, filter, timezone })
+            if let Some(tz) = &timezone {
+                if !crate::ical::tz::is_timezone_calendar(tz) {
+                    return Err(XmlError::InvalidTimezone("CALDAV:timezone is not a VCALENDAR with one VTIMEZONE".into()));
+                }
+            }
+            let limit = match root.child(NS_CALDAV, "limit") {
+                None => None,
+                Some(l) => {
+                    let n = l.child(NS_CALDAV, "nresults").ok_or_else(|| XmlError::Unexpected("limit without nresults".into()))?;
+                    Some(n.text().trim().parse::<u32>().map_err(|_| XmlError::Unexpected(format!("nresults {:?}", n.text())))?)
+                }
+            };
+            Ok(Report::CalendarQuery { props, filter, timezone, limit })
         }
         (NS_CALDAV, "calendar-multiget") => Ok(Report::CalendarMultiget {
             props: report_props(&root)?,
@@ -92,10 +109,16 @@ pub fn parse_report(body: &[u8]) -> Result<Report, XmlError> {
                 .map(|h| h.text().trim().to_string())
                 .collect(),
         }),
+        // §7.10, §9.11: exactly one time-range, with start and end (400
+        // otherwise: the body is malformed, there is no filter to be invalid).
         (NS_CALDAV, "free-busy-query") => {
-            let tr = root
-                .child(NS_CALDAV, "time-range")
+            let mut ranges = root.children_named(NS_CALDAV, "time-range");
+            let tr = ranges
+                .next()
                 .ok_or_else(|| XmlError::Unexpected("free-busy-query without time-range".into()))?;
+            if ranges.next().is_some() {
+                return Err(XmlError::Unexpected("free-busy-query with more than one time-range".into()));
+            }
             Ok(Report::FreeBusyQuery { range: closed_range(tr)? })
         }
         (NS_DAV, "sync-collection") => parse_sync_collection(&root),
