@@ -52,6 +52,7 @@ pub mod feeds;
 pub mod hex;
 pub mod http;
 pub mod mail;
+pub mod scheduling;
 pub mod server;
 pub mod telemetry;
 pub mod web;

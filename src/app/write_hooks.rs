@@ -7,12 +7,15 @@ use std::sync::Arc;
 use crate::booking::service::{BookingError, BookingService};
 use crate::dav::xml::PropName;
 use crate::dav::{HookError, ObjectWrite, WriteHook};
+use crate::clock::Clock;
 use crate::ical::CalendarObject;
 use crate::mail::scheduling::{attendees_per_instance, organizer_records, Organizer};
+use crate::scheduling::queue::Delivery;
+use crate::scheduling::{local, Directory, LocalDelivery};
 use lettre::message::Mailbox;
 
 use crate::mail::Outbox;
-use crate::storage::RecordWrites;
+use crate::storage::{RecordWrites, Storage};
 
 /// A PUT or DELETE of a booking's event (the coach's app moving, confirming
 /// or cancelling it) changes the booking record in the same write.
@@ -42,12 +45,18 @@ impl WriteHook for BookingReconciliation {
     }
 }
 
-/// RFC 6638 implicit scheduling by email: the attendees of an event the
-/// user organizes hear of its changes. One write invites at most
-/// `max_attendees` per instance (RFC 4791 §5.3.2.1), and the outbox's
-/// hourly quota caps what a user queues.
+/// RFC 6638 implicit scheduling: the attendees of an event the user
+/// organizes hear of its changes — users of this server through their
+/// schedule inbox and calendar (`scheduling`, queued in the same batch and
+/// delivered once it is durable), everyone else by email (`mail`). An
+/// attendee's change of their PARTSTAT goes back to a local organizer as
+/// a REPLY. One write invites at most `max_attendees` per instance (RFC
+/// 4791 §5.3.2.1), and the outbox's hourly quota caps what a user mails.
 pub struct ImplicitScheduling {
     pub outbox: Arc<Outbox>,
+    pub local: Arc<LocalDelivery>,
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
     pub from: Mailbox,
     pub max_attendees: u32,
 }
@@ -55,10 +64,23 @@ pub struct ImplicitScheduling {
 impl ImplicitScheduling {
     fn records(&self, write: &ObjectWrite, after: Option<&CalendarObject>) -> Result<Option<RecordWrites>, HookError> {
         let before = write.stored_object()?;
+        if before.is_none() && after.is_none() {
+            return Ok(None);
+        }
+        let directory = Directory::load(&*self.storage)?;
+        let plan = local::plan(&directory, write.user, before.as_ref(), after);
         let principal = crate::dav::path::principal_href(&write.user.name);
-        let organizer = Organizer { name: &write.user.name, email: write.user.email.as_deref(), principal_href: &principal };
-        let mail = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
-        Ok(Some(mail).filter(|m| !m.is_empty()))
+        let organizer = Organizer {
+            name: &write.user.name,
+            email: write.user.email.as_deref(),
+            principal_href: &principal,
+            not_by_mail: &plan.not_by_mail,
+        };
+        let mut records = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
+        if !plan.messages.is_empty() {
+            records.push(Delivery::new(plan.messages, write.now).queued());
+        }
+        Ok(Some(records).filter(|m| !m.is_empty()))
     }
 }
 
@@ -80,5 +102,8 @@ impl WriteHook for ImplicitScheduling {
     }
     fn after_write(&self) {
         self.outbox.wake();
+        if let Err(e) = self.local.run(self.clock.now()) {
+            tracing::error!(error = %e, "delivering to local attendees failed; retried on the next write or start");
+        }
     }
 }
