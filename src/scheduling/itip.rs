@@ -275,7 +275,7 @@ mod tests {
         let kept = CalendarObject::parse(attendee_copy(&renamed, Some(&accepted), &is_bob).as_bytes()).unwrap();
         assert_eq!(partstat_of(&kept, &is_bob).as_deref(), Some("ACCEPTED"));
         assert!(kept.raw().contains("Planning 2"));
-        let moved = CalendarObject::parse(invite.raw().replace("T090000Z", "T110000Z").as_bytes()).unwrap();
+        let moved = CalendarObject::parse(invite.raw().replace("T090000Z", "T080000Z").as_bytes()).unwrap();
         let reset = CalendarObject::parse(attendee_copy(&moved, Some(&accepted), &is_bob).as_bytes()).unwrap();
         assert_eq!(partstat_of(&reset, &is_bob).as_deref(), Some("NEEDS-ACTION"));
         // Alice's own PARTSTAT is not Bob's to change.

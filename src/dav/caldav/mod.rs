@@ -3,7 +3,7 @@
 //! themselves are evaluated by [`crate::ical`], prefiltered through the
 //! store's time-range index.
 
-mod freebusy;
+pub(crate) mod freebusy;
 mod multiget;
 mod principal;
 mod query;

@@ -15,6 +15,7 @@ pub mod propfind;
 mod proppatch;
 mod put;
 mod report;
+mod schedule;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -107,6 +108,13 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
         if let DavPath::Store(path) = &req.path {
             guard_writable(ctx, path)?;
         }
+    }
+    // The schedule inbox's messages and the outbox (RFC 6638 §2).
+    match (&req.path, req.method.as_str()) {
+        (DavPath::ScheduleInboxItem(u, name), "GET" | "HEAD") => return schedule::get_message(ctx, u, name, req.method == Method::GET),
+        (DavPath::ScheduleInboxItem(u, name), "DELETE") => return schedule::delete_message(ctx, u, name),
+        (DavPath::ScheduleOutbox(_), "POST") => return schedule::post_outbox(ctx, &req),
+        _ => {}
     }
     match req.method.as_str() {
         "OPTIONS" => options::options(ctx, &req),
