@@ -61,8 +61,17 @@ impl TableValue for Delivery {
 pub const QUEUE: Table<Delivery> = Table::new("schedule-queue");
 
 impl Delivery {
+    /// A delivery whose id sorts after every id this process made before,
+    /// even at the same clock reading, so inboxes list in delivery order.
     pub fn new(messages: Vec<Message>, now: DateTime<Utc>) -> Delivery {
-        let id = format!("{}-{:016x}", time_key(now), rand::random::<u64>());
+        static LAST: Mutex<i64> = Mutex::new(i64::MIN);
+        let micros = {
+            let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+            *last = now.timestamp_micros().max(last.saturating_add(1));
+            *last
+        };
+        let at = DateTime::from_timestamp_micros(micros).unwrap_or(now);
+        let id = format!("{}-{:016x}", time_key(at), rand::random::<u64>());
         Delivery { id, created: now, messages }
     }
     /// The write that queues it, for the batch of the object's write.
