@@ -21,6 +21,8 @@
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
 //! - [`mail`]: iMIP messages, the outbox and its worker, implicit scheduling.
 //! - [`feeds`]: published ICS feeds and imported external calendars.
+//! - [`scheduling`]: RFC 6638 between users of one server: invitations,
+//!   replies and cancellations into inboxes and calendars, outbox free-busy.
 //! - [`provision`]: the homes and calendars slotdav makes for users.
 //! - [`auth`]: Basic credentials → an authenticated user.
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.

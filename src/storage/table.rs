@@ -26,6 +26,8 @@
 //! | `outbox-user-hour` | user | postcard hourly window | `mail::quota` |
 //! | `feed` | hex SHA-256 of the token | postcard `FeedRecord` | `feeds` |
 //! | `import` | `{coach user}/{source}` | postcard import state | `feeds::import` |
+//! | `schedule-queue` | `{time_key}-{random}` | postcard `Delivery` | `scheduling::queue` |
+//! | `schedule-inbox` | `{user}/{delivery id}-{n}.ics` | postcard `InboxMessage` | `scheduling::inbox` |
 //!
 //! Every time in a key is a [`time_key`]. The `coach-booking` index was
 //! first written with seconds (20 digits, s + 10^12); the booking service
