@@ -77,8 +77,17 @@ impl ImplicitScheduling {
             not_by_mail: &plan.not_by_mail,
         };
         let mut records = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
-        if !plan.messages.is_empty() {
-            records.push(Delivery::new(plan.messages, write.now).queued());
+        // Deliveries to local users count against the same hourly cap as
+        // email, so no user can fill another's inbox and calendar.
+        let mut messages = plan.messages;
+        let (allowed, count) = self.outbox.quota().reserve(&write.user.name, messages.len(), write.now);
+        if allowed < messages.len() {
+            tracing::warn!(user = %write.user.name, wanted = messages.len(), delivered = allowed, "hourly limit of scheduling messages reached (mail.max_messages_per_user_hour); the rest are not delivered");
+            messages.truncate(allowed);
+        }
+        records.extend(count);
+        if !messages.is_empty() {
+            records.push(Delivery::new(messages, write.now).queued());
         }
         Ok(Some(records).filter(|m| !m.is_empty()))
     }

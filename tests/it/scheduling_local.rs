@@ -304,3 +304,20 @@ async fn the_outbox_answers_free_busy_for_local_users() {
     // POST anywhere else is still not allowed.
     post(String::new(), "text/calendar", ANN, "/dav/calendars/ann/calendar/").await.status(405);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_to_local_users_count_against_the_hourly_cap() {
+    let s = TestServer::builder()
+        .user_with_email(ANN, ANN_PW, ANN_MAIL)
+        .user_with_email(BOB, BOB_PW, BOB_MAIL)
+        .config(|c| c.mail.max_messages_per_user_hour = 2)
+        .start_with_clock(Arc::new(ManualClock::new(t0())))
+        .await;
+    for n in 0..4 {
+        let body = event("6T090000Z", "6T100000Z", 0, BOB_LINE).replace("UID:review-1", &format!("UID:spam-{n}"));
+        s.request("PUT", &format!("/dav/calendars/ann/calendar/spam-{n}.ics")).as_user(ANN).body(body).send().await.status(201);
+    }
+    assert_eq!(inbox(&s, BOB).await.len(), 2, "two this hour, the rest not delivered");
+    s.request("GET", "/dav/calendars/bob/calendar/spam-1.ics").as_user(BOB).send().await.status(200);
+    s.request("GET", "/dav/calendars/bob/calendar/spam-2.ics").as_user(BOB).send().await.status(404);
+}
