@@ -100,6 +100,25 @@ impl WriteHook for ImplicitScheduling {
         }
         Ok(())
     }
+    /// RFC 6638 §7.3 on the organizer's copy: 1.2 (delivered) for users
+    /// of this server, 3.7 for an address that is neither email nor a user.
+    fn stored_form(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<String>, HookError> {
+        let Some(organizer) = object.organizer() else { return Ok(None) };
+        let directory = Directory::load(&*self.storage)?;
+        if !directory.is(&organizer, &write.user.name) {
+            return Ok(None);
+        }
+        let status = |p: &crate::ical::write::Property| {
+            if directory.user_for(&p.value).is_some() {
+                Some(("1.2", false))
+            } else if crate::scheduling::itip::mailto(&p.value).is_none() {
+                Some(("3.7", true))
+            } else {
+                None
+            }
+        };
+        Ok(crate::scheduling::itip::with_schedule_status(object, &status))
+    }
     fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
         if object.organizer().is_none() {
             return Ok(None);

@@ -178,6 +178,31 @@ pub fn merge_reply(organizer: &CalendarObject, is_attendee: &dyn Fn(&str) -> boo
     root.to_ics()
 }
 
+/// The organizer's object with SCHEDULE-STATUS (RFC 6638 §7.3) on each
+/// attendee the server schedules for and `status_of` has a status for,
+/// where the attendee has none yet or `status_of` says it must be
+/// replaced; `None` when nothing changes.
+pub fn with_schedule_status(obj: &CalendarObject, status_of: &dyn Fn(&Property) -> Option<(&'static str, bool)>) -> Option<String> {
+    let organizer = obj.organizer().unwrap_or_default();
+    let mut root = stored_root(obj);
+    let mut changed = false;
+    for c in scheduling_components(&mut root) {
+        for p in c.props.iter_mut().filter(|p| p.name == "ATTENDEE") {
+            if !server_schedules(p) || same_address(&p.value, &organizer) {
+                continue;
+            }
+            let Some((status, replace)) = status_of(p) else { continue };
+            let current = p.param("SCHEDULE-STATUS").map(str::to_string);
+            if current.as_deref() == Some(status) || (current.is_some() && !replace) {
+                continue;
+            }
+            set_param(p, "SCHEDULE-STATUS", status);
+            changed = true;
+        }
+    }
+    changed.then(|| root.to_ics())
+}
+
 /// `obj` as an iTIP message of `method` (REQUEST, CANCEL): the same
 /// components with `METHOD` on the VCALENDAR.
 pub fn message(obj: &CalendarObject, method: &str) -> String {
@@ -291,6 +316,26 @@ mod tests {
         let carol = |a: &str| same_address(a, "mailto:carol@example.org");
         assert_eq!(partstat_of(&merged, &carol).as_deref(), Some("NEEDS-ACTION"));
         assert_eq!(schedule_tag(&org), schedule_tag(&merged), "a merged reply keeps the organizer's Schedule-Tag");
+    }
+
+    #[test]
+    fn schedule_status_is_noted_once_and_kept_out_of_the_tag() {
+        let a = obj("ATTENDEE:mailto:bob@example.org\r\nATTENDEE:/dav/principals/nobody/\r\nATTENDEE:mailto:x@else.org\r\n");
+        let status = |p: &Property| match p.value.as_str() {
+            "mailto:bob@example.org" => Some(("1.2", false)),
+            v if !v.starts_with("mailto:") => Some(("3.7", true)),
+            _ => None,
+        };
+        let noted = CalendarObject::parse(with_schedule_status(&a, &status).unwrap().as_bytes()).unwrap();
+        let raw = noted.raw().replace("\r\n ", "");
+        assert!(raw.contains("ATTENDEE;SCHEDULE-STATUS=1.2:mailto:bob@"), "{raw}");
+        assert!(raw.contains("ATTENDEE;SCHEDULE-STATUS=3.7:/dav/principals/nobody/"), "{raw}");
+        assert!(raw.contains("ATTENDEE:mailto:x@else.org"), "{raw}");
+        assert!(!raw.contains(&format!("SCHEDULE-STATUS=1.2:{ALICE}")), "not on the organizer");
+        assert_eq!(with_schedule_status(&noted, &status), None, "once");
+        let replied = CalendarObject::parse(merge_reply(&noted, &is_bob, "ACCEPTED", "2.0").as_bytes()).unwrap();
+        assert_eq!(with_schedule_status(&replied, &status), None, "a reply's 2.0 is kept");
+        assert_eq!(schedule_tag(&a), schedule_tag(&noted));
     }
 
     #[test]

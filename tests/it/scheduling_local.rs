@@ -121,6 +121,13 @@ async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
     assert!(slot_open(&s, ten).await, "free before the invitation");
     let put = s.request("PUT", ANN_EVENT).as_user(ANN).body(event("6T090000Z", "6T100000Z", 0, &format!("{BOB_LINE}{EXT_LINE}"))).send().await.status(201);
     let ann_tag = put.header("schedule-tag").expect("Schedule-Tag on the organizer's PUT").to_string();
+    // The server noted the delivery on Bob (SCHEDULE-STATUS 1.2), so the
+    // PUT answers without an ETag (RFC 4791 §5.3.4); the client outside is
+    // left as sent.
+    assert!(put.header("etag").is_none(), "{}", put.describe());
+    let stored = get(&s, ANN, ANN_EVENT).await.text();
+    assert!(attendee_line(&stored, "bob@").contains("SCHEDULE-STATUS=1.2"), "{stored}");
+    assert!(!attendee_line(&stored, "client@").contains("SCHEDULE-STATUS"), "{stored}");
 
     // Bob: a REQUEST in his inbox, the event in his calendar, NEEDS-ACTION.
     let msgs = inbox(&s, BOB).await;
@@ -203,9 +210,12 @@ async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schedule_agent_client_leaves_the_attendee_alone() {
     let s = server().await;
-    let line = "ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:bob@team.example\r\n";
+    let line = "ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:bob@team.example\r\nATTENDEE:http://localhost/dav/principals/nobody/\r\n";
     s.request("PUT", ANN_EVENT).as_user(ANN).body(event("6T090000Z", "6T100000Z", 0, line)).send().await.status(201);
     assert!(inbox(&s, BOB).await.is_empty());
+    let stored = get(&s, ANN, ANN_EVENT).await.text();
+    assert!(!attendee_line(&stored, "bob@").contains("SCHEDULE-STATUS"), "the client schedules Bob: {stored}");
+    assert!(attendee_line(&stored, "principals/nobody").contains("SCHEDULE-STATUS=3.7"), "no such user: {stored}");
     s.request("GET", BOB_COPY).as_user(BOB).send().await.status(404);
     let line = "ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:client@elsewhere.example\r\n";
     s.request("PUT", ANN_EVENT).as_user(ANN).body(event("6T090000Z", "6T100000Z", 1, line)).send().await.status(204);

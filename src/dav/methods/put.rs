@@ -42,6 +42,7 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         .to_string();
     let mut hooked = None;
     let mut schedule_tag = None;
+    let mut rewritten = false;
     let write = if coll.calendar {
         if req.body.len() as u64 > ctx.dav.limits.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
@@ -52,7 +53,7 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         if !is_calendar_media_type(&content_type) {
             return Err(DavError::forbidden(PropName::caldav("supported-calendar-data")));
         }
-        let object = CalendarObject::parse(&req.body)?;
+        let mut object = CalendarObject::parse(&req.body)?;
         object.check_storable()?;
         // RFC 4791 §5.3.2.1 `no-uid-conflict`: an existing object is not
         // overwritten by one with another UID.
@@ -64,7 +65,7 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         // Before anything else looks at the object's instances: refuses a
         // recurrence set beyond the budget (CALDAV:max-instances).
-        let index = object.checked_index_entry(horizon)?;
+        let mut index = object.checked_index_entry(horizon)?;
         // The registered write hooks may refuse the object (RFC 4791
         // §5.3.2.1: the attendee cap) and add records to the same batch:
         // an edit of a booking's event in the coach's app moves, confirms
@@ -72,10 +73,15 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         // attendees (RFC 6638 implicit scheduling).
         let write = ObjectWrite { user: ctx.user, path, calendar: &parent, now: ctx.now, storage: &*ctx.dav.storage };
         ctx.dav.hooks.check_put(&write, &object)?;
+        if let Some(changed) = ctx.dav.hooks.stored_form(&write, &object)? {
+            index = changed.checked_index_entry(horizon)?;
+            object = changed;
+            rewritten = true;
+        }
         hooked = ctx.dav.hooks.on_put(&write, &object)?;
         schedule_tag = object.organizer().is_some().then(|| crate::scheduling::itip::schedule_tag(&object));
         ResourceWrite {
-            bytes: req.body.to_vec(),
+            bytes: if rewritten { object.raw_bytes().to_vec() } else { req.body.to_vec() },
             content_type: "text/calendar; charset=utf-8".to_string(),
             calendar: Some(CalendarWrite {
                 uid: object.uid().to_string(),
@@ -103,7 +109,10 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     if let Some(tag) = schedule_tag {
         resp.headers_mut().insert("schedule-tag", HeaderValue::from_str(&quote_etag(&tag)).expect("hex tag"));
     }
-    resp.headers_mut().insert(ETAG, etag);
+    // RFC 4791 §5.3.4: no ETag when what is stored is not what was sent.
+    if !rewritten {
+        resp.headers_mut().insert(ETAG, etag);
+    }
     Ok(resp)
 }
 
