@@ -143,6 +143,14 @@ pub fn attendee_copy(organizer: &CalendarObject, previous: Option<&CalendarObjec
     let partstat = keep.unwrap_or_else(|| "NEEDS-ACTION".to_string());
     let mut root = stored_root(organizer);
     for c in scheduling_components(&mut root) {
+        // The attendee's own alarms and transparency stay theirs (RFC 6638
+        // §3.2.2.1): taken from the same instance of their copy.
+        if let Some(mine) = previous.and_then(|p| same_instance(p, c)) {
+            c.children.retain(|a| a.name != "VALARM");
+            c.children.extend(mine.children.iter().filter(|a| a.name == "VALARM").cloned());
+            c.props.retain(|p| p.name != "TRANSP");
+            c.props.extend(mine.props.iter().filter(|p| p.name == "TRANSP").cloned());
+        }
         for p in c.props.iter_mut().filter(|p| p.name == "ATTENDEE") {
             remove_param(p, "SCHEDULE-STATUS");
             if is_me(&p.value) {
@@ -151,6 +159,13 @@ pub fn attendee_copy(organizer: &CalendarObject, previous: Option<&CalendarObjec
         }
     }
     root.to_ics()
+}
+
+/// The component of `obj` for the same instance as `c` (same
+/// RECURRENCE-ID, or both the master).
+fn same_instance<'a>(obj: &'a CalendarObject, c: &Component) -> Option<&'a Component> {
+    let rid = |x: &Component| x.prop("RECURRENCE-ID").map(|p| p.value.trim().to_string());
+    obj.components().find(|x| x.name == c.name && rid(x) == rid(c))
 }
 
 /// The attendee's copy once the organizer cancelled (RFC 5546 §3.2.5):
@@ -303,6 +318,10 @@ mod tests {
         let moved = CalendarObject::parse(invite.raw().replace("T090000Z", "T080000Z").as_bytes()).unwrap();
         let reset = CalendarObject::parse(attendee_copy(&moved, Some(&accepted), &is_bob).as_bytes()).unwrap();
         assert_eq!(partstat_of(&reset, &is_bob).as_deref(), Some("NEEDS-ACTION"));
+        // Bob's alarm stays his across the organizer's update.
+        let with_alarm = CalendarObject::parse(accepted.raw().replace("END:VEVENT", "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:mine\r\nEND:VALARM\r\nEND:VEVENT").as_bytes()).unwrap();
+        let updated = attendee_copy(&renamed, Some(&with_alarm), &is_bob);
+        assert!(updated.contains("DESCRIPTION:mine") && updated.contains("Planning 2"), "{updated}");
         // Alice's own PARTSTAT is not Bob's to change.
         assert!(reset.raw().contains(&format!("ATTENDEE;PARTSTAT=ACCEPTED:{ALICE}")));
     }

@@ -127,6 +127,17 @@ fn find_copy(storage: &dyn Storage, user: &str, uid: &str) -> Result<Option<Stor
     Ok(None)
 }
 
+/// Where a new invitation goes: the default calendar, made again when the
+/// user removed it (never another of theirs: a coach's availability
+/// calendar would turn the invitation into bookable time).
+fn new_copy_calendar(storage: &dyn Storage, user: &str, now: DateTime<Utc>) -> Result<StorePath, StorageError> {
+    use crate::ical::ComponentKind;
+    let default = StorePath::home(user).child(crate::provision::DEFAULT_CALENDAR);
+    let all = vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal];
+    crate::provision::calendar(storage, &default, "Calendar", all, now)?;
+    Ok(default)
+}
+
 /// The resource name of a new copy: the UID when it is a plain name.
 fn object_name(uid: &str) -> String {
     let plain = !uid.is_empty() && uid.len() <= 120 && uid.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
@@ -184,7 +195,10 @@ fn deliver(storage: &dyn Storage, dir: &Directory, m: &Message, name: &str, now:
     match m.method {
         Method::Request => {
             let copy = itip::attendee_copy(&obj, stored.as_ref(), &is_to);
-            let path = existing.unwrap_or_else(|| StorePath::home(&m.to).child(crate::provision::DEFAULT_CALENDAR).child(&object_name(obj.uid())));
+            let path = match existing {
+                Some(p) => p,
+                None => new_copy_calendar(storage, &m.to, now)?.child(&object_name(obj.uid())),
+            };
             if stored.as_ref().is_none_or(|s| s.raw() != copy) {
                 write_object(storage, &path, &copy, now)?;
             }
