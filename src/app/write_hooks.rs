@@ -108,6 +108,13 @@ impl WriteHook for ImplicitScheduling {
         if !directory.is(&organizer, &write.user.name) {
             return Ok(None);
         }
+        // A client writing from a copy older than a merged reply keeps it.
+        let kept = match write.stored_object()? {
+            Some(stored) => crate::scheduling::itip::keep_replies(&stored, object)
+                .and_then(|t| CalendarObject::parse(t.as_bytes()).ok()),
+            None => None,
+        };
+        let object = kept.as_ref().unwrap_or(object);
         let status = |p: &crate::ical::write::Property| {
             if directory.user_for(&p.value).is_some() {
                 Some(("1.2", false))
@@ -117,7 +124,7 @@ impl WriteHook for ImplicitScheduling {
                 None
             }
         };
-        Ok(crate::scheduling::itip::with_schedule_status(object, &status))
+        Ok(crate::scheduling::itip::with_schedule_status(object, &status).or_else(|| kept.as_ref().map(|k| k.raw().to_string())))
     }
     fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
         if object.organizer().is_none() {

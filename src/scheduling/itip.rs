@@ -218,6 +218,35 @@ pub fn with_schedule_status(obj: &CalendarObject, status_of: &dyn Fn(&Property) 
     changed.then(|| root.to_ics())
 }
 
+/// The organizer's new version with the replies merged into the stored
+/// one kept (RFC 6638 §3.2.10): a client that wrote from a copy older than
+/// a merged reply (its attendee line lacks our SCHEDULE-STATUS 2.0) would
+/// otherwise undo the attendee's answer. A new time asks everyone again,
+/// so then nothing is kept. `None` when nothing changes.
+pub fn keep_replies(stored: &CalendarObject, incoming: &CalendarObject) -> Option<String> {
+    if time_changed(stored, incoming) {
+        return None;
+    }
+    let mut root = stored_root(incoming);
+    let mut changed = false;
+    for c in scheduling_components(&mut root) {
+        let Some(old) = same_instance(stored, c) else { continue };
+        for p in c.props.iter_mut().filter(|p| p.name == "ATTENDEE") {
+            if p.param("SCHEDULE-STATUS") == Some("2.0") {
+                continue;
+            }
+            let replied = old.props_named("ATTENDEE").find(|o| same_address(&o.value, &p.value) && o.param("SCHEDULE-STATUS") == Some("2.0"));
+            if let Some(r) = replied {
+                let partstat = r.param("PARTSTAT").unwrap_or("NEEDS-ACTION").to_string();
+                set_param(p, "PARTSTAT", &partstat);
+                set_param(p, "SCHEDULE-STATUS", "2.0");
+                changed = true;
+            }
+        }
+    }
+    changed.then(|| root.to_ics())
+}
+
 /// `obj` as an iTIP message of `method` (REQUEST, CANCEL): the same
 /// components with `METHOD` on the VCALENDAR.
 pub fn message(obj: &CalendarObject, method: &str) -> String {
@@ -355,6 +384,19 @@ mod tests {
         let replied = CalendarObject::parse(merge_reply(&noted, &is_bob, "ACCEPTED", "2.0").as_bytes()).unwrap();
         assert_eq!(with_schedule_status(&replied, &status), None, "a reply's 2.0 is kept");
         assert_eq!(schedule_tag(&a), schedule_tag(&noted));
+    }
+
+    #[test]
+    fn an_organizer_writing_from_an_old_copy_keeps_the_replies() {
+        let sent = obj("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.org\r\n");
+        let stored = CalendarObject::parse(merge_reply(&sent, &is_bob, "ACCEPTED", "2.0").as_bytes()).unwrap();
+        let described = CalendarObject::parse(sent.raw().replace("SUMMARY:Planning", "SUMMARY:Planning\r\nDESCRIPTION:agenda").as_bytes()).unwrap();
+        let kept = CalendarObject::parse(keep_replies(&stored, &described).unwrap().as_bytes()).unwrap();
+        assert_eq!(partstat_of(&kept, &is_bob).as_deref(), Some("ACCEPTED"));
+        assert!(kept.raw().contains("DESCRIPTION:agenda"));
+        let moved = CalendarObject::parse(sent.raw().replace("T090000Z", "T080000Z").as_bytes()).unwrap();
+        assert_eq!(keep_replies(&stored, &moved), None, "a new time asks again");
+        assert_eq!(keep_replies(&stored, &stored), None, "a client that saw the reply");
     }
 
     #[test]

@@ -161,6 +161,17 @@ async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
     assert_eq!(copy.header("schedule-tag"), Some(bob_tag.as_str()));
     assert!(!slot_open(&s, ten).await, "an accepted invitation is busy for the booking engine");
 
+    // Ann's app writes a new description from the copy it had before the
+    // reply: Bob's answer stays in her copy.
+    let described = event("6T090000Z", "6T100000Z", 0, &format!("{BOB_LINE}{EXT_LINE}")).replace("SUMMARY:", "DESCRIPTION:Agenda attached\r\nSUMMARY:");
+    s.request("PUT", ANN_EVENT).as_user(ANN).header("If-Schedule-Tag-Match", &ann_tag).body(described).send().await.status(204);
+    let ann_copy = get(&s, ANN, ANN_EVENT).await.text();
+    assert!(attendee_line(&ann_copy, "bob@").contains("PARTSTAT=ACCEPTED"), "{ann_copy}");
+    assert!(ann_copy.contains("Agenda attached"));
+    let copy = get(&s, BOB, BOB_COPY).await;
+    assert!(copy.text().contains("Agenda attached"), "the new description reaches Bob's copy");
+    assert!(attendee_line(&copy.text(), "bob@").contains("PARTSTAT=ACCEPTED"), "and keeps his answer");
+
     // Declined: the booking page offers the time again.
     s.request("PUT", BOB_COPY).as_user(BOB).body(answered(&copy.text(), "DECLINED")).send().await.status(204);
     assert!(slot_open(&s, ten).await, "a declined invitation is free");
@@ -180,7 +191,7 @@ async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
     assert_ne!(copy.header("schedule-tag"), Some(bob_tag.as_str()));
     assert!(copy.text().contains("DTSTART:20300306T100000Z"));
     assert!(attendee_line(&copy.text(), "bob@").contains("PARTSTAT=NEEDS-ACTION"));
-    assert_eq!(inbox(&s, BOB).await.len(), 2);
+    assert_eq!(inbox(&s, BOB).await.len(), 3, "the invitation, the new description, the new time");
 
     // Bob is taken off: a CANCEL, and his copy is cancelled.
     s.request("PUT", ANN_EVENT).as_user(ANN).body(event("6T100000Z", "6T110000Z", 2, EXT_LINE)).send().await.status(204);
