@@ -322,7 +322,9 @@ async fn the_outbox_answers_free_busy_for_local_users() {
         .status(403)
         .contains("need-privileges");
     post("not a calendar".into(), "text/calendar", ANN, outbox).await.status(403);
-    // POST anywhere else is still not allowed.
+    // The outbox says it takes POST; anywhere else POST is still not allowed.
+    let r = s.request("PUT", outbox).as_user(ANN).body("x").send().await.status(405);
+    assert!(r.header("allow").is_some_and(|a| a.contains("POST")), "{}", r.describe());
     post(String::new(), "text/calendar", ANN, "/dav/calendars/ann/calendar/").await.status(405);
 }
 

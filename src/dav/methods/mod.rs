@@ -182,6 +182,9 @@ pub fn allowed_methods(path: &DavPath) -> &'static str {
             "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
         }
         DavPath::Store(_) => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT",
+        // RFC 6638 §5: a free-busy request is POSTed to the outbox.
+        DavPath::ScheduleOutbox(_) => "OPTIONS, PROPFIND, REPORT, POST",
+        DavPath::ScheduleInboxItem(..) => "OPTIONS, GET, HEAD, DELETE, PROPFIND",
         _ => "OPTIONS, PROPFIND, REPORT",
     }
 }
