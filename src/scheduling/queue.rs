@@ -192,6 +192,14 @@ fn deliver(storage: &dyn Storage, dir: &Directory, m: &Message, name: &str, now:
         None => None,
     };
     let is_to = |a: &str| dir.is(a, &m.to);
+    // A REQUEST or CANCEL changes only a copy of the sender's own event:
+    // an object of the recipient's with the same UID that someone else
+    // organizes (or nobody) is left alone.
+    let senders = |o: &CalendarObject| o.organizer().is_some_and(|a| dir.is(&a, &m.from));
+    if matches!(m.method, Method::Request | Method::Cancel) && existing.is_some() && !stored.as_ref().is_some_and(senders) {
+        tracing::warn!(to = %m.to, uid = %obj.uid(), "the recipient has an object with this UID that the sender does not organize; not changed");
+        return Ok(());
+    }
     match m.method {
         Method::Request => {
             let copy = itip::attendee_copy(&obj, stored.as_ref(), &is_to);

@@ -344,3 +344,14 @@ async fn deliveries_to_local_users_count_against_the_hourly_cap() {
     s.request("GET", "/dav/calendars/bob/calendar/spam-1.ics").as_user(BOB).send().await.status(200);
     s.request("GET", "/dav/calendars/bob/calendar/spam-2.ics").as_user(BOB).send().await.status(404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_cannot_overwrite_an_event_of_the_attendee_with_the_same_uid() {
+    let s = server().await;
+    let own = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:review-1\r\nDTSTAMP:20300301T000000Z\r\nDTSTART:20300306T130000Z\r\nDTEND:20300306T140000Z\r\nSUMMARY:Bob's own\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    s.request("PUT", "/dav/calendars/bob/calendar/mine.ics").as_user(BOB).body(own).send().await.status(201);
+    s.request("PUT", ANN_EVENT).as_user(ANN).body(event("6T090000Z", "6T100000Z", 0, BOB_LINE)).send().await.status(201);
+    assert_eq!(get(&s, BOB, "/dav/calendars/bob/calendar/mine.ics").await.text(), own);
+    s.request("DELETE", ANN_EVENT).as_user(ANN).send().await.status(204);
+    assert_eq!(get(&s, BOB, "/dav/calendars/bob/calendar/mine.ics").await.text(), own, "nor cancel it");
+}
