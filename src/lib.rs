@@ -23,6 +23,8 @@
 //! - [`feeds`]: published ICS feeds and imported external calendars.
 //! - [`audit`]: the audit trail of booking, hold and admin changes.
 //! - [`webhooks`]: signed JSON POSTs of booking events, queued durably.
+//! - [`scheduling`]: RFC 6638 between users of one server: invitations,
+//!   replies and cancellations into inboxes and calendars, outbox free-busy.
 //! - [`provision`]: the homes and calendars slotdav makes for users.
 //! - [`auth`]: Basic credentials → an authenticated user.
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
@@ -55,6 +57,7 @@ pub mod feeds;
 pub mod hex;
 pub mod http;
 pub mod mail;
+pub mod scheduling;
 pub mod server;
 pub mod telemetry;
 pub mod web;

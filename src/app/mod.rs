@@ -96,8 +96,14 @@ impl App {
         };
         let mut dav = DavContext::new(storage.clone(), clock.clone(), limits);
         dav.hooks.register(Arc::new(write_hooks::BookingReconciliation { booking: booking.clone(), outbox: outbox.clone() }));
+        let local = Arc::new(crate::scheduling::LocalDelivery::new(storage.clone()));
+        // Deliveries a crash left in the queue go out now.
+        local.run(clock.now())?;
         dav.hooks.register(Arc::new(write_hooks::ImplicitScheduling {
             outbox: outbox.clone(),
+            local,
+            storage: storage.clone(),
+            clock: clock.clone(),
             from: config.mail.from.clone(),
             max_attendees: config.mail.max_attendees,
         }));

@@ -7,12 +7,15 @@ use std::sync::Arc;
 use crate::booking::service::{BookingError, BookingService};
 use crate::dav::xml::PropName;
 use crate::dav::{HookError, ObjectWrite, WriteHook};
+use crate::clock::Clock;
 use crate::ical::CalendarObject;
 use crate::mail::scheduling::{attendees_per_instance, organizer_records, Organizer};
+use crate::scheduling::queue::Delivery;
+use crate::scheduling::{local, Directory, LocalDelivery};
 use lettre::message::Mailbox;
 
 use crate::mail::Outbox;
-use crate::storage::RecordWrites;
+use crate::storage::{RecordWrites, Storage};
 
 /// A PUT or DELETE of a booking's event (the coach's app moving, confirming
 /// or cancelling it) changes the booking record in the same write.
@@ -42,12 +45,18 @@ impl WriteHook for BookingReconciliation {
     }
 }
 
-/// RFC 6638 implicit scheduling by email: the attendees of an event the
-/// user organizes hear of its changes. One write invites at most
-/// `max_attendees` per instance (RFC 4791 §5.3.2.1), and the outbox's
-/// hourly quota caps what a user queues.
+/// RFC 6638 implicit scheduling: the attendees of an event the user
+/// organizes hear of its changes — users of this server through their
+/// schedule inbox and calendar (`scheduling`, queued in the same batch and
+/// delivered once it is durable), everyone else by email (`mail`). An
+/// attendee's change of their PARTSTAT goes back to a local organizer as
+/// a REPLY. One write invites at most `max_attendees` per instance (RFC
+/// 4791 §5.3.2.1), and the outbox's hourly quota caps what a user mails.
 pub struct ImplicitScheduling {
     pub outbox: Arc<Outbox>,
+    pub local: Arc<LocalDelivery>,
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
     pub from: Mailbox,
     pub max_attendees: u32,
 }
@@ -55,10 +64,32 @@ pub struct ImplicitScheduling {
 impl ImplicitScheduling {
     fn records(&self, write: &ObjectWrite, after: Option<&CalendarObject>) -> Result<Option<RecordWrites>, HookError> {
         let before = write.stored_object()?;
+        if before.is_none() && after.is_none() {
+            return Ok(None);
+        }
+        let directory = Directory::load(&*self.storage)?;
+        let plan = local::plan(&directory, write.user, before.as_ref(), after);
         let principal = crate::dav::path::principal_href(&write.user.name);
-        let organizer = Organizer { name: &write.user.name, email: write.user.email.as_deref(), principal_href: &principal };
-        let mail = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
-        Ok(Some(mail).filter(|m| !m.is_empty()))
+        let organizer = Organizer {
+            name: &write.user.name,
+            email: write.user.email.as_deref(),
+            principal_href: &principal,
+            not_by_mail: &plan.not_by_mail,
+        };
+        let mut records = organizer_records(&organizer, &self.from, self.outbox.quota(), before.as_ref(), after, write.now);
+        // Deliveries to local users count against the same hourly cap as
+        // email, so no user can fill another's inbox and calendar.
+        let mut messages = plan.messages;
+        let (allowed, count) = self.outbox.quota().reserve(&write.user.name, messages.len(), write.now);
+        if allowed < messages.len() {
+            tracing::warn!(user = %write.user.name, wanted = messages.len(), delivered = allowed, "hourly limit of scheduling messages reached (mail.max_messages_per_user_hour); the rest are not delivered");
+            messages.truncate(allowed);
+        }
+        records.extend(count);
+        if !messages.is_empty() {
+            records.push(Delivery::new(messages, write.now).queued());
+        }
+        Ok(Some(records).filter(|m| !m.is_empty()))
     }
 }
 
@@ -68,6 +99,32 @@ impl WriteHook for ImplicitScheduling {
             return Err(HookError::Forbidden(PropName::caldav("max-attendees-per-instance")));
         }
         Ok(())
+    }
+    /// RFC 6638 §7.3 on the organizer's copy: 1.2 (delivered) for users
+    /// of this server, 3.7 for an address that is neither email nor a user.
+    fn stored_form(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<String>, HookError> {
+        let Some(organizer) = object.organizer() else { return Ok(None) };
+        let directory = Directory::load(&*self.storage)?;
+        if !directory.is(&organizer, &write.user.name) {
+            return Ok(None);
+        }
+        // A client writing from a copy older than a merged reply keeps it.
+        let kept = match write.stored_object()? {
+            Some(stored) => crate::scheduling::itip::keep_replies(&stored, object)
+                .and_then(|t| CalendarObject::parse(t.as_bytes()).ok()),
+            None => None,
+        };
+        let object = kept.as_ref().unwrap_or(object);
+        let status = |p: &crate::ical::write::Property| {
+            if directory.user_for(&p.value).is_some() {
+                Some(("1.2", false))
+            } else if crate::scheduling::itip::mailto(&p.value).is_none() {
+                Some(("3.7", true))
+            } else {
+                None
+            }
+        };
+        Ok(crate::scheduling::itip::with_schedule_status(object, &status).or_else(|| kept.as_ref().map(|k| k.raw().to_string())))
     }
     fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
         if object.organizer().is_none() {
@@ -80,5 +137,8 @@ impl WriteHook for ImplicitScheduling {
     }
     fn after_write(&self) {
         self.outbox.wake();
+        if let Err(e) = self.local.run(self.clock.now()) {
+            tracing::error!(error = %e, "delivering to local attendees failed; retried on the next write or start");
+        }
     }
 }

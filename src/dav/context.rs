@@ -98,6 +98,13 @@ pub trait WriteHook: Send + Sync {
     fn check_put(&self, _write: &ObjectWrite, _object: &CalendarObject) -> Result<(), HookError> {
         Ok(())
     }
+    /// The text to store instead of `object` (RFC 6638 §3.2: the server
+    /// notes SCHEDULE-STATUS on the organizer's attendees); `None`: as
+    /// sent. A PUT whose object was changed answers without an ETag
+    /// (RFC 4791 §5.3.4).
+    fn stored_form(&self, _write: &ObjectWrite, _object: &CalendarObject) -> Result<Option<String>, HookError> {
+        Ok(None)
+    }
     /// Records to write in the same batch as `object`; `None`: not this
     /// hook's business, ask the next.
     fn on_put(&self, _write: &ObjectWrite, _object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
@@ -144,6 +151,20 @@ impl WriteHooks {
 
     pub(super) fn check_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<(), HookError> {
         self.hooks.iter().try_for_each(|h| h.check_put(write, object))
+    }
+
+    /// The stored form of `object` after every hook had its say, if any changed it.
+    pub(super) fn stored_form(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<CalendarObject>, HookError> {
+        let mut changed: Option<CalendarObject> = None;
+        for hook in &self.hooks {
+            if let Some(text) = hook.stored_form(write, changed.as_ref().unwrap_or(object))? {
+                match CalendarObject::parse(text.as_bytes()) {
+                    Ok(o) => changed = Some(o),
+                    Err(e) => return Err(HookError::Failed(format!("a hook wrote an object that does not parse: {e}"))),
+                }
+            }
+        }
+        Ok(changed)
     }
 
     pub(super) fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<HookRecords>, HookError> {

@@ -6,6 +6,7 @@
 //! | `/dav/principals/` | the principal collection |
 //! | `/dav/principals/NAME/` | a user's principal (RFC 5397) |
 //! | `/dav/principals/NAME/inbox/`, `…/outbox/` | their scheduling inbox and outbox (RFC 6638 §2.2, §2.1) |
+//! | `/dav/principals/NAME/inbox/MSG` | a message in the inbox (`scheduling::inbox`) |
 //! | `/dav/calendars/` | the collection of calendar homes |
 //! | `/dav/calendars/NAME/…` | a user's calendar home and all below it, in the store |
 
@@ -28,6 +29,8 @@ pub enum DavPath<S = StorePath> {
     PrincipalsRoot,
     Principal(String),
     ScheduleInbox(String),
+    /// A message in a user's schedule inbox: user, message name.
+    ScheduleInboxItem(String, String),
     ScheduleOutbox(String),
     CalendarsRoot,
     Store(S),
@@ -65,6 +68,7 @@ impl DavPath {
                 2 => DavPath::Principal(segments[1].clone()),
                 3 if segments[2] == "inbox" => DavPath::ScheduleInbox(segments[1].clone()),
                 3 if segments[2] == "outbox" => DavPath::ScheduleOutbox(segments[1].clone()),
+                4 if segments[2] == "inbox" => DavPath::ScheduleInboxItem(segments[1].clone(), segments[3].clone()),
                 _ => return Err(PathError::Outside),
             },
             Some("calendars") => {
@@ -82,6 +86,7 @@ impl DavPath {
     pub fn owner(&self) -> Option<&str> {
         match self {
             DavPath::Principal(u) | DavPath::ScheduleInbox(u) | DavPath::ScheduleOutbox(u) => Some(u),
+            DavPath::ScheduleInboxItem(u, _) => Some(u),
             DavPath::Store(p) => Some(p.owner()),
             _ => None,
         }
@@ -95,6 +100,7 @@ impl DavPath {
             DavPath::Principal(u) => principal_href(u),
             DavPath::ScheduleInbox(u) => format!("{}inbox/", principal_href(u)),
             DavPath::ScheduleOutbox(u) => format!("{}outbox/", principal_href(u)),
+            DavPath::ScheduleInboxItem(u, name) => format!("{}inbox/{}", principal_href(u), encode_segment(name)),
             DavPath::CalendarsRoot => CALENDARS.to_string(),
             DavPath::Store(p) => store_href(p, collection),
         }
@@ -116,6 +122,8 @@ impl DavPath {
             DavPath::Principal(u) => storage.user(u)?.map(|u| Target::Principal(u.name)),
             DavPath::ScheduleInbox(u) => storage.user(u)?.map(|u| Target::ScheduleInbox(u.name)),
             DavPath::ScheduleOutbox(u) => storage.user(u)?.map(|u| Target::ScheduleOutbox(u.name)),
+            DavPath::ScheduleInboxItem(u, name) => crate::scheduling::inbox::get(storage, u, name)?
+                .map(|_| Target::ScheduleInboxItem(u.clone(), name.clone())),
             DavPath::Store(p) => storage.node(p)?.map(|n| Target::Store((p.clone(), n))),
         })
     }
@@ -130,6 +138,7 @@ impl Target {
             Target::Principal(u) => DavPath::Principal(u.clone()),
             Target::ScheduleInbox(u) => DavPath::ScheduleInbox(u.clone()),
             Target::ScheduleOutbox(u) => DavPath::ScheduleOutbox(u.clone()),
+            Target::ScheduleInboxItem(u, n) => DavPath::ScheduleInboxItem(u.clone(), n.clone()),
             Target::CalendarsRoot => DavPath::CalendarsRoot,
             Target::Store((p, _)) => DavPath::Store(p.clone()),
         }
@@ -137,6 +146,7 @@ impl Target {
     pub fn is_collection(&self) -> bool {
         match self {
             Target::Store((_, n)) => n.is_collection(),
+            Target::ScheduleInboxItem(..) => false,
             _ => true,
         }
     }

@@ -264,6 +264,12 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
             ("owner", Target::Store((p, _))) => Some(owner_href(p.owner())),
             ("creationdate", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), rfc3339(n.created))),
             ("getlastmodified", Target::Store((_, n))) => Some(XmlNode::text_element(name.clone(), http_date(n.modified))),
+            ("getetag" | "getcontenttype", Target::ScheduleInboxItem(u, m)) => {
+                crate::scheduling::inbox::get(ctx.storage, u, m)?.map(|msg| match name.local.as_str() {
+                    "getetag" => XmlNode::text_element(name.clone(), quote_etag(&msg.etag())),
+                    _ => XmlNode::text_element(name.clone(), "text/calendar; charset=utf-8"),
+                })
+            }
             ("getetag", Target::Store((_, n))) => n.resource().map(|r| XmlNode::text_element(name.clone(), quote_etag(&r.etag))),
             ("getcontentlength", Target::Store((_, n))) if n.resource().is_some() => {
                 n.resource().map(|r| XmlNode::text_element(name.clone(), r.length.to_string()))
@@ -319,8 +325,12 @@ pub fn live(ctx: &PropContext, target: &Target, name: &PropName) -> Result<Optio
                 inbox_availability(ctx.storage, u)?.map(|text| XmlNode::text_element(name.clone(), text))
             }
             ("schedule-tag", Target::Store((p, n))) => match n.resource() {
-                Some(r) if r.calendar.is_some() && is_scheduling_object(&ctx.storage.content(p)?.unwrap_or_default()) => {
-                    Some(XmlNode::text_element(name.clone(), quote_etag(&r.etag)))
+                Some(r) if r.calendar.is_some() => {
+                    let bytes = ctx.storage.content(p)?.unwrap_or_default();
+                    is_scheduling_object(&bytes)
+                        .then(|| crate::ical::CalendarObject::parse(&bytes).ok())
+                        .flatten()
+                        .map(|o| XmlNode::text_element(name.clone(), quote_etag(&crate::scheduling::itip::schedule_tag(&o))))
                 }
                 _ => None,
             },
@@ -392,6 +402,7 @@ fn resourcetype(target: &Target) -> Vec<XmlNode> {
         Target::Principal(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(dav("principal"))],
         Target::ScheduleInbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-inbox"))],
         Target::ScheduleOutbox(_) => vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("schedule-outbox"))],
+        Target::ScheduleInboxItem(..) => vec![],
         Target::Store((_, n)) => match &n.kind {
             NodeKind::Collection(c) if c.calendar => {
                 vec![XmlNode::empty(dav("collection")), XmlNode::empty(cal("calendar"))]

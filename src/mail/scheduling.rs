@@ -26,6 +26,9 @@ pub struct Organizer<'a> {
     pub name: &'a str,
     pub email: Option<&'a str>,
     pub principal_href: &'a str,
+    /// Attendee addresses not to mail: users of this server (delivered by
+    /// `scheduling`) and attendees with `SCHEDULE-AGENT=CLIENT` or `NONE`.
+    pub not_by_mail: &'a [String],
 }
 
 impl Organizer<'_> {
@@ -52,6 +55,7 @@ fn attendees(obj: &CalendarObject, organizer: &Organizer) -> Vec<String> {
         .attendees()
         .iter()
         .filter(|a| !organizer.is(a))
+        .filter(|a| !organizer.not_by_mail.iter().any(|n| n.trim().eq_ignore_ascii_case(a.trim())))
         .filter_map(|a| email_of(a))
         .collect();
     out.sort_by_key(|a| a.to_ascii_lowercase());
@@ -245,7 +249,7 @@ mod tests {
     }
 
     fn alice() -> Organizer<'static> {
-        Organizer { name: "Alice", email: Some("alice@example.org"), principal_href: "/dav/principals/alice/" }
+        Organizer { name: "Alice", email: Some("alice@example.org"), principal_href: "/dav/principals/alice/", not_by_mail: &[] }
     }
 
     fn from() -> Mailbox {
@@ -301,6 +305,15 @@ mod tests {
         assert_eq!(recipients(&records).len(), 2);
         assert!(records.iter().any(|(k, _)| k.table == super::super::quota::T_QUOTA && k.key == "Alice"));
         assert!(organizer_records(&alice(), &from(), &quota, None, Some(&a), Utc::now()).is_empty(), "nothing left this hour");
+    }
+
+    #[test]
+    fn local_and_client_scheduled_attendees_are_not_mailed() {
+        let a = obj("ATTENDEE:mailto:bob@example.org\r\nATTENDEE:mailto:carol@example.org\r\n");
+        let skip = vec!["mailto:BOB@example.org".to_string()];
+        let alice = Organizer { not_by_mail: &skip, ..alice() };
+        let r = recipients(&organizer_records(&alice, &from(), &SendQuota::in_memory(1000), None, Some(&a), Utc::now()));
+        assert_eq!(r, vec![("carol@example.org".into(), "REQUEST".into())]);
     }
 
     #[test]

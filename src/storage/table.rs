@@ -34,6 +34,8 @@
 //! | `webhook-failed` | id | postcard `FailedDelivery` | `webhooks` |
 //! | `webhook-meta` | `delivered` | u64 little endian | `webhooks` |
 //! | `dashboard-session` | hex SHA-256 of the session id | postcard `Session` | `auth::session` |
+//! | `schedule-queue` | `{time_key}-{random}` | postcard `Delivery` | `scheduling::queue` |
+//! | `schedule-inbox` | `{user}/{delivery id}-{n}.ics` | postcard `InboxMessage` | `scheduling::inbox` |
 //!
 //! Every time in a key is a [`time_key`]. The `coach-booking` index was
 //! first written with seconds (20 digits, s + 10^12); the booking service

@@ -775,7 +775,9 @@ async fn events_a_user_organizes_invite_their_attendees_by_email() {
         )
     };
     let r = s.request("PUT", path).as_user(ALICE).body(event("20300310T160000Z")).send().await.status(201);
-    assert_eq!(r.header("schedule-tag"), r.header("etag"), "RFC 6638 §3.2: Schedule-Tag on a scheduling object");
+    let tag = r.header("schedule-tag").expect("RFC 6638 §3.2: Schedule-Tag on a scheduling object").to_string();
+    let got = s.request("GET", path).as_user(ALICE).send().await.status(200);
+    assert_eq!(got.header("schedule-tag"), Some(tag.as_str()), "GET names the same Schedule-Tag");
     run(&s).await;
     let got = sink.to("parent@example.org");
     assert_eq!(got.len(), 1, "one invitation, and none to the organizer");

@@ -134,6 +134,7 @@ impl BookingService {
     /// booking records, which know about seats).
     pub(super) fn busy(&self, coach: &CoachConfig, range: TimeRange) -> Result<(Vec<BusyTime>, Vec<BusyDay>)> {
         let booking_uids = self.booking_uids(coach)?;
+        let coach_user = self.storage.user(&coach.user)?;
         let mut times = Vec::new();
         let mut days = Vec::new();
         for cal in self.busy_calendars(coach)? {
@@ -141,12 +142,24 @@ impl BookingService {
                 continue;
             }
             let is_bookings = cal.name() == coach.bookings_calendar;
+            // A colleague's invitation the coach declined is free time;
+            // accepted, tentative or not yet answered, it is busy.
+            let mut declined: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
             for (name, occ) in self.occurrences(coach, &cal, range)? {
                 if occ.busy.is_none() {
                     continue;
                 }
                 if is_bookings && booking_uids.contains(&name) {
                     continue;
+                }
+                if let Some(user) = &coach_user {
+                    if !declined.contains_key(&name) {
+                        let d = crate::scheduling::freebusy::declined(&*self.storage, user, &cal.child(&name))?;
+                        declined.insert(name.clone(), d);
+                    }
+                    if declined[&name] {
+                        continue;
+                    }
                 }
                 match occ.all_day_dates().filter(|_| occ.all_day) {
                     Some((first, end)) => {

@@ -98,7 +98,8 @@ fn availability_objects(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> D
 }
 
 /// Busy periods of one calendar within `range`: from the index, with
-/// floating-time objects placed exactly in the calendar's zone.
+/// floating-time objects placed exactly in the calendar's zone, and
+/// invitations the calendar's owner declined left out (RFC 6638 §5).
 pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavResult<Vec<(TimeRange, BusyKind)>> {
     ensure_indexed(ctx, calendar, range)?;
     let mut out = Vec::new();
@@ -106,7 +107,20 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
     // Objects with time in the range that is not busy by itself: a stored
     // VFREEBUSY among them publishes busy periods of its own.
     let mut not_busy = std::collections::BTreeSet::new();
+    let owner = ctx.dav.storage.user(calendar.owner())?;
+    let mut declined = std::collections::HashMap::new();
     for occ in ctx.dav.storage.occurrences(calendar, range)? {
+        if occ.occurrence.busy.is_some() {
+            if let Some(owner) = &owner {
+                if !declined.contains_key(&occ.name) {
+                    let d = crate::scheduling::freebusy::declined(&*ctx.dav.storage, owner, &calendar.child(&occ.name))?;
+                    declined.insert(occ.name.clone(), d);
+                }
+                if declined[&occ.name] {
+                    continue;
+                }
+            }
+        }
         if occ.approximate {
             approximate.insert(occ.name);
             continue;

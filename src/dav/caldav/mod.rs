@@ -5,7 +5,7 @@
 //! shares: `DAV:supported-report` (RFC 3253 §3.6) and the
 //! `CALDAV:min-date-time` / `max-date-time` bounds of its time ranges.
 
-mod freebusy;
+pub(crate) mod freebusy;
 mod multiget;
 mod principal;
 mod query;

@@ -45,14 +45,20 @@ pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
     } else {
         Vec::new()
     };
-    let scheduling = resource.calendar.is_some() && crate::dav::props::is_scheduling_object(&bytes);
+    // RFC 6638 §3.2.10: the Schedule-Tag changes only with what scheduling
+    // cares about, not with a PARTSTAT reply.
+    let schedule_tag = if resource.calendar.is_some() && crate::dav::props::is_scheduling_object(&bytes) {
+        crate::ical::CalendarObject::parse(&bytes).ok().map(|o| crate::scheduling::itip::schedule_tag(&o))
+    } else {
+        None
+    };
     let body = if with_body && !not_modified { Bytes::from(bytes) } else { Bytes::new() };
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
     let h = resp.headers_mut();
     h.insert(ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
-    if scheduling {
-        h.insert("schedule-tag", HeaderValue::from_str(&etag).expect("hex etag"));
+    if let Some(tag) = schedule_tag {
+        h.insert("schedule-tag", HeaderValue::from_str(&quote_etag(&tag)).expect("hex tag"));
     }
     h.insert(LAST_MODIFIED, HeaderValue::from_str(&http_date(node.modified)).expect("ascii date"));
     if !not_modified {

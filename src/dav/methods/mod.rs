@@ -17,6 +17,7 @@ pub mod propfind;
 mod proppatch;
 mod put;
 mod report;
+mod schedule;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -124,6 +125,13 @@ fn dispatch(ctx: &Ctx, req: DavRequest) -> DavResult {
         }
     }
     check_if_header(ctx, &req)?;
+    // The schedule inbox's messages and the outbox (RFC 6638 §2).
+    match (&req.path, method) {
+        (DavPath::ScheduleInboxItem(u, name), "GET" | "HEAD") => return schedule::get_message(ctx, u, name, method == "GET"),
+        (DavPath::ScheduleInboxItem(u, name), "DELETE") => return schedule::delete_message(ctx, u, name),
+        (DavPath::ScheduleOutbox(_), "POST") => return schedule::post_outbox(ctx, &req),
+        _ => {}
+    }
     match method {
         "OPTIONS" => options::options(ctx, &req, kind),
         "PROPFIND" => propfind::propfind(ctx, &req),
@@ -154,9 +162,11 @@ pub enum ResourceKind {
     /// `/dav/`, `/dav/principals/`, `/dav/calendars/`, a principal, its
     /// inbox: made by slotdav, read and queried only.
     Virtual,
-    /// A scheduling outbox (RFC 6638 §2.1): as [`ResourceKind::Virtual`]
-    /// until POST is answered there.
+    /// A scheduling outbox (RFC 6638 §2.1): read, queried, and POSTed
+    /// free-busy requests (§5).
     Outbox,
+    /// A message in a scheduling inbox: read and removed.
+    InboxMessage,
     /// A user's calendar home: it goes only with its user.
     Home,
     /// A calendar or plain collection inside a home.
@@ -172,6 +182,7 @@ impl ResourceKind {
         let p = match path {
             DavPath::Store(p) => p,
             DavPath::ScheduleOutbox(_) => return Ok(ResourceKind::Outbox),
+            DavPath::ScheduleInboxItem(..) => return Ok(ResourceKind::InboxMessage),
             _ => return Ok(ResourceKind::Virtual),
         };
         Ok(match ctx.dav.storage.node(p)? {
@@ -186,9 +197,9 @@ impl ResourceKind {
     /// (RFC 9110 §10.2.1).
     pub fn methods(self) -> &'static str {
         match self {
-            ResourceKind::Virtual | ResourceKind::Outbox | ResourceKind::Home => {
-                "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT"
-            }
+            ResourceKind::Virtual | ResourceKind::Home => "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, REPORT",
+            ResourceKind::Outbox => "OPTIONS, GET, HEAD, POST, PROPFIND, PROPPATCH, REPORT",
+            ResourceKind::InboxMessage => "OPTIONS, GET, HEAD, DELETE, PROPFIND",
             ResourceKind::Collection => "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
             ResourceKind::Object => "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT",
             ResourceKind::Missing => "OPTIONS, PUT, MKCOL, MKCALENDAR",

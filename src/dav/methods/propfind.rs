@@ -62,7 +62,11 @@ pub fn members(ctx: &Ctx, target: &Target) -> DavResult<Vec<Target>> {
                 None => vec![],
             }
         }
-        Target::Principal(_) | Target::ScheduleInbox(_) | Target::ScheduleOutbox(_) => vec![],
+        Target::ScheduleInbox(u) => crate::scheduling::inbox::list(&*ctx.dav.storage, u)?
+            .into_iter()
+            .map(|(name, _)| Target::ScheduleInboxItem(u.clone(), name))
+            .collect(),
+        Target::Principal(_) | Target::ScheduleOutbox(_) | Target::ScheduleInboxItem(..) => vec![],
         Target::Store((path, node)) if node.is_collection() => ctx
             .dav
             .storage

@@ -21,9 +21,18 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let parent_node = ctx.dav.storage.node(&parent)?.ok_or(DavError::Status(StatusCode::CONFLICT))?;
     let coll = parent_node.collection().ok_or(DavError::Status(StatusCode::CONFLICT))?;
     let mut cond = headers::write_condition(&req.headers);
-    // RFC 6638 §3.2: If-Schedule-Tag-Match; our Schedule-Tag is the ETag.
+    // RFC 6638 §3.2.10: If-Schedule-Tag-Match holds when the stored
+    // object's Schedule-Tag is the one given; the write is then made on
+    // the stored ETag, so nothing changes in between.
     if let Some(tag) = req.headers.get("if-schedule-tag-match").and_then(|v| v.to_str().ok()) {
-        cond.if_match.get_or_insert_with(Vec::new).push(tag.trim().trim_matches('"').to_string());
+        let stored = crate::dav::load_object(&*ctx.dav.storage, path)?;
+        let etag = ctx.dav.storage.node(path)?.and_then(|n| n.resource().map(|r| r.etag.clone()));
+        match (stored, etag) {
+            (Some(obj), Some(etag)) if crate::scheduling::itip::schedule_tag(&obj) == tag.trim().trim_matches('"') => {
+                cond.if_match.get_or_insert_with(Vec::new).push(etag);
+            }
+            _ => return Err(DavError::Status(StatusCode::PRECONDITION_FAILED)),
+        }
     }
     let content_type = req
         .headers
@@ -32,7 +41,8 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         .unwrap_or("application/octet-stream")
         .to_string();
     let mut hooked = None;
-    let mut scheduling = false;
+    let mut schedule_tag = None;
+    let mut rewritten = false;
     let write = if coll.calendar {
         if req.body.len() as u64 > ctx.dav.limits.max_resource_size {
             return Err(DavError::forbidden(PropName::caldav("max-resource-size")));
@@ -44,7 +54,7 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         if !is_calendar_media_type(&content_type) || !opens_as_icalendar(&req.body) {
             return Err(DavError::forbidden(PropName::caldav("supported-calendar-data")));
         }
-        let object = CalendarObject::parse(&req.body)?;
+        let mut object = CalendarObject::parse(&req.body)?;
         object.check_storable()?;
         // RFC 4791 §5.2.6/§5.2.7: CALDAV:min-date-time / max-date-time.
         object.check_date_bounds()?;
@@ -58,7 +68,7 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         let horizon = chrono::DateTime::from_timestamp(coll.horizon, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         // Before anything else looks at the object's instances: refuses a
         // recurrence set beyond the budget (CALDAV:max-instances).
-        let index = object.checked_index_entry(horizon)?;
+        let mut index = object.checked_index_entry(horizon)?;
         // The registered write hooks may refuse the object (RFC 4791
         // §5.3.2.1: the attendee cap) and add records to the same batch:
         // an edit of a booking's event in the coach's app moves, confirms
@@ -66,10 +76,15 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
         // attendees (RFC 6638 implicit scheduling).
         let write = ObjectWrite { user: ctx.user, path, calendar: &parent, now: ctx.now, storage: &*ctx.dav.storage };
         ctx.dav.hooks.check_put(&write, &object)?;
+        if let Some(changed) = ctx.dav.hooks.stored_form(&write, &object)? {
+            index = changed.checked_index_entry(horizon)?;
+            object = changed;
+            rewritten = true;
+        }
         hooked = ctx.dav.hooks.on_put(&write, &object)?;
-        scheduling = object.organizer().is_some();
+        schedule_tag = object.organizer().is_some().then(|| crate::scheduling::itip::schedule_tag(&object));
         ResourceWrite {
-            bytes: req.body.to_vec(),
+            bytes: if rewritten { object.raw_bytes().to_vec() } else { req.body.to_vec() },
             content_type: "text/calendar; charset=utf-8".to_string(),
             calendar: Some(CalendarWrite {
                 uid: object.uid().to_string(),
@@ -94,10 +109,13 @@ pub fn put(ctx: &Ctx, req: &DavRequest) -> DavResult {
     }
     let mut resp = empty_response(if outcome.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
     let etag = HeaderValue::from_str(&quote_etag(&outcome.etag)).expect("hex etag");
-    if scheduling {
-        resp.headers_mut().insert("schedule-tag", etag.clone());
+    if let Some(tag) = schedule_tag {
+        resp.headers_mut().insert("schedule-tag", HeaderValue::from_str(&quote_etag(&tag)).expect("hex tag"));
     }
-    resp.headers_mut().insert(ETAG, etag);
+    // RFC 4791 §5.3.4: no ETag when what is stored is not what was sent.
+    if !rewritten {
+        resp.headers_mut().insert(ETAG, etag);
+    }
     Ok(resp)
 }
 

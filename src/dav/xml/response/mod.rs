@@ -9,12 +9,14 @@
 
 mod document;
 mod multistatus;
+mod schedule;
 mod status;
 #[cfg(test)]
 mod testing;
 mod writer;
 
 pub use document::{document, error_body, fragment};
+pub use schedule::{schedule_response, ScheduleRecipient};
 pub use multistatus::{MultiStatus, MultiStatusBuilder, PropStat, Response, ResponseBody};
 pub use status::{reason_phrase, status_line};
 pub use writer::Namespaces;
