@@ -26,6 +26,9 @@
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
 //! - [`mail`]: iMIP messages, the durable outbox and its worker, reminders,
 //!   implicit scheduling by email.
+//! - [`analytics`]: how a coach's weeks went (booked, held, cancelled,
+//!   no-shows, students, utilisation, lead time, busiest hours, prices).
+//! - [`metrics`]: the Prometheus registry behind `/metrics`.
 //! - [`feeds`]: secret ICS feed tokens and their rendering; mirrors of
 //!   external calendars ([`feeds::import`]).
 //! - [`ical`]: the iCalendar domain: validation, recurrence, filters,
@@ -41,6 +44,7 @@ pub mod provision;
 pub mod dav;
 pub mod storage;
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -16,7 +16,8 @@
 //! replacing its previous one, and a cap on one email's upcoming bookings.
 //!
 //! Rooms: this file (the service, its errors and its hook), [`calendars`]
-//! (reading the coach's calendars), [`decisions`] (slots, holds, bookings,
+//! (reading the coach's calendars), [`readers`] (bookings and open time
+//! for analytics), [`decisions`] (slots, holds, bookings,
 //! cancel, reschedule), [`reconcile`] (the coach's edits in their calendar),
 //! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
 //! stores and their key layouts). Imports: storage, ical, model, clock and
@@ -25,6 +26,7 @@
 mod calendars;
 mod decisions;
 mod event;
+mod readers;
 mod reconcile;
 mod records;
 
@@ -41,6 +43,7 @@ use crate::storage::{RecordWrites, Storage, StorageError};
 pub use super::change::ChangeKind;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
+pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
 use self::records::BookingStore;
 
