@@ -56,6 +56,7 @@ pub mod feeds;
 pub mod hex;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod server;
 pub mod telemetry;
 pub mod web;

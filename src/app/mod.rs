@@ -6,9 +6,11 @@
 //! start-up.
 //!
 //! The composition root below `server`: may import every domain module,
-//! `dav` (to build its context and hooks) and `http`; not `server`, `web`
-//! or `api`.
+//! `dav` (to build its context and hooks), `http` and `metrics`; not
+//! `server`, `web` or `api`. `ops`: the metrics hook, the scrape's gauges
+//! and readiness.
 
+mod ops;
 mod write_hooks;
 
 use std::sync::Arc;
@@ -49,6 +51,10 @@ pub struct App {
     /// What DAV requests run on: the store, the clock, the limits, and
     /// booking reconciliation and implicit scheduling as write hooks.
     pub dav: DavContext,
+    /// What `/metrics` exports; the server counts requests, the booking
+    /// change hook outcomes, and the feed importer and webhook deliverer
+    /// their results through it (`ops`: the scrape's gauges, readiness).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl App {
@@ -67,6 +73,8 @@ impl App {
             crate::mail::Outbox::new(storage.clone(), clock.clone(), &config.mail, &config.data_dir).map_err(AppError::Mail)?,
         );
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        booking.add_change_hook(ops::metrics_hook(metrics.clone()));
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
@@ -82,6 +90,7 @@ impl App {
             max_attendees: config.mail.max_attendees,
         }));
         Ok(App {
+            metrics,
             dav,
             outbox,
             rate_limit: RateLimiter::new(config.rate_limit_per_minute),

@@ -78,7 +78,13 @@ pub struct Importer {
     clock: Arc<dyn Clock>,
     config: FeedsConfig,
     client: HttpsClient,
+    /// Told the result of every fetch the background tasks make
+    /// (`imported`, `not_modified`, `failed`), e.g. to count it in `/metrics`.
+    on_fetch: Option<FetchObserver>,
 }
+
+/// See [`Importer::observe_fetches`].
+pub type FetchObserver = Arc<dyn Fn(&'static str) + Send + Sync>;
 
 impl Importer {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: FeedsConfig) -> Self {
@@ -88,7 +94,13 @@ impl Importer {
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(https);
-        Importer { storage, clock, config, client }
+        Importer { storage, clock, config, client, on_fetch: None }
+    }
+
+    /// Tells `observer` the result of every background fetch.
+    pub fn observe_fetches(mut self, observer: FetchObserver) -> Self {
+        self.on_fetch = Some(observer);
+        self
     }
 
     /// The calendar a source is mirrored into.
@@ -247,7 +259,15 @@ pub fn spawn(importer: Arc<Importer>, coaches: Vec<CoachConfig>) -> Vec<tokio::t
             tasks.push(tokio::spawn(async move {
                 let every = source.refresh.to_std().unwrap_or(std::time::Duration::from_secs(900));
                 loop {
-                    match importer.refresh(&coach, &source).await {
+                    let result = importer.refresh(&coach, &source).await;
+                    if let Some(observe) = &importer.on_fetch {
+                        observe(match &result {
+                            Ok(r) if r.not_modified => "not_modified",
+                            Ok(_) => "imported",
+                            Err(_) => "failed",
+                        });
+                    }
+                    match result {
                         Ok(r) if r.not_modified => tracing::debug!(coach = %coach.user, source = %source.name, "external calendar unchanged"),
                         Ok(r) => tracing::info!(
                             coach = %coach.user, source = %source.name, written = r.written, removed = r.removed, skipped = r.skipped,

@@ -40,6 +40,7 @@
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
 //! below imports `web`, except `api` (form decoding, [`errors`]).
 
+pub mod analytics;
 pub mod cancel;
 pub mod coach;
 pub mod confirm;

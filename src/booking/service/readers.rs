@@ -36,3 +36,11 @@ impl BookingService {
         Ok(CoachTime { available, busy: busy_intervals(coach.policy.tz, &times, &days) })
     }
 }
+
+impl BookingService {
+    /// How many holds are active now (the hold table keeps live holds;
+    /// expired ones are swept every minute).
+    pub fn holds_active(&self) -> Result<usize> {
+        Ok(self.all_active_holds(self.clock.now())?.len())
+    }
+}

@@ -464,6 +464,10 @@ impl Storage for SledStorage {
     fn flush_stats(&self) -> FlushStats {
         self.flushes.stats()
     }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
 }
 
 #[cfg(test)]
