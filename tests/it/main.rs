@@ -4,6 +4,7 @@
 
 mod common;
 
+mod analytics;
 mod architecture;
 mod auth;
 mod booking;
