@@ -17,6 +17,7 @@ mod front;
 mod group_commit;
 mod ical_interop;
 mod mail;
+mod metrics;
 mod security_booking;
 mod security_ical;
 mod security_dav;
