@@ -117,16 +117,6 @@ impl BookingStore<'_> {
             .map(|id| String::from_utf8_lossy(&id).into_owned()))
     }
 
-    /// UIDs of every booking event of a coach.
-    pub fn uids(&self, coach_user: &str) -> Result<Vec<String>> {
-        Ok(self
-            .storage
-            .records(T_BOOKING_UID, &format!("{coach_user}/"))?
-            .into_iter()
-            .map(|(key, _)| key.split_once('/').map(|(_, u)| u.to_string()).unwrap_or(key))
-            .collect())
-    }
-
     /// Every booking of a coach, by start (those that no longer load are skipped).
     pub fn of_coach(&self, coach_user: &str) -> Result<Vec<Booking>> {
         self.of_coach_where(coach_user, |_| true)
