@@ -6,7 +6,7 @@
 //! zone, DST included), [`price`] (price labels read as amounts per
 //! currency), [`report`] (the pure computation: records in, [`Report`]
 //! out). This file reads the inputs through the booking service
-//! ([`BookingService::coach_bookings`], [`BookingService::coach_time`]: the
+//! ([`BookingService::coach_booking_facts`], [`BookingService::coach_time`]: the
 //! same availability and busy time the booking engine uses) and owns
 //! [`AnalyticsError`].
 //!
@@ -47,7 +47,7 @@ pub fn for_coaches(service: &BookingService, coaches: &[&CoachConfig], period: P
     let mut inputs = Vec::with_capacity(coaches.len());
     for coach in coaches {
         let tz = coach.policy.tz;
-        let bookings = service.coach_bookings(&coach.user)?;
+        let bookings = service.coach_booking_facts(&coach.user)?;
         let time = service.coach_time(coach, period.range(tz))?;
         let open = report::subtract(&time.available, &time.busy);
         inputs.push((coach, tz, bookings, open));

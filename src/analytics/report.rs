@@ -16,16 +16,17 @@ use chrono_tz::Tz;
 use super::period::Period;
 use super::price::parse_price;
 use crate::booking::availability::merge;
-use crate::booking::{Attendance, Booking, BookingStatus};
+use crate::booking::fact::{BookingFact, CancelledBy};
+use crate::booking::Attendance;
 use crate::model::TimeRange;
 
-/// One coach's input: their zone, every booking record they have (all
-/// time: a student's first booking may lie before the period), and their
-/// open time around the period (availability minus busy time).
+/// One coach's input: their zone, the facts of every booking they have
+/// (all time: a student's first booking may lie before the period), and
+/// their open time around the period (availability minus busy time).
 pub struct CoachData<'a> {
     pub coach: &'a str,
     pub tz: Tz,
-    pub bookings: &'a [Booking],
+    pub bookings: &'a [BookingFact],
     pub open: &'a [TimeRange],
 }
 
@@ -178,38 +179,35 @@ fn add_coach(report: &mut Report, leads: &mut Vec<Duration>, prices: &mut BTreeM
     let rows = &mut report.weeks;
     let mut held_ranges: Vec<Vec<TimeRange>> = vec![Vec::new(); weeks.len()];
     // Students of this coach, by lower-cased email.
-    let mut by_student: HashMap<String, Vec<&Booking>> = HashMap::new();
+    let mut by_student: HashMap<String, Vec<&BookingFact>> = HashMap::new();
     for b in data.bookings {
-        by_student.entry(b.student_email.trim().to_lowercase()).or_default().push(b);
-        let cancelled = b.status == BookingStatus::Cancelled;
-        if let Some(w) = week_of(b.created_at) {
+        by_student.entry(b.email.trim().to_lowercase()).or_default().push(b);
+        let (created, range) = (b.created_at(), b.range());
+        if let Some(w) = week_of(created) {
             rows[w].1.booked += 1;
-            leads.push((b.range.start - b.created_at).max(Duration::zero()));
+            leads.push((range.start - created).max(Duration::zero()));
         }
-        if cancelled {
-            let (at, by_student, by_coach, late) = match &b.outcome.cancelled {
-                Some(c) => (c.at, matches!(c.by, crate::booking::Actor::Student { .. }), c.by.is_coach(), c.late),
-                None => (b.range.start, false, false, false),
-            };
+        if let Some(c) = &b.cancelled {
+            let at = DateTime::from_timestamp_millis(c.at_ms).unwrap_or(range.start);
             if let Some(w) = week_of(at) {
                 let row = &mut rows[w].1;
                 row.cancelled += 1;
-                row.cancelled_by_student += u32::from(by_student);
-                row.cancelled_by_coach += u32::from(by_coach);
-                row.cancelled_late += u32::from(late);
+                row.cancelled_by_student += u32::from(c.by == CancelledBy::Student);
+                row.cancelled_by_coach += u32::from(c.by == CancelledBy::Coach);
+                row.cancelled_late += u32::from(c.late);
             }
             continue;
         }
-        let Some(w) = week_of(b.range.start) else { continue };
+        let Some(w) = week_of(range.start) else { continue };
         let row = &mut rows[w].1;
         row.held += 1;
-        match b.outcome.attendance {
+        match b.attendance {
             Some(Attendance::NoShow) => row.no_shows += 1,
             Some(Attendance::Attended) => row.attended += 1,
             None => {}
         }
-        held_ranges[w].push(b.range);
-        let local = b.range.start.with_timezone(&data.tz);
+        held_ranges[w].push(range);
+        let local = range.start.with_timezone(&data.tz);
         report.hours[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
         match parse_price(&b.price) {
             Some(p) if !p.is_free() => {
@@ -230,10 +228,10 @@ fn add_coach(report: &mut Report, leads: &mut Vec<Duration>, prices: &mut BTreeM
     }
     // Students: new or returning, conversions.
     for (email, mut list) in by_student {
-        list.sort_by_key(|b| b.created_at);
+        list.sort_by_key(|b| (b.created_ms, b.start_ms));
         let first = list[0];
-        let first_week = week_of(first.created_at);
-        let mut booked_weeks: Vec<usize> = list.iter().filter_map(|b| week_of(b.created_at)).collect();
+        let first_week = week_of(first.created_at());
+        let mut booked_weeks: Vec<usize> = list.iter().filter_map(|b| week_of(b.created_at())).collect();
         booked_weeks.dedup();
         for w in &booked_weeks {
             if Some(*w) == first_week {
@@ -243,28 +241,26 @@ fn add_coach(report: &mut Report, leads: &mut Vec<Duration>, prices: &mut BTreeM
             }
         }
         let conversion = conversion(&list);
-        let converted_week = conversion.and_then(|b| week_of(b.created_at));
+        let converted_week = conversion.and_then(|b| week_of(b.created_at()));
         if let Some(w) = converted_week {
             rows[w].1.conversions += 1;
         }
-        let in_period: Vec<&&Booking> = list
-            .iter()
-            .filter(|b| week_of(b.created_at).is_some() || (b.status != BookingStatus::Cancelled && week_of(b.range.start).is_some()))
-            .collect();
+        let booked_in = |b: &BookingFact| week_of(b.created_at()).is_some();
+        let held_in = |b: &BookingFact| !b.is_cancelled() && week_of(b.range().start).is_some();
+        let in_period: Vec<&BookingFact> = list.iter().copied().filter(|b| booked_in(b) || held_in(b)).collect();
         if in_period.is_empty() {
             continue;
         }
-        let held: Vec<&&&Booking> =
-            in_period.iter().filter(|b| b.status != BookingStatus::Cancelled && week_of(b.range.start).is_some()).collect();
+        let held: Vec<&BookingFact> = in_period.iter().copied().filter(|b| held_in(b)).collect();
         report.students.push(StudentRow {
             coach: data.coach.to_string(),
-            name: list.last().map(|b| b.student_name.clone()).unwrap_or_default(),
+            name: list.last().map(|b| b.name.clone()).unwrap_or_default(),
             email,
-            first_booked: first.created_at,
-            booked: in_period.iter().filter(|b| week_of(b.created_at).is_some()).count() as u32,
+            first_booked: first.created_at(),
+            booked: in_period.iter().filter(|b| booked_in(b)).count() as u32,
             held: held.len() as u32,
-            cancelled: in_period.iter().filter(|b| b.status == BookingStatus::Cancelled && week_of(b.created_at).is_some()).count() as u32,
-            no_shows: held.iter().filter(|b| b.outcome.attendance == Some(Attendance::NoShow)).count() as u32,
+            cancelled: in_period.iter().filter(|b| b.is_cancelled() && booked_in(b)).count() as u32,
+            no_shows: held.iter().filter(|b| b.attendance == Some(Attendance::NoShow)).count() as u32,
             new: first_week.is_some(),
             converted: converted_week.is_some(),
         });
@@ -273,9 +269,9 @@ fn add_coach(report: &mut Report, leads: &mut Vec<Duration>, prices: &mut BTreeM
 
 /// A student's conversion: their first paid booking (a price label that
 /// is a number above zero, not cancelled) made after a free booking
-/// ("free" or zero, not cancelled). `list` is by `created_at`.
-fn conversion<'a>(list: &[&'a Booking]) -> Option<&'a Booking> {
-    let price = |b: &Booking| parse_price(&b.price).filter(|_| b.status != BookingStatus::Cancelled);
+/// ("free" or zero, not cancelled). `list` is by `created_at`, then start.
+fn conversion<'a>(list: &[&'a BookingFact]) -> Option<&'a BookingFact> {
+    let price = |b: &BookingFact| parse_price(&b.price).filter(|_| !b.is_cancelled());
     let first_free = list.iter().position(|b| price(b).is_some_and(|p| p.is_free()))?;
     let first_paid = list.iter().position(|b| price(b).is_some_and(|p| !p.is_free()))?;
     (first_paid > first_free).then(|| list[first_paid])

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use slotdav::booking::fact::BookingFact;
 use slotdav::booking::{Attendance, Booking};
 use slotdav::clock::{Clock, ManualClock};
 use slotdav::config::Config;
@@ -106,12 +107,17 @@ impl Env {
         panic!("no event for {reference}");
     }
 
-    /// Marks a booking's attendance in the store, as the dashboard would.
+    /// Marks a booking's attendance in the store, as the dashboard would:
+    /// the record and its fact (layouts of `booking::service::records`).
     fn mark(&self, reference: &str, attendance: Attendance) {
         let mut b: Booking = self.server.app.booking.coach_bookings("alice").unwrap().into_iter().find(|b| b.reference == reference).unwrap();
         b.outcome.attendance = Some(attendance);
-        let record = (RecordKey::new("booking", b.id.clone()), Some(slotdav::storage::table::encode(&b)));
-        self.server.storage.apply(RecordBatch { records: vec![record], object: None }, self.clock.now()).unwrap();
+        use slotdav::storage::table::encode;
+        let records = vec![
+            (RecordKey::new("booking", b.id.clone()), Some(encode(&b))),
+            (RecordKey::new("booking-fact", format!("alice/{}", b.id)), Some(encode(&BookingFact::of(&b)))),
+        ];
+        self.server.storage.apply(RecordBatch { records, object: None }, self.clock.now()).unwrap();
     }
 
     async fn get(&self, user: &str, path: &str) -> Resp {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::booking::holds::tests::booking;
-use crate::booking::{Actor, Cancellation};
+use crate::booking::{Actor, Booking, BookingStatus, Cancellation};
 use chrono::TimeZone;
 use chrono_tz::Europe::Berlin;
 
@@ -32,8 +32,12 @@ fn cancelled(mut b: Booking, at: DateTime<Utc>, by: Actor, late: bool) -> Bookin
     b
 }
 
+fn facts(bookings: &[Booking]) -> Vec<BookingFact> {
+    bookings.iter().map(BookingFact::of).collect()
+}
+
 fn run(bookings: &[Booking], open: &[TimeRange]) -> Report {
-    compute(may(), &[CoachData { coach: "anna", tz: Berlin, bookings, open }])
+    compute(may(), &[CoachData { coach: "anna", tz: Berlin, bookings: &facts(bookings), open }])
 }
 
 #[test]
@@ -210,7 +214,7 @@ fn sessions_fall_in_local_weeks_across_a_dst_change() {
         session("a", utc(2026, 3, 29, 21, 30), utc(2026, 3, 1, 8, 0), "a@x.org", ""),
         session("b", utc(2026, 3, 29, 22, 30), utc(2026, 3, 1, 8, 0), "b@x.org", ""),
     ];
-    let r = compute(period, &[CoachData { coach: "anna", tz: Berlin, bookings: &bookings, open: &[] }]);
+    let r = compute(period, &[CoachData { coach: "anna", tz: Berlin, bookings: &facts(&bookings), open: &[] }]);
     assert_eq!((r.weeks[0].1.held, r.weeks[1].1.held), (1, 1));
     assert_eq!(r.hours[6][23], 1, "Sunday 23:00 local");
     assert_eq!(r.hours[0][0], 1, "Monday 00:00 local");
@@ -223,7 +227,10 @@ fn coaches_add_up_week_by_week() {
     b[0].coach = "ben".into();
     let r = compute(
         may(),
-        &[CoachData { coach: "anna", tz: Berlin, bookings: &a, open: &[] }, CoachData { coach: "ben", tz: chrono_tz::UTC, bookings: &b, open: &[] }],
+        &[
+            CoachData { coach: "anna", tz: Berlin, bookings: &facts(&a), open: &[] },
+            CoachData { coach: "ben", tz: chrono_tz::UTC, bookings: &facts(&b), open: &[] },
+        ],
     );
     assert_eq!(r.weeks[0].1.held, 2);
     assert_eq!(r.weeks[0].1.new_students, 2, "a student is new with each coach");

@@ -147,6 +147,7 @@ impl BookingService {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, coaches: Vec<CoachConfig>, public_url: String) -> Result<Self> {
         let bookings = BookingStore { storage: &*storage };
         bookings.migrate(clock.now())?;
+        bookings.migrate_facts(clock.now())?;
         let secret = bookings.manage_secret(clock.now())?;
         let service = BookingService {
             storage,

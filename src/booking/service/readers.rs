@@ -7,6 +7,7 @@
 
 use super::super::availability::{available, busy_intervals};
 use super::super::coach::CoachConfig;
+use super::super::fact::BookingFact;
 use super::super::Booking;
 use super::{BookingService, Result};
 use crate::model::TimeRange;
@@ -26,6 +27,12 @@ impl BookingService {
     /// (cancelled ones too), by start.
     pub fn coach_bookings(&self, coach_user: &str) -> Result<Vec<Booking>> {
         Ok(self.bookings().of_coach(coach_user)?)
+    }
+
+    /// The [`BookingFact`]s of every booking of the coach `coach_user`
+    /// (one prefix scan; what analytics reads).
+    pub fn coach_booking_facts(&self, coach_user: &str) -> Result<Vec<BookingFact>> {
+        Ok(self.bookings().facts_of(coach_user)?)
     }
 
     /// The coach's availability and busy time in `range`.
