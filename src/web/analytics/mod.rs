@@ -117,7 +117,5 @@ fn forbidden(admin: bool) -> Response<Body> {
 
 fn bad_period(e: &AnalyticsError) -> Response<Body> {
     let text = format!("{e}. Choose dates like 2026-05-04, `from` before `to`, at most {} days apart.", analytics::period::MAX_DAYS);
-    let mut resp = error_page(StatusCode::BAD_REQUEST, "Check the dates", &text, Some(("?".into(), "Show the last 12 weeks".into())));
-    *resp.status_mut() = StatusCode::BAD_REQUEST;
-    resp
+    error_page(StatusCode::BAD_REQUEST, "Check the dates", &text, Some(("?".into(), "Show the last 12 weeks".into())))
 }
