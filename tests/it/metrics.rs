@@ -296,3 +296,39 @@ async fn readyz_needs_a_live_mail_worker_and_a_writable_store() {
     assert_eq!(code, 503);
     assert!(text.contains("the mail worker last ran 600s ago"), "{text}");
 }
+
+/// The outbox's depth and its failures by kind, as the worker counted
+/// them: a booking's mail to an SMTP server that is not there is given up
+/// on after one attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_depth_and_failures_by_kind_follow_the_worker() {
+    let port = free_port();
+    let server = TestServer::builder()
+        .config(move |c| {
+            with_coach(c);
+            c.mail.transport = slotdav::mail::MailTransport::Smtp;
+            c.mail.smtp_host = "127.0.0.1".into();
+            c.mail.smtp_port = port;
+            c.mail.smtp_tls = slotdav::mail::SmtpTls::None;
+            c.mail.retry_max_attempts = 1;
+        })
+        .start_with_clock(Arc::new(ManualClock::new(t0())))
+        .await;
+    let start = Utc.with_ymd_and_hms(2026, 5, 5, 7, 0, 0).unwrap();
+    let post = |path: String, body: Value| server.request("POST", &path).header("Content-Type", "application/json").body(body.to_string());
+    let hold: Value =
+        serde_json::from_slice(&post("/api/v1/coaches/alice/event-types/lesson/holds".into(), json!({"start": start.to_rfc3339()})).send().await.status(201).bytes)
+            .unwrap();
+    post(format!("/api/v1/holds/{}/confirm", hold["hold_id"].as_str().unwrap()), json!({"name": "Ann", "email": "ann@example.org"}))
+        .send()
+        .await
+        .status(201);
+    let queued = server.app.outbox.status().unwrap().pending.len();
+    assert!(queued >= 1, "the booking queued the student's mail");
+    assert_eq!(sample(&scrape(&server).await, r#"slotdav_outbox_failed{kind="student"}"#), 0.0);
+    let report = server.app.outbox.run_due().await.unwrap();
+    assert!(report.failed >= 1, "{report:?}");
+    let after = scrape(&server).await;
+    assert_eq!(sample(&after, r#"slotdav_outbox_failed{kind="student"}"#), 1.0);
+    assert_eq!(sample(&after, "slotdav_outbox_depth"), (queued - report.failed - report.sent - report.dropped) as f64);
+}
