@@ -78,8 +78,8 @@ pub struct Importer {
     clock: Arc<dyn Clock>,
     config: FeedsConfig,
     client: HttpsClient,
-    /// Told the result of every fetch the background tasks make
-    /// (`imported`, `not_modified`, `failed`), e.g. to count it in `/metrics`.
+    /// Told the result of every fetch (`imported`, `not_modified`,
+    /// `failed`), e.g. to count it in `/metrics`.
     on_fetch: Option<FetchObserver>,
 }
 
@@ -97,7 +97,7 @@ impl Importer {
         Importer { storage, clock, config, client, on_fetch: None }
     }
 
-    /// Tells `observer` the result of every background fetch.
+    /// Tells `observer` the result of every fetch ([`Importer::refresh`]).
     pub fn observe_fetches(mut self, observer: FetchObserver) -> Self {
         self.on_fetch = Some(observer);
         self
@@ -108,8 +108,21 @@ impl Importer {
         StorePath::home(&coach.user).child(&source.name)
     }
 
-    /// Fetches one source and updates its mirror.
+    /// Fetches one source and updates its mirror; tells the observer
+    /// ([`Importer::observe_fetches`]) how it went.
     pub async fn refresh(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
+        let result = self.fetch_into_mirror(coach, source).await;
+        if let Some(observe) = &self.on_fetch {
+            observe(match &result {
+                Ok(r) if r.not_modified => "not_modified",
+                Ok(_) => "imported",
+                Err(_) => "failed",
+            });
+        }
+        result
+    }
+
+    async fn fetch_into_mirror(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
         let state_key = format!("{}/{}", coach.user, source.name);
         // An unreadable state only costs one unconditional fetch.
         let state: ImportState = self
@@ -259,15 +272,7 @@ pub fn spawn(importer: Arc<Importer>, coaches: Vec<CoachConfig>) -> Vec<tokio::t
             tasks.push(tokio::spawn(async move {
                 let every = source.refresh.to_std().unwrap_or(std::time::Duration::from_secs(900));
                 loop {
-                    let result = importer.refresh(&coach, &source).await;
-                    if let Some(observe) = &importer.on_fetch {
-                        observe(match &result {
-                            Ok(r) if r.not_modified => "not_modified",
-                            Ok(_) => "imported",
-                            Err(_) => "failed",
-                        });
-                    }
-                    match result {
+                    match importer.refresh(&coach, &source).await {
                         Ok(r) if r.not_modified => tracing::debug!(coach = %coach.user, source = %source.name, "external calendar unchanged"),
                         Ok(r) => tracing::info!(
                             coach = %coach.user, source = %source.name, written = r.written, removed = r.removed, skipped = r.skipped,

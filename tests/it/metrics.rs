@@ -332,3 +332,39 @@ async fn outbox_depth_and_failures_by_kind_follow_the_worker() {
     assert_eq!(sample(&after, r#"slotdav_outbox_failed{kind="student"}"#), 1.0);
     assert_eq!(sample(&after, "slotdav_outbox_depth"), (queued - report.failed - report.sent - report.dropped) as f64);
 }
+
+/// An ICS server on loopback answering every request with `status`.
+async fn ics_server(status: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260505T080000Z\r\nDTEND:20260505T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: text/calendar\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = stream.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/cal.ics")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_calendar_fetches_are_counted_by_result() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let server = TestServer::builder().config(with_coach).start_with_clock(clock.clone()).await;
+    let coach = server.app.config.coaches[0].clone();
+    let metrics = server.app.metrics.clone();
+    let importer = slotdav::feeds::import::Importer::new(server.storage.clone(), clock, server.app.config.feeds.clone())
+        .observe_fetches(Arc::new(move |result| metrics.feed_fetch(result)));
+    let ok = slotdav::booking::coach::ExternalBusy { url: ics_server("200 OK").await, name: "outside".into(), refresh: Duration::minutes(15) };
+    let broken = slotdav::booking::coach::ExternalBusy { url: ics_server("500 Oops").await, name: "broken".into(), refresh: Duration::minutes(15) };
+    importer.refresh(&coach, &ok).await.unwrap();
+    assert!(importer.refresh(&coach, &broken).await.is_err());
+    let samples = scrape(&server).await;
+    assert_eq!(sample(&samples, r#"slotdav_feed_fetches_total{result="imported"}"#), 1.0);
+    assert_eq!(sample(&samples, r#"slotdav_feed_fetches_total{result="failed"}"#), 1.0);
+}
