@@ -15,7 +15,9 @@
 //! - `booking-fact`: `{coach user}/{id}` → postcard [`BookingFact`], written
 //!   with every booking record (`put`, `update`, `save`), so a coach's
 //!   analytics read one short prefix scan; made once for stores written
-//!   before it ([`BookingStore::migrate_facts`], `meta`: `booking-fact-layout`).
+//!   before it ([`BookingStore::migrate_facts`], `meta`: `booking-fact-layout`
+//!   = `1`; a new `BookingFact` layout bumps the mark, and every fact is
+//!   made again from the records at the next start).
 //! - `hold`: hold id → postcard [`HoldRecord`] (the first layout read too).
 //! - `meta`: `manage-secret` → the 32 bytes manage links are signed with.
 
