@@ -51,6 +51,8 @@ pub struct RawConfig {
     pub http: Option<RawHttp>,
     pub auth: Option<RawAuth>,
     pub dashboard: Option<RawDashboard>,
+    pub metrics_token: Option<Spanned<String>>,
+    pub admins: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub coach: Vec<RawCoach>,
     /// How long audit entries are kept, e.g. "400d".
@@ -278,7 +280,15 @@ pub struct Config {
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
     /// `[dashboard] session_ttl`: how long a dashboard sign-in lasts.
     pub dashboard: crate::auth::session::SessionConfig,
+    /// `metrics_token`: the bearer token `/metrics` asks for; `None`:
+    /// loopback clients only.
+    pub metrics_token: Option<String>,
+    /// `admins`: users who see every coach's analytics (`/admin/analytics`).
+    pub admins: Vec<String>,
 }
+
+/// `admins` when absent: the user slotdav makes on a fresh store.
+pub const DEFAULT_ADMINS: [&str; 1] = ["admin"];
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
 pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
@@ -488,6 +498,22 @@ impl Config {
                 },
             },
         };
+        let metrics_token = match &raw.metrics_token {
+            None => None,
+            Some(t) if t.get_ref().len() >= 16 && t.get_ref().len() <= 256 && t.get_ref().bytes().all(|b| b.is_ascii_graphic()) => {
+                Some(t.get_ref().clone())
+            }
+            Some(t) => return Err(at_span("metrics_token", t.span(), "must be 16 to 256 visible ASCII characters, without spaces".into())),
+        };
+        let admins = match &raw.admins {
+            None => DEFAULT_ADMINS.iter().map(|a| a.to_string()).collect(),
+            Some(list) => {
+                if let Some(bad) = list.get_ref().iter().find(|a| !crate::model::valid_user_name(a)) {
+                    return Err(at_span("admins", list.span(), format!("`{bad}` is not a valid user name")));
+                }
+                list.get_ref().clone()
+            }
+        };
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -529,6 +555,8 @@ impl Config {
             audit_retention,
             webhooks,
             dashboard,
+            metrics_token,
+            admins,
         })
     }
 }
@@ -731,6 +759,8 @@ mod tests {
         assert_eq!(example.audit_retention, defaults.audit_retention);
         assert_eq!(example.webhooks, defaults.webhooks);
         assert_eq!(example.dashboard, defaults.dashboard);
+        assert_eq!(example.metrics_token, defaults.metrics_token);
+        assert_eq!(example.admins, defaults.admins);
     }
 
     #[test]
@@ -931,5 +961,18 @@ price = "free"
     fn unparsable_listen_address_is_named_with_its_line() {
         let err = Config::parse("realm = \"x\"\nlisten = \"localhost\"\n", Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("`listen`") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn metrics_token_and_admins_are_read_and_checked() {
+        let d = Config::default();
+        assert_eq!((d.metrics_token, d.admins), (None, vec!["admin".to_string()]));
+        let c = Config::parse("metrics_token = \"0123456789abcdef-xyz\"\nadmins = [\"root\", \"ops\"]\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.metrics_token.as_deref(), Some("0123456789abcdef-xyz"));
+        assert_eq!(c.admins, vec!["root", "ops"]);
+        let err = Config::parse("\nmetrics_token = \"short\"\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("metrics_token") && err.contains("line 2"), "{err}");
+        let err = Config::parse("admins = [\"no/slash\"]\n", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("admins") && err.contains("no/slash"), "{err}");
     }
 }

@@ -30,6 +30,9 @@
 //! - [`booking`]: slots, holds and bookings from the coach's calendars.
 //! - [`mail`]: iMIP messages, the durable outbox and its worker, reminders,
 //!   implicit scheduling by email.
+//! - [`analytics`]: how a coach's weeks went (booked, held, cancelled,
+//!   no-shows, students, utilisation, lead time, busiest hours, prices).
+//! - [`metrics`]: the Prometheus registry behind `/metrics`.
 //! - [`feeds`]: secret ICS feed tokens and their rendering; mirrors of
 //!   external calendars ([`feeds::import`]).
 //! - [`ical`]: the iCalendar domain: validation, recurrence, filters,
@@ -45,6 +48,7 @@ pub mod provision;
 pub mod dav;
 pub mod storage;
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -58,6 +62,7 @@ pub mod hex;
 pub mod http;
 pub mod mail;
 pub mod scheduling;
+pub mod metrics;
 pub mod server;
 pub mod telemetry;
 pub mod web;

@@ -184,7 +184,11 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
             app.storage.clone(),
             app.clock.clone(),
             app.config.feeds.clone(),
-        ));
+        )
+        .observe_fetches({
+            let metrics = app.metrics.clone();
+            std::sync::Arc::new(move |result| metrics.feed_fetch(result))
+        }));
         let imports = slotdav::feeds::import::spawn(importer, app.config.coaches.clone());
         let sweeper = {
             let booking = app.booking.clone();

@@ -9,9 +9,11 @@
 //! mail (the outbox), the audit trail (and its hold hook), webhooks.
 //!
 //! The composition root below `server`: may import every domain module,
-//! `dav` (to build its context and hooks) and `http`; not `server`, `web`
-//! or `api`.
+//! `dav` (to build its context and hooks), `http` and `metrics`; not
+//! `server`, `web` or `api`. `ops`: the metrics hook, the scrape's gauges
+//! and readiness.
 
+mod ops;
 mod write_hooks;
 
 use std::sync::Arc;
@@ -54,6 +56,10 @@ pub struct App {
     /// What DAV requests run on: the store, the clock, the limits, and
     /// booking reconciliation and implicit scheduling as write hooks.
     pub dav: DavContext,
+    /// What `/metrics` exports; the server counts requests, the booking
+    /// change hook outcomes, and the feed importer and webhook deliverer
+    /// their results through it (`ops`: the scrape's gauges, readiness).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl App {
@@ -87,6 +93,8 @@ impl App {
         }));
         let webhooks = Arc::new(crate::webhooks::Webhooks::new(storage.clone(), clock.clone(), config.webhooks.clone()));
         booking.add_change_hook(webhooks.change_hook());
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        booking.add_change_hook(ops::metrics_hook(metrics.clone()));
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
@@ -108,6 +116,7 @@ impl App {
             max_attendees: config.mail.max_attendees,
         }));
         Ok(App {
+            metrics,
             dav,
             outbox,
             webhooks,

@@ -20,6 +20,8 @@
 //!   store and the clock.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
+//! - [`fact`]: [`fact::BookingFact`], the few facts of a booking that
+//!   analytics reads, kept beside each record.
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
 //!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
@@ -29,6 +31,7 @@
 pub mod availability;
 pub mod change;
 pub mod coach;
+pub mod fact;
 pub mod holds;
 pub mod links;
 pub mod policy;

@@ -78,7 +78,13 @@ pub struct Importer {
     clock: Arc<dyn Clock>,
     config: FeedsConfig,
     client: HttpsClient,
+    /// Told the result of every fetch (`imported`, `not_modified`,
+    /// `failed`), e.g. to count it in `/metrics`.
+    on_fetch: Option<FetchObserver>,
 }
+
+/// See [`Importer::observe_fetches`].
+pub type FetchObserver = Arc<dyn Fn(&'static str) + Send + Sync>;
 
 impl Importer {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: FeedsConfig) -> Self {
@@ -88,7 +94,13 @@ impl Importer {
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(https);
-        Importer { storage, clock, config, client }
+        Importer { storage, clock, config, client, on_fetch: None }
+    }
+
+    /// Tells `observer` the result of every fetch ([`Importer::refresh`]).
+    pub fn observe_fetches(mut self, observer: FetchObserver) -> Self {
+        self.on_fetch = Some(observer);
+        self
     }
 
     /// The calendar a source is mirrored into.
@@ -96,8 +108,21 @@ impl Importer {
         StorePath::home(&coach.user).child(&source.name)
     }
 
-    /// Fetches one source and updates its mirror.
+    /// Fetches one source and updates its mirror; tells the observer
+    /// ([`Importer::observe_fetches`]) how it went.
     pub async fn refresh(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
+        let result = self.fetch_into_mirror(coach, source).await;
+        if let Some(observe) = &self.on_fetch {
+            observe(match &result {
+                Ok(r) if r.not_modified => "not_modified",
+                Ok(_) => "imported",
+                Err(_) => "failed",
+            });
+        }
+        result
+    }
+
+    async fn fetch_into_mirror(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
         let state_key = format!("{}/{}", coach.user, source.name);
         // An unreadable state only costs one unconditional fetch.
         let state: ImportState = self

@@ -10,6 +10,8 @@
 //! - [`scheduling`]: implicit scheduling (RFC 6638) by iMIP, with
 //!   [`quota`], the hourly cap on what one user's writes may send.
 //! - [`transport`]: SMTP (rustls) or `.eml` files.
+//! - [`health`]: the worker's heartbeat, the outbox depth and failures by
+//!   kind, for `/readyz` and `/metrics`.
 //!
 //! A booking never fails because of mail: the hook only adds records, and
 //! sending happens later, in the worker.
@@ -17,6 +19,7 @@
 pub mod check;
 pub mod compose;
 pub mod config;
+pub mod health;
 pub mod outbox;
 pub mod quota;
 pub mod scheduling;

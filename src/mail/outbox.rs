@@ -251,12 +251,19 @@ pub struct Outbox {
     /// What users' calendar writes may still queue this hour.
     quota: super::quota::SendQuota,
     on_sent: std::sync::Mutex<Vec<Arc<SentHook>>>,
+    /// The worker's heartbeat, depth and failures, for `/readyz` and `/metrics`.
+    health: super::health::WorkerHealth,
 }
 
 impl Outbox {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, mail: &MailConfig, data_dir: &std::path::Path) -> Result<Outbox, String> {
         let transport = Transport::from_config(mail, data_dir)?;
+        let health = super::health::WorkerHealth::new(mail.worker_interval);
+        for (_, failed) in FAILED.scan(&*storage, "").map_err(|e| e.to_string())? {
+            health.failed(failed.entry.kind);
+        }
         Ok(Outbox {
+            health,
             quota: super::quota::SendQuota::new(storage.clone(), mail.max_messages_per_user_hour),
             storage,
             clock,
@@ -295,6 +302,11 @@ impl Outbox {
         status(&*self.storage)
     }
 
+    /// The worker's heartbeat, the depth it last counted, failures by kind.
+    pub fn health(&self) -> &super::health::WorkerHealth {
+        &self.health
+    }
+
     /// Sends everything due now (by the clock): each entry once; a
     /// temporary failure is retried after a backoff, a permanent one (or
     /// the last allowed attempt) moves the entry to `outbox-failed`.
@@ -303,7 +315,9 @@ impl Outbox {
         let now = self.clock.now();
         let mut report = Report::default();
         let limit = ts_key(now);
-        for (key, bytes) in self.storage.records(T_OUTBOX, "")? {
+        let queued = self.storage.records(T_OUTBOX, "")?;
+        let depth = queued.len();
+        for (key, bytes) in queued {
             // Keys are `{due}/{id}` in due order: stop at the first one in the future.
             if key.split('/').next().unwrap_or("") > limit.as_str() {
                 break;
@@ -361,11 +375,13 @@ impl Outbox {
                         records.push((reminder_index_key(&entry), None));
                     }
                     self.storage.apply(RecordBatch { records, object: None }, now)?;
+                    self.health.failed(entry.kind);
                     report.failed += 1;
                     tracing::error!(id = %entry.id, to = %entry.to, %reason, "mail failed; see `slotdav outbox list`");
                 }
             }
         }
+        self.health.set_depth(depth.saturating_sub(report.sent + report.failed + report.dropped));
         if report != Report::default() {
             self.storage.flush()?;
         }
@@ -404,6 +420,7 @@ impl Outbox {
         let outbox = self.clone();
         let handle = tokio::spawn(async move {
             loop {
+                outbox.health.beat(outbox.clock.now());
                 match outbox.run_due().await {
                     Ok(r) if r != Report::default() => tracing::debug!(?r, "outbox run"),
                     Ok(_) => {}

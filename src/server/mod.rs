@@ -1,9 +1,11 @@
 //! The HTTP server: accept loop, HTTP/1.1 with keep-alive, connection
 //! timeouts and caps ([`conn`]), the client behind a trusted proxy
-//! ([`proxy`]), one log line per request, and graceful shutdown (stop
-//! accepting, let in-flight requests finish, flush the store).
+//! ([`proxy`]), one log line per request (and its count and latency in
+//! `/metrics`), the operator's endpoints ([`ops`]), and graceful shutdown
+//! (stop accepting, let in-flight requests finish, flush the store).
 
 pub mod conn;
+pub mod ops;
 pub mod proxy;
 pub mod router;
 
@@ -191,15 +193,18 @@ async fn serve_one(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>, _bus
     let path = req.uri().path().to_string();
     let client = proxy::resolve(peer.ip(), req.headers(), &app.config.trusted_proxies);
     let client_ip = client.ip;
+    let metrics = app.metrics.clone();
     let resp = router::route(app, peer, client, req).await;
     let user = resp.extensions().get::<RequestUser>().map(|u| u.0.clone()).unwrap_or_else(|| "-".to_string());
+    let seconds = started.elapsed().as_secs_f64();
+    metrics.observe_request(method.as_str(), crate::metrics::route_class(&path), resp.status().as_u16(), seconds);
     tracing::info!(
         target: "slotdav::access",
         client = %client_ip,
         %method,
         path = %path,
         status = resp.status().as_u16(),
-        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        ms = format_args!("{:.1}", seconds * 1000.0),
         user = %user,
         "request"
     );

@@ -2,7 +2,10 @@
 //! (behind Basic auth), the front page (`GET /`; other methods on `/` are
 //! DAV discovery), `/connect` and its Apple profile (behind the same Basic
 //! auth check as `/dav/`), the coach dashboard (`/coach/`, its own
-//! sign-in and session), and everything else.
+//! sign-in and session), the operator's endpoints (`/metrics`,
+//! `/healthz`, `/readyz`: [`super::ops`]), the analytics pages
+//! (`/coach/analytics`, `/admin/analytics` and their `.csv`, behind
+//! [`analytics_viewer`]), and everything else.
 //!
 //! Every surface gets the resolved client address (the peer, or the client
 //! a trusted proxy names) as its `SocketAddr`, a request body that fails
@@ -88,6 +91,12 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     if path == "/connect" || path.starts_with("/connect/") {
         return connect(app, client, link_base, &path, req).await;
     }
+    if let Some(resp) = super::ops::route(&app, client.ip(), req.method(), &path, req.headers()).await {
+        return resp;
+    }
+    if ANALYTICS_PATHS.contains(&path.as_str()) {
+        return analytics(app, client, &path, req).await;
+    }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
     }
@@ -128,6 +137,34 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
             .unwrap_or_else(|_| Err(PageError::Internal("page task failed".into())))
     };
     with_user(resp.unwrap_or_else(|e| e.into_response()), &user)
+}
+
+/// The analytics pages and their downloads (`web::analytics`).
+const ANALYTICS_PATHS: [&str; 4] = ["/coach/analytics", "/coach/analytics.csv", "/admin/analytics", "/admin/analytics.csv"];
+
+/// The analytics pages: the viewer signed in ([`analytics_viewer`]), then
+/// `web::analytics` on the blocking pool.
+async fn analytics(app: Arc<App>, client: SocketAddr, path: &str, req: Request<ReqBody>) -> Response<Body> {
+    use crate::web::errors::PageError;
+    if !is_get(&req) {
+        return PageError::MethodNotAllowed.into_response();
+    }
+    let user = match analytics_viewer(&app, client, &req).await {
+        Ok(u) => u,
+        Err(resp) => return resp,
+    };
+    let (path, query, name) = (path.to_string(), req.uri().query().unwrap_or("").to_string(), user.name.clone());
+    let resp = tokio::task::spawn_blocking(move || crate::web::analytics::handle(&app, &name, &path, &query))
+        .await
+        .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response());
+    with_user(resp, &user)
+}
+
+/// Who is looking at an analytics page. For now Basic credentials,
+/// checked and throttled as for `/dav/` and `/connect/apple.mobileconfig`;
+/// the one place to switch to the dashboard's session cookie.
+async fn analytics_viewer(app: &Arc<App>, client: SocketAddr, req: &Request<ReqBody>) -> Result<User, Response<Body>> {
+    authenticate(app, client, req).await.map_err(|e| auth_error_response(app, e))
 }
 
 /// GET or HEAD (a HEAD is answered as a GET without the body).

@@ -537,6 +537,12 @@ pub trait Storage: Send + Sync {
     fn flush_stats(&self) -> FlushStats {
         FlushStats::default()
     }
+
+    /// Bytes the store takes on disk (`/metrics`); zero for a backend
+    /// that does not know.
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(0)
+    }
 }
 
 #[cfg(test)]

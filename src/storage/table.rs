@@ -16,8 +16,10 @@
 //! | `booking` | booking id | postcard `Booking` (v1 read too) | `booking::service` |
 //! | `booking-uid` | `{coach user}/{UID}` | booking id | `booking::service` |
 //! | `coach-booking` | `{coach user}/{start: time_key}/{id}` | booking id | `booking::service` |
+//! | `booking-fact` | `{coach user}/{id}` | postcard `BookingFact` | `booking::service` |
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
-//! | `meta` | `manage-secret`; `coach-booking-layout` | 32 random bytes; `2` | `booking::service` |
+//! | `meta` | `manage-secret`; `coach-booking-layout`; `booking-fact-layout` | 32 random bytes; `2`; `1` | `booking::service` |
+//! | `health` | `probe` | i64 ms, little endian (`/readyz`'s write) | `app::ops` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |

@@ -29,6 +29,8 @@
 //! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
 //! | `GET /connect/feeds` | the user's secret feed links (Basic auth, checked by the router) | [`connect`] |
 //! | `GET /connect/apple.mobileconfig` | Apple profile (Basic auth, checked by the router) | [`connect`] |
+//! | `GET /coach/analytics[.csv]` | the signed-in coach's analytics (Basic auth, checked by the router) | [`analytics`] |
+//! | `GET /admin/analytics[.csv]` | every coach's analytics, for `admins` | [`analytics`] |
 //!
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
@@ -40,6 +42,7 @@
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
 //! below imports `web`, except `api` (form decoding, [`errors`]).
 
+pub mod analytics;
 pub mod cancel;
 pub mod coach;
 pub mod confirm;

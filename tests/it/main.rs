@@ -4,6 +4,7 @@
 
 mod common;
 
+mod analytics;
 mod architecture;
 mod audit;
 mod auth;
@@ -23,6 +24,7 @@ mod group_commit;
 mod ical_interop;
 mod mail;
 mod scheduling_local;
+mod metrics;
 mod security_booking;
 mod security_ical;
 mod security_dav;

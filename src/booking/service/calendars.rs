@@ -4,7 +4,7 @@
 //! (RFC 7953 VAVAILABILITY in the inbox property and the availability
 //! calendar), and the active bookings and holds that occupy slots.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -133,7 +133,6 @@ impl BookingService {
     /// except the events of bookings themselves (they count through the
     /// booking records, which know about seats).
     pub(super) fn busy(&self, coach: &CoachConfig, range: TimeRange) -> Result<(Vec<BusyTime>, Vec<BusyDay>)> {
-        let booking_uids = self.booking_uids(coach)?;
         let coach_user = self.storage.user(&coach.user)?;
         let mut times = Vec::new();
         let mut days = Vec::new();
@@ -144,13 +143,28 @@ impl BookingService {
             let is_bookings = cal.name() == coach.bookings_calendar;
             // A colleague's invitation the coach declined is free time;
             // accepted, tentative or not yet answered, it is busy.
-            let mut declined: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+            let mut declined: HashMap<String, bool> = HashMap::new();
+            // Whether an object of the bookings calendar is a booking's
+            // event, asked once per object met in `range` (not once per
+            // booking the coach ever had).
+            let mut booking_event: HashMap<String, bool> = HashMap::new();
             for (name, occ) in self.occurrences(coach, &cal, range)? {
                 if occ.busy.is_none() {
                     continue;
                 }
-                if is_bookings && booking_uids.contains(&name) {
-                    continue;
+                if is_bookings {
+                    let known = booking_event.get(&name).copied();
+                    let is_booking = match known {
+                        Some(b) => b,
+                        None => {
+                            let b = self.is_booking_event(coach, &cal, &name)?;
+                            booking_event.insert(name.clone(), b);
+                            b
+                        }
+                    };
+                    if is_booking {
+                        continue;
+                    }
                 }
                 if let Some(user) = &coach_user {
                     if !declined.contains_key(&name) {
@@ -176,16 +190,12 @@ impl BookingService {
         Ok((times, days))
     }
 
-    /// Names of objects in the bookings calendar that are booking events.
-    fn booking_uids(&self, coach: &CoachConfig) -> Result<HashSet<String>> {
-        let cal = StorePath::home(&coach.user).child(&coach.bookings_calendar);
-        let mut names = HashSet::new();
-        for uid in self.bookings().uids(&coach.user)? {
-            if let Some(name) = self.storage.object_by_uid(&cal, &uid)? {
-                names.insert(name);
-            }
-        }
-        Ok(names)
+    /// Whether the object `name` of the bookings calendar `cal` is a
+    /// booking's event: its UID is a booking UID of this coach.
+    fn is_booking_event(&self, coach: &CoachConfig, cal: &StorePath, name: &str) -> Result<bool> {
+        let Some(node) = self.storage.node(&cal.child(name))? else { return Ok(false) };
+        let Some(uid) = node.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone()) else { return Ok(false) };
+        Ok(self.bookings().id_by_uid(&coach.user, &uid)?.is_some())
     }
 
     /// Active bookings of a coach that start within `range`.

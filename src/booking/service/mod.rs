@@ -16,7 +16,8 @@
 //! replacing its previous one, and a cap on one email's upcoming bookings.
 //!
 //! Rooms: this file (the service, its errors and its hook), [`calendars`]
-//! (reading the coach's calendars), [`decisions`] (slots, holds, bookings,
+//! (reading the coach's calendars), [`readers`] (bookings and open time
+//! for analytics), [`decisions`] (slots, holds, bookings,
 //! cancel, reschedule), [`coach_actions`] (what the coach does on the
 //! dashboard: confirm, decline, cancel with a message, attendance),
 //! [`reconcile`] (the coach's edits in their calendar),
@@ -30,6 +31,7 @@ mod check;
 mod coach_actions;
 mod decisions;
 mod event;
+mod readers;
 mod reconcile;
 mod records;
 
@@ -48,6 +50,7 @@ pub use self::check::{booking_exists, check_bookings};
 pub use self::coach_actions::MAX_COACH_MESSAGE;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
+pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
 use self::records::BookingStore;
 
@@ -165,6 +168,7 @@ impl BookingService {
     pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, coaches: Vec<CoachConfig>, public_url: String) -> Result<Self> {
         let bookings = BookingStore { storage: &*storage };
         bookings.migrate(clock.now())?;
+        bookings.migrate_facts(clock.now())?;
         let secret = bookings.manage_secret(clock.now())?;
         let service = BookingService {
             storage,

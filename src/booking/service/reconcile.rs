@@ -67,7 +67,7 @@ impl BookingService {
         let actor = Actor::CoachCalendar { coach: coach.user.clone() };
         booking.cancel(actor.clone(), now, self.cancel_notice(coach, &booking));
         booking.sequence += 1;
-        let mut records = vec![BookingStore::save(&booking)];
+        let mut records = BookingStore::save(&booking);
         let change = BookingChange { booking: &booking, previous: Some(&previous), kind: declined_or_cancelled(&previous), actor, coach, now, coach_message: None };
         records.extend(self.hook_records(&change));
         tracing::info!(reference = %booking.reference, "booking cancelled: the coach deleted its event");

@@ -12,6 +12,12 @@
 //!   Stores written before used 20 decimal digits of unix seconds + 10^12;
 //!   [`BookingStore::migrate`] rewrites those keys once, when the service
 //!   starts, and marks the store (`meta`: `coach-booking-layout` = `2`).
+//! - `booking-fact`: `{coach user}/{id}` → postcard [`BookingFact`], written
+//!   with every booking record (`put`, `update`, `save`), so a coach's
+//!   analytics read one short prefix scan; made once for stores written
+//!   before it ([`BookingStore::migrate_facts`], `meta`: `booking-fact-layout`
+//!   = `1`; a new `BookingFact` layout bumps the mark, and every fact is
+//!   made again from the records at the next start).
 //! - `hold`: hold id → postcard [`HoldRecord`] (the first layout read too).
 //! - `meta`: `manage-secret` → the 32 bytes manage links are signed with.
 
@@ -19,6 +25,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::super::holds::{Hold, HoldClient};
+use super::super::fact::BookingFact;
 use super::super::Booking;
 use crate::model::TimeRange;
 use crate::storage::table::{self, RecordWrite, Table, TableValue};
@@ -30,6 +37,18 @@ const T_META: &str = "meta";
 
 pub(super) const BOOKINGS: Table<Booking> = Table::new("booking");
 const HOLDS: Table<HoldRecord> = Table::new("hold");
+const FACTS: Table<BookingFact> = Table::new("booking-fact");
+/// `meta` record marking every booking as having its fact.
+const FACT_LAYOUT: &str = "booking-fact-layout";
+
+impl TableValue for BookingFact {
+    const KIND: &'static str = "booking fact";
+}
+
+/// The write of a booking's fact.
+fn fact(booking: &Booking) -> RecordWrite {
+    FACTS.put(format!("{}/{}", booking.coach, booking.id), &BookingFact::of(booking))
+}
 
 /// A hold as stored: the domain [`Hold`] plus whose it is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,16 +136,6 @@ impl BookingStore<'_> {
             .map(|id| String::from_utf8_lossy(&id).into_owned()))
     }
 
-    /// UIDs of every booking event of a coach.
-    pub fn uids(&self, coach_user: &str) -> Result<Vec<String>> {
-        Ok(self
-            .storage
-            .records(T_BOOKING_UID, &format!("{coach_user}/"))?
-            .into_iter()
-            .map(|(key, _)| key.split_once('/').map(|(_, u)| u.to_string()).unwrap_or(key))
-            .collect())
-    }
-
     /// Every booking of a coach, by start (those that no longer load are skipped).
     pub fn of_coach(&self, coach_user: &str) -> Result<Vec<Booking>> {
         self.of_coach_where(coach_user, |_| true)
@@ -157,6 +166,7 @@ impl BookingStore<'_> {
     pub fn put(coach_user: &str, booking: &Booking, previous: Option<&Booking>) -> RecordWrites {
         let mut records = vec![
             BOOKINGS.put(booking.id.clone(), booking),
+            fact(booking),
             (RecordKey::new(T_BOOKING_UID, format!("{coach_user}/{}", booking.uid)), Some(booking.id.as_bytes().to_vec())),
         ];
         if let Some(prev) = previous {
@@ -171,14 +181,38 @@ impl BookingStore<'_> {
     pub fn update(coach_user: &str, booking: &Booking, previous: &Booking) -> RecordWrites {
         vec![
             BOOKINGS.put(booking.id.clone(), booking),
+            fact(booking),
             (index_key(coach_user, previous.range.start, &previous.id), None),
             (index_key(coach_user, booking.range.start, &booking.id), Some(booking.id.as_bytes().to_vec())),
         ]
     }
 
-    /// The write that stores a changed `booking` whose start stays.
-    pub fn save(booking: &Booking) -> RecordWrite {
-        BOOKINGS.put(booking.id.clone(), booking)
+    /// The writes that store a changed `booking` whose start stays.
+    pub fn save(booking: &Booking) -> RecordWrites {
+        vec![BOOKINGS.put(booking.id.clone(), booking), fact(booking)]
+    }
+
+    /// The facts of every booking of a coach (one prefix scan).
+    pub fn facts_of(&self, coach_user: &str) -> Result<Vec<BookingFact>> {
+        Ok(FACTS.scan(self.storage, &format!("{coach_user}/"))?.into_iter().map(|(_, f)| f).collect())
+    }
+
+    /// Writes the fact of every booking of a store written before facts
+    /// were kept, once (then marks the store). Returns how many.
+    pub fn migrate_facts(&self, now: DateTime<Utc>) -> Result<usize> {
+        let marker = RecordKey::new(T_META, FACT_LAYOUT);
+        if self.storage.record(&marker)?.as_deref() == Some(&b"1"[..]) {
+            return Ok(0);
+        }
+        let mut records: RecordWrites = BOOKINGS.scan(self.storage, "")?.iter().map(|(_, b)| fact(b)).collect();
+        let n = records.len();
+        records.push((marker, Some(b"1".to_vec())));
+        self.storage.apply(crate::storage::RecordBatch { records, object: None }, now)?;
+        self.storage.flush()?;
+        if n > 0 {
+            tracing::info!(bookings = n, "booking facts written for analytics");
+        }
+        Ok(n)
     }
 
     /// Rewrites `coach-booking` keys of the first layout into the current
@@ -305,5 +339,31 @@ mod tests {
         moved.range = TimeRange::new(t + Duration::days(1), t + Duration::days(1) + Duration::hours(1));
         storage.apply(crate::storage::RecordBatch { records: BookingStore::update("alice", &moved, &booking), object: None }, t).unwrap();
         assert_eq!(storage.records(T_COACH_BOOKING, "alice/").unwrap().len(), 2, "the old start's key went");
+    }
+
+    /// Bookings stored before facts were kept get theirs once; every
+    /// later write of a booking writes its fact in the same batch.
+    #[test]
+    fn facts_are_made_once_for_older_stores_and_kept_with_every_write() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::storage::SledStorage::open(dir.path(), false, None).unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+        let mut old = crate::booking::holds::tests::booking("b1", "x", TimeRange::new(t, t + Duration::hours(1)), "a@x.org");
+        old.coach = "alice".into();
+        storage.apply(crate::storage::RecordBatch { records: vec![BOOKINGS.put("b1", &old)], object: None }, t).unwrap();
+        let store = BookingStore { storage: &storage };
+        assert!(store.facts_of("alice").unwrap().is_empty());
+        assert_eq!(store.migrate_facts(t).unwrap(), 1);
+        assert_eq!(store.migrate_facts(t).unwrap(), 0, "once");
+        assert_eq!(store.facts_of("alice").unwrap(), vec![BookingFact::of(&old)]);
+        let mut new = old.clone();
+        new.id = "b2".into();
+        storage.apply(crate::storage::RecordBatch { records: BookingStore::put("alice", &new, None), object: None }, t).unwrap();
+        new.outcome.attendance = Some(crate::booking::Attendance::NoShow);
+        storage.apply(crate::storage::RecordBatch { records: BookingStore::save(&new), object: None }, t).unwrap();
+        let facts = store.facts_of("alice").unwrap();
+        assert_eq!(facts.len(), 2);
+        assert!(facts.contains(&BookingFact::of(&new)));
     }
 }

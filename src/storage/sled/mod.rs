@@ -513,6 +513,10 @@ impl Storage for SledStorage {
     fn check_tree(&self, repair: bool) -> Result<super::check::CheckReport> {
         self.check_sled(repair)
     }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db()?.db.size_on_disk()?)
+    }
 }
 
 #[cfg(test)]
