@@ -140,7 +140,16 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
 }
 
 /// The analytics pages and their downloads (`web::analytics`).
-const ANALYTICS_PATHS: [&str; 4] = ["/coach/analytics", "/coach/analytics.csv", "/admin/analytics", "/admin/analytics.csv"];
+/// The admins' pages are also under `/coach/admin/`, where the dashboard's
+/// session cookie (`Path=/coach`) is sent.
+const ANALYTICS_PATHS: [&str; 6] = [
+    "/coach/analytics",
+    "/coach/analytics.csv",
+    "/coach/admin/analytics",
+    "/coach/admin/analytics.csv",
+    "/admin/analytics",
+    "/admin/analytics.csv",
+];
 
 /// The analytics pages: the viewer signed in ([`analytics_viewer`]), then
 /// `web::analytics` on the blocking pool.
@@ -160,10 +169,19 @@ async fn analytics(app: Arc<App>, client: SocketAddr, path: &str, req: Request<R
     with_user(resp, &user)
 }
 
-/// Who is looking at an analytics page. For now Basic credentials,
-/// checked and throttled as for `/dav/` and `/connect/apple.mobileconfig`;
-/// the one place to switch to the dashboard's session cookie.
+/// Who is looking at an analytics page: the dashboard's signed-in coach
+/// (session cookie), else Basic credentials, checked and throttled as for
+/// `/dav/` (scripts fetching the CSV). A browser with neither is sent to
+/// the dashboard's sign-in form.
 async fn analytics_viewer(app: &Arc<App>, client: SocketAddr, req: &Request<ReqBody>) -> Result<User, Response<Body>> {
+    if let Some(user) = crate::web::session::signed_in_user(app, req.headers()) {
+        return Ok(user);
+    }
+    if req.headers().get(hyper::header::AUTHORIZATION).is_none() && req.uri().path().starts_with("/coach/") {
+        let mut resp = empty_response(StatusCode::SEE_OTHER);
+        resp.headers_mut().insert(hyper::header::LOCATION, hyper::header::HeaderValue::from_static("/coach/login"));
+        return Err(resp);
+    }
     authenticate(app, client, req).await.map_err(|e| auth_error_response(app, e))
 }
 

@@ -576,3 +576,27 @@ async fn what_students_type_is_escaped_and_bad_input_gets_a_readable_page() {
     b.post(&format!("/coach/bookings/{r}/cancel"), &[("csrf", &csrf), ("message", &big)]).await.status(413);
     assert_eq!(stored(&s, ALICE, &r).status, BookingStatus::Confirmed);
 }
+
+#[tokio::test]
+async fn analytics_open_with_the_dashboard_session_and_a_browser_without_one_is_sent_to_sign_in() {
+    let clock = manual_clock();
+    let s = server(&clock, None, |c| c.admins = vec![ALICE.to_string()]).await;
+    book(&s, ALICE, "trial", wed(10), "ben@example.org", "").await;
+    // No session, no credentials: the sign-in form, not a Basic prompt.
+    let mut anonymous = Browser::new(&s);
+    let r = anonymous.get("/coach/analytics").await.status(303);
+    assert_eq!(r.header("location"), Some("/coach/login"));
+
+    let mut b = Browser::signed_in(&s, ALICE, ALICE_PW).await;
+    assert!(b.get("/coach/").await.status(200).text().contains("href=\"/coach/analytics\""), "the dashboard links to analytics");
+    let page = b.get("/coach/analytics").await.status(200).text();
+    assert!(page.contains("<svg") && page.contains("role=\"img\""), "charts: {page}");
+    let csv = b.get("/coach/analytics.csv?table=weekly").await.status(200);
+    assert!(csv.header("content-type").is_some_and(|t| t.starts_with("text/csv")));
+    // An admin reaches every coach's figures under /coach/admin/, where the
+    // session cookie is sent; Bob, no admin, does not.
+    b.get("/coach/admin/analytics").await.status(200);
+    let mut bob = Browser::signed_in(&s, BOB, BOB_PW).await;
+    bob.get("/coach/admin/analytics").await.status(403);
+    bob.get("/coach/analytics").await.status(200);
+}

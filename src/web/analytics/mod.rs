@@ -1,8 +1,9 @@
 //! `GET /coach/analytics` (the signed-in coach's own figures),
-//! `GET /admin/analytics` (every coach's, for the users named in
+//! `GET /coach/admin/analytics` or `/admin/analytics` (every coach's, for the users named in
 //! `admins`), and their downloads `…/analytics.csv?table=weekly|hours|students`,
 //! each with `?from=YYYY-MM-DD&to=YYYY-MM-DD` (default: the last 12
-//! weeks). The router checks who is signed in (`analytics_viewer`) and
+//! weeks). The router checks who is signed in (`analytics_viewer`: the
+//! dashboard's session, else Basic credentials) and
 //! hands over the user name; this file decides what they may see (a
 //! coach only their own: `?coach=` naming another is 403), reads the
 //! report (`analytics::for_coaches`) and answers a bad period with a
@@ -46,7 +47,7 @@ pub fn handle(app: &App, user: &str, path: &str, query: &str) -> Response<Body> 
 fn answer(app: &App, user: &str, path: &str, query: &str) -> Result<Response<Body>, PageError> {
     let params = decode(query.as_bytes());
     let param = |k: &str| params.get(k).map(String::as_str);
-    let admin = path.starts_with("/admin/");
+    let admin = path.starts_with("/admin/") || path.starts_with("/coach/admin/");
     let scope = scope(app, user, admin, param("coach"))?;
     let Some(scope) = scope else { return Ok(forbidden(admin)) };
     let tz = match scope.coaches.as_slice() {
@@ -63,7 +64,11 @@ fn answer(app: &App, user: &str, path: &str, query: &str) -> Result<Response<Bod
         Err(AnalyticsError::Booking(e)) => return Err(PageError::Booking(e)),
         Err(e) => return Ok(bad_period(&e)),
     };
-    let base = if admin { "/admin/analytics" } else { "/coach/analytics" };
+    let base = match (admin, path.starts_with("/coach/")) {
+        (true, true) => "/coach/admin/analytics",
+        (true, false) => "/admin/analytics",
+        (false, _) => "/coach/analytics",
+    };
     if path.ends_with(".csv") {
         let table = match param("table").unwrap_or("weekly") {
             "weekly" => csv::Table::Weekly,
