@@ -1,7 +1,8 @@
 // Books and cancels a session on slotdav's public pages in headless
 // Chromium, as a student would: desktop, a 360px phone, and with
 // JavaScript switched off. Then walks the coach dashboard as the coach:
-// signs in, confirms a request, marks a no-show, signs out, running
+// signs in, confirms a request, marks a no-show, opens the analytics
+// (the no-show counted, three charts, also on a phone), signs out, running
 // axe-core on every dashboard page (any violation fails).
 //
 //   SLOTDAV_COACH_PASSWORD=… node flow.mjs http://127.0.0.1:8008 [screenshot-dir]
@@ -294,6 +295,21 @@ async function dashboard(browser) {
       check((await page.locator('dt:text-is("Attendance") + dd').textContent()).trim() === 'No-show', 'attendance');
       await axeClean(page, 'no-show');
       await shot(page, variant, '5-no-show');
+    });
+
+    await step(variant, 'open the analytics page', async () => {
+      await page.goto(`${base}/coach/`);
+      await Promise.all([page.waitForURL(/\/coach\/analytics/), page.getByRole('link', { name: 'Analytics' }).click()]);
+      const held = await page.locator('dt:text-is("Sessions held") + dd').textContent();
+      check(/\b1 no-shows\b/.test(held), `the no-show counts in analytics: ${held}`);
+      check((await page.locator('svg[role="img"]').count()) >= 3, 'three charts');
+      await axeClean(page, 'analytics');
+      await shot(page, variant, '6-analytics');
+      await page.setViewportSize({ width: 360, height: 800 });
+      await axeClean(page, 'analytics on a phone');
+      await shot(page, variant, '6-analytics-phone');
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${base}/coach/`);
     });
 
     await step(variant, 'sign out', async () => {
