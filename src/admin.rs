@@ -49,6 +49,10 @@ pub enum AdminCommand {
     Check { repair: bool, bookings_calendars: Vec<(String, String)> },
     /// The audit trail, selected; `since` is RFC 3339 or YYYY-MM-DD.
     Audit { coach: Option<String>, since: Option<String>, booking: Option<String>, json: bool },
+    /// A consistent snapshot of the whole store into `file` (an absolute
+    /// path, written by whoever runs the command: the server or the CLI),
+    /// [`crate::storage::backup`].
+    Backup { file: PathBuf },
 }
 
 /// Where a booking's event is looked for when its coach is not configured
@@ -175,6 +179,10 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             let since = since.as_deref().map(parse_since).transpose()?;
             let q = audit::AuditQuery { coach, booking, since, ..Default::default() };
             audit::listing(storage, &q, json).map_err(backend)
+        }
+        AdminCommand::Backup { file } => {
+            let summary = crate::storage::backup::write(storage, &file, now).map_err(|e| format!("backup failed: {e}"))?;
+            Ok(format!("backed up {}", summary.describe(&file)))
         }
         AdminCommand::UserRemove { name } => {
             let record = audit::admin_records(now, "user.removed", Subject::User { name: name.clone() }, vec![]);
