@@ -8,6 +8,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod availability;
+mod backup;
 mod booking;
 mod booking_browser;
 mod caldav;
