@@ -78,6 +78,28 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Write USER's calendars (or only CALENDAR) as .ics files, one per
+    /// calendar (USER-CALENDAR.ics); works while the server runs.
+    Export {
+        user: String,
+        calendar: Option<String>,
+        /// The folder for the files (the working directory by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read an .ics file into USER's CALENDAR (made when missing): one
+    /// object per UID, each checked like a PUT; an existing UID is
+    /// replaced unless --skip-existing. Prints what was imported,
+    /// replaced, kept and refused (with why); works while the server runs.
+    /// Nothing is scheduled or mailed.
+    Import {
+        user: String,
+        calendar: String,
+        file: PathBuf,
+        /// Keep the calendar's object where the file has the same UID.
+        #[arg(long)]
+        skip_existing: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -70,6 +70,20 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Export { user, calendar, out } => match absolute(out.as_deref().unwrap_or(Path::new("."))) {
+            Ok(out) => admin_command(&config, AdminCommand::Export { user, calendar, out }),
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Import { user, calendar, file, skip_existing } => match absolute(&file) {
+            Ok(file) => admin_command(&config, AdminCommand::Import { user, calendar, file, skip_existing }),
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Restore { file, data_dir } => restore_command(&file, data_dir.as_deref().unwrap_or(&config.data_dir)),
     }
 }

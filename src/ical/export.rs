@@ -70,6 +70,35 @@ pub fn property_value<'a>(component: &[&'a str], name: &str) -> Option<&'a str> 
 /// One VCALENDAR holding every component of `objects`: VTIMEZONEs first,
 /// each TZID once, then everything else in order.
 pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedHeader<'_>) -> String {
+    let ttl = iso_duration(header.refresh_secs);
+    let head = Component::new("VCALENDAR")
+        .with(Property::new("VERSION", "2.0"))
+        .with(Property::new("PRODID", "-//slotdav//feed//EN"))
+        .with(Property::new("CALSCALE", "GREGORIAN"))
+        .with(Property::new_text("NAME", header.name))
+        .with(Property::new_text("X-WR-CALNAME", header.name))
+        .with(Property::new("REFRESH-INTERVAL", &ttl).with_param("VALUE", "DURATION"))
+        .with(Property::new("X-PUBLISHED-TTL", &ttl));
+    merge(objects, &head)
+}
+
+/// One VCALENDAR holding every component of `objects` like
+/// [`merge_feed`], named `name` but without a feed's refresh hints: a
+/// calendar exported to a file (`slotdav export`), which [`split_feed`]
+/// takes apart again.
+pub fn merge_calendar<'a>(objects: impl IntoIterator<Item = &'a str>, name: &str) -> String {
+    let head = Component::new("VCALENDAR")
+        .with(Property::new("VERSION", "2.0"))
+        .with(Property::new("PRODID", "-//slotdav//export//EN"))
+        .with(Property::new("CALSCALE", "GREGORIAN"))
+        .with(Property::new_text("NAME", name))
+        .with(Property::new_text("X-WR-CALNAME", name));
+    merge(objects, &head)
+}
+
+/// The components of `objects` (VTIMEZONEs first, each TZID once) inside
+/// `head`'s properties.
+fn merge<'a>(objects: impl IntoIterator<Item = &'a str>, head: &Component) -> String {
     let mut zones: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut rest: Vec<Vec<&str>> = Vec::new();
     for text in objects {
@@ -84,15 +113,6 @@ pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedH
     }
     // The header through the writer; the stored components travel as
     // their owners wrote them (they were validated when stored).
-    let ttl = iso_duration(header.refresh_secs);
-    let head = Component::new("VCALENDAR")
-        .with(Property::new("VERSION", "2.0"))
-        .with(Property::new("PRODID", "-//slotdav//feed//EN"))
-        .with(Property::new("CALSCALE", "GREGORIAN"))
-        .with(Property::new_text("NAME", header.name))
-        .with(Property::new_text("X-WR-CALNAME", header.name))
-        .with(Property::new("REFRESH-INTERVAL", &ttl).with_param("VALUE", "DURATION"))
-        .with(Property::new("X-PUBLISHED-TTL", &ttl));
     let mut out = String::with_capacity(4096);
     write_line("BEGIN:VCALENDAR", &mut out);
     for p in &head.props {

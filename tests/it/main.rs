@@ -17,6 +17,7 @@ mod cli;
 mod crash;
 mod crash_mixed;
 mod disk_full;
+mod export_import;
 mod dashboard;
 mod feeds;
 mod front;
