@@ -156,7 +156,9 @@ pub fn write_with(
             return Err(BackupError::Io { what: "cannot write", path: temp.clone(), source: e });
         }
         exported?;
-        let summary = BackupSummary { store_format, created: now, records, sha256: crate::hex::encode(&hasher.finalize()) };
+        // The header keeps whole seconds: so does the summary answered.
+        let created = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let summary = BackupSummary { store_format, created, records, sha256: crate::hex::encode(&hasher.finalize()) };
         let mut out = out.into_inner().map_err(|e| BackupError::Io { what: "cannot write", path: temp.clone(), source: e.into_error() })?;
         out.seek(SeekFrom::Start(0)).map_err(io("cannot write", &temp))?;
         out.write_all(summary.header().as_bytes()).map_err(io("cannot write", &temp))?;
@@ -308,4 +310,57 @@ fn read_part(input: &mut impl Read, left: &mut u64, hasher: &mut Sha256, (n, wha
     hasher.update(len);
     hasher.update(&bytes);
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{SledStorage, User};
+
+    fn records(s: &dyn Storage) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        s.export_records(&mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn every_header_has_one_length_and_reads_back() {
+        let now = DateTime::parse_from_rfc3339("2030-03-04T05:06:07Z").unwrap().with_timezone(&Utc);
+        let summary = BackupSummary { store_format: 7, created: now, records: u64::MAX, sha256: "ab".repeat(32) };
+        assert_eq!(summary.header().len(), header_len());
+        assert_eq!(header_of(&mut summary.header().as_bytes(), Path::new("x")).unwrap(), summary);
+        let other = summary.header().replace("slotdav-backup 1", "slotdav-backup 9");
+        let err = header_of(&mut other.as_bytes(), Path::new("x")).unwrap_err().to_string();
+        assert!(err.contains("backup format 9"), "{err}");
+    }
+
+    #[test]
+    fn a_store_comes_back_record_for_record_and_a_lying_length_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStorage::open(&dir.path().join("data"), true, None).unwrap();
+        let now = Utc::now();
+        for name in ["ann", "bob"] {
+            store.put_user(&User { name: name.into(), password_hash: "h".into(), email: None, created: now }).unwrap();
+        }
+        let file = dir.path().join("b.backup");
+        let summary = write(&store, &file, now).unwrap();
+        assert_eq!(summary.records as usize, records(&store).len());
+        assert_eq!(summary.store_format, STORE_FORMAT);
+        assert_eq!(read_header(&file).unwrap(), summary);
+        restore(&file, &dir.path().join("copy")).unwrap();
+        let copy = SledStorage::open(&dir.path().join("copy"), true, None).unwrap();
+        assert_eq!(records(&copy), records(&store));
+
+        // A key length far beyond the file: refused, nothing allocated for it.
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes[header_len()..header_len() + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        std::fs::write(&file, bytes).unwrap();
+        let err = restore(&file, &dir.path().join("again")).unwrap_err().to_string();
+        assert!(err.contains("longer than the rest of the file"), "{err}");
+        assert!(!dir.path().join("again").exists());
+    }
 }
