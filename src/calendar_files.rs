@@ -272,3 +272,44 @@ fn check_name(name: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{SledStorage, User};
+
+    #[test]
+    fn new_objects_are_named_after_a_plain_uid_else_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SledStorage::open(dir.path(), false, None).unwrap();
+        let cal = StorePath::home("ann").child("work");
+        let none = BTreeMap::new();
+        assert_eq!(free_name(&storage, &cal, "abc-1@example.org", &none).unwrap().as_deref(), Some("abc-1@example.org.ics"));
+        let odd = free_name(&storage, &cal, "a/b c", &none).unwrap().unwrap();
+        assert!(odd.len() == 36 && odd.ends_with(".ics") && !odd.contains('/'), "{odd}");
+        let mut taken = BTreeMap::new();
+        taken.insert("x.ics".to_string(), ());
+        assert_ne!(free_name(&storage, &cal, "x", &taken).unwrap().as_deref(), Some("x.ics"), "a name this import gave is not reused");
+        for bad in ["", "a/b", "..", "."] {
+            assert!(matches!(check_name(bad), Err(TransferError::BadName(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_import_into_a_read_only_or_missing_users_calendar_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+        assert!(matches!(import_text(&storage, "ann", "work", text, false, now), Err(TransferError::NoUser(_))));
+        storage.put_user(&User { name: "ann".into(), password_hash: String::new(), email: None, created: now }).unwrap();
+        provision::home(&storage, "ann", now).unwrap();
+        let mirror = StorePath::home("ann").child("mirror");
+        provision::calendar(&storage, &mirror, "m", vec![], now).unwrap();
+        storage.set_read_only(&mirror, true).unwrap();
+        assert!(matches!(import_text(&storage, "ann", "mirror", text, false, now), Err(TransferError::ReadOnly(..))));
+        let report = import_text(&storage, "ann", "new", text, false, now).unwrap();
+        assert_eq!(report, ImportReport::default(), "an empty file makes the calendar and imports nothing");
+        assert!(storage.node(&StorePath::home("ann").child("new")).unwrap().is_some_and(|n| n.is_calendar()));
+    }
+}

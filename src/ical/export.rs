@@ -226,6 +226,16 @@ mod tests {
     const B: &str = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTIMEZONE\nTZID:Europe/Berlin\nEND:VTIMEZONE\nBEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Berlin:20260106T090000\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n";
 
     #[test]
+    fn an_exported_calendar_has_no_feed_hints_and_splits_back_into_its_objects() {
+        let file = merge_calendar([A, B], "Work");
+        assert!(file.contains("X-WR-CALNAME:Work\r\n") && !file.contains("REFRESH-INTERVAL") && !file.contains("X-PUBLISHED-TTL"), "{file}");
+        assert_eq!(file.matches("BEGIN:VTIMEZONE").count(), 1);
+        let split = split_feed(&file);
+        assert_eq!(split.iter().map(|(uid, _)| uid.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
+        assert!(split[0].1.contains("SUMMARY:A long\r\n  folded line\r\n") && split[0].1.contains("TZID:Europe/Berlin"), "{}", split[0].1);
+    }
+
+    #[test]
     fn merge_keeps_each_component_and_each_zone_once() {
         let feed = merge_feed([A, B], &FeedHeader { name: "Work, mine", refresh_secs: 900 });
         assert_eq!(feed.matches("BEGIN:VTIMEZONE").count(), 1);
