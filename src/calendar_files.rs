@@ -84,7 +84,11 @@ pub fn export(storage: &dyn Storage, user: &str, calendar: Option<&str>, out_dir
         None if storage.node(&home)?.is_none() => Vec::new(),
         None => storage.children(&home)?.into_iter().filter(|(_, n)| n.is_calendar()).map(|(name, _)| name).collect(),
     };
-    crate::storage::files::create_private_dir(out_dir).map_err(|source| TransferError::Io { what: "cannot create", path: out_dir.into(), source })?;
+    // A missing folder is made owner-only; an existing one (the working
+    // directory) keeps its mode.
+    if !out_dir.exists() {
+        crate::storage::files::create_private_dir(out_dir).map_err(|source| TransferError::Io { what: "cannot create", path: out_dir.into(), source })?;
+    }
     let mut out = Vec::new();
     for name in names {
         let path = home.child(&name);

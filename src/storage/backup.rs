@@ -245,7 +245,10 @@ pub fn restore(file: &Path, target: &Path) -> Result<BackupSummary> {
     }
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "slotdav-data".into());
-    super::files::create_private_dir(parent).map_err(io("cannot create", parent))?;
+    // A missing parent is made owner-only; an existing one keeps its mode.
+    if !parent.exists() {
+        super::files::create_private_dir(parent).map_err(io("cannot create", parent))?;
+    }
     let temp = parent.join(format!(".{name}.restoring-{}", std::process::id()));
     if temp.exists() {
         fs::remove_dir_all(&temp).map_err(io("cannot remove the unfinished restore", &temp))?;

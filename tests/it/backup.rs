@@ -209,11 +209,15 @@ fn a_restore_refuses_a_non_empty_directory_and_fills_an_empty_one() {
     let out = env.cli(&["restore", good.to_str().unwrap(), "--data-dir", env.data_dir.to_str().unwrap()], "");
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stderr.contains("is not empty"), "{}", out.stderr);
-    let empty = env.dir.path().join("empty");
+    let parent = env.dir.path().join("shared");
+    std::fs::create_dir(&parent).unwrap();
+    std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let empty = parent.join("empty");
     std::fs::create_dir(&empty).unwrap();
     env.cli(&["restore", good.to_str().unwrap(), "--data-dir", empty.to_str().unwrap()], "").success();
     let mode = std::fs::metadata(&empty).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
+    assert_eq!(std::fs::metadata(&parent).unwrap().permissions().mode() & 0o777, 0o755, "the parent keeps its mode");
     let storage = slotdav::storage::SledStorage::open(&empty, true, None).unwrap();
     use slotdav::storage::Storage;
     assert!(storage.user("alice").unwrap().is_some(), "the user came back");

@@ -158,4 +158,13 @@ fn an_import_refuses_what_a_put_would_and_says_why() {
     assert!(out.stderr.contains("has no calendar `missing`"), "{}", out.stderr);
     let check = env.cli(&["check"], "");
     assert_eq!(check.code, Some(0), "{check:?}");
+
+    // An existing folder (here: a shared one) keeps its mode; the file is owner-only.
+    use std::os::unix::fs::PermissionsExt;
+    let shared = env.dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.cli(&["export", "cy", "calendar", "--out", shared.to_str().unwrap()], "").success();
+    assert_eq!(std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777, 0o755);
+    assert_eq!(std::fs::metadata(shared.join("cy-calendar.ics")).unwrap().permissions().mode() & 0o777, 0o600);
 }
