@@ -11,8 +11,10 @@
 //! the outbox (`mail::check`).
 //! Every change of a user or a feed writes its audit entry
 //! ([`crate::audit::admin_records`], actor "admin") in the same batch.
+//! `Backup` writes [`crate::storage::backup`] files; `Export` / `Import`
+//! move calendars as `.ics` files ([`crate::calendar_files`]).
 //! Imports `audit`, `feeds`, `mail`, `webhooks` (their listings),
-//! `storage`, `model`, `clock`.
+//! `calendar_files`, `storage`, `model`, `clock`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -49,6 +51,16 @@ pub enum AdminCommand {
     Check { repair: bool, bookings_calendars: Vec<(String, String)> },
     /// The audit trail, selected; `since` is RFC 3339 or YYYY-MM-DD.
     Audit { coach: Option<String>, since: Option<String>, booking: Option<String>, json: bool },
+    /// A consistent snapshot of the whole store into `file` (an absolute
+    /// path, written by whoever runs the command: the server or the CLI),
+    /// [`crate::storage::backup`].
+    Backup { file: PathBuf },
+    /// `user`'s calendars (or one) as `.ics` files in `out` (absolute),
+    /// [`crate::calendar_files::export`].
+    Export { user: String, calendar: Option<String>, out: PathBuf },
+    /// Reads the `.ics` file `file` (absolute) into `user`'s `calendar`,
+    /// [`crate::calendar_files::import_file`].
+    Import { user: String, calendar: String, file: PathBuf, skip_existing: bool },
 }
 
 /// Where a booking's event is looked for when its coach is not configured
@@ -175,6 +187,21 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             let since = since.as_deref().map(parse_since).transpose()?;
             let q = audit::AuditQuery { coach, booking, since, ..Default::default() };
             audit::listing(storage, &q, json).map_err(backend)
+        }
+        AdminCommand::Backup { file } => {
+            let summary = crate::storage::backup::write(storage, &file, now).map_err(|e| format!("backup failed: {e}"))?;
+            Ok(format!("backed up {}", summary.describe(&file)))
+        }
+        AdminCommand::Export { user, calendar, out } => {
+            let written = crate::calendar_files::export(storage, &user, calendar.as_deref(), &out).map_err(|e| format!("export failed: {e}"))?;
+            if written.is_empty() {
+                return Ok(format!("`{user}` has no calendars"));
+            }
+            Ok(written.iter().map(|c| format!("{}\t{} objects\t{}", c.calendar, c.objects, c.file.display())).collect::<Vec<_>>().join("\n"))
+        }
+        AdminCommand::Import { user, calendar, file, skip_existing } => {
+            let report = crate::calendar_files::import_file(storage, &user, &calendar, &file, skip_existing, now).map_err(|e| format!("import failed: {e}"))?;
+            Ok(report.text())
         }
         AdminCommand::UserRemove { name } => {
             let record = audit::admin_records(now, "user.removed", Subject::User { name: name.clone() }, vec![]);

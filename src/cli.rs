@@ -1,5 +1,6 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`, `slotdav check`, `slotdav audit`. Without `--config`, `serve` runs in try-it mode
+//! `slotdav outbox list`, `slotdav check`, `slotdav audit`, `slotdav
+//! backup` / `restore`, `slotdav export` / `import`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
 use std::io::{BufRead, IsTerminal};
@@ -62,6 +63,42 @@ pub enum Command {
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Write a consistent snapshot of the whole store to FILE (owner-only,
+    /// replaced atomically); works while the server runs (writes wait
+    /// while the snapshot is taken).
+    Backup { file: PathBuf },
+    /// Bring a backup back as the store in an empty or new directory
+    /// (the configured data directory unless --data-dir is given), after
+    /// checking its record count and checksum. Run it with the server
+    /// stopped.
+    Restore {
+        file: PathBuf,
+        /// Where the restored store goes (must be empty or missing).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Write USER's calendars (or only CALENDAR) as .ics files, one per
+    /// calendar (USER-CALENDAR.ics); works while the server runs.
+    Export {
+        user: String,
+        calendar: Option<String>,
+        /// The folder for the files (the working directory by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read an .ics file into USER's CALENDAR (made when missing): one
+    /// object per UID, each checked like a PUT; an existing UID is
+    /// replaced unless --skip-existing. Prints what was imported,
+    /// replaced, kept and refused (with why); works while the server runs.
+    /// Nothing is scheduled or mailed.
+    Import {
+        user: String,
+        calendar: String,
+        file: PathBuf,
+        /// Keep the calendar's object where the file has the same UID.
+        #[arg(long)]
+        skip_existing: bool,
     },
 }
 

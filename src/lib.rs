@@ -54,6 +54,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod booking;
+pub mod calendar_files;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -63,6 +63,49 @@ fn main() -> ExitCode {
             }
             admin_command(&config, AdminCommand::Audit { coach, since, booking, json })
         }
+        Command::Backup { file } => match absolute(&file) {
+            Ok(file) => admin_command(&config, AdminCommand::Backup { file }),
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Export { user, calendar, out } => match absolute(out.as_deref().unwrap_or(Path::new("."))) {
+            Ok(out) => admin_command(&config, AdminCommand::Export { user, calendar, out }),
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Import { user, calendar, file, skip_existing } => match absolute(&file) {
+            Ok(file) => admin_command(&config, AdminCommand::Import { user, calendar, file, skip_existing }),
+            Err(e) => {
+                eprintln!("slotdav: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Restore { file, data_dir } => restore_command(&file, data_dir.as_deref().unwrap_or(&config.data_dir)),
+    }
+}
+
+/// `path` made absolute against the working directory: a running server
+/// (through `admin.sock`) has another one.
+fn absolute(path: &Path) -> Result<std::path::PathBuf, String> {
+    std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `slotdav restore FILE [--data-dir DIR]`: exit status 0 when restored,
+/// 1 when the backup or the target was refused.
+fn restore_command(file: &Path, data_dir: &Path) -> ExitCode {
+    match slotdav::storage::backup::restore(file, data_dir) {
+        Ok(summary) => {
+            println!("restored {} into {}", summary.describe(file), data_dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("slotdav: restore refused: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

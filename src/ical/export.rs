@@ -70,6 +70,35 @@ pub fn property_value<'a>(component: &[&'a str], name: &str) -> Option<&'a str> 
 /// One VCALENDAR holding every component of `objects`: VTIMEZONEs first,
 /// each TZID once, then everything else in order.
 pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedHeader<'_>) -> String {
+    let ttl = iso_duration(header.refresh_secs);
+    let head = Component::new("VCALENDAR")
+        .with(Property::new("VERSION", "2.0"))
+        .with(Property::new("PRODID", "-//slotdav//feed//EN"))
+        .with(Property::new("CALSCALE", "GREGORIAN"))
+        .with(Property::new_text("NAME", header.name))
+        .with(Property::new_text("X-WR-CALNAME", header.name))
+        .with(Property::new("REFRESH-INTERVAL", &ttl).with_param("VALUE", "DURATION"))
+        .with(Property::new("X-PUBLISHED-TTL", &ttl));
+    merge(objects, &head)
+}
+
+/// One VCALENDAR holding every component of `objects` like
+/// [`merge_feed`], named `name` but without a feed's refresh hints: a
+/// calendar exported to a file (`slotdav export`), which [`split_feed`]
+/// takes apart again.
+pub fn merge_calendar<'a>(objects: impl IntoIterator<Item = &'a str>, name: &str) -> String {
+    let head = Component::new("VCALENDAR")
+        .with(Property::new("VERSION", "2.0"))
+        .with(Property::new("PRODID", "-//slotdav//export//EN"))
+        .with(Property::new("CALSCALE", "GREGORIAN"))
+        .with(Property::new_text("NAME", name))
+        .with(Property::new_text("X-WR-CALNAME", name));
+    merge(objects, &head)
+}
+
+/// The components of `objects` (VTIMEZONEs first, each TZID once) inside
+/// `head`'s properties.
+fn merge<'a>(objects: impl IntoIterator<Item = &'a str>, head: &Component) -> String {
     let mut zones: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut rest: Vec<Vec<&str>> = Vec::new();
     for text in objects {
@@ -84,15 +113,6 @@ pub fn merge_feed<'a>(objects: impl IntoIterator<Item = &'a str>, header: &FeedH
     }
     // The header through the writer; the stored components travel as
     // their owners wrote them (they were validated when stored).
-    let ttl = iso_duration(header.refresh_secs);
-    let head = Component::new("VCALENDAR")
-        .with(Property::new("VERSION", "2.0"))
-        .with(Property::new("PRODID", "-//slotdav//feed//EN"))
-        .with(Property::new("CALSCALE", "GREGORIAN"))
-        .with(Property::new_text("NAME", header.name))
-        .with(Property::new_text("X-WR-CALNAME", header.name))
-        .with(Property::new("REFRESH-INTERVAL", &ttl).with_param("VALUE", "DURATION"))
-        .with(Property::new("X-PUBLISHED-TTL", &ttl));
     let mut out = String::with_capacity(4096);
     write_line("BEGIN:VCALENDAR", &mut out);
     for p in &head.props {
@@ -204,6 +224,16 @@ mod tests {
 
     const A: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nSUMMARY:A long\r\n  folded line\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     const B: &str = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTIMEZONE\nTZID:Europe/Berlin\nEND:VTIMEZONE\nBEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Berlin:20260106T090000\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n";
+
+    #[test]
+    fn an_exported_calendar_has_no_feed_hints_and_splits_back_into_its_objects() {
+        let file = merge_calendar([A, B], "Work");
+        assert!(file.contains("X-WR-CALNAME:Work\r\n") && !file.contains("REFRESH-INTERVAL") && !file.contains("X-PUBLISHED-TTL"), "{file}");
+        assert_eq!(file.matches("BEGIN:VTIMEZONE").count(), 1);
+        let split = split_feed(&file);
+        assert_eq!(split.iter().map(|(uid, _)| uid.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
+        assert!(split[0].1.contains("SUMMARY:A long\r\n  folded line\r\n") && split[0].1.contains("TZID:Europe/Berlin"), "{}", split[0].1);
+    }
 
     #[test]
     fn merge_keeps_each_component_and_each_zone_once() {

@@ -35,6 +35,10 @@ pub const META: u8 = b'M';
 pub const RECORD: u8 = b'X';
 pub const USAGE: u8 = b'Q';
 
+/// The `M` record holding the store's format number (u32 BE,
+/// [`super::migrate::STORE_FORMAT`]).
+pub const FORMAT_KEY: &[u8] = b"Mformat";
+
 /// The `Q` key holding a user's usage.
 pub fn usage_key(user: &[u8]) -> Vec<u8> {
     let mut k = vec![USAGE];

@@ -11,10 +11,12 @@
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
 //! names sled types.
 
+pub mod backup;
 pub mod check;
 pub mod files;
 pub mod flush_group;
 pub mod keys;
+pub mod migrate;
 pub mod sled;
 pub mod table;
 
@@ -542,6 +544,15 @@ pub trait Storage: Send + Sync {
     /// that does not know.
     fn size_on_disk(&self) -> Result<u64> {
         Ok(0)
+    }
+
+    /// Hands every record of the store (key and value bytes, in key order)
+    /// to `each`, all as of one instant: no write is applied while it runs
+    /// (a backup, [`backup`]). `each` may fail and so end it. A backend
+    /// that cannot say so.
+    fn export_records(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        let _ = each;
+        Err(StorageError::Backend("this store cannot be backed up".into()))
     }
 }
 

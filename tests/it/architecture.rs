@@ -227,7 +227,7 @@ fn the_top_level_module_graph_has_no_cycle() {
         panic!("top-level module cycle: {}", cycle.join(" -> "));
     }
     // The layer rules ARCHITECTURE.md states for the surfaces' plumbing.
-    for lower in ["http", "metrics", "provision", "model", "clock", "storage", "ical", "scheduling", "booking", "analytics", "mail", "feeds", "auth", "audit", "webhooks"] {
+    for lower in ["http", "metrics", "provision", "model", "clock", "storage", "ical", "scheduling", "booking", "analytics", "mail", "feeds", "auth", "audit", "webhooks", "calendar_files"] {
         for upper in ["dav", "web", "api", "server", "app", "config", "admin"] {
             assert!(!edges.get(lower).is_some_and(|t| t.contains(upper)), "{lower} must not import {upper}");
         }

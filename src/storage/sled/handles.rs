@@ -64,8 +64,18 @@ impl From<::sled::Error> for StorageError {
 }
 
 impl Handles {
-    pub(super) fn open(dir: &Path, flush_every_ms: Option<u64>, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Self> {
-        let db = open_db(dir, flush_every_ms, prepare)?;
+    /// Opens the database; `upgrade` runs on it once, before `prepare`
+    /// (a format upgrade, [`super::raw::upgrade`]); a reopen runs only
+    /// `prepare`.
+    pub(super) fn open(
+        dir: &Path,
+        flush_every_ms: Option<u64>,
+        prepare: fn(&::sled::Tree) -> Result<()>,
+        upgrade: impl FnOnce(&Db) -> Result<()>,
+    ) -> Result<Self> {
+        let db = open_unprepared(dir, flush_every_ms)?;
+        upgrade(&db)?;
+        prepare(&db.tree)?;
         Ok(Handles {
             dir: dir.to_path_buf(),
             flush_every_ms,
@@ -181,12 +191,18 @@ fn probe_space(dir: &Path) -> Result<()> {
 
 /// Opens the database in `dir/db` and slotdav's tree in it.
 fn open_db(dir: &Path, flush_every_ms: Option<u64>, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Db> {
+    let db = open_unprepared(dir, flush_every_ms)?;
+    prepare(&db.tree)?;
+    Ok(db)
+}
+
+/// Opens the database in `dir/db` and slotdav's tree in it, unchecked.
+fn open_unprepared(dir: &Path, flush_every_ms: Option<u64>) -> Result<Db> {
     let db = ::sled::Config::new()
         .path(dir.join("db"))
         .cache_capacity(super::CACHE_BYTES)
         .flush_every_ms(flush_every_ms)
         .open()?;
     let tree = db.open_tree("slotdav")?;
-    prepare(&tree)?;
     Ok(Db { db, tree })
 }

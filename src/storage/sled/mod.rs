@@ -16,12 +16,15 @@
 //! tree: puts, deletes, copies, change records), [`index`] (the UID and
 //! time-range indexes and their queries), [`handles`] (the open database
 //! and its in-process reopen after a full disk), [`check`] (the tree's
-//! invariants for `slotdav check`). Only this module names sled.
+//! invariants for `slotdav check`), [`raw`] (record-level access: the
+//! backup's snapshot, the restore's loader, format upgrades at open).
+//! Only this module names sled.
 
 mod batch;
 mod check;
 mod handles;
 mod index;
+mod raw;
 mod tree;
 
 use std::collections::BTreeMap;
@@ -38,6 +41,8 @@ use super::*;
 use self::batch::{count_usage, decode, decode_u64, encode, Staged};
 use self::handles::Handles;
 pub use self::handles::{PROBE_BYTES, REOPEN_EVERY};
+pub use self::raw::RawLoader;
+pub use super::migrate::STORE_FORMAT;
 
 /// How far ahead unbounded series are indexed when a calendar is made.
 pub const INITIAL_HORIZON_DAYS: i64 = 2 * 366;
@@ -67,16 +72,34 @@ impl SledStorage {
     /// [`super::files`]): permissions found wider are repaired with a
     /// warning, and the files sled has just made are restricted too.
     pub fn open(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>) -> Result<Self> {
+        Self::open_with_migrations(dir, sync_on_flush, flush_every_ms, super::migrate::MIGRATIONS)
+    }
+
+    /// [`SledStorage::open`] with another list of format upgrades than
+    /// this build's [`super::migrate::MIGRATIONS`] (tests of the upgrade
+    /// path). A store older than [`STORE_FORMAT`] is backed up beside
+    /// `dir` and migrated before it is used.
+    pub fn open_with_migrations(
+        dir: &Path,
+        sync_on_flush: bool,
+        flush_every_ms: Option<u64>,
+        migrations: &[super::migrate::Migration],
+    ) -> Result<Self> {
         let io = |what: &str, e: std::io::Error| StorageError::Backend(format!("{what} {}: {e}", dir.display()));
         super::files::create_private_dir(dir).map_err(|e| io("cannot create", e))?;
         for r in super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))? {
             tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
         }
         super::files::create_private_dir(&dir.join("db")).map_err(|e| io("cannot create db in", e))?;
-        let handles = Handles::open(dir, flush_every_ms, |tree| {
-            check_format(tree)?;
-            count_usage(tree)
-        })?;
+        let handles = Handles::open(
+            dir,
+            flush_every_ms,
+            |tree| {
+                check_format(tree)?;
+                count_usage(tree)
+            },
+            |db| raw::upgrade(dir, db, migrations, Utc::now()),
+        )?;
         super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))?;
         Ok(SledStorage {
             handles,
@@ -138,22 +161,18 @@ impl SledStorage {
 
 }
 
-/// The layout of records this build reads and writes. Bump it when a
-/// record's encoding changes, and teach [`check_format`] to migrate.
-pub const STORE_FORMAT: u32 = 1;
-
 /// Marks a new store with [`STORE_FORMAT`]; refuses a store written in
-/// another format rather than misreading its records.
+/// another format rather than misreading its records (an older one was
+/// upgraded before this runs, see [`raw::upgrade`]).
 fn check_format(tree: &::sled::Tree) -> Result<()> {
-    let key = [META, b'f', b'o', b'r', b'm', b'a', b't'];
-    match tree.get(key)? {
-        Some(v) if v.as_ref() == STORE_FORMAT.to_be_bytes() => Ok(()),
-        Some(v) => Err(StorageError::Backend(format!(
-            "the store was written in format {:?}, this slotdav reads format {STORE_FORMAT}",
-            v.as_ref()
+    match raw::format_of(tree)? {
+        Some(STORE_FORMAT) => Ok(()),
+        Some(found) if found > STORE_FORMAT => Err(StorageError::Backend(format!(
+            "the store is in format {found}, newer than this slotdav (format {STORE_FORMAT}): run the slotdav that wrote it, or restore a backup taken before the upgrade"
         ))),
+        Some(found) => Err(StorageError::Backend(format!("the store is in format {found}, and this slotdav (format {STORE_FORMAT}) cannot upgrade it"))),
         None if tree.is_empty() => {
-            tree.insert(key, &STORE_FORMAT.to_be_bytes())?;
+            tree.insert(keys::FORMAT_KEY, &STORE_FORMAT.to_be_bytes())?;
             Ok(())
         }
         None => Err(StorageError::Backend(format!(
@@ -516,6 +535,10 @@ impl Storage for SledStorage {
 
     fn size_on_disk(&self) -> Result<u64> {
         Ok(self.db()?.db.size_on_disk()?)
+    }
+
+    fn export_records(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        self.export_sled(each)
     }
 }
 
