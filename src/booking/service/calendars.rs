@@ -185,6 +185,8 @@ impl BookingService {
                 names.insert(name);
             }
         }
+        // Reschedule requests' events count as holds, not busy time.
+        names.extend(self.request_object_names(coach)?);
         Ok(names)
     }
 
@@ -199,6 +201,9 @@ impl BookingService {
 
     /// Active holds of every coach.
     pub(super) fn all_active_holds(&self, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
-        Ok(self.holds().all()?.into_iter().map(|(_, rec)| rec).filter(|rec| rec.hold.is_active(now)).collect())
+        let mut holds: Vec<HoldRecord> = self.holds().all()?.into_iter().map(|(_, rec)| rec).filter(|rec| rec.hold.is_active(now)).collect();
+        // Pending reschedule requests hold their time too (issue 11 §3).
+        holds.extend(self.request_holds(now)?);
+        Ok(holds)
     }
 }

@@ -135,7 +135,7 @@ impl BookingService {
 /// A coach's message without control characters (line breaks stay),
 /// trimmed; `None` when empty. Longer than [`MAX_COACH_MESSAGE`]:
 /// [`BookingError::InvalidInput`].
-fn clean_message(message: Option<&str>) -> Result<Option<String>> {
+pub(super) fn clean_message(message: Option<&str>) -> Result<Option<String>> {
     let Some(m) = message else { return Ok(None) };
     let cleaned: String = m.replace("\r\n", "\n").chars().filter(|c| !c.is_control() || *c == '\n').collect();
     let cleaned = cleaned.trim().to_string();

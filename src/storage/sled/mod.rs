@@ -492,6 +492,21 @@ impl Storage for SledStorage {
         })
     }
 
+    fn apply_objects(&self, objects: Vec<ObjectChange>, records: RecordWrites, now: DateTime<Utc>) -> Result<()> {
+        self.write_quota(|st| {
+            for object in objects {
+                match object {
+                    ObjectChange::Put { path, write, cond } => {
+                        Self::stage_put(st, &path, write, &cond, now)?;
+                    }
+                    ObjectChange::Delete { path, cond } => Self::stage_delete(st, &path, &cond, now)?,
+                }
+            }
+            Self::stage_records(st, records);
+            Ok(())
+        })
+    }
+
     /// Group commit ([`FlushGroup`]): returns once a sled flush that
     /// started after this call has completed, so concurrent writers share
     /// one fsync and none is acknowledged before its write is on disk.
