@@ -18,6 +18,8 @@
 //! | `coach-booking` | `{coach user}/{start: time_key}/{id}` | booking id | `booking::service` |
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
 //! | `meta` | `manage-secret`; `coach-booking-layout` | 32 random bytes; `2` | `booking::service` |
+//! | `reschedule-request` | booking id | postcard `RescheduleRequest` | `booking::service` (`requests`) |
+//! | `reschedule-request-uid` | `{coach user}/{request UID}` | booking id | `booking::service` (`requests`) |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |

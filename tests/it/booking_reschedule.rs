@@ -421,3 +421,17 @@ async fn a_requires_confirmation_booking_declined_by_caldav_delete_gets_a_declin
     assert!(subject.starts_with("Declined:"), "{subject}");
     assert!(text.contains("could not accept your request"), "{text}");
 }
+
+#[tokio::test]
+async fn cancelling_the_booking_takes_its_request_along() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock).await;
+    let (b, _) = requested(&s).await;
+    post(&s, &format!("/api/v1/bookings/{}/cancel", token(&b)), json!({})).await.status(200);
+    let all = events(&s).await;
+    assert_eq!(all.len(), 1, "the request event went with the cancellation: {all:?}");
+    assert_eq!(line(&all[0].1, "STATUS"), "CANCELLED");
+    assert!(get_booking(&s, &token(&b)).await["reschedule_request"].is_null());
+    let open = wednesday_slots(&s, "lesson").await;
+    assert!(open.contains(&wed(10)) && open.contains(&wed(14)), "both times free: {open:?}");
+}

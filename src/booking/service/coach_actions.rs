@@ -125,7 +125,7 @@ impl BookingService {
         let actor = Actor::CoachDashboard { coach: coach.user.clone() };
         let record = BookingChange { booking: &booking, previous: Some(&previous), kind, actor, coach, now, coach_message: message };
         batch.records.extend(self.hook_records(&record));
-        self.storage.apply(batch, now)?;
+        self.apply_dropping_request(coach, &booking, batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, ?kind, "booking changed on the dashboard");
         Ok(booking)

@@ -280,7 +280,7 @@ impl BookingService {
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByStudent, actor, coach, now, coach_message: None };
         batch.records.extend(self.hook_records(&change));
-        self.storage.apply(batch, now)?;
+        self.apply_dropping_request(coach, &booking, batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "cancelled by student");
         Ok(booking)

@@ -255,6 +255,23 @@ impl BookingService {
         Ok(req)
     }
 
+    /// Applies a booking change's `batch`; when the change leaves the
+    /// booking inactive (cancelled, declined) its pending request goes in
+    /// the same write, with its event.
+    pub(super) fn apply_dropping_request(&self, coach: &CoachConfig, booking: &Booking, batch: crate::storage::RecordBatch, now: DateTime<Utc>) -> Result<()> {
+        let request = if booking.is_active() { None } else { self.reschedule_request(booking)? };
+        let Some(req) = request else {
+            self.storage.apply(batch, now)?;
+            return Ok(());
+        };
+        let mut records = batch.records;
+        records.extend(req.remove());
+        let mut objects: Vec<ObjectChange> = batch.object.into_iter().collect();
+        objects.extend(self.request_event_removal(coach, &req)?);
+        self.storage.apply_objects(objects, records, now)?;
+        Ok(())
+    }
+
     /// The deletion of a request's event, if it is still there.
     fn request_event_removal(&self, coach: &CoachConfig, req: &RescheduleRequest) -> Result<Option<ObjectChange>> {
         let cal = self.bookings_calendar_path(coach);
