@@ -215,6 +215,9 @@ impl BookingService {
         extra: Vec<RecordWrite>,
         now: DateTime<Utc>,
     ) -> Result<RescheduleRequest> {
+        if range == booking.range {
+            return Err(BookingError::InvalidInput { field: "start", reason: "this is the time the session is booked for already".into() });
+        }
         let expires_at = request_expiry(et, range);
         if expires_at <= now {
             return Err(BookingError::SlotUnavailable);
@@ -529,5 +532,208 @@ mod tests {
         assert_eq!((o.uid(), o.status(), o.dtstart(), o.dtend()), ("r1@slotdav-request", Some("TENTATIVE".to_string()), Some(r.range.start), Some(r.range.end)));
         assert!(ics.contains("SUMMARY:Reschedule request: Lesson"));
         assert_ne!(o.uid(), b.uid);
+    }
+
+    /// For random sequences of requests, approvals (dashboard and
+    /// calendar app), declines, withdrawals, cancellations and time
+    /// passing with the sweep: no time is ever taken twice (bookings and
+    /// pending requests of one seat never overlap), every booking record
+    /// agrees with its VEVENT (`slotdav check`), and the bookings calendar
+    /// holds exactly the bookings' events and the pending requests' ones.
+    mod sequences {
+        use std::sync::Arc;
+
+        use proptest::prelude::*;
+
+        use crate::booking::holds::HoldClient;
+        use super::*;
+        use crate::clock::{Clock, ManualClock};
+        use crate::storage::{RecordBatch, Storage};
+
+        const COACH: &str = r#"
+[[coach]]
+user = "anna"
+display_name = "Anna"
+timezone = "UTC"
+working_hours = { mon = ["08:00-18:00"], tue = ["08:00-18:00"], wed = ["08:00-18:00"], thu = ["08:00-18:00"], fri = ["08:00-18:00"] }
+
+[[coach.event_type]]
+slug = "lesson"
+title = "Lesson"
+duration = "60m"
+min_notice = "1h"
+reschedule_requires_approval = true
+"#;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Request { booking: usize, hour: u32 },
+            ApproveOnDashboard(usize),
+            ApproveInCalendar(usize),
+            DeclineInCalendar(usize),
+            Decline(usize),
+            Withdraw(usize),
+            Cancel(usize),
+            Pass { minutes: i64 },
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => (0..3usize, 8..17u32).prop_map(|(booking, hour)| Op::Request { booking, hour }),
+                1 => (0..3usize).prop_map(Op::ApproveOnDashboard),
+                1 => (0..3usize).prop_map(Op::ApproveInCalendar),
+                1 => (0..3usize).prop_map(Op::DeclineInCalendar),
+                1 => (0..3usize).prop_map(Op::Decline),
+                1 => (0..3usize).prop_map(Op::Withdraw),
+                1 => (0..3usize).prop_map(Op::Cancel),
+                1 => (30..300i64).prop_map(|minutes| Op::Pass { minutes }),
+            ]
+        }
+
+        fn wed(hour: u32) -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(2030, 3, 6, hour, 0, 0).unwrap()
+        }
+
+        struct World {
+            _dir: tempfile::TempDir,
+            app: crate::app::App,
+            clock: Arc<ManualClock>,
+            tokens: Vec<String>,
+        }
+
+        fn world() -> World {
+            let dir = tempfile::tempdir().unwrap();
+            let clock = Arc::new(ManualClock::new(wed(6)));
+            let storage: Arc<dyn Storage> = Arc::new(crate::storage::SledStorage::open(dir.path(), false, None).unwrap());
+            let user = crate::storage::User { name: "anna".into(), password_hash: "x".into(), email: Some("anna@example.org".into()), created: clock.now() };
+            storage.put_user(&user).unwrap();
+            let mut config = crate::config::Config::parse(COACH, std::path::Path::new("c.toml")).unwrap();
+            config.data_dir = dir.path().to_path_buf();
+            let dyn_clock: Arc<dyn Clock> = clock.clone();
+            let app = crate::app::App::new(storage, config, dyn_clock).unwrap();
+            let mut tokens = Vec::new();
+            for hour in [9, 11, 13] {
+                let client = HoldClient::new("192.0.2.1".parse().unwrap(), None);
+                let hold = app.booking.hold("anna", "lesson", wed(hour), None, &client).unwrap();
+                let student = crate::booking::service::StudentDetails { name: "S".into(), email: format!("s{hour}@example.org"), note: String::new() };
+                tokens.push(app.booking.manage_token(&app.booking.confirm(&hold.hold.id, student).unwrap()));
+            }
+            World { _dir: dir, app, clock, tokens }
+        }
+
+        impl World {
+            fn coach(&self) -> &CoachConfig {
+                self.app.booking.coach("anna").unwrap()
+            }
+            fn reference(&self, i: usize) -> String {
+                self.app.booking.booking(&self.tokens[i]).unwrap().reference
+            }
+            fn request(&self, i: usize) -> Option<RescheduleRequest> {
+                self.app.booking.reschedule_request(&self.app.booking.booking(&self.tokens[i]).unwrap()).unwrap()
+            }
+            /// The coach's app writes the request event with `status`.
+            fn coach_edits_request(&self, i: usize, status: &str) {
+                let Some(req) = self.request(i) else { return };
+                let svc = &self.app.booking;
+                let cal = svc.bookings_calendar_path(self.coach());
+                let Some(name) = svc.storage.object_by_uid(&cal, &req.uid).unwrap() else { return };
+                let text = String::from_utf8(svc.storage.content(&cal.child(&name)).unwrap().unwrap()).unwrap();
+                let text = text.replace("STATUS:TENTATIVE", &format!("STATUS:{status}"));
+                let object = CalendarObject::parse(text.as_bytes()).unwrap();
+                let Some(records) = svc.reconcile_put(&cal, &object).unwrap() else { return };
+                let write = ResourceWrite {
+                    calendar: Some(CalendarWrite { uid: req.uid.clone(), kind: ComponentKind::Event, index: object.index_entry(wed(6) + chrono::Duration::days(800)) }),
+                    bytes: text.into_bytes(),
+                    content_type: "text/calendar".into(),
+                };
+                let put = ObjectChange::Put { path: cal.child(&name), write, cond: WriteCondition::default() };
+                svc.storage.apply(RecordBatch { records, object: Some(put) }, self.clock.now()).unwrap();
+                svc.finish_approved_requests().unwrap();
+            }
+
+            fn apply(&self, op: &Op) {
+                let svc = &self.app.booking;
+                // Refusals (taken, too late, nothing waits) are answers, not failures;
+                // a storage error or an invalid event would be.
+                let ok = |r: Result<()>| match r {
+                    Err(BookingError::Storage(e)) => panic!("{op:?}: {e}"),
+                    Err(BookingError::InvalidEvent(e)) => panic!("{op:?}: {e}"),
+                    _ => {}
+                };
+                match op {
+                    Op::Request { booking, hour } => ok((|| {
+                        let b = svc.booking(&self.tokens[*booking])?;
+                        let client = HoldClient::new("192.0.2.2".parse().unwrap(), None);
+                        let hold = svc.hold("anna", "lesson", wed(*hour), Some(&b), &client)?;
+                        svc.reschedule_or_request(&self.tokens[*booking], &hold.hold.id).map(|_| ())
+                    })()),
+                    Op::ApproveOnDashboard(i) => ok(svc.approve_reschedule("anna", &self.reference(*i)).map(|_| ())),
+                    Op::ApproveInCalendar(i) => self.coach_edits_request(*i, "CONFIRMED"),
+                    Op::DeclineInCalendar(i) => self.coach_edits_request(*i, "CANCELLED"),
+                    Op::Decline(i) => ok(svc.decline_reschedule("anna", &self.reference(*i), None).map(|_| ())),
+                    Op::Withdraw(i) => ok(svc.withdraw_reschedule(&self.tokens[*i]).map(|_| ())),
+                    Op::Cancel(i) => ok(svc.cancel(&self.tokens[*i]).map(|_| ())),
+                    Op::Pass { minutes } => {
+                        self.clock.advance(chrono::Duration::minutes(*minutes));
+                        svc.sweep_holds().unwrap();
+                        svc.sweep_reschedule_requests().unwrap();
+                    }
+                }
+            }
+
+            fn check(&self, after: &Op) {
+                let svc = &self.app.booking;
+                let now = self.clock.now();
+                let coach = self.coach();
+                let bookings: Vec<Booking> = self.tokens.iter().map(|t| svc.booking(t).unwrap()).collect();
+                // (time, whose): a request may overlap its own booking, nothing else.
+                let mut taken: Vec<(TimeRange, &str)> = bookings.iter().filter(|b| b.is_active()).map(|b| (b.range, b.id.as_str())).collect();
+                let requests: Vec<RescheduleRequest> = svc.all_requests().unwrap();
+                for r in &requests {
+                    let b = bookings.iter().find(|b| b.id == r.booking_id).unwrap();
+                    assert!(b.is_active(), "after {after:?}: a request of a cancelled booking stays");
+                    assert!(r.approved || now < r.expires_at + chrono::Duration::minutes(300), "after {after:?}: a lapsed request stays");
+                    assert!(!r.approved, "after {after:?}: an approval was not applied");
+                    assert_ne!(r.range, b.range, "after {after:?}: a request for the booked time");
+                    if r.is_pending(now) {
+                        taken.push((r.range, b.id.as_str()));
+                    }
+                }
+                for (i, (a, a_of)) in taken.iter().enumerate() {
+                    for (b, b_of) in &taken[i + 1..] {
+                        let overlap = a.start < b.end && b.start < a.end;
+                        assert!(!overlap || a_of == b_of, "after {after:?}: {a:?} and {b:?} overlap");
+                    }
+                }
+                let calendars = |user: &str| (user == "anna").then(|| coach.bookings_calendar.clone());
+                let report = crate::booking::service::check_bookings(&*svc.storage, &calendars, false, now).unwrap();
+                assert!(report.problems.is_empty(), "after {after:?}: {:?}", report.problems);
+                // A request event the coach cancelled in their app stays as they wrote it.
+                let cal = svc.bookings_calendar_path(coach);
+                let objects = svc
+                    .storage
+                    .children(&cal)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|(name, _)| {
+                        let text = String::from_utf8(svc.storage.content(&cal.child(name)).unwrap().unwrap()).unwrap();
+                        !(text.contains("SUMMARY:Reschedule request") && text.contains("STATUS:CANCELLED"))
+                    })
+                    .count();
+                assert_eq!(objects, bookings.len() + requests.len(), "after {after:?}: the calendar holds the bookings' and the requests' events");
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+            #[test]
+            fn requests_never_double_book_and_bookings_agree_with_their_events(ops in proptest::collection::vec(op(), 1..10)) {
+                let w = world();
+                for op in &ops {
+                    w.apply(op);
+                    w.check(op);
+                }
+            }
+        }
     }
 }
