@@ -435,3 +435,40 @@ async fn cancelling_the_booking_takes_its_request_along() {
     let open = wednesday_slots(&s, "lesson").await;
     assert!(open.contains(&wed(10)) && open.contains(&wed(14)), "both times free: {open:?}");
 }
+
+#[tokio::test]
+async fn the_pages_ask_the_coach_and_say_so() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock).await;
+    let b = book(&s, "lesson", wed(10)).await;
+    let manage = s.request("GET", &format!("/book/manage/{}?tz=Europe/Berlin", token(&b))).send().await.status(200);
+    let cookie = manage.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string()).find(|c| c.starts_with("slotdav_csrf=")).expect("a csrf cookie");
+    let csrf = cookie.trim_start_matches("slotdav_csrf=").to_string();
+    let form = |pairs: &[(&str, &str)]| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let r = s
+        .request("POST", "/book/alice/lesson/hold")
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &csrf), ("start", &wed(14).to_rfc3339()), ("reschedule", &token(&b)), ("tz", "Europe/Berlin")]))
+        .send()
+        .await
+        .status(303);
+    let hold_page = r.header("location").unwrap().to_string();
+    let page = s.request("GET", &hold_page).header("Cookie", &cookie).send().await.status(200).text();
+    assert!(page.contains("Ask the coach to move my booking"), "{page}");
+    let hold_id = hold_page.trim_start_matches("/book/hold/").split('?').next().unwrap().to_string();
+    let r = s
+        .request("POST", &format!("/book/hold/{hold_id}"))
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &csrf), ("reschedule", &token(&b)), ("tz", "Europe/Berlin")]))
+        .send()
+        .await
+        .status(303);
+    let back = r.header("location").unwrap().to_string();
+    assert!(back.ends_with("done=requested"), "{back}");
+    let page = s.request("GET", &back).send().await.status(200).text();
+    assert!(page.contains("Your coach has been asked to move the session"), "{page}");
+    assert!(page.contains("You asked to move this session to"), "{page}");
+    assert_eq!(instant(&get_booking(&s, &token(&b)).await["start"]), wed(10));
+}
