@@ -195,6 +195,12 @@ async fn a_request_is_held_shown_and_approved_by_a_caldav_put_of_status_confirme
     let student_mail = mail(&s, STUDENT, false);
     assert!(student_mail.last().unwrap().0.starts_with("Reschedule requested:"), "{student_mail:?}");
 
+    // `slotdav check` agrees with a waiting request too.
+    let coaches = s.app.booking.coaches().to_vec();
+    let calendar = move |user: &str| coaches.iter().find(|c| c.user == user).map(|c| c.bookings_calendar.clone());
+    let report = slotdav::booking::service::check_bookings(&*s.storage, &calendar, false, clock.now()).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
     // The coach sets the request to CONFIRMED in their app.
     let uid = line(&booking_ics, "UID").to_string();
     let confirmed = req_ics.replace("STATUS:TENTATIVE", "STATUS:CONFIRMED");
@@ -471,4 +477,20 @@ async fn the_pages_ask_the_coach_and_say_so() {
     assert!(page.contains("Your coach has been asked to move the session"), "{page}");
     assert!(page.contains("You asked to move this session to"), "{page}");
     assert_eq!(instant(&get_booking(&s, &token(&b)).await["start"]), wed(10));
+}
+
+#[tokio::test]
+async fn slotdav_check_reports_a_request_whose_event_is_gone() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&clock).await;
+    requested(&s).await;
+    let ((req_href, _), _) = request_and_booking_events(&s).await;
+    // Removed behind the service's back (not through DAV, whose DELETE declines it).
+    let path = req_href.trim_start_matches("/dav/calendars/").trim_end_matches('/');
+    let store_path = slotdav::storage::StorePath::new(path.split('/').map(|p| p.to_string()).collect());
+    s.storage.delete(&store_path, &Default::default(), clock.now()).expect("delete");
+    let coaches = s.app.booking.coaches().to_vec();
+    let calendar = move |user: &str| coaches.iter().find(|c| c.user == user).map(|c| c.bookings_calendar.clone());
+    let report = slotdav::booking::service::check_bookings(&*s.storage, &calendar, false, clock.now()).unwrap();
+    assert!(report.problems.iter().any(|p| format!("{p:?}").contains("reschedule request")), "{:?}", report.problems);
 }

@@ -138,6 +138,38 @@ pub fn request_vcalendar(et: &EventType, b: &Booking, req: &RescheduleRequest, m
     Component::calendar(None).with_child(event).to_ics()
 }
 
+/// What `slotdav check` finds wrong with the stored requests: a request
+/// of a booking that is gone, or whose event is not in the coach's
+/// bookings calendar (or does not parse). A request of a
+/// cancelled booking or past its expiry is only waiting for the sweep.
+pub(super) fn check_requests(
+    storage: &dyn crate::storage::Storage,
+    bookings: &[Booking],
+    bookings_calendar: &dyn Fn(&str) -> Option<String>,
+) -> crate::storage::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (id, req) in REQUESTS.scan(storage, "")? {
+        let who = format!("reschedule request of booking {id}");
+        if !bookings.iter().any(|b| b.id == req.booking_id) {
+            problems.push(format!("{who}: the booking does not exist"));
+            continue;
+        }
+        let Some(name) = bookings_calendar(&req.coach) else { continue };
+        let calendar = StorePath::home(&req.coach).child(&name);
+        let object = match storage.object_by_uid(&calendar, &req.uid)? {
+            Some(n) => storage.content(&calendar.child(&n))?,
+            None => None,
+        };
+        match object.map(|bytes| CalendarObject::parse(&bytes)) {
+            None => problems.push(format!("{who}: its event (UID {}) is not in {}", req.uid, calendar.joined())),
+            Some(Err(e)) => problems.push(format!("{who}: its event does not parse: {e}")),
+            // The coach may have edited it in their app; approving uses the request's time.
+            Some(Ok(_)) => {}
+        }
+    }
+    Ok(problems)
+}
+
 /// The answer to a student's reschedule.
 #[derive(Debug, Clone)]
 pub enum RescheduleAnswer {
