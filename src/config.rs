@@ -224,6 +224,8 @@ pub struct RawEventType {
     pub price: Option<String>,
     pub hold_ttl: Option<Spanned<String>>,
     pub reminders: Option<Vec<Spanned<String>>>,
+    // issue 11 §3 (C): reschedules the coach approves
+    pub reschedule_requires_approval: Option<bool>,
 }
 
 /// How writes reach the disk.
@@ -666,6 +668,8 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.once_per_student = et.once_per_student.unwrap_or(false);
         t.requires_confirmation = et.requires_confirmation.unwrap_or(false);
         t.price = et.price.clone().unwrap_or_default();
+        // issue 11 §3 (C): reschedules the coach approves
+        t.reschedule_requires_approval = et.reschedule_requires_approval.unwrap_or(false);
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));

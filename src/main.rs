@@ -240,9 +240,13 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     tick.tick().await;
-                    let booking = booking.clone();
-                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || booking.sweep_holds()).await {
+                    let holds = booking.clone();
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || holds.sweep_holds()).await {
                         tracing::warn!(error = %e, "sweeping expired holds failed");
+                    }
+                    let requests = booking.clone();
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || requests.sweep_reschedule_requests()).await {
+                        tracing::warn!(error = %e, "sweeping reschedule requests failed");
                     }
                     let (storage, now) = (storage.clone(), clock.now());
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || slotdav::audit::prune(&*storage, now, retention)).await {

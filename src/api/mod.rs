@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::booking::policy::format_duration;
-use crate::booking::service::{BookingError, StudentDetails};
+use crate::booking::service::{BookingError, RescheduleAnswer, StudentDetails};
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::http::Body;
 use crate::model::TimeRange;
@@ -130,6 +130,10 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
         ["bookings", token] if get => Ok((StatusCode::OK, booking_json(app, &app.booking.booking(token)?, None))),
         ["bookings", token, "cancel"] if post => {
             let b = app.booking.cancel(token)?;
+            Ok((StatusCode::OK, booking_json(app, &b, None)))
+        }
+        ["bookings", token, "reschedule-request", "withdraw"] if post => {
+            let b = app.booking.withdraw_reschedule(token)?;
             Ok((StatusCode::OK, booking_json(app, &b, None)))
         }
         ["bookings", token, "reschedule"] if post => {
@@ -249,8 +253,41 @@ fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResul
     }
     let client = HoldClient::new(peer.ip(), None);
     let rec = app.booking.hold(&coach.slug, &et.slug, parse_start(&req.start)?, Some(&booking), &client)?;
-    let moved = app.booking.reschedule(token, &rec.hold.id)?;
-    Ok((StatusCode::OK, booking_json(app, &moved, None)))
+    match app.booking.reschedule_or_request(token, &rec.hold.id)? {
+        RescheduleAnswer::Moved(moved) => Ok((StatusCode::OK, booking_json(app, &moved, None))),
+        // issue 11 §3 (C): the coach is asked; the booking stays.
+        RescheduleAnswer::Requested { booking, request } => {
+            let tz = coach.policy.tz;
+            Ok((
+                StatusCode::ACCEPTED,
+                json!({
+                    "status": "requested",
+                    "reference": booking.reference,
+                    "start": request.range.start.with_timezone(&tz).to_rfc3339(),
+                    "end": request.range.end.with_timezone(&tz).to_rfc3339(),
+                    "expires_at": request.expires_at.with_timezone(&tz).to_rfc3339(),
+                    "booking": booking_json(app, &booking, None),
+                }),
+            ))
+        }
+    }
+}
+
+/// The pending reschedule request of a booking as the API shows it, or
+/// null (issue 11 §3).
+fn reschedule_request_json(app: &App, b: &Booking, tz: chrono_tz::Tz) -> Value {
+    match app.booking.reschedule_request(b) {
+        Ok(Some(r)) if r.is_pending(app.booking.now()) => json!({
+            "start": r.range.start.with_timezone(&tz).to_rfc3339(),
+            "end": r.range.end.with_timezone(&tz).to_rfc3339(),
+            "expires_at": r.expires_at.with_timezone(&tz).to_rfc3339(),
+        }),
+        Ok(_) => Value::Null,
+        Err(e) => {
+            tracing::warn!(error = %e, reference = %b.reference, "cannot read the reschedule request");
+            Value::Null
+        }
+    }
 }
 
 fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
@@ -275,6 +312,7 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
         "price": b.price,
         "sequence": b.sequence,
         "cancel_deadline": cancel_deadline,
+        "reschedule_request": reschedule_request_json(app, b, tz),
     });
     if let Some(t) = token {
         v["manage_token"] = json!(t);

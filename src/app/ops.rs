@@ -35,6 +35,11 @@ pub(super) fn metrics_hook(metrics: Arc<Metrics>) -> Arc<ChangeHook> {
                 Some(Attendance::Attended) => "attended",
                 None => "attendance_cleared",
             },
+            ChangeKind::RescheduleRequested => "reschedule_requested",
+            ChangeKind::RescheduleDeclined => "reschedule_declined",
+            ChangeKind::RescheduleLapsed => "reschedule_lapsed",
+            ChangeKind::RescheduleWithdrawn => "reschedule_withdrawn",
+            ChangeKind::RescheduleApproved => "reschedule_approved",
         };
         metrics.booking_change(outcome);
         Vec::new()

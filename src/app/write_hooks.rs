@@ -41,6 +41,11 @@ impl WriteHook for BookingReconciliation {
         self.booking.reconcile_delete(write.calendar, uid).map_err(hook_error)
     }
     fn after_write(&self) {
+        // A reschedule request the coach approved in their app moves its
+        // booking now (issue 11 §3); the sweep retries after a failure.
+        if let Err(e) = self.booking.finish_approved_requests() {
+            tracing::warn!(error = %e, "cannot apply an approved reschedule request yet; the sweep retries");
+        }
         self.outbox.wake();
     }
 }

@@ -18,6 +18,12 @@ pub fn booking_action(kind: ChangeKind) -> &'static str {
         ChangeKind::ConfirmedByCoach => "booking.confirmed-by-coach",
         ChangeKind::DeclinedByCoach => "booking.declined-by-coach",
         ChangeKind::AttendanceMarked => "booking.attendance-marked",
+        // issue 11 §3 (C)
+        ChangeKind::RescheduleRequested => "booking.reschedule-requested",
+        ChangeKind::RescheduleDeclined => "booking.reschedule-declined",
+        ChangeKind::RescheduleLapsed => "booking.reschedule-lapsed",
+        ChangeKind::RescheduleWithdrawn => "booking.reschedule-withdrawn",
+        ChangeKind::RescheduleApproved => "booking.reschedule-approved",
     }
 }
 

@@ -99,6 +99,33 @@ pub enum ChangeKind {
     DeclinedByCoach,
     /// The coach marked the student attended or absent (no mail).
     AttendanceMarked,
+    // --- issue 11 §3 (C): reschedules the coach approves. For the four
+    // request kinds ([`ChangeKind::is_reschedule_request`]) `booking` is
+    // the booking as the request would make it (at the proposed time,
+    // never stored) and `previous` the booking as it is and stays.
+    /// A student asked to move the booking; the coach is asked.
+    RescheduleRequested,
+    /// The coach declined the request (deleted or cancelled its event, or
+    /// on the dashboard); the booking stays.
+    RescheduleDeclined,
+    /// Nobody answered until the proposed start minus `min_notice`.
+    RescheduleLapsed,
+    /// The student withdrew the request.
+    RescheduleWithdrawn,
+    /// The coach approved: the booking moved to the requested time (a
+    /// stored change like [`ChangeKind::Rescheduled`]).
+    RescheduleApproved,
+}
+
+impl ChangeKind {
+    /// A change of a reschedule request, not of the stored booking (see
+    /// the variants): mail and webhooks tell of it, reminders stay.
+    pub fn is_reschedule_request(self) -> bool {
+        matches!(
+            self,
+            ChangeKind::RescheduleRequested | ChangeKind::RescheduleDeclined | ChangeKind::RescheduleLapsed | ChangeKind::RescheduleWithdrawn
+        )
+    }
 }
 
 /// One change of one booking, handed to every registered hook.

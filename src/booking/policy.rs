@@ -299,6 +299,11 @@ pub struct EventType {
     pub hold_ttl: Duration,
     /// Reminder offsets before the start.
     pub reminders: Vec<Duration>,
+    // --- issue 11 §3 (C): reschedules the coach approves ---
+    /// A student's reschedule becomes a request the coach approves or
+    /// declines (`booking::service::requests`); the booking stays put
+    /// until then.
+    pub reschedule_requires_approval: bool,
 }
 
 impl EventType {
@@ -324,6 +329,8 @@ impl EventType {
             price: String::new(),
             hold_ttl: Duration::minutes(10),
             reminders: vec![Duration::hours(24), Duration::hours(1)],
+            // issue 11 §3 (C)
+            reschedule_requires_approval: false,
         }
     }
 

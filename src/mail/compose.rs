@@ -229,9 +229,35 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
             invited.then_some(Method::Cancel),
         ),
         ChangeKind::AttendanceMarked => return None,
+        // issue 11 §3 (C): here `b` is the booking at the requested time.
+        ChangeKind::RescheduleRequested => (
+            format!("Reschedule requested: {title} with {coach}, {}", short_when(b, ctx.coach)),
+            vec![format!("{coach} has been asked to move your session to the time below. Until they answer, your session stays at its current time and the new time is reserved for you.")],
+            None,
+        ),
+        ChangeKind::RescheduleDeclined => (
+            format!("Reschedule declined: {title} with {coach}"),
+            vec![format!("{coach} could not accept your request to move your session to the time below. Your session stays at the time you booked.")],
+            None,
+        ),
+        ChangeKind::RescheduleLapsed => (
+            format!("Reschedule request lapsed: {title} with {coach}"),
+            vec![format!("{coach} did not answer your request to move your session to the time below in time, so the request has lapsed. Your session stays at the time you booked.")],
+            None,
+        ),
+        ChangeKind::RescheduleWithdrawn => (
+            format!("Reschedule request withdrawn: {title} with {coach}"),
+            vec!["you withdrew your request to move your session to the time below. Your session stays at the time you booked.".to_string()],
+            None,
+        ),
+        ChangeKind::RescheduleApproved => (
+            format!("Rescheduled: {title} with {coach}, now {}", short_when(b, ctx.coach)),
+            vec![format!("{coach} has approved your new time; it is below.")],
+            confirmed.then_some(Method::Request),
+        ),
     };
     let mut paragraphs = paragraphs;
-    if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach) = (ctx.coach_message, kind) {
+    if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach | ChangeKind::RescheduleDeclined) = (ctx.coach_message, kind) {
         paragraphs.push(format!("{coach} wrote:\n{message}"));
     }
     let active = b.is_active();
@@ -275,11 +301,23 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
             format!("Cancelled: {title} with {student}, {}", short_when(b, ctx.coach)),
             format!("{student} has cancelled their session; it is marked cancelled in your calendar."),
         ),
+        // issue 11 §3 (C): here `b` is the booking at the requested time.
+        ChangeKind::RescheduleRequested => (
+            format!("Please approve: {student} asks to move {title} to {}", short_when(b, ctx.coach)),
+            format!("{student} asks to move their session to the time below. It is in your calendar as a tentative \"Reschedule request\"; set it to confirmed to approve, or delete it to decline. Unanswered, it lapses before the new time."),
+        ),
+        ChangeKind::RescheduleWithdrawn => (
+            format!("Reschedule request withdrawn: {title} with {student}"),
+            format!("{student} withdrew their request to move their session to the time below; the request is gone from your calendar."),
+        ),
         ChangeKind::CancelledByCoach
         | ChangeKind::MovedByCoach
         | ChangeKind::ConfirmedByCoach
         | ChangeKind::DeclinedByCoach
-        | ChangeKind::AttendanceMarked => return None,
+        | ChangeKind::AttendanceMarked
+        | ChangeKind::RescheduleDeclined
+        | ChangeKind::RescheduleLapsed
+        | ChangeKind::RescheduleApproved => return None,
     };
     let mut d = details(ctx);
     d.retain(|(k, _)| *k != "With");

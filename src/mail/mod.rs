@@ -138,6 +138,11 @@ pub fn change_records(
             queue(&mut records, &d, MessageKind::Coach, b, from, now, now);
         }
     }
+    // A reschedule request leaves the stored booking, its reminders and
+    // mail state as they are (issue 11 §3).
+    if kind.is_reschedule_request() {
+        return records;
+    }
     // Reminders: the old ones go; a confirmed booking gets those still ahead.
     match storage.records(T_REMINDER, &format!("{}/", b.id)) {
         Ok(old) => {

@@ -491,6 +491,25 @@ pub trait Storage: Send + Sync {
     /// Returns the outcome of an object PUT.
     fn apply(&self, batch: RecordBatch, now: DateTime<Utc>) -> Result<Option<PutOutcome>>;
 
+    /// Like [`Storage::apply`] with several object changes (a booking's
+    /// event moved and a reschedule request's event removed, issue 11
+    /// §3), all in one atomic write. The default applies them one batch
+    /// after another (the records with the last); a backend with batches
+    /// makes it one.
+    fn apply_objects(&self, objects: Vec<ObjectChange>, records: RecordWrites, now: DateTime<Utc>) -> Result<()> {
+        let mut objects = objects.into_iter().peekable();
+        if objects.peek().is_none() {
+            return self.apply(RecordBatch { records, object: None }, now).map(|_| ());
+        }
+        let mut records = Some(records);
+        while let Some(object) = objects.next() {
+            let last = objects.peek().is_none();
+            let records = if last { records.take().unwrap_or_default() } else { Vec::new() };
+            self.apply(RecordBatch { records, object: Some(object) }, now)?;
+        }
+        Ok(())
+    }
+
     /// Records of `table` with `from <= key < to`, in key order, at most
     /// `limit` of them: a bounded range scan (audit queries and pruning).
     /// The default filters [`Storage::records`]; a backend with ordered

@@ -20,6 +20,8 @@
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
 //! | `meta` | `manage-secret`; `coach-booking-layout`; `booking-fact-layout` | 32 random bytes; `2`; `1` | `booking::service` |
 //! | `health` | `probe` | i64 ms, little endian (`/readyz`'s write) | `app::ops` |
+//! | `reschedule-request` | booking id | postcard `RescheduleRequest` | `booking::service` (`requests`) |
+//! | `reschedule-request-uid` | `{coach user}/{request UID}` | booking id | `booking::service` (`requests`) |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |

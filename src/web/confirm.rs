@@ -8,7 +8,7 @@
 use hyper::Response;
 
 use crate::app::App;
-use crate::booking::service::{BookingError, StudentDetails};
+use crate::booking::service::{BookingError, RescheduleAnswer, StudentDetails};
 use crate::http::Body;
 
 use super::errors::PageError;
@@ -21,9 +21,13 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
     req.check_post(app, &form)?;
     let tz_query = form.get("tz").map(|t| format!("?tz={}", enc(t))).unwrap_or_default();
     if let Some(token) = form.get("reschedule") {
-        let booking = app.booking.reschedule(token, hold_id)?;
-        let token = app.booking.manage_token(&booking);
-        return Ok(redirect(&manage_location(&token, &tz_query, "moved")));
+        let answer = app.booking.reschedule_or_request(token, hold_id)?;
+        let token = app.booking.manage_token(answer.booking());
+        let done = match answer {
+            RescheduleAnswer::Moved(_) => "moved",
+            RescheduleAnswer::Requested { .. } => "requested",
+        };
+        return Ok(redirect(&manage_location(&token, &tz_query, done)));
     }
     let details = StudentDetails {
         name: form.get("name").cloned().unwrap_or_default(),
@@ -41,7 +45,7 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
 }
 
 /// `/book/manage/{token}` with the zone query (`?tz=…` or empty) and what
-/// was `done` ("booked", "moved").
+/// was `done` ("booked", "moved", "requested").
 fn manage_location(token: &str, tz_query: &str, done: &str) -> String {
     let sep = if tz_query.is_empty() { "?" } else { "&" };
     format!("/book/manage/{}{tz_query}{sep}done={done}", enc(token))

@@ -119,6 +119,19 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "Not yet",
             format!("Attendance can be marked once the session has started ({}).", start.format("%Y-%m-%d %H:%M UTC")),
         ),
+        // issue 11 §3 (C): reschedules the coach approves
+        B::ReschedulePending => answer(
+            StatusCode::CONFLICT,
+            "reschedule_pending",
+            "A request already waits",
+            "You already asked your coach to move this session. Withdraw that request first if you want another time.".into(),
+        ),
+        B::NoRescheduleRequest => answer(
+            StatusCode::CONFLICT,
+            "no_reschedule_request",
+            "No request waiting",
+            "There is no reschedule request waiting for this booking (any more).".into(),
+        ),
         B::Storage(StorageError::QuotaExceeded { user }) => {
             tracing::warn!(coach = %user, "booking refused: the coach's storage quota is used up");
             BookingAnswer {
@@ -290,6 +303,8 @@ mod tests {
             (B::NotYours, 403),
             (B::NotAwaitingConfirmation, 409),
             (B::NotStarted { start: chrono::DateTime::UNIX_EPOCH }, 409),
+            (B::ReschedulePending, 409),
+            (B::NoRescheduleRequest, 409),
         ];
         for (e, status) in cases {
             assert_eq!(booking_answer(&e).status.as_u16(), status, "{e:?}");

@@ -69,7 +69,12 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         email: field("email"),
         note: field("note"),
         price: price(&et.price),
-        submit_label: if reschedule_token.is_some() { "Move my booking".into() } else { "Book".into() },
+        submit_label: match (&reschedule_token, et.reschedule_requires_approval) {
+            // issue 11 §3 (C): the coach approves the move.
+            (Some(_), true) => "Ask the coach to move my booking".into(),
+            (Some(_), false) => "Move my booking".into(),
+            (None, _) => "Book".into(),
+        },
         reschedule_token,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);

@@ -32,8 +32,23 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         }
         Some("booked") => Some(("You are booked. A confirmation is on its way to your inbox.".into(), "success")),
         Some("moved") => Some(("Your booking has been moved.".into(), "success")),
+        Some("requested") => Some(("Your coach has been asked to move the session; you will get an email when they answer.".into(), "success")),
         _ => None,
     });
+    // issue 11 §3 (C): a reschedule request waiting for the coach.
+    let request = svc.reschedule_request(&booking)?.filter(|r| r.is_pending(now) && booking.is_active());
+    let reschedule_request = request.as_ref().map(|r| {
+        if r.approved {
+            format!("Your coach approved moving this session to {}; the booking moves in a moment.", when(r.range, tz))
+        } else {
+            format!(
+                "You asked to move this session to {}. It waits for the coach; unanswered, the request lapses at {}.",
+                when(r.range, tz),
+                r.expires_at.with_timezone(&tz).format("%-d %B %H:%M")
+            )
+        }
+    });
+    let can_withdraw = request.as_ref().is_some_and(|r| !r.approved);
     let cancel_ok = booking.can_cancel(now, et.cancel_notice);
     let resched_ok = crate::booking::can_reschedule(booking.range.start, now, et.reschedule_notice);
     let (csrf, fresh) = req.csrf();
@@ -57,7 +72,10 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         active: booking.is_active(),
         ics_link: format!("/book/manage/{token_enc}/booking.ics"),
         feed_link: format!("/book/manage/{token_enc}/feed.ics"),
-        can_reschedule: resched_ok.is_ok(),
+        can_reschedule: resched_ok.is_ok() && request.is_none(),
+        reschedule_request,
+        can_withdraw,
+        withdraw_action: format!("/book/manage/{token_enc}/withdraw-request?tz={}", enc(tz.name())),
         reschedule_link: format!(
             "/book/{}/{}?tz={}&reschedule={token_enc}&week={}",
             enc(&coach.slug),

@@ -24,6 +24,7 @@
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" | [`ics`] |
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
 //! | `POST /book/manage/{token}/cancel` | cancel | [`cancel`] |
+//! | `POST /book/manage/{token}/withdraw-request` | withdraw a reschedule request (issue 11 §3) | [`withdraw`] |
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
 //! | `GET /` | the front page: `site_name`, listed coaches | [`front`] |
 //! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
@@ -61,6 +62,7 @@ pub mod request;
 pub mod respond;
 pub mod session;
 pub mod slots;
+pub mod withdraw;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -127,6 +129,7 @@ pub enum Page<'a> {
     BookingIcs { token: &'a str },
     StudentFeed { token: &'a str },
     Cancel { token: &'a str },
+    WithdrawRequest { token: &'a str },
 }
 
 /// The page a method and path segments name. HEAD is a GET.
@@ -140,6 +143,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["manage", token, "booking.ics"] if get => Ok(Page::BookingIcs { token }),
         ["manage", token, "feed.ics"] if get => Ok(Page::StudentFeed { token }),
         ["manage", token, "cancel"] if post => Ok(Page::Cancel { token }),
+        ["manage", token, "withdraw-request"] if post => Ok(Page::WithdrawRequest { token }),
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
@@ -161,6 +165,7 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::BookingIcs { token } => ics::booking_ics(app, token),
         Page::StudentFeed { token } => ics::student_feed(app, token),
         Page::Cancel { token } => cancel::cancel(app, req, token),
+        Page::WithdrawRequest { token } => withdraw::withdraw(app, req, token),
     }
 }
 

@@ -109,6 +109,11 @@ pub struct BookingPage {
     /// This booking as a calendar subscription (follows moves and cancellation).
     pub feed_link: String,
     pub can_reschedule: bool,
+    /// issue 11 §3 (C): the pending reschedule request, in words; whether
+    /// the student may still withdraw it, and where.
+    pub reschedule_request: Option<String>,
+    pub can_withdraw: bool,
+    pub withdraw_action: String,
     pub reschedule_link: String,
     pub reschedule_closed: String,
     pub can_cancel: bool,

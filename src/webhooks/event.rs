@@ -17,7 +17,11 @@ pub fn event_name(change: &BookingChange) -> Option<&'static str> {
     Some(match change.kind {
         ChangeKind::Booked => "booking.created",
         ChangeKind::ConfirmedByCoach => "booking.confirmed",
-        ChangeKind::Rescheduled | ChangeKind::MovedByCoach => "booking.rescheduled",
+        ChangeKind::Rescheduled | ChangeKind::MovedByCoach | ChangeKind::RescheduleApproved => "booking.rescheduled",
+        // issue 11 §3 (C): a request is not a change of the booking.
+        ChangeKind::RescheduleRequested | ChangeKind::RescheduleDeclined | ChangeKind::RescheduleLapsed | ChangeKind::RescheduleWithdrawn => {
+            return None
+        }
         ChangeKind::CancelledByStudent | ChangeKind::CancelledByCoach => "booking.cancelled",
         ChangeKind::DeclinedByCoach => "booking.declined",
         ChangeKind::AttendanceMarked => match change.booking.outcome.attendance? {

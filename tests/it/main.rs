@@ -12,6 +12,7 @@ mod availability;
 mod backup;
 mod booking;
 mod booking_browser;
+mod booking_reschedule;
 mod caldav;
 mod check;
 mod cli;

@@ -191,11 +191,12 @@ impl BookingService {
     }
 
     /// Whether the object `name` of the bookings calendar `cal` is a
-    /// booking's event: its UID is a booking UID of this coach.
+    /// booking's event (its UID is a booking UID of this coach) or a
+    /// reschedule request's (those count as holds, not busy time).
     fn is_booking_event(&self, coach: &CoachConfig, cal: &StorePath, name: &str) -> Result<bool> {
         let Some(node) = self.storage.node(&cal.child(name))? else { return Ok(false) };
         let Some(uid) = node.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.uid.clone()) else { return Ok(false) };
-        Ok(self.bookings().id_by_uid(&coach.user, &uid)?.is_some())
+        Ok(self.bookings().id_by_uid(&coach.user, &uid)?.is_some() || self.request_by_uid(coach, &uid)?.is_some())
     }
 
     /// Active bookings of a coach that start within `range`.
@@ -209,6 +210,9 @@ impl BookingService {
 
     /// Active holds of every coach.
     pub(super) fn all_active_holds(&self, now: DateTime<Utc>) -> Result<Vec<HoldRecord>> {
-        Ok(self.holds().all()?.into_iter().map(|(_, rec)| rec).filter(|rec| rec.hold.is_active(now)).collect())
+        let mut holds: Vec<HoldRecord> = self.holds().all()?.into_iter().map(|(_, rec)| rec).filter(|rec| rec.hold.is_active(now)).collect();
+        // Pending reschedule requests hold their time too (issue 11 §3).
+        holds.extend(self.request_holds(now)?);
+        Ok(holds)
     }
 }

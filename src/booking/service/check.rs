@@ -98,6 +98,10 @@ pub fn check_bookings(
             );
         }
     }
+    // issue 11 §3 (C): each reschedule request names a booking and has its event.
+    for what in super::requests::check_requests(storage, &bookings, bookings_calendar)? {
+        problem(&mut report, what, false);
+    }
     for (table, have, want) in [(T_BOOKING_UID, &uid_entries, &wanted_uid), (T_COACH_BOOKING, &start_entries, &wanted_start)] {
         for (key, id) in have.difference(want) {
             problem(&mut report, format!("{table} entry {key} names booking {id:?}, which does not match it"), true);

@@ -125,7 +125,7 @@ impl BookingService {
         let actor = Actor::CoachDashboard { coach: coach.user.clone() };
         let record = BookingChange { booking: &booking, previous: Some(&previous), kind, actor, coach, now, coach_message: message };
         batch.records.extend(self.hook_records(&record));
-        self.storage.apply(batch, now)?;
+        self.apply_dropping_request(coach, &booking, batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, ?kind, "booking changed on the dashboard");
         Ok(booking)
@@ -135,7 +135,7 @@ impl BookingService {
 /// A coach's message without control characters (line breaks stay),
 /// trimmed; `None` when empty. Longer than [`MAX_COACH_MESSAGE`]:
 /// [`BookingError::InvalidInput`].
-fn clean_message(message: Option<&str>) -> Result<Option<String>> {
+pub(super) fn clean_message(message: Option<&str>) -> Result<Option<String>> {
     let Some(m) = message else { return Ok(None) };
     let cleaned: String = m.replace("\r\n", "\n").chars().filter(|c| !c.is_control() || *c == '\n').collect();
     let cleaned = cleaned.trim().to_string();

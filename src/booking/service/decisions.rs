@@ -280,20 +280,31 @@ impl BookingService {
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::CancelledByStudent, actor, coach, now, coach_message: None };
         batch.records.extend(self.hook_records(&change));
-        self.storage.apply(batch, now)?;
+        self.apply_dropping_request(coach, &booking, batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "cancelled by student");
         Ok(booking)
     }
 
     /// Moves a booking to the slot of a reschedule hold. Same UID, SEQUENCE
-    /// incremented.
+    /// incremented. With `reschedule_requires_approval`, the booking stays
+    /// and a request waits for the coach ([`BookingService::reschedule_or_request`]).
     pub fn reschedule(&self, manage_token: &str, hold_id: &str) -> Result<Booking> {
+        Ok(self.reschedule_or_request(manage_token, hold_id)?.booking().clone())
+    }
+
+    /// A student's reschedule: the booking moves, or, for an event type
+    /// with `reschedule_requires_approval`, a request for the coach is
+    /// written (`requests`).
+    pub fn reschedule_or_request(&self, manage_token: &str, hold_id: &str) -> Result<super::RescheduleAnswer> {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let booking = self.booking(manage_token)?;
         if !booking.is_active() {
             return Err(BookingError::BookingCancelled);
+        }
+        if self.reschedule_request(&booking)?.is_some_and(|r| r.is_pending(now)) {
+            return Err(BookingError::ReschedulePending);
         }
         let (rec, coach, et) = self.hold_info(hold_id)?;
         if rec.reschedule_of.as_deref() != Some(booking.id.as_str()) {
@@ -309,6 +320,11 @@ impl BookingService {
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
         let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
         admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
+        if et.reschedule_requires_approval {
+            let request = self.place_request(coach, et, &booking, rec.hold.range, vec![HoldStore::remove(rec.hold.id.clone())], now)?;
+            self.durable(decide)?;
+            return Ok(super::RescheduleAnswer::Requested { booking, request });
+        }
         let previous = booking;
         let booking = previous.moved_by_student(rec.hold.range, now, et.cancel_notice);
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
@@ -319,7 +335,7 @@ impl BookingService {
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "rescheduled by student");
-        Ok(booking)
+        Ok(super::RescheduleAnswer::Moved(booking))
     }
 
     /// Removes expired holds (they already free their slot by themselves;

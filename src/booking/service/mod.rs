@@ -21,7 +21,8 @@
 //! cancel, reschedule), [`coach_actions`] (what the coach does on the
 //! dashboard: confirm, decline, cancel with a message, attendance),
 //! [`reconcile`] (the coach's edits in their calendar),
-//! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
+//! [`event`] (the booking's VEVENT), [`requests`] (reschedules the
+//! coach approves, issue 11 §3), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
 //! `slotdav check`). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
@@ -34,6 +35,7 @@ mod event;
 mod readers;
 mod reconcile;
 mod records;
+mod requests;
 
 use std::sync::{Arc, Mutex};
 
@@ -52,6 +54,7 @@ pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
+pub use self::requests::{RescheduleAnswer, RescheduleRequest};
 use self::records::BookingStore;
 
 /// What went wrong with a booking request, in the student's terms. The
@@ -111,6 +114,14 @@ pub enum BookingError {
     /// Attendance was marked before the session started. (409)
     #[error("the session has not started yet (it starts at {start})")]
     NotStarted { start: DateTime<Utc> },
+    /// A reschedule request of this booking already waits for the coach;
+    /// withdraw it first (issue 11 §3). (409)
+    #[error("a reschedule request already waits for the coach; withdraw it first")]
+    ReschedulePending,
+    /// There is no pending reschedule request to approve, decline or
+    /// withdraw. (409)
+    #[error("there is no pending reschedule request")]
+    NoRescheduleRequest,
     /// The store refused or failed: a full home (`QuotaExceeded`, 507)
     /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]

@@ -18,6 +18,11 @@ impl BookingService {
     /// when the object is a booking's event, the booking follows it
     /// (cancelled, confirmed, moved). `None` when it is not a booking.
     pub fn reconcile_put(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<RecordWrites>> {
+        if let Some(coach) = self.bookings_calendar_owner(calendar) {
+            if let Some(records) = self.reconcile_request_put(coach, object)? {
+                return Ok(Some(records));
+            }
+        }
         let Some((coach, mut booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
         let now = self.clock.now();
         let previous = booking.clone();
@@ -58,6 +63,11 @@ impl BookingService {
     /// Records to write with a coach's DELETE of a booking's event: the
     /// booking is cancelled.
     pub fn reconcile_delete(&self, calendar: &StorePath, uid: &str) -> Result<Option<RecordWrites>> {
+        if let Some(coach) = self.bookings_calendar_owner(calendar) {
+            if let Some(records) = self.reconcile_request_delete(coach, uid)? {
+                return Ok(Some(records));
+            }
+        }
         let Some((coach, mut booking)) = self.booking_for_object(calendar, uid)? else { return Ok(None) };
         if !booking.is_active() {
             return Ok(None);
@@ -74,10 +84,13 @@ impl BookingService {
         Ok(Some(records))
     }
 
+    /// The coach whose bookings calendar `calendar` is.
+    fn bookings_calendar_owner(&self, calendar: &StorePath) -> Option<&CoachConfig> {
+        self.coaches.iter().find(|c| calendar.len() == 2 && calendar.owner() == c.user && calendar.name() == c.bookings_calendar)
+    }
+
     fn booking_for_object(&self, calendar: &StorePath, uid: &str) -> Result<Option<(&CoachConfig, Booking)>> {
-        let Some(coach) = self.coaches.iter().find(|c| {
-            calendar.len() == 2 && calendar.owner() == c.user && calendar.name() == c.bookings_calendar
-        }) else {
+        let Some(coach) = self.bookings_calendar_owner(calendar) else {
             return Ok(None);
         };
         let Some(id) = self.bookings().id_by_uid(&coach.user, uid)? else {

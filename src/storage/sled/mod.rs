@@ -511,6 +511,21 @@ impl Storage for SledStorage {
         })
     }
 
+    fn apply_objects(&self, objects: Vec<ObjectChange>, records: RecordWrites, now: DateTime<Utc>) -> Result<()> {
+        self.write_quota(|st| {
+            for object in objects {
+                match object {
+                    ObjectChange::Put { path, write, cond } => {
+                        Self::stage_put(st, &path, write, &cond, now)?;
+                    }
+                    ObjectChange::Delete { path, cond } => Self::stage_delete(st, &path, &cond, now)?,
+                }
+            }
+            Self::stage_records(st, records);
+            Ok(())
+        })
+    }
+
     /// Group commit ([`FlushGroup`]): returns once a sled flush that
     /// started after this call has completed, so concurrent writers share
     /// one fsync and none is acknowledged before its write is on disk.
@@ -553,6 +568,34 @@ mod tests {
 
     fn p(s: &[&str]) -> StorePath {
         StorePath::new(s.iter().map(|x| x.to_string()).collect())
+    }
+
+    /// Several object changes and records are one write: all or nothing.
+    #[test]
+    fn apply_objects_writes_every_change_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let file = |n: usize| ResourceWrite { bytes: vec![b'x'; n], content_type: "a/b".into(), calendar: None };
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now).unwrap();
+        s.create_collection(&p(&["alice", "f"]), false, vec![], vec![], now).unwrap();
+        s.put_resource(&p(&["alice", "f", "old"]), file(10), &WriteCondition::default(), now).unwrap();
+        let key = RecordKey::new("meta", "k");
+        let changes = |cond: WriteCondition| {
+            vec![
+                ObjectChange::Put { path: p(&["alice", "f", "new"]), write: file(20), cond: WriteCondition::default() },
+                ObjectChange::Delete { path: p(&["alice", "f", "old"]), cond },
+            ]
+        };
+        let refused = WriteCondition { if_match: Some(vec!["\"nope\"".into()]), ..Default::default() };
+        assert!(s.apply_objects(changes(refused), vec![(key.clone(), Some(b"v".to_vec()))], now).is_err());
+        assert!(s.node(&p(&["alice", "f", "new"])).unwrap().is_none(), "nothing of a refused write");
+        assert!(s.node(&p(&["alice", "f", "old"])).unwrap().is_some());
+        assert_eq!(s.record(&key).unwrap(), None);
+        s.apply_objects(changes(WriteCondition::default()), vec![(key.clone(), Some(b"v".to_vec()))], now).unwrap();
+        assert!(s.node(&p(&["alice", "f", "new"])).unwrap().is_some());
+        assert!(s.node(&p(&["alice", "f", "old"])).unwrap().is_none());
+        assert_eq!(s.record(&key).unwrap(), Some(b"v".to_vec()));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum Action {
     Cancel,
     Attended,
     NoShow,
+    /// issue 11 §3 (C): a student's reschedule request.
+    ApproveReschedule,
+    DeclineReschedule,
 }
 
 impl Action {
@@ -39,6 +42,8 @@ impl Action {
             "cancel" => Action::Cancel,
             "attended" => Action::Attended,
             "no-show" => Action::NoShow,
+            "approve-reschedule" => Action::ApproveReschedule,
+            "decline-reschedule" => Action::DeclineReschedule,
             _ => return None,
         })
     }
@@ -50,6 +55,8 @@ impl Action {
             Action::Cancel => "cancel",
             Action::Attended => "attended",
             Action::NoShow => "no-show",
+            Action::ApproveReschedule => "approve-reschedule",
+            Action::DeclineReschedule => "decline-reschedule",
         }
     }
 }
@@ -65,6 +72,8 @@ pub fn act(app: &App, req: &DashboardRequest, who: &SignedIn, coach: &CoachConfi
         Action::Cancel => svc.cancel_by_coach(&coach.user, reference, message),
         Action::Attended => svc.mark_attendance(&coach.user, reference, Attendance::Attended),
         Action::NoShow => svc.mark_attendance(&coach.user, reference, Attendance::NoShow),
+        Action::ApproveReschedule => svc.approve_reschedule(&coach.user, reference),
+        Action::DeclineReschedule => svc.decline_reschedule(&coach.user, reference, message),
     };
     let page = format!("/coach/bookings/{}", enc(reference));
     match done {

@@ -1,5 +1,6 @@
 //! `GET /coach/`: the coach's day at a glance, in the coach's zone: what
-//! waits for them (bookings to confirm), upcoming sessions by day, the
+//! waits for them (bookings to confirm, reschedule requests to approve
+//! or decline), upcoming sessions by day, the
 //! sessions of the last two weeks (to mark attended or no-show), and the
 //! cancellations of the last 30 days with who cancelled and whether late.
 //! Read from the booking records, which a change in the calendar app
@@ -16,7 +17,7 @@ use crate::booking::coach::CoachConfig;
 use crate::booking::{Actor, Attendance, Booking, BookingStatus};
 use crate::http::Body;
 
-use super::pages::{BookingRow, CancellationRow, DayGroup, Header, HomePage};
+use super::pages::{BookingRow, CancellationRow, DayGroup, Header, HomePage, RescheduleRow};
 use super::DashboardRequest;
 use crate::web::errors::PageError;
 use crate::web::respond::{enc, render};
@@ -61,7 +62,20 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
         .take(MAX_CANCELLATIONS)
         .map(|(b, c)| CancellationRow { row: row(b, coach, tz), by: actor_text(&c.by), at: local(c.at, tz), late: c.late })
         .collect();
+    // issue 11 §3 (C): reschedule requests waiting for the coach.
+    let mut reschedule_requests = Vec::new();
+    for b in bookings.iter().filter(|b| b.is_active()) {
+        let Some(r) = app.booking.reschedule_request(b)?.filter(|r| r.is_pending(now) && !r.approved) else { continue };
+        let (start, end) = (r.range.start.with_timezone(&tz), r.range.end.with_timezone(&tz));
+        reschedule_requests.push(RescheduleRow {
+            row: row(b, coach, tz),
+            requested: format!("{}, {}–{}", start.format("%A %-d %B %Y"), start.format("%H:%M"), end.format("%H:%M")),
+            lapses: local(r.expires_at, tz),
+            action_base: format!("/coach/bookings/{}", enc(&b.reference)),
+        });
+    }
     render(HomePage {
+        reschedule_requests,
         header: header(who, coach),
         tz: tz.name().to_string(),
         today: now.with_timezone(&tz).format("%A %-d %B %Y").to_string(),

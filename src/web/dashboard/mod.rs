@@ -10,7 +10,7 @@
 //! | `POST /coach/logout` | sign out | [`logout`] |
 //! | `GET /coach/` | the day's overview | [`home`] |
 //! | `GET /coach/bookings/{reference}` | one booking, its manage link and actions | [`booking`] |
-//! | `POST /coach/bookings/{reference}/{action}` | confirm, decline, cancel, attended, no-show | [`actions`] |
+//! | `POST /coach/bookings/{reference}/{action}` | confirm, decline, cancel, attended, no-show, approve-reschedule, decline-reschedule | [`actions`] |
 //!
 //! Every page but the sign-in form needs a session ([`super::session`]);
 //! only configured coaches get one. Every form carries a CSRF token: the

@@ -74,6 +74,19 @@ pub struct HomePage {
     /// Sessions of the last days (to mark attended or no-show).
     pub recent: Vec<BookingRow>,
     pub cancellations: Vec<CancellationRow>,
+    /// issue 11 §3 (C): students' reschedule requests waiting for the coach.
+    pub reschedule_requests: Vec<RescheduleRow>,
+}
+
+/// A reschedule request waiting for the coach (issue 11 §3): the booking
+/// as it is, the time asked for, when it lapses, where to answer.
+pub struct RescheduleRow {
+    pub row: BookingRow,
+    pub requested: String,
+    pub lapses: String,
+    /// `/coach/bookings/{reference}`: the actions are this plus
+    /// `/approve-reschedule` and `/decline-reschedule`.
+    pub action_base: String,
 }
 
 #[derive(Template)]
