@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::booking::policy::{parse_duration, Coach, EventType, Pacing, WorkingHours};
 use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
@@ -191,6 +191,13 @@ pub struct RawCoach {
     pub event_type: Vec<RawEventType>,
     #[serde(default)]
     pub external_busy: Vec<RawExternalBusy>,
+    // ----- (D) breaks and caps across all event types (issue 11 §6) -----
+    pub max_per_day: Option<u32>,
+    pub max_per_week: Option<u32>,
+    pub max_per_month: Option<u32>,
+    pub max_consecutive: Option<Spanned<String>>,
+    pub break_after: Option<Spanned<String>>,
+    // ----- end (D) -----
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -222,6 +229,10 @@ pub struct RawEventType {
     pub price: Option<String>,
     pub hold_ttl: Option<Spanned<String>>,
     pub reminders: Option<Vec<Spanned<String>>>,
+    // ----- (D) breaks and caps (issue 11 §6) -----
+    pub max_per_week: Option<u32>,
+    pub max_per_month: Option<u32>,
+    // ----- end (D) -----
 }
 
 /// How writes reach the disk.
@@ -550,7 +561,7 @@ impl Config {
             user: TRY_IT_USER.into(),
             slug: TRY_IT_USER.into(),
             display_name: TRY_IT_USER.into(),
-            policy: Coach { name: TRY_IT_USER.into(), tz, working_hours, event_types: vec![intro] },
+            policy: Coach { name: TRY_IT_USER.into(), tz, working_hours, event_types: vec![intro], pacing: Default::default() },
             availability_calendar: "availability".into(),
             busy_calendars: BusyCalendars::All,
             bookings_calendar: "sessions".into(),
@@ -638,6 +649,9 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.once_per_student = et.once_per_student.unwrap_or(false);
         t.requires_confirmation = et.requires_confirmation.unwrap_or(false);
         t.price = et.price.clone().unwrap_or_default();
+        // (D) breaks and caps
+        t.max_per_week = et.max_per_week;
+        t.max_per_month = et.max_per_month;
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -671,10 +685,29 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         }
         external_busy.push(ExternalBusy { url: ext.url.replacen("webcal://", "https://", 1), name, refresh });
     }
+    // (D) breaks and caps across all event types
+    let coach_duration = |field: &str, v: &Option<Spanned<String>>| match v {
+        Some(v) => parse_duration(v.get_ref()).map(Some).map_err(|e| format!("{}: {e}", at(field, Some(v.span())))),
+        None => Ok(None),
+    };
+    let pacing = Pacing {
+        max_per_day: raw.max_per_day,
+        max_per_week: raw.max_per_week,
+        max_per_month: raw.max_per_month,
+        max_consecutive: coach_duration("max_consecutive", &raw.max_consecutive)?,
+        break_after: coach_duration("break_after", &raw.break_after)?.unwrap_or_else(chrono::Duration::zero),
+    };
+    if let Err(e) = pacing.validate() {
+        let field = match &e {
+            crate::booking::PolicyError::InvalidPacing { field, .. } => *field,
+            _ => "max_consecutive",
+        };
+        return Err(format!("{}: {e}", at(field, None)));
+    }
     Ok(CoachConfig {
         external_busy,
         display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
-        policy: Coach { name: raw.user.clone(), tz, working_hours, event_types },
+        policy: Coach { name: raw.user.clone(), tz, working_hours, event_types, pacing },
         user: raw.user,
         slug,
         availability_calendar: raw.availability_calendar.unwrap_or_else(|| "availability".into()),

@@ -18,6 +18,7 @@
 //!   overbook.
 //! - [`service`]: [`service::BookingService`], the rules applied to the
 //!   store and the clock.
+//! - [`pacing`]: (D) weekly/monthly and coach-level caps, breaks.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
@@ -31,6 +32,7 @@ pub mod change;
 pub mod coach;
 pub mod holds;
 pub mod links;
+pub mod pacing;
 pub mod policy;
 pub mod service;
 pub mod slots;
@@ -40,7 +42,7 @@ pub use availability::{BusyDay, BusyTime};
 pub use change::{Actor, Attendance, BookingChange, Cancellation, ChangeKind, Outcome};
 pub use holds::{admit, Admission, Hold, HoldClient, SlotUnavailable};
 pub use policy::{
-    by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
+    by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, Pacing, PolicyError, TimeWindow, TooLate, WorkingHours,
 };
 pub use slots::{Slot, SlotQuery};
 

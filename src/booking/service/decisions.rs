@@ -65,8 +65,11 @@ impl BookingService {
         let availability = self.availability_events(coach, wide)?;
         let declared = self.declared_hours(coach, wide)?;
         let (busy_times, busy_days) = self.busy(coach, wide)?;
+        // (D) Caps per week/month and breaks count bookings further away.
+        let pacing_margin = super::super::pacing::load_margin(&coach.policy);
+        let counted = TimeRange::new(from - pacing_margin, to + pacing_margin);
         let bookings: Vec<Booking> =
-            self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
+            self.bookings_in(coach, counted)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
         let query = SlotQuery {
@@ -176,7 +179,8 @@ impl BookingService {
             return Err(BookingError::TooManyBookings { limit });
         }
         // Admission against everything else that is active (not this hold).
-        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let margin = super::super::pacing::load_margin(&coach.policy);
+        let wide = TimeRange::new(rec.hold.range.start - margin, rec.hold.range.end + margin);
         let bookings = self.bookings_in(coach, wide)?;
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
@@ -303,7 +307,8 @@ impl BookingService {
             return Err(BookingError::HoldExpired);
         }
         can_reschedule(booking.range.start, now, et.reschedule_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
-        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let margin = super::super::pacing::load_margin(&coach.policy);
+        let wide = TimeRange::new(rec.hold.range.start - margin, rec.hold.range.end + margin);
         let bookings: Vec<Booking> = self.bookings_in(coach, wide)?.into_iter().filter(|b| b.id != booking.id).collect();
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
