@@ -1,4 +1,4 @@
-//! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
+//! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`, `slotdav link …`,
 //! `slotdav outbox list`, `slotdav check`, `slotdav audit`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
@@ -31,6 +31,9 @@ pub enum Command {
     /// Publish calendars as secret ICS feed URLs; works while the server runs.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Secret links to private event types (`private = true`); works while the server runs.
+    #[command(subcommand)]
+    Link(LinkCommand),
     /// Inspect the mail outbox and webhook deliveries; works while the server runs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -72,6 +75,18 @@ pub enum FeedCommand {
     /// List feeds (of one user).
     List { user: Option<String> },
     /// Revoke a feed: its URL stops working at once.
+    Revoke { token: String },
+}
+
+/// (D) `slotdav link …`: secret links to private event types.
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Make a secret link to COACH's private event type TYPE and print it
+    /// (shown once: only its hash is stored).
+    Add { coach: String, event_type: String },
+    /// List links (of one coach) by id, coach, type and date.
+    List { coach: Option<String> },
+    /// Revoke a link by its token or its listed id: it answers 404 at once.
     Revoke { token: String },
 }
 

@@ -232,6 +232,7 @@ pub struct RawEventType {
     // ----- (D) breaks and caps (issue 11 §6) -----
     pub max_per_week: Option<u32>,
     pub max_per_month: Option<u32>,
+    pub private: Option<bool>,
     // ----- end (D) -----
 }
 
@@ -652,6 +653,7 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         // (D) breaks and caps
         t.max_per_week = et.max_per_week;
         t.max_per_month = et.max_per_month;
+        t.private = et.private.unwrap_or(false);
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));

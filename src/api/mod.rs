@@ -142,10 +142,10 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
 
 fn event_types(app: &App, coach_slug: &str) -> ApiResult {
     let coach = app.booking.coach(coach_slug)?;
-    let types: Vec<Value> = coach
-        .policy
-        .event_types
-        .iter()
+    // (D) private types are reachable only through their secret links.
+    let types: Vec<Value> = app
+        .booking
+        .listed_event_types(coach)
         .map(|t| {
             json!({
                 "slug": t.slug,
@@ -170,7 +170,7 @@ fn zone(query: &HashMap<String, String>, fallback: Tz) -> Result<Tz, ApiError> {
 
 fn slots(app: &App, coach_slug: &str, type_slug: &str, query: &HashMap<String, String>) -> ApiResult {
     let coach = app.booking.coach(coach_slug)?;
-    app.booking.event_type(coach, type_slug)?;
+    app.booking.visible_event_type(coach, type_slug, query.get("key").map(String::as_str))?;
     let tz = zone(query, coach.policy.tz)?;
     let date = |key: &str| -> Result<Option<NaiveDate>, ApiError> {
         query
@@ -214,12 +214,17 @@ fn parse_start(s: &str) -> Result<DateTime<Utc>, ApiError> {
 #[derive(Deserialize)]
 struct StartBody {
     start: String,
+    /// (D) A private event type's secret link token.
+    #[serde(default)]
+    key: Option<String>,
 }
 
 /// API clients count by address only (no browser session): each hold is
 /// one of the address's `max_holds_per_client`.
 fn hold(app: &App, coach: &str, et: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
+    let coach_config = app.booking.coach(coach)?;
+    app.booking.visible_event_type(coach_config, et, req.key.as_deref())?;
     let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None, &HoldClient::new(peer.ip(), None))?;
     Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})))
 }

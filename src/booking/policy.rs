@@ -307,6 +307,8 @@ pub struct EventType {
     pub max_per_week: Option<u32>,
     /// At most this many sessions of this type per coach-local calendar month.
     pub max_per_month: Option<u32>,
+    /// Not listed; reachable only through a secret link (issue 11 §7).
+    pub private: bool,
     // ----- end (D) -----
 }
 
@@ -336,6 +338,7 @@ impl EventType {
             // (D) breaks and caps
             max_per_week: None,
             max_per_month: None,
+            private: false,
         }
     }
 

@@ -28,6 +28,11 @@ pub fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> 
         Some(token) => Some(app.booking.booking(token)?),
         None => None,
     };
+    // (D) A private type needs its secret link's key, or a booking of it being moved.
+    let coach = app.booking.coach(coach_slug)?;
+    if !reschedule.as_ref().is_some_and(|b| b.coach == coach.user && b.event_type == type_slug) {
+        app.booking.visible_event_type(coach, type_slug, form.get("key").map(String::as_str))?;
+    }
     let rec = app.booking.hold(coach_slug, type_slug, start, reschedule.as_ref(), &req.hold_client())?;
     Ok(redirect(&hold_location(&rec.hold.id, form.get("tz"), form.get("reschedule"))))
 }

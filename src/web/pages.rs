@@ -68,6 +68,9 @@ pub struct SlotsPage {
     pub csrf: String,
     pub rescheduling: bool,
     pub reschedule_token: Option<String>,
+    /// (D) The secret link's token of a private event type, carried by the
+    /// week links and the hold forms.
+    pub private_key: Option<String>,
     pub reschedule_reference: String,
 }
 

@@ -11,6 +11,7 @@ mod availability;
 mod booking;
 mod booking_browser;
 mod booking_pacing;
+mod booking_private;
 mod caldav;
 mod check;
 mod cli;

@@ -30,6 +30,8 @@ mod check;
 mod coach_actions;
 mod decisions;
 mod event;
+/// (D) private event types' secret links.
+pub mod private_links;
 mod reconcile;
 mod records;
 
@@ -226,6 +228,27 @@ impl BookingService {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// (D) The event type a visitor asks for, if they may see it: a
+    /// `private` type only with a live secret link's token (`key`); without
+    /// one it is [`BookingError::UnknownEventType`], exactly as a type that
+    /// does not exist, so nothing leaks. Every public entry that names an
+    /// event type (the slots, a new hold) asks this first.
+    pub fn visible_event_type<'a>(&self, coach: &'a CoachConfig, slug: &str, key: Option<&str>) -> Result<&'a EventType> {
+        let et = self.event_type(coach, slug)?;
+        if !et.private {
+            return Ok(et);
+        }
+        match key {
+            Some(key) if private_links::grants(&*self.storage, &coach.user, &et.slug, key)? => Ok(et),
+            _ => Err(BookingError::UnknownEventType),
+        }
+    }
+
+    /// (D) The event types listed to everyone (not `private`).
+    pub fn listed_event_types<'a>(&self, coach: &'a CoachConfig) -> impl Iterator<Item = &'a EventType> {
+        coach.policy.event_types.iter().filter(|t| !t.private)
     }
 
     pub fn public_url(&self) -> &str {
