@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, Pacing, WorkingHours};
+use crate::booking::questions::{Question, QuestionKind};
 use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
@@ -233,7 +234,21 @@ pub struct RawEventType {
     pub max_per_week: Option<u32>,
     pub max_per_month: Option<u32>,
     pub private: Option<bool>,
+    #[serde(default)]
+    pub question: Vec<RawQuestion>,
     // ----- end (D) -----
+}
+
+/// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub id: String,
+    pub label: String,
+    pub kind: Option<String>,
+    pub required: Option<bool>,
+    pub options: Option<Vec<String>>,
+    pub max_length: Option<u32>,
 }
 
 /// How writes reach the disk.
@@ -654,6 +669,34 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.max_per_week = et.max_per_week;
         t.max_per_month = et.max_per_month;
         t.private = et.private.unwrap_or(false);
+        for (n, raw_q) in et.question.iter().enumerate() {
+            let qkey = |field: &str| at(&key(&format!("question[{n}].{field}")), None);
+            let id_ok = !raw_q.id.is_empty() && raw_q.id.len() <= 64 && raw_q.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+            if !id_ok || matches!(raw_q.id.as_str(), "name" | "email" | "note") || t.questions.iter().any(|q| q.id == raw_q.id) {
+                return Err(format!("{}: `{}` must be unique, use a-z, 0-9, '_' and '-', and not be name, email or note", qkey("id"), raw_q.id));
+            }
+            if raw_q.label.trim().is_empty() {
+                return Err(format!("{}: the label is empty", qkey("label")));
+            }
+            let kind_text = raw_q.kind.as_deref().unwrap_or("text");
+            let kind = QuestionKind::parse(kind_text)
+                .ok_or_else(|| format!("{}: `{kind_text}` is not one of text, textarea, select, checkbox, phone", qkey("kind")))?;
+            let options = raw_q.options.clone().unwrap_or_default();
+            if (kind == QuestionKind::Select) == options.is_empty() {
+                return Err(format!("{}: a select needs options, other kinds take none", qkey("options")));
+            }
+            if raw_q.max_length.is_some_and(|m| m == 0 || m > 10_000) {
+                return Err(format!("{}: between 1 and 10000, please", qkey("max_length")));
+            }
+            t.questions.push(Question {
+                id: raw_q.id.clone(),
+                label: raw_q.label.trim().to_string(),
+                kind,
+                required: raw_q.required.unwrap_or(false),
+                options,
+                max_length: raw_q.max_length.map(|m| m as usize),
+            });
+        }
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));

@@ -235,11 +235,29 @@ struct ConfirmBody {
     email: String,
     #[serde(default)]
     note: String,
+    /// (D) Answers to the event type's questions: id → string (a checkbox
+    /// may be `true`/`false`).
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, Value>,
 }
 
 fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
     let req: ConfirmBody = parse_json(body)?;
-    let b = app.booking.confirm(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note })?;
+    let answers = req
+        .answers
+        .into_iter()
+        .map(|(id, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Bool(true) => "yes".into(),
+                Value::Bool(false) | Value::Null => String::new(),
+                Value::Number(n) => n.to_string(),
+                _ => return Err(ApiError::bad_request(format!("answer `{id}` must be a string or a boolean"))),
+            };
+            Ok((id, text))
+        })
+        .collect::<Result<_, _>>()?;
+    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note }, &answers)?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }
@@ -284,6 +302,9 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
     if let Some(t) = token {
         v["manage_token"] = json!(t);
     }
+    // (D) answers to the form's questions, by question id
+    let answers: serde_json::Map<String, Value> = app.booking.answers_of(&b.id).unwrap_or_default().into_iter().map(|(k, a)| (k, Value::String(a))).collect();
+    v["answers"] = Value::Object(answers);
     v
 }
 

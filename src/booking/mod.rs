@@ -18,6 +18,7 @@
 //!   overbook.
 //! - [`service`]: [`service::BookingService`], the rules applied to the
 //!   store and the clock.
+//! - [`questions`]: (D) the booking form's questions and the check of answers.
 //! - [`pacing`]: (D) weekly/monthly and coach-level caps, breaks.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
@@ -34,6 +35,7 @@ pub mod holds;
 pub mod links;
 pub mod pacing;
 pub mod policy;
+pub mod questions;
 pub mod service;
 pub mod slots;
 pub mod token;

@@ -309,6 +309,8 @@ pub struct EventType {
     pub max_per_month: Option<u32>,
     /// Not listed; reachable only through a secret link (issue 11 §7).
     pub private: bool,
+    /// Questions on the booking form (issue 11 §5).
+    pub questions: Vec<crate::booking::questions::Question>,
     // ----- end (D) -----
 }
 
@@ -339,6 +341,7 @@ impl EventType {
             max_per_week: None,
             max_per_month: None,
             private: false,
+            questions: Vec::new(),
         }
     }
 

@@ -16,7 +16,11 @@ use crate::http::Body;
 
 use super::errors::PageError;
 use super::format::{price, when, zone};
-use super::pages::HoldPage;
+use super::pages::{HoldPage, QuestionField, QuestionOption};
+
+/// (D) The form-map key under which [`super::confirm`] names the question
+/// whose answer was refused (never a field a browser sends: not `q_…`).
+pub const QUESTION_ERROR: &str = " question-error";
 use super::request::{form_start, PageRequest};
 use super::respond::{enc, redirect, render, with_csrf};
 
@@ -69,12 +73,33 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         expires: rec.hold.expires_at.with_timezone(&tz).format("%H:%M").to_string(),
         action: format!("/book/hold/{}", enc(hold_id)),
         csrf: csrf.clone(),
-        error: error.map(|(m, _)| m),
+        error: error.as_ref().map(|(m, _)| m.clone()),
         name: field("name"),
         email: field("email"),
         note: field("note"),
         price: price(&et.price),
         submit_label: if reschedule_token.is_some() { "Move my booking".into() } else { "Book".into() },
+        // (D) the event type's questions
+        questions: et
+            .questions
+            .iter()
+            .map(|q| {
+                let name = format!("q_{}", q.id);
+                let value = field(&name);
+                QuestionField {
+                    dom_id: format!("q-{}", q.id),
+                    label: q.label.clone(),
+                    kind: q.kind.name(),
+                    required: q.required,
+                    options: q.options.iter().map(|o| QuestionOption { value: o.clone(), selected: *o == value }).collect(),
+                    checked: !value.is_empty(),
+                    max_length: q.limit(),
+                    error: (params.get(QUESTION_ERROR) == Some(&q.id)).then(|| error.as_ref().map(|(m, _)| m.clone()).unwrap_or_default()),
+                    value,
+                    name,
+                }
+            })
+            .collect(),
         reschedule_token,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);

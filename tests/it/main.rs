@@ -12,6 +12,7 @@ mod booking;
 mod booking_browser;
 mod booking_pacing;
 mod booking_private;
+mod booking_questions;
 mod caldav;
 mod check;
 mod cli;

@@ -160,10 +160,23 @@ impl BookingService {
     /// Turns a hold into a booking: the record and the VEVENT in the
     /// coach's bookings calendar are written together.
     pub fn confirm(&self, hold_id: &str, student: StudentDetails) -> Result<Booking> {
+        self.confirm_with_answers(hold_id, student, &std::collections::BTreeMap::new())
+    }
+
+    /// (D) [`Self::confirm`] with the student's answers to the event type's
+    /// questions (question id → answer), checked by
+    /// [`crate::booking::questions::check_answers`] and stored in the
+    /// `booking-details` table in the booking's batch.
+    pub fn confirm_with_answers(&self, hold_id: &str, student: StudentDetails, given: &std::collections::BTreeMap<String, String>) -> Result<Booking> {
         let student = validate_student(student)?;
+        {
+            let (_, _, et) = self.hold_info(hold_id)?;
+            super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
+        }
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let (rec, coach, et) = self.hold_info(hold_id)?;
+        let answers = super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
         if !rec.hold.is_active(now) {
             return Err(BookingError::HoldExpired);
         }
@@ -203,10 +216,23 @@ impl BookingService {
             cancel_deadline: None,
             outcome: Default::default(),
         };
-        let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
+        // (D) The answers are read by the VEVENT and the hooks' mail before they are stored.
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking.id.clone(), answers.clone()));
+        let built = self.booking_batch(coach, et, &booking, None, now);
+        let mut batch = match built {
+            Ok(batch) => batch,
+            Err(e) => {
+                *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                return Err(e);
+            }
+        };
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
+        if !answers.is_empty() {
+            batch.records.push(super::details::put(&booking.id, &super::details::BookingDetails { answers }));
+        }
         let actor = Actor::Student { email: booking.student_email.clone() };
         batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now, coach_message: None }));
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
