@@ -127,6 +127,34 @@ async fn answers_are_checked_naming_the_question_then_stored_shown_and_returned(
         .collect();
     let coach_mail = mails.iter().find(|m| m.contains("alice@coach.example") && m.contains("New booking")).expect("the coach's mail");
     assert!(coach_mail.contains("Subject of the lesson: Geometry") && coach_mail.contains("Phone: +49 30 1234567"), "{coach_mail}");
+
+    // … and the coach's dashboard page of the booking.
+    let mut jar: Vec<String> = Vec::new();
+    let keep = |jar: &mut Vec<String>, r: &Resp| {
+        for v in r.headers.get_all("set-cookie") {
+            let pair = v.to_str().unwrap().split(';').next().unwrap().to_string();
+            let name = pair.split('=').next().unwrap().to_string();
+            jar.retain(|c| !c.starts_with(&format!("{name}=")));
+            jar.push(pair);
+        }
+    };
+    let login = s.request("GET", "/coach/login").send().await.status(200);
+    keep(&mut jar, &login);
+    let csrf = login.text().split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let form = form_urlencoded::Serializer::new(String::new()).extend_pairs([("csrf", csrf.as_str()), ("user", ALICE), ("password", ALICE_PW)]).finish();
+    let signed = s
+        .request("POST", "/coach/login")
+        .header("Cookie", &jar.join("; "))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .status(303);
+    keep(&mut jar, &signed);
+    let reference = booking["reference"].as_str().unwrap();
+    let page = s.request("GET", &format!("/coach/bookings/{reference}")).header("Cookie", &jar.join("; ")).send().await.status(200).text();
+    assert!(page.contains("<dt>Subject of the lesson</dt><dd class=\"note\">Geometry</dd>"), "{page}");
+    assert!(page.contains("<dt>I accept the terms</dt><dd class=\"note\">yes</dd>"), "{page}");
 }
 
 #[tokio::test]
