@@ -9,12 +9,13 @@
 //! [`check`] composes `slotdav check` from the layers that own each
 //! invariant: the DAV tree (`storage`), bookings (`booking::service`) and
 //! the outbox (`mail::check`).
-//! Every change of a user or a feed writes its audit entry
+//! Every change of a user, a feed or a private link writes its audit entry
 //! ([`crate::audit::admin_records`], actor "admin") in the same batch.
 //! `Backup` writes [`crate::storage::backup`] files; `Export` / `Import`
 //! move calendars as `.ics` files ([`crate::calendar_files`]).
-//! Imports `audit`, `feeds`, `mail`, `webhooks` (their listings),
-//! `calendar_files`, `storage`, `model`, `clock`.
+//! Imports `audit`, `booking` (private links, the bookings' check), `feeds`,
+//! `mail`, `webhooks` (their listings), `calendar_files`, `storage`,
+//! `model`, `clock`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,12 @@ pub enum AdminCommand {
     FeedAdd { user: String, calendar: String, base_url: String },
     FeedList { user: Option<String>, base_url: String },
     FeedRevoke { token: String },
+    /// (D) A secret link to a private event type (`url`: its page, which
+    /// the answer prints with `?key=TOKEN`).
+    LinkAdd { coach: String, event_type: String, url: String },
+    LinkList { coach: Option<String> },
+    /// By token or listed id.
+    LinkRevoke { token: String },
     /// Pending and failed mail and webhook deliveries, and how much was sent.
     OutboxList,
     /// Verifies the store's invariants (`slotdav check`), and with
@@ -155,6 +162,31 @@ pub fn execute(storage: &dyn Storage, cmd: AdminCommand, now: DateTime<Utc>) -> 
             })
             .map_err(|e| e.to_string())?;
             Ok(format!("published {user}/{calendar} at {base_url}/feeds/{}.ics\n(anyone with this URL can read the calendar; revoke with `slotdav feed revoke {}`)", rec.token, rec.token))
+        }
+        AdminCommand::LinkAdd { coach, event_type, url } => {
+            use crate::booking::service::private_links;
+            let subject = |r: &private_links::PrivateLink| Subject::PrivateLink { coach: r.coach.clone(), event_type: r.event_type.clone() };
+            let (token, _) = private_links::create_with(storage, &coach, &event_type, now, |r| audit::admin_records(now, "link.added", subject(r), vec![]))
+                .map_err(|e| e.to_string())?;
+            Ok(format!("{url}?key={token}\n(anyone with this link can book {coach}/{event_type}; it is shown once; revoke with `slotdav link revoke {token}`)"))
+        }
+        AdminCommand::LinkList { coach } => {
+            let links = crate::booking::service::private_links::list(storage, coach.as_deref()).map_err(|e| e.to_string())?;
+            if links.is_empty() {
+                return Ok("no links".to_string());
+            }
+            Ok(links
+                .iter()
+                .map(|(id, l)| format!("{id}\t{}\t{}\t{}", l.coach, l.event_type, l.created.format("%Y-%m-%d")))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        AdminCommand::LinkRevoke { token } => {
+            use crate::booking::service::private_links;
+            let subject = |r: &private_links::PrivateLink| Subject::PrivateLink { coach: r.coach.clone(), event_type: r.event_type.clone() };
+            let rec = private_links::revoke_with(storage, &token, now, |r| audit::admin_records(now, "link.revoked", subject(r), vec![]))
+                .map_err(|e| e.to_string())?;
+            Ok(format!("revoked a link to {}/{}", rec.coach, rec.event_type))
         }
         AdminCommand::FeedList { user, base_url } => {
             let feeds = crate::feeds::list(storage, user.as_deref()).map_err(|e| e.to_string())?;

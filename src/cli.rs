@@ -1,5 +1,5 @@
 //! The command line: `slotdav [serve]`, `slotdav user …`, `slotdav feed …`,
-//! `slotdav outbox list`, `slotdav check`, `slotdav audit`, `slotdav
+//! `slotdav link …`, `slotdav outbox list`, `slotdav check`, `slotdav audit`, `slotdav
 //! backup` / `restore`, `slotdav export` / `import`. Without `--config`, `serve` runs in try-it mode
 //! (the embedded defaults and a sample booking page for `admin`).
 
@@ -32,6 +32,9 @@ pub enum Command {
     /// Publish calendars as secret ICS feed URLs; works while the server runs.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Secret links to private event types (`private = true`); works while the server runs.
+    #[command(subcommand)]
+    Link(LinkCommand),
     /// Inspect the mail outbox and webhook deliveries; works while the server runs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -109,6 +112,18 @@ pub enum FeedCommand {
     /// List feeds (of one user).
     List { user: Option<String> },
     /// Revoke a feed: its URL stops working at once.
+    Revoke { token: String },
+}
+
+/// (D) `slotdav link …`: secret links to private event types.
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Make a secret link to COACH's private event type TYPE and print it
+    /// (shown once: only its hash is stored).
+    Add { coach: String, event_type: String },
+    /// List links (of one coach) by id, coach, type and date.
+    List { coach: Option<String> },
+    /// Revoke a link by its token or its listed id: it answers 404 at once.
     Revoke { token: String },
 }
 

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::booking::policy::{parse_duration, Coach, EventType, WorkingHours};
+use crate::booking::policy::{parse_duration, Coach, EventType, Pacing, WorkingHours};
+use crate::booking::questions::{Question, QuestionKind};
 use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
@@ -193,6 +194,13 @@ pub struct RawCoach {
     pub event_type: Vec<RawEventType>,
     #[serde(default)]
     pub external_busy: Vec<RawExternalBusy>,
+    // ----- (D) breaks and caps across all event types (issue 11 §6) -----
+    pub max_per_day: Option<u32>,
+    pub max_per_week: Option<u32>,
+    pub max_per_month: Option<u32>,
+    pub max_consecutive: Option<Spanned<String>>,
+    pub break_after: Option<Spanned<String>>,
+    // ----- end (D) -----
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -226,6 +234,25 @@ pub struct RawEventType {
     pub reminders: Option<Vec<Spanned<String>>>,
     // issue 11 §3 (C): reschedules the coach approves
     pub reschedule_requires_approval: Option<bool>,
+    // ----- (D) breaks and caps (issue 11 §6) -----
+    pub max_per_week: Option<u32>,
+    pub max_per_month: Option<u32>,
+    pub private: Option<bool>,
+    #[serde(default)]
+    pub question: Vec<RawQuestion>,
+    // ----- end (D) -----
+}
+
+/// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub id: String,
+    pub label: String,
+    pub kind: Option<String>,
+    pub required: Option<bool>,
+    pub options: Option<Vec<String>>,
+    pub max_length: Option<u32>,
 }
 
 /// How writes reach the disk.
@@ -580,7 +607,7 @@ impl Config {
             user: TRY_IT_USER.into(),
             slug: TRY_IT_USER.into(),
             display_name: TRY_IT_USER.into(),
-            policy: Coach { name: TRY_IT_USER.into(), tz, working_hours, event_types: vec![intro] },
+            policy: Coach { name: TRY_IT_USER.into(), tz, working_hours, event_types: vec![intro], pacing: Default::default() },
             availability_calendar: "availability".into(),
             busy_calendars: BusyCalendars::All,
             bookings_calendar: "sessions".into(),
@@ -670,6 +697,38 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.price = et.price.clone().unwrap_or_default();
         // issue 11 §3 (C): reschedules the coach approves
         t.reschedule_requires_approval = et.reschedule_requires_approval.unwrap_or(false);
+        // (D) breaks and caps
+        t.max_per_week = et.max_per_week;
+        t.max_per_month = et.max_per_month;
+        t.private = et.private.unwrap_or(false);
+        for (n, raw_q) in et.question.iter().enumerate() {
+            let qkey = |field: &str| at(&key(&format!("question[{n}].{field}")), None);
+            let id_ok = !raw_q.id.is_empty() && raw_q.id.len() <= 64 && raw_q.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+            if !id_ok || matches!(raw_q.id.as_str(), "name" | "email" | "note") || t.questions.iter().any(|q| q.id == raw_q.id) {
+                return Err(format!("{}: `{}` must be unique, use a-z, 0-9, '_' and '-', and not be name, email or note", qkey("id"), raw_q.id));
+            }
+            if raw_q.label.trim().is_empty() {
+                return Err(format!("{}: the label is empty", qkey("label")));
+            }
+            let kind_text = raw_q.kind.as_deref().unwrap_or("text");
+            let kind = QuestionKind::parse(kind_text)
+                .ok_or_else(|| format!("{}: `{kind_text}` is not one of text, textarea, select, checkbox, phone", qkey("kind")))?;
+            let options = raw_q.options.clone().unwrap_or_default();
+            if (kind == QuestionKind::Select) == options.is_empty() {
+                return Err(format!("{}: a select needs options, other kinds take none", qkey("options")));
+            }
+            if raw_q.max_length.is_some_and(|m| m == 0 || m > 10_000) {
+                return Err(format!("{}: between 1 and 10000, please", qkey("max_length")));
+            }
+            t.questions.push(Question {
+                id: raw_q.id.clone(),
+                label: raw_q.label.trim().to_string(),
+                kind,
+                required: raw_q.required.unwrap_or(false),
+                options,
+                max_length: raw_q.max_length.map(|m| m as usize),
+            });
+        }
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -703,10 +762,29 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         }
         external_busy.push(ExternalBusy { url: ext.url.replacen("webcal://", "https://", 1), name, refresh });
     }
+    // (D) breaks and caps across all event types
+    let coach_duration = |field: &str, v: &Option<Spanned<String>>| match v {
+        Some(v) => parse_duration(v.get_ref()).map(Some).map_err(|e| format!("{}: {e}", at(field, Some(v.span())))),
+        None => Ok(None),
+    };
+    let pacing = Pacing {
+        max_per_day: raw.max_per_day,
+        max_per_week: raw.max_per_week,
+        max_per_month: raw.max_per_month,
+        max_consecutive: coach_duration("max_consecutive", &raw.max_consecutive)?,
+        break_after: coach_duration("break_after", &raw.break_after)?.unwrap_or_else(chrono::Duration::zero),
+    };
+    if let Err(e) = pacing.validate() {
+        let field = match &e {
+            crate::booking::PolicyError::InvalidPacing { field, .. } => *field,
+            _ => "max_consecutive",
+        };
+        return Err(format!("{}: {e}", at(field, None)));
+    }
     Ok(CoachConfig {
         external_busy,
         display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
-        policy: Coach { name: raw.user.clone(), tz, working_hours, event_types },
+        policy: Coach { name: raw.user.clone(), tz, working_hours, event_types, pacing },
         user: raw.user,
         slug,
         availability_calendar: raw.availability_calendar.unwrap_or_else(|| "availability".into()),

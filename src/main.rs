@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, FeedCommand, OutboxCommand, UserCommand};
+use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
@@ -51,6 +51,23 @@ fn main() -> ExitCode {
                 FeedCommand::Add { user, calendar } => AdminCommand::FeedAdd { user, calendar, base_url },
                 FeedCommand::List { user } => AdminCommand::FeedList { user, base_url },
                 FeedCommand::Revoke { token } => AdminCommand::FeedRevoke { token },
+            };
+            admin_command(&config, command)
+        }
+        Command::Link(cmd) => {
+            let command = match cmd {
+                LinkCommand::Add { coach, event_type } => match link_target(&config, &coach, &event_type) {
+                    Ok(command) => command,
+                    Err(e) => {
+                        eprintln!("slotdav: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                LinkCommand::List { coach } => {
+                    let user = coach.map(|c| config.coaches.iter().find(|k| k.slug == c).map_or(c, |k| k.user.clone()));
+                    AdminCommand::LinkList { coach: user }
+                }
+                LinkCommand::Revoke { token } => AdminCommand::LinkRevoke { token },
             };
             admin_command(&config, command)
         }
@@ -107,6 +124,22 @@ fn restore_command(file: &Path, data_dir: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// (D) `slotdav link add COACH TYPE`: the coach (slug or user) must be
+/// configured and TYPE one of their `private = true` event types.
+fn link_target(config: &Config, coach: &str, event_type: &str) -> Result<AdminCommand, String> {
+    let c = config
+        .coaches
+        .iter()
+        .find(|c| c.slug == coach || c.user == coach)
+        .ok_or_else(|| format!("no coach `{coach}` in the configuration"))?;
+    let et = c.policy.event_type(event_type).ok_or_else(|| format!("coach `{coach}` has no event type `{event_type}`"))?;
+    if !et.private {
+        return Err(format!("event type `{event_type}` is not private (set `private = true` on it); its page is public already"));
+    }
+    let url = format!("{}/book/{}/{}", config.public_url.trim_end_matches('/'), c.slug, et.slug);
+    Ok(AdminCommand::LinkAdd { coach: c.user.clone(), event_type: et.slug.clone(), url })
 }
 
 /// `slotdav check`: prints the report (text or JSON); exit status 0 when

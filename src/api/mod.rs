@@ -146,10 +146,10 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
 
 fn event_types(app: &App, coach_slug: &str) -> ApiResult {
     let coach = app.booking.coach(coach_slug)?;
-    let types: Vec<Value> = coach
-        .policy
-        .event_types
-        .iter()
+    // (D) private types are reachable only through their secret links.
+    let types: Vec<Value> = app
+        .booking
+        .listed_event_types(coach)
         .map(|t| {
             json!({
                 "slug": t.slug,
@@ -174,7 +174,7 @@ fn zone(query: &HashMap<String, String>, fallback: Tz) -> Result<Tz, ApiError> {
 
 fn slots(app: &App, coach_slug: &str, type_slug: &str, query: &HashMap<String, String>) -> ApiResult {
     let coach = app.booking.coach(coach_slug)?;
-    app.booking.event_type(coach, type_slug)?;
+    app.booking.visible_event_type(coach, type_slug, query.get("key").map(String::as_str))?;
     let tz = zone(query, coach.policy.tz)?;
     let date = |key: &str| -> Result<Option<NaiveDate>, ApiError> {
         query
@@ -218,12 +218,17 @@ fn parse_start(s: &str) -> Result<DateTime<Utc>, ApiError> {
 #[derive(Deserialize)]
 struct StartBody {
     start: String,
+    /// (D) A private event type's secret link token.
+    #[serde(default)]
+    key: Option<String>,
 }
 
 /// API clients count by address only (no browser session): each hold is
 /// one of the address's `max_holds_per_client`.
 fn hold(app: &App, coach: &str, et: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
+    let coach_config = app.booking.coach(coach)?;
+    app.booking.visible_event_type(coach_config, et, req.key.as_deref())?;
     let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None, &HoldClient::new(peer.ip(), None))?;
     Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})))
 }
@@ -234,11 +239,29 @@ struct ConfirmBody {
     email: String,
     #[serde(default)]
     note: String,
+    /// (D) Answers to the event type's questions: id → string (a checkbox
+    /// may be `true`/`false`).
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, Value>,
 }
 
 fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
     let req: ConfirmBody = parse_json(body)?;
-    let b = app.booking.confirm(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note })?;
+    let answers = req
+        .answers
+        .into_iter()
+        .map(|(id, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Bool(true) => "yes".into(),
+                Value::Bool(false) | Value::Null => String::new(),
+                Value::Number(n) => n.to_string(),
+                _ => return Err(ApiError::bad_request(format!("answer `{id}` must be a string or a boolean"))),
+            };
+            Ok((id, text))
+        })
+        .collect::<Result<_, _>>()?;
+    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note }, &answers)?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }
@@ -317,6 +340,9 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
     if let Some(t) = token {
         v["manage_token"] = json!(t);
     }
+    // (D) answers to the form's questions, by question id
+    let answers: serde_json::Map<String, Value> = app.booking.answers_of(&b.id).unwrap_or_default().into_iter().map(|(k, a)| (k, Value::String(a))).collect();
+    v["answers"] = Value::Object(answers);
     v
 }
 

@@ -56,6 +56,9 @@ pub enum Subject {
     Hold { id: String },
     User { name: String },
     Feed { user: String, calendar: String },
+    /// (D) A secret link to a private event type (issue 11 §7). Appended
+    /// last: entries encode the subject by position.
+    PrivateLink { coach: String, event_type: String },
 }
 
 /// One field's value before and after a change (`None`: not set / did not
@@ -110,6 +113,10 @@ impl AuditEntry {
                 v["user"] = user.as_str().into();
                 v["calendar"] = calendar.as_str().into();
             }
+            Subject::PrivateLink { coach, event_type } => {
+                v["coach"] = coach.as_str().into();
+                v["event_type"] = event_type.as_str().into();
+            }
         }
         v
     }
@@ -125,6 +132,7 @@ impl AuditEntry {
             Subject::Hold { id } => format!("hold {id}"),
             Subject::User { name } => format!("user {name}"),
             Subject::Feed { user, calendar } => format!("feed {user}/{calendar}"),
+            Subject::PrivateLink { coach, event_type } => format!("private link to {coach}/{event_type}"),
         };
         let coach = self.coach.as_deref().map(|c| format!(" coach={c}")).unwrap_or_default();
         let changes = self

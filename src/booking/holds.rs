@@ -17,6 +17,8 @@
 //! - Daily cap: `max_per_day` limits distinct *sessions* (distinct ranges) of
 //!   the event type per coach-local day, counting active holds; joining an
 //!   existing group session is always allowed by the cap.
+//! - (D) Weekly and monthly caps, the coach's caps across all types and
+//!   breaks (`max_consecutive` / `break_after`): [`crate::booking::pacing`].
 //!
 //! Who holds is a [`HoldClient`]: one client address may keep only a few
 //! holds open at once (see [`within_client_cap`]), and a browser's new hold
@@ -128,6 +130,14 @@ pub enum SlotUnavailable {
     /// `once_per_student`: the student already has this booking. (409)
     #[error("you have already booked this (booking {booking_id})")]
     AlreadyBooked { booking_id: String },
+    /// (D) A weekly or monthly cap (of the event type or the coach), or
+    /// the coach's daily cap across all types, is reached. (409)
+    #[error("no more sessions in the {} starting {starting}", period.name())]
+    PeriodLimit { period: crate::booking::pacing::Period, starting: NaiveDate },
+    /// (D) The session would make the coach work longer than
+    /// `max_consecutive` without a break of `break_after`. (409)
+    #[error("the coach needs a break around this time")]
+    BreakNeeded,
 }
 
 /// A request for one more hold or booking.
@@ -171,7 +181,9 @@ pub fn admit(
     }
     let occupied = occupancy(coach, holds, bookings, now, request.replaces);
     seats_left(request.event_type, request.range, &occupied)?;
-    within_daily_cap(coach, request.event_type, request.range, &occupied)
+    within_daily_cap(coach, request.event_type, request.range, &occupied)?;
+    crate::booking::pacing::within_caps(coach, request.event_type, request.range, &occupied)?;
+    crate::booking::pacing::within_breaks(coach, request.event_type, request.range, &occupied)
 }
 
 /// Refuses when `once_per_student` is set and the student (e-mail compared
@@ -319,6 +331,7 @@ pub(crate) mod tests {
             tz: chrono_tz::Europe::Berlin,
             working_hours: WorkingHours::default(),
             event_types,
+            pacing: Default::default(),
         }
     }
 

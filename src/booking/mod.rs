@@ -18,6 +18,8 @@
 //!   overbook.
 //! - [`service`]: [`service::BookingService`], the rules applied to the
 //!   store and the clock.
+//! - [`questions`]: (D) the booking form's questions and the check of answers.
+//! - [`pacing`]: (D) weekly/monthly and coach-level caps, breaks.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
 //! - [`fact`]: [`fact::BookingFact`], the few facts of a booking that
@@ -34,7 +36,9 @@ pub mod coach;
 pub mod fact;
 pub mod holds;
 pub mod links;
+pub mod pacing;
 pub mod policy;
+pub mod questions;
 pub mod service;
 pub mod slots;
 pub mod token;
@@ -43,7 +47,7 @@ pub use availability::{BusyDay, BusyTime};
 pub use change::{Actor, Attendance, BookingChange, Cancellation, ChangeKind, Outcome};
 pub use holds::{admit, Admission, Hold, HoldClient, SlotUnavailable};
 pub use policy::{
-    by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, PolicyError, TimeWindow, TooLate, WorkingHours,
+    by_deadline, can_cancel, can_reschedule, parse_duration, Coach, EventType, Pacing, PolicyError, TimeWindow, TooLate, WorkingHours,
 };
 pub use slots::{Slot, SlotQuery};
 

@@ -53,6 +53,9 @@ pub enum PolicyError {
     /// An event type field has a value outside its allowed range.
     #[error("event type {slug:?}: {field} {reason}")]
     InvalidEventType { slug: String, field: &'static str, reason: &'static str },
+    /// (D) A coach-level cap or break has a value outside its allowed range.
+    #[error("{field} {reason}")]
+    InvalidPacing { field: &'static str, reason: &'static str },
 }
 
 /// Parses a compact duration: one or more `<number><unit>` groups with units
@@ -304,6 +307,16 @@ pub struct EventType {
     /// declines (`booking::service::requests`); the booking stays put
     /// until then.
     pub reschedule_requires_approval: bool,
+    // ----- (D) breaks and caps (issue 11 §6) -----
+    /// At most this many sessions of this type per coach-local week (Monday first).
+    pub max_per_week: Option<u32>,
+    /// At most this many sessions of this type per coach-local calendar month.
+    pub max_per_month: Option<u32>,
+    /// Not listed; reachable only through a secret link (issue 11 §7).
+    pub private: bool,
+    /// Questions on the booking form (issue 11 §5).
+    pub questions: Vec<crate::booking::questions::Question>,
+    // ----- end (D) -----
 }
 
 impl EventType {
@@ -331,6 +344,11 @@ impl EventType {
             reminders: vec![Duration::hours(24), Duration::hours(1)],
             // issue 11 §3 (C)
             reschedule_requires_approval: false,
+            // (D) breaks and caps
+            max_per_week: None,
+            max_per_month: None,
+            private: false,
+            questions: Vec::new(),
         }
     }
 
@@ -371,6 +389,13 @@ impl EventType {
         if self.max_per_day == Some(0) {
             return bad("max_per_day", "must be at least 1 (leave it out for no cap)");
         }
+        // (D) breaks and caps
+        if self.max_per_week == Some(0) {
+            return bad("max_per_week", "must be at least 1 (leave it out for no cap)");
+        }
+        if self.max_per_month == Some(0) {
+            return bad("max_per_month", "must be at least 1 (leave it out for no cap)");
+        }
         if self.reminders.iter().any(|r| *r <= Duration::zero()) {
             return bad("reminders", "must all be greater than zero");
         }
@@ -388,6 +413,43 @@ pub struct Coach {
     pub tz: Tz,
     pub working_hours: WorkingHours,
     pub event_types: Vec<EventType>,
+    /// (D) Coach-level caps and breaks across all event types (issue 11 §6).
+    pub pacing: Pacing,
+}
+
+/// (D) Limits on a coach's whole day, across every event type (issue 11
+/// §6): session caps per local day, week (Monday first) and month, and
+/// breaks. A *run* is a chain of appointments (widened by their buffers)
+/// each starting less than `break_after` after the previous one ended; no
+/// run may last longer than `max_consecutive` from its first start to its
+/// last end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pacing {
+    pub max_per_day: Option<u32>,
+    pub max_per_week: Option<u32>,
+    pub max_per_month: Option<u32>,
+    /// The longest run allowed; `None`: no limit.
+    pub max_consecutive: Option<Duration>,
+    /// The free gap that ends a run (> 0 when `max_consecutive` is set).
+    pub break_after: Duration,
+}
+
+impl Pacing {
+    /// Checks the values are in range; the error names the first bad key.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let bad = |field, reason| Err(PolicyError::InvalidPacing { field, reason });
+        for (field, cap) in [("max_per_day", self.max_per_day), ("max_per_week", self.max_per_week), ("max_per_month", self.max_per_month)] {
+            if cap == Some(0) {
+                return bad(field, "must be at least 1 (leave it out for no cap)");
+            }
+        }
+        match self.max_consecutive {
+            Some(d) if d <= Duration::zero() => bad("max_consecutive", "must be greater than zero"),
+            Some(_) if self.break_after <= Duration::zero() => bad("break_after", "must be set (greater than zero) with max_consecutive"),
+            None if self.break_after != Duration::zero() => bad("break_after", "needs max_consecutive"),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Coach {

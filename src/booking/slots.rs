@@ -10,7 +10,9 @@
 //!    [`available_with`]);
 //! 3. `[start - buffer_before, end + buffer_after)` clear of busy time;
 //! 4. clear of other holds/bookings, with seats left ([`holds::seats_left`]);
-//! 5. within the daily cap ([`holds::within_daily_cap`]).
+//! 5. within the daily cap ([`holds::within_daily_cap`]);
+//! 6. (D) within the weekly/monthly and coach-level caps and the coach's
+//!    breaks ([`crate::booking::pacing`]).
 //!
 //! Non-existent local times (spring-forward gap) produce no slot; ambiguous
 //! ones (fall back) take the first occurrence.
@@ -65,13 +67,7 @@ impl<'a> SlotQuery<'a> {
     /// holds and bookings to answer a query for `query`: two days of margin
     /// on each side plus the longest appointment and buffers the coach has.
     pub fn input_range(coach: &Coach, query: TimeRange) -> TimeRange {
-        let longest = coach
-            .event_types
-            .iter()
-            .map(|e| e.duration + e.buffer_before.max(e.buffer_after))
-            .max()
-            .unwrap_or_else(Duration::zero);
-        let margin = Duration::days(2) + longest;
+        let margin = crate::booking::pacing::load_margin(coach);
         TimeRange::new(query.start - margin, query.end + margin)
     }
 
@@ -133,6 +129,8 @@ impl<'a> SlotQuery<'a> {
         }
         let seats_left = holds::seats_left(et, range, &ctx.occupied).ok()?;
         holds::within_daily_cap(self.coach, et, range, &ctx.occupied).ok()?;
+        crate::booking::pacing::within_caps(self.coach, et, range, &ctx.occupied).ok()?;
+        crate::booking::pacing::within_breaks(self.coach, et, range, &ctx.occupied).ok()?;
         Some(Slot { range, seats_left })
     }
 }

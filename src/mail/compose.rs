@@ -56,6 +56,9 @@ pub struct Context<'a> {
     /// What the coach wrote to the student with a cancellation or a
     /// decline (on the dashboard); shown in the student's message.
     pub coach_message: Option<&'a str>,
+    /// (D) The student's answers to the form's questions, as (label,
+    /// answer): shown in the coach's message.
+    pub answers: &'a [(String, String)],
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -325,7 +328,13 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
     if let Some(note) = &b.student_note {
         d.push(("Note", note.clone()));
     }
-    let body = Body { greeting: format!("Hello {},", ctx.coach.display_name), paragraphs: vec![paragraph], details: d, link: None };
+    let mut paragraphs = vec![paragraph];
+    if !ctx.answers.is_empty() {
+        // (D) the answers to the form's questions
+        let answers: Vec<String> = ctx.answers.iter().map(|(label, answer)| format!("{label}: {answer}")).collect();
+        paragraphs.push(format!("Their answers — {}", answers.join(" · ")));
+    }
+    let body = Body { greeting: format!("Hello {},", ctx.coach.display_name), paragraphs, details: d, link: None };
     Some(Draft {
         to,
         reply_to: mailbox(&b.student_name, &b.student_email),
@@ -429,6 +438,7 @@ mod tests {
             manage_url: "http://x/book/manage/t",
             now: t,
             coach_message: message,
+            answers: &[],
         };
         let message = Some("I am ill <sorry>.\nNext week?");
         for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {

@@ -112,6 +112,7 @@ pub fn change_records(
     let organizer = service.coach_email(coach);
     let manage_url = service.manage_url(b);
     let previous: BookingMailState = MAIL_STATES.get(&**storage, &b.id).ok().flatten().unwrap_or_default();
+    let answers = crate::booking::service::details::labelled(et, &service.answers_of(&b.id).unwrap_or_default());
     let ctx = Context {
         booking: b,
         coach,
@@ -121,6 +122,7 @@ pub fn change_records(
         manage_url: &manage_url,
         now,
         coach_message,
+        answers: &answers,
     };
     let mut records = Records::new();
     let mut invited = previous.invited;

@@ -29,6 +29,8 @@
 //! | `outbox-meta` | `sent`, `dropped` | u64 little endian | `mail::outbox` |
 //! | `outbox-user-hour` | user | postcard hourly window | `mail::quota` |
 //! | `feed` | hex SHA-256 of the token | postcard `FeedRecord` | `feeds` |
+//! | `private-link` | hex SHA-256 of the token | postcard `PrivateLink` | `booking::service::private_links` |
+//! | `booking-details` | booking id | postcard `BookingDetails` (answers) | `booking::service::details` |
 //! | `import` | `{coach user}/{source}` | postcard import state | `feeds::import` |
 //! | `audit` | `{at: time_key}/{id}` | postcard `AuditEntry` | `audit` |
 //! | `audit-booking` | `{booking id}/{at}/{id}` | the `audit` key | `audit` |

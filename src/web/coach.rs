@@ -15,10 +15,10 @@ use super::respond::{enc, render};
 
 pub fn coach_page(app: &App, slug: &str) -> Result<Response<Body>, PageError> {
     let coach = app.booking.coach(slug)?;
-    let cards = coach
-        .policy
-        .event_types
-        .iter()
+    // (D) private types are reachable only through their secret links.
+    let cards = app
+        .booking
+        .listed_event_types(coach)
         .map(|t| EventTypeCard {
             title: t.title.clone(),
             duration: human_duration(t.duration),

@@ -34,12 +34,20 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
         email: form.get("email").cloned().unwrap_or_default(),
         note: form.get("note").cloned().unwrap_or_default(),
     };
-    match app.booking.confirm(hold_id, details) {
+    // (D) answers to the event type's questions come as `q_{id}` fields.
+    let answers: std::collections::BTreeMap<String, String> =
+        form.iter().filter_map(|(k, v)| k.strip_prefix("q_").map(|id| (id.to_string(), v.clone()))).collect();
+    match app.booking.confirm_with_answers(hold_id, details, &answers) {
         Ok(booking) => {
             let token = app.booking.manage_token(&booking);
             Ok(redirect(&manage_location(&token, &tz_query, "booked")))
         }
         Err(BookingError::InvalidInput { reason, .. }) => hold_page(app, req, hold_id, Some((reason, form))),
+        Err(BookingError::InvalidAnswer(a)) => {
+            let mut form = form;
+            form.insert(super::hold::QUESTION_ERROR.to_string(), a.question.clone());
+            hold_page(app, req, hold_id, Some((format!("{}: {}", a.label, a.reason), form)))
+        }
         Err(e) => Err(e.into()),
     }
 }

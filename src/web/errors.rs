@@ -75,6 +75,8 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "Please check your details",
             reason.clone(),
         ),
+        // (D) questions on the booking form
+        B::InvalidAnswer(a) => answer(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "Please check your answers", a.to_string()),
         B::AlreadyBooked => answer(
             StatusCode::CONFLICT,
             "already_booked",

@@ -16,7 +16,11 @@ use crate::http::Body;
 
 use super::errors::PageError;
 use super::format::{price, when, zone};
-use super::pages::HoldPage;
+use super::pages::{HoldPage, QuestionField, QuestionOption};
+
+/// (D) The form-map key under which [`super::confirm`] names the question
+/// whose answer was refused (never a field a browser sends: not `q_…`).
+pub const QUESTION_ERROR: &str = " question-error";
 use super::request::{form_start, PageRequest};
 use super::respond::{enc, redirect, render, with_csrf};
 
@@ -28,6 +32,11 @@ pub fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> 
         Some(token) => Some(app.booking.booking(token)?),
         None => None,
     };
+    // (D) A private type needs its secret link's key, or a booking of it being moved.
+    let coach = app.booking.coach(coach_slug)?;
+    if !reschedule.as_ref().is_some_and(|b| b.coach == coach.user && b.event_type == type_slug) {
+        app.booking.visible_event_type(coach, type_slug, form.get("key").map(String::as_str))?;
+    }
     let rec = app.booking.hold(coach_slug, type_slug, start, reschedule.as_ref(), &req.hold_client())?;
     Ok(redirect(&hold_location(&rec.hold.id, form.get("tz"), form.get("reschedule"))))
 }
@@ -64,7 +73,7 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         expires: rec.hold.expires_at.with_timezone(&tz).format("%H:%M").to_string(),
         action: format!("/book/hold/{}", enc(hold_id)),
         csrf: csrf.clone(),
-        error: error.map(|(m, _)| m),
+        error: error.as_ref().map(|(m, _)| m.clone()),
         name: field("name"),
         email: field("email"),
         note: field("note"),
@@ -75,6 +84,27 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
             (Some(_), false) => "Move my booking".into(),
             (None, _) => "Book".into(),
         },
+        // (D) the event type's questions
+        questions: et
+            .questions
+            .iter()
+            .map(|q| {
+                let name = format!("q_{}", q.id);
+                let value = field(&name);
+                QuestionField {
+                    dom_id: format!("q-{}", q.id),
+                    label: q.label.clone(),
+                    kind: q.kind.name(),
+                    required: q.required,
+                    options: q.options.iter().map(|o| QuestionOption { value: o.clone(), selected: *o == value }).collect(),
+                    checked: !value.is_empty(),
+                    max_length: q.limit(),
+                    error: (params.get(QUESTION_ERROR) == Some(&q.id)).then(|| error.as_ref().map(|(m, _)| m.clone()).unwrap_or_default()),
+                    value,
+                    name,
+                }
+            })
+            .collect(),
         reschedule_token,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);

@@ -68,6 +68,9 @@ pub struct SlotsPage {
     pub csrf: String,
     pub rescheduling: bool,
     pub reschedule_token: Option<String>,
+    /// (D) The secret link's token of a private event type, carried by the
+    /// week links and the hold forms.
+    pub private_key: Option<String>,
     pub reschedule_reference: String,
 }
 
@@ -88,6 +91,30 @@ pub struct HoldPage {
     pub submit_label: String,
     /// Set when the hold moves an existing booking: no details to fill in.
     pub reschedule_token: Option<String>,
+    /// (D) The event type's questions, with what the student typed.
+    pub questions: Vec<QuestionField>,
+}
+
+/// (D) One question on the details form (issue 11 §5).
+pub struct QuestionField {
+    /// The form field: `q_{id}`.
+    pub name: String,
+    pub dom_id: String,
+    pub label: String,
+    /// "text", "textarea", "select", "checkbox", "phone".
+    pub kind: &'static str,
+    pub required: bool,
+    pub options: Vec<QuestionOption>,
+    pub value: String,
+    pub checked: bool,
+    pub max_length: usize,
+    /// Why the last answer was refused.
+    pub error: Option<String>,
+}
+
+pub struct QuestionOption {
+    pub value: String,
+    pub selected: bool,
 }
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
-//! `GET /book/{coach}/{type}?week=&tz=&reschedule=`: one week of open
+//! `GET /book/{coach}/{type}?week=&tz=&reschedule=&key=`: one week of open
 //! slots in the student's zone, with links to the weeks around it; with
-//! `reschedule`, the slots a booking may move to.
+//! `reschedule`, the slots a booking may move to; `key` is a private event
+//! type's secret link token (a wrong one: the same 404 as no such type).
 //!
 //! May import: `app`, `booking`, `model`, the page models,
 //! [`super::format`], [`super::request`], [`super::respond`].
@@ -21,12 +22,18 @@ use super::respond::{enc, render, with_csrf};
 pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> Result<Response<Body>, PageError> {
     let svc = &app.booking;
     let coach = svc.coach(coach_slug)?;
-    let et = svc.event_type(coach, type_slug)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
     let reschedule = match req.query.get("reschedule") {
         Some(token) => Some((token.clone(), svc.booking(token)?)),
         None => None,
     };
+    // (D) A private type needs its secret link's key, or a booking of it being moved.
+    let key = req.query.get("key").cloned();
+    let et = match &reschedule {
+        Some((_, b)) if b.coach == coach.user && b.event_type == type_slug => svc.event_type(coach, type_slug)?,
+        _ => svc.visible_event_type(coach, type_slug, key.as_deref())?,
+    };
+    let key = key.filter(|_| et.private);
     let monday = week_start(req.query.get("week"), tz, svc.now());
     let range = TimeRange::new(local_midnight(tz, monday), local_midnight(tz, monday + Duration::days(7)));
     let slots = svc.slots(coach_slug, type_slug, range)?;
@@ -45,7 +52,10 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         }
     }
     let base = format!("/book/{}/{}", enc(&coach.slug), enc(&et.slug));
-    let extra = reschedule.as_ref().map(|(t, _)| format!("&reschedule={}", enc(t))).unwrap_or_default();
+    let mut extra = reschedule.as_ref().map(|(t, _)| format!("&reschedule={}", enc(t))).unwrap_or_default();
+    if let Some(k) = &key {
+        extra.push_str(&format!("&key={}", enc(k)));
+    }
     let link = |d: NaiveDate| format!("{base}?week={}&tz={}{extra}", d.format("%Y-%m-%d"), enc(tz.name()));
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
@@ -68,6 +78,7 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         rescheduling: reschedule.is_some(),
         reschedule_reference: reschedule.as_ref().map(|(_, b)| b.reference.clone()).unwrap_or_default(),
         reschedule_token: reschedule.map(|(t, _)| t),
+        private_key: key,
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }

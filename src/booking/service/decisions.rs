@@ -65,8 +65,11 @@ impl BookingService {
         let availability = self.availability_events(coach, wide)?;
         let declared = self.declared_hours(coach, wide)?;
         let (busy_times, busy_days) = self.busy(coach, wide)?;
+        // (D) Caps per week/month and breaks count bookings further away.
+        let pacing_margin = super::super::pacing::load_margin(&coach.policy);
+        let counted = TimeRange::new(from - pacing_margin, to + pacing_margin);
         let bookings: Vec<Booking> =
-            self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
+            self.bookings_in(coach, counted)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
         let query = SlotQuery {
@@ -157,10 +160,23 @@ impl BookingService {
     /// Turns a hold into a booking: the record and the VEVENT in the
     /// coach's bookings calendar are written together.
     pub fn confirm(&self, hold_id: &str, student: StudentDetails) -> Result<Booking> {
+        self.confirm_with_answers(hold_id, student, &std::collections::BTreeMap::new())
+    }
+
+    /// (D) [`Self::confirm`] with the student's answers to the event type's
+    /// questions (question id → answer), checked by
+    /// [`crate::booking::questions::check_answers`] and stored in the
+    /// `booking-details` table in the booking's batch.
+    pub fn confirm_with_answers(&self, hold_id: &str, student: StudentDetails, given: &std::collections::BTreeMap<String, String>) -> Result<Booking> {
         let student = validate_student(student)?;
+        {
+            let (_, _, et) = self.hold_info(hold_id)?;
+            super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
+        }
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let (rec, coach, et) = self.hold_info(hold_id)?;
+        let answers = super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
         if !rec.hold.is_active(now) {
             return Err(BookingError::HoldExpired);
         }
@@ -176,7 +192,8 @@ impl BookingService {
             return Err(BookingError::TooManyBookings { limit });
         }
         // Admission against everything else that is active (not this hold).
-        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let margin = super::super::pacing::load_margin(&coach.policy);
+        let wide = TimeRange::new(rec.hold.range.start - margin, rec.hold.range.end + margin);
         let bookings = self.bookings_in(coach, wide)?;
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();
@@ -199,10 +216,23 @@ impl BookingService {
             cancel_deadline: None,
             outcome: Default::default(),
         };
-        let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
+        // (D) The answers are read by the VEVENT and the hooks' mail before they are stored.
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking.id.clone(), answers.clone()));
+        let built = self.booking_batch(coach, et, &booking, None, now);
+        let mut batch = match built {
+            Ok(batch) => batch,
+            Err(e) => {
+                *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                return Err(e);
+            }
+        };
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
+        if !answers.is_empty() {
+            batch.records.push(super::details::put(&booking.id, &super::details::BookingDetails { answers }));
+        }
         let actor = Actor::Student { email: booking.student_email.clone() };
         batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now, coach_message: None }));
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");
@@ -314,7 +344,8 @@ impl BookingService {
             return Err(BookingError::HoldExpired);
         }
         can_reschedule(booking.range.start, now, et.reschedule_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
-        let wide = TimeRange::new(rec.hold.range.start - Duration::days(2), rec.hold.range.end + Duration::days(2));
+        let margin = super::super::pacing::load_margin(&coach.policy);
+        let wide = TimeRange::new(rec.hold.range.start - margin, rec.hold.range.end + margin);
         let bookings: Vec<Booking> = self.bookings_in(coach, wide)?.into_iter().filter(|b| b.id != booking.id).collect();
         let holds: Vec<Hold> =
             self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| h.id != rec.hold.id).collect();

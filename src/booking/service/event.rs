@@ -13,7 +13,13 @@ impl BookingService {
     /// The booking's VEVENT as stored in the coach's calendar (and sent in
     /// invitations): ORGANIZER the coach, ATTENDEE the student.
     pub fn booking_ics(&self, coach: &CoachConfig, et: &EventType, b: &Booking) -> String {
-        booking_vcalendar(coach, et, b, &self.coach_email(coach), &self.manage_url(b), None, self.clock.now())
+        // (D) the answers to the form's questions go into DESCRIPTION.
+        let answers = self.answers_of(&b.id).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, reference = %b.reference, "cannot read the booking's answers");
+            Vec::new()
+        });
+        let answers = super::details::labelled(et, &answers);
+        booking_vcalendar_with(coach, et, b, &self.coach_email(coach), &self.manage_url(b), None, self.clock.now(), &answers)
     }
 
     pub fn coach_email(&self, coach: &CoachConfig) -> String {
@@ -37,6 +43,22 @@ pub fn booking_vcalendar(
     method: Option<&str>,
     now: DateTime<Utc>,
 ) -> String {
+    booking_vcalendar_with(coach, et, b, coach_email, manage_url, method, now, &[])
+}
+
+/// [`booking_vcalendar`] with the (label, answer) pairs of the form's
+/// questions in DESCRIPTION (issue 11 §5).
+#[allow(clippy::too_many_arguments)]
+pub fn booking_vcalendar_with(
+    coach: &CoachConfig,
+    et: &EventType,
+    b: &Booking,
+    coach_email: &str,
+    manage_url: &str,
+    method: Option<&str>,
+    now: DateTime<Utc>,
+    answers: &[(String, String)],
+) -> String {
     use crate::ical::write::{Component, Property};
     let status = match b.status {
         BookingStatus::Confirmed => "CONFIRMED",
@@ -46,6 +68,12 @@ pub fn booking_vcalendar(
     let mut description = String::new();
     if let Some(note) = &b.student_note {
         description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
+    }
+    for (label, answer) in answers {
+        description.push_str(&format!("{label}: {answer}\n"));
+    }
+    if !answers.is_empty() {
+        description.push('\n');
     }
     description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
     let event = Component::new("VEVENT")

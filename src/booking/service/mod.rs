@@ -33,6 +33,10 @@ mod coach_actions;
 mod decisions;
 mod event;
 mod readers;
+/// (D) private event types' secret links.
+pub mod private_links;
+/// (D) a booking's answers to the form's questions.
+pub mod details;
 mod reconcile;
 mod records;
 mod requests;
@@ -83,6 +87,10 @@ pub enum BookingError {
     /// The booking is already cancelled. (409)
     #[error("the booking is cancelled")]
     BookingCancelled,
+    /// (D) An answer to a booking form question does not pass. (422
+    /// `invalid_input`, the message names the question)
+    #[error("question `{}` ({}): {}", .0.question, .0.label, .0.reason)]
+    InvalidAnswer(crate::booking::questions::AnswerError),
     /// A student's detail does not pass; `field` names it. (422)
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
@@ -171,6 +179,9 @@ pub struct BookingService {
     decisions: Mutex<()>,
     on_change: Mutex<Vec<Arc<ChangeHook>>>,
     on_hold: Mutex<Vec<Arc<HoldHook>>>,
+    /// (D) Answers of a booking being confirmed, while its batch (and the
+    /// hooks' mail) is built: not in the store yet.
+    pending_answers: Mutex<Option<(String, Vec<(String, String)>)>>,
 }
 
 impl BookingService {
@@ -191,6 +202,7 @@ impl BookingService {
             decisions: Mutex::new(()),
             on_change: Mutex::new(Vec::new()),
             on_hold: Mutex::new(Vec::new()),
+            pending_answers: Mutex::new(None),
         };
         Ok(service)
     }
@@ -241,6 +253,37 @@ impl BookingService {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// (D) The event type a visitor asks for, if they may see it: a
+    /// `private` type only with a live secret link's token (`key`); without
+    /// one it is [`BookingError::UnknownEventType`], exactly as a type that
+    /// does not exist, so nothing leaks. Every public entry that names an
+    /// event type (the slots, a new hold) asks this first.
+    pub fn visible_event_type<'a>(&self, coach: &'a CoachConfig, slug: &str, key: Option<&str>) -> Result<&'a EventType> {
+        let et = self.event_type(coach, slug)?;
+        if !et.private {
+            return Ok(et);
+        }
+        match key {
+            Some(key) if private_links::grants(&*self.storage, &coach.user, &et.slug, key)? => Ok(et),
+            _ => Err(BookingError::UnknownEventType),
+        }
+    }
+
+    /// (D) A booking's answers to its questions, as (question id, answer).
+    pub fn answers_of(&self, booking_id: &str) -> Result<Vec<(String, String)>> {
+        if let Some((id, answers)) = &*self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) {
+            if id == booking_id {
+                return Ok(answers.clone());
+            }
+        }
+        Ok(details::get(&*self.storage, booking_id)?.answers)
+    }
+
+    /// (D) The event types listed to everyone (not `private`).
+    pub fn listed_event_types<'a>(&self, coach: &'a CoachConfig) -> impl Iterator<Item = &'a EventType> {
+        coach.policy.event_types.iter().filter(|t| !t.private)
     }
 
     pub fn public_url(&self) -> &str {

@@ -18,7 +18,7 @@ fn hours(days: &[&str], windows: &[&str]) -> WorkingHours {
 }
 
 fn coach(tz: Tz, working_hours: WorkingHours, event_types: Vec<EventType>) -> Coach {
-    Coach { name: "anna".into(), tz, working_hours, event_types }
+    Coach { name: "anna".into(), tz, working_hours, event_types, pacing: Default::default() }
 }
 
 fn lesson(minutes: i64, interval: i64) -> EventType {

@@ -61,7 +61,13 @@ pub fn booking_page(app: &App, req: &DashboardRequest, who: &SignedIn, coach: &C
                 .collect(),
         })
         .collect();
+    // (D) the answers to the form's questions
+    let answers = match coach.policy.event_type(&b.event_type) {
+        Some(et) => crate::booking::service::details::labelled(et, &app.booking.answers_of(&b.id)?),
+        None => app.booking.answers_of(&b.id)?,
+    };
     let page = BookingDetailPage {
+        answers,
         header: header(who, coach),
         message: message.map(str::to_string),
         row: row(&b, coach, tz),

@@ -113,6 +113,8 @@ pub struct BookingDetailPage {
     pub mark_later: String,
     /// The booking's audit trail, oldest first.
     pub history: Vec<HistoryRow>,
+    /// (D) The student's answers to the form's questions, as (label, answer).
+    pub answers: Vec<(String, String)>,
 }
 
 /// One entry of a booking's audit trail, as the coach reads it.
