@@ -222,6 +222,10 @@ pub struct RawEventType {
     pub price: Option<String>,
     pub hold_ttl: Option<Spanned<String>>,
     pub reminders: Option<Vec<Spanned<String>>>,
+    // --- (B) recurring sessions, issue 11 §2 ---
+    pub repeat: Option<Vec<Spanned<String>>>,
+    pub repeat_max: Option<u32>,
+    // --- end (B) ---
 }
 
 /// How writes reach the disk.
@@ -638,6 +642,18 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.once_per_student = et.once_per_student.unwrap_or(false);
         t.requires_confirmation = et.requires_confirmation.unwrap_or(false);
         t.price = et.price.clone().unwrap_or_default();
+        // --- (B) recurring sessions, issue 11 §2 ---
+        if let Some(list) = &et.repeat {
+            for r in list {
+                let weeks = crate::booking::series::parse_every(r.get_ref())
+                    .map_err(|e| format!("{}: {e}", at(&key("repeat"), Some(r.span()))))?;
+                if !t.repeat_weeks.contains(&weeks) {
+                    t.repeat_weeks.push(weeks);
+                }
+            }
+        }
+        t.repeat_max = et.repeat_max.unwrap_or(t.repeat_max);
+        // --- end (B) ---
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));

@@ -32,6 +32,7 @@ pub mod coach;
 pub mod holds;
 pub mod links;
 pub mod policy;
+pub mod series;
 pub mod service;
 pub mod slots;
 pub mod token;

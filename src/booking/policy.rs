@@ -299,6 +299,13 @@ pub struct EventType {
     pub hold_ttl: Duration,
     /// Reminder offsets before the start.
     pub reminders: Vec<Duration>,
+    // --- (B) recurring sessions, issue 11 §2 ---
+    /// How often a student may repeat a session, in weeks (`repeat =
+    /// ["1w", "2w"]` → `[1, 2]`); empty: no series.
+    pub repeat_weeks: Vec<u32>,
+    /// At most this many occurrences in one series (`repeat_max`).
+    pub repeat_max: u32,
+    // --- end (B) ---
 }
 
 impl EventType {
@@ -324,6 +331,9 @@ impl EventType {
             price: String::new(),
             hold_ttl: Duration::minutes(10),
             reminders: vec![Duration::hours(24), Duration::hours(1)],
+            // (B) recurring sessions
+            repeat_weeks: Vec::new(),
+            repeat_max: 12,
         }
     }
 
@@ -366,6 +376,13 @@ impl EventType {
         }
         if self.reminders.iter().any(|r| *r <= Duration::zero()) {
             return bad("reminders", "must all be greater than zero");
+        }
+        // (B) recurring sessions
+        if self.repeat_weeks.iter().any(|w| !(1..=4).contains(w)) {
+            return bad("repeat", "each entry must be \"1w\", \"2w\", \"3w\" or \"4w\"");
+        }
+        if !(2..=52).contains(&self.repeat_max) {
+            return bad("repeat_max", "must be between 2 and 52");
         }
         Ok(())
     }

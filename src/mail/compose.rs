@@ -56,6 +56,10 @@ pub struct Context<'a> {
     /// What the coach wrote to the student with a cancellation or a
     /// decline (on the dashboard); shown in the student's message.
     pub coach_message: Option<&'a str>,
+    /// (issue 11 §2) The iMIP VCALENDAR of a series occurrence, by method
+    /// (the whole recurring VEVENT, or a CANCEL of one instance); `None`
+    /// for a single booking, whose VEVENT is written here.
+    pub series_calendar: Option<&'a dyn Fn(Method) -> Option<String>>,
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -167,6 +171,9 @@ fn details(ctx: &Context<'_>) -> Vec<(&'static str, String)> {
 }
 
 fn ics(ctx: &Context<'_>, method: Method) -> String {
+    if let Some(text) = ctx.series_calendar.and_then(|f| f(method)) {
+        return text;
+    }
     crate::booking::service::booking_vcalendar(
         ctx.coach,
         ctx.event_type,
@@ -391,6 +398,7 @@ mod tests {
             manage_url: "http://x/book/manage/t",
             now: t,
             coach_message: message,
+            series_calendar: None,
         };
         let message = Some("I am ill <sorry>.\nNext week?");
         for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {

@@ -109,6 +109,10 @@ pub fn change_records(
     let organizer = service.coach_email(coach);
     let manage_url = service.manage_url(b);
     let previous: BookingMailState = MAIL_STATES.get(&**storage, &b.id).ok().flatten().unwrap_or_default();
+    // (issue 11 §2) A series has one invitation, sent with its first
+    // occurrence; its other occurrences get their reminders only.
+    let series_calendar = |method: compose::Method| service.series_invitation(coach, et, b, method.as_str(), now);
+    let later_occurrence = kind == ChangeKind::Booked && service.is_later_occurrence(b);
     let ctx = Context {
         booking: b,
         coach,
@@ -118,10 +122,12 @@ pub fn change_records(
         manage_url: &manage_url,
         now,
         coach_message,
+        series_calendar: Some(&series_calendar),
     };
     let mut records = Records::new();
-    let mut invited = previous.invited;
+    let mut invited = previous.invited || later_occurrence;
     match compose::student_message(&ctx, kind, previous.invited) {
+        _ if later_occurrence => {}
         Some(d) => {
             if matches!(d.calendar, Some((Method::Request, _))) {
                 invited = true;
@@ -130,7 +136,7 @@ pub fn change_records(
         }
         None => tracing::warn!(reference = %b.reference, "no message to the student: the address is not usable"),
     }
-    if coach.notify_coach {
+    if coach.notify_coach && !later_occurrence {
         if let Some(d) = compose::coach_message(&ctx, kind) {
             queue(&mut records, &d, MessageKind::Coach, b, from, now, now);
         }

@@ -20,7 +20,9 @@
 //! cancel, reschedule), [`coach_actions`] (what the coach does on the
 //! dashboard: confirm, decline, cancel with a message, attendance),
 //! [`reconcile`] (the coach's edits in their calendar),
-//! [`event`] (the booking's VEVENT), [`records`] (the booking and hold
+//! [`event`] (the booking's VEVENT), [`series`] (recurring sessions:
+//! the series records, holding and booking every date, the coach's edits
+//! of the series' VEVENT), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
 //! `slotdav check`). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
@@ -32,6 +34,7 @@ mod decisions;
 mod event;
 mod reconcile;
 mod records;
+mod series;
 
 use std::sync::{Arc, Mutex};
 
@@ -49,6 +52,8 @@ pub use self::coach_actions::MAX_COACH_MESSAGE;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::records::HoldRecord;
+pub use self::series::{OccurrenceView, SeriesRecord};
+pub use self::event::series_vcalendar;
 use self::records::BookingStore;
 
 /// What went wrong with a booking request, in the student's terms. The
@@ -65,6 +70,10 @@ pub enum BookingError {
     /// The time is taken, held, or not offered (any more). (409)
     #[error("this time is no longer available")]
     SlotUnavailable,
+    /// Some dates of a series are not free (issue 11 §2); the student may
+    /// skip them and try again. (409 `slot_unavailable` with `conflicts`)
+    #[error("some dates of this series are not available")]
+    SeriesConflicts { conflicts: Vec<DateTime<Utc>> },
     /// The hold's few minutes are over. (410)
     #[error("the hold has expired")]
     HoldExpired,
@@ -157,6 +166,9 @@ pub struct BookingService {
     decisions: Mutex<()>,
     on_change: Mutex<Vec<Arc<ChangeHook>>>,
     on_hold: Mutex<Vec<Arc<HoldHook>>>,
+    /// (issue 11 §2) The series a decision is writing, while its change
+    /// hooks run (before the batch is applied), so mail sees the series.
+    staged_series: Mutex<Option<(series::SeriesRecord, Vec<super::Booking>)>>,
 }
 
 impl BookingService {
@@ -176,6 +188,7 @@ impl BookingService {
             decisions: Mutex::new(()),
             on_change: Mutex::new(Vec::new()),
             on_hold: Mutex::new(Vec::new()),
+            staged_series: Mutex::new(None),
         };
         Ok(service)
     }
