@@ -565,3 +565,210 @@ impl BookingService {
         Ok(records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The series' invariant, as a property: for random series booked,
+    //! occurrences cancelled by the student and dates dropped or moved by
+    //! the coach in their calendar, every booking record agrees with its
+    //! VEVENT's instance (`slotdav check` finds nothing) and no two active
+    //! bookings overlap (one seat).
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::storage::sled::SledStorage;
+    use crate::storage::{Storage, User};
+
+    const CONFIG: &str = r#"
+[[coach]]
+user = "alice"
+timezone = "Europe/Berlin"
+working_hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], thu = ["09:00-17:00"], fri = ["09:00-17:00"] }
+[[coach.event_type]]
+slug = "lesson"
+title = "Lesson"
+duration = "60m"
+repeat = ["1w", "2w"]
+repeat_max = 6
+"#;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Book { day: u32, hour: u32, every: u32, count: u32 },
+        StudentCancelsOne { series: usize, occurrence: usize },
+        StudentCancelsRest { series: usize },
+        CoachDropsOne { series: usize, occurrence: usize },
+        CoachMovesOne { series: usize, occurrence: usize, hours: i64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u32..5, 9u32..16, 1u32..3, 2u32..6).prop_map(|(day, hour, every, count)| Op::Book { day, hour, every, count }),
+            1 => (0usize..4, 0usize..6).prop_map(|(series, occurrence)| Op::StudentCancelsOne { series, occurrence }),
+            1 => (0usize..4).prop_map(|series| Op::StudentCancelsRest { series }),
+            1 => (0usize..4, 0usize..6).prop_map(|(series, occurrence)| Op::CoachDropsOne { series, occurrence }),
+            1 => (0usize..4, 0usize..6, -3i64..4).prop_map(|(series, occurrence, hours)| Op::CoachMovesOne { series, occurrence, hours }),
+        ]
+    }
+
+    struct World {
+        _dir: tempfile::TempDir,
+        storage: Arc<dyn Storage>,
+        clock: Arc<ManualClock>,
+        service: BookingService,
+        /// Manage tokens of the booked series.
+        tokens: Vec<String>,
+    }
+
+    fn world() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), false, None).unwrap());
+        let now = Utc.with_ymd_and_hms(2026, 10, 5, 6, 0, 0).unwrap(); // Monday, three weeks before the change
+        let clock = Arc::new(ManualClock::new(now));
+        storage.put_user(&User { name: "alice".into(), password_hash: "x".into(), email: None, created: now }).unwrap();
+        let config = crate::config::Config::parse(CONFIG, Path::new("t.toml")).unwrap();
+        let coach = &config.coaches[0];
+        crate::provision::home(&*storage, "alice", now).unwrap();
+        let home = StorePath::home("alice");
+        crate::provision::calendar(&*storage, &home.child(&coach.availability_calendar), "Availability", vec![ComponentKind::Event, ComponentKind::Availability], now).unwrap();
+        crate::provision::calendar(&*storage, &home.child(&coach.bookings_calendar), "Sessions", vec![ComponentKind::Event], now).unwrap();
+        let service = BookingService::new(storage.clone(), clock.clone(), config.coaches.clone(), "http://localhost".into()).unwrap();
+        World { _dir: dir, storage, clock, service, tokens: Vec::new() }
+    }
+
+    impl World {
+        fn series(&self, i: usize) -> Option<(SeriesRecord, Booking)> {
+            let token = self.tokens.get(i % self.tokens.len().max(1))?;
+            let lead = self.service.booking(token).ok()?;
+            Some((self.service.series_of(&lead.id).ok()??, lead))
+        }
+
+        /// The coach edits the series' object with `edit` and PUTs it:
+        /// the object and the reconciled records in one batch, as the
+        /// DAV write hook applies them.
+        fn coach_put(&self, series: &SeriesRecord, edit: impl FnOnce(String) -> String) {
+            let coach = self.service.coach("alice").unwrap();
+            let calendar = StorePath::home("alice").child(&coach.bookings_calendar);
+            let name = self.storage.object_by_uid(&calendar, &series.uid).unwrap().unwrap();
+            let bytes = self.storage.content(&calendar.child(&name)).unwrap().unwrap();
+            let text = edit(String::from_utf8(bytes).unwrap().replace("\r\n ", ""));
+            let object = CalendarObject::parse(text.as_bytes()).unwrap();
+            let records = self.service.reconcile_put(&calendar, &object).unwrap().unwrap();
+            let write = ResourceWrite {
+                bytes: text.into_bytes(),
+                content_type: "text/calendar".into(),
+                calendar: Some(CalendarWrite { uid: series.uid.clone(), kind: ComponentKind::Event, index: object.index_entry(self.clock.now() + Duration::days(800)) }),
+            };
+            let batch = RecordBatch { records, object: Some(ObjectChange::Put { path: calendar.child(&name), write, cond: WriteCondition::default() }) };
+            self.storage.apply(batch, self.clock.now()).unwrap();
+        }
+
+        fn apply(&mut self, op: &Op) {
+            let tz = self.service.coach("alice").unwrap().policy.tz;
+            match *op {
+                Op::Book { day, hour, every, count } => {
+                    let start = tz.with_ymd_and_hms(2026, 10, 6 + day, hour, 0, 0).unwrap().with_timezone(&Utc);
+                    let client = HoldClient::new("10.0.0.1".parse().unwrap(), None);
+                    let request = SeriesRequest { every_weeks: every, count, skip: Vec::new() };
+                    match self.service.hold_series("alice", "lesson", start, &request, &client) {
+                        Ok((hold, _)) => {
+                            let student = StudentDetails { name: "Ben".into(), email: format!("ben{}@example.org", self.tokens.len()), note: String::new() };
+                            let b = self.service.confirm(&hold.hold.id, student).unwrap();
+                            self.tokens.push(self.service.manage_token(&b));
+                        }
+                        Err(BookingError::SeriesConflicts { conflicts }) => assert!(!conflicts.is_empty()),
+                        Err(BookingError::TooManyHolds { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                Op::StudentCancelsOne { series, occurrence } => {
+                    let Some((s, _)) = self.series(series) else { return };
+                    let o = &s.occurrences[occurrence % s.occurrences.len()];
+                    let token = &self.tokens[series % self.tokens.len()];
+                    let _ = self.service.cancel_series(token, Some(o.recurrence_id));
+                }
+                Op::StudentCancelsRest { series } => {
+                    let Some(_) = self.series(series) else { return };
+                    let token = self.tokens[series % self.tokens.len()].clone();
+                    let _ = self.service.cancel_series(&token, None);
+                }
+                Op::CoachDropsOne { series, occurrence } => {
+                    let Some((s, _)) = self.series(series) else { return };
+                    let rid = s.occurrences[occurrence % s.occurrences.len()].recurrence_id;
+                    let line = format!("EXDATE;TZID=Europe/Berlin:{}\r\n", rid.with_timezone(&tz).format("%Y%m%dT%H%M%S"));
+                    self.coach_put(&s, |t| t.replacen("RRULE:", &format!("{line}RRULE:"), 1));
+                }
+                Op::CoachMovesOne { series, occurrence, hours } => {
+                    let Some((s, _)) = self.series(series) else { return };
+                    let o = &s.occurrences[occurrence % s.occurrences.len()];
+                    let rid = o.recurrence_id;
+                    let local = rid.with_timezone(&tz).format("%Y%m%dT%H%M%S");
+                    let start = rid + Duration::hours(hours);
+                    let over = format!(
+                        "BEGIN:VEVENT\r\nUID:{}\r\nDTSTAMP:20261001T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:{local}\r\nDTSTART:{}\r\nDTEND:{}\r\nEND:VEVENT\r\n",
+                        s.uid,
+                        start.format("%Y%m%dT%H%M%SZ"),
+                        (start + Duration::hours(1)).format("%Y%m%dT%H%M%SZ"),
+                    );
+                    // An override replaces one already there for this date.
+                    self.coach_put(&s, |t| {
+                        let marker = format!("RECURRENCE-ID;TZID=Europe/Berlin:{local}");
+                        let body = t.trim_end().trim_end_matches("END:VCALENDAR");
+                        let mut parts: Vec<&str> = body.split("BEGIN:VEVENT").collect();
+                        parts.retain(|p| !p.contains(&marker));
+                        format!("{}{over}END:VCALENDAR\r\n", parts.join("BEGIN:VEVENT"))
+                    });
+                }
+            }
+        }
+
+        fn check(&self) {
+            let calendar = |user: &str| (user == "alice").then(|| "sessions".to_string());
+            let report = super::super::check_bookings(&*self.storage, &calendar, false, self.clock.now()).unwrap();
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn every_occurrence_agrees_with_its_instance(ops in proptest::collection::vec(op(), 1..8)) {
+            let mut w = world();
+            for op in &ops {
+                w.apply(op);
+                w.check();
+            }
+        }
+    }
+
+    #[test]
+    fn a_series_is_held_whole_or_not_at_all() {
+        let w = world();
+        let tz = chrono_tz::Europe::Berlin;
+        let start = tz.with_ymd_and_hms(2026, 10, 6, 10, 0, 0).unwrap().with_timezone(&Utc);
+        let client = HoldClient::new("10.0.0.1".parse().unwrap(), None);
+        // Another student takes week 2.
+        let single = w.service.hold("alice", "lesson", start + Duration::weeks(2), None, &client).unwrap();
+        w.service.confirm(&single.hold.id, StudentDetails { name: "Cy".into(), email: "cy@example.org".into(), note: String::new() }).unwrap();
+        let request = SeriesRequest { every_weeks: 1, count: 4, skip: Vec::new() };
+        let err = w.service.hold_series("alice", "lesson", start, &request, &client).unwrap_err();
+        assert!(matches!(&err, BookingError::SeriesConflicts { conflicts } if conflicts == &vec![start + Duration::weeks(2)]), "{err}");
+        assert_eq!(w.storage.records("hold", "").unwrap().len(), 0, "nothing held");
+        // A series may reach beyond the event type's horizon (60 days):
+        // the horizon bounds its first date only.
+        let far = SeriesRequest { every_weeks: 2, count: 6, skip: vec![start + Duration::weeks(2)] };
+        let (_, held) = w.service.hold_series("alice", "lesson", start, &far, &client).unwrap();
+        assert_eq!(held.len(), 5);
+        assert!(held.last().unwrap().start > w.clock.now() + Duration::days(60));
+        // Across the change on 25 October the lessons stay at 10:00 Berlin.
+        assert!(held.iter().all(|r| chrono::Timelike::hour(&r.start.with_timezone(&tz)) == 10));
+        // A series hold counts once against the client's cap.
+        assert_eq!(w.storage.records("hold", "").unwrap().len(), 5);
+        w.service.hold("alice", "lesson", start + Duration::days(1), None, &client).unwrap();
+    }
+}
