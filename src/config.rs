@@ -725,6 +725,21 @@ fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// (B) recurring sessions: `repeat` and `repeat_max` are read and checked.
+    #[test]
+    fn repeat_keys_are_read_and_checked() {
+        let with = |extra: &str| Config::parse(&format!("{COACH}{extra}"), Path::new("t.toml"));
+        let c = with("repeat = [\"1w\", \"2w\", \"1w\"]\nrepeat_max = 8\n").unwrap();
+        let et = &c.coaches[0].policy.event_types[0];
+        assert_eq!((et.repeat_weeks.clone(), et.repeat_max), (vec![1, 2], 8));
+        let plain = with("").unwrap();
+        assert!(plain.coaches[0].policy.event_types[0].repeat_weeks.is_empty());
+        let err = with("repeat = [\"5w\"]\n").unwrap_err().to_string();
+        assert!(err.contains("repeat") && err.contains("line"), "{err}");
+        let err = with("repeat_max = 100\n").unwrap_err().to_string();
+        assert!(err.contains("repeat_max"), "{err}");
+    }
+
     #[test]
     fn example_file_parses_and_states_the_defaults() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();

@@ -17,6 +17,9 @@
 //! | `booking-uid` | `{coach user}/{UID}` | booking id | `booking::service` |
 //! | `coach-booking` | `{coach user}/{start: time_key}/{id}` | booking id | `booking::service` |
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
+//! | `series` | series id | postcard `SeriesRecord` | `booking::service::series` |
+//! | `booking-series` | booking id | postcard `SeriesLink` | `booking::service::series` |
+//! | `series-hold` | lead hold id | postcard `SeriesHold` | `booking::service::series` |
 //! | `meta` | `manage-secret`; `coach-booking-layout` | 32 random bytes; `2` | `booking::service` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
