@@ -316,3 +316,41 @@ async fn a_series_sends_one_invitation_with_its_rule_and_reminders_before_each_d
     let reminders = pending.iter().filter(|e| matches!(e.kind, MessageKind::Reminder { .. })).count();
     assert_eq!(reminders, 3 * 2, "24h and 1h before each of 3 dates");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manage_pages_list_the_dates_and_cancel_one_without_javascript() {
+    let env = start().await;
+    let b = env.book_series(tuesday(0), "1w", 4).await;
+    let token = b["manage_token"].as_str().unwrap();
+    let manage = env.server.request("GET", &format!("/book/manage/{token}")).send().await.status(200);
+    let link = format!("/book/manage/{token}/series");
+    assert!(manage.text().contains(&link), "{}", manage.text());
+
+    let page = env.server.request("GET", &link).send().await.status(200);
+    let text = page.text();
+    assert_eq!(text.matches("Cancel this date").count(), 4, "{text}");
+    let cookie = page.header("set-cookie").and_then(|c| c.split(';').next()).unwrap().to_string();
+    let csrf = text.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let second = tuesday(1).to_rfc3339();
+    let body = form_urlencoded::Serializer::new(String::new()).append_pair("csrf", &csrf).append_pair("occurrence", &second).finish();
+    let done = env
+        .server
+        .request("POST", &format!("{link}/cancel"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Cookie", &cookie)
+        .body(body)
+        .send()
+        .await
+        .status(200);
+    assert!(done.text().contains("That date is cancelled."), "{}", done.text());
+    assert_eq!(done.text().matches("Cancel this date").count(), 3);
+    assert_eq!(statuses(&env.booking(token).await), vec!["confirmed", "cancelled", "confirmed", "confirmed"]);
+    // Without the CSRF token nothing happens.
+    let body = form_urlencoded::Serializer::new(String::new()).append_pair("all", "1").finish();
+    env.server.request("POST", &format!("{link}/cancel")).header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await.status(403);
+    // A single booking has no series page.
+    let single = json_of(&env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": tuesday(6).to_rfc3339()})).await.status(201));
+    let one = json_of(&env.confirm(single["hold_id"].as_str().unwrap()).await.status(201));
+    assert!(one.get("occurrences").is_none());
+    env.server.request("GET", &format!("/book/manage/{}/series", one["manage_token"].as_str().unwrap())).send().await.status(404);
+}
