@@ -354,3 +354,26 @@ async fn the_manage_pages_list_the_dates_and_cancel_one_without_javascript() {
     assert!(one.get("occurrences").is_none());
     env.server.request("GET", &format!("/book/manage/{}/series", one["manage_token"].as_str().unwrap())).send().await.status(404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coach_moves_the_whole_series_and_every_date_follows() {
+    let env = start().await;
+    let b = env.book_series(tuesday(0), "1w", 3).await;
+    let token = b["manage_token"].as_str().unwrap();
+    let (href, ics) = env.session_objects().await.remove(0);
+    let edited = ics
+        .replace("DTSTART;TZID=Europe/Berlin:20260505T100000", "DTSTART;TZID=Europe/Berlin:20260505T120000")
+        .replace("DTEND;TZID=Europe/Berlin:20260505T110000", "DTEND;TZID=Europe/Berlin:20260505T130000");
+    assert_ne!(edited, ics);
+    env.put_ics(&href, &edited).await.status_in(&[201, 204]);
+    let after = env.booking(token).await;
+    assert_eq!(starts(&after), vec!["2026-05-05T12:00:00+02:00", "2026-05-12T12:00:00+02:00", "2026-05-19T12:00:00+02:00"]);
+    assert_eq!(statuses(&after), vec!["confirmed"; 3]);
+    assert!(env.is_open(tuesday(1)).await && !env.is_open(tuesday(1) + Duration::hours(2)).await);
+    assert!(env.check_problems().is_empty(), "{:?}", env.check_problems());
+    // The student's later change keeps the moved time.
+    env.post_json(&format!("/api/v1/bookings/{token}/cancel"), json!({"occurrence": "2026-05-12T12:00:00+02:00"})).await.status(200);
+    let ics = env.session_objects().await.remove(0).1;
+    assert!(ics.contains("DTSTART;TZID=Europe/Berlin:20260505T120000") && ics.contains("EXDATE;TZID=Europe/Berlin:20260512T120000"), "{ics}");
+    assert!(env.check_problems().is_empty(), "{:?}", env.check_problems());
+}

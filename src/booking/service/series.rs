@@ -504,12 +504,23 @@ impl BookingService {
     pub(super) fn reconcile_series_put(&self, coach: &CoachConfig, series: &SeriesRecord, object: &CalendarObject) -> Result<RecordWrites> {
         let now = self.clock.now();
         let all = self.series_bookings(series)?;
+        let mut records = Vec::new();
+        // The coach moved the whole series (its DTSTART): every date moves
+        // by as much on the wall clock, and the series record follows.
+        let moved_series;
+        let series = match object.dtstart() {
+            Some(start) if series.starts.first().is_some_and(|f| *f != start) => {
+                moved_series = shifted(series, start, coach.policy.tz);
+                records.push(SERIES.put(moved_series.id.clone(), &moved_series));
+                &moved_series
+            }
+            _ => series,
+        };
         let (Some(first), Some(last)) = (series.starts.first(), series.starts.last()) else { return Ok(Vec::new()) };
         let window = TimeRange::new(*first - Duration::days(400), *last + Duration::days(400));
         let expansion = object.expand(window, Some(coach.policy.tz));
         let components: Vec<&crate::ical::component::Component> = object.components().collect();
         let master_cancelled = object.status().as_deref() == Some("CANCELLED");
-        let mut records = Vec::new();
         let actor = Actor::CoachCalendar { coach: coach.user.clone() };
         for (o, previous) in series.occurrences.iter().zip(&all) {
             let mut b = previous.clone();
@@ -563,6 +574,21 @@ impl BookingService {
         }
         tracing::info!(series = %series.id, "series cancelled: the coach deleted its event");
         Ok(records)
+    }
+}
+
+/// `series` with every date moved on the coach's wall clock so that its
+/// first date is `first` (the coach dragged the whole series).
+fn shifted(series: &SeriesRecord, first: DateTime<Utc>, tz: chrono_tz::Tz) -> SeriesRecord {
+    let zone = crate::ical::zone::Zone::Iana(tz);
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz).naive_local();
+    let shift = local(first) - local(series.starts[0]);
+    let moved = |t: DateTime<Utc>| zone.to_utc(local(t) + shift);
+    SeriesRecord {
+        starts: series.starts.iter().map(|t| moved(*t)).collect(),
+        skipped: series.skipped.iter().map(|t| moved(*t)).collect(),
+        occurrences: series.occurrences.iter().map(|o| SeriesOccurrence { recurrence_id: moved(o.recurrence_id), booking_id: o.booking_id.clone() }).collect(),
+        ..series.clone()
     }
 }
 
