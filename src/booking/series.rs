@@ -151,7 +151,7 @@ mod tests {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         let first = tz.with_ymd_and_hms(2026, 10, 14, 9, 0, 0).unwrap().with_timezone(&Utc);
         let starts = series_starts(first, tz, 1, 4);
-        let utc_hours: Vec<u32> = starts.iter().map(|s| chrono::Timelike::hour(s)).collect();
+        let utc_hours: Vec<u32> = starts.iter().map(chrono::Timelike::hour).collect();
         assert_eq!(utc_hours, vec![7, 7, 8, 8]);
         for s in &starts {
             assert_eq!(chrono::Timelike::hour(&s.with_timezone(&tz)), 9);
