@@ -241,6 +241,10 @@ pub struct RawEventType {
     #[serde(default)]
     pub question: Vec<RawQuestion>,
     // ----- end (D) -----
+    // --- (B) recurring sessions, issue 11 §2 ---
+    pub repeat: Option<Vec<Spanned<String>>>,
+    pub repeat_max: Option<u32>,
+    // --- end (B) ---
 }
 
 /// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
@@ -729,6 +733,18 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
                 max_length: raw_q.max_length.map(|m| m as usize),
             });
         }
+        // --- (B) recurring sessions, issue 11 §2 ---
+        if let Some(list) = &et.repeat {
+            for r in list {
+                let weeks = crate::booking::series::parse_every(r.get_ref())
+                    .map_err(|e| format!("{}: {e}", at(&key("repeat"), Some(r.span()))))?;
+                if !t.repeat_weeks.contains(&weeks) {
+                    t.repeat_weeks.push(weeks);
+                }
+            }
+        }
+        t.repeat_max = et.repeat_max.unwrap_or(t.repeat_max);
+        // --- end (B) ---
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -818,6 +834,21 @@ fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (B) recurring sessions: `repeat` and `repeat_max` are read and checked.
+    #[test]
+    fn repeat_keys_are_read_and_checked() {
+        let with = |extra: &str| Config::parse(&format!("{COACH}{extra}"), Path::new("t.toml"));
+        let c = with("repeat = [\"1w\", \"2w\", \"1w\"]\nrepeat_max = 8\n").unwrap();
+        let et = &c.coaches[0].policy.event_types[0];
+        assert_eq!((et.repeat_weeks.clone(), et.repeat_max), (vec![1, 2], 8));
+        let plain = with("").unwrap();
+        assert!(plain.coaches[0].policy.event_types[0].repeat_weeks.is_empty());
+        let err = with("repeat = [\"5w\"]\n").unwrap_err().to_string();
+        assert!(err.contains("repeat") && err.contains("line"), "{err}");
+        let err = with("repeat_max = 100\n").unwrap_err().to_string();
+        assert!(err.contains("repeat_max"), "{err}");
+    }
 
     #[test]
     fn example_file_parses_and_states_the_defaults() {

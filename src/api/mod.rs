@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, RescheduleAnswer, StudentDetails};
+use crate::booking::series::SeriesRequest;
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::http::Body;
 use crate::model::TimeRange;
@@ -34,17 +35,23 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Dates of a series that are not free (`"conflicts"`, issue 11 §2).
+    conflicts: Option<Vec<DateTime<Utc>>>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), conflicts: None }
     }
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
     fn into_response(self) -> Response<Body> {
-        json_response(self.status, &json!({"error": self.code, "message": self.message}))
+        let mut v = json!({"error": self.code, "message": self.message});
+        if let Some(c) = self.conflicts {
+            v["conflicts"] = json!(c.iter().map(|t| t.to_rfc3339()).collect::<Vec<_>>());
+        }
+        json_response(self.status, &v)
     }
 }
 
@@ -53,7 +60,11 @@ impl ApiError {
 impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
         let a = booking_answer(&e);
-        Self::new(a.status, a.code, a.detail)
+        let mut err = Self::new(a.status, a.code, a.detail);
+        if let BookingError::SeriesConflicts { conflicts } = e {
+            err.conflicts = Some(conflicts);
+        }
+        err
     }
 }
 
@@ -128,10 +139,7 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
             confirm(app, id, body)
         }
         ["bookings", token] if get => Ok((StatusCode::OK, booking_json(app, &app.booking.booking(token)?, None))),
-        ["bookings", token, "cancel"] if post => {
-            let b = app.booking.cancel(token)?;
-            Ok((StatusCode::OK, booking_json(app, &b, None)))
-        }
+        ["bookings", token, "cancel"] if post => cancel(app, token, body),
         ["bookings", token, "reschedule-request", "withdraw"] if post => {
             let b = app.booking.withdraw_reschedule(token)?;
             Ok((StatusCode::OK, booking_json(app, &b, None)))
@@ -221,16 +229,73 @@ struct StartBody {
     /// (D) A private event type's secret link token.
     #[serde(default)]
     key: Option<String>,
+    /// A series (issue 11 §2): `{"every": "1w", "count": 8, "skip": [START…]}`.
+    #[serde(default)]
+    repeat: Option<RepeatBody>,
+    /// For a reschedule: the occurrence of a series to move.
+    #[serde(default)]
+    occurrence: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatBody {
+    every: String,
+    count: u32,
+    #[serde(default)]
+    skip: Vec<String>,
+}
+
+fn series_request(r: &RepeatBody) -> Result<SeriesRequest, ApiError> {
+    let every_weeks = crate::booking::series::parse_every(&r.every)
+        .map_err(|reason| ApiError::from(BookingError::InvalidInput { field: "every", reason }))?;
+    if r.skip.len() > 52 {
+        return Err(BookingError::InvalidInput { field: "skip", reason: "at most 52 dates".into() }.into());
+    }
+    let skip = r.skip.iter().map(|s| parse_start(s)).collect::<Result<_, _>>()?;
+    Ok(SeriesRequest { every_weeks, count: r.count, skip })
+}
+
+fn ranges_json(ranges: &[TimeRange], tz: Tz) -> Value {
+    json!(ranges
+        .iter()
+        .map(|r| json!({"start": r.start.with_timezone(&tz).to_rfc3339(), "end": r.end.with_timezone(&tz).to_rfc3339()}))
+        .collect::<Vec<_>>())
 }
 
 /// API clients count by address only (no browser session): each hold is
-/// one of the address's `max_holds_per_client`.
+/// one of the address's `max_holds_per_client` (a series hold is one).
 fn hold(app: &App, coach: &str, et: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
     let coach_config = app.booking.coach(coach)?;
     app.booking.visible_event_type(coach_config, et, req.key.as_deref())?;
-    let rec = app.booking.hold(coach, et, parse_start(&req.start)?, None, &HoldClient::new(peer.ip(), None))?;
-    Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})))
+    let start = parse_start(&req.start)?;
+    let client = HoldClient::new(peer.ip(), None);
+    let Some(repeat) = &req.repeat else {
+        let rec = app.booking.hold(coach, et, start, None, &client)?;
+        return Ok((StatusCode::CREATED, json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339()})));
+    };
+    let (rec, ranges) = app.booking.hold_series(coach, et, start, &series_request(repeat)?, &client)?;
+    let tz = app.booking.coach(coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    Ok((
+        StatusCode::CREATED,
+        json!({"hold_id": rec.hold.id, "expires_at": rec.hold.expires_at.to_rfc3339(), "occurrences": ranges_json(&ranges, tz)}),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct CancelBody {
+    #[serde(default)]
+    occurrence: Option<String>,
+}
+
+/// Cancels a booking; for a series, `{"occurrence": START}` cancels that
+/// occurrence and no body (or no `occurrence`) every one still ahead.
+fn cancel(app: &App, token: &str, body: &[u8]) -> ApiResult {
+    let req: CancelBody = if body.iter().all(u8::is_ascii_whitespace) { CancelBody::default() } else { parse_json(body)? };
+    let occurrence = req.occurrence.as_deref().map(parse_start).transpose()?;
+    let b = app.booking.cancel_series(token, occurrence)?;
+    Ok((StatusCode::OK, booking_json(app, &b, None)))
 }
 
 #[derive(Deserialize)]
@@ -269,6 +334,12 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
 fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
     let booking = app.booking.booking(token)?;
+    // A series' occurrence is moved by naming it; without one, the
+    // booking the token stands for (a series' first occurrence) moves.
+    let booking = match req.occurrence.as_deref().map(parse_start).transpose()? {
+        Some(t) => app.booking.occurrence_of(&booking, t)?,
+        None => booking,
+    };
     let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = app.booking.event_type(coach, &booking.event_type)?;
     if let Err(t) = crate::booking::can_reschedule(booking.range.start, app.booking.now(), et.reschedule_notice) {
@@ -337,6 +408,16 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
         "cancel_deadline": cancel_deadline,
         "reschedule_request": reschedule_request_json(app, b, tz),
     });
+    if let Ok(Some(occurrences)) = app.booking.series_occurrences(b) {
+        v["occurrences"] = json!(occurrences
+            .iter()
+            .map(|o| json!({
+                "start": o.booking.range.start.with_timezone(&tz).to_rfc3339(),
+                "end": o.booking.range.end.with_timezone(&tz).to_rfc3339(),
+                "status": status_name(o.booking.status),
+            }))
+            .collect::<Vec<_>>());
+    }
     if let Some(t) = token {
         v["manage_token"] = json!(t);
     }
@@ -344,6 +425,14 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
     let answers: serde_json::Map<String, Value> = app.booking.answers_of(&b.id).unwrap_or_default().into_iter().map(|(k, a)| (k, Value::String(a))).collect();
     v["answers"] = Value::Object(answers);
     v
+}
+
+fn status_name(s: BookingStatus) -> &'static str {
+    match s {
+        BookingStatus::Confirmed => "confirmed",
+        BookingStatus::Tentative => "tentative",
+        BookingStatus::Cancelled => "cancelled",
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod links;
 pub mod pacing;
 pub mod policy;
 pub mod questions;
+pub mod series;
 pub mod service;
 pub mod slots;
 pub mod token;

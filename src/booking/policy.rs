@@ -317,6 +317,13 @@ pub struct EventType {
     /// Questions on the booking form (issue 11 §5).
     pub questions: Vec<crate::booking::questions::Question>,
     // ----- end (D) -----
+    // --- (B) recurring sessions, issue 11 §2 ---
+    /// How often a student may repeat a session, in weeks (`repeat =
+    /// ["1w", "2w"]` → `[1, 2]`); empty: no series.
+    pub repeat_weeks: Vec<u32>,
+    /// At most this many occurrences in one series (`repeat_max`).
+    pub repeat_max: u32,
+    // --- end (B) ---
 }
 
 impl EventType {
@@ -349,6 +356,9 @@ impl EventType {
             max_per_month: None,
             private: false,
             questions: Vec::new(),
+            // (B) recurring sessions
+            repeat_weeks: Vec::new(),
+            repeat_max: 12,
         }
     }
 
@@ -398,6 +408,13 @@ impl EventType {
         }
         if self.reminders.iter().any(|r| *r <= Duration::zero()) {
             return bad("reminders", "must all be greater than zero");
+        }
+        // (B) recurring sessions
+        if self.repeat_weeks.iter().any(|w| !(1..=4).contains(w)) {
+            return bad("repeat", "each entry must be \"1w\", \"2w\", \"3w\" or \"4w\"");
+        }
+        if !(2..=52).contains(&self.repeat_max) {
+            return bad("repeat_max", "must be between 2 and 52");
         }
         Ok(())
     }

@@ -59,6 +59,10 @@ pub struct Context<'a> {
     /// (D) The student's answers to the form's questions, as (label,
     /// answer): shown in the coach's message.
     pub answers: &'a [(String, String)],
+    /// (issue 11 §2) The iMIP VCALENDAR of a series occurrence, by method
+    /// (the whole recurring VEVENT, or a CANCEL of one instance); `None`
+    /// for a single booking, whose VEVENT is written here.
+    pub series_calendar: Option<&'a dyn Fn(Method) -> Option<String>>,
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -170,6 +174,9 @@ fn details(ctx: &Context<'_>) -> Vec<(&'static str, String)> {
 }
 
 fn ics(ctx: &Context<'_>, method: Method) -> String {
+    if let Some(text) = ctx.series_calendar.and_then(|f| f(method)) {
+        return text;
+    }
     crate::booking::service::booking_vcalendar(
         ctx.coach,
         ctx.event_type,
@@ -439,6 +446,7 @@ mod tests {
             now: t,
             coach_message: message,
             answers: &[],
+            series_calendar: None,
         };
         let message = Some("I am ill <sorry>.\nNext week?");
         for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {

@@ -113,6 +113,10 @@ pub fn change_records(
     let manage_url = service.manage_url(b);
     let previous: BookingMailState = MAIL_STATES.get(&**storage, &b.id).ok().flatten().unwrap_or_default();
     let answers = crate::booking::service::details::labelled(et, &service.answers_of(&b.id).unwrap_or_default());
+    // (issue 11 §2) A series has one invitation, sent with its first
+    // occurrence; its other occurrences get their reminders only.
+    let series_calendar = |method: compose::Method| service.series_invitation(coach, et, b, method.as_str(), now);
+    let later_occurrence = kind == ChangeKind::Booked && service.is_later_occurrence(b);
     let ctx = Context {
         booking: b,
         coach,
@@ -123,10 +127,12 @@ pub fn change_records(
         now,
         coach_message,
         answers: &answers,
+        series_calendar: Some(&series_calendar),
     };
     let mut records = Records::new();
-    let mut invited = previous.invited;
+    let mut invited = previous.invited || later_occurrence;
     match compose::student_message(&ctx, kind, previous.invited) {
+        _ if later_occurrence => {}
         Some(d) => {
             if matches!(d.calendar, Some((Method::Request, _))) {
                 invited = true;
@@ -135,7 +141,7 @@ pub fn change_records(
         }
         None => tracing::warn!(reference = %b.reference, "no message to the student: the address is not usable"),
     }
-    if coach.notify_coach {
+    if coach.notify_coach && !later_occurrence {
         if let Some(d) = compose::coach_message(&ctx, kind) {
             queue(&mut records, &d, MessageKind::Coach, b, from, now, now);
         }

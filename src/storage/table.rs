@@ -22,6 +22,9 @@
 //! | `health` | `probe` | i64 ms, little endian (`/readyz`'s write) | `app::ops` |
 //! | `reschedule-request` | booking id | postcard `RescheduleRequest` | `booking::service` (`requests`) |
 //! | `reschedule-request-uid` | `{coach user}/{request UID}` | booking id | `booking::service` (`requests`) |
+//! | `series` | series id | postcard `SeriesRecord` | `booking::service::series` |
+//! | `booking-series` | booking id | postcard `SeriesLink` | `booking::service::series` |
+//! | `series-hold` | lead hold id | postcard `SeriesHold` | `booking::service::series` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |

@@ -51,6 +51,18 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "This time is gone",
             "Sorry, someone else just took this time, or it is no longer open. Please pick another one.".into(),
         ),
+        // (B) recurring sessions: the dates are listed by the page and in
+        // the API's `conflicts`.
+        B::SeriesConflicts { conflicts } => answer(
+            StatusCode::CONFLICT,
+            "slot_unavailable",
+            "Some dates are taken",
+            format!(
+                "{} of the dates of this series {} not free. Leave them out and try again, or pick another time.",
+                conflicts.len(),
+                if conflicts.len() == 1 { "is" } else { "are" }
+            ),
+        ),
         B::HoldExpired => answer(
             StatusCode::GONE,
             "hold_expired",

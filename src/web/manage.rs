@@ -96,6 +96,9 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
         csrf: csrf.clone(),
         has_tz_param: req.query.contains_key("tz"),
+        series_link: svc
+            .series_occurrences(&booking)?
+            .map(|_| format!("/book/manage/{token_enc}/series?tz={}", enc(tz.name()))),
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }

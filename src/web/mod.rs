@@ -25,6 +25,8 @@
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
 //! | `POST /book/manage/{token}/cancel` | cancel | [`cancel`] |
 //! | `POST /book/manage/{token}/withdraw-request` | withdraw a reschedule request (issue 11 §3) | [`withdraw`] |
+//! | `GET /book/manage/{token}/series` | a series' dates (issue 11 §2) | [`series`] |
+//! | `POST /book/manage/{token}/series/cancel` | cancel one date or all remaining | [`series`] |
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
 //! | `GET /` | the front page: `site_name`, listed coaches | [`front`] |
 //! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
@@ -60,6 +62,7 @@ pub mod manage;
 pub mod pages;
 pub mod request;
 pub mod respond;
+pub mod series;
 pub mod session;
 pub mod slots;
 pub mod withdraw;
@@ -130,6 +133,8 @@ pub enum Page<'a> {
     StudentFeed { token: &'a str },
     Cancel { token: &'a str },
     WithdrawRequest { token: &'a str },
+    Series { token: &'a str },
+    CancelOccurrence { token: &'a str },
 }
 
 /// The page a method and path segments name. HEAD is a GET.
@@ -144,6 +149,8 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["manage", token, "feed.ics"] if get => Ok(Page::StudentFeed { token }),
         ["manage", token, "cancel"] if post => Ok(Page::Cancel { token }),
         ["manage", token, "withdraw-request"] if post => Ok(Page::WithdrawRequest { token }),
+        ["manage", token, "series"] if get => Ok(Page::Series { token }),
+        ["manage", token, "series", "cancel"] if post => Ok(Page::CancelOccurrence { token }),
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
@@ -166,6 +173,8 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::StudentFeed { token } => ics::student_feed(app, token),
         Page::Cancel { token } => cancel::cancel(app, req, token),
         Page::WithdrawRequest { token } => withdraw::withdraw(app, req, token),
+        Page::Series { token } => series::series_page(app, req, token, None),
+        Page::CancelOccurrence { token } => series::cancel_occurrence(app, req, token),
     }
 }
 

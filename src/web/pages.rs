@@ -152,6 +152,8 @@ pub struct BookingPage {
     /// Without `?tz=` (a link from an email) the page asks the browser for
     /// its zone when JavaScript is on.
     pub has_tz_param: bool,
+    /// (issue 11 §2) The series' dates page, for an occurrence of a series.
+    pub series_link: Option<String>,
 }
 
 /// A listed coach on the front page.

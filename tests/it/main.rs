@@ -16,6 +16,7 @@ mod booking_reschedule;
 mod booking_pacing;
 mod booking_private;
 mod booking_questions;
+mod booking_series;
 mod caldav;
 mod check;
 mod cli;

@@ -45,7 +45,7 @@ impl BookingService {
 
     /// Open slots, as if the booking `ignore_booking` and the holds
     /// `ignore_holds` were not there.
-    fn slots_for(
+    pub(super) fn slots_for(
         &self,
         coach: &CoachConfig,
         et: &EventType,
@@ -108,17 +108,37 @@ impl BookingService {
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
         let holds = self.all_active_holds(now)?;
-        let replaced_holds: Vec<&HoldRecord> = holds
-            .iter()
-            .filter(|r| r.coach == coach.user && r.hold.event_type == et.slug)
-            .filter(|r| client.session.is_some() && r.client.as_ref().and_then(|c| c.session.as_ref()) == client.session.as_ref())
-            .collect();
+        let replaced_holds = same_browser_holds(coach, et, client, &holds);
         let replaced: Vec<String> = replaced_holds.iter().map(|r| r.hold.id.clone()).collect();
         let probe = TimeRange::new(start, start + Duration::seconds(1));
         let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
         if !open.iter().any(|s| s.range == range) {
             return Err(BookingError::SlotUnavailable);
         }
+        let (rec, mut records) = self.place_hold(coach, et, range, reschedule_of, client, now, &holds, &replaced_holds)?;
+        records.extend(self.release_series_holds(&replaced)?);
+        self.storage.apply(RecordBatch { records, object: None }, now)?;
+        self.durable(decide)?;
+        Ok(rec)
+    }
+
+    /// The hold `client` takes on `range` and the records that place it:
+    /// the hold, the removal of `replaced` (the same browser's previous
+    /// hold of this event type) and the hold hooks' records. Refused with
+    /// [`BookingError::TooManyHolds`] past the client's cap.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn place_hold(
+        &self,
+        coach: &CoachConfig,
+        et: &EventType,
+        range: TimeRange,
+        reschedule_of: Option<&Booking>,
+        client: &HoldClient,
+        now: DateTime<Utc>,
+        holds: &[HoldRecord],
+        replaced_holds: &[&HoldRecord],
+    ) -> Result<(HoldRecord, crate::storage::RecordWrites)> {
+        let replaced: Vec<String> = replaced_holds.iter().map(|r| r.hold.id.clone()).collect();
         let cap = self.limits.max_holds_per_client;
         if !within_client_cap(client, holds.iter().map(|r| (&r.hold, r.client.as_ref())), &replaced, cap, now) {
             tracing::info!(client = %client.network, limit = cap, "hold refused: too many open holds");
@@ -144,9 +164,7 @@ impl BookingService {
             records.extend(self.hold_hook_records(&HoldChange { hold: old, kind: HoldChangeKind::Replaced, actor: actor.clone(), now }));
         }
         records.extend(self.hold_hook_records(&HoldChange { hold: &rec, kind: HoldChangeKind::Placed, actor, now }));
-        self.storage.apply(RecordBatch { records, object: None }, now)?;
-        self.durable(decide)?;
-        Ok(rec)
+        Ok((rec, records))
     }
 
     /// A hold by id, with its coach and event type.
@@ -190,6 +208,9 @@ impl BookingService {
         if self.upcoming_bookings(coach, &student.email, now)? >= limit as usize {
             tracing::info!(coach = %coach.user, limit, "booking refused: too many upcoming bookings for one email address");
             return Err(BookingError::TooManyBookings { limit });
+        }
+        if let Some(sh) = self.series_hold(&rec.hold.id)? {
+            return self.confirm_series(decide, rec, sh, coach, et, student, now);
         }
         // Admission against everything else that is active (not this hold).
         let margin = super::super::pacing::load_margin(&coach.policy);
@@ -247,18 +268,24 @@ impl BookingService {
             .any(|b| b.is_active() && b.event_type == et.slug && b.student_email.eq_ignore_ascii_case(email)))
     }
 
-    /// Active bookings with `coach` under `email` that have not ended by `now`.
+    /// Active bookings with `coach` under `email` that have not ended by
+    /// `now`; a series counts once (its occurrences share one UID).
     fn upcoming_bookings(&self, coach: &CoachConfig, email: &str, now: DateTime<Utc>) -> Result<usize> {
         Ok(self
             .bookings()
             .of_coach(&coach.user)?
             .iter()
             .filter(|b| b.is_active() && b.range.end > now && b.student_email.eq_ignore_ascii_case(email))
-            .count())
+            .map(|b| b.uid.clone())
+            .collect::<std::collections::HashSet<_>>()
+            .len())
     }
 
     /// The records and VEVENT that store `booking` (replacing `previous`).
     pub(super) fn booking_batch(&self, coach: &CoachConfig, et: &EventType, booking: &Booking, previous: Option<&Booking>, now: DateTime<Utc>) -> Result<RecordBatch> {
+        if let Some(series) = self.series_of(&booking.id)? {
+            return self.occurrence_batch(coach, et, &series, booking, previous, now);
+        }
         let records = BookingStore::put(&coach.user, booking, previous);
         let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
         let name = self.storage.object_by_uid(&calendar, &booking.uid)?.unwrap_or_else(|| format!("{}.ics", booking.uid.replace('@', "-")));
@@ -330,15 +357,20 @@ impl BookingService {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let booking = self.booking(manage_token)?;
+        let (rec, coach, et) = self.hold_info(hold_id)?;
+        // A hold may move another occurrence of the token's series.
+        let booking = match rec.reschedule_of.as_deref() {
+            Some(id) if id == booking.id => booking,
+            Some(id) if self.series_of(&booking.id)?.is_some_and(|s| s.occurrences.iter().any(|o| o.booking_id == id)) => {
+                self.load_booking(id)?.ok_or(BookingError::BookingNotFound)?
+            }
+            _ => return Err(BookingError::HoldNotFound),
+        };
         if !booking.is_active() {
             return Err(BookingError::BookingCancelled);
         }
         if self.reschedule_request(&booking)?.is_some_and(|r| r.is_pending(now)) {
             return Err(BookingError::ReschedulePending);
-        }
-        let (rec, coach, et) = self.hold_info(hold_id)?;
-        if rec.reschedule_of.as_deref() != Some(booking.id.as_str()) {
-            return Err(BookingError::HoldNotFound);
         }
         if !rec.hold.is_active(now) {
             return Err(BookingError::HoldExpired);
@@ -384,11 +416,22 @@ impl BookingService {
                 n += 1;
             }
         }
-        if n > 0 {
+        batch.records.extend(self.lapsed_series_holds(now)?);
+        if !batch.records.is_empty() {
             self.storage.apply(batch, now)?;
         }
         Ok(n)
     }
+}
+
+/// The holds of `et` the same browser session took before (a new one
+/// replaces them).
+pub(super) fn same_browser_holds<'h>(coach: &CoachConfig, et: &EventType, client: &HoldClient, holds: &'h [HoldRecord]) -> Vec<&'h HoldRecord> {
+    holds
+        .iter()
+        .filter(|r| r.coach == coach.user && r.hold.event_type == et.slug)
+        .filter(|r| client.session.is_some() && r.client.as_ref().and_then(|c| c.session.as_ref()) == client.session.as_ref())
+        .collect()
 }
 
 fn validate_student(s: StudentDetails) -> Result<StudentDetails> {

@@ -1,12 +1,17 @@
 //! The booking's VEVENT, as stored in the coach's bookings calendar and
-//! sent in iMIP invitations, written through `ical::write`.
+//! sent in iMIP invitations, written through `ical::write`; for a series
+//! (issue 11 §2) the one recurring VEVENT with its EXDATEs and overrides.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::super::coach::CoachConfig;
 use super::super::policy::EventType;
 use super::super::{Booking, BookingStatus};
+use super::series::SeriesRecord;
 use super::BookingService;
+use crate::ical::write::{Component, Property};
+use crate::model::TimeRange;
 
 impl BookingService {
 
@@ -59,12 +64,38 @@ pub fn booking_vcalendar_with(
     now: DateTime<Utc>,
     answers: &[(String, String)],
 ) -> String {
-    use crate::ical::write::{Component, Property};
-    let status = match b.status {
+    let event = Component::new("VEVENT")
+        .with(Property::new_text("UID", &b.uid))
+        .with(Property::utc("DTSTAMP", now))
+        .with(Property::utc("DTSTART", b.range.start))
+        .with(Property::utc("DTEND", b.range.end));
+    let event = described(event, coach, et, b, coach_email, manage_url, status_text(b.status), b.sequence, answers);
+    Component::calendar(method).with_child(event).to_ics()
+}
+
+fn status_text(status: BookingStatus) -> &'static str {
+    match status {
         BookingStatus::Confirmed => "CONFIRMED",
         BookingStatus::Tentative => "TENTATIVE",
         BookingStatus::Cancelled => "CANCELLED",
-    };
+    }
+}
+
+/// The properties every booking VEVENT (and every override of a series)
+/// carries after its times: what, status, sequence, who.
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
+fn described(
+    event: Component,
+    coach: &CoachConfig,
+    et: &EventType,
+    b: &Booking,
+    coach_email: &str,
+    manage_url: &str,
+    status: &str,
+    sequence: u32,
+    answers: &[(String, String)],
+) -> Component {
     let mut description = String::new();
     if let Some(note) = &b.student_note {
         description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
@@ -76,22 +107,127 @@ pub fn booking_vcalendar_with(
         description.push('\n');
     }
     description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
-    let event = Component::new("VEVENT")
-        .with(Property::new_text("UID", &b.uid))
-        .with(Property::utc("DTSTAMP", now))
-        .with(Property::utc("DTSTART", b.range.start))
-        .with(Property::utc("DTEND", b.range.end))
+    event
         .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
         .with(Property::new_text("DESCRIPTION", &description))
         .with(Property::new("STATUS", status))
-        .with(Property::new("SEQUENCE", &b.sequence.to_string()))
+        .with(Property::new("SEQUENCE", &sequence.to_string()))
         .with(Property::new("ORGANIZER", &format!("mailto:{coach_email}")).with_param("CN", &coach.display_name))
         .with(
             Property::new("ATTENDEE", &format!("mailto:{}", b.student_email))
                 .with_param("CN", &b.student_name)
                 .with_param("ROLE", "REQ-PARTICIPANT")
-                .with_param("PARTSTAT", if b.status == BookingStatus::Cancelled { "DECLINED" } else { "ACCEPTED" }),
+                .with_param("PARTSTAT", if status == "CANCELLED" { "DECLINED" } else { "ACCEPTED" }),
         )
-        .with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference));
-    Component::calendar(method).with_child(event).to_ics()
+        .with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference))
+}
+
+// ----- (B) recurring sessions, issue 11 §2 -----
+
+/// A wall-clock DATE-TIME in the coach's zone (`DTSTART;TZID=…`), so the
+/// series keeps its local time across daylight-saving changes.
+fn local(name: &str, t: DateTime<Utc>, tz: Tz) -> Property {
+    if tz == chrono_tz::UTC {
+        return Property::utc(name, t);
+    }
+    Property::new(name, &t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()).with_param("TZID", tz.name())
+}
+
+/// The one recurring VEVENT of a series: the master with
+/// `RRULE:FREQ=WEEKLY;INTERVAL=n;COUNT=c` on the coach's wall clock,
+/// `EXDATE` for the dates the student left out and the occurrences that
+/// are cancelled (while some are not), and a `RECURRENCE-ID` override for
+/// each occurrence that moved or whose status differs from the series'.
+/// `bookings` are the occurrences' records, in the series' order.
+/// With `method`, an iMIP message for the whole series.
+#[allow(clippy::too_many_arguments)]
+pub fn series_vcalendar(
+    coach: &CoachConfig,
+    et: &EventType,
+    series: &SeriesRecord,
+    bookings: &[Booking],
+    coach_email: &str,
+    manage_url: &str,
+    method: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
+    let tz = coach.policy.tz;
+    let Some(lead) = bookings.first() else { return Component::calendar(method).to_ics() };
+    let first = series.starts[0];
+    let sequence = bookings.iter().map(|b| b.sequence).max().unwrap_or(0);
+    let all_cancelled = bookings.iter().all(|b| !b.is_active());
+    let series_status = if all_cancelled {
+        BookingStatus::Cancelled
+    } else if bookings.iter().any(|b| b.status == BookingStatus::Tentative) {
+        BookingStatus::Tentative
+    } else {
+        BookingStatus::Confirmed
+    };
+    let mut master = Component::new("VEVENT")
+        .with(Property::new_text("UID", &series.uid))
+        .with(Property::utc("DTSTAMP", now))
+        .with(local("DTSTART", first, tz))
+        .with(local("DTEND", first + et_duration(series, bookings), tz))
+        .with(Property::new("RRULE", &format!("FREQ=WEEKLY;INTERVAL={};COUNT={}", series.every_weeks, series.starts.len())));
+    let mut excluded: Vec<DateTime<Utc>> = series.skipped.clone();
+    if !all_cancelled {
+        excluded.extend(series.occurrences.iter().zip(bookings).filter(|(_, b)| !b.is_active()).map(|(o, _)| o.recurrence_id));
+    }
+    excluded.sort();
+    for t in &excluded {
+        master = master.with(local("EXDATE", *t, tz));
+    }
+    let master = described(master, coach, et, lead, coach_email, manage_url, status_text(series_status), sequence, &[]);
+    let mut cal = Component::calendar(method).with_child(master);
+    for (o, b) in series.occurrences.iter().zip(bookings) {
+        if !b.is_active() || excluded.contains(&o.recurrence_id) {
+            continue;
+        }
+        let moved = b.range != TimeRange::new(o.recurrence_id, o.recurrence_id + et_duration(series, bookings));
+        if moved || b.status != series_status {
+            let over = Component::new("VEVENT")
+                .with(Property::new_text("UID", &series.uid))
+                .with(Property::utc("DTSTAMP", now))
+                .with(local("RECURRENCE-ID", o.recurrence_id, tz))
+                .with(Property::utc("DTSTART", b.range.start))
+                .with(Property::utc("DTEND", b.range.end));
+            cal = cal.with_child(described(over, coach, et, b, coach_email, manage_url, status_text(b.status), sequence, &[]));
+        }
+    }
+    cal.to_ics()
+}
+
+/// An iMIP CANCEL of one occurrence of a series (RFC 5546 §3.2.5: the
+/// RECURRENCE-ID names the instance), so the student's calendar keeps the
+/// rest of the series.
+pub fn occurrence_cancel(
+    coach: &CoachConfig,
+    et: &EventType,
+    series: &SeriesRecord,
+    b: &Booking,
+    coach_email: &str,
+    manage_url: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let rid = series.occurrences.iter().find(|o| o.booking_id == b.id).map(|o| o.recurrence_id).unwrap_or(b.range.start);
+    let event = Component::new("VEVENT")
+        .with(Property::new_text("UID", &series.uid))
+        .with(Property::utc("DTSTAMP", now))
+        .with(local("RECURRENCE-ID", rid, coach.policy.tz))
+        .with(Property::utc("DTSTART", b.range.start))
+        .with(Property::utc("DTEND", b.range.end));
+    let event = described(event, coach, et, b, coach_email, manage_url, "CANCELLED", b.sequence, &[]);
+    Component::calendar(Some("CANCEL")).with_child(event).to_ics()
+}
+
+/// The length of the series' sessions: what the lead occurrence was
+/// booked as at its own date (the event type's duration then).
+fn et_duration(series: &SeriesRecord, bookings: &[Booking]) -> chrono::Duration {
+    series
+        .occurrences
+        .iter()
+        .zip(bookings)
+        .map(|(_, b)| b.range.end - b.range.start)
+        .next()
+        .unwrap_or_else(chrono::Duration::zero)
 }

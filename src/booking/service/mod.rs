@@ -22,7 +22,9 @@
 //! dashboard: confirm, decline, cancel with a message, attendance),
 //! [`reconcile`] (the coach's edits in their calendar),
 //! [`event`] (the booking's VEVENT), [`requests`] (reschedules the
-//! coach approves, issue 11 §3), [`records`] (the booking and hold
+//! coach approves, issue 11 §3), [`series`] (recurring sessions:
+//! the series records, holding and booking every date, the coach's edits
+//! of the series' VEVENT), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
 //! `slotdav check`). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
@@ -40,6 +42,7 @@ pub mod details;
 mod reconcile;
 mod records;
 mod requests;
+mod series;
 
 use std::sync::{Arc, Mutex};
 
@@ -59,6 +62,8 @@ pub use self::event::booking_vcalendar;
 pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
 pub use self::requests::{RescheduleAnswer, RescheduleRequest};
+pub use self::series::{OccurrenceView, SeriesRecord};
+pub use self::event::series_vcalendar;
 use self::records::BookingStore;
 
 /// What went wrong with a booking request, in the student's terms. The
@@ -75,6 +80,10 @@ pub enum BookingError {
     /// The time is taken, held, or not offered (any more). (409)
     #[error("this time is no longer available")]
     SlotUnavailable,
+    /// Some dates of a series are not free (issue 11 §2); the student may
+    /// skip them and try again. (409 `slot_unavailable` with `conflicts`)
+    #[error("some dates of this series are not available")]
+    SeriesConflicts { conflicts: Vec<DateTime<Utc>> },
     /// The hold's few minutes are over. (410)
     #[error("the hold has expired")]
     HoldExpired,
@@ -182,6 +191,9 @@ pub struct BookingService {
     /// (D) Answers of a booking being confirmed, while its batch (and the
     /// hooks' mail) is built: not in the store yet.
     pending_answers: Mutex<Option<(String, Vec<(String, String)>)>>,
+    /// (issue 11 §2) The series a decision is writing, while its change
+    /// hooks run (before the batch is applied), so mail sees the series.
+    staged_series: Mutex<Option<(series::SeriesRecord, Vec<super::Booking>)>>,
 }
 
 impl BookingService {
@@ -203,6 +215,7 @@ impl BookingService {
             on_change: Mutex::new(Vec::new()),
             on_hold: Mutex::new(Vec::new()),
             pending_answers: Mutex::new(None),
+            staged_series: Mutex::new(None),
         };
         Ok(service)
     }

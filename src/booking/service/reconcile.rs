@@ -1,7 +1,8 @@
 //! The coach's side of two-way sync: a coach's PUT or DELETE of a
 //! booking's event in their bookings calendar moves, confirms or cancels
 //! the booking in the same batch as the write. Called through a write
-//! hook; the two entry points keep their signatures.
+//! hook; the two entry points keep their signatures. A series' VEVENT is
+//! handed to the `series` room, which updates each occurrence.
 
 use super::super::coach::CoachConfig;
 use super::super::change::{Actor, BookingChange};
@@ -24,6 +25,9 @@ impl BookingService {
             }
         }
         let Some((coach, mut booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
+        if let Some(series) = self.series_of(&booking.id)? {
+            return Ok(Some(self.reconcile_series_put(coach, &series, object)?));
+        }
         let now = self.clock.now();
         let previous = booking.clone();
         let status = object.status().unwrap_or_default();
@@ -69,6 +73,9 @@ impl BookingService {
             }
         }
         let Some((coach, mut booking)) = self.booking_for_object(calendar, uid)? else { return Ok(None) };
+        if let Some(series) = self.series_of(&booking.id)? {
+            return Ok(Some(self.reconcile_series_delete(coach, &series)?));
+        }
         if !booking.is_active() {
             return Ok(None);
         }
