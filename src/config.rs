@@ -222,6 +222,9 @@ pub struct RawEventType {
     pub price: Option<String>,
     pub hold_ttl: Option<Spanned<String>>,
     pub reminders: Option<Vec<Spanned<String>>>,
+    // waitlists (issue 11 §1, part A)
+    pub waitlist: Option<bool>,
+    pub waitlist_offer_ttl: Option<Spanned<String>>,
 }
 
 /// How writes reach the disk.
@@ -638,6 +641,9 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         t.once_per_student = et.once_per_student.unwrap_or(false);
         t.requires_confirmation = et.requires_confirmation.unwrap_or(false);
         t.price = et.price.clone().unwrap_or_default();
+        // waitlists (part A)
+        t.waitlist = et.waitlist;
+        t.waitlist_offer_ttl = opt("waitlist_offer_ttl", &et.waitlist_offer_ttl, t.waitlist_offer_ttl)?;
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));

@@ -20,6 +20,8 @@
 //!   store and the clock.
 //! - [`token`]: booking ids, human reference codes, signed manage tokens.
 //! - [`links`]: the base of absolute links for the request at hand.
+//! - [`waitlist`]: waitlists of full slots: entries, order, who gets a
+//!   freed seat (issue 11 §1).
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
 //!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
@@ -35,6 +37,7 @@ pub mod policy;
 pub mod service;
 pub mod slots;
 pub mod token;
+pub mod waitlist;
 
 pub use availability::{BusyDay, BusyTime};
 pub use change::{Actor, Attendance, BookingChange, Cancellation, ChangeKind, Outcome};

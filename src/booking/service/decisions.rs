@@ -45,13 +45,28 @@ impl BookingService {
 
     /// Open slots, as if the booking `ignore_booking` and the holds
     /// `ignore_holds` were not there.
-    fn slots_for(
+    pub(super) fn slots_for(
         &self,
         coach: &CoachConfig,
         et: &EventType,
         range: TimeRange,
         ignore_booking: Option<&str>,
         ignore_holds: &[String],
+    ) -> Result<Vec<Slot>> {
+        self.slots_where(coach, et, range, ignore_booking, &|b| Some(b.id.as_str()) != ignore_booking, &|h| !ignore_holds.contains(&h.id))
+    }
+
+    /// Open slots counting only the bookings and holds `keep_booking` and
+    /// `keep_hold` keep (the waitlist asks whether a slot is full, or
+    /// would open with some of them gone).
+    pub(super) fn slots_where(
+        &self,
+        coach: &CoachConfig,
+        et: &EventType,
+        range: TimeRange,
+        ignore_booking: Option<&str>,
+        keep_booking: &dyn Fn(&Booking) -> bool,
+        keep_hold: &dyn Fn(&Hold) -> bool,
     ) -> Result<Vec<Slot>> {
         let now = self.clock.now();
         let from = range.start.max(now + et.min_notice);
@@ -65,10 +80,8 @@ impl BookingService {
         let availability = self.availability_events(coach, wide)?;
         let declared = self.declared_hours(coach, wide)?;
         let (busy_times, busy_days) = self.busy(coach, wide)?;
-        let bookings: Vec<Booking> =
-            self.bookings_in(coach, wide)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
-        let holds: Vec<Hold> =
-            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
+        let bookings: Vec<Booking> = self.bookings_in(coach, wide)?.into_iter().filter(|b| keep_booking(b)).collect();
+        let holds: Vec<Hold> = self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| keep_hold(h)).collect();
         let query = SlotQuery {
             coach: &coach.policy,
             event_type: et,
@@ -113,7 +126,7 @@ impl BookingService {
         let replaced: Vec<String> = replaced_holds.iter().map(|r| r.hold.id.clone()).collect();
         let probe = TimeRange::new(start, start + Duration::seconds(1));
         let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
-        if !open.iter().any(|s| s.range == range) {
+        if !open.iter().any(|s| s.range == range) || self.has_waiting(coach, et, start)? {
             return Err(BookingError::SlotUnavailable);
         }
         let cap = self.limits.max_holds_per_client;
@@ -340,11 +353,15 @@ impl BookingService {
         if n > 0 {
             self.storage.apply(batch, now)?;
         }
+        // Offers that lapsed pass on; seats that freed go to who waits.
+        if let Err(e) = self.sweep_waitlists() {
+            tracing::warn!(error = %e, "sweeping waitlists failed");
+        }
         Ok(n)
     }
 }
 
-fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
+pub(super) fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
     let clean = |t: &str| t.chars().filter(|c| !c.is_control() || *c == '\n').collect::<String>().trim().to_string();
     let name = clean(&s.name).replace('\n', " ");
     let email = s.email.trim().to_string();

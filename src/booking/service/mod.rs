@@ -32,6 +32,7 @@ mod decisions;
 mod event;
 mod reconcile;
 mod records;
+mod waitlist;
 
 use std::sync::{Arc, Mutex};
 
@@ -108,6 +109,30 @@ pub enum BookingError {
     /// Attendance was marked before the session started. (409)
     #[error("the session has not started yet (it starts at {start})")]
     NotStarted { start: DateTime<Utc> },
+    // --- waitlists (issue 11 §1, part A) ---
+    /// A waitlist join for a slot that can be booked now. (409 `slot_available`)
+    #[error("this time can be booked now; no need to wait")]
+    SlotAvailable,
+    /// This email already waits for this slot. (409 `already_waiting`)
+    #[error("you are already on the waitlist for this time")]
+    AlreadyWaiting,
+    /// The event type takes no waitlist, or the time is not a slot it
+    /// offers at all. (409 `no_waitlist`)
+    #[error("there is no waitlist for this time")]
+    NoWaitlist,
+    /// The slot's list has [`waitlist::MAX_WAITING_PER_SLOT`] people. (409 `waitlist_full`)
+    #[error("the waitlist for this time is full")]
+    WaitlistFull,
+    /// No waitlist entry has this token. (404)
+    #[error("no such waitlist entry")]
+    WaitlistNotFound,
+    /// A claim while no seat is offered to this entry. (409 `not_offered`)
+    #[error("no seat is offered to you (yet)")]
+    NotOffered,
+    /// A claim after the offer lapsed. (410 `offer_expired`)
+    #[error("the offer has expired")]
+    OfferExpired,
+    // --- end waitlists ---
     /// The store refused or failed: a full home (`QuotaExceeded`, 507)
     /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]
@@ -147,6 +172,10 @@ pub type ChangeHook = dyn Fn(&BookingChange) -> RecordWrites + Send + Sync;
 /// Extra records a hold change writes in its batch (the audit trail).
 pub type HoldHook = dyn Fn(&HoldChange) -> RecordWrites + Send + Sync;
 
+/// Extra records a waitlist change writes in its batch (mail, audit,
+/// webhooks), registered with [`BookingService::add_waitlist_hook`].
+pub type WaitlistHook = dyn Fn(&super::waitlist::WaitlistChange) -> RecordWrites + Send + Sync;
+
 pub struct BookingService {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
@@ -157,6 +186,7 @@ pub struct BookingService {
     decisions: Mutex<()>,
     on_change: Mutex<Vec<Arc<ChangeHook>>>,
     on_hold: Mutex<Vec<Arc<HoldHook>>>,
+    on_waitlist: Mutex<Vec<Arc<WaitlistHook>>>,
 }
 
 impl BookingService {
@@ -176,6 +206,7 @@ impl BookingService {
             decisions: Mutex::new(()),
             on_change: Mutex::new(Vec::new()),
             on_hold: Mutex::new(Vec::new()),
+            on_waitlist: Mutex::new(Vec::new()),
         };
         Ok(service)
     }
@@ -194,7 +225,10 @@ impl BookingService {
 
     fn hook_records(&self, change: &BookingChange) -> RecordWrites {
         let hooks = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        hooks.iter().flat_map(|h| h(change)).collect()
+        let mut records: RecordWrites = hooks.iter().flat_map(|h| h(change)).collect();
+        // The waitlist follows every booking change in the same batch.
+        records.extend(self.waitlist_records(change));
+        records
     }
 
     /// Registers what a hold change (placed, replaced, expired) writes
