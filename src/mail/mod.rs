@@ -10,6 +10,7 @@
 //! - [`scheduling`]: implicit scheduling (RFC 6638) by iMIP, with
 //!   [`quota`], the hourly cap on what one user's writes may send.
 //! - [`transport`]: SMTP (rustls) or `.eml` files.
+//! - [`waitlist`]: the waitlist's messages, queued by its hook.
 //!
 //! A booking never fails because of mail: the hook only adds records, and
 //! sending happens later, in the worker.
@@ -21,6 +22,7 @@ pub mod outbox;
 pub mod quota;
 pub mod scheduling;
 pub mod transport;
+pub mod waitlist;
 
 use std::sync::{Arc, Weak};
 

@@ -50,6 +50,7 @@ pub use self::coach_actions::MAX_COACH_MESSAGE;
 pub use self::decisions::valid_email;
 pub use self::event::booking_vcalendar;
 pub use self::records::HoldRecord;
+pub use self::waitlist::MAX_WAITING_PER_SLOT;
 use self::records::BookingStore;
 
 /// What went wrong with a booking request, in the student's terms. The
