@@ -62,6 +62,9 @@ pub struct WaitlistEntry {
     pub name: String,
     pub email: String,
     pub joined_at: DateTime<Utc>,
+    /// Place in line at joining: one more than the last live entry's, so
+    /// people who join at the same instant keep their order.
+    pub order: u64,
     pub status: WaitlistStatus,
 }
 
@@ -148,6 +151,7 @@ mod tests {
             name: id.into(),
             email: format!("{id}@example.org"),
             joined_at: t,
+            order: 0,
             status,
         }
     }

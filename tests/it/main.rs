@@ -10,6 +10,7 @@ mod auth;
 mod availability;
 mod booking;
 mod booking_browser;
+mod booking_waitlist;
 mod caldav;
 mod check;
 mod cli;

@@ -13,7 +13,7 @@
 //! also repairs anything a crash left.
 //!
 //! Tables: `waitlist`: entry id → postcard [`WaitlistEntry`];
-//! `waitlist-slot`: `{coach}/{event type}/{time_key(start)}/{time_key(joined)}/{id}`
+//! `waitlist-slot`: `{coach}/{event type}/{time_key(start)}/{order, 20 digits}/{id}`
 //! → entry id, for live entries only, so a slot's list is one prefix scan
 //! in join order. Imports the booking rules, storage and model.
 
@@ -47,7 +47,7 @@ fn slot_prefix(coach: &str, event_type: &str, start: DateTime<Utc>) -> String {
 }
 
 fn slot_key(e: &WaitlistEntry) -> RecordKey {
-    RecordKey::new(T_SLOT, format!("{}{}/{}", slot_prefix(&e.coach, &e.event_type, e.range.start), table::time_key(e.joined_at), e.id))
+    RecordKey::new(T_SLOT, format!("{}{:020}/{}", slot_prefix(&e.coach, &e.event_type, e.range.start), e.order, e.id))
 }
 
 /// The writes that store `e`: the entry, and its slot index while live.
@@ -134,6 +134,7 @@ impl BookingService {
             name: student.name,
             email: student.email,
             joined_at: now,
+            order: live.iter().map(|e| e.order).max().map_or(1, |o| o + 1),
             status: WaitlistStatus::Waiting,
         };
         let pos = live.len() + 1;
