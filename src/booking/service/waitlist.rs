@@ -332,3 +332,147 @@ impl BookingService {
         Ok(changed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The waitlist's invariant under random sequences of holds, confirms,
+    //! cancels, joins, leaves, claims and time passing: no slot is ever
+    //! over its seats (bookings + holds, offers included), and no seat is
+    //! offered to two people (each standing offer has its own live hold,
+    //! and offers + bookings never exceed the seats).
+    use std::sync::Arc;
+
+    use chrono::{Duration, TimeZone, Utc};
+    use proptest::prelude::*;
+
+    use super::super::super::holds::HoldClient;
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::storage::{SledStorage, Storage, StorePath, User};
+
+    const SEATS: usize = 2;
+    const TOML: &str = r#"
+[[coach]]
+user = "alice"
+timezone = "Europe/Berlin"
+working_hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"] }
+[[coach.event_type]]
+slug = "group"
+title = "Group"
+duration = "1h"
+seats = 2
+hold_ttl = "10m"
+waitlist_offer_ttl = "30m"
+"#;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Book(u8),
+        Hold(u8),
+        Cancel(u8),
+        Join(u8),
+        Leave(u8),
+        Claim(u8),
+        Pass(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..6).prop_map(Op::Book),
+            (0u8..6).prop_map(Op::Hold),
+            (0u8..6).prop_map(Op::Cancel),
+            (0u8..6).prop_map(Op::Join),
+            (0u8..6).prop_map(Op::Leave),
+            (0u8..6).prop_map(Op::Claim),
+            (1u8..40).prop_map(Op::Pass),
+        ]
+    }
+
+    fn check(service: &BookingService, start: DateTime<Utc>) {
+        let now = service.now();
+        let coach = service.coach("alice").unwrap();
+        let range = TimeRange::new(start, start + Duration::hours(1));
+        let booked = service.bookings_in(coach, range).unwrap().into_iter().filter(|b| b.range == range).count();
+        let holds: Vec<HoldRecord> = service.active_holds(coach, now).unwrap().into_iter().filter(|h| h.hold.range == range).collect();
+        assert!(booked + holds.len() <= SEATS, "over its seats: {booked} booked, {} held", holds.len());
+        let live = service.live_entries("alice", "group", start).unwrap();
+        let offered: Vec<&str> = live.iter().filter_map(|e| match &e.status {
+            WaitlistStatus::Offered { hold_id, expires_at } if *expires_at > now => Some(hold_id.as_str()),
+            _ => None,
+        }).collect();
+        let mut distinct = offered.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), offered.len(), "one hold offered to two people");
+        for h in &offered {
+            assert!(holds.iter().any(|r| r.hold.id == *h), "a standing offer without its hold");
+        }
+        assert!(booked + offered.len() <= SEATS, "more offers than free seats");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn no_seat_is_offered_twice_and_no_slot_is_over_its_seats(ops in proptest::collection::vec(op(), 1..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), false, None).unwrap());
+            let t0 = Utc.with_ymd_and_hms(2030, 3, 4, 8, 0, 0).unwrap();
+            storage.put_user(&User { name: "alice".into(), password_hash: "x".into(), email: None, created: t0 }).unwrap();
+            let config = crate::config::Config::parse(TOML, std::path::Path::new("t.toml")).unwrap();
+            let coach = &config.coaches[0];
+            crate::provision::home(&*storage, "alice", t0).unwrap();
+            let home = StorePath::home("alice");
+            crate::provision::calendar(&*storage, &home.child(&coach.availability_calendar), "A", vec![crate::ical::ComponentKind::Event], t0).unwrap();
+            crate::provision::calendar(&*storage, &home.child(&coach.bookings_calendar), "S", vec![crate::ical::ComponentKind::Event], t0).unwrap();
+            let clock = Arc::new(ManualClock::new(t0));
+            let dyn_clock: Arc<dyn Clock> = clock.clone();
+            let service = BookingService::new(storage, dyn_clock, config.coaches.clone(), "http://localhost".into()).unwrap();
+            let start = t0 + Duration::hours(3); // Monday 12:00 in Berlin
+            let mut manage: Vec<Option<String>> = vec![None; 6];
+            let mut tokens: Vec<Option<String>> = vec![None; 6];
+            let email = |i: u8| format!("s{i}@example.org");
+            for op in ops {
+                match op {
+                    Op::Book(i) | Op::Hold(i) => {
+                        let client = HoldClient::new(format!("10.0.0.{i}").parse().unwrap(), None);
+                        if let Ok(rec) = service.hold("alice", "group", start, None, &client) {
+                            if matches!(op, Op::Book(_)) {
+                                let details = StudentDetails { name: format!("S{i}"), email: email(i), note: String::new() };
+                                if let Ok(b) = service.confirm(&rec.hold.id, details) {
+                                    manage[i as usize] = Some(service.manage_token(&b));
+                                }
+                            }
+                        }
+                    }
+                    Op::Cancel(i) => {
+                        if let Some(t) = &manage[i as usize] {
+                            let _ = service.cancel(t);
+                        }
+                    }
+                    Op::Join(i) => {
+                        if let Ok((e, _)) = service.join_waitlist("alice", "group", start, &format!("S{i}"), &email(i)) {
+                            tokens[i as usize] = Some(e.id);
+                        }
+                    }
+                    Op::Leave(i) => {
+                        if let Some(t) = &tokens[i as usize] {
+                            service.leave_waitlist(t).unwrap();
+                        }
+                    }
+                    Op::Claim(i) => {
+                        if let Some(t) = &tokens[i as usize] {
+                            if let Ok(b) = service.claim_waitlist(t, StudentDetails::default()) {
+                                manage[i as usize] = Some(service.manage_token(&b));
+                            }
+                        }
+                    }
+                    Op::Pass(m) => {
+                        clock.advance(Duration::minutes(m as i64));
+                        service.sweep_holds().unwrap();
+                    }
+                }
+                check(&service, start);
+            }
+        }
+    }
+}
