@@ -88,6 +88,7 @@ impl App {
         }));
         let webhooks = Arc::new(crate::webhooks::Webhooks::new(storage.clone(), clock.clone(), config.webhooks.clone()));
         booking.add_change_hook(webhooks.change_hook());
+        booking.add_waitlist_hook(webhooks.waitlist_hook());
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,
