@@ -58,6 +58,7 @@ pub mod request;
 pub mod respond;
 pub mod session;
 pub mod slots;
+pub mod waitlist;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -124,6 +125,11 @@ pub enum Page<'a> {
     BookingIcs { token: &'a str },
     StudentFeed { token: &'a str },
     Cancel { token: &'a str },
+    // waitlists (part A)
+    JoinWaitlist { coach: &'a str, event_type: &'a str },
+    Waitlist { token: &'a str },
+    ClaimWaitlist { token: &'a str },
+    LeaveWaitlist { token: &'a str },
 }
 
 /// The page a method and path segments name. HEAD is a GET.
@@ -137,6 +143,10 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["manage", token, "booking.ics"] if get => Ok(Page::BookingIcs { token }),
         ["manage", token, "feed.ics"] if get => Ok(Page::StudentFeed { token }),
         ["manage", token, "cancel"] if post => Ok(Page::Cancel { token }),
+        ["waitlist", token] if get => Ok(Page::Waitlist { token }),
+        ["waitlist", token, "claim"] if post => Ok(Page::ClaimWaitlist { token }),
+        ["waitlist", token, "leave"] if post => Ok(Page::LeaveWaitlist { token }),
+        [coach, event_type, "waitlist"] if post => Ok(Page::JoinWaitlist { coach, event_type }),
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
@@ -158,6 +168,10 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::BookingIcs { token } => ics::booking_ics(app, token),
         Page::StudentFeed { token } => ics::student_feed(app, token),
         Page::Cancel { token } => cancel::cancel(app, req, token),
+        Page::JoinWaitlist { coach, event_type } => waitlist::join(app, req, coach, event_type),
+        Page::Waitlist { token } => waitlist::waitlist_page(app, req, token, None),
+        Page::ClaimWaitlist { token } => waitlist::claim(app, req, token),
+        Page::LeaveWaitlist { token } => waitlist::leave(app, req, token),
     }
 }
 

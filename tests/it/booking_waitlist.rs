@@ -240,3 +240,50 @@ async fn waitlist_requests_that_cannot_be_met_are_clear_errors() {
     assert_eq!(error_code(&post(&s, "/api/v1/coaches/alice/event-types/group/waitlist", night).await.status(409)), "no_waitlist");
     post(&s, "/api/v1/coaches/alice/event-types/group/waitlist", json!({"start": "soon"})).await.status(400);
 }
+
+async fn form_post(s: &TestServer, path: &str, cookie: &str, fields: &[(&str, &str)]) -> crate::common::Resp {
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect::<Vec<_>>()
+        .join("&");
+    s.request("POST", path).header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie).body(body).send().await
+}
+
+/// The pages, without JavaScript: the slots page offers "join the
+/// waitlist" on a full session, the place's page shows the position, then
+/// the offer with a claim form that books and leads to the manage page.
+#[tokio::test]
+async fn the_pages_join_a_full_session_show_the_place_and_claim_the_offer() {
+    let sink = Sink::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&sink, &clock).await;
+    let ann = book(&s, "Ann", "ann@example.org").await;
+    book(&s, "Bob", "bob@example.org").await;
+
+    let r = s.request("GET", "/book/alice/group?week=2030-03-04&tz=Europe/Berlin").send().await.status(200);
+    let cookie = r.header("set-cookie").and_then(|c| c.split(';').next()).expect("csrf cookie").to_string();
+    let page = r.text();
+    assert!(page.contains("Join the waitlist for Wed 6 Mar 10:00"), "join form on the full session");
+    assert!(page.contains(r#"action="/book/alice/group/waitlist""#));
+    let csrf = cookie.split_once('=').unwrap().1.to_string();
+    let start = slot().to_rfc3339();
+    // Without the CSRF token the form is refused.
+    form_post(&s, "/book/alice/group/waitlist", &cookie, &[("start", &start), ("name", "Carl"), ("email", "carl@example.org")]).await.status(403);
+    let r = form_post(&s, "/book/alice/group/waitlist", &cookie, &[("csrf", &csrf), ("start", &start), ("tz", "Europe/Berlin"), ("name", "Carl"), ("email", "carl@example.org")])
+        .await
+        .status(303);
+    let place = r.header("location").expect("redirect to the place").to_string();
+    assert!(place.starts_with("/book/waitlist/"), "{place}");
+    let page = s.request("GET", &place).header("Cookie", &cookie).send().await.status(200).text();
+    assert!(page.contains("number 1") && page.contains("Leave the waitlist"), "{page}");
+
+    post(&s, &format!("/api/v1/bookings/{ann}/cancel"), json!({})).await.status(200);
+    let page = s.request("GET", &place).header("Cookie", &cookie).send().await.status(200).text();
+    assert!(page.contains("Claim my place") && page.contains("kept for you until"), "{page}");
+    let token = place.trim_start_matches("/book/waitlist/").split('?').next().unwrap();
+    let r = form_post(&s, &format!("/book/waitlist/{token}/claim"), &cookie, &[("csrf", &csrf)]).await.status(303);
+    assert!(r.header("location").unwrap().starts_with("/book/manage/"), "claimed into a booking");
+    let page = s.request("GET", &place).header("Cookie", &cookie).send().await.status(200).text();
+    assert!(page.contains("You have booked this session"), "{page}");
+}

@@ -146,6 +146,35 @@ impl BookingService {
         Ok((entry, pos))
     }
 
+    /// The slots of `type_slug` starting within `range` that are full
+    /// (every seat booked or held) and take a waitlist: those the rules
+    /// would offer without the bookings and holds of the session itself.
+    pub fn full_slots(&self, coach_slug: &str, type_slug: &str, range: TimeRange) -> Result<Vec<TimeRange>> {
+        let coach = self.coach(coach_slug)?;
+        let et = self.event_type(coach, type_slug)?;
+        if !et.has_waitlist() {
+            return Ok(Vec::new());
+        }
+        let open: Vec<TimeRange> = self.slots_for(coach, et, range, None, &[])?.into_iter().map(|s| s.range).collect();
+        let sessions: Vec<TimeRange> = self
+            .bookings_in(coach, range)?
+            .into_iter()
+            .filter(|b| b.event_type == et.slug)
+            .map(|b| b.range)
+            .chain(self.active_holds(coach, self.clock.now())?.into_iter().filter(|h| h.hold.event_type == et.slug).map(|h| h.hold.range))
+            .collect();
+        let same = |r: &TimeRange| sessions.contains(r);
+        let candidates = self.slots_where(coach, et, range, None, &|b: &Booking| !(b.event_type == et.slug && same(&b.range)), &|h: &Hold| !(h.event_type == et.slug && same(&h.range)))?;
+        let mut full = Vec::new();
+        for s in candidates {
+            let waiting = !open.contains(&s.range) || self.has_waiting(coach, et, s.range.start)?;
+            if waiting && same(&s.range) {
+                full.push(s.range);
+            }
+        }
+        Ok(full)
+    }
+
     /// A waitlist entry by token, with its position while live.
     pub fn waitlist_entry(&self, token: &str) -> Result<(WaitlistEntry, Option<usize>)> {
         let entry = ENTRIES.get(&*self.storage, token)?.ok_or(BookingError::WaitlistNotFound)?;
