@@ -17,6 +17,8 @@
 //! | `booking-uid` | `{coach user}/{UID}` | booking id | `booking::service` |
 //! | `coach-booking` | `{coach user}/{start: time_key}/{id}` | booking id | `booking::service` |
 //! | `hold` | hold id | postcard `HoldRecord` (v1 read too) | `booking::service` |
+//! | `waitlist` | entry id | postcard `WaitlistEntry` | `booking::service::waitlist` |
+//! | `waitlist-slot` | `{coach}/{type}/{time_key(start)}/{order:020}/{id}` | entry id (live entries) | `booking::service::waitlist` |
 //! | `meta` | `manage-secret`; `coach-booking-layout` | 32 random bytes; `2` | `booking::service` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |

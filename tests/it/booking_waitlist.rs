@@ -287,3 +287,43 @@ async fn the_pages_join_a_full_session_show_the_place_and_claim_the_offer() {
     let page = s.request("GET", &place).header("Cookie", &cookie).send().await.status(200).text();
     assert!(page.contains("You have booked this session"), "{page}");
 }
+
+fn cookie_pairs(r: &crate::common::Resp) -> Vec<String> {
+    r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string()).collect()
+}
+
+/// The coach's dashboard shows how many wait for each full session, and a
+/// student moving away from a full session offers the seat.
+#[tokio::test]
+async fn the_dashboard_counts_who_waits_and_a_reschedule_away_offers_the_seat() {
+    let sink = Sink::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&sink, &clock).await;
+    let ann = book(&s, "Ann", "ann@example.org").await;
+    book(&s, "Bob", "bob@example.org").await;
+    let carl = json_of(&join(&s, "group", "Carl", "carl@example.org").await.status(201))["waitlist_token"].as_str().unwrap().to_string();
+    json_of(&join(&s, "group", "Dora", "dora@example.org").await.status(201));
+
+    let form = s.request("GET", "/coach/login").send().await.status(200);
+    let mut cookies = cookie_pairs(&form);
+    let text = form.text();
+    let csrf = text.split("name=\"csrf\" value=\"").nth(1).and_then(|v| v.split('"').next()).unwrap().to_string();
+    let body = format!("csrf={csrf}&user={ALICE}&password={ALICE_PW}");
+    let r = s
+        .request("POST", "/coach/login")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Cookie", &cookies.join("; "))
+        .body(body)
+        .send()
+        .await
+        .status(303);
+    cookies.extend(cookie_pairs(&r));
+    let home = s.request("GET", "/coach/").header("Cookie", &cookies.join("; ")).send().await.status(200).text();
+    let section = home.split("id=\"waitlists-heading\"").nth(1).expect("a waitlists section");
+    assert!(section.contains("Group class") && section.contains("<td>2</td>"), "{section}");
+
+    // Ann moves to 11:00: her 10:00 seat goes to Carl.
+    let later = (slot() + Duration::hours(1)).to_rfc3339();
+    post(&s, &format!("/api/v1/bookings/{ann}/reschedule"), json!({"start": later})).await.status(200);
+    assert_eq!(entry(&s, &carl).await["status"], "offered");
+}

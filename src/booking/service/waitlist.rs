@@ -175,6 +175,21 @@ impl BookingService {
         Ok(full)
     }
 
+    /// The coach's slots with people on their waitlists, by start: the
+    /// event type, the slot, and how many wait (an offer counted too).
+    pub fn waitlists_of_coach(&self, coach_user: &str) -> Result<Vec<(String, TimeRange, usize)>> {
+        let mut out: Vec<(String, TimeRange, usize)> = Vec::new();
+        for (_, id) in self.storage.records(T_SLOT, &format!("{coach_user}/"))? {
+            let Some(e) = ENTRIES.get(&*self.storage, &String::from_utf8_lossy(&id))? else { continue };
+            match out.iter_mut().find(|(t, r, _)| *t == e.event_type && *r == e.range) {
+                Some(row) => row.2 += 1,
+                None => out.push((e.event_type.clone(), e.range, 1)),
+            }
+        }
+        out.sort_by_key(|(_, r, _)| r.start);
+        Ok(out)
+    }
+
     /// A waitlist entry by token, with its position while live.
     pub fn waitlist_entry(&self, token: &str) -> Result<(WaitlistEntry, Option<usize>)> {
         let entry = ENTRIES.get(&*self.storage, token)?.ok_or(BookingError::WaitlistNotFound)?;
