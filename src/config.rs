@@ -938,4 +938,22 @@ price = "free"
         let err = Config::parse("realm = \"x\"\nlisten = \"localhost\"\n", Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("`listen`") && err.contains("line 2"), "{err}");
     }
+
+    // waitlists (part A)
+    #[test]
+    fn waitlist_keys_are_read_with_their_defaults_and_checked() {
+        let et = |extra: &str| Config::parse(&format!("{COACH}{extra}\n"), Path::new("x.toml"));
+        let c = et("").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.waitlist, t.waitlist_offer_ttl), (None, chrono::Duration::hours(2)));
+        assert_eq!(t.has_waitlist(), t.seats > 1);
+        let c = et("waitlist = true\nwaitlist_offer_ttl = \"45m\"").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert!(t.has_waitlist());
+        assert_eq!(t.waitlist_offer_ttl, chrono::Duration::minutes(45));
+        let err = et("waitlist_offer_ttl = \"soon\"").unwrap_err().to_string();
+        assert!(err.contains("waitlist_offer_ttl"), "{err}");
+        let err = et("waitlist_offer_ttl = \"0m\"").unwrap_err().to_string();
+        assert!(err.contains("waitlist_offer_ttl"), "{err}");
+    }
 }
