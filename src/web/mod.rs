@@ -207,6 +207,16 @@ mod tests {
     }
 
     #[test]
+    fn waitlist_paths_name_their_pages() {
+        use Method as M;
+        assert_eq!(route(M::POST, "/book/alice/group/waitlist"), Ok(Page::JoinWaitlist { coach: "alice", event_type: "group" }));
+        assert_eq!(route(M::GET, "/book/waitlist/t"), Ok(Page::Waitlist { token: "t" }));
+        assert_eq!(route(M::POST, "/book/waitlist/t/claim"), Ok(Page::ClaimWaitlist { token: "t" }));
+        assert_eq!(route(M::POST, "/book/waitlist/t/leave"), Ok(Page::LeaveWaitlist { token: "t" }));
+        assert_eq!(route(M::GET, "/book/waitlist/t/claim"), Err(StatusCode::NOT_FOUND));
+    }
+
+    #[test]
     fn hold_and_manage_paths_come_before_coach_pages() {
         // `/book/hold` alone is the coach page of a coach slugged "hold".
         assert_eq!(route(Method::GET, "/book/hold"), Ok(Page::Coach { coach: "hold" }));
