@@ -75,6 +75,7 @@ impl App {
         booking.add_change_hook(crate::audit::change_hook());
         booking.add_hold_hook(crate::audit::hold_hook());
         booking.add_waitlist_hook(crate::mail::waitlist::waitlist_hook(outbox.clone(), config.mail.from.clone()));
+        booking.add_waitlist_hook(crate::audit::waitlist_hook());
         let audit_storage = storage.clone();
         outbox.add_sent_hook(Arc::new(move |entry: &crate::mail::OutboxEntry, now| match entry.kind {
             crate::mail::MessageKind::Reminder { offset_secs } => {

@@ -131,6 +131,10 @@ async fn a_cancel_in_a_full_group_session_offers_the_seat_to_the_first_waiting_w
     post(&s, &format!("/api/v1/bookings/{ann}/cancel"), json!({})).await.status(200);
     let e = entry(&s, &carl).await;
     assert_eq!(e["status"], "offered");
+    let q = slotdav::audit::AuditQuery { coach: Some("alice".into()), ..Default::default() };
+    let actions: Vec<String> = slotdav::audit::query(&*s.storage, &q).unwrap().0.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "waitlist.joined").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "waitlist.offered").count(), 1, "{actions:?}");
     let expires = DateTime::parse_from_rfc3339(e["offer_expires_at"].as_str().unwrap()).unwrap();
     assert_eq!(expires.with_timezone(&Utc), t0() + Duration::hours(2));
     assert_eq!(entry(&s, &dora).await["status"], "waiting");
