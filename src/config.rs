@@ -245,6 +245,9 @@ pub struct RawEventType {
     pub repeat: Option<Vec<Spanned<String>>>,
     pub repeat_max: Option<u32>,
     // --- end (B) ---
+    // waitlists (issue 11 §1, part A)
+    pub waitlist: Option<bool>,
+    pub waitlist_offer_ttl: Option<Spanned<String>>,
 }
 
 /// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
@@ -745,6 +748,9 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         }
         t.repeat_max = et.repeat_max.unwrap_or(t.repeat_max);
         // --- end (B) ---
+        // waitlists (part A)
+        t.waitlist = et.waitlist;
+        t.waitlist_offer_ttl = opt("waitlist_offer_ttl", &et.waitlist_offer_ttl, t.waitlist_offer_ttl)?;
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -1087,5 +1093,23 @@ price = "free"
         assert!(err.contains("metrics_token") && err.contains("line 2"), "{err}");
         let err = Config::parse("admins = [\"no/slash\"]\n", Path::new("x.toml")).unwrap_err().to_string();
         assert!(err.contains("admins") && err.contains("no/slash"), "{err}");
+    }
+
+    // waitlists (part A)
+    #[test]
+    fn waitlist_keys_are_read_with_their_defaults_and_checked() {
+        let et = |extra: &str| Config::parse(&format!("{COACH}{extra}\n"), Path::new("x.toml"));
+        let c = et("").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.waitlist, t.waitlist_offer_ttl), (None, chrono::Duration::hours(2)));
+        assert_eq!(t.has_waitlist(), t.seats > 1);
+        let c = et("waitlist = true\nwaitlist_offer_ttl = \"45m\"").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert!(t.has_waitlist());
+        assert_eq!(t.waitlist_offer_ttl, chrono::Duration::minutes(45));
+        let err = et("waitlist_offer_ttl = \"soon\"").unwrap_err().to_string();
+        assert!(err.contains("waitlist_offer_ttl"), "{err}");
+        let err = et("waitlist_offer_ttl = \"0m\"").unwrap_err().to_string();
+        assert!(err.contains("waitlist_offer_ttl"), "{err}");
     }
 }

@@ -7,6 +7,8 @@
 //! May import: `app`, `booking`, `model`, the response types of `dav`,
 //! `web::forms` (query decoding) and `web::errors`; hyper and serde_json.
 
+mod waitlist;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -148,6 +150,17 @@ fn route(app: &App, method: &Method, seg: &[&str], query: &HashMap<String, Strin
             limited(app)?;
             reschedule(app, token, body, peer)
         }
+        // waitlists (part A)
+        ["coaches", coach, "event-types", et, "waitlist"] if post => {
+            limited(app)?;
+            waitlist::join(app, coach, et, body)
+        }
+        ["waitlist", token] if get => waitlist::show(app, token),
+        ["waitlist", token, "claim"] if post => {
+            limited(app)?;
+            waitlist::claim(app, token, body)
+        }
+        ["waitlist", token, "leave"] if post => waitlist::leave(app, token),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")),
     }
 }

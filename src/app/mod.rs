@@ -80,6 +80,8 @@ impl App {
         booking.add_change_hook(crate::mail::change_hook(outbox.clone(), Arc::downgrade(&booking), config.mail.from.clone()));
         booking.add_change_hook(crate::audit::change_hook());
         booking.add_hold_hook(crate::audit::hold_hook());
+        booking.add_waitlist_hook(crate::mail::waitlist::waitlist_hook(outbox.clone(), config.mail.from.clone()));
+        booking.add_waitlist_hook(crate::audit::waitlist_hook());
         let audit_storage = storage.clone();
         outbox.add_sent_hook(Arc::new(move |entry: &crate::mail::OutboxEntry, now| match entry.kind {
             crate::mail::MessageKind::Reminder { offset_secs } => {
@@ -95,6 +97,7 @@ impl App {
         booking.add_change_hook(webhooks.change_hook());
         let metrics = Arc::new(crate::metrics::Metrics::new());
         booking.add_change_hook(ops::metrics_hook(metrics.clone()));
+        booking.add_waitlist_hook(webhooks.waitlist_hook());
         let limits = DavLimits {
             max_resource_size: config.max_resource_size,
             max_attendees: config.mail.max_attendees,

@@ -59,6 +59,8 @@ pub enum Subject {
     /// (D) A secret link to a private event type (issue 11 §7). Appended
     /// last: entries encode the subject by position.
     PrivateLink { coach: String, event_type: String },
+    /// A place on a waitlist (issue 11 §1), by its entry id.
+    Waitlist { id: String },
 }
 
 /// One field's value before and after a change (`None`: not set / did not
@@ -108,6 +110,7 @@ impl AuditEntry {
                 v["reference"] = reference.as_str().into();
             }
             Subject::Hold { id } => v["hold"] = id.as_str().into(),
+            Subject::Waitlist { id } => v["waitlist"] = id.as_str().into(),
             Subject::User { name } => v["user"] = name.as_str().into(),
             Subject::Feed { user, calendar } => {
                 v["user"] = user.as_str().into();
@@ -130,6 +133,7 @@ impl AuditEntry {
         let what = match &self.subject {
             Subject::Booking { reference, .. } => format!("booking {reference}"),
             Subject::Hold { id } => format!("hold {id}"),
+            Subject::Waitlist { id } => format!("waitlist {id}"),
             Subject::User { name } => format!("user {name}"),
             Subject::Feed { user, calendar } => format!("feed {user}/{calendar}"),
             Subject::PrivateLink { coach, event_type } => format!("private link to {coach}/{event_type}"),
@@ -183,6 +187,29 @@ pub fn hold_hook() -> Arc<HoldHook> {
             Some(rec.coach.clone()),
             changes,
         );
+        store::writes(&entry)
+    })
+}
+
+/// The hook to register with `BookingService::add_waitlist_hook`: one
+/// entry per waitlist change (joined, offered, claimed, expired, left).
+pub fn waitlist_hook() -> Arc<crate::booking::service::WaitlistHook> {
+    use crate::booking::waitlist::{WaitlistChange, WaitlistChangeKind};
+    Arc::new(|change: &WaitlistChange| {
+        let e = change.entry;
+        let actor = match change.kind {
+            WaitlistChangeKind::Joined | WaitlistChangeKind::Claimed | WaitlistChangeKind::Left => Actor::Student { email: e.email.clone() },
+            WaitlistChangeKind::Offered | WaitlistChangeKind::Expired => Actor::System { cause: "waitlist".into() },
+        };
+        let mut changes = vec![
+            FieldChange::new("status", None, Some(e.status.name().to_string())),
+            FieldChange::new("start", None, Some(e.range.start.to_rfc3339())),
+            FieldChange::new("event_type", None, Some(e.event_type.clone())),
+        ];
+        if let Some(p) = change.position {
+            changes.push(FieldChange::new("position", None, Some(p.to_string())));
+        }
+        let entry = AuditEntry::new(change.now, actor, change.kind.action(), Subject::Waitlist { id: e.id.clone() }, Some(e.coach.clone()), changes);
         store::writes(&entry)
     })
 }

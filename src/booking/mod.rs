@@ -24,6 +24,8 @@
 //! - [`links`]: the base of absolute links for the request at hand.
 //! - [`fact`]: [`fact::BookingFact`], the few facts of a booking that
 //!   analytics reads, kept beside each record.
+//! - [`waitlist`]: waitlists of full slots: entries, order, who gets a
+//!   freed seat (issue 11 §1).
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
 //!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
@@ -43,6 +45,7 @@ pub mod series;
 pub mod service;
 pub mod slots;
 pub mod token;
+pub mod waitlist;
 
 pub use availability::{BusyDay, BusyTime};
 pub use change::{Actor, Attendance, BookingChange, Cancellation, ChangeKind, Outcome};

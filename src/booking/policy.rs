@@ -324,6 +324,14 @@ pub struct EventType {
     /// At most this many occurrences in one series (`repeat_max`).
     pub repeat_max: u32,
     // --- end (B) ---
+    // --- waitlists (issue 11 §1, part A) ---
+    /// Whether a full slot offers "join the waitlist"; `None` = the
+    /// default, on for group sessions (`seats > 1`), see [`EventType::has_waitlist`].
+    pub waitlist: Option<bool>,
+    /// How long a freed seat is held for the first person waiting; never
+    /// past the slot's start minus `min_notice`.
+    pub waitlist_offer_ttl: Duration,
+    // --- end waitlists ---
 }
 
 impl EventType {
@@ -359,7 +367,24 @@ impl EventType {
             // (B) recurring sessions
             repeat_weeks: Vec::new(),
             repeat_max: 12,
+            // waitlists (part A)
+            waitlist: None,
+            waitlist_offer_ttl: Duration::hours(2),
         }
+    }
+
+    /// Whether full slots of this type take a waitlist (`waitlist`, else
+    /// on for group sessions).
+    pub fn has_waitlist(&self) -> bool {
+        self.waitlist.unwrap_or(self.seats > 1)
+    }
+
+    /// When an offer made at `now` for the slot starting at `start`
+    /// lapses: `waitlist_offer_ttl` later, but never past `start -
+    /// min_notice`. `None` when that moment has passed (no offer).
+    pub fn offer_expiry(&self, start: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let at = (now + self.waitlist_offer_ttl).min(start - self.min_notice);
+        (at > now).then_some(at)
     }
 
     /// Checks every field is in range; the error names the first bad field.
@@ -375,6 +400,7 @@ impl EventType {
             ("slot_interval", self.slot_interval),
             ("horizon", self.horizon),
             ("hold_ttl", self.hold_ttl),
+            ("waitlist_offer_ttl", self.waitlist_offer_ttl),
         ];
         for (field, d) in positive {
             if d <= Duration::zero() {

@@ -1,6 +1,6 @@
 //! The outbox's invariants, for `slotdav check` (composed by `admin`):
 //! every queued message of a booking names a booking that exists (an
-//! implicit-scheduling invitation names none), and every reminder index
+//! implicit-scheduling invitation and a waitlist message name none), and every reminder index
 //! entry points to a queued message. A repair drops index entries that
 //! point nowhere; it never drops a message.
 
@@ -23,7 +23,7 @@ pub fn check_outbox(storage: &dyn Storage, repair: bool, now: DateTime<Utc>) -> 
     for (key, bytes) in storage.records(T_OUTBOX, "")? {
         report.records += 1;
         match <OutboxEntry as TableValue>::decode(&bytes) {
-            Ok(entry) if entry.kind == MessageKind::Invitation => {}
+            Ok(entry) if matches!(entry.kind, MessageKind::Invitation | MessageKind::Waitlist) => {}
             Ok(entry) => {
                 if !booking_exists(storage, &entry.booking_id)? {
                     problem(&mut report, format!("message {key} ({}) is for booking {}, which does not exist", entry.subject, entry.booking_id), false);

@@ -110,15 +110,15 @@ fn short_when(b: &Booking, coach: &CoachConfig) -> String {
 
 /// A body: paragraphs (plain text) plus labelled details; the same content
 /// as plain text and as escaped HTML.
-struct Body {
-    greeting: String,
-    paragraphs: Vec<String>,
-    details: Vec<(&'static str, String)>,
-    link: Option<(&'static str, String)>,
+pub(super) struct Body {
+    pub(super) greeting: String,
+    pub(super) paragraphs: Vec<String>,
+    pub(super) details: Vec<(&'static str, String)>,
+    pub(super) link: Option<(&'static str, String)>,
 }
 
 impl Body {
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let mut t = format!("{}\n\n", self.greeting);
         for p in &self.paragraphs {
             t.push_str(p);
@@ -134,7 +134,7 @@ impl Body {
         t
     }
 
-    fn html(&self) -> String {
+    pub(super) fn html(&self) -> String {
         let mut h = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
         h.push_str(&format!("<p>{}</p>\n", escape_html(&self.greeting)));
         for p in &self.paragraphs {

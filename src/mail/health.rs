@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::outbox::MessageKind;
 
 /// The kinds of [`MessageKind`] as metric labels, in [`kind_index`] order.
-pub const KINDS: [&str; 4] = ["student", "coach", "reminder", "invitation"];
+pub const KINDS: [&str; 5] = ["student", "coach", "reminder", "invitation", "waitlist"];
 
 fn kind_index(kind: MessageKind) -> usize {
     match kind {
@@ -21,6 +21,7 @@ fn kind_index(kind: MessageKind) -> usize {
         MessageKind::Coach => 1,
         MessageKind::Reminder { .. } => 2,
         MessageKind::Invitation => 3,
+        MessageKind::Waitlist => 4,
     }
 }
 
@@ -31,7 +32,7 @@ pub struct WorkerHealth {
     /// `i64::MIN`: the worker has not run.
     beat_ms: AtomicI64,
     depth: AtomicU64,
-    failed: [AtomicU64; 4],
+    failed: [AtomicU64; KINDS.len()],
     interval: StdDuration,
 }
 

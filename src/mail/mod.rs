@@ -12,6 +12,7 @@
 //! - [`transport`]: SMTP (rustls) or `.eml` files.
 //! - [`health`]: the worker's heartbeat, the outbox depth and failures by
 //!   kind, for `/readyz` and `/metrics`.
+//! - [`waitlist`]: the waitlist's messages, queued by its hook.
 //!
 //! A booking never fails because of mail: the hook only adds records, and
 //! sending happens later, in the worker.
@@ -24,6 +25,7 @@ pub mod outbox;
 pub mod quota;
 pub mod scheduling;
 pub mod transport;
+pub mod waitlist;
 
 use std::sync::{Arc, Weak};
 

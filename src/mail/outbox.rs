@@ -53,6 +53,9 @@ pub enum MessageKind {
     /// An iMIP message to an attendee of an event a user organizes
     /// (implicit scheduling, RFC 6638); not tied to a booking.
     Invitation,
+    /// To someone on a waitlist (joined, offered, lapsed); `booking_id`
+    /// is the waitlist entry's id, not a booking's.
+    Waitlist,
 }
 
 /// A queued message, formatted and ready to send.

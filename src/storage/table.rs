@@ -25,6 +25,8 @@
 //! | `series` | series id | postcard `SeriesRecord` | `booking::service::series` |
 //! | `booking-series` | booking id | postcard `SeriesLink` | `booking::service::series` |
 //! | `series-hold` | lead hold id | postcard `SeriesHold` | `booking::service::series` |
+//! | `waitlist` | entry id | postcard `WaitlistEntry` | `booking::service::waitlist` |
+//! | `waitlist-slot` | `{coach}/{type}/{time_key(start)}/{order:020}/{id}` | entry id (live entries) | `booking::service::waitlist` |
 //! | `outbox` | `{due: time_key}/{id}` | postcard `OutboxEntry` | `mail::outbox` |
 //! | `outbox-reminder` | `{booking id}/{id}` | the entry's `outbox` key | `mail::outbox` |
 //! | `outbox-failed` | id | postcard `FailedEntry` | `mail::outbox` |

@@ -43,6 +43,14 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
     use BookingError as B;
     let answer = |status, code, heading, message: String| BookingAnswer { status, code, heading, message, detail: e.to_string() };
     match e {
+        // waitlists (part A)
+        B::SlotAvailable => answer(StatusCode::CONFLICT, "slot_available", "This time is open", "This time can be booked right now; no need to wait. Pick it on the booking page.".into()),
+        B::AlreadyWaiting => answer(StatusCode::CONFLICT, "already_waiting", "Already waiting", "You are already on the waitlist for this time. Your email has the link to your place.".into()),
+        B::NoWaitlist => answer(StatusCode::CONFLICT, "no_waitlist", "No waitlist", "There is no waitlist for this time. Please pick another time.".into()),
+        B::WaitlistFull => answer(StatusCode::CONFLICT, "waitlist_full", "Waitlist full", "So many people are waiting for this time already that we cannot add more. Please pick another time.".into()),
+        B::WaitlistNotFound => answer(StatusCode::NOT_FOUND, "waitlist_not_found", "Not on a waitlist", "This link does not belong to a waitlist place. Check the link in your email.".into()),
+        B::NotOffered => answer(StatusCode::CONFLICT, "not_offered", "No seat for you yet", "No seat is offered to you at the moment. We will email you when one is.".into()),
+        B::OfferExpired => answer(StatusCode::GONE, "offer_expired", "The offer has expired", "The seat was kept for you for a while, but that time is up, so it went to the next person.".into()),
         B::UnknownCoach => answer(StatusCode::NOT_FOUND, "unknown_coach", "Coach not found", "We could not find this coach. Check the link you were given.".into()),
         B::UnknownEventType => answer(StatusCode::NOT_FOUND, "unknown_event_type", "Not offered", "This coach does not offer this kind of session.".into()),
         B::SlotUnavailable => answer(

@@ -66,6 +66,7 @@ pub mod series;
 pub mod session;
 pub mod slots;
 pub mod withdraw;
+pub mod waitlist;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -135,6 +136,11 @@ pub enum Page<'a> {
     WithdrawRequest { token: &'a str },
     Series { token: &'a str },
     CancelOccurrence { token: &'a str },
+    // waitlists (part A)
+    JoinWaitlist { coach: &'a str, event_type: &'a str },
+    Waitlist { token: &'a str },
+    ClaimWaitlist { token: &'a str },
+    LeaveWaitlist { token: &'a str },
 }
 
 /// The page a method and path segments name. HEAD is a GET.
@@ -151,6 +157,10 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["manage", token, "withdraw-request"] if post => Ok(Page::WithdrawRequest { token }),
         ["manage", token, "series"] if get => Ok(Page::Series { token }),
         ["manage", token, "series", "cancel"] if post => Ok(Page::CancelOccurrence { token }),
+        ["waitlist", token] if get => Ok(Page::Waitlist { token }),
+        ["waitlist", token, "claim"] if post => Ok(Page::ClaimWaitlist { token }),
+        ["waitlist", token, "leave"] if post => Ok(Page::LeaveWaitlist { token }),
+        [coach, event_type, "waitlist"] if post => Ok(Page::JoinWaitlist { coach, event_type }),
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
@@ -175,6 +185,10 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::WithdrawRequest { token } => withdraw::withdraw(app, req, token),
         Page::Series { token } => series::series_page(app, req, token, None),
         Page::CancelOccurrence { token } => series::cancel_occurrence(app, req, token),
+        Page::JoinWaitlist { coach, event_type } => waitlist::join(app, req, coach, event_type),
+        Page::Waitlist { token } => waitlist::waitlist_page(app, req, token, None),
+        Page::ClaimWaitlist { token } => waitlist::claim(app, req, token),
+        Page::LeaveWaitlist { token } => waitlist::leave(app, req, token),
     }
 }
 
@@ -207,6 +221,16 @@ mod tests {
         assert_eq!(route(M::GET, "/book/manage/t/booking.ics"), Ok(Page::BookingIcs { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/feed.ics"), Ok(Page::StudentFeed { token: "t" }));
         assert_eq!(route(M::POST, "/book/manage/t/cancel"), Ok(Page::Cancel { token: "t" }));
+    }
+
+    #[test]
+    fn waitlist_paths_name_their_pages() {
+        use Method as M;
+        assert_eq!(route(M::POST, "/book/alice/group/waitlist"), Ok(Page::JoinWaitlist { coach: "alice", event_type: "group" }));
+        assert_eq!(route(M::GET, "/book/waitlist/t"), Ok(Page::Waitlist { token: "t" }));
+        assert_eq!(route(M::POST, "/book/waitlist/t/claim"), Ok(Page::ClaimWaitlist { token: "t" }));
+        assert_eq!(route(M::POST, "/book/waitlist/t/leave"), Ok(Page::LeaveWaitlist { token: "t" }));
+        assert_eq!(route(M::GET, "/book/waitlist/t/claim"), Err(StatusCode::NOT_FOUND));
     }
 
     #[test]

@@ -72,6 +72,36 @@ pub struct SlotsPage {
     /// week links and the hold forms.
     pub private_key: Option<String>,
     pub reschedule_reference: String,
+    // waitlists (part A): full sessions one may wait for
+    pub full_slots: Vec<FullSlot>,
+    pub waitlist_action: String,
+}
+
+/// A full session of the week, with its "join the waitlist" form.
+pub struct FullSlot {
+    /// RFC 3339 start, posted with the form.
+    pub start: String,
+    /// e.g. `Wed 6 Mar 10:00`.
+    pub label: String,
+}
+
+/// `/book/waitlist/{token}`: a place on a waitlist.
+#[derive(Template)]
+#[template(path = "waitlist.html")]
+pub struct WaitlistPage {
+    pub title: String,
+    pub coach_name: String,
+    pub when: String,
+    pub tz: String,
+    /// `waiting`, `offered`, `claimed`, `expired`, `left`.
+    pub status: String,
+    pub position: Option<usize>,
+    /// When the offered seat stops being kept (offered only).
+    pub offer_expires: String,
+    pub claim_action: String,
+    pub leave_action: String,
+    pub csrf: String,
+    pub notice: Option<String>,
 }
 
 #[derive(Template)]

@@ -15,7 +15,7 @@ use crate::model::TimeRange;
 
 use super::errors::PageError;
 use super::format::{human_duration, local_midnight, price, week_start, zone};
-use super::pages::{DayRow, SlotButton, SlotsPage, ZoneOption};
+use super::pages::{DayRow, FullSlot, SlotButton, SlotsPage, ZoneOption};
 use super::request::PageRequest;
 use super::respond::{enc, render, with_csrf};
 
@@ -57,6 +57,15 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         extra.push_str(&format!("&key={}", enc(k)));
     }
     let link = |d: NaiveDate| format!("{base}?week={}&tz={}{extra}", d.format("%Y-%m-%d"), enc(tz.name()));
+    // Full sessions take a waitlist (not while rescheduling).
+    let full_slots: Vec<FullSlot> = if reschedule.is_some() {
+        Vec::new()
+    } else {
+        svc.full_slots(coach_slug, type_slug, range)?
+            .into_iter()
+            .map(|r| FullSlot { start: r.start.to_rfc3339(), label: r.start.with_timezone(&tz).format("%a %-d %b %H:%M").to_string() })
+            .collect()
+    };
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
         title: et.title.clone(),
@@ -74,6 +83,8 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         next_link: link(monday + Duration::days(7)),
         days,
         hold_action: format!("{base}/hold"),
+        full_slots,
+        waitlist_action: format!("{base}/waitlist"),
         csrf: csrf.clone(),
         rescheduling: reschedule.is_some(),
         reschedule_reference: reschedule.as_ref().map(|(_, b)| b.reference.clone()).unwrap_or_default(),

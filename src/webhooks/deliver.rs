@@ -124,6 +124,38 @@ impl Webhooks {
         })
     }
 
+    /// The hook to register with `BookingService::add_waitlist_hook`:
+    /// `waitlist.offered` / `waitlist.claimed` deliveries in the waitlist
+    /// change's batch.
+    pub fn waitlist_hook(self: &Arc<Self>) -> Arc<crate::booking::service::WaitlistHook> {
+        let this = Arc::downgrade(self);
+        Arc::new(move |change: &crate::booking::waitlist::WaitlistChange| {
+            let Some(this) = this.upgrade() else { return Vec::new() };
+            let Some(name) = super::waitlist::event_name(change) else { return Vec::new() };
+            let coach = change.coach;
+            let mut records = RecordWrites::new();
+            for hook in this.hooks.iter().filter(|h| h.wants(name, &coach.user) || h.wants(name, &coach.slug)) {
+                let id = new_id(change.now);
+                let delivery = Delivery {
+                    body: super::waitlist::body(&id, name, change),
+                    id,
+                    url: hook.url.clone(),
+                    event: name.to_string(),
+                    reference: format!("waitlist {}", &change.entry.id[..8.min(change.entry.id.len())]),
+                    created: change.now,
+                    due: change.now,
+                    attempts: 0,
+                    last_error: None,
+                };
+                records.push(QUEUE.put(delivery.key(), &delivery));
+            }
+            if !records.is_empty() {
+                this.wake.notify_one();
+            }
+            records
+        })
+    }
+
     /// One POST; `Ok` for a 2xx answer, else why not.
     async fn post(&self, hook: &WebhookConfig, d: &Delivery, now: DateTime<Utc>) -> Result<(), String> {
         let signature = event::signature(&hook.secret, now, &d.body);

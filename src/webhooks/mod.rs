@@ -13,7 +13,8 @@
 //!
 //! Rooms: [`config`] (the `[[webhook]]` block), [`event`] (event names,
 //! the body, the signature; pure), [`queue`] (the tables and the listing),
-//! [`deliver`] (the hook, the HTTP client and the worker). Imports
+//! [`deliver`] (the hook, the HTTP client and the worker), [`waitlist`]
+//! (the waitlist's events and body; pure). Imports
 //! `booking` (its change types), `storage`, `clock`, `hex`; the one domain
 //! module besides `feeds::import` that names hyper types (its client).
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod deliver;
 pub mod event;
 pub mod queue;
+pub mod waitlist;
 
 pub use config::{RawWebhook, WebhookConfig, DEFAULT_MAX_ATTEMPTS, EVENT_NAMES};
 pub use deliver::{DeliveryReport, Webhooks, Worker};

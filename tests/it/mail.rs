@@ -29,7 +29,7 @@ const COACH_EMAIL: &str = "alice@coach.example";
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     mail_from: String,
     rcpt: Vec<String>,
     data: String,
@@ -42,14 +42,14 @@ struct SinkState {
     rcpt_replies: VecDeque<String>,
 }
 
-struct Sink {
+pub(crate) struct Sink {
     addr: SocketAddr,
     state: Arc<Mutex<SinkState>>,
     task: JoinHandle<()>,
 }
 
 impl Sink {
-    async fn start() -> Sink {
+    pub(crate) async fn start() -> Sink {
         Self::start_on(0).await
     }
 
@@ -67,7 +67,7 @@ impl Sink {
         Sink { addr, state, task }
     }
 
-    fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.addr.port()
     }
 
@@ -75,11 +75,11 @@ impl Sink {
         self.state.lock().unwrap().rcpt_replies.push_back(reply.to_string());
     }
 
-    fn messages(&self) -> Vec<Received> {
+    pub(crate) fn messages(&self) -> Vec<Received> {
         self.state.lock().unwrap().messages.clone()
     }
 
-    fn to(&self, rcpt: &str) -> Vec<Mime> {
+    pub(crate) fn to(&self, rcpt: &str) -> Vec<Mime> {
         self.messages().into_iter().filter(|m| m.rcpt.iter().any(|r| r == rcpt)).map(|m| Mime::parse(&m.data)).collect()
     }
 }
@@ -229,7 +229,7 @@ impl Mime {
         self.all().into_iter().find(|p| p.content_type() == content_type)
     }
 
-    fn subject(&self) -> String {
+    pub(crate) fn subject(&self) -> String {
         decode_2047(self.header("Subject").expect("Subject"))
     }
 

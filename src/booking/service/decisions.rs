@@ -53,6 +53,21 @@ impl BookingService {
         ignore_booking: Option<&str>,
         ignore_holds: &[String],
     ) -> Result<Vec<Slot>> {
+        self.slots_where(coach, et, range, ignore_booking, &|b| Some(b.id.as_str()) != ignore_booking, &|h| !ignore_holds.contains(&h.id))
+    }
+
+    /// Open slots counting only the bookings and holds `keep_booking` and
+    /// `keep_hold` keep (the waitlist asks whether a slot is full, or
+    /// would open with some of them gone).
+    pub(super) fn slots_where(
+        &self,
+        coach: &CoachConfig,
+        et: &EventType,
+        range: TimeRange,
+        ignore_booking: Option<&str>,
+        keep_booking: &dyn Fn(&Booking) -> bool,
+        keep_hold: &dyn Fn(&Hold) -> bool,
+    ) -> Result<Vec<Slot>> {
         let now = self.clock.now();
         let from = range.start.max(now + et.min_notice);
         let to = range.end.min(now + et.horizon + Duration::seconds(1));
@@ -68,10 +83,8 @@ impl BookingService {
         // (D) Caps per week/month and breaks count bookings further away.
         let pacing_margin = super::super::pacing::load_margin(&coach.policy);
         let counted = TimeRange::new(from - pacing_margin, to + pacing_margin);
-        let bookings: Vec<Booking> =
-            self.bookings_in(coach, counted)?.into_iter().filter(|b| Some(b.id.as_str()) != ignore_booking).collect();
-        let holds: Vec<Hold> =
-            self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| !ignore_holds.contains(&h.id)).collect();
+        let bookings: Vec<Booking> = self.bookings_in(coach, counted)?.into_iter().filter(|b| keep_booking(b)).collect();
+        let holds: Vec<Hold> = self.active_holds(coach, now)?.into_iter().map(|h| h.hold).filter(|h| keep_hold(h)).collect();
         let query = SlotQuery {
             coach: &coach.policy,
             event_type: et,
@@ -112,7 +125,7 @@ impl BookingService {
         let replaced: Vec<String> = replaced_holds.iter().map(|r| r.hold.id.clone()).collect();
         let probe = TimeRange::new(start, start + Duration::seconds(1));
         let open = self.slots_for(coach, et, probe, reschedule_of.map(|b| b.id.as_str()), &replaced)?;
-        if !open.iter().any(|s| s.range == range) {
+        if !open.iter().any(|s| s.range == range) || self.has_waiting(coach, et, start)? {
             return Err(BookingError::SlotUnavailable);
         }
         let (rec, mut records) = self.place_hold(coach, et, range, reschedule_of, client, now, &holds, &replaced_holds)?;
@@ -420,6 +433,10 @@ impl BookingService {
         if !batch.records.is_empty() {
             self.storage.apply(batch, now)?;
         }
+        // Offers that lapsed pass on; seats that freed go to who waits.
+        if let Err(e) = self.sweep_waitlists() {
+            tracing::warn!(error = %e, "sweeping waitlists failed");
+        }
         Ok(n)
     }
 }
@@ -434,7 +451,7 @@ pub(super) fn same_browser_holds<'h>(coach: &CoachConfig, et: &EventType, client
         .collect()
 }
 
-fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
+pub(super) fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
     let clean = |t: &str| t.chars().filter(|c| !c.is_control() || *c == '\n').collect::<String>().trim().to_string();
     let name = clean(&s.name).replace('\n', " ");
     let email = s.email.trim().to_string();

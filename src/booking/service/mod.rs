@@ -43,6 +43,7 @@ mod reconcile;
 mod records;
 mod requests;
 mod series;
+mod waitlist;
 
 use std::sync::{Arc, Mutex};
 
@@ -64,6 +65,7 @@ pub use self::records::HoldRecord;
 pub use self::requests::{RescheduleAnswer, RescheduleRequest};
 pub use self::series::{OccurrenceView, SeriesRecord};
 pub use self::event::series_vcalendar;
+pub use self::waitlist::MAX_WAITING_PER_SLOT;
 use self::records::BookingStore;
 
 /// What went wrong with a booking request, in the student's terms. The
@@ -139,6 +141,30 @@ pub enum BookingError {
     /// withdraw. (409)
     #[error("there is no pending reschedule request")]
     NoRescheduleRequest,
+    // --- waitlists (issue 11 §1, part A) ---
+    /// A waitlist join for a slot that can be booked now. (409 `slot_available`)
+    #[error("this time can be booked now; no need to wait")]
+    SlotAvailable,
+    /// This email already waits for this slot. (409 `already_waiting`)
+    #[error("you are already on the waitlist for this time")]
+    AlreadyWaiting,
+    /// The event type takes no waitlist, or the time is not a slot it
+    /// offers at all. (409 `no_waitlist`)
+    #[error("there is no waitlist for this time")]
+    NoWaitlist,
+    /// The slot's list has [`waitlist::MAX_WAITING_PER_SLOT`] people. (409 `waitlist_full`)
+    #[error("the waitlist for this time is full")]
+    WaitlistFull,
+    /// No waitlist entry has this token. (404)
+    #[error("no such waitlist entry")]
+    WaitlistNotFound,
+    /// A claim while no seat is offered to this entry. (409 `not_offered`)
+    #[error("no seat is offered to you (yet)")]
+    NotOffered,
+    /// A claim after the offer lapsed. (410 `offer_expired`)
+    #[error("the offer has expired")]
+    OfferExpired,
+    // --- end waitlists ---
     /// The store refused or failed: a full home (`QuotaExceeded`, 507)
     /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]
@@ -178,6 +204,10 @@ pub type ChangeHook = dyn Fn(&BookingChange) -> RecordWrites + Send + Sync;
 /// Extra records a hold change writes in its batch (the audit trail).
 pub type HoldHook = dyn Fn(&HoldChange) -> RecordWrites + Send + Sync;
 
+/// Extra records a waitlist change writes in its batch (mail, audit,
+/// webhooks), registered with [`BookingService::add_waitlist_hook`].
+pub type WaitlistHook = dyn Fn(&super::waitlist::WaitlistChange) -> RecordWrites + Send + Sync;
+
 pub struct BookingService {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
@@ -194,6 +224,7 @@ pub struct BookingService {
     /// (issue 11 §2) The series a decision is writing, while its change
     /// hooks run (before the batch is applied), so mail sees the series.
     staged_series: Mutex<Option<(series::SeriesRecord, Vec<super::Booking>)>>,
+    on_waitlist: Mutex<Vec<Arc<WaitlistHook>>>,
 }
 
 impl BookingService {
@@ -216,6 +247,7 @@ impl BookingService {
             on_hold: Mutex::new(Vec::new()),
             pending_answers: Mutex::new(None),
             staged_series: Mutex::new(None),
+            on_waitlist: Mutex::new(Vec::new()),
         };
         Ok(service)
     }
@@ -234,7 +266,10 @@ impl BookingService {
 
     fn hook_records(&self, change: &BookingChange) -> RecordWrites {
         let hooks = self.on_change.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        hooks.iter().flat_map(|h| h(change)).collect()
+        let mut records: RecordWrites = hooks.iter().flat_map(|h| h(change)).collect();
+        // The waitlist follows every booking change in the same batch.
+        records.extend(self.waitlist_records(change));
+        records
     }
 
     /// Registers what a hold change (placed, replaced, expired) writes

@@ -17,7 +17,7 @@ use crate::booking::coach::CoachConfig;
 use crate::booking::{Actor, Attendance, Booking, BookingStatus};
 use crate::http::Body;
 
-use super::pages::{BookingRow, CancellationRow, DayGroup, Header, HomePage, RescheduleRow};
+use super::pages::{BookingRow, CancellationRow, DayGroup, Header, HomePage, RescheduleRow, WaitlistRow};
 use super::DashboardRequest;
 use crate::web::errors::PageError;
 use crate::web::respond::{enc, render};
@@ -36,6 +36,17 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
     let tz = coach.policy.tz;
     let bookings = app.booking.bookings_of_coach(&coach.user)?;
     let pending = bookings.iter().filter(|b| b.status == BookingStatus::Tentative && b.range.end > now).map(|b| row(b, coach, tz)).collect();
+    let waitlists = app
+        .booking
+        .waitlists_of_coach(&coach.user)?
+        .into_iter()
+        .filter(|(_, r, _)| r.end > now)
+        .map(|(et, r, waiting)| WaitlistRow {
+            when: local(r.start, tz),
+            title: coach.policy.event_type(&et).map_or(et.clone(), |t| t.title.clone()),
+            waiting,
+        })
+        .collect();
     let upcoming: Vec<&Booking> = bookings.iter().filter(|b| b.is_active() && b.range.end > now).collect();
     let mut days: Vec<DayGroup> = Vec::new();
     for b in upcoming.iter().take(MAX_UPCOMING) {
@@ -80,6 +91,7 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
         tz: tz.name().to_string(),
         today: now.with_timezone(&tz).format("%A %-d %B %Y").to_string(),
         pending,
+        waitlists,
         days,
         more_upcoming: upcoming.len() > MAX_UPCOMING,
         recent,

@@ -68,6 +68,8 @@ pub struct HomePage {
     pub tz: String,
     pub today: String,
     pub pending: Vec<BookingRow>,
+    /// Full sessions people wait for (waitlists, part A).
+    pub waitlists: Vec<WaitlistRow>,
     pub days: Vec<DayGroup>,
     /// More upcoming sessions than shown.
     pub more_upcoming: bool,
@@ -124,4 +126,11 @@ pub struct HistoryRow {
     pub what: String,
     /// "status: tentative → confirmed", one per changed field.
     pub changes: Vec<String>,
+}
+
+/// A full session and how many wait for a seat (waitlists, part A).
+pub struct WaitlistRow {
+    pub when: String,
+    pub title: String,
+    pub waiting: usize,
 }

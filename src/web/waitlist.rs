@@ -1,0 +1,82 @@
+//! The waitlist's pages (issue 11 §1): `POST /book/{coach}/{type}/waitlist`
+//! joins a full session (the form on the slots page) and redirects to
+//! `GET /book/waitlist/{token}`, the place's page: position, or the
+//! standing offer with a claim form, and a leave (decline) button;
+//! `POST …/claim` books the offered place and redirects to the manage
+//! page; `POST …/leave` leaves. Works without JavaScript.
+//!
+//! May import: `app`, `booking`, the page models, [`super::request`],
+//! [`super::respond`].
+
+use hyper::Response;
+
+use crate::app::App;
+use crate::booking::service::StudentDetails;
+use crate::booking::waitlist::WaitlistStatus;
+use crate::http::Body;
+
+use super::errors::PageError;
+use super::format::zone;
+use super::pages::WaitlistPage;
+use super::request::{form_start, PageRequest};
+use super::respond::{enc, redirect, render, with_csrf};
+
+/// `POST /book/{coach}/{type}/waitlist`.
+pub fn join(app: &App, req: &PageRequest, coach: &str, event_type: &str) -> Result<Response<Body>, PageError> {
+    let form = req.form();
+    req.check_post(app, &form)?;
+    let start = form_start(&form)?;
+    let name = form.get("name").cloned().unwrap_or_default();
+    let email = form.get("email").cloned().unwrap_or_default();
+    let (entry, _) = app.booking.join_waitlist(coach, event_type, start, &name, &email)?;
+    Ok(redirect(&format!("/book/waitlist/{}{}", enc(&entry.id), tz_query(&form))))
+}
+
+fn tz_query(form: &std::collections::HashMap<String, String>) -> String {
+    form.get("tz").map(|t| format!("?tz={}", enc(t))).unwrap_or_default()
+}
+
+/// `GET /book/waitlist/{token}`.
+pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<String>) -> Result<Response<Body>, PageError> {
+    let (entry, position) = app.booking.waitlist_entry(token)?;
+    let (coach, et) = app.booking.waitlist_context(&entry)?;
+    let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let now = app.booking.now();
+    let (status, offer_expires) = match &entry.status {
+        WaitlistStatus::Offered { expires_at, .. } if *expires_at <= now => ("expired", String::new()),
+        WaitlistStatus::Offered { expires_at, .. } => ("offered", expires_at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()),
+        s => (s.name(), String::new()),
+    };
+    let base = format!("/book/waitlist/{}", enc(token));
+    let (csrf, fresh) = req.csrf();
+    let page = WaitlistPage {
+        title: et.title.clone(),
+        coach_name: coach.display_name.clone(),
+        when: entry.range.start.with_timezone(&tz).format("%A %-d %B %Y, %H:%M").to_string(),
+        tz: tz.name().to_string(),
+        status: status.to_string(),
+        position,
+        offer_expires,
+        claim_action: format!("{base}/claim"),
+        leave_action: format!("{base}/leave"),
+        csrf: csrf.clone(),
+        notice,
+    };
+    Ok(with_csrf(render(page)?, &csrf, fresh))
+}
+
+/// `POST /book/waitlist/{token}/claim`: books the offered place.
+pub fn claim(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
+    let form = req.form();
+    req.check_post(app, &form)?;
+    let details = StudentDetails { name: String::new(), email: String::new(), note: form.get("note").cloned().unwrap_or_default() };
+    let booking = app.booking.claim_waitlist(token, details)?;
+    Ok(redirect(&format!("/book/manage/{}?done=booked", enc(&app.booking.manage_token(&booking)))))
+}
+
+/// `POST /book/waitlist/{token}/leave`.
+pub fn leave(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
+    req.check_csrf(&req.form())?;
+    app.booking.leave_waitlist(token)?;
+    waitlist_page(app, req, token, Some("You have left the waitlist.".into()))
+}
