@@ -16,11 +16,16 @@ struct JoinBody {
     start: String,
     name: String,
     email: String,
+    /// A private event type's secret link token (issue 11 §7).
+    #[serde(default)]
+    key: Option<String>,
 }
 
 /// `POST /coaches/{coach}/event-types/{type}/waitlist` → 201 `{waitlist_token, position}`.
 pub(super) fn join(app: &App, coach: &str, et: &str, body: &[u8]) -> ApiResult {
     let req: JoinBody = parse_json(body)?;
+    // A private type's waitlist is as hidden as the type: its link's key or 404.
+    app.booking.visible_event_type(app.booking.coach(coach)?, et, req.key.as_deref())?;
     let (entry, position) = app.booking.join_waitlist(coach, et, parse_start(&req.start)?, &req.name, &req.email)?;
     Ok((StatusCode::CREATED, json!({"waitlist_token": entry.id, "position": position})))
 }

@@ -25,6 +25,8 @@ use super::respond::{enc, redirect, render, with_csrf};
 pub fn join(app: &App, req: &PageRequest, coach: &str, event_type: &str) -> Result<Response<Body>, PageError> {
     let form = req.form();
     req.check_post(app, &form)?;
+    // A private type's waitlist is as hidden as the type: its link's key or 404.
+    app.booking.visible_event_type(app.booking.coach(coach)?, event_type, form.get("key").map(String::as_str))?;
     let start = form_start(&form)?;
     let name = form.get("name").cloned().unwrap_or_default();
     let email = form.get("email").cloned().unwrap_or_default();

@@ -70,6 +70,10 @@ async fn a_private_type_is_unlisted_bookable_through_its_link_and_gone_once_revo
     let holds = "/api/v1/coaches/alice/event-types/paid-lesson/holds";
     post_json(&server, holds, json!({"start": start})).await.status(404);
     post_json(&server, holds, json!({"start": start, "key": "wrong"})).await.status(404);
+    // Its waitlist is as hidden as the type: 404, not `no_waitlist`.
+    let waitlist = "/api/v1/coaches/alice/event-types/paid-lesson/waitlist";
+    let r = post_json(&server, waitlist, json!({"start": start, "name": "Eve", "email": "eve@example.org"})).await.status(404);
+    assert_eq!(r.text(), unknown.text(), "the waitlist of a private type leaks nothing");
     let hold = json_of(&post_json(&server, holds, json!({"start": start, "key": key})).await.status(201));
     let confirm = format!("/api/v1/holds/{}/confirm", hold["hold_id"].as_str().unwrap());
     let booking = json_of(&post_json(&server, &confirm, json!({"name": "Ben Student", "email": "ben@example.org"})).await.status(201));
