@@ -22,6 +22,7 @@ mod front;
 mod group_commit;
 mod ical_interop;
 mod mail;
+mod properties;
 mod scheduling_local;
 mod security_booking;
 mod security_ical;
