@@ -68,8 +68,9 @@ pub fn copy_or_move(ctx: &Ctx, req: &DavRequest, is_move: bool) -> DavResult {
 
 /// Whether a Destination names this server: a path, or an absolute URL
 /// whose authority is the request's `Host` (or the host a proxy forwarded
-/// in `X-Forwarded-Host` or `Forwarded`), default ports aside.
-fn same_server(destination: &str, headers: &HeaderMap) -> bool {
+/// in `X-Forwarded-Host` or `Forwarded`), default ports aside. Public
+/// (hidden) for the `http_request` fuzz target only.
+pub fn same_server(destination: &str, headers: &HeaderMap) -> bool {
     let Some((scheme, rest)) = destination.split_once("://") else { return true };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let normal = |a: &str| {

@@ -13,6 +13,8 @@ mod mkcol;
 mod options;
 
 pub use options::DAV_CLASSES;
+#[doc(hidden)]
+pub use copymove::same_server;
 pub mod propfind;
 mod proppatch;
 mod put;
