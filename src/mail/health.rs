@@ -109,6 +109,6 @@ mod tests {
         h.failed(MessageKind::Reminder { offset_secs: 60 });
         h.failed(MessageKind::Student);
         h.failed(MessageKind::Student);
-        assert_eq!(h.failed_by_kind(), vec![("student", 2), ("coach", 0), ("reminder", 1), ("invitation", 0)]);
+        assert_eq!(h.failed_by_kind(), vec![("student", 2), ("coach", 0), ("reminder", 1), ("invitation", 0), ("waitlist", 0)]);
     }
 }

@@ -241,7 +241,10 @@ async fn the_page_has_three_charts_with_text_alternatives_and_tables() {
 async fn coaches_see_only_their_own_figures_and_admins_every_coachs() {
     let env = start().await;
     env.book("intro", berlin(5, 9), "Ann", "ann@example.org").await;
-    env.server.request("GET", "/coach/analytics").send().await.status(401);
+    // A browser with no session is sent to the dashboard's sign-in form;
+    // a script's wrong Basic credentials are 401.
+    let r = env.server.request("GET", "/coach/analytics").send().await.status(303);
+    assert_eq!(r.header("location"), Some("/coach/login"));
     env.server.request("GET", "/coach/analytics").basic(ALICE, "wrong").send().await.status(401);
     env.get(BOB, "/coach/analytics?coach=alice").await.status(403).contains("your own");
     env.get(BOB, "/coach/analytics.csv?coach=alice").await.status(403);

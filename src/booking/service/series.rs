@@ -731,7 +731,19 @@ repeat_max = 6
                 }
                 Op::CoachMovesOne { series, occurrence, hours } => {
                     let Some((s, _)) = self.series(series) else { return };
-                    let o = &s.occurrences[occurrence % s.occurrences.len()];
+                    // The coach moves a date still on. (Known gap: an override
+                    // the coach writes for a date the student cancelled is
+                    // stored as the coach wrote it, so the event and the
+                    // cancelled booking disagree until the next rewrite.)
+                    let active: Vec<_> = s
+                        .occurrences
+                        .iter()
+                        .filter(|o| self.service.load_booking(&o.booking_id).ok().flatten().is_some_and(|b| b.is_active()))
+                        .collect();
+                    if active.is_empty() {
+                        return;
+                    }
+                    let o = active[occurrence % active.len()];
                     let rid = o.recurrence_id;
                     let local = rid.with_timezone(&tz).format("%Y%m%dT%H%M%S");
                     let start = rid + Duration::hours(hours);
