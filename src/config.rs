@@ -381,7 +381,7 @@ impl Config {
             return Err(invalid("max_resource_size", "sizes must be positive".into()));
         }
         let log = raw.log.unwrap_or_else(|| "info".to_string());
-        if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+        if !is_plain_log_filter(&log) || tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
         }
         let site_name = raw.site_name.unwrap_or_else(|| DEFAULT_SITE_NAME.to_string());
@@ -837,8 +837,40 @@ fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
     text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
 }
 
+/// A log filter of plain directives: `level` or `target=level`, comma
+/// separated, at most 256 bytes. Span and field filters (`[span{f=v}]`)
+/// are not accepted: their values are regular expressions, and one typo'd
+/// line could make start-up compile a huge one (the config fuzz target
+/// found a `log` value that took minutes and hundreds of MB to parse).
+fn is_plain_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let level = |l: &str| LEVELS.iter().any(|k| k.eq_ignore_ascii_case(l.trim()));
+    let target = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'));
+    filter.len() <= 256
+        && filter.split(',').all(|d| match d.trim().split_once('=') {
+            Some((t, l)) => target(t.trim()) && level(l),
+            None => level(d) || target(d.trim()),
+        })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_filters_are_plain_directives_and_a_fuzzed_one_is_refused_at_once() {
+        for ok in ["info", "slotdav=debug", "warn,slotdav::dav=trace", "hyper", "off"] {
+            assert!(is_plain_log_filter(ok), "{ok}");
+        }
+        // The shape the config fuzz target found (it hung in the filter's
+        // regex compiler): field filters, braces, over-long values.
+        let fuzzed = format!("Hk111n&f{}[[coach{{{{{{vvvvvv#/\\\"", "{".repeat(20));
+        for bad in [fuzzed.as_str(), "slotdav[span{x=.*}]=debug", "info,", "=debug", &"a".repeat(300)] {
+            assert!(!is_plain_log_filter(bad), "{bad}");
+        }
+        let toml = format!("log = {:?}\n", "Hk111n&f{{{{{{{{{{[[coach{{{vvvvvv");
+        let err = Config::parse(&toml, std::path::Path::new("slotdav.toml")).unwrap_err().to_string();
+        assert!(err.contains("log"), "{err}");
+    }
+
     use super::*;
 
     /// (B) recurring sessions: `repeat` and `repeat_max` are read and checked.
