@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, Pacing, WorkingHours};
 use crate::booking::questions::{Question, QuestionKind};
+use crate::booking::guardian::GuardianPolicy;
 use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
@@ -201,6 +202,9 @@ pub struct RawCoach {
     pub max_consecutive: Option<Spanned<String>>,
     pub break_after: Option<Spanned<String>>,
     // ----- end (D) -----
+    // guardians (issue 11 §4): defaults of the coach's event types
+    pub guardian: Option<Spanned<String>>,
+    pub guardian_can_manage: Option<bool>,
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -248,6 +252,9 @@ pub struct RawEventType {
     // waitlists (issue 11 §1, part A)
     pub waitlist: Option<bool>,
     pub waitlist_offer_ttl: Option<Spanned<String>>,
+    // guardians (issue 11 §4); unset: the coach's
+    pub guardian: Option<Spanned<String>>,
+    pub guardian_can_manage: Option<bool>,
 }
 
 /// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
@@ -674,6 +681,15 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
             .map_err(|e| format!("{}: {e}", at("working_hours", Some(w.span()))))?,
         None => WorkingHours::default(),
     };
+    // guardians (issue 11 §4): "off" | "optional" | "required"
+    let guardian_policy = |key: &str, v: &Spanned<String>| {
+        GuardianPolicy::parse(v.get_ref())
+            .ok_or_else(|| format!("{}: `{}` is not one of \"off\", \"optional\", \"required\"", at(key, Some(v.span())), v.get_ref()))
+    };
+    let coach_guardian = match &raw.guardian {
+        Some(v) => guardian_policy("guardian", v)?,
+        None => GuardianPolicy::Off,
+    };
     let mut event_types = Vec::new();
     for (j, et) in raw.event_type.into_iter().enumerate() {
         let key = |field: &str| format!("event_type[{j}].{field}");
@@ -751,6 +767,12 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         // waitlists (part A)
         t.waitlist = et.waitlist;
         t.waitlist_offer_ttl = opt("waitlist_offer_ttl", &et.waitlist_offer_ttl, t.waitlist_offer_ttl)?;
+        // guardians: the event type's setting, else the coach's
+        t.guardian = match &et.guardian {
+            Some(v) => guardian_policy(&key("guardian"), v)?,
+            None => coach_guardian,
+        };
+        t.guardian_can_manage = et.guardian_can_manage.or(raw.guardian_can_manage).unwrap_or(true);
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -1143,5 +1165,28 @@ price = "free"
         assert!(err.contains("waitlist_offer_ttl"), "{err}");
         let err = et("waitlist_offer_ttl = \"0m\"").unwrap_err().to_string();
         assert!(err.contains("waitlist_offer_ttl"), "{err}");
+    }
+
+    // guardians (issue 11 §4)
+    #[test]
+    fn guardian_keys_default_off_the_event_type_overrides_the_coach_and_bad_words_are_refused() {
+        use crate::booking::guardian::GuardianPolicy;
+        let parse = |coach_extra: &str, et_extra: &str| {
+            let text = COACH.replacen("[coach.working_hours]", &format!("{coach_extra}\n[coach.working_hours]"), 1);
+            Config::parse(&format!("{text}{et_extra}\n"), Path::new("x.toml"))
+        };
+        let c = parse("", "").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Off, true));
+        let c = parse("guardian = \"required\"\nguardian_can_manage = false", "").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Required, false));
+        let c = parse("guardian = \"required\"\nguardian_can_manage = false", "guardian = \"optional\"\nguardian_can_manage = true").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Optional, true));
+        let err = parse("", "guardian = \"parents\"").unwrap_err().to_string();
+        assert!(err.contains("event_type[0].guardian") && err.contains("line"), "{err}");
+        let err = parse("guardian = \"yes\"", "").unwrap_err().to_string();
+        assert!(err.contains("coach[0].guardian") && err.contains("\"optional\""), "{err}");
     }
 }

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, RescheduleAnswer, StudentDetails};
+use crate::booking::guardian::GuardianInput;
 use crate::booking::series::SeriesRequest;
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::http::Body;
@@ -180,6 +181,8 @@ fn event_types(app: &App, coach_slug: &str) -> ApiResult {
                 "seats": t.seats,
                 "price": t.price,
                 "requires_confirmation": t.requires_confirmation,
+                // (issue 11 §4) "off" | "optional" | "required"
+                "guardian": t.guardian.name(),
             })
         })
         .collect();
@@ -321,6 +324,18 @@ struct ConfirmBody {
     /// may be `true`/`false`).
     #[serde(default)]
     answers: std::collections::BTreeMap<String, Value>,
+    /// (issue 11 §4) The parent or guardian who follows the booking.
+    #[serde(default)]
+    guardian: Option<GuardianBody>,
+}
+
+/// `"guardian": {"name", "email"}` of a confirm body.
+#[derive(Deserialize)]
+struct GuardianBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
 }
 
 fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
@@ -339,14 +354,17 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
             Ok((id, text))
         })
         .collect::<Result<_, _>>()?;
-    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note }, &answers)?;
+    let guardian = req.guardian.map(|g| GuardianInput { name: g.name, email: g.email });
+    let student = StudentDetails { name: req.name, email: req.email, note: req.note };
+    let b = app.booking.confirm_with_guardian(hold_id, student, &answers, guardian.as_ref())?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }
 
 fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
-    let booking = app.booking.booking(token)?;
+    // (issue 11 §4) a read-only guardian link holds nothing: 403 `read_only`
+    let (booking, _) = app.booking.booking_to_change(token)?;
     // A series' occurrence is moved by naming it; without one, the
     // booking the token stands for (a series' first occurrence) moves.
     let booking = match req.occurrence.as_deref().map(parse_start).transpose()? {
@@ -437,6 +455,10 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
     // (D) answers to the form's questions, by question id
     let answers: serde_json::Map<String, Value> = app.booking.answers_of(&b.id).unwrap_or_default().into_iter().map(|(k, a)| (k, Value::String(a))).collect();
     v["answers"] = Value::Object(answers);
+    // (issue 11 §4) the guardian who follows the booking
+    if let Some(g) = &b.guardian {
+        v["guardian"] = json!({"name": g.name, "email": g.email});
+    }
     v
 }
 

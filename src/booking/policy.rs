@@ -332,6 +332,13 @@ pub struct EventType {
     /// past the slot's start minus `min_notice`.
     pub waitlist_offer_ttl: Duration,
     // --- end waitlists ---
+    // --- guardians (issue 11 §4) ---
+    /// Whether the booking form asks for a parent or guardian
+    /// (`guardian`; the event type's value, else the coach's).
+    pub guardian: crate::booking::guardian::GuardianPolicy,
+    /// Whether the guardian's own manage link may cancel and reschedule
+    /// (`guardian_can_manage`, default true); false: it is read-only.
+    pub guardian_can_manage: bool,
 }
 
 impl EventType {
@@ -370,6 +377,9 @@ impl EventType {
             // waitlists (part A)
             waitlist: None,
             waitlist_offer_ttl: Duration::hours(2),
+            // guardians
+            guardian: crate::booking::guardian::GuardianPolicy::Off,
+            guardian_can_manage: true,
         }
     }
 

@@ -11,6 +11,7 @@ use lettre::Address;
 
 use crate::booking::policy::EventType;
 use crate::booking::service::ChangeKind;
+use crate::booking::guardian::Guardian;
 use crate::booking::{Booking, BookingStatus};
 use crate::booking::coach::CoachConfig;
 
@@ -63,6 +64,49 @@ pub struct Context<'a> {
     /// (the whole recurring VEVENT, or a CANCEL of one instance); `None`
     /// for a single booking, whose VEVENT is written here.
     pub series_calendar: Option<&'a dyn Fn(Method) -> Option<String>>,
+    /// (issue 11 §4) The change was made with the guardian's manage link.
+    pub by_guardian: bool,
+}
+
+/// Whom a message about a booking goes to (issue 11 §4): the student, or
+/// their guardian with the guardian's own manage link.
+#[derive(Debug, Clone, Copy)]
+pub enum Recipient<'a> {
+    Student,
+    Guardian { guardian: &'a Guardian, manage_url: &'a str },
+}
+
+impl<'a> Recipient<'a> {
+    fn mailbox(&self, b: &Booking) -> Option<Mailbox> {
+        match self {
+            Recipient::Student => mailbox(&b.student_name, &b.student_email),
+            Recipient::Guardian { guardian, .. } => mailbox(&guardian.name, &guardian.email),
+        }
+    }
+
+    fn name(&self, b: &'a Booking) -> &'a str {
+        match self {
+            Recipient::Student => &b.student_name,
+            Recipient::Guardian { guardian, .. } => &guardian.name,
+        }
+    }
+
+    /// The manage link and its label: a read-only guardian link only shows the booking.
+    fn link(&self, ctx: &Context<'_>) -> (&'static str, String) {
+        match self {
+            Recipient::Student => ("Reschedule or cancel", ctx.manage_url.to_string()),
+            Recipient::Guardian { manage_url, .. } if ctx.event_type.guardian_can_manage => ("Reschedule or cancel", manage_url.to_string()),
+            Recipient::Guardian { manage_url, .. } => ("See the booking", manage_url.to_string()),
+        }
+    }
+
+    /// The guardian's first paragraph: whose session this is about.
+    fn about(&self, b: &Booking) -> Option<String> {
+        match self {
+            Recipient::Student => None,
+            Recipient::Guardian { .. } => Some(format!("this is about {}'s session; you receive these emails as their parent or guardian.", b.student_name)),
+        }
+    }
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
@@ -192,8 +236,19 @@ fn ics(ctx: &Context<'_>, method: Method) -> String {
 /// been sent an iMIP REQUEST for this booking before (so a cancellation
 /// carries a CANCEL).
 pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Option<Draft> {
+    change_message(ctx, kind, invited, Recipient::Student)
+}
+
+/// (issue 11 §4) The message to the booking's guardian about a change:
+/// what the student is told, addressed to the guardian with their own link.
+pub fn guardian_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, guardian_manage_url: &str) -> Option<Draft> {
+    let guardian = ctx.booking.guardian.as_ref()?;
+    change_message(ctx, kind, invited, Recipient::Guardian { guardian, manage_url: guardian_manage_url })
+}
+
+fn change_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, recipient: Recipient<'_>) -> Option<Draft> {
     let b = ctx.booking;
-    let to = mailbox(&b.student_name, &b.student_email)?;
+    let to = recipient.mailbox(b)?;
     let coach = header_text(&ctx.coach.display_name);
     let title = header_text(&ctx.event_type.title);
     let confirmed = b.status == BookingStatus::Confirmed;
@@ -223,7 +278,11 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
         }
         ChangeKind::CancelledByStudent => (
             format!("Cancelled: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec!["your session has been cancelled as you asked.".to_string()],
+            vec![match (&recipient, ctx.by_guardian, &b.guardian) {
+                (Recipient::Student, true, Some(g)) => format!("{} (your parent or guardian) has cancelled your session.", g.name),
+                (Recipient::Guardian { .. }, false, _) => format!("{} has cancelled the session.", b.student_name),
+                _ => "your session has been cancelled as you asked.".to_string(),
+            }],
             invited.then_some(Method::Cancel),
         ),
         ChangeKind::CancelledByCoach => (
@@ -270,12 +329,22 @@ pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Op
     if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach | ChangeKind::RescheduleDeclined) = (ctx.coach_message, kind) {
         paragraphs.push(format!("{coach} wrote:\n{message}"));
     }
+    if let (ChangeKind::Rescheduled, Some(g)) = (kind, &b.guardian) {
+        match (&recipient, ctx.by_guardian) {
+            (Recipient::Student, true) => paragraphs.push(format!("{} (your parent or guardian) moved it.", g.name)),
+            (Recipient::Guardian { .. }, false) => paragraphs.push(format!("{} moved it.", b.student_name)),
+            _ => {}
+        }
+    }
+    if let Some(about) = recipient.about(b) {
+        paragraphs.insert(0, about);
+    }
     let active = b.is_active();
     let body = Body {
-        greeting: format!("Hello {},", b.student_name),
+        greeting: format!("Hello {},", recipient.name(b)),
         paragraphs,
         details: details(ctx),
-        link: active.then(|| ("Reschedule or cancel", ctx.manage_url.to_string())),
+        link: active.then(|| recipient.link(ctx)),
     };
     Some(Draft {
         to,
@@ -332,6 +401,9 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
     let mut d = details(ctx);
     d.retain(|(k, _)| *k != "With");
     d.insert(0, ("Student", format!("{} <{}>", b.student_name, b.student_email)));
+    if let Some(g) = &b.guardian {
+        d.insert(1, ("Guardian", format!("{} <{}>", g.name, g.email)));
+    }
     if let Some(note) = &b.student_note {
         d.push(("Note", note.clone()));
     }
@@ -354,15 +426,29 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
 
 /// A reminder `offset` before the session.
 pub fn reminder_message(ctx: &Context<'_>, offset: Duration) -> Option<Draft> {
+    reminder_to(ctx, offset, Recipient::Student)
+}
+
+/// (issue 11 §4) The guardian's reminder `offset` before the session.
+pub fn guardian_reminder(ctx: &Context<'_>, offset: Duration, guardian_manage_url: &str) -> Option<Draft> {
+    let guardian = ctx.booking.guardian.as_ref()?;
+    reminder_to(ctx, offset, Recipient::Guardian { guardian, manage_url: guardian_manage_url })
+}
+
+fn reminder_to(ctx: &Context<'_>, offset: Duration, recipient: Recipient<'_>) -> Option<Draft> {
     let b = ctx.booking;
-    let to = mailbox(&b.student_name, &b.student_email)?;
+    let to = recipient.mailbox(b)?;
     let coach = header_text(&ctx.coach.display_name);
     let title = header_text(&ctx.event_type.title);
+    let whose = match recipient {
+        Recipient::Student => "your session".to_string(),
+        Recipient::Guardian { .. } => format!("{}'s session", b.student_name),
+    };
     let body = Body {
-        greeting: format!("Hello {},", b.student_name),
-        paragraphs: vec![format!("a reminder: your session with {coach} starts in {}.", crate::booking::policy::format_duration(offset))],
+        greeting: format!("Hello {},", recipient.name(b)),
+        paragraphs: vec![format!("a reminder: {whose} with {coach} starts in {}.", crate::booking::policy::format_duration(offset))],
         details: details(ctx),
-        link: Some(("Reschedule or cancel", ctx.manage_url.to_string())),
+        link: Some(recipient.link(ctx)),
     };
     Some(Draft {
         to,
@@ -447,6 +533,7 @@ mod tests {
             coach_message: message,
             answers: &[],
             series_calendar: None,
+            by_guardian: false,
         };
         let message = Some("I am ill <sorry>.\nNext week?");
         for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {
@@ -457,6 +544,99 @@ mod tests {
         }
         let d = student_message(&ctx(message), ChangeKind::CancelledByStudent, true).unwrap();
         assert!(!d.text.contains("I am ill"), "{}", d.text);
+    }
+
+    /// (issue 11 §4) The guardian is addressed by name with their own
+    /// link (a read-only one only shows the booking), is told whose
+    /// session it is, and each side learns when the other cancelled.
+    #[test]
+    fn the_guardian_gets_their_own_message_and_link_and_learns_who_cancelled() {
+        use chrono::TimeZone;
+        let coaches = crate::config::Config::parse(
+            "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna\"\n[[coach.event_type]]\nslug = \"trial\"\ntitle = \"Trial\"\nduration = \"30m\"\nguardian = \"optional\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .coaches;
+        let coach = &coaches[0];
+        let mut et = coach.policy.event_type("trial").unwrap().clone();
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let mut b = crate::booking::holds::tests::booking("b1", "trial", crate::model::TimeRange::new(t, t + Duration::minutes(30)), "ben@example.org");
+        b.student_name = "Ben".into();
+        b.guardian = Some(Guardian { name: "Pat Parent".into(), email: "pat@example.org".into() });
+        let ctx = |b: &Booking, et: &EventType, by_guardian| {
+            let d = |recipient: Option<&str>| {
+                let c = Context {
+                    booking: b,
+                    coach,
+                    event_type: et,
+                    coach_email: None,
+                    organizer_email: "anna@localhost",
+                    manage_url: "http://x/book/manage/student",
+                    now: t,
+                    coach_message: None,
+                    answers: &[],
+                    series_calendar: None,
+                    by_guardian,
+                };
+                match recipient {
+                    Some(url) => guardian_message(&c, ChangeKind::CancelledByStudent, true, url),
+                    None => student_message(&c, ChangeKind::CancelledByStudent, true),
+                }
+            };
+            (d(None), d(Some("http://x/book/manage/guardian")))
+        };
+        let mut booked = b.clone();
+        booked.status = BookingStatus::Confirmed;
+        let c = Context {
+            booking: &booked,
+            coach,
+            event_type: &et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/student",
+            now: t,
+            coach_message: None,
+            answers: &[],
+            series_calendar: None,
+            by_guardian: false,
+        };
+        let g = guardian_message(&c, ChangeKind::Booked, false, "http://x/book/manage/guardian").unwrap();
+        assert_eq!(g.to.email.to_string(), "pat@example.org");
+        assert!(g.text.starts_with("Hello Pat Parent,") && g.text.contains("about Ben's session"), "{}", g.text);
+        assert!(g.text.contains("Reschedule or cancel: http://x/book/manage/guardian") && !g.text.contains("/student"), "{}", g.text);
+        assert!(matches!(g.calendar, Some((Method::Request, _))));
+        let r = guardian_reminder(&c, Duration::hours(24), "http://x/book/manage/guardian").unwrap();
+        assert!(r.text.contains("Ben's session with Anna starts in"), "{}", r.text);
+
+        b.status = BookingStatus::Cancelled;
+        let (student, guardian) = ctx(&b, &et, true);
+        assert!(student.unwrap().text.contains("Pat Parent (your parent or guardian) has cancelled your session"));
+        assert!(guardian.unwrap().text.contains("cancelled as you asked"));
+        let (student, guardian) = ctx(&b, &et, false);
+        assert!(student.unwrap().text.contains("cancelled as you asked"));
+        let guardian = guardian.unwrap();
+        assert!(guardian.text.contains("Ben has cancelled the session"), "{}", guardian.text);
+        assert!(matches!(guardian.calendar, Some((Method::Cancel, _))));
+
+        et.guardian_can_manage = false;
+        let c = Context {
+            booking: &booked,
+            coach,
+            event_type: &et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/student",
+            now: t,
+            coach_message: None,
+            answers: &[],
+            series_calendar: None,
+            by_guardian: false,
+        };
+        let g = guardian_message(&c, ChangeKind::Booked, false, "http://x/book/manage/guardian").unwrap();
+        assert!(g.text.contains("See the booking: http://x/book/manage/guardian") && !g.text.contains("Reschedule or cancel"), "{}", g.text);
+        let none = Booking { guardian: None, ..booked.clone() };
+        assert!(guardian_message(&Context { booking: &none, ..c }, ChangeKind::Booked, false, "u").is_none());
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
     // (D) answers to the event type's questions come as `q_{id}` fields.
     let answers: std::collections::BTreeMap<String, String> =
         form.iter().filter_map(|(k, v)| k.strip_prefix("q_").map(|id| (id.to_string(), v.clone()))).collect();
-    match app.booking.confirm_with_answers(hold_id, details, &answers) {
+    // (issue 11 §4) the parent or guardian, when the form asks for one
+    let guardian = crate::booking::guardian::GuardianInput {
+        name: form.get("guardian_name").cloned().unwrap_or_default(),
+        email: form.get("guardian_email").cloned().unwrap_or_default(),
+    };
+    match app.booking.confirm_with_guardian(hold_id, details, &answers, Some(&guardian)) {
         Ok(booking) => {
             let token = app.booking.manage_token(&booking);
             Ok(redirect(&manage_location(&token, &tz_query, "booked")))

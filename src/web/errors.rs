@@ -154,6 +154,13 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "No request waiting",
             "There is no reschedule request waiting for this booking (any more).".into(),
         ),
+        // issue 11 §4: a guardian's read-only link
+        B::ReadOnly => answer(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            "This link is read-only",
+            "This guardian's link shows the booking but cannot cancel or move it. Please ask the student, or contact the coach.".into(),
+        ),
         B::Storage(StorageError::QuotaExceeded { user }) => {
             tracing::warn!(coach = %user, "booking refused: the coach's storage quota is used up");
             BookingAnswer {
@@ -327,6 +334,7 @@ mod tests {
             (B::NotStarted { start: chrono::DateTime::UNIX_EPOCH }, 409),
             (B::ReschedulePending, 409),
             (B::NoRescheduleRequest, 409),
+            (B::ReadOnly, 403),
         ];
         for (e, status) in cases {
             assert_eq!(booking_answer(&e).status.as_u16(), status, "{e:?}");

@@ -29,7 +29,8 @@ pub fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> 
     req.check_post(app, &form)?;
     let start = form_start(&form)?;
     let reschedule = match form.get("reschedule") {
-        Some(token) => Some(app.booking.booking(token)?),
+        // (issue 11 §4) a read-only guardian link cannot move the booking
+        Some(token) => Some(app.booking.booking_to_change(token)?.0),
         None => None,
     };
     // (D) A private type needs its secret link's key, or a booking of it being moved.
@@ -105,6 +106,11 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
                 }
             })
             .collect(),
+        // (issue 11 §4) the parent or guardian, asked when the type says so
+        guardian_asked: reschedule_token.is_none() && et.guardian.asks(),
+        guardian_required: et.guardian == crate::booking::guardian::GuardianPolicy::Required,
+        guardian_name: field("guardian_name"),
+        guardian_email: field("guardian_email"),
         reschedule_token,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);

@@ -21,7 +21,9 @@ use super::respond::{enc, render, with_csrf};
 /// the one the `done` query parameter asks for.
 pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(String, &str)>) -> Result<Response<Body>, PageError> {
     let svc = &app.booking;
-    let booking = svc.booking(token)?;
+    let (booking, role) = svc.manage_access(token)?;
+    // (issue 11 §4) a guardian's read-only link shows the booking, no forms
+    let read_only = !role.may_change();
     let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = svc.event_type(coach, &booking.event_type)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
@@ -33,6 +35,10 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         Some("booked") => Some(("You are booked. A confirmation is on its way to your inbox.".into(), "success")),
         Some("moved") => Some(("Your booking has been moved.".into(), "success")),
         Some("requested") => Some(("Your coach has been asked to move the session; you will get an email when they answer.".into(), "success")),
+        _ if read_only => Some((
+            format!("You follow {}'s booking as their parent or guardian. This link shows it; the student can change or cancel it with their own link.", booking.student_name),
+            "",
+        )),
         _ => None,
     });
     // issue 11 §3 (C): a reschedule request waiting for the coach.
@@ -48,7 +54,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             )
         }
     });
-    let can_withdraw = request.as_ref().is_some_and(|r| !r.approved);
+    let can_withdraw = request.as_ref().is_some_and(|r| !r.approved) && !read_only;
     let cancel_ok = booking.can_cancel(now, et.cancel_notice);
     let resched_ok = crate::booking::can_reschedule(booking.range.start, now, et.reschedule_notice);
     let (csrf, fresh) = req.csrf();
@@ -72,7 +78,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         active: booking.is_active(),
         ics_link: format!("/book/manage/{token_enc}/booking.ics"),
         feed_link: format!("/book/manage/{token_enc}/feed.ics"),
-        can_reschedule: resched_ok.is_ok() && request.is_none(),
+        can_reschedule: resched_ok.is_ok() && request.is_none() && !read_only,
         reschedule_request,
         can_withdraw,
         withdraw_action: format!("/book/manage/{token_enc}/withdraw-request?tz={}", enc(tz.name())),
@@ -83,8 +89,12 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             enc(tz.name()),
             booking.range.start.with_timezone(&tz).format("%Y-%m-%d")
         ),
-        reschedule_closed: deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz),
-        can_cancel: cancel_ok.is_ok(),
+        reschedule_closed: if read_only {
+            "This link cannot move or cancel the booking; please ask the student or the coach.".into()
+        } else {
+            deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz)
+        },
+        can_cancel: cancel_ok.is_ok() && !read_only,
         cancel_open: match cancel_ok {
             Ok(()) => format!(
                 "This booking can be cancelled online until {}.",
@@ -93,7 +103,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             Err(_) => String::new(),
         },
         cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
-        cancel_closed: deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz),
+        cancel_closed: if read_only { String::new() } else { deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz) },
         csrf: csrf.clone(),
         has_tz_param: req.query.contains_key("tz"),
         series_link: svc

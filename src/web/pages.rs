@@ -102,6 +102,11 @@ pub struct WaitlistPage {
     pub leave_action: String,
     pub csrf: String,
     pub notice: Option<String>,
+    /// (issue 11 §4) The claim form asks for a parent or guardian.
+    pub guardian_asked: bool,
+    pub guardian_required: bool,
+    pub guardian_name: String,
+    pub guardian_email: String,
 }
 
 #[derive(Template)]
@@ -123,6 +128,12 @@ pub struct HoldPage {
     pub reschedule_token: Option<String>,
     /// (D) The event type's questions, with what the student typed.
     pub questions: Vec<QuestionField>,
+    /// (issue 11 §4) The form asks for a parent or guardian
+    /// (`templates/guardian_fields.html`), and must have one.
+    pub guardian_asked: bool,
+    pub guardian_required: bool,
+    pub guardian_name: String,
+    pub guardian_email: String,
 }
 
 /// (D) One question on the details form (issue 11 §5).

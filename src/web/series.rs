@@ -44,7 +44,8 @@ pub struct SeriesPage {
 
 pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(String, &str)>) -> Result<Response<Body>, PageError> {
     let svc = &app.booking;
-    let booking = svc.booking(token)?;
+    // (issue 11 §4) a guardian's read-only link lists the dates without forms
+    let (booking, role) = svc.manage_access(token)?;
     let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = svc.event_type(coach, &booking.event_type)?;
     let occurrences = svc.series_occurrences(&booking)?.ok_or(PageError::NotFound)?;
@@ -55,7 +56,7 @@ pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         .map(|o| OccurrenceRow {
             when: when(o.booking.range, tz),
             status: status_text(&o.booking).into(),
-            cancel_value: (o.booking.is_active() && o.booking.can_cancel(now, et.cancel_notice).is_ok()).then(|| o.recurrence_id.to_rfc3339()),
+            cancel_value: (role.may_change() && o.booking.is_active() && o.booking.can_cancel(now, et.cancel_notice).is_ok()).then(|| o.recurrence_id.to_rfc3339()),
         })
         .collect();
     let (csrf, fresh) = req.csrf();

@@ -63,6 +63,11 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
         leave_action: format!("{base}/leave"),
         csrf: csrf.clone(),
         notice,
+        // (issue 11 §4) the claim is a booking: it asks for the guardian too
+        guardian_asked: et.guardian.asks(),
+        guardian_required: et.guardian == crate::booking::guardian::GuardianPolicy::Required,
+        guardian_name: String::new(),
+        guardian_email: String::new(),
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }
@@ -72,7 +77,12 @@ pub fn claim(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>
     let form = req.form();
     req.check_post(app, &form)?;
     let details = StudentDetails { name: String::new(), email: String::new(), note: form.get("note").cloned().unwrap_or_default() };
-    let booking = app.booking.claim_waitlist(token, details)?;
+    // (issue 11 §4) the guardian, when the claim form carries one
+    let guardian = crate::booking::guardian::GuardianInput {
+        name: form.get("guardian_name").cloned().unwrap_or_default(),
+        email: form.get("guardian_email").cloned().unwrap_or_default(),
+    };
+    let booking = app.booking.claim_waitlist_with_guardian(token, details, Some(&guardian))?;
     Ok(redirect(&format!("/book/manage/{}?done=booked", enc(&app.booking.manage_token(&booking)))))
 }
 

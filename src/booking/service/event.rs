@@ -16,7 +16,8 @@ use crate::model::TimeRange;
 impl BookingService {
 
     /// The booking's VEVENT as stored in the coach's calendar (and sent in
-    /// invitations): ORGANIZER the coach, ATTENDEE the student.
+    /// invitations): ORGANIZER the coach, ATTENDEE the student (and the
+    /// guardian as a NON-PARTICIPANT, issue 11 §4).
     pub fn booking_ics(&self, coach: &CoachConfig, et: &EventType, b: &Booking) -> String {
         // (D) the answers to the form's questions go into DESCRIPTION.
         let answers = self.answers_of(&b.id).unwrap_or_else(|e| {
@@ -107,7 +108,7 @@ fn described(
         description.push('\n');
     }
     description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
-    event
+    let event = event
         .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
         .with(Property::new_text("DESCRIPTION", &description))
         .with(Property::new("STATUS", status))
@@ -118,8 +119,20 @@ fn described(
                 .with_param("CN", &b.student_name)
                 .with_param("ROLE", "REQ-PARTICIPANT")
                 .with_param("PARTSTAT", if status == "CANCELLED" { "DECLINED" } else { "ACCEPTED" }),
-        )
-        .with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference))
+        );
+    // (issue 11 §4) The guardian follows the session without taking part:
+    // informed of every change, asked for no answer.
+    let event = match &b.guardian {
+        Some(g) => event.with(
+            Property::new("ATTENDEE", &format!("mailto:{}", g.email))
+                .with_param("CN", &g.name)
+                .with_param("ROLE", "NON-PARTICIPANT")
+                .with_param("PARTSTAT", if status == "CANCELLED" { "DECLINED" } else { "ACCEPTED" })
+                .with_param("RSVP", "FALSE"),
+        ),
+        None => event,
+    };
+    event.with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference))
 }
 
 // ----- (B) recurring sessions, issue 11 §2 -----

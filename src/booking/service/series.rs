@@ -275,6 +275,7 @@ impl BookingService {
         coach: &CoachConfig,
         et: &EventType,
         student: StudentDetails,
+        guardian: Option<super::super::guardian::Guardian>,
         now: DateTime<Utc>,
     ) -> Result<Booking> {
         let mut ranges = vec![lead.hold.range];
@@ -315,6 +316,7 @@ impl BookingService {
                 price: et.price.clone(),
                 cancel_deadline: None,
                 outcome: Default::default(),
+                guardian: guardian.clone(),
             })
             .collect();
         let series = SeriesRecord {
@@ -440,7 +442,7 @@ impl BookingService {
     pub fn cancel_series(&self, manage_token: &str, occurrence: Option<DateTime<Utc>>) -> Result<Booking> {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
-        let booking = self.booking(manage_token)?;
+        let (booking, actor) = self.booking_to_change(manage_token)?;
         let Some(series) = self.series_of(&booking.id)? else {
             drop(decide);
             return match occurrence {
@@ -469,7 +471,6 @@ impl BookingService {
         for b in &targets {
             b.can_cancel(now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
         }
-        let actor = Actor::Student { email: booking.student_email.clone() };
         let mut cancelled = Vec::new();
         for b in &targets {
             let mut c = b.clone();

@@ -117,6 +117,8 @@ pub struct BookingDetailPage {
     pub history: Vec<HistoryRow>,
     /// (D) The student's answers to the form's questions, as (label, answer).
     pub answers: Vec<(String, String)>,
+    /// (issue 11 §4) The parent or guardian who follows the booking: (name, email).
+    pub guardian: Option<(String, String)>,
 }
 
 /// One entry of a booking's audit trail, as the coach reads it.
