@@ -303,12 +303,27 @@ struct CancelBody {
 }
 
 /// Cancels a booking; for a series, `{"occurrence": START}` cancels that
-/// occurrence and no body (or no `occurrence`) every one still ahead.
+/// occurrence and no body (or no `occurrence`) every one still ahead
+/// except those inside the cancel notice, which stay and are listed in
+/// `"kept": [{"start", "end", "deadline"}]`.
 fn cancel(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: CancelBody = if body.iter().all(u8::is_ascii_whitespace) { CancelBody::default() } else { parse_json(body)? };
     let occurrence = req.occurrence.as_deref().map(parse_start).transpose()?;
-    let b = app.booking.cancel_series(token, occurrence)?;
-    Ok((StatusCode::OK, booking_json(app, &b, None)))
+    let done = app.booking.cancel_series_detailed(token, occurrence)?;
+    let mut v = booking_json(app, &done.booking, None);
+    if v.get("occurrences").is_some() {
+        let tz = crate::booking::coach::by_user(app.booking.coaches(), &done.booking.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+        v["kept"] = json!(done
+            .kept
+            .iter()
+            .map(|k| json!({
+                "start": k.booking.range.start.with_timezone(&tz).to_rfc3339(),
+                "end": k.booking.range.end.with_timezone(&tz).to_rfc3339(),
+                "deadline": k.deadline.with_timezone(&tz).to_rfc3339(),
+            }))
+            .collect::<Vec<_>>());
+    }
+    Ok((StatusCode::OK, v))
 }
 
 #[derive(Deserialize)]

@@ -123,6 +123,8 @@ pub struct HoldPage {
     pub reschedule_token: Option<String>,
     /// (D) The event type's questions, with what the student typed.
     pub questions: Vec<QuestionField>,
+    /// (issue 11 §2) The repeat form, for a type with `repeat`.
+    pub series: Option<super::series_form::SeriesFields>,
 }
 
 /// (D) One question on the details form (issue 11 §5).
@@ -184,6 +186,8 @@ pub struct BookingPage {
     pub has_tz_param: bool,
     /// (issue 11 §2) The series' dates page, for an occurrence of a series.
     pub series_link: Option<String>,
+    /// (issue 11 §2) The series' dates with their status, listed here too.
+    pub series_dates: Option<super::series::SeriesDates>,
 }
 
 /// A listed coach on the front page.
