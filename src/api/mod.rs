@@ -312,18 +312,23 @@ fn cancel(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let done = app.booking.cancel_series_detailed(token, occurrence)?;
     let mut v = booking_json(app, &done.booking, None);
     if v.get("occurrences").is_some() {
-        let tz = crate::booking::coach::by_user(app.booking.coaches(), &done.booking.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
-        v["kept"] = json!(done
-            .kept
-            .iter()
-            .map(|k| json!({
-                "start": k.booking.range.start.with_timezone(&tz).to_rfc3339(),
-                "end": k.booking.range.end.with_timezone(&tz).to_rfc3339(),
-                "deadline": k.deadline.with_timezone(&tz).to_rfc3339(),
-            }))
-            .collect::<Vec<_>>());
+        v["kept"] = kept_json(app, &done.booking, &done.kept);
     }
     Ok((StatusCode::OK, v))
+}
+
+/// The dates of a series a change of "all remaining" left as they were
+/// (inside the notice): `[{"start", "end", "deadline"}]`.
+fn kept_json(app: &App, b: &Booking, kept: &[crate::booking::service::KeptOccurrence]) -> Value {
+    let tz = crate::booking::coach::by_user(app.booking.coaches(), &b.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    json!(kept
+        .iter()
+        .map(|k| json!({
+            "start": k.booking.range.start.with_timezone(&tz).to_rfc3339(),
+            "end": k.booking.range.end.with_timezone(&tz).to_rfc3339(),
+            "deadline": k.deadline.with_timezone(&tz).to_rfc3339(),
+        }))
+        .collect::<Vec<_>>())
 }
 
 #[derive(Deserialize)]
@@ -362,10 +367,16 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
 fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
     let booking = app.booking.booking(token)?;
-    // A series' occurrence is moved by naming it; without one, the
-    // booking the token stands for (a series' first occurrence) moves.
+    // A series' occurrence is moved by naming it; without one, every date
+    // still ahead moves (those inside the notice stay: `kept`).
     let booking = match req.occurrence.as_deref().map(parse_start).transpose()? {
         Some(t) => app.booking.occurrence_of(&booking, t)?,
+        None if app.booking.series_occurrences(&booking)?.is_some() => {
+            let done = app.booking.reschedule_series(token, parse_start(&req.start)?)?;
+            let mut v = booking_json(app, &done.booking, None);
+            v["kept"] = kept_json(app, &done.booking, &done.kept);
+            return Ok((StatusCode::OK, v));
+        }
         None => booking,
     };
     let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;

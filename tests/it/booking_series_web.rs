@@ -3,7 +3,9 @@
 //! "every N weeks, K times"; the whole series is held at once; dates that
 //! are not free are named with a box to leave each out; the manage page
 //! lists every date with its status. Cancelling every remaining date
-//! (pages and API) keeps those inside the cancel notice and says so. A
+//! (pages and API) keeps those inside the cancel notice and says so, and
+//! so does moving every remaining date (API: reschedule without
+//! `occurrence`). A
 //! coach's CalDAV override of a date the student cancelled leaves it
 //! cancelled (the regression of the series' "known gap").
 //!
@@ -50,7 +52,7 @@ struct Env {
 async fn start() -> Env {
     let text = "[booking]\nrate_limit_per_minute = 100000\n[[coach]]\nuser = \"alice\"\ndisplay_name = \"Alice Coach\"\ntimezone = \"Europe/Berlin\"\n\
          working_hours = { mon = [\"09:00-17:00\"], tue = [\"09:00-17:00\"], wed = [\"09:00-17:00\"], thu = [\"09:00-17:00\"], fri = [\"09:00-17:00\"] }\n\
-         [[coach.event_type]]\nslug = \"lesson\"\ntitle = \"Lesson\"\nduration = \"60m\"\nrepeat = [\"1w\", \"2w\"]\nrepeat_max = 12\ncancel_notice = \"24h\"\n\
+         [[coach.event_type]]\nslug = \"lesson\"\ntitle = \"Lesson\"\nduration = \"60m\"\nrepeat = [\"1w\", \"2w\"]\nrepeat_max = 12\ncancel_notice = \"24h\"\nreschedule_notice = \"24h\"\n\
          [[coach.event_type]]\nslug = \"intro\"\ntitle = \"Intro\"\nduration = \"60m\"\n";
     let parsed = Config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let clock = Arc::new(ManualClock::new(berlin(2026, 5, 4, 8, 0)));
@@ -330,4 +332,43 @@ async fn a_coach_override_of_a_date_the_student_cancelled_stays_cancelled() {
     let slots = json_of(&env.server.request("GET", &format!("/api/v1/coaches/alice/event-types/lesson/slots?from={day}&to={day}&tz=Europe/Berlin")).send().await.status(200));
     let want = moved.with_timezone(&BERLIN).to_rfc3339();
     assert!(slots["slots"].as_array().unwrap().iter().any(|s| s["start"] == want.as_str()), "{slots}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_every_remaining_date_shifts_the_weekly_time_and_keeps_those_inside_the_notice() {
+    let env = start().await;
+    let manage = env.book_on_page(tuesday(0), "4").await;
+    let token = token_of(&manage);
+    // Another student has Tuesday 14:00 of week 2.
+    let h = json_of(&env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": (tuesday(2) + Duration::hours(4)).to_rfc3339()})).await.status(201));
+    env.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    // Three hours later week 0 is inside the 24h notice.
+    env.clock.set(env.clock.now() + Duration::hours(3));
+    let to = |t: DateTime<Utc>| json!({"start": t.to_rfc3339()});
+    let r = env.post_json(&format!("/api/v1/bookings/{token}/reschedule"), to(tuesday(1) + Duration::hours(4))).await.status(409);
+    let conflicts = json_of(&r)["conflicts"].clone();
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(1), "{}", r.describe());
+    assert_eq!(DateTime::parse_from_rfc3339(conflicts[0].as_str().unwrap()).unwrap(), tuesday(2) + Duration::hours(4));
+    let b = env.api_booking(&manage).await;
+    let starts = |b: &Value| b["occurrences"].as_array().unwrap().iter().map(|o| DateTime::parse_from_rfc3339(o["start"].as_str().unwrap()).unwrap().to_utc()).collect::<Vec<_>>();
+    assert_eq!(starts(&b), (0..4).map(tuesday).collect::<Vec<_>>(), "nothing moved");
+
+    // To 12:00 (and a week later than week 1 was: a shift of one week and two hours).
+    let r = json_of(&env.post_json(&format!("/api/v1/bookings/{token}/reschedule"), to(tuesday(2) + Duration::hours(2))).await.status(200));
+    let want: Vec<DateTime<Utc>> = std::iter::once(tuesday(0)).chain((2..5).map(|w| tuesday(w) + Duration::hours(2))).collect();
+    assert_eq!(starts(&r), want);
+    assert_eq!(statuses(&r), vec!["confirmed"; 4]);
+    let kept = r["kept"].as_array().expect("kept");
+    assert_eq!(kept.len(), 1, "{r}");
+    assert_eq!(DateTime::parse_from_rfc3339(kept[0]["start"].as_str().unwrap()).unwrap(), tuesday(0));
+    let ics = env.session_objects().await.into_iter().find(|(_, t)| t.contains("RRULE")).unwrap().1;
+    assert_eq!(ics.matches("RECURRENCE-ID").count(), 3, "{ics}");
+    assert!(env.check_problems().is_empty(), "{:?}", env.check_problems());
+    // The old times are free again; the new ones are taken.
+    let open = |t: DateTime<Utc>| env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": t.to_rfc3339()}));
+    assert_eq!(open(tuesday(3)).await.code(), 201);
+    assert_eq!(open(tuesday(3) + Duration::hours(2)).await.code(), 409);
+    // The page lists the moved dates.
+    let text = env.get(&manage).await.status(200).text();
+    assert!(text.contains(&format!("{} – ", (tuesday(4) + Duration::hours(2)).with_timezone(&BERLIN).format("%A %-d %B %Y, %H:%M"))), "{text}");
 }

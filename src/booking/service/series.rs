@@ -113,11 +113,23 @@ pub struct SeriesCancellation {
     pub kept: Vec<KeptOccurrence>,
 }
 
-/// An occurrence that could no longer be cancelled online.
+/// What a student's move of every remaining date of a series did.
+#[derive(Debug, Clone)]
+pub struct SeriesMove {
+    /// The booking the manage token stands for, as it is now.
+    pub booking: Booking,
+    /// The occurrences moved, in date order.
+    pub moved: Vec<Booking>,
+    /// Occurrences still ahead that stay where they are: inside the
+    /// reschedule notice (`deadline`: until when they could have moved).
+    pub kept: Vec<KeptOccurrence>,
+}
+
+/// An occurrence that could no longer be cancelled (or moved) online.
 #[derive(Debug, Clone)]
 pub struct KeptOccurrence {
     pub booking: Booking,
-    /// Until when it could have been cancelled.
+    /// Until when it could have been cancelled (or moved).
     pub deadline: DateTime<Utc>,
 }
 
@@ -541,6 +553,97 @@ impl BookingService {
         tracing::info!(reference = %booking.reference, cancelled = cancelled.len(), kept = kept.len(), "series occurrences cancelled by student");
         let booking = all.into_iter().find(|b| b.id == booking.id).unwrap_or(booking);
         Ok(SeriesCancellation { booking, cancelled, kept })
+    }
+
+    /// Moves every date of a series still ahead (the student's reschedule
+    /// without `occurrence`): the first of them to `new_start`, each later
+    /// one by as much on the coach's wall clock (the weekly time changes),
+    /// each under the reschedule notice — those inside it stay where they
+    /// are and are named in `kept` ([`BookingError::TooLate`] when every
+    /// one is). Every new date must be an open slot under every rule (the
+    /// series' own dates being moved do not count), or nothing moves
+    /// ([`BookingError::SeriesConflicts`] names them). A type whose moves
+    /// the coach approves is moved date by date. One batch; the moved
+    /// dates become RECURRENCE-ID overrides of the series' VEVENT.
+    pub fn reschedule_series(&self, manage_token: &str, new_start: DateTime<Utc>) -> Result<SeriesMove> {
+        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        let booking = self.booking(manage_token)?;
+        let not_series = || BookingError::InvalidInput { field: "occurrence", reason: "this booking is not a series".into() };
+        let series = self.series_of(&booking.id)?.ok_or_else(not_series)?;
+        let coach = self.coach_by_user(&booking.coach)?;
+        let et = self.event_type(coach, &booking.event_type)?;
+        if et.reschedule_requires_approval {
+            return Err(BookingError::InvalidInput {
+                field: "occurrence",
+                reason: "the coach approves every move: name the date to move in `occurrence`".into(),
+            });
+        }
+        let all = self.series_bookings(&series)?;
+        let mut kept = Vec::new();
+        let mut targets = Vec::new();
+        for b in all.iter().filter(|b| b.is_active() && b.range.start > now) {
+            match super::super::can_reschedule(b.range.start, now, et.reschedule_notice) {
+                Ok(()) => targets.push(b.clone()),
+                Err(t) => kept.push(KeptOccurrence { booking: b.clone(), deadline: t.deadline }),
+            }
+        }
+        let Some(first) = targets.first() else {
+            return Err(match kept.first() {
+                Some(k) => BookingError::TooLate { deadline: k.deadline },
+                None => BookingError::BookingCancelled,
+            });
+        };
+        for b in &targets {
+            if self.reschedule_request(b)?.is_some_and(|r| r.is_pending(now)) {
+                return Err(BookingError::ReschedulePending);
+            }
+        }
+        let tz = coach.policy.tz;
+        let zone = crate::ical::zone::Zone::Iana(tz);
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).naive_local();
+        let shift = local(new_start) - local(first.range.start);
+        let ranges: Vec<TimeRange> = targets
+            .iter()
+            .map(|b| {
+                let start = zone.to_utc(local(b.range.start) + shift);
+                TimeRange::new(start, start + et.duration)
+            })
+            .collect();
+        let ids: Vec<&str> = targets.iter().map(|b| b.id.as_str()).collect();
+        let last = ranges.last().map(|r| r.start).unwrap_or(new_start);
+        let beyond = EventType { horizon: et.horizon + (last - new_start).max(Duration::zero()) + Duration::days(1), ..et.clone() };
+        let mut conflicts = Vec::new();
+        for (i, range) in ranges.iter().enumerate() {
+            let rule = if i == 0 { et } else { &beyond };
+            let probe = TimeRange::new(range.start, range.start + Duration::seconds(1));
+            let open = self.slots_where(coach, rule, probe, None, &|b: &Booking| !ids.contains(&b.id.as_str()), &|_: &Hold| true)?;
+            if !open.iter().any(|s| s.range == *range) {
+                conflicts.push(range.start);
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(BookingError::SeriesConflicts { conflicts });
+        }
+        let moved: Vec<Booking> = targets.iter().zip(&ranges).map(|(b, r)| b.moved_by_student(*r, now, et.cancel_notice)).collect();
+        let all: Vec<Booking> = all.into_iter().map(|b| moved.iter().find(|m| m.id == b.id).cloned().unwrap_or(b)).collect();
+        let changed: Vec<(&Booking, Option<&Booking>)> = moved.iter().zip(&targets).map(|(m, p)| (m, Some(p))).collect();
+        let mut batch = self.series_batch(coach, et, &series, &changed, &all, now)?;
+        let actor = Actor::Student { email: booking.student_email.clone() };
+        let records = self.with_staged_series(&series, &all, || {
+            let mut records = Vec::new();
+            for (m, p) in moved.iter().zip(&targets) {
+                let change = BookingChange { booking: m, previous: Some(p), kind: ChangeKind::Rescheduled, actor: actor.clone(), coach, now, coach_message: None };
+                records.extend(self.hook_records(&change));
+            }
+            records
+        });
+        batch.records.extend(records);
+        self.storage.apply(batch, now)?;
+        self.durable(decide)?;
+        tracing::info!(reference = %booking.reference, moved = moved.len(), kept = kept.len(), "series dates rescheduled by student");
+        let booking = all.into_iter().find(|b| b.id == booking.id).unwrap_or(booking);
+        Ok(SeriesMove { booking, moved, kept })
     }
 
     // ----- the coach's edits -----
