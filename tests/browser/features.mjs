@@ -78,6 +78,8 @@ async function axeClean(page, name, js) {
   if (!js) {
     scratch = await page.context().browser().newContext({ javaScriptEnabled: true });
     target = await scratch.newPage();
+    // At the server's address, so the page's own stylesheet applies.
+    await target.goto(`${base}/`);
     await target.setContent(await page.content(), { waitUntil: 'load' });
   }
   try {
@@ -121,7 +123,7 @@ function weekUrl(type, start) {
 }
 
 async function waitlist(browser, variant, js, fullStart) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US', timezoneId: 'Europe/Berlin' });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   const v = `waitlist-${variant}`;
@@ -168,7 +170,7 @@ async function waitlist(browser, variant, js, fullStart) {
 }
 
 async function series(browser, variant, js) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US', timezoneId: 'Europe/Berlin' });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   const v = `series-${variant}`;
@@ -181,14 +183,14 @@ async function series(browser, variant, js) {
       const slot = page.getByRole('button', { name: new RegExp(`${start.slice(11, 16)}$`) }).first();
       await Promise.all([page.waitForURL(/\/book\/hold\//), slot.click()]);
       check((await page.textContent('body')).includes('is held for you'), 'hold notice');
-      check(await page.getByLabel('Repeat').isVisible(), 'the repeat choice');
+      check(await page.getByRole('combobox', { name: 'Repeat' }).isVisible(), 'the repeat choice');
       await axeClean(page, 'hold page', js);
       await shot(page, v, '1-hold');
     });
 
     await step(v, 'every week, 4 times: every date is held', async () => {
-      await page.getByLabel('Repeat').selectOption({ label: 'Every week' });
-      await page.getByLabel('How many times in all').fill('4');
+      await page.getByRole('combobox', { name: 'Repeat' }).selectOption({ label: 'Every week' });
+      await page.getByRole('spinbutton', { name: 'How many times in all' }).fill('4');
       await Promise.all([page.waitForURL(/\/book\/hold\//), page.getByRole('button', { name: 'Hold these dates' }).click()]);
       await page.waitForLoadState('load');
       // Another walk may have taken a date: leave the ticked ones out.
