@@ -20,6 +20,7 @@
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
 //! | `POST /book/hold/{id}` | confirm (or move) | [`confirm`] |
+//! | `POST /book/hold/{id}/repeat` | hold the held date as a series (issue 11 §2) | [`series_form`] |
 //! | `GET /book/manage/{token}` | the student's booking | [`manage`] |
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" | [`ics`] |
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
