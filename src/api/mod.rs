@@ -306,12 +306,32 @@ struct CancelBody {
 }
 
 /// Cancels a booking; for a series, `{"occurrence": START}` cancels that
-/// occurrence and no body (or no `occurrence`) every one still ahead.
+/// occurrence and no body (or no `occurrence`) every one still ahead
+/// except those inside the cancel notice, which stay and are listed in
+/// `"kept": [{"start", "end", "deadline"}]`.
 fn cancel(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: CancelBody = if body.iter().all(u8::is_ascii_whitespace) { CancelBody::default() } else { parse_json(body)? };
     let occurrence = req.occurrence.as_deref().map(parse_start).transpose()?;
-    let b = app.booking.cancel_series(token, occurrence)?;
-    Ok((StatusCode::OK, booking_json(app, &b, None)))
+    let done = app.booking.cancel_series_detailed(token, occurrence)?;
+    let mut v = booking_json(app, &done.booking, None);
+    if v.get("occurrences").is_some() {
+        v["kept"] = kept_json(app, &done.booking, &done.kept);
+    }
+    Ok((StatusCode::OK, v))
+}
+
+/// The dates of a series a change of "all remaining" left as they were
+/// (inside the notice): `[{"start", "end", "deadline"}]`.
+fn kept_json(app: &App, b: &Booking, kept: &[crate::booking::service::KeptOccurrence]) -> Value {
+    let tz = crate::booking::coach::by_user(app.booking.coaches(), &b.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    json!(kept
+        .iter()
+        .map(|k| json!({
+            "start": k.booking.range.start.with_timezone(&tz).to_rfc3339(),
+            "end": k.booking.range.end.with_timezone(&tz).to_rfc3339(),
+            "deadline": k.deadline.with_timezone(&tz).to_rfc3339(),
+        }))
+        .collect::<Vec<_>>())
 }
 
 #[derive(Deserialize)]
@@ -365,10 +385,16 @@ fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResul
     let req: StartBody = parse_json(body)?;
     // (issue 11 §4) a read-only guardian link holds nothing: 403 `read_only`
     let (booking, _) = app.booking.booking_to_change(token)?;
-    // A series' occurrence is moved by naming it; without one, the
-    // booking the token stands for (a series' first occurrence) moves.
+    // A series' occurrence is moved by naming it; without one, every date
+    // still ahead moves (those inside the notice stay: `kept`).
     let booking = match req.occurrence.as_deref().map(parse_start).transpose()? {
         Some(t) => app.booking.occurrence_of(&booking, t)?,
+        None if app.booking.series_occurrences(&booking)?.is_some() => {
+            let done = app.booking.reschedule_series(token, parse_start(&req.start)?)?;
+            let mut v = booking_json(app, &done.booking, None);
+            v["kept"] = kept_json(app, &done.booking, &done.kept);
+            return Ok((StatusCode::OK, v));
+        }
         None => booking,
     };
     let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;

@@ -58,11 +58,25 @@ fn hold_location(hold_id: &str, tz: Option<&String>, reschedule: Option<&String>
 /// The details form of a hold; with `error`, shown again (422) with the
 /// message and what the student typed.
 pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(String, HashMap<String, String>)>) -> Result<Response<Body>, PageError> {
+    hold_page_with(app, req, hold_id, error, None, None)
+}
+
+/// [`hold_page`] with the page's parameters given (else the error's form
+/// or the query) and the repeat form's last attempt (issue 11 §2,
+/// [`super::series_form`]).
+pub fn hold_page_with(
+    app: &App,
+    req: &PageRequest,
+    hold_id: &str,
+    error: Option<(String, HashMap<String, String>)>,
+    params: Option<HashMap<String, String>>,
+    attempt: Option<&super::series_form::RepeatAttempt>,
+) -> Result<Response<Body>, PageError> {
     let (rec, coach, et) = app.booking.hold_info(hold_id)?;
     if !rec.hold.is_active(app.booking.now()) {
         return Err(BookingError::HoldExpired.into());
     }
-    let params = error.as_ref().map(|(_, f)| f.clone()).unwrap_or_else(|| req.query.clone());
+    let params = params.or_else(|| error.as_ref().map(|(_, f)| f.clone())).unwrap_or_else(|| req.query.clone());
     let tz = zone(params.get("tz"), coach.policy.tz);
     let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
     let (csrf, fresh) = req.csrf();
@@ -111,6 +125,8 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         guardian_required: et.guardian == crate::booking::guardian::GuardianPolicy::Required,
         guardian_name: field("guardian_name"),
         guardian_email: field("guardian_email"),
+        // issue 11 §2: "every N weeks, K times", when the type repeats.
+        series: super::series_form::series_fields(app, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
         reschedule_token,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);

@@ -59,8 +59,14 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let resched_ok = crate::booking::can_reschedule(booking.range.start, now, et.reschedule_notice);
     let (csrf, fresh) = req.csrf();
     let token_enc = enc(token);
+    // issue 11 §2: a series is changed date by date (or all remaining) in
+    // its list; the page stays open while any date is still on.
+    let series_dates = super::series::series_dates(app, &booking, token, tz)?;
+    let in_series = series_dates.is_some();
+    let series_active = svc.series_occurrences(&booking)?.is_some_and(|all| all.iter().any(|o| o.booking.is_active()));
     let page = BookingPage {
         heading: match booking.status {
+            BookingStatus::Cancelled if series_active => "Your series".into(),
             BookingStatus::Cancelled => "Booking cancelled".into(),
             BookingStatus::Tentative => "Booking requested".into(),
             BookingStatus::Confirmed => "Your booking".into(),
@@ -75,10 +81,10 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         reference: booking.reference.clone(),
         student_name: booking.student_name.clone(),
         price: price(&booking.price),
-        active: booking.is_active(),
+        active: booking.is_active() || series_active,
         ics_link: format!("/book/manage/{token_enc}/booking.ics"),
         feed_link: format!("/book/manage/{token_enc}/feed.ics"),
-        can_reschedule: resched_ok.is_ok() && request.is_none() && !read_only,
+        can_reschedule: resched_ok.is_ok() && request.is_none() && !read_only && !in_series,
         reschedule_request,
         can_withdraw,
         withdraw_action: format!("/book/manage/{token_enc}/withdraw-request?tz={}", enc(tz.name())),
@@ -91,10 +97,12 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         ),
         reschedule_closed: if read_only {
             "This link cannot move or cancel the booking; please ask the student or the coach.".into()
+        } else if in_series {
+            "Move or cancel single dates in the list above.".into()
         } else {
             deadline_text("moved", resched_ok.err().map(|t| t.deadline), tz)
         },
-        can_cancel: cancel_ok.is_ok() && !read_only,
+        can_cancel: cancel_ok.is_ok() && !read_only && !in_series,
         cancel_open: match cancel_ok {
             Ok(()) => format!(
                 "This booking can be cancelled online until {}.",
@@ -103,12 +111,13 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             Err(_) => String::new(),
         },
         cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
-        cancel_closed: if read_only { String::new() } else { deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz) },
+        cancel_closed: if read_only || in_series { String::new() } else { deadline_text("cancelled", cancel_ok.err().map(|t| t.deadline), tz) },
         csrf: csrf.clone(),
         has_tz_param: req.query.contains_key("tz"),
         series_link: svc
             .series_occurrences(&booking)?
             .map(|_| format!("/book/manage/{token_enc}/series?tz={}", enc(tz.name()))),
+        series_dates,
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }

@@ -20,6 +20,7 @@
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
 //! | `POST /book/hold/{id}` | confirm (or move) | [`confirm`] |
+//! | `POST /book/hold/{id}/repeat` | hold the held date as a series (issue 11 §2) | [`series_form`] |
 //! | `GET /book/manage/{token}` | the student's booking | [`manage`] |
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" | [`ics`] |
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
@@ -63,6 +64,7 @@ pub mod pages;
 pub mod request;
 pub mod respond;
 pub mod series;
+pub mod series_form;
 pub mod session;
 pub mod slots;
 pub mod withdraw;
@@ -129,6 +131,8 @@ pub enum Page<'a> {
     PlaceHold { coach: &'a str, event_type: &'a str },
     HoldForm { hold: &'a str },
     Confirm { hold: &'a str },
+    /// issue 11 §2: the hold page's repeat form.
+    RepeatHold { hold: &'a str },
     Manage { token: &'a str },
     BookingIcs { token: &'a str },
     StudentFeed { token: &'a str },
@@ -150,6 +154,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
     match *seg {
         ["hold", hold] if get => Ok(Page::HoldForm { hold }),
         ["hold", hold] if post => Ok(Page::Confirm { hold }),
+        ["hold", hold, "repeat"] if post => Ok(Page::RepeatHold { hold }),
         ["manage", token] if get => Ok(Page::Manage { token }),
         ["manage", token, "booking.ics"] if get => Ok(Page::BookingIcs { token }),
         ["manage", token, "feed.ics"] if get => Ok(Page::StudentFeed { token }),
@@ -178,6 +183,7 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),
         Page::Confirm { hold } => confirm::confirm(app, req, hold),
+        Page::RepeatHold { hold } => series_form::repeat(app, req, hold),
         Page::Manage { token } => manage::manage_page(app, req, token, None),
         Page::BookingIcs { token } => ics::booking_ics(app, token),
         Page::StudentFeed { token } => ics::student_feed(app, token),
@@ -217,6 +223,7 @@ mod tests {
         assert_eq!(route(M::POST, "/book/alice/lesson/hold"), Ok(Page::PlaceHold { coach: "alice", event_type: "lesson" }));
         assert_eq!(route(M::GET, "/book/hold/h1"), Ok(Page::HoldForm { hold: "h1" }));
         assert_eq!(route(M::POST, "/book/hold/h1"), Ok(Page::Confirm { hold: "h1" }));
+        assert_eq!(route(M::POST, "/book/hold/h1/repeat"), Ok(Page::RepeatHold { hold: "h1" }));
         assert_eq!(route(M::GET, "/book/manage/t"), Ok(Page::Manage { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/booking.ics"), Ok(Page::BookingIcs { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/feed.ics"), Ok(Page::StudentFeed { token: "t" }));

@@ -134,6 +134,8 @@ pub struct HoldPage {
     pub guardian_required: bool,
     pub guardian_name: String,
     pub guardian_email: String,
+    /// (issue 11 §2) The repeat form, for a type with `repeat`.
+    pub series: Option<super::series_form::SeriesFields>,
 }
 
 /// (D) One question on the details form (issue 11 §5).
@@ -195,6 +197,8 @@ pub struct BookingPage {
     pub has_tz_param: bool,
     /// (issue 11 §2) The series' dates page, for an occurrence of a series.
     pub series_link: Option<String>,
+    /// (issue 11 §2) The series' dates with their status, listed here too.
+    pub series_dates: Option<super::series::SeriesDates>,
 }
 
 /// A listed coach on the front page.

@@ -18,6 +18,7 @@ mod booking_pacing;
 mod booking_private;
 mod booking_questions;
 mod booking_series;
+mod booking_series_web;
 mod booking_waitlist;
 mod caldav;
 mod check;

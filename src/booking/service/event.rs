@@ -244,3 +244,37 @@ fn et_duration(series: &SeriesRecord, bookings: &[Booking]) -> chrono::Duration 
         .next()
         .unwrap_or_else(chrono::Duration::zero)
 }
+
+/// The coach's series object `object` with every instance of the dates
+/// `cancelled` (RECURRENCE-IDs of occurrences that are cancelled) shown
+/// as cancelled: an override of such a date says `STATUS:CANCELLED`, a
+/// date the master still produces gets an `EXDATE`. The coach's other
+/// edits stay as written. `None` when every such date already is.
+pub(super) fn with_cancelled_dates(object: &crate::ical::CalendarObject, cancelled: &[DateTime<Utc>], tz: Tz) -> Option<String> {
+    let (Some(first), Some(last)) = (cancelled.iter().min(), cancelled.iter().max()) else { return None };
+    let window = TimeRange::new(*first - chrono::Duration::days(400), *last + chrono::Duration::days(400));
+    let expansion = object.expand(window, Some(tz));
+    let kind = object.kind().name();
+    // Indexes into `root.children` of the object's components, in order.
+    let slots: Vec<usize> = object.root().children.iter().enumerate().filter(|(_, c)| c.name == kind).map(|(i, _)| i).collect();
+    let master_status = object.status();
+    let mut root = object.root().clone();
+    let mut changed = false;
+    for rid in cancelled {
+        let Some(instance) = expansion.instances.iter().find(|i| i.recurrence_id == *rid) else { continue };
+        let Some(&slot) = slots.get(instance.component) else { continue };
+        let component = &mut root.children[slot];
+        let status = component.prop("STATUS").map(|p| p.value.trim().to_ascii_uppercase()).or_else(|| master_status.clone());
+        if status.as_deref() == Some("CANCELLED") {
+            continue;
+        }
+        if component.has("RECURRENCE-ID") {
+            component.props.retain(|p| p.name != "STATUS");
+            component.props.push(Property::new("STATUS", "CANCELLED"));
+        } else {
+            component.props.push(local("EXDATE", *rid, tz));
+        }
+        changed = true;
+    }
+    changed.then(|| root.to_ics())
+}

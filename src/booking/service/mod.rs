@@ -65,7 +65,7 @@ pub use self::event::booking_vcalendar;
 pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
 pub use self::requests::{RescheduleAnswer, RescheduleRequest};
-pub use self::series::{OccurrenceView, SeriesRecord};
+pub use self::series::{KeptOccurrence, OccurrenceView, SeriesCancellation, SeriesMove, SeriesRecord};
 pub use self::event::series_vcalendar;
 pub use self::waitlist::MAX_WAITING_PER_SLOT;
 use self::records::BookingStore;
