@@ -332,6 +332,13 @@ pub struct EventType {
     /// past the slot's start minus `min_notice`.
     pub waitlist_offer_ttl: Duration,
     // --- end waitlists ---
+    // --- profile (issue 12 §3) ---
+    /// Shown on the booking pages (plain text or the Markdown subset of
+    /// [`crate::booking::richtext`]).
+    pub description: crate::booking::richtext::RichText,
+    /// Where the sessions take place; in the event, the mails and the pages.
+    pub location: Option<crate::booking::location::Location>,
+    // --- end profile ---
 }
 
 impl EventType {
@@ -370,6 +377,9 @@ impl EventType {
             // waitlists (part A)
             waitlist: None,
             waitlist_offer_ttl: Duration::hours(2),
+            // profile (issue 12 §3)
+            description: Default::default(),
+            location: None,
         }
     }
 

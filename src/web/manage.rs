@@ -54,6 +54,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let (csrf, fresh) = req.csrf();
     let token_enc = enc(token);
     let page = BookingPage {
+        about: super::profile::EventAbout::of_booking(et, &booking.id),
         heading: match booking.status {
             BookingStatus::Cancelled => "Booking cancelled".into(),
             BookingStatus::Tentative => "Booking requested".into(),

@@ -31,6 +31,7 @@ mod front;
 mod group_commit;
 mod ical_interop;
 mod mail;
+mod profile;
 mod properties;
 mod scheduling_local;
 mod metrics;
