@@ -235,6 +235,9 @@ mod tests {
         assert_eq!(route(M::GET, "/book/manage/t/booking.ics"), Ok(Page::BookingIcs { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/feed.ics"), Ok(Page::StudentFeed { token: "t" }));
         assert_eq!(route(M::POST, "/book/manage/t/cancel"), Ok(Page::Cancel { token: "t" }));
+        // (issue 12 §3) no event type slug has a dot, so the photo's path is its own.
+        assert_eq!(route(M::GET, "/book/alice/photo.img"), Ok(Page::Photo { coach: "alice" }));
+        assert_eq!(route(M::GET, "/book/alice/photo"), Ok(Page::Slots { coach: "alice", event_type: "photo" }));
     }
 
     #[test]
