@@ -61,6 +61,8 @@ pub struct RawConfig {
     pub audit_retention: Option<Spanned<String>>,
     #[serde(default)]
     pub webhook: Vec<crate::webhooks::RawWebhook>,
+    /// Origins whose pages may frame the booking pages (issue 12 §6).
+    pub embed_origins: Option<Spanned<Vec<String>>>,
 }
 
 /// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
@@ -205,6 +207,9 @@ pub struct RawCoach {
     // guardians (issue 11 §4): defaults of the coach's event types
     pub guardian: Option<Spanned<String>>,
     pub guardian_can_manage: Option<bool>,
+    // profile (issue 12 §3)
+    pub bio: Option<Spanned<String>>,
+    pub photo: Option<Spanned<String>>,
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -255,6 +260,20 @@ pub struct RawEventType {
     // guardians (issue 11 §4); unset: the coach's
     pub guardian: Option<Spanned<String>>,
     pub guardian_can_manage: Option<bool>,
+    // profile (issue 12 §3)
+    pub description: Option<Spanned<String>>,
+    pub location: Option<Spanned<RawLocation>>,
+}
+
+/// An event type's `location = { address = "…" }` (or `phone`, `video`,
+/// `video_per_booking`) as written (issue 12 §3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocation {
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub video: Option<String>,
+    pub video_per_booking: Option<String>,
 }
 
 /// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
@@ -328,6 +347,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `admins`: users who see every coach's analytics (`/admin/analytics`).
     pub admins: Vec<String>,
+    /// `embed_origins`: the sites (`https://coach.example`) whose pages may
+    /// show the booking pages in a frame (CSP `frame-ancestors`); empty:
+    /// none may.
+    pub embed_origins: Vec<String>,
 }
 
 /// `admins` when absent: the user slotdav makes on a fresh store.
@@ -557,6 +580,15 @@ impl Config {
                 list.get_ref().clone()
             }
         };
+        let mut embed_origins: Vec<String> = Vec::new();
+        if let Some(list) = &raw.embed_origins {
+            for entry in list.get_ref() {
+                let origin = embed_origin(entry).map_err(|m| at_span("embed_origins", list.span(), format!("`{entry}` {m}")))?;
+                if !embed_origins.contains(&origin) {
+                    embed_origins.push(origin);
+                }
+            }
+        }
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -600,6 +632,7 @@ impl Config {
             dashboard,
             metrics_token,
             admins,
+            embed_origins,
         })
     }
 }
@@ -628,6 +661,8 @@ impl Config {
             notify_coach: true,
             external_busy: Vec::new(),
             listed: true,
+            bio: Default::default(),
+            photo: None,
         });
         self
     }
@@ -773,6 +808,20 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
             None => coach_guardian,
         };
         t.guardian_can_manage = et.guardian_can_manage.or(raw.guardian_can_manage).unwrap_or(true);
+        // profile (issue 12 §3)
+        if let Some(d) = &et.description {
+            t.description = rich_text(d.get_ref()).map_err(|m| format!("{}: {m}", at(&key("description"), Some(d.span()))))?;
+        }
+        if let Some(l) = &et.location {
+            let raw_l = l.get_ref();
+            let location = crate::booking::location::Location::from_keys(
+                raw_l.address.as_deref(),
+                raw_l.phone.as_deref(),
+                raw_l.video.as_deref(),
+                raw_l.video_per_booking.as_deref(),
+            );
+            t.location = Some(location.map_err(|e| format!("{}: {e}", at(&key("location"), Some(l.span()))))?);
+        }
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -825,9 +874,24 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         };
         return Err(format!("{}: {e}", at(field, None)));
     }
+    // profile (issue 12 §3)
+    let display_name = raw.display_name.unwrap_or_else(|| raw.user.clone());
+    if display_name.trim().is_empty() || display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+        return Err(format!("{}: must be 1 to 100 characters, without control characters", at("display_name", None)));
+    }
+    let bio = match &raw.bio {
+        Some(b) => rich_text(b.get_ref()).map_err(|m| format!("{}: {m}", at("bio", Some(b.span()))))?,
+        None => Default::default(),
+    };
+    let photo = match &raw.photo {
+        Some(p) => Some(photo_path(p.get_ref()).map_err(|m| format!("{}: `{}` {m}", at("photo", Some(p.span())), p.get_ref()))?),
+        None => None,
+    };
     Ok(CoachConfig {
         external_busy,
-        display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
+        bio,
+        photo,
+        display_name: display_name.trim().to_string(),
         policy: Coach { name: raw.user.clone(), tz, working_hours, event_types, pacing },
         user: raw.user,
         slug,
@@ -837,6 +901,60 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         notify_coach: raw.notify_coach.unwrap_or(true),
         listed: raw.listed.unwrap_or(false),
     })
+}
+
+/// A bio or description: at most [`MAX_RICH_TEXT_BYTES`](crate::booking::richtext::MAX_RICH_TEXT_BYTES),
+/// no control characters but line breaks and tabs, read as
+/// [`RichText`](crate::booking::richtext::RichText).
+fn rich_text(text: &str) -> Result<crate::booking::richtext::RichText, String> {
+    use crate::booking::richtext::{RichText, MAX_RICH_TEXT_BYTES};
+    if text.len() > MAX_RICH_TEXT_BYTES {
+        return Err(format!("is longer than {MAX_RICH_TEXT_BYTES} bytes"));
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("has control characters".into());
+    }
+    Ok(RichText::parse(text))
+}
+
+/// A coach's `photo`: a relative path inside the data directory (no `..`,
+/// not absolute), ending in .jpg, .jpeg, .png or .webp.
+fn photo_path(text: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let path = Path::new(text.trim());
+    let inside = !text.trim().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !inside {
+        return Err("must be a file path relative to the data directory, without `..`".into());
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp")) {
+        return Err("must be a .jpg, .jpeg, .png or .webp file".into());
+    }
+    Ok(path.to_path_buf())
+}
+
+/// One of `embed_origins`: `https://host` or `http://host`, an optional
+/// port, a host that may start with `*.`; no path, query or spaces (it is
+/// written into a Content-Security-Policy header as is).
+fn embed_origin(text: &str) -> Result<String, &'static str> {
+    let t = text.trim().trim_end_matches('/');
+    let lower = t.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).ok_or("must start with https:// or http://")?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let host_body = host.strip_prefix("*.").unwrap_or(host);
+    let host_ok = !host_body.is_empty()
+        && host_body.len() <= 253
+        && host_body.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if !host_ok {
+        return Err("is not an origin like https://coach.example (a host name, no path)");
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |n| n == 0)) {
+        return Err("has a port that is not a number from 1 to 65535");
+    }
+    Ok(lower)
 }
 
 /// The 1-based line of a byte offset (a TOML span's start).
@@ -895,6 +1013,36 @@ mod tests {
 
     use super::*;
 
+    /// (issue 12 §3) The profile keys are read and bad ones name key and line.
+    #[test]
+    fn profile_keys_are_read_and_bad_ones_named() {
+        let text = "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna E.\"\nbio = \"I **teach**.\"\nphoto = \"photos/anna.webp\"\n[[coach.event_type]]\nslug = \"x\"\ntitle = \"X\"\nduration = \"1h\"\ndescription = \"*Fun*\"\nlocation = { phone = \"+49 30 1234\" }\n";
+        let c = Config::parse(text, Path::new("x.toml")).unwrap();
+        let coach = &c.coaches[0];
+        assert_eq!(coach.display_name, "Anna E.");
+        assert_eq!(coach.photo.as_deref(), Some(Path::new("photos/anna.webp")));
+        assert_eq!(coach.bio.plain(), "I teach.");
+        let et = &coach.policy.event_types[0];
+        assert_eq!(et.description.plain(), "Fun");
+        assert_eq!(et.location, Some(crate::booking::location::Location::Phone("+49 30 1234".into())));
+        for (from, to, key) in [
+            ("photo = \"photos/anna.webp\"", "photo = \"../etc/passwd.png\"", "photo"),
+            ("photo = \"photos/anna.webp\"", "photo = \"/etc/anna.png\"", "photo"),
+            ("photo = \"photos/anna.webp\"", "photo = \"photos/anna.svg\"", "photo"),
+            ("display_name = \"Anna E.\"", "display_name = \"  \"", "display_name"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { phone = \"1\", address = \"x\" }", "location"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { video = \"javascript:alert(1)\" }", "location"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { video_per_booking = \"https://meet.example/x\" }", "location"),
+            ("bio = \"I **teach**.\"", "bio = \"\\u0007\"", "bio"),
+        ] {
+            let err = Config::parse(&text.replace(from, to), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains(key), "{to}: {err}");
+        }
+        let long = format!("bio = \"{}\"", "a".repeat(crate::booking::richtext::MAX_RICH_TEXT_BYTES + 1));
+        let err = Config::parse(&text.replace("bio = \"I **teach**.\"", &long), Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("coach[0].bio") && err.contains("line 4"), "{err}");
+    }
+
     /// (B) recurring sessions: `repeat` and `repeat_max` are read and checked.
     #[test]
     fn repeat_keys_are_read_and_checked() {
@@ -929,6 +1077,7 @@ mod tests {
         assert_eq!(example.auth, defaults.auth);
         assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
         assert_eq!(example.site_name, defaults.site_name);
+        assert_eq!(example.embed_origins, defaults.embed_origins);
         assert_eq!(example.audit_retention, defaults.audit_retention);
         assert_eq!(example.webhooks, defaults.webhooks);
         assert_eq!(example.dashboard, defaults.dashboard);

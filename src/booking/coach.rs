@@ -41,6 +41,13 @@ pub struct CoachConfig {
     pub external_busy: Vec<ExternalBusy>,
     /// Shown on the front page (`/`) with a link to the booking page.
     pub listed: bool,
+    // --- profile (issue 12 §3) ---
+    /// A few paragraphs about the coach on their booking pages.
+    pub bio: super::richtext::RichText,
+    /// The coach's photo: a file path relative to the data directory,
+    /// served at `/book/{slug}/photo.img` (`web::photo`).
+    pub photo: Option<std::path::PathBuf>,
+    // --- end profile ---
 }
 
 /// The coach whose slotdav user is `user` (the owner of a booking, a hold

@@ -27,6 +27,10 @@
 //! - [`guardian`]: guardians who follow a student's bookings (issue 11 §4).
 //! - [`waitlist`]: waitlists of full slots: entries, order, who gets a
 //!   freed seat (issue 11 §1).
+//! - [`richtext`]: a coach's bio and an event type's description: plain
+//!   text or a small Markdown subset, as a block model the pages render.
+//! - [`location`]: where an event type's sessions take place (address,
+//!   phone, video, a video link per booking) and its iCalendar form.
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
 //!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
@@ -40,9 +44,11 @@ pub mod fact;
 pub mod guardian;
 pub mod holds;
 pub mod links;
+pub mod location;
 pub mod pacing;
 pub mod policy;
 pub mod questions;
+pub mod richtext;
 pub mod series;
 pub mod service;
 pub mod slots;

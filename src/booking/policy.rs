@@ -339,6 +339,13 @@ pub struct EventType {
     /// Whether the guardian's own manage link may cancel and reschedule
     /// (`guardian_can_manage`, default true); false: it is read-only.
     pub guardian_can_manage: bool,
+    // --- profile (issue 12 §3) ---
+    /// Shown on the booking pages (plain text or the Markdown subset of
+    /// [`crate::booking::richtext`]).
+    pub description: crate::booking::richtext::RichText,
+    /// Where the sessions take place; in the event, the mails and the pages.
+    pub location: Option<crate::booking::location::Location>,
+    // --- end profile ---
 }
 
 impl EventType {
@@ -380,6 +387,9 @@ impl EventType {
             // guardians
             guardian: crate::booking::guardian::GuardianPolicy::Off,
             guardian_can_manage: true,
+            // profile (issue 12 §3)
+            description: Default::default(),
+            location: None,
         }
     }
 

@@ -214,6 +214,10 @@ fn details(ctx: &Context<'_>) -> Vec<(&'static str, String)> {
     if !b.price.is_empty() {
         d.push(("Price", b.price.clone()));
     }
+    // (issue 12 §3) where it takes place; a video link is the booking's own.
+    if let Some(place) = ctx.event_type.location.as_ref().map(|l| l.place_for(&b.id)) {
+        d.push(("Where", format!("{}: {}", place.label(), place.text())));
+    }
     d
 }
 

@@ -5,7 +5,8 @@
 //! sign-in and session), the operator's endpoints (`/metrics`,
 //! `/healthz`, `/readyz`: [`super::ops`]), the analytics pages
 //! (`/coach/analytics`, `/admin/analytics` and their `.csv`, behind
-//! [`analytics_viewer`]), and everything else.
+//! [`analytics_viewer`]), the embed scripts under `/static/`, and
+//! everything else.
 //!
 //! Every surface gets the resolved client address (the peer, or the client
 //! a trusted proxy names) as its `SocketAddr`, a request body that fails
@@ -96,6 +97,10 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     }
     if ANALYTICS_PATHS.contains(&path.as_str()) {
         return analytics(app, client, &path, req).await;
+    }
+    if path.starts_with("/static/") && is_get(&req) {
+        // (issue 12 §6) the embed scripts.
+        return crate::web::embed::static_file(&path).unwrap_or_else(|| text_response(StatusCode::NOT_FOUND, "Not Found\n"));
     }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;

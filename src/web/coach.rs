@@ -26,7 +26,10 @@ pub fn coach_page(app: &App, slug: &str) -> Result<Response<Body>, PageError> {
             seats: t.seats,
             group: t.seats > 1,
             link: format!("/book/{}/{}", enc(&coach.slug), enc(&t.slug)),
+            description: t.description.clone(),
+            location: t.location.as_ref().map(|l| l.summary().0.to_string()).unwrap_or_default(),
         })
         .collect();
-    render(CoachPage { coach_name: coach.display_name.clone(), event_types: cards })
+    let profile = super::profile::CoachProfile::of(app, coach);
+    render(CoachPage { coach_name: coach.display_name.clone(), profile, event_types: cards })
 }

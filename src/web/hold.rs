@@ -82,6 +82,7 @@ pub fn hold_page_with(
     let (csrf, fresh) = req.csrf();
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
     let page = HoldPage {
+        about: super::profile::EventAbout::of(et),
         title: if reschedule_token.is_some() { format!("Move your {} to this time?", et.title) } else { format!("{} with {}", et.title, coach.display_name) },
         when: when(rec.hold.range, tz),
         tz: tz.name().to_string(),

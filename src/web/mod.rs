@@ -15,7 +15,8 @@
 //!
 //! | route | page | file |
 //! |---|---|---|
-//! | `GET /book/{coach}` | the coach's event types | [`coach`] |
+//! | `GET /book/{coach}` | the coach's profile and event types | [`coach`] |
+//! | `GET /book/{coach}/photo.img` | the coach's photo (issue 12 §3) | [`photo`] |
 //! | `GET /book/{coach}/{type}?week=&tz=&reschedule=` | week of open slots | [`slots`] |
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
@@ -40,7 +41,10 @@
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
 //! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
 //! zones and prices read), [`forms`] (form decoding, CSRF tokens, the
-//! rate limiter), [`pages`] (the askama models).
+//! rate limiter), [`pages`] (the askama models), [`profile`] (the coach's
+//! profile and an event type's details on every step, issue 12 §3),
+//! [`embed`] (the frame policy every `/book/` response gets from
+//! `embed_origins`, the embed snippets and `/static/*.js`, issue 12 §6).
 //!
 //! May import: `app`, `booking`, `feeds`, `ical::export`, `model`, the
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
@@ -52,6 +56,7 @@ pub mod coach;
 pub mod confirm;
 pub mod connect;
 pub mod dashboard;
+pub mod embed;
 pub mod errors;
 pub mod feeds;
 pub mod format;
@@ -61,6 +66,8 @@ pub mod hold;
 pub mod ics;
 pub mod manage;
 pub mod pages;
+pub mod photo;
+pub mod profile;
 pub mod request;
 pub mod respond;
 pub mod series;
@@ -105,13 +112,16 @@ where
     let query = decode(parts.uri.query().unwrap_or("").as_bytes());
     let segments = segments(parts.uri.path());
     let request = PageRequest { method: parts.method, headers: parts.headers, query, body, peer };
-    tokio::task::spawn_blocking(move || {
+    let frame_app = app.clone();
+    let resp = tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let page = crate::booking::links::with_base(link_base, || dispatch(&app, &request, &seg));
         page.unwrap_or_else(|e| e.into_response())
     })
     .await
-    .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response())
+    .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response());
+    // (issue 12 §6) which sites may frame the booking pages.
+    embed::with_frame_policy(resp, &frame_app.config.embed_origins)
 }
 
 /// The percent-decoded, non-empty segments of a path below `/book/`.
@@ -127,6 +137,8 @@ pub fn segments(path: &str) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page<'a> {
     Coach { coach: &'a str },
+    /// (issue 12 §3) The coach's photo.
+    Photo { coach: &'a str },
     Slots { coach: &'a str, event_type: &'a str },
     PlaceHold { coach: &'a str, event_type: &'a str },
     HoldForm { hold: &'a str },
@@ -167,6 +179,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["waitlist", token, "leave"] if post => Ok(Page::LeaveWaitlist { token }),
         [coach, event_type, "waitlist"] if post => Ok(Page::JoinWaitlist { coach, event_type }),
         [coach] if get => Ok(Page::Coach { coach }),
+        [coach, "photo.img"] if get => Ok(Page::Photo { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
         [] => Err(PageError::NotFound),
@@ -179,6 +192,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
 fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, PageError> {
     match page_for(&req.method, seg)? {
         Page::Coach { coach } => coach::coach_page(app, coach),
+        Page::Photo { coach } => photo::photo(app, req, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),
@@ -228,6 +242,9 @@ mod tests {
         assert_eq!(route(M::GET, "/book/manage/t/booking.ics"), Ok(Page::BookingIcs { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/feed.ics"), Ok(Page::StudentFeed { token: "t" }));
         assert_eq!(route(M::POST, "/book/manage/t/cancel"), Ok(Page::Cancel { token: "t" }));
+        // (issue 12 §3) no event type slug has a dot, so the photo's path is its own.
+        assert_eq!(route(M::GET, "/book/alice/photo.img"), Ok(Page::Photo { coach: "alice" }));
+        assert_eq!(route(M::GET, "/book/alice/photo"), Ok(Page::Slots { coach: "alice", event_type: "photo" }));
     }
 
     #[test]

@@ -19,12 +19,16 @@ pub struct EventTypeCard {
     pub seats: u32,
     pub group: bool,
     pub link: String,
+    /// (issue 12 §3) The event type's description and where it happens.
+    pub description: crate::booking::richtext::RichText,
+    pub location: String,
 }
 
 #[derive(Template)]
 #[template(path = "coach.html")]
 pub struct CoachPage {
     pub coach_name: String,
+    pub profile: super::profile::CoachProfile,
     pub event_types: Vec<EventTypeCard>,
 }
 
@@ -51,6 +55,9 @@ pub struct DayRow {
 #[template(path = "slots.html")]
 pub struct SlotsPage {
     pub title: String,
+    /// (issue 12 §3) The coach's profile and the event type's details.
+    pub profile: super::profile::CoachProfile,
+    pub about: super::profile::EventAbout,
     pub coach_name: String,
     pub coach_link: String,
     pub duration: String,
@@ -113,6 +120,8 @@ pub struct WaitlistPage {
 #[template(path = "hold.html")]
 pub struct HoldPage {
     pub title: String,
+    /// (issue 12 §3) The event type's details (location included).
+    pub about: super::profile::EventAbout,
     pub when: String,
     pub tz: String,
     pub expires: String,
@@ -164,6 +173,8 @@ pub struct QuestionOption {
 #[template(path = "booking.html")]
 pub struct BookingPage {
     pub heading: String,
+    /// (issue 12 §3) Where the booking takes place (its own video link).
+    pub about: super::profile::EventAbout,
     pub message: Option<String>,
     pub message_class: String,
     pub title: String,

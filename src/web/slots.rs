@@ -68,6 +68,8 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     };
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
+        profile: super::profile::CoachProfile::of(app, coach),
+        about: super::profile::EventAbout::of(et),
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
         coach_link: format!("/book/{}", enc(&coach.slug)),

@@ -33,6 +33,7 @@ mod front;
 mod group_commit;
 mod ical_interop;
 mod mail;
+mod profile;
 mod properties;
 mod scheduling_local;
 mod metrics;

@@ -1,6 +1,8 @@
 //! The booking's VEVENT, as stored in the coach's bookings calendar and
 //! sent in iMIP invitations, written through `ical::write`; for a series
-//! (issue 11 §2) the one recurring VEVENT with its EXDATEs and overrides.
+//! (issue 11 §2) the one recurring VEVENT with its EXDATEs and overrides;
+//! the event type's location as LOCATION and RFC 7986 CONFERENCE
+//! (`booking::location`, issue 12 §3).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -107,7 +109,16 @@ fn described(
     if !answers.is_empty() {
         description.push('\n');
     }
+    // (issue 12 §3) where it takes place: LOCATION, CONFERENCE for video and phone.
+    let place = et.location.as_ref().map(|l| l.place_for(&b.id));
+    if let Some(link) = place.as_ref().and_then(|p| p.link()) {
+        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or("", |p| p.label())));
+    }
     description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
+    let mut event = event;
+    for p in place.map(|p| p.ical_properties()).unwrap_or_default() {
+        event = event.with(p);
+    }
     let event = event
         .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
         .with(Property::new_text("DESCRIPTION", &description))

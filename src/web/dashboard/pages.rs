@@ -78,6 +78,11 @@ pub struct HomePage {
     pub cancellations: Vec<CancellationRow>,
     /// issue 11 §3 (C): students' reschedule requests waiting for the coach.
     pub reschedule_requests: Vec<RescheduleRow>,
+    /// (issue 12 §6) "Put this on your website": the booking page's URL,
+    /// the self-sizing iframe snippet and the plain link button.
+    pub booking_page: String,
+    pub embed_frame: String,
+    pub embed_link: String,
 }
 
 /// A reschedule request waiting for the coach (issue 11 §3): the booking
