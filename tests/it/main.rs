@@ -30,6 +30,7 @@ mod feeds;
 mod front;
 mod group_commit;
 mod ical_interop;
+mod listings;
 mod mail;
 mod properties;
 mod scheduling_local;
