@@ -53,6 +53,7 @@ pub struct RawConfig {
     pub http: Option<RawHttp>,
     pub auth: Option<RawAuth>,
     pub dashboard: Option<RawDashboard>,
+    pub storage: Option<RawStorage>,
     pub metrics_token: Option<Spanned<String>>,
     pub admins: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -63,6 +64,14 @@ pub struct RawConfig {
     pub webhook: Vec<crate::webhooks::RawWebhook>,
     /// Origins whose pages may frame the booking pages (issue 12 §6).
     pub embed_origins: Option<Spanned<Vec<String>>>,
+}
+
+/// `[storage]`: the store's own memory.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    /// sled's page cache, a size ("32MiB").
+    pub cache: Option<Spanned<RawSize>>,
 }
 
 /// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
@@ -321,6 +330,9 @@ pub struct Config {
     /// Bytes each user may store, counting resources, dead properties,
     /// indexes and change logs (`[limits] quota`; `u64::MAX`: unlimited).
     pub quota: u64,
+    /// The store's page cache in bytes (`[storage] cache`): the most of
+    /// the store that is kept in memory, and so most of the server's.
+    pub storage_cache: u64,
     /// Largest value of one dead property, in bytes.
     pub max_dead_property_bytes: u64,
     /// Most dead properties on one resource or collection.
@@ -360,6 +372,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
 pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
 /// `site_name` when absent.
 pub const DEFAULT_SITE_NAME: &str = "slotdav";
+/// `[storage] cache` when absent.
+pub const DEFAULT_STORAGE_CACHE: u64 = 32 * 1024 * 1024;
+/// The smallest `[storage] cache` taken: sled needs a few pages.
+pub const MIN_STORAGE_CACHE: u64 = 1024 * 1024;
+
 /// `[limits] quota` when absent: 1 GiB per user.
 pub const DEFAULT_QUOTA: u64 = 1 << 30;
 
@@ -434,6 +451,21 @@ impl Config {
             }
         };
         let quota = size("quota", &raw_limits.quota, DEFAULT_QUOTA)?;
+        let storage_cache = match raw.storage.as_ref().and_then(|s| s.cache.as_ref()) {
+            None => DEFAULT_STORAGE_CACHE,
+            Some(v) => {
+                let line = text.map(|t| format!(" (line {})", line_at(t, v.span().start))).unwrap_or_default();
+                let bad = |why: String| ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `storage.cache`{line}: {why}") };
+                let bytes = match v.get_ref() {
+                    RawSize::Bytes(b) => *b,
+                    RawSize::Text(t) => parse_size(t).map_err(bad)?,
+                };
+                if bytes < MIN_STORAGE_CACHE {
+                    return Err(bad(format!("must be at least 1MiB, not {bytes} bytes")));
+                }
+                bytes
+            }
+        };
         let max_dead_property_bytes = size("max_dead_property_bytes", &raw_limits.max_dead_property_bytes, 16 * 1024)?;
         let max_dead_properties = raw_limits.max_dead_properties.unwrap_or(100);
         if max_dead_properties == 0 {
@@ -618,6 +650,7 @@ impl Config {
             rate_limit_per_minute: raw_booking.rate_limit_per_minute.unwrap_or(30),
             booking_limits,
             quota,
+            storage_cache,
             max_dead_property_bytes,
             max_dead_properties: usize::try_from(max_dead_properties).unwrap_or(usize::MAX),
             feeds,
@@ -1071,6 +1104,7 @@ mod tests {
         assert_eq!(example.rate_limit_per_minute, defaults.rate_limit_per_minute);
         assert_eq!(example.booking_limits, defaults.booking_limits);
         assert_eq!(example.quota, defaults.quota);
+        assert_eq!(example.storage_cache, defaults.storage_cache);
         assert_eq!(example.max_dead_property_bytes, defaults.max_dead_property_bytes);
         assert_eq!(example.max_dead_properties, defaults.max_dead_properties);
         assert_eq!(example.http, defaults.http);
@@ -1135,6 +1169,15 @@ mod tests {
 
     #[test]
     fn limits_take_sizes_with_units_and_name_bad_ones() {
+        let c = Config::parse("[storage]\ncache = \"8MiB\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.storage_cache, 8 << 20);
+        assert_eq!(Config::parse("[storage]\ncache = 2097152\n", Path::new("x.toml")).unwrap().storage_cache, 2 << 20);
+        assert_eq!(Config::default().storage_cache, DEFAULT_STORAGE_CACHE);
+        for (bad, why) in [("\"512KiB\"", "at least 1MiB"), ("\"lots\"", "storage.cache"), ("0", "at least 1MiB")] {
+            let err = Config::parse(&format!("[storage]\n\ncache = {bad}\n"), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains("storage.cache") && err.contains("line 3") && err.contains(why), "{err}");
+        }
+        assert!(Config::parse("[storage]\nsize = 1\n", Path::new("x.toml")).is_err(), "unknown keys are refused");
         let c = Config::parse("[limits]\nquota = \"2GiB\"\nmax_dead_property_bytes = 4096\n", Path::new("x.toml")).unwrap();
         assert_eq!(c.quota, 2 << 30);
         assert_eq!(c.max_dead_property_bytes, 4096);

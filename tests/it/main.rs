@@ -32,6 +32,7 @@ mod feeds;
 mod front;
 mod group_commit;
 mod ical_interop;
+mod listings;
 mod mail;
 mod profile;
 mod properties;
