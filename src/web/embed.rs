@@ -2,7 +2,7 @@
 //! snippets the dashboard shows (an iframe sized by `postMessage`, and a
 //! plain link button for sites without scripts; `templates/embed_*.html`),
 //! the two first-party scripts (`/static/embed.js` for the coach's page,
-//! `/static/frame.js` on every page, which posts its height when framed),
+//! `/static/frame.js` on the booking pages (coach, week, details form, manage page), which posts its height when framed),
 //! and the frame policy of the booking pages: `Content-Security-Policy:
 //! frame-ancestors` from `embed_origins` (none: `'none'`, plus
 //! `X-Frame-Options: DENY` for browsers without CSP). docs/embed.md tells

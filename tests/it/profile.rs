@@ -41,7 +41,7 @@ working_hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17
 [[coach.event_type]]
 slug = "lesson"
 title = "Piano lesson"
-duration = "45m"
+duration = "1h"
 price = "€40"
 description = "We work on **your** pieces."
 location = { video_per_booking = "https://meet.example/anna-{room}" }
@@ -129,7 +129,7 @@ async fn the_coach_page_shows_name_photo_and_a_safely_rendered_bio() {
     assert!(page.contains("<a href=\"https://anna.example/\""), "{page}");
     assert!(page.contains("<ul><li>beginners welcome</li><li>lessons in English</li></ul>"), "{page}");
     // Nothing in the bio becomes markup.
-    assert!(page.contains("&lt;script&gt;alert("), "{page}");
+    assert!(page.contains("&#60;script&#62;alert("), "{page}");
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(!page.contains("href=\"javascript:"), "{page}");
     assert!(page.contains("[bad](javascript:alert(1))"), "the refused link stays text: {page}");
@@ -326,7 +326,7 @@ async fn the_dashboard_shows_the_embed_snippet() {
         .expect("session cookie");
     let home = s.request("GET", "/coach/").header("Cookie", &format!("{cookie}; {session}")).send().await.status(200).text();
     assert!(home.contains("Put this on your website"), "{home}");
-    assert!(home.contains("&lt;iframe data-slotdav-embed src="), "{home}");
+    assert!(home.contains("&#60;iframe data-slotdav-embed src="), "{home}");
     assert!(!home.contains("<iframe"), "the snippet is shown as text: {home}");
     assert!(home.contains("/static/embed.js"), "{home}");
     assert!(home.contains("/book/anna"), "{home}");
