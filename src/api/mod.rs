@@ -4,7 +4,7 @@
 //! failures get theirs from [`crate::web::errors::booking_answer`], the
 //! table the pages use too.
 //!
-//! May import: `app`, `booking`, `model`, the response types of `dav`,
+//! May import: `app`, `booking`, `i18n` (a booking's language), `model`, the response types of `dav`,
 //! `web::forms` (query decoding) and `web::errors`; hyper and serde_json.
 
 mod waitlist;
@@ -321,6 +321,11 @@ struct ConfirmBody {
     /// may be `true`/`false`).
     #[serde(default)]
     answers: std::collections::BTreeMap<String, Value>,
+    /// (issue 12 §5) The student's language for their mails and the
+    /// booking's calendar texts (`en`, `en-US`, `de`, `fr`, `es`); the
+    /// coach's `language` when absent.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
@@ -339,7 +344,11 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
             Ok((id, text))
         })
         .collect::<Result<_, _>>()?;
-    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note }, &answers)?;
+    let locale = match req.language.as_deref() {
+        Some(tag) => crate::i18n::Locale::from_tag(tag).ok_or_else(|| ApiError::bad_request(format!("language `{tag}` is not one of en, en-US, de, fr, es")))?,
+        None => app.booking.hold_info(hold_id)?.1.language,
+    };
+    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note, locale }, &answers)?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }

@@ -68,7 +68,7 @@ struct ClaimBody {
 /// the booking and its manage token).
 pub(super) fn claim(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: ClaimBody = if body.iter().all(u8::is_ascii_whitespace) { ClaimBody::default() } else { parse_json(body)? };
-    let b = app.booking.claim_waitlist(token, StudentDetails { name: req.name, email: req.email, note: req.note })?;
+    let b = app.booking.claim_waitlist(token, StudentDetails { name: req.name, email: req.email, note: req.note, ..Default::default() })?;
     let manage = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(manage))))
 }

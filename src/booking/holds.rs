@@ -362,6 +362,7 @@ pub(crate) mod tests {
             price: String::new(),
             cancel_deadline: None,
             outcome: Default::default(),
+            locale: "en".into(),
         }
     }
 

@@ -114,7 +114,34 @@ pub struct Booking {
     /// Who cancelled it and whether the student came. Added after
     /// `cancel_deadline`; older records decode with the default.
     pub outcome: Outcome,
+    /// The language the student booked in, a tag (`de`, `en-US`; issue 12
+    /// §5): their mails and the booking's calendar texts are written in
+    /// it. Added after `outcome`; older records decode as English (`en`).
+    pub locale: String,
 }
+
+/// The record layout before `locale`.
+#[derive(Deserialize)]
+struct BookingV3 {
+    id: String,
+    reference: String,
+    coach: String,
+    event_type: String,
+    range: TimeRange,
+    student_name: String,
+    student_email: String,
+    student_note: Option<String>,
+    status: BookingStatus,
+    uid: String,
+    sequence: u32,
+    created_at: DateTime<Utc>,
+    price: String,
+    cancel_deadline: Option<DateTime<Utc>>,
+    outcome: Outcome,
+}
+
+/// The language of bookings made before they had one.
+const ENGLISH: &str = "en";
 
 /// The record layout before `outcome`.
 #[derive(Deserialize)]
@@ -190,6 +217,26 @@ impl Booking {
             Ok(b) => return Ok(b),
             Err(e) => e,
         };
+        if let Ok(v3) = postcard::from_bytes::<BookingV3>(bytes) {
+            return Ok(Booking {
+                id: v3.id,
+                reference: v3.reference,
+                coach: v3.coach,
+                event_type: v3.event_type,
+                range: v3.range,
+                student_name: v3.student_name,
+                student_email: v3.student_email,
+                student_note: v3.student_note,
+                status: v3.status,
+                uid: v3.uid,
+                sequence: v3.sequence,
+                created_at: v3.created_at,
+                price: v3.price,
+                cancel_deadline: v3.cancel_deadline,
+                outcome: v3.outcome,
+                locale: ENGLISH.into(),
+            });
+        }
         if let Ok(v2) = postcard::from_bytes::<BookingV2>(bytes) {
             return Ok(Booking {
                 id: v2.id,
@@ -207,6 +254,7 @@ impl Booking {
                 price: v2.price,
                 cancel_deadline: v2.cancel_deadline,
                 outcome: Outcome::default(),
+                locale: ENGLISH.into(),
             });
         }
         let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
@@ -226,6 +274,7 @@ impl Booking {
             price: v1.price,
             cancel_deadline: None,
             outcome: Outcome::default(),
+            locale: ENGLISH.into(),
         })
     }
 
@@ -265,9 +314,25 @@ mod tests {
                 cancelled: Some(Cancellation { at: t, by: Actor::CoachDashboard { coach: "anna".into() }, late: true }),
                 attendance: Some(Attendance::NoShow),
             },
+            locale: "de".into(),
         };
         let bytes = postcard::to_allocvec(&booking).unwrap();
         assert_eq!(Booking::decode(&bytes).unwrap(), booking);
+    }
+
+    /// Records written before `locale` existed (issue 12 §5) decode as
+    /// English, with everything else kept.
+    #[test]
+    fn a_record_of_the_third_layout_decodes_as_english() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.cancel_deadline = Some(t);
+        booking.outcome.attendance = Some(Attendance::Attended);
+        booking.locale = "fr".into();
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.locale).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), Booking { locale: "en".into(), ..booking.clone() });
+        assert_eq!(Booking::decode(&postcard::to_allocvec(&booking).unwrap()).unwrap().locale, "fr");
     }
 
     /// Records written before `cancel_deadline` existed still decode.
@@ -277,6 +342,7 @@ mod tests {
         let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
         booking.cancel_deadline = Some(t);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.cancel_deadline).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { cancel_deadline: None, ..booking });
@@ -291,6 +357,7 @@ mod tests {
         booking.cancel_deadline = Some(t);
         booking.outcome.attendance = Some(Attendance::Attended);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { outcome: Outcome::default(), ..booking });
     }

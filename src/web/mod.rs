@@ -39,7 +39,9 @@
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
 //! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
 //! zones and prices read), [`forms`] (form decoding, CSRF tokens, the
-//! rate limiter), [`pages`] (the askama models).
+//! rate limiter), [`pages`] (the askama models), [`locale`] (the page's
+//! language: `?lang=`, its cookie, the booking's, `Accept-Language`, the
+//! coach's; and the language switch).
 //!
 //! May import: `app`, `booking`, `feeds`, `ical::export`, `model`, the
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
@@ -58,6 +60,7 @@ pub mod forms;
 pub mod front;
 pub mod hold;
 pub mod ics;
+pub mod locale;
 pub mod manage;
 pub mod pages;
 pub mod request;
@@ -80,7 +83,7 @@ use crate::http::Body;
 use errors::PageError;
 use forms::decode;
 use request::PageRequest;
-use respond::error_page;
+use respond::error_page_in;
 
 /// The most a page's form may send.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -98,7 +101,10 @@ where
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_FORM_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", "The form sent more data than a booking needs.", None),
+        Err(_) => {
+            let tr = locale::tr(&parts.headers, &decode(parts.uri.query().unwrap_or("").as_bytes()), locale::Speaker::default());
+            return error_page_in(&tr, StatusCode::PAYLOAD_TOO_LARGE, &tr.t("error-too-much-data-heading"), &tr.t("error-too-much-data-text"), None);
+        }
     };
     let query = decode(parts.uri.query().unwrap_or("").as_bytes());
     let segments = segments(parts.uri.path());
@@ -106,7 +112,12 @@ where
     tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let page = crate::booking::links::with_base(link_base, || dispatch(&app, &request, &seg));
-        page.unwrap_or_else(|e| e.into_response())
+        let resp = page.unwrap_or_else(|e| {
+            // An error page speaks the language of the coach the path names, if any.
+            let coach = seg.first().and_then(|slug| app.booking.coach(slug).ok());
+            e.into_response_in(&locale::tr(&request.headers, &request.query, locale::Speaker { coach, stored: None }))
+        });
+        locale::remember(resp, &request.query)
     })
     .await
     .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response())
@@ -173,7 +184,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
 /// Runs the page of a request.
 fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, PageError> {
     match page_for(&req.method, seg)? {
-        Page::Coach { coach } => coach::coach_page(app, coach),
+        Page::Coach { coach } => coach::coach_page(app, req, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),

@@ -3,9 +3,13 @@
 
 use askama::Template;
 
+use crate::i18n::Tr;
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
     pub message: String,
     pub back_link: Option<String>,
@@ -24,6 +28,8 @@ pub struct EventTypeCard {
 #[derive(Template)]
 #[template(path = "coach.html")]
 pub struct CoachPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub coach_name: String,
     pub event_types: Vec<EventTypeCard>,
 }
@@ -50,6 +56,8 @@ pub struct DayRow {
 #[derive(Template)]
 #[template(path = "slots.html")]
 pub struct SlotsPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     pub coach_name: String,
     pub coach_link: String,
@@ -89,6 +97,8 @@ pub struct FullSlot {
 #[derive(Template)]
 #[template(path = "waitlist.html")]
 pub struct WaitlistPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     pub coach_name: String,
     pub when: String,
@@ -107,6 +117,8 @@ pub struct WaitlistPage {
 #[derive(Template)]
 #[template(path = "hold.html")]
 pub struct HoldPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     pub when: String,
     pub tz: String,
@@ -150,6 +162,8 @@ pub struct QuestionOption {
 #[derive(Template)]
 #[template(path = "booking.html")]
 pub struct BookingPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
     pub message: Option<String>,
     pub message_class: String,
@@ -195,19 +209,23 @@ pub struct CoachLink {
 #[derive(Template)]
 #[template(path = "front.html")]
 pub struct FrontPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub coaches: Vec<CoachLink>,
 }
 
 /// One calendar app and how to add the account in it.
 pub struct ConnectApp {
-    pub name: &'static str,
+    pub name: String,
     pub steps: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "connect.html")]
 pub struct ConnectPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     /// `public_url` (or the forwarded base) + `/dav/`.
     pub dav_url: String,
@@ -243,6 +261,8 @@ pub struct FeedLink {
 #[derive(Template)]
 #[template(path = "feed_links.html")]
 pub struct FeedLinksPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub user: String,
     pub feeds: Vec<FeedLink>,

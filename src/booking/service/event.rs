@@ -96,9 +96,12 @@ fn described(
     sequence: u32,
     answers: &[(String, String)],
 ) -> Component {
+    // The texts in the language the student booked in (issue 12 §5).
+    let tr = crate::i18n::Tr::new(crate::i18n::Locale::from_stored(&b.locale));
     let mut description = String::new();
     if let Some(note) = &b.student_note {
-        description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
+        description.push_str(&tr.t2("ics-note-from", "name", &b.student_name, "note", note));
+        description.push_str("\n\n");
     }
     for (label, answer) in answers {
         description.push_str(&format!("{label}: {answer}\n"));
@@ -106,7 +109,9 @@ fn described(
     if !answers.is_empty() {
         description.push('\n');
     }
-    description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
+    description.push_str(&tr.t2("ics-booking", "reference", &b.reference, "price", &et.price));
+    description.push('\n');
+    description.push_str(&tr.t1("ics-manage", "url", manage_url));
     event
         .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
         .with(Property::new_text("DESCRIPTION", &description))
