@@ -176,6 +176,7 @@ feeds-none-before = Sie haben keinen Kalender veröffentlicht. Eine Administrato
 feeds-none-after = aus, um einen zu veröffentlichen.
 feeds-subscribe = Abonnieren
 feeds-subscribe-to = { $calendar }
+feeds-back = Zurück zu „Kalender verbinden“
 
 ## Kalendertexte der Buchung
 

@@ -179,6 +179,7 @@ feeds-none-before = You have not published a calendar. An administrator runs
 feeds-none-after = to publish one.
 feeds-subscribe = Subscribe
 feeds-subscribe-to = to { $calendar }
+feeds-back = Back to connecting your calendar
 
 ## The booking's calendar texts (DESCRIPTION of the event)
 

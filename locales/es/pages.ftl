@@ -179,6 +179,7 @@ feeds-none-before = No ha publicado ningún calendario. Un administrador ejecuta
 feeds-none-after = para publicar uno.
 feeds-subscribe = Suscribirse
 feeds-subscribe-to = a { $calendar }
+feeds-back = Volver a «Conecte su calendario»
 
 ## Textos de calendario de la reserva
 

@@ -179,6 +179,7 @@ feeds-none-before = Vous n'avez publié aucun agenda. Un administrateur exécute
 feeds-none-after = pour en publier un.
 feeds-subscribe = S'abonner
 feeds-subscribe-to = à { $calendar }
+feeds-back = Retour à la connexion de votre agenda
 
 ## Textes d'agenda de la réservation
 
