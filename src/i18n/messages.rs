@@ -149,9 +149,11 @@ mod tests {
         }
     }
 
-    /// Every key the code and the templates use exists: the calls
-    /// `t("…")`, `t_args("…"`, `t1("…"`, `t2("…"`, `t3("…"`, `tn("…"` and
-    /// `key("…")` in `src/` and `templates/`.
+    /// Every key the code and the templates use exists: the literal keys
+    /// of `t("…")`, `t_args("…"`, `t1("…"`, `t2("…"`, `t3("…"` and
+    /// `tn("…"` in `src/` and `templates/`. (Keys made at run time, such as
+    /// the connect page's steps and the error pages', are covered by the
+    /// tests of their modules.)
     #[test]
     fn every_key_used_in_code_and_templates_exists() {
         let en = key_set("en");

@@ -46,15 +46,18 @@ pub fn connect_page(app: &App, base: &str, headers: &HeaderMap, query: Option<&s
     let query = super::forms::decode(query.unwrap_or("").as_bytes());
     let tr = super::locale::tr(headers, &query, super::locale::Speaker::default());
     let url = dav_url(base);
-    let path = APPLE_PROFILE_PATH;
-    let step = |key: &str| tr.t2(key, "url", &url, "path", path);
-    let app_steps = |app: &str, n: usize| ConnectApp {
-        name: tr.t(&format!("connect-{app}-name")),
-        steps: (1..=n).map(|i| step(&format!("connect-{app}-{i}"))).collect(),
-    };
-    // The keys: connect-apple-name, connect-apple-1 … 4, and so on.
-    let apps = vec![app_steps("apple", 4), app_steps("thunderbird", 3), app_steps("davx5", 3), app_steps("outlook", 3)];
+    let apps = calendar_apps(&tr, &url);
     Ok(super::locale::remember(render(ConnectPage { tr, site_name: app.config.site_name.clone(), dav_url: url, apps })?, &query))
+}
+
+/// Each calendar app and its steps, in the page's language, with the
+/// CalDAV `url` (keys `connect-{app}-name` and `connect-{app}-1` …).
+fn calendar_apps(tr: &crate::i18n::Tr, url: &str) -> Vec<ConnectApp> {
+    let app = |app: &str, steps: usize| ConnectApp {
+        name: tr.t(&format!("connect-{app}-name")),
+        steps: (1..=steps).map(|i| tr.t2(&format!("connect-{app}-{i}"), "url", url, "path", APPLE_PROFILE_PATH)).collect(),
+    };
+    vec![app("apple", 4), app("thunderbird", 3), app("davx5", 3), app("outlook", 3)]
 }
 
 /// `GET /connect/feeds` for `user` (already authenticated): the secret ICS
@@ -144,6 +147,26 @@ pub fn apple_profile(site_name: &str, base: &str, user: &str) -> Result<String, 
 mod tests {
     use super::*;
     use quick_xml::events::Event;
+
+    /// (issue 12 §5) Every app's name and steps exist in every language,
+    /// with the CalDAV URL filled in.
+    #[test]
+    fn the_calendar_apps_steps_are_written_in_every_language() {
+        use crate::i18n::{Locale, Tr};
+        let url = "https://cal.example/dav/";
+        for locale in [Locale::En, Locale::De, Locale::Fr, Locale::Es] {
+            let apps = calendar_apps(&Tr::new(locale), url);
+            assert_eq!(apps.iter().map(|a| a.steps.len()).sum::<usize>(), 13);
+            for a in &apps {
+                assert!(!a.name.starts_with("connect-"), "{locale}: {}", a.name);
+                assert!(a.steps.iter().all(|s| !s.starts_with("connect-")), "{locale}: {:?}", a.steps);
+            }
+            assert!(apps[0].steps[0].contains(APPLE_PROFILE_PATH) && apps[0].steps[3].contains(url), "{locale}: {:?}", apps[0].steps);
+            assert!(apps[1].steps[1].contains(url) && apps[2].steps[1].contains(url) && apps[3].steps[1].contains(url));
+        }
+        let de = calendar_apps(&Tr::new(Locale::De), url);
+        assert!(de[0].steps[1].contains("Einstellungen"), "{:?}", de[0].steps);
+    }
 
     /// The profile's `<key>` → value pairs in document order, after checking
     /// that quick-xml reads it to the end.
