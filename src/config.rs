@@ -201,6 +201,10 @@ pub struct RawCoach {
     pub bookings_calendar: Option<String>,
     pub notify_coach: Option<bool>,
     pub listed: Option<bool>,
+    /// (issue 12 §5) The booking pages' and mails' language: `en`, `en-US`, `de`, `fr`, `es`.
+    pub language: Option<Spanned<String>>,
+    /// Whether the browser's `Accept-Language` may choose instead (default true).
+    pub browser_language: Option<bool>,
     pub working_hours: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     #[serde(default)]
     pub event_type: Vec<RawEventType>,
@@ -696,6 +700,8 @@ impl Config {
             listed: true,
             bio: Default::default(),
             photo: None,
+            language: crate::i18n::Locale::En,
+            browser_language: true,
         });
         self
     }
@@ -920,7 +926,15 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         Some(p) => Some(photo_path(p.get_ref()).map_err(|m| format!("{}: `{}` {m}", at("photo", Some(p.span())), p.get_ref()))?),
         None => None,
     };
+    let language = match &raw.language {
+        Some(l) => crate::i18n::Locale::from_tag(l.get_ref()).ok_or_else(|| {
+            format!("{}: `{}` is not a language slotdav speaks (en, en-US, de, fr, es)", at("language", Some(l.span())), l.get_ref())
+        })?,
+        None => crate::i18n::Locale::En,
+    };
     Ok(CoachConfig {
+        language,
+        browser_language: raw.browser_language.unwrap_or(true),
         external_busy,
         bio,
         photo,
@@ -1117,6 +1131,23 @@ mod tests {
         assert_eq!(example.dashboard, defaults.dashboard);
         assert_eq!(example.metrics_token, defaults.metrics_token);
         assert_eq!(example.admins, defaults.admins);
+    }
+
+    /// (issue 12 §5) A coach's `language` and `browser_language`.
+    #[test]
+    fn a_coachs_language_is_read_and_an_unknown_one_named() {
+        use crate::i18n::Locale;
+        let c = Config::parse(&format!("{COACH}language = \"de\"\nbrowser_language = false\n"), Path::new("x.toml"));
+        // Keys after the event type block belong to it: put them first.
+        assert!(c.is_err(), "language after [[coach.event_type]] is the event type's: refused");
+        let text = COACH.replace("bookings_calendar = \"sessions\"", "bookings_calendar = \"sessions\"\nlanguage = \"de-AT\"\nbrowser_language = false");
+        let c = Config::parse(&text, Path::new("x.toml")).unwrap();
+        assert_eq!((c.coaches[0].language, c.coaches[0].browser_language), (Locale::De, false));
+        let c = Config::parse(COACH, Path::new("x.toml")).unwrap();
+        assert_eq!((c.coaches[0].language, c.coaches[0].browser_language), (Locale::En, true), "the defaults");
+        let text = COACH.replace("bookings_calendar = \"sessions\"", "bookings_calendar = \"sessions\"\nlanguage = \"tlh\"");
+        let e = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("language") && e.contains("tlh") && e.contains("line"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! failures get theirs from [`crate::web::errors::booking_answer`], the
 //! table the pages use too.
 //!
-//! May import: `app`, `booking`, `model`, the response types of `dav`,
+//! May import: `app`, `booking`, `i18n` (a booking's language), `model`, the response types of `dav`,
 //! `web::forms` (query decoding) and `web::errors`; hyper and serde_json.
 
 mod waitlist;
@@ -344,6 +344,11 @@ struct ConfirmBody {
     /// may be `true`/`false`).
     #[serde(default)]
     answers: std::collections::BTreeMap<String, Value>,
+    /// (issue 12 §5) The student's language for their mails and the
+    /// booking's calendar texts (`en`, `en-US`, `de`, `fr`, `es`); the
+    /// coach's `language` when absent.
+    #[serde(default)]
+    language: Option<String>,
     /// (issue 11 §4) The parent or guardian who follows the booking.
     #[serde(default)]
     guardian: Option<GuardianBody>,
@@ -375,7 +380,11 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
         })
         .collect::<Result<_, _>>()?;
     let guardian = req.guardian.map(|g| GuardianInput { name: g.name, email: g.email });
-    let student = StudentDetails { name: req.name, email: req.email, note: req.note };
+    let locale = match req.language.as_deref() {
+        Some(tag) => crate::i18n::Locale::from_tag(tag).ok_or_else(|| ApiError::bad_request(format!("language `{tag}` is not one of en, en-US, de, fr, es")))?,
+        None => app.booking.hold_info(hold_id)?.1.language,
+    };
+    let student = StudentDetails { name: req.name, email: req.email, note: req.note, locale };
     let b = app.booking.confirm_with_guardian(hold_id, student, &answers, guardian.as_ref())?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))

@@ -80,7 +80,7 @@ struct ClaimGuardian {
 pub(super) fn claim(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: ClaimBody = if body.iter().all(u8::is_ascii_whitespace) { ClaimBody::default() } else { parse_json(body)? };
     let guardian = req.guardian.map(|g| crate::booking::guardian::GuardianInput { name: g.name, email: g.email });
-    let student = StudentDetails { name: req.name, email: req.email, note: req.note };
+    let student = StudentDetails { name: req.name, email: req.email, note: req.note, ..Default::default() };
     let b = app.booking.claim_waitlist_with_guardian(token, student, guardian.as_ref())?;
     let manage = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(manage))))

@@ -48,6 +48,13 @@ pub struct CoachConfig {
     /// served at `/book/{slug}/photo.img` (`web::photo`).
     pub photo: Option<std::path::PathBuf>,
     // --- end profile ---
+    /// (issue 12 §5) The language of the coach's booking pages and of the
+    /// mails and calendar texts their students get, unless the student
+    /// chooses another.
+    pub language: crate::i18n::Locale,
+    /// Whether the student's browser (`Accept-Language`) may choose the
+    /// language instead of [`CoachConfig::language`].
+    pub browser_language: bool,
 }
 
 /// The coach whose slotdav user is `user` (the owner of a booking, a hold

@@ -363,6 +363,7 @@ pub(crate) mod tests {
             cancel_deadline: None,
             outcome: Default::default(),
             guardian: None,
+            locale: "en".into(),
         }
     }
 

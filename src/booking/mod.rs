@@ -125,9 +125,13 @@ pub struct Booking {
     /// The parent or guardian who follows this booking (issue 11 §4).
     /// Added after `outcome`; older records decode with none.
     pub guardian: Option<guardian::Guardian>,
+    /// The language the student booked in, a tag (`de`, `en-US`; issue 12
+    /// §5): their mails and the booking's calendar texts are written in
+    /// it. Added after `outcome`; older records decode as English (`en`).
+    pub locale: String,
 }
 
-/// The record layout before `guardian`.
+/// The record layout before `locale`.
 #[derive(Deserialize)]
 struct BookingV3 {
     id: String,
@@ -146,6 +150,9 @@ struct BookingV3 {
     cancel_deadline: Option<DateTime<Utc>>,
     outcome: Outcome,
 }
+
+/// The language of bookings made before they had one.
+const ENGLISH: &str = "en";
 
 /// The record layout before `outcome`.
 #[derive(Deserialize)]
@@ -239,6 +246,7 @@ impl Booking {
                 cancel_deadline: v3.cancel_deadline,
                 outcome: v3.outcome,
                 guardian: None,
+                locale: ENGLISH.into(),
             });
         }
         if let Ok(v2) = postcard::from_bytes::<BookingV2>(bytes) {
@@ -259,6 +267,7 @@ impl Booking {
                 cancel_deadline: v2.cancel_deadline,
                 outcome: Outcome::default(),
                 guardian: None,
+                locale: ENGLISH.into(),
             });
         }
         let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
@@ -279,6 +288,7 @@ impl Booking {
             cancel_deadline: None,
             outcome: Outcome::default(),
             guardian: None,
+            locale: ENGLISH.into(),
         })
     }
 
@@ -319,9 +329,25 @@ mod tests {
                 attendance: Some(Attendance::NoShow),
             },
             guardian: Some(guardian::Guardian { name: "Pat Parent".into(), email: "pat@example.org".into() }),
+            locale: "de".into(),
         };
         let bytes = postcard::to_allocvec(&booking).unwrap();
         assert_eq!(Booking::decode(&bytes).unwrap(), booking);
+    }
+
+    /// Records written before `locale` existed (issue 12 §5) decode as
+    /// English, with everything else kept.
+    #[test]
+    fn a_record_of_the_third_layout_decodes_as_english() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.cancel_deadline = Some(t);
+        booking.outcome.attendance = Some(Attendance::Attended);
+        booking.locale = "fr".into();
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.locale).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), Booking { locale: "en".into(), ..booking.clone() });
+        assert_eq!(Booking::decode(&postcard::to_allocvec(&booking).unwrap()).unwrap().locale, "fr");
     }
 
     /// Records written before `cancel_deadline` existed still decode.
@@ -331,7 +357,7 @@ mod tests {
         let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
         booking.cancel_deadline = Some(t);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
-        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len());
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.cancel_deadline).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { cancel_deadline: None, ..booking });
@@ -346,7 +372,7 @@ mod tests {
         booking.cancel_deadline = Some(t);
         booking.outcome.attendance = Some(Attendance::Attended);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
-        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len());
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { outcome: Outcome::default(), ..booking });
     }

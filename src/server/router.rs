@@ -73,7 +73,7 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     }
     if path == "/" {
         if is_get(&req) {
-            return crate::web::front::front_page(&app).unwrap_or_else(|e| e.into_response());
+            return crate::web::front::front_page(&app, req.headers(), req.uri().query()).unwrap_or_else(|e| e.into_response());
         }
         // A client that starts discovery at the server root.
         return dav(app, client, link_base, DavPath::Root, req).await;
@@ -127,7 +127,7 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
     }
     let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
     if path == "/connect" || path == "/connect/" {
-        return connect_page(&app, &base).unwrap_or_else(|e| e.into_response());
+        return connect_page(&app, &base, req.headers(), req.uri().query()).unwrap_or_else(|e| e.into_response());
     }
     let user = match authenticate(&app, client, &req).await {
         Ok(u) => u,
@@ -137,7 +137,8 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
         apple_profile_response(&app.config.site_name, &base, &user.name)
     } else {
         let name = user.name.clone();
-        tokio::task::spawn_blocking(move || feed_links_page(&app, &base, &name))
+        let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_string));
+        tokio::task::spawn_blocking(move || feed_links_page(&app, &base, &name, &headers, query.as_deref()))
             .await
             .unwrap_or_else(|_| Err(PageError::Internal("page task failed".into())))
     };

@@ -29,10 +29,14 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
         };
         return Ok(redirect(&manage_location(&token, &tz_query, done)));
     }
+    // The page's language is the booking's (issue 12 §5): mails and calendar texts follow it.
+    let coach = app.booking.hold_info(hold_id).ok().map(|(_, c, _)| c);
+    let tr = super::locale::page_tr(req, coach, None);
     let details = StudentDetails {
         name: form.get("name").cloned().unwrap_or_default(),
         email: form.get("email").cloned().unwrap_or_default(),
         note: form.get("note").cloned().unwrap_or_default(),
+        locale: tr.locale,
     };
     // (D) answers to the event type's questions come as `q_{id}` fields.
     let answers: std::collections::BTreeMap<String, String> =
@@ -47,7 +51,7 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
             let token = app.booking.manage_token(&booking);
             Ok(redirect(&manage_location(&token, &tz_query, "booked")))
         }
-        Err(BookingError::InvalidInput { reason, .. }) => hold_page(app, req, hold_id, Some((reason, form))),
+        Err(BookingError::InvalidInput { field, reason }) => hold_page(app, req, hold_id, Some((super::errors::invalid_input_text(&tr, field, reason), form))),
         Err(BookingError::InvalidAnswer(a)) => {
             let mut form = form;
             form.insert(super::hold::QUESTION_ERROR.to_string(), a.question.clone());

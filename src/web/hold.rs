@@ -15,7 +15,7 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{price, when, zone};
+use super::format::{price_in, when_in, zone};
 use super::pages::{HoldPage, QuestionField, QuestionOption};
 
 /// (D) The form-map key under which [`super::confirm`] names the question
@@ -79,26 +79,31 @@ pub fn hold_page_with(
     let params = params.or_else(|| error.as_ref().map(|(_, f)| f.clone())).unwrap_or_else(|| req.query.clone());
     let tz = zone(params.get("tz"), coach.policy.tz);
     let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
+    let moved = match (&rec.reschedule_of, &reschedule_token) {
+        (Some(_), Some(token)) => app.booking.booking(token).ok().map(|b| crate::i18n::Locale::from_stored(&b.locale)),
+        _ => None,
+    };
+    let tr = super::locale::page_tr_at(req, &format!("/book/hold/{}", enc(hold_id)), Some(coach), moved);
     let (csrf, fresh) = req.csrf();
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
     let page = HoldPage {
         about: super::profile::EventAbout::of(et),
-        title: if reschedule_token.is_some() { format!("Move your {} to this time?", et.title) } else { format!("{} with {}", et.title, coach.display_name) },
-        when: when(rec.hold.range, tz),
+        title: if reschedule_token.is_some() { tr.t1("hold-move-title", "title", &et.title) } else { tr.t2("session-with", "title", &et.title, "coach", &coach.display_name) },
+        when: when_in(&tr, rec.hold.range, tz),
         tz: tz.name().to_string(),
-        expires: rec.hold.expires_at.with_timezone(&tz).format("%H:%M").to_string(),
+        expires: crate::i18n::dates::time(tr.locale, &rec.hold.expires_at.with_timezone(&tz)),
         action: format!("/book/hold/{}", enc(hold_id)),
         csrf: csrf.clone(),
         error: error.as_ref().map(|(m, _)| m.clone()),
         name: field("name"),
         email: field("email"),
         note: field("note"),
-        price: price(&et.price),
+        price: price_in(&tr, &et.price),
         submit_label: match (&reschedule_token, et.reschedule_requires_approval) {
             // issue 11 §3 (C): the coach approves the move.
-            (Some(_), true) => "Ask the coach to move my booking".into(),
-            (Some(_), false) => "Move my booking".into(),
-            (None, _) => "Book".into(),
+            (Some(_), true) => tr.t("hold-submit-ask-move"),
+            (Some(_), false) => tr.t("hold-submit-move"),
+            (None, _) => tr.t("hold-submit-book"),
         },
         // (D) the event type's questions
         questions: et
@@ -129,6 +134,7 @@ pub fn hold_page_with(
         // issue 11 §2: "every N weeks, K times", when the type repeats.
         series: super::series_form::series_fields(app, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
         reschedule_token,
+        tr,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);
     if req.method == Method::POST {

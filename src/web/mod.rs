@@ -44,7 +44,10 @@
 //! rate limiter), [`pages`] (the askama models), [`profile`] (the coach's
 //! profile and an event type's details on every step, issue 12 §3),
 //! [`embed`] (the frame policy every `/book/` response gets from
-//! `embed_origins`, the embed snippets and `/static/*.js`, issue 12 §6).
+//! `embed_origins`, the embed snippets and `/static/*.js`, issue 12 §6),
+//! [`locale`] (the page's
+//! language: `?lang=`, its cookie, the booking's, `Accept-Language`, the
+//! coach's; and the language switch).
 //!
 //! May import: `app`, `booking`, `feeds`, `ical::export`, `model`, the
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
@@ -64,6 +67,7 @@ pub mod forms;
 pub mod front;
 pub mod hold;
 pub mod ics;
+pub mod locale;
 pub mod manage;
 pub mod pages;
 pub mod photo;
@@ -89,7 +93,7 @@ use crate::http::Body;
 use errors::PageError;
 use forms::decode;
 use request::PageRequest;
-use respond::error_page;
+use respond::error_page_in;
 
 /// The most a page's form may send.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -107,7 +111,10 @@ where
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_FORM_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", "The form sent more data than a booking needs.", None),
+        Err(_) => {
+            let tr = locale::tr(&parts.headers, &decode(parts.uri.query().unwrap_or("").as_bytes()), locale::Speaker::default());
+            return error_page_in(&tr, StatusCode::PAYLOAD_TOO_LARGE, &tr.t("error-too-much-data-heading"), &tr.t("error-too-much-data-text"), None);
+        }
     };
     let query = decode(parts.uri.query().unwrap_or("").as_bytes());
     let segments = segments(parts.uri.path());
@@ -116,7 +123,12 @@ where
     let resp = tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let page = crate::booking::links::with_base(link_base, || dispatch(&app, &request, &seg));
-        page.unwrap_or_else(|e| e.into_response())
+        let resp = page.unwrap_or_else(|e| {
+            // An error page speaks the language of the coach the path names, if any.
+            let coach = seg.first().and_then(|slug| app.booking.coach(slug).ok());
+            e.into_response_in(&locale::tr(&request.headers, &request.query, locale::Speaker { coach, stored: None }))
+        });
+        locale::remember(resp, &request.query)
     })
     .await
     .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response());
@@ -191,7 +203,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
 /// Runs the page of a request.
 fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, PageError> {
     match page_for(&req.method, seg)? {
-        Page::Coach { coach } => coach::coach_page(app, coach),
+        Page::Coach { coach } => coach::coach_page(app, req, coach),
         Page::Photo { coach } => photo::photo(app, req, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),

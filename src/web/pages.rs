@@ -3,9 +3,13 @@
 
 use askama::Template;
 
+use crate::i18n::Tr;
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
     pub message: String,
     pub back_link: Option<String>,
@@ -27,6 +31,8 @@ pub struct EventTypeCard {
 #[derive(Template)]
 #[template(path = "coach.html")]
 pub struct CoachPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub coach_name: String,
     pub profile: super::profile::CoachProfile,
     pub event_types: Vec<EventTypeCard>,
@@ -54,6 +60,8 @@ pub struct DayRow {
 #[derive(Template)]
 #[template(path = "slots.html")]
 pub struct SlotsPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     /// (issue 12 §3) The coach's profile and the event type's details.
     pub profile: super::profile::CoachProfile,
@@ -96,6 +104,8 @@ pub struct FullSlot {
 #[derive(Template)]
 #[template(path = "waitlist.html")]
 pub struct WaitlistPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     pub coach_name: String,
     pub when: String,
@@ -119,6 +129,8 @@ pub struct WaitlistPage {
 #[derive(Template)]
 #[template(path = "hold.html")]
 pub struct HoldPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     /// (issue 12 §3) The event type's details (location included).
     pub about: super::profile::EventAbout,
@@ -172,6 +184,8 @@ pub struct QuestionOption {
 #[derive(Template)]
 #[template(path = "booking.html")]
 pub struct BookingPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
     /// (issue 12 §3) Where the booking takes place (its own video link).
     pub about: super::profile::EventAbout,
@@ -221,19 +235,23 @@ pub struct CoachLink {
 #[derive(Template)]
 #[template(path = "front.html")]
 pub struct FrontPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub coaches: Vec<CoachLink>,
 }
 
 /// One calendar app and how to add the account in it.
 pub struct ConnectApp {
-    pub name: &'static str,
+    pub name: String,
     pub steps: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "connect.html")]
 pub struct ConnectPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     /// `public_url` (or the forwarded base) + `/dav/`.
     pub dav_url: String,
@@ -269,6 +287,8 @@ pub struct FeedLink {
 #[derive(Template)]
 #[template(path = "feed_links.html")]
 pub struct FeedLinksPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub user: String,
     pub feeds: Vec<FeedLink>,

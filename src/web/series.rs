@@ -19,7 +19,8 @@ use crate::booking::Booking;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{status_text, when, zone};
+use super::format::{status_text_in, when_in, zone};
+use super::manage::booking_tr;
 use super::request::PageRequest;
 use super::respond::{enc, render, with_csrf};
 
@@ -46,6 +47,8 @@ pub struct SeriesDates {
 #[derive(Template)]
 #[template(path = "series.html")]
 pub struct SeriesPage {
+    /// The page's language (issue 12 §5).
+    pub tr: crate::i18n::Tr,
     pub title: String,
     pub coach_name: String,
     pub message: Option<String>,
@@ -100,6 +103,7 @@ pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = svc.event_type(coach, &booking.event_type)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let tr = super::locale::page_tr_at(req, &format!("/book/manage/{}/series", enc(token)), Some(coach), Some(crate::i18n::Locale::from_stored(&booking.locale)));
     let mut dates = series_dates(app, &booking, token, tz)?.ok_or(PageError::NotFound)?;
     if !role.may_change() {
         for row in &mut dates.rows {
@@ -110,6 +114,7 @@ pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     }
     let (csrf, fresh) = req.csrf();
     let page = SeriesPage {
+        tr,
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
         message: message.as_ref().map(|(m, _)| m.clone()),
@@ -121,21 +126,26 @@ pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }
 
+fn tr_invalid_date(app: &App, req: &PageRequest, token: &str) -> String {
+    booking_tr(app, req, token).t("series-invalid-date")
+}
+
 /// Cancels the date the form names (`occurrence`), or every date still
 /// ahead (`all`).
 pub fn cancel_occurrence(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
     let form = req.form();
     req.check_csrf(&form)?;
     let occurrence = match form.get("occurrence").filter(|_| !form.contains_key("all")) {
-        Some(s) => Some(DateTime::parse_from_rfc3339(s).map_err(|_| PageError::BadRequest("the date is not valid".into()))?.to_utc()),
+        Some(s) => Some(DateTime::parse_from_rfc3339(s).map_err(|_| PageError::BadRequest(tr_invalid_date(app, req, token)))?.to_utc()),
         None => None,
     };
+    let tr = booking_tr(app, req, token);
     match app.booking.cancel_series_detailed(token, occurrence) {
         Ok(done) => {
             let tz = zone(req.query.get("tz"), crate::booking::coach::by_user(app.booking.coaches(), &done.booking.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC));
             let text = match (occurrence, done.kept.as_slice()) {
-                (Some(_), _) => "That date is cancelled.".to_string(),
-                (None, []) => "Every remaining date is cancelled.".to_string(),
+                (Some(_), _) => tr.t("series-date-cancelled"),
+                (None, []) => tr.t("series-all-cancelled"),
                 (None, kept) => format!(
                     "{} cancelled. Too close to cancel online, still booked: {}.",
                     if done.cancelled.len() == 1 { "1 date is".to_string() } else { format!("{} dates are", done.cancelled.len()) },
@@ -145,7 +155,7 @@ pub fn cancel_occurrence(app: &App, req: &PageRequest, token: &str) -> Result<Re
             series_page(app, req, token, Some((text, "success")))
         }
         Err(BookingError::TooLate { deadline }) => {
-            let text = format!("It is too late to cancel online: that was possible until {}.", deadline.format("%Y-%m-%d %H:%M UTC"));
+            let text = tr.t1("manage-too-late-to-cancel", "deadline", deadline.format("%Y-%m-%d %H:%M UTC").to_string());
             let mut resp = series_page(app, req, token, Some((text, "error")))?;
             *resp.status_mut() = StatusCode::CONFLICT;
             Ok(resp)

@@ -30,6 +30,7 @@ mod export_import;
 mod dashboard;
 mod feeds;
 mod front;
+mod i18n;
 mod group_commit;
 mod ical_interop;
 mod listings;

@@ -267,6 +267,7 @@ impl BookingService {
             cancel_deadline: None,
             outcome: Default::default(),
             guardian,
+            locale: student.locale.tag().to_string(),
         };
         // (D) The answers are read by the VEVENT and the hooks' mail before they are stored.
         *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking.id.clone(), answers.clone()));
@@ -482,7 +483,7 @@ pub(super) fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
     if note.chars().count() > 2000 {
         return Err(BookingError::InvalidInput { field: "note", reason: "the note is longer than 2000 characters".into() });
     }
-    Ok(StudentDetails { name, email, note })
+    Ok(StudentDetails { name, email, note, locale: s.locale })
 }
 
 /// A plain `local@domain.tld` address without spaces or header-breaking
@@ -510,8 +511,8 @@ mod tests {
 
     #[test]
     fn student_details_are_cleaned() {
-        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into() }).unwrap();
+        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into(), ..Default::default() }).unwrap();
         assert_eq!(s.name, "Ann Bcc: x");
-        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into() }).is_err());
+        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into(), ..Default::default() }).is_err());
     }
 }

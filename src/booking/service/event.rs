@@ -99,9 +99,12 @@ fn described(
     sequence: u32,
     answers: &[(String, String)],
 ) -> Component {
+    // The texts in the language the student booked in (issue 12 §5).
+    let tr = crate::i18n::Tr::new(crate::i18n::Locale::from_stored(&b.locale));
     let mut description = String::new();
     if let Some(note) = &b.student_note {
-        description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
+        description.push_str(&tr.t2("ics-note-from", "name", &b.student_name, "note", note));
+        description.push_str("\n\n");
     }
     for (label, answer) in answers {
         description.push_str(&format!("{label}: {answer}\n"));
@@ -114,7 +117,9 @@ fn described(
     if let Some(link) = place.as_ref().and_then(|p| p.link()) {
         description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or("", |p| p.label())));
     }
-    description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
+    description.push_str(&tr.t2("ics-booking", "reference", &b.reference, "price", &et.price));
+    description.push('\n');
+    description.push_str(&tr.t1("ics-manage", "url", manage_url));
     let mut event = event;
     for p in place.map(|p| p.ical_properties()).unwrap_or_default() {
         event = event.with(p);

@@ -186,6 +186,9 @@ pub struct StudentDetails {
     pub name: String,
     pub email: String,
     pub note: String,
+    /// The language the student booked in (issue 12 §5): their mails and
+    /// the booking's calendar texts use it.
+    pub locale: crate::i18n::Locale,
 }
 
 /// Caps that keep one client from occupying a coach's calendar.

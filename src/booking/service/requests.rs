@@ -632,7 +632,7 @@ reschedule_requires_approval = true
             for hour in [9, 11, 13] {
                 let client = HoldClient::new("192.0.2.1".parse().unwrap(), None);
                 let hold = app.booking.hold("anna", "lesson", wed(hour), None, &client).unwrap();
-                let student = crate::booking::service::StudentDetails { name: "S".into(), email: format!("s{hour}@example.org"), note: String::new() };
+                let student = crate::booking::service::StudentDetails { name: "S".into(), email: format!("s{hour}@example.org"), note: String::new(), ..Default::default() };
                 tokens.push(app.booking.manage_token(&app.booking.confirm(&hold.hold.id, student).unwrap()));
             }
             World { _dir: dir, app, clock, tokens }

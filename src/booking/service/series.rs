@@ -354,6 +354,7 @@ impl BookingService {
                 cancel_deadline: None,
                 outcome: Default::default(),
                 guardian: guardian.clone(),
+                locale: student.locale.tag().to_string(),
             })
             .collect();
         let series = SeriesRecord {
@@ -887,7 +888,7 @@ repeat_max = 6
                     let request = SeriesRequest { every_weeks: every, count, skip: Vec::new() };
                     match self.service.hold_series("alice", "lesson", start, &request, &client) {
                         Ok((hold, _)) => {
-                            let student = StudentDetails { name: "Ben".into(), email: format!("ben{}@example.org", self.tokens.len()), note: String::new() };
+                            let student = StudentDetails { name: "Ben".into(), email: format!("ben{}@example.org", self.tokens.len()), note: String::new(), ..Default::default() };
                             let b = self.service.confirm(&hold.hold.id, student).unwrap();
                             self.tokens.push(self.service.manage_token(&b));
                         }
@@ -996,7 +997,7 @@ repeat_max = 6
         let client = HoldClient::new("10.0.0.1".parse().unwrap(), None);
         // Another student takes week 2.
         let single = w.service.hold("alice", "lesson", start + Duration::weeks(2), None, &client).unwrap();
-        w.service.confirm(&single.hold.id, StudentDetails { name: "Cy".into(), email: "cy@example.org".into(), note: String::new() }).unwrap();
+        w.service.confirm(&single.hold.id, StudentDetails { name: "Cy".into(), email: "cy@example.org".into(), note: String::new(), ..Default::default() }).unwrap();
         let request = SeriesRequest { every_weeks: 1, count: 4, skip: Vec::new() };
         let err = w.service.hold_series("alice", "lesson", start, &request, &client).unwrap_err();
         assert!(matches!(&err, BookingError::SeriesConflicts { conflicts } if conflicts == &vec![start + Duration::weeks(2)]), "{err}");

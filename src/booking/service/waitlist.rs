@@ -100,7 +100,7 @@ impl BookingService {
         if !et.has_waitlist() {
             return Err(BookingError::NoWaitlist);
         }
-        let student = validate_student(StudentDetails { name: name.into(), email: email.into(), note: String::new() })?;
+        let student = validate_student(StudentDetails { name: name.into(), email: email.into(), note: String::new(), ..Default::default() })?;
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
@@ -492,7 +492,7 @@ waitlist_offer_ttl = "30m"
                         let client = HoldClient::new(format!("10.0.0.{i}").parse().unwrap(), None);
                         if let Ok(rec) = service.hold("alice", "group", start, None, &client) {
                             if matches!(op, Op::Book(_)) {
-                                let details = StudentDetails { name: format!("S{i}"), email: email(i), note: String::new() };
+                                let details = StudentDetails { name: format!("S{i}"), email: email(i), note: String::new(), ..Default::default() };
                                 if let Ok(b) = service.confirm(&rec.hold.id, details) {
                                     manage[i as usize] = Some(service.manage_token(&b));
                                 }
