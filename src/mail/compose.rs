@@ -243,7 +243,7 @@ fn details(ctx: &Context<'_>, tr: &Tr) -> Vec<(String, String)> {
     }
     // (issue 12 §3) where it takes place; a video link is the booking's own.
     if let Some(place) = ctx.event_type.location.as_ref().map(|l| l.place_for(&b.id)) {
-        d.push(("Where", format!("{}: {}", place.label(), place.text())));
+        d.push(("Where".into(), format!("{}: {}", place.label(), place.text())));
     }
     d
 }

@@ -66,7 +66,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let token_enc = enc(token);
     // issue 11 §2: a series is changed date by date (or all remaining) in
     // its list; the page stays open while any date is still on.
-    let series_dates = super::series::series_dates(app, &booking, token, tz)?;
+    let series_dates = super::series::series_dates(app, &tr, &booking, token, tz)?;
     let in_series = series_dates.is_some();
     let series_active = svc.series_occurrences(&booking)?.is_some_and(|all| all.iter().any(|o| o.booking.is_active()));
     let page = BookingPage {

@@ -60,7 +60,7 @@ pub struct SeriesPage {
 
 /// The dates of the series `booking` (its manage `token`) belongs to, as
 /// seen in `tz`; `None` for a single booking.
-pub fn series_dates(app: &App, booking: &Booking, token: &str, tz: Tz) -> Result<Option<SeriesDates>, PageError> {
+pub fn series_dates(app: &App, tr: &crate::i18n::Tr, booking: &Booking, token: &str, tz: Tz) -> Result<Option<SeriesDates>, PageError> {
     let svc = &app.booking;
     let Some(occurrences) = svc.series_occurrences(booking)? else { return Ok(None) };
     let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
@@ -72,8 +72,8 @@ pub fn series_dates(app: &App, booking: &Booking, token: &str, tz: Tz) -> Result
             let b = &o.booking;
             let movable = b.is_active() && crate::booking::can_reschedule(b.range.start, now, et.reschedule_notice).is_ok();
             OccurrenceRow {
-                when: when(b.range, tz),
-                status: status_text(b).into(),
+                when: when_in(tr, b.range, tz),
+                status: status_text_in(tr, b),
                 cancel_value: (b.is_active() && b.can_cancel(now, et.cancel_notice).is_ok()).then(|| o.recurrence_id.to_rfc3339()),
                 move_link: movable.then(|| {
                     format!(
@@ -104,7 +104,7 @@ pub fn series_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let et = svc.event_type(coach, &booking.event_type)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
     let tr = super::locale::page_tr_at(req, &format!("/book/manage/{}/series", enc(token)), Some(coach), Some(crate::i18n::Locale::from_stored(&booking.locale)));
-    let mut dates = series_dates(app, &booking, token, tz)?.ok_or(PageError::NotFound)?;
+    let mut dates = series_dates(app, &tr, &booking, token, tz)?.ok_or(PageError::NotFound)?;
     if !role.may_change() {
         for row in &mut dates.rows {
             row.cancel_value = None;
@@ -149,7 +149,7 @@ pub fn cancel_occurrence(app: &App, req: &PageRequest, token: &str) -> Result<Re
                 (None, kept) => format!(
                     "{} cancelled. Too close to cancel online, still booked: {}.",
                     if done.cancelled.len() == 1 { "1 date is".to_string() } else { format!("{} dates are", done.cancelled.len()) },
-                    kept.iter().map(|k| when(k.booking.range, tz)).collect::<Vec<_>>().join("; ")
+                    kept.iter().map(|k| when_in(&tr, k.booking.range, tz)).collect::<Vec<_>>().join("; ")
                 ),
             };
             series_page(app, req, token, Some((text, "success")))
