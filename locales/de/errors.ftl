@@ -76,3 +76,5 @@ error-quota-exceeded-heading = Der Kalender des Coachs ist voll
 error-quota-exceeded-text = Im Kalender des Coachs ist gerade kein Platz für neue Buchungen. Es wurde nichts gebucht. Bitte wenden Sie sich an Ihren Coach.
 error-storage-full-heading = Kein Platz, um Ihre Buchung zu speichern
 error-storage-full-text = Der Server kann gerade nichts speichern, daher wurde nichts gebucht. Bitte versuchen Sie es in einer Weile noch einmal.
+error-read-only-heading = Dieser Link ist nur zum Ansehen
+error-read-only-text = Mit diesem Link für Erziehungsberechtigte können Sie die Buchung ansehen, aber nicht absagen oder verschieben. Bitte wenden Sie sich an die Schülerin oder den Schüler oder an die Lehrkraft.

@@ -77,3 +77,5 @@ error-quota-exceeded-heading = The coach's calendar is full
 error-quota-exceeded-text = The coach's calendar has no room for new bookings right now. Nothing was booked. Please contact your coach.
 error-storage-full-heading = No room to save your booking
 error-storage-full-text = The server has no room to save anything right now, so nothing was booked. Please try again in a little while.
+error-read-only-heading = This link is read-only
+error-read-only-text = This guardian's link shows the booking but cannot cancel or move it. Please ask the student, or contact the coach.

@@ -76,3 +76,5 @@ error-quota-exceeded-heading = El calendario del coach está lleno
 error-quota-exceeded-text = El calendario del coach no tiene sitio para nuevas reservas ahora mismo. No se ha reservado nada. Póngase en contacto con su coach.
 error-storage-full-heading = No hay espacio para guardar su reserva
 error-storage-full-text = El servidor no puede guardar nada ahora mismo, así que no se ha reservado nada. Inténtelo de nuevo dentro de un rato.
+error-read-only-heading = Este enlace es solo de lectura
+error-read-only-text = Este enlace de padre, madre o tutor muestra la reserva, pero no permite cancelarla ni cambiarla. Pídaselo al alumno o póngase en contacto con el profesor.

@@ -76,3 +76,5 @@ error-quota-exceeded-heading = L'agenda du coach est plein
 error-quota-exceeded-text = L'agenda du coach n'a plus de place pour de nouvelles réservations pour le moment. Rien n'a été réservé. Veuillez contacter votre coach.
 error-storage-full-heading = Pas de place pour enregistrer votre réservation
 error-storage-full-text = Le serveur ne peut rien enregistrer pour le moment, donc rien n'a été réservé. Veuillez réessayer un peu plus tard.
+error-read-only-heading = Ce lien est en lecture seule
+error-read-only-text = Ce lien de parent ou tuteur affiche la réservation, mais ne permet ni de l'annuler ni de la déplacer. Adressez-vous à l'élève ou contactez le coach.

@@ -63,6 +63,12 @@ pub fn choose(headers: &HeaderMap, query: &HashMap<String, String>, speaker: Spe
     }
 }
 
+/// The `lang` parameter of a query, without the others (for pages that
+/// must not echo the address, such as error pages).
+pub fn only_lang(query: &HashMap<String, String>) -> HashMap<String, String> {
+    query.iter().filter(|(k, _)| k.as_str() == "lang").map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 /// The translator of a page, with the switch's links (the same address
 /// with `lang=` set, other parameters kept).
 pub fn tr(headers: &HeaderMap, query: &HashMap<String, String>, speaker: Speaker<'_>) -> Tr {

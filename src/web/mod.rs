@@ -112,7 +112,7 @@ where
     let body = match Limited::new(body, MAX_FORM_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            let tr = locale::tr(&parts.headers, &decode(parts.uri.query().unwrap_or("").as_bytes()), locale::Speaker::default());
+            let tr = locale::tr(&parts.headers, &locale::only_lang(&decode(parts.uri.query().unwrap_or("").as_bytes())), locale::Speaker::default());
             return error_page_in(&tr, StatusCode::PAYLOAD_TOO_LARGE, &tr.t("error-too-much-data-heading"), &tr.t("error-too-much-data-text"), None);
         }
     };
@@ -126,7 +126,10 @@ where
         let resp = page.unwrap_or_else(|e| {
             // An error page speaks the language of the coach the path names, if any.
             let coach = seg.first().and_then(|slug| app.booking.coach(slug).ok());
-            e.into_response_in(&locale::tr(&request.headers, &request.query, locale::Speaker { coach, stored: None }))
+            // Its language links keep only `lang`: an error page echoes
+            // nothing of the address (a private type's wrong key must
+            // read exactly like an unknown type).
+            e.into_response_in(&locale::tr(&request.headers, &locale::only_lang(&request.query), locale::Speaker { coach, stored: None }))
         });
         locale::remember(resp, &request.query)
     })
