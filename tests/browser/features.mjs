@@ -76,7 +76,7 @@ async function axeClean(page, name, js) {
   let target = page;
   let scratch = null;
   if (!js) {
-    scratch = await page.context().browser().newContext({ javaScriptEnabled: true });
+    scratch = await page.context().browser().newContext({ javaScriptEnabled: true, locale: 'en-GB' });
     target = await scratch.newPage();
     // At the server's address, so the page's own stylesheet applies.
     await target.goto(`${base}/`);
@@ -123,7 +123,7 @@ function weekUrl(type, start) {
 }
 
 async function waitlist(browser, variant, js, fullStart) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   const v = `waitlist-${variant}`;
@@ -170,7 +170,7 @@ async function waitlist(browser, variant, js, fullStart) {
 }
 
 async function series(browser, variant, js) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: js, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   const v = `series-${variant}`;
