@@ -31,6 +31,14 @@ pub enum Location {
     VideoPerBooking(String),
 }
 
+/// The text of a location before booking: the coach's own words, or the
+/// key of a message in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocationText {
+    Given(String),
+    Message(&'static str),
+}
+
 /// Where one booking takes place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
@@ -98,14 +106,15 @@ impl Location {
         }
     }
 
-    /// How the location reads before anything is booked: (label, text);
-    /// a per-booking link is not known yet.
-    pub fn summary(&self) -> (&'static str, String) {
+    /// How the location reads before anything is booked: the message key
+    /// of its label and its text; a video link is not shown yet (the
+    /// text is a message saying it comes with the booking).
+    pub fn summary(&self) -> (&'static str, LocationText) {
         match self {
-            Location::Address(a) => ("In person", a.clone()),
-            Location::Phone(p) => ("By phone", p.clone()),
-            Location::Video(_) => ("Video call", "the link comes with your booking".into()),
-            Location::VideoPerBooking(_) => ("Video call", "your own link comes with your booking".into()),
+            Location::Address(a) => (Place::Address(String::new()).label_key(), LocationText::Given(a.clone())),
+            Location::Phone(p) => (Place::Phone(String::new()).label_key(), LocationText::Given(p.clone())),
+            Location::Video(_) => ("location-video", LocationText::Message("location-video-later")),
+            Location::VideoPerBooking(_) => ("location-video", LocationText::Message("location-video-own-later")),
         }
     }
 }
@@ -132,12 +141,12 @@ pub fn room_name(booking_id: &str) -> String {
 }
 
 impl Place {
-    /// "In person", "By phone", "Video call".
-    pub fn label(&self) -> &'static str {
+    /// The message key of "In person", "By phone", "Video call".
+    pub fn label_key(&self) -> &'static str {
         match self {
-            Place::Address(_) => "In person",
-            Place::Phone(_) => "By phone",
-            Place::Video(_) => "Video call",
+            Place::Address(_) => "location-in-person",
+            Place::Phone(_) => "location-phone",
+            Place::Video(_) => "location-video",
         }
     }
 

@@ -87,7 +87,7 @@ pub fn hold_page_with(
     let (csrf, fresh) = req.csrf();
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
     let page = HoldPage {
-        about: super::profile::EventAbout::of(et),
+        about: super::profile::EventAbout::of(&tr, et),
         title: if reschedule_token.is_some() { tr.t1("hold-move-title", "title", &et.title) } else { tr.t2("session-with", "title", &et.title, "coach", &coach.display_name) },
         when: when_in(&tr, rec.hold.range, tz),
         tz: tz.name().to_string(),
@@ -132,7 +132,7 @@ pub fn hold_page_with(
         guardian_name: field("guardian_name"),
         guardian_email: field("guardian_email"),
         // issue 11 §2: "every N weeks, K times", when the type repeats.
-        series: super::series_form::series_fields(app, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
+        series: super::series_form::series_fields(app, &tr, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
         reschedule_token,
         tr,
     };

@@ -70,7 +70,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let in_series = series_dates.is_some();
     let series_active = svc.series_occurrences(&booking)?.is_some_and(|all| all.iter().any(|o| o.booking.is_active()));
     let page = BookingPage {
-        about: super::profile::EventAbout::of_booking(et, &booking.id),
+        about: super::profile::EventAbout::of_booking(&tr, et, &booking.id),
         heading: match booking.status {
             BookingStatus::Cancelled if series_active => tr.t("manage-heading-confirmed"),
             BookingStatus::Cancelled => tr.t("manage-heading-cancelled"),

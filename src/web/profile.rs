@@ -4,15 +4,17 @@
 //! description, duration, price, location). The bio and description stay
 //! the [`RichText`] block model, rendered by `templates/rich_text.html`.
 //!
-//! May import: `app`, `booking`, [`super::format`], [`super::photo`].
+//! May import: `app`, `booking`, `i18n`, [`super::format`], [`super::photo`].
 
 use crate::app::App;
 use crate::booking::coach::CoachConfig;
-use crate::booking::location::Place;
+use crate::booking::location::{LocationText, Place};
 use crate::booking::policy::EventType;
 use crate::booking::richtext::RichText;
 
-use super::format::{human_duration, price};
+use crate::i18n::Tr;
+
+use super::format::{human_duration_in, price_in};
 use super::photo::available_photo_url;
 
 /// Who the student books.
@@ -43,29 +45,33 @@ pub struct EventAbout {
 
 impl EventAbout {
     /// Before booking: a per-booking video link is not known yet.
-    pub fn of(et: &EventType) -> EventAbout {
-        let (label, text) = et.location.as_ref().map(|l| l.summary()).unwrap_or(("", String::new()));
+    pub fn of(tr: &Tr, et: &EventType) -> EventAbout {
+        let (label, text) = match et.location.as_ref().map(|l| l.summary()) {
+            Some((label, LocationText::Given(text))) => (tr.t(label), text),
+            Some((label, LocationText::Message(key))) => (tr.t(label), tr.t(key)),
+            None => (String::new(), String::new()),
+        };
         let link = match &et.location {
             Some(l @ crate::booking::location::Location::Phone(_)) => l.place_for("").link(),
             _ => None,
         };
-        EventAbout::with_place(et, label, text, link)
+        EventAbout::with_place(tr, et, label, text, link)
     }
 
     /// For a booking: its own place (video link included).
-    pub fn of_booking(et: &EventType, booking_id: &str) -> EventAbout {
+    pub fn of_booking(tr: &Tr, et: &EventType, booking_id: &str) -> EventAbout {
         match et.location.as_ref().map(|l| l.place_for(booking_id)) {
-            Some(place) => EventAbout::with_place(et, place.label(), place.text().to_string(), Place::link(&place)),
-            None => EventAbout::of(et),
+            Some(place) => EventAbout::with_place(tr, et, tr.t(place.label_key()), place.text().to_string(), Place::link(&place)),
+            None => EventAbout::of(tr, et),
         }
     }
 
-    fn with_place(et: &EventType, label: &str, text: String, link: Option<String>) -> EventAbout {
+    fn with_place(tr: &Tr, et: &EventType, label: String, text: String, link: Option<String>) -> EventAbout {
         EventAbout {
             description: et.description.clone(),
-            duration: human_duration(et.duration),
-            price: price(&et.price),
-            location_label: label.to_string(),
+            duration: human_duration_in(tr, et.duration),
+            price: price_in(tr, &et.price),
+            location_label: label,
             location_text: text,
             location_link: link,
         }

@@ -73,7 +73,7 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
         profile: super::profile::CoachProfile::of(app, coach),
-        about: super::profile::EventAbout::of(et),
+        about: super::profile::EventAbout::of(&tr, et),
         tr: tr.clone(),
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),

@@ -162,7 +162,7 @@ async fn a_student_books_a_weekly_series_on_the_pages_without_javascript() {
     let hold = env.hold_on_page("lesson", tuesday(0)).await;
     let page = env.get(&hold).await.status(200);
     let text = page.text();
-    assert!(text.contains("<label for=\"repeat-every\">Repeat</label>"), "{text}");
+    assert!(text.contains("<label for=\"repeat-every\">How often</label>"), "{text}");
     for option in ["Just this date", "Every week", "Every 2 weeks"] {
         assert!(text.contains(option), "{option}: {text}");
     }
@@ -221,7 +221,7 @@ async fn dates_that_are_not_free_are_named_and_can_be_left_out() {
     let action = Env::repeat_action(&page);
     let r = env.post_form(&action, &[("every", "1w"), ("count", "4"), ("tz", "Europe/Berlin")]).await.status(409);
     let text = r.text();
-    assert!(text.contains("1 of these dates is not free"), "{text}");
+    assert!(text.contains("One of these dates is not free"), "{text}");
     assert!(text.contains(&format!("Leave out {}", shown(tuesday(2)))), "the page names the date: {text}");
     assert!(text.contains("type=\"checkbox\" id=\"skip-0\" name=\"skip_0\""), "{text}");
     assert!(text.contains("selected>Every week</option>"), "what was asked is kept: {text}");

@@ -115,7 +115,7 @@ fn described(
     // (issue 12 §3) where it takes place: LOCATION, CONFERENCE for video and phone.
     let place = et.location.as_ref().map(|l| l.place_for(&b.id));
     if let Some(link) = place.as_ref().and_then(|p| p.link()) {
-        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or("", |p| p.label())));
+        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or(String::new(), |p| tr.t(p.label_key()))));
     }
     description.push_str(&tr.t2("ics-booking", "reference", &b.reference, "price", &et.price));
     description.push('\n');
