@@ -257,3 +257,7 @@ location-phone = Telefonisch
 location-video = Videoanruf
 location-video-later = den Link erhalten Sie mit Ihrer Buchung
 location-video-own-later = Ihren eigenen Link erhalten Sie mit Ihrer Buchung
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Andere Wochen

@@ -260,3 +260,7 @@ location-phone = By phone
 location-video = Video call
 location-video-later = the link comes with your booking
 location-video-own-later = your own link comes with your booking
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Other weeks

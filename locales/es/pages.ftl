@@ -260,3 +260,7 @@ location-phone = Por teléfono
 location-video = Videollamada
 location-video-later = el enlace llega con su reserva
 location-video-own-later = su enlace personal llega con su reserva
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Otras semanas

@@ -260,3 +260,7 @@ location-phone = Par téléphone
 location-video = Appel vidéo
 location-video-later = le lien vous parvient avec votre réservation
 location-video-own-later = votre lien personnel vous parvient avec votre réservation
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Autres semaines
