@@ -240,7 +240,7 @@ impl BookingService {
             return Err(BookingError::TooManyBookings { limit });
         }
         if let Some(sh) = self.series_hold(&rec.hold.id)? {
-            return self.confirm_series(decide, rec, sh, coach, et, student, guardian, now);
+            return self.confirm_series(decide, rec, sh, coach, et, student, guardian, answers, now);
         }
         // Admission against everything else that is active (not this hold).
         let margin = super::super::pacing::load_margin(&coach.policy);

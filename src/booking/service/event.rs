@@ -179,6 +179,7 @@ pub fn series_vcalendar(
     manage_url: &str,
     method: Option<&str>,
     now: DateTime<Utc>,
+    answers: &[(String, String)],
 ) -> String {
     let tz = coach.policy.tz;
     let Some(lead) = bookings.first() else { return Component::calendar(method).to_ics() };
@@ -206,7 +207,7 @@ pub fn series_vcalendar(
     for t in &excluded {
         master = master.with(local("EXDATE", *t, tz));
     }
-    let master = described(master, coach, et, lead, coach_email, manage_url, status_text(series_status), sequence, &[]);
+    let master = described(master, coach, et, lead, coach_email, manage_url, status_text(series_status), sequence, answers);
     let mut cal = Component::calendar(method).with_child(master);
     for (o, b) in series.occurrences.iter().zip(bookings) {
         if !b.is_active() || excluded.contains(&o.recurrence_id) {
