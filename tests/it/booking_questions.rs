@@ -93,6 +93,31 @@ async fn confirm(s: &TestServer, hold: &str, answers: Value) -> Resp {
     post_json(s, &format!("/api/v1/holds/{hold}/confirm"), json!({"name": "Ben Student", "email": "ben@example.org", "answers": answers})).await
 }
 
+/// The calendar data of the coach's bookings calendar, unfolded.
+async fn sessions_data(s: &TestServer) -> String {
+    let listing = s
+        .request("REPORT", "/dav/calendars/alice/sessions/")
+        .as_user(ALICE)
+        .depth("1")
+        .xml(r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#)
+        .send()
+        .await
+        .status(207)
+        .text();
+    listing.replace("\r\n ", "").replace("\n ", "")
+}
+
+/// Sends what the outbox holds (mail goes to files here) and reads every
+/// message, quoted-printable soft breaks joined.
+async fn sent_mail(s: &TestServer) -> Vec<String> {
+    s.app.outbox.run_due().await.expect("outbox run");
+    let dir = s.data_dir().join("mail-out");
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().replace("=\r\n", "").replace("=\n", ""))
+        .collect()
+}
+
 #[tokio::test]
 async fn answers_are_checked_naming_the_question_then_stored_shown_and_returned() {
     let s = start().await;
@@ -117,26 +142,12 @@ async fn answers_are_checked_naming_the_question_then_stored_shown_and_returned(
     assert_eq!(json_of(&s.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))["answers"], want);
 
     // The coach's calendar event carries them in DESCRIPTION.
-    let listing = s
-        .request("REPORT", "/dav/calendars/alice/sessions/")
-        .as_user(ALICE)
-        .depth("1")
-        .xml(r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#)
-        .send()
-        .await
-        .status(207)
-        .text();
-    let unfolded = listing.replace("\r\n ", "").replace("\n ", "");
+    let unfolded = sessions_data(&s).await;
     assert!(unfolded.contains("Subject of the lesson: Geometry"), "{unfolded}");
     assert!(unfolded.contains("What do you want to reach?: Pass the exam"), "{unfolded}");
 
     // … and so does the coach's email.
-    s.app.outbox.run_due().await.expect("outbox run");
-    let dir = s.data_dir().join("mail-out");
-    let mails: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().replace("=\r\n", "").replace("=\n", ""))
-        .collect();
+    let mails = sent_mail(&s).await;
     let coach_mail = mails.iter().find(|m| m.contains("alice@coach.example") && m.contains("New booking")).expect("the coach's mail");
     assert!(coach_mail.contains("Subject of the lesson: Geometry") && coach_mail.contains("Phone: +49 30 1234567"), "{coach_mail}");
 
@@ -220,24 +231,10 @@ async fn a_series_keeps_its_answers_in_the_api_the_event_and_the_coachs_mail() {
     let token = booking["manage_token"].as_str().unwrap();
     assert_eq!(json_of(&s.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))["answers"], json!({"subject": "Algebra"}));
 
-    let listing = s
-        .request("REPORT", "/dav/calendars/alice/sessions/")
-        .as_user(ALICE)
-        .depth("1")
-        .xml(r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#)
-        .send()
-        .await
-        .status(207)
-        .text();
-    let unfolded = listing.replace("\r\n ", "").replace("\n ", "");
+    let unfolded = sessions_data(&s).await;
     assert!(unfolded.contains("RRULE:FREQ=WEEKLY;INTERVAL=1;COUNT=3") && unfolded.contains("Subject of the lesson: Algebra"), "{unfolded}");
 
-    s.app.outbox.run_due().await.expect("outbox run");
-    let dir = s.data_dir().join("mail-out");
-    let mails: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().replace("=\r\n", "").replace("=\n", ""))
-        .collect();
+    let mails = sent_mail(&s).await;
     let coach_mail = mails.iter().find(|m| m.contains("alice@coach.example") && m.contains("New booking")).expect("the coach's mail");
     assert!(coach_mail.contains("Subject of the lesson: Algebra"), "{coach_mail}");
 }

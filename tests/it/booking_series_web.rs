@@ -130,6 +130,12 @@ impl Env {
         r.header("location").unwrap().to_string()
     }
 
+    /// Another student, Cy, books one lesson at `start` (through the API).
+    async fn book_for_cy(&self, start: DateTime<Utc>) {
+        let h = json_of(&self.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": start.to_rfc3339()})).await.status(201));
+        self.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    }
+
     async fn api_booking(&self, manage: &str) -> Value {
         let token = manage.trim_start_matches("/book/manage/").split('?').next().unwrap();
         json_of(&self.server.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))
@@ -340,8 +346,7 @@ async fn moving_every_remaining_date_shifts_the_weekly_time_and_keeps_those_insi
     let manage = env.book_on_page(tuesday(0), "4").await;
     let token = token_of(&manage);
     // Another student has Tuesday 14:00 of week 2.
-    let h = json_of(&env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": (tuesday(2) + Duration::hours(4)).to_rfc3339()})).await.status(201));
-    env.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    env.book_for_cy(tuesday(2) + Duration::hours(4)).await;
     // Three hours later week 0 is inside the 24h notice.
     env.clock.set(env.clock.now() + Duration::hours(3));
     let to = |t: DateTime<Utc>| json!({"start": t.to_rfc3339()});
@@ -393,8 +398,7 @@ async fn the_series_page_moves_every_remaining_date_without_javascript() {
     let env = start().await;
     let manage = env.book_on_page(tuesday(0), "4").await;
     let token = token_of(&manage);
-    let h = json_of(&env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": (tuesday(2) + Duration::hours(4)).to_rfc3339()})).await.status(201));
-    env.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    env.book_for_cy(tuesday(2) + Duration::hours(4)).await;
     // Three hours later week 0 is inside the 24h notice: week 1 moves first.
     env.clock.set(env.clock.now() + Duration::hours(3));
     let series = format!("/book/manage/{token}/series?tz=Europe/Berlin");
