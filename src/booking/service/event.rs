@@ -121,7 +121,7 @@ fn described(
     description.push('\n');
     description.push_str(&tr.t1("ics-manage", "url", manage_url));
     let mut event = event;
-    for p in place.map(|p| p.ical_properties()).unwrap_or_default() {
+    for p in place.map(|p| p.ical_properties(&tr.t(p.label_key()))).unwrap_or_default() {
         event = event.with(p);
     }
     let event = event
