@@ -81,6 +81,9 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The store as a whole: `storage copy`.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Write USER's calendars (or only CALENDAR) as .ics files, one per
     /// calendar (USER-CALENDAR.ics); works while the server runs.
     Export {
@@ -102,6 +105,25 @@ pub enum Command {
         /// Keep the calendar's object where the file has the same UID.
         #[arg(long)]
         skip_existing: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Copy a whole store (users, calendars byte for byte, dead
+    /// properties, sync state, bookings, holds, the outbox, feed tokens:
+    /// every record) into an EMPTY one, then compare counts and SHA-256
+    /// checksums of every kind of record and print them. Each side is a
+    /// data directory (sled; the server on it must be stopped) or a
+    /// `postgres://` URL. Exit status 0 when copied and verified, 1 when
+    /// refused or different, 2 when a store cannot be opened.
+    Copy {
+        /// The store to copy: DATA_DIR or postgres://…
+        #[arg(long)]
+        from: String,
+        /// The empty store to fill: DATA_DIR or postgres://…
+        #[arg(long)]
+        to: String,
     },
 }
 

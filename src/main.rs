@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, UserCommand};
+use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, StorageCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
 use slotdav::storage::{SledStorage, Storage, User};
@@ -102,7 +102,41 @@ fn main() -> ExitCode {
             }
         },
         Command::Restore { file, data_dir } => restore_command(&file, data_dir.as_deref().unwrap_or(&config.data_dir)),
+        Command::Storage(StorageCommand::Copy { from, to }) => copy_command(&config, &from, &to),
     }
+}
+
+/// `slotdav storage copy --from A --to B`: exit status 0 when copied and
+/// verified, 1 when refused or different, 2 when a store cannot be opened.
+fn copy_command(config: &Config, from: &str, to: &str) -> ExitCode {
+    let open = |spec: &str| open_store_at(config, spec).map_err(|e| eprintln!("slotdav: {e}"));
+    let Ok(source) = open(from) else { return ExitCode::from(2) };
+    let Ok(target) = open(to) else { return ExitCode::from(2) };
+    match slotdav::storage::copy::copy(&*source, &*target) {
+        Ok(tally) => {
+            print!("{}", tally.describe());
+            println!("copied {} records from {from} to {to}; counts and checksums agree", tally.records());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("slotdav: storage copy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A store named on the command line: a `postgres://` URL or a data
+/// directory (sled, made when missing), durable on every write.
+fn open_store_at(config: &Config, spec: &str) -> Result<Arc<dyn Storage>, String> {
+    let _ = config;
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        return Err(format!("{spec}: this slotdav has no PostgreSQL backend"));
+    }
+    let dir = Path::new(spec);
+    slotdav::storage::files::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let store = SledStorage::open(dir, true, None)
+        .map_err(|e| format!("cannot open the store in {} (is a slotdav serving it?): {e}", dir.display()))?;
+    Ok(Arc::new(store))
 }
 
 /// `path` made absolute against the working directory: a running server
@@ -273,6 +307,17 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     tick.tick().await;
+                    // Once a minute among all processes sharing the store:
+                    // the sweeps' lease runs out just before the next tick.
+                    let (jobs, now) = (storage.clone(), clock.now());
+                    let lease = now + chrono::Duration::seconds(55);
+                    let holder = slotdav::storage::lease::process_holder();
+                    match tokio::task::spawn_blocking(move || jobs.take_job("minute-sweep", holder, now, lease)).await {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => continue,
+                        Ok(Err(e)) => tracing::warn!(error = %e, "cannot take the minute sweep's lease; sweeping anyway"),
+                        Err(e) => tracing::warn!(error = %e, "the minute sweep's lease task failed; sweeping anyway"),
+                    }
                     let holds = booking.clone();
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || holds.sweep_holds()).await {
                         tracing::warn!(error = %e, "sweeping expired holds failed");

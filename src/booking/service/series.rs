@@ -31,6 +31,7 @@ use super::super::policy::EventType;
 use super::super::series::{plan, SeriesRequest};
 use super::super::{token, Booking, BookingStatus};
 use super::records::{BookingStore, HoldRecord, HoldStore, T_BOOKING_UID};
+use crate::storage::ExclusiveGuard;
 use super::{BookingError, BookingService, ChangeKind, Result, StudentDetails};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
@@ -187,7 +188,7 @@ impl BookingService {
         let et = self.event_type(coach, type_slug)?;
         let plan = plan(et, coach.policy.tz, start, request)
             .map_err(|e| BookingError::InvalidInput { field: e.field(), reason: e.to_string() })?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let holds = self.all_active_holds(now)?;
         let replaced_holds = super::decisions::same_browser_holds(coach, et, client, &holds);
@@ -269,7 +270,7 @@ impl BookingService {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn confirm_series(
         &self,
-        decide: std::sync::MutexGuard<'_, ()>,
+        decide: ExclusiveGuard,
         lead: HoldRecord,
         sh: SeriesHold,
         coach: &CoachConfig,
@@ -438,7 +439,7 @@ impl BookingService {
     /// under the cancel notice; one past its notice refuses the whole
     /// request (nothing is cancelled then). One batch.
     pub fn cancel_series(&self, manage_token: &str, occurrence: Option<DateTime<Utc>>) -> Result<Booking> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let booking = self.booking(manage_token)?;
         let Some(series) = self.series_of(&booking.id)? else {

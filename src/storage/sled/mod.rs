@@ -62,6 +62,10 @@ pub struct SledStorage {
     flushes: FlushGroup,
     /// Bytes per user ([`Storage::set_quota`]).
     quota: AtomicU64,
+    /// [`Storage::exclusive`]: one process opens a sled store, so its
+    /// sections are in-process (and separate per store, for tests that
+    /// open many).
+    sections: std::sync::Arc<super::exclusive::LocalExclusive>,
 }
 
 impl SledStorage {
@@ -107,6 +111,7 @@ impl SledStorage {
             sync_on_flush,
             flushes: FlushGroup::new(),
             quota: AtomicU64::new(u64::MAX),
+            sections: super::exclusive::LocalExclusive::new(),
         })
     }
 
@@ -554,6 +559,14 @@ impl Storage for SledStorage {
 
     fn export_records(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
         self.export_sled(each)
+    }
+
+    fn import_records(&self, next: &mut dyn FnMut() -> Result<Option<(Vec<u8>, Vec<u8>)>>) -> Result<u64> {
+        self.import_sled(next)
+    }
+
+    fn exclusive(&self, scope: &str) -> Result<super::ExclusiveGuard> {
+        Ok(self.sections.enter(scope))
     }
 }
 
