@@ -34,6 +34,7 @@ mod mail;
 mod properties;
 mod scheduling_local;
 mod metrics;
+mod pg_faults;
 mod security_booking;
 mod security_ical;
 mod security_dav;
