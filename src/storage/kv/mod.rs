@@ -371,7 +371,6 @@ impl<B: KvBackend> Storage for KvStore<B> {
     fn prop(&self, path: &StorePath, clark: &str) -> Result<Option<String>> {
         Ok(self
             .db()?
-            .tree
             .get(sub_key(PROP, path, clark.as_bytes()))?
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
@@ -394,7 +393,6 @@ impl<B: KvBackend> Storage for KvStore<B> {
     fn object_by_uid(&self, calendar: &StorePath, uid: &str) -> Result<Option<String>> {
         Ok(self
             .db()?
-            .tree
             .get(sub_key(UID, calendar, uid.as_bytes()))?
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
