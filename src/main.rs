@@ -13,7 +13,7 @@ use slotdav::app::App;
 use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, StorageCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
-use slotdav::storage::{SledStorage, Storage, User};
+use slotdav::storage::{PgStorage, SledStorage, Storage, User};
 
 fn main() -> ExitCode {
     // Belt and braces for files made by others (sled's snapshots, lettre's
@@ -125,12 +125,14 @@ fn copy_command(config: &Config, from: &str, to: &str) -> ExitCode {
     }
 }
 
-/// A store named on the command line: a `postgres://` URL or a data
-/// directory (sled, made when missing), durable on every write.
+/// A store named on the command line: a `postgres://` URL (schema made or
+/// upgraded, a pool of `[storage] pool_size`) or a data directory (sled,
+/// made when missing), durable on every write.
 fn open_store_at(config: &Config, spec: &str) -> Result<Arc<dyn Storage>, String> {
-    let _ = config;
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        return Err(format!("{spec}: this slotdav has no PostgreSQL backend"));
+        let store = PgStorage::connect(spec, config.storage.pool_size)
+            .map_err(|e| format!("cannot open the store in PostgreSQL at {}: {e}", slotdav::config::redact_password(spec)))?;
+        return Ok(Arc::new(store));
     }
     let dir = Path::new(spec);
     slotdav::storage::files::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -180,7 +182,7 @@ fn link_target(config: &Config, coach: &str, event_type: &str) -> Result<AdminCo
 /// clean, 1 when problems were found, 2 when the check could not run.
 fn check_command(config: &Config, repair: bool, json: bool) -> ExitCode {
     let bookings_calendars = config.coaches.iter().map(|c| (c.user.clone(), c.bookings_calendar.clone())).collect();
-    let answer = match run_admin(&config.data_dir, AdminCommand::Check { repair, bookings_calendars }) {
+    let answer = match run_admin(&config, AdminCommand::Check { repair, bookings_calendars }) {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) | Err(e) => {
             eprintln!("slotdav: check failed: {e}");
@@ -206,16 +208,24 @@ fn check_command(config: &Config, repair: bool, json: bool) -> ExitCode {
     }
 }
 
-fn open_storage(config: &Config) -> Result<SledStorage, String> {
+/// The store `[storage]` names: PostgreSQL at its `url`, else sled in
+/// `data_dir` (which is made either way: `admin.sock` and mail files live there).
+fn open_storage(config: &Config) -> Result<Box<dyn Storage>, String> {
     slotdav::storage::files::create_private_dir(&config.data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+    if let Some(url) = &config.storage.url {
+        let store = PgStorage::connect(url, config.storage.pool_size)
+            .map_err(|e| format!("cannot open the store in PostgreSQL at {}: {e}", slotdav::config::redact_password(url)))?;
+        return Ok(Box::new(store));
+    }
     let (sync, every) = match config.durability {
         Durability::Sync => (true, None),
         Durability::Periodic => (false, Some(config.flush_every_ms)),
     };
-    SledStorage::open(&config.data_dir, sync, every).map_err(|e| {
+    let store = SledStorage::open(&config.data_dir, sync, every).map_err(|e| {
         format!("cannot open the store in {} (is another slotdav using it?): {e}", config.data_dir.display())
-    })
+    })?;
+    Ok(Box::new(store))
 }
 
 /// Runs the server. In try-it mode (no configuration file) `admin`, if the
@@ -224,7 +234,7 @@ fn open_storage(config: &Config) -> Result<SledStorage, String> {
 fn serve(config: Config, try_it: bool) -> ExitCode {
     slotdav::telemetry::init(&config.log);
     let storage: Arc<dyn Storage> = match open_storage(&config) {
-        Ok(s) => Arc::new(s),
+        Ok(s) => Arc::from(s),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::FAILURE;
@@ -410,7 +420,7 @@ fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
 
 /// Runs an admin command and prints its answer.
 fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
-    let result = match run_admin(&config.data_dir, command) {
+    let result = match run_admin(&config, command) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("slotdav: {e}");
@@ -431,13 +441,12 @@ fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
 
 /// Runs an admin command through the running server, or on the store
 /// directly when no server is running.
-fn run_admin(data_dir: &Path, command: AdminCommand) -> Result<admin::AdminResult, String> {
-    match admin::send(data_dir, &command) {
+fn run_admin(config: &Config, command: AdminCommand) -> Result<admin::AdminResult, String> {
+    match admin::send(&config.data_dir, &command) {
         Ok(Some(result)) => return Ok(result),
         Ok(None) => {}
         Err(e) => return Err(format!("cannot reach the running server: {e}")),
     }
-    let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
-    let storage = open_storage(&config)?;
-    Ok(admin::execute(&storage, command, chrono::Utc::now()))
+    let storage = open_storage(config)?;
+    Ok(admin::execute(&*storage, command, chrono::Utc::now()))
 }

@@ -9,7 +9,8 @@
 //! completely or not at all, also across a crash. Storage names facts in
 //! its errors ([`StorageError::UidConflict`], [`StorageError::EtagMismatch`])
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
-//! names sled types.
+//! names sled types, only [`postgres`](self::postgres) the PostgreSQL
+//! driver's; both keep the ordered records of [`kv`].
 
 pub mod backup;
 pub mod check;
@@ -18,8 +19,10 @@ pub mod exclusive;
 pub mod files;
 pub mod flush_group;
 pub mod keys;
+pub mod kv;
 pub mod lease;
 pub mod migrate;
+pub mod postgres;
 pub mod sled;
 pub mod table;
 
@@ -31,6 +34,7 @@ use crate::model::TimeRange;
 
 pub use self::exclusive::ExclusiveGuard;
 pub use self::flush_group::FlushStats;
+pub use self::postgres::PgStorage;
 pub use self::sled::SledStorage;
 
 /// A place in the DAV tree below `/dav/calendars/`, as decoded segments:
@@ -337,6 +341,11 @@ pub enum StorageError {
     /// database in-process). → 507 Insufficient Storage
     #[error("the disk is full: {0}")]
     Full(String),
+    /// The database cannot be reached (the PostgreSQL backend: refused,
+    /// lost or timed-out connections). Nothing of the write was applied;
+    /// the pool reconnects by itself. → 503 with `Retry-After`
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The store itself failed (I/O, corruption). → 500
     #[error("storage failure: {0}")]
     Backend(String),

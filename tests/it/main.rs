@@ -35,6 +35,7 @@ mod properties;
 mod scheduling_local;
 mod metrics;
 mod multi_process;
+mod pg_faults;
 mod security_booking;
 mod security_ical;
 mod security_dav;

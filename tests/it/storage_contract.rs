@@ -67,6 +67,21 @@ fn sled_keeps_the_storage_contract() {
     });
 }
 
+/// The same contract on PostgreSQL, each store in a fresh schema; runs
+/// when `SLOTDAV_TEST_DATABASE_URL` is set (`common::pg`).
+#[test]
+fn postgres_keeps_the_storage_contract() {
+    if !crate::common::pg::enabled() {
+        eprintln!("skipped: set {} to run the storage contract on PostgreSQL", crate::common::pg::SWITCH);
+        return;
+    }
+    contract(|| {
+        let schema = crate::common::pg::TestSchema::create().expect("switch set");
+        let storage = Arc::new(slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap());
+        Fresh { storage, _keep: Box::new(schema) }
+    });
+}
+
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------

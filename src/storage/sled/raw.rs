@@ -1,5 +1,5 @@
 //! The sled store record by record, below the DAV tree and the domain
-//! tables: what a backup reads ([`SledStorage::export_sled`], every record
+//! tables: what a backup reads (`SledBackend::export`, every record
 //! at one instant, under the write lock), what a restore writes into a
 //! fresh database ([`RawLoader`]), and what a format upgrade runs on at
 //! open ([`migrate_tree`], one batch per migration with the format number
@@ -12,54 +12,12 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::super::backup;
-use super::super::keys::{FORMAT_KEY, META};
+use super::super::keys::FORMAT_KEY;
 use super::super::migrate::{self, Migration, MigrationWrites, RecordSource, STORE_FORMAT};
 use super::super::{Result, StorageError};
-use super::SledStorage;
 
 /// Records a restore writes per sled batch.
 const LOAD_BATCH: usize = 1024;
-
-impl SledStorage {
-    /// [`super::super::Storage::export_records`]: the whole tree in key
-    /// order, under the write lock, so no write lands in between (writers
-    /// wait until it is done; readers do not).
-    pub(super) fn export_sled(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
-        let _g = self.lock();
-        let db = self.db()?;
-        for kv in db.tree.iter() {
-            let (k, v) = kv?;
-            each(&k, &v)?;
-        }
-        Ok(())
-    }
-
-    /// [`super::super::Storage::import_records`]: loads records into this
-    /// store, which holds nothing but store metadata (`M`), under the
-    /// write lock, [`LOAD_BATCH`] a sled batch, flushed at the end. Usage
-    /// comes with the records (`Q`).
-    pub(super) fn import_sled(&self, next: &mut dyn FnMut() -> Result<Option<(Vec<u8>, Vec<u8>)>>) -> Result<u64> {
-        let _g = self.lock();
-        let db = self.db()?;
-        if let Some(kv) = db.tree.iter().find(|kv| kv.as_ref().map_or(true, |(k, _)| k.first() != Some(&META))) {
-            let (k, _) = kv?;
-            return Err(StorageError::Backend(format!("the store is not empty (it holds {})", String::from_utf8_lossy(&k))));
-        }
-        let (mut batch, mut pending, mut loaded) = (::sled::Batch::default(), 0usize, 0u64);
-        while let Some((k, v)) = next()? {
-            batch.insert(k, v);
-            pending += 1;
-            loaded += 1;
-            if pending >= LOAD_BATCH {
-                db.tree.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
-            }
-        }
-        db.tree.apply_batch(batch)?;
-        db.db.flush()?;
-        Ok(loaded)
-    }
-}
 
 /// Writes records into a new, empty database in `dir/db` (a restore). The
 /// records go in batches; [`RawLoader::finish`] flushes them.
