@@ -143,6 +143,9 @@ fn copy_cli(from: &std::path::Path, to: &std::path::Path) -> CliOutput {
 /// A target that is not empty is refused and left alone.
 #[tokio::test]
 async fn storage_copy_carries_a_whole_store_sync_tokens_included() {
+    if pg::skip_on_pg("copies the sled data directory a TestServer wrote; sled → PostgreSQL → sled is its own test") {
+        return;
+    }
     let server = TestServer::start().await;
     server.request("MKCALENDAR", "/dav/calendars/alice/work/").as_user(ALICE).send().await.status(201);
     server.request("PUT", "/dav/calendars/alice/work/a.ics").as_user(ALICE).body(EVENT).send().await.status(201);
@@ -187,4 +190,70 @@ fn storage_copy_names_a_store_it_cannot_open() {
     let out = copy_cli(file.path(), target.path());
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("cannot"), "{out:?}");
+}
+
+/// The same contract on PostgreSQL, where the sections are advisory locks
+/// and the leases are shared by every process on the database.
+#[test]
+fn postgres_keeps_the_shared_store_contract() {
+    let Some(schema) = pg::TestSchema::create() else {
+        eprintln!("skipped: {} is not set (no PostgreSQL to run on)", pg::SWITCH);
+        return;
+    };
+    let store: Arc<dyn Storage> = Arc::new(slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap());
+    claims_share_a_queue_without_overlap(&*store);
+    a_job_runs_once_per_interval(&*store);
+    exclusive_sections_admit_one_at_a_time(store.clone());
+    drop(store);
+}
+
+/// Two stores on one database (as two processes would have): what one
+/// claims the other does not get, a job taken by one is refused to the
+/// other.
+#[test]
+fn two_postgres_stores_on_one_database_share_claims_and_jobs() {
+    let Some(schema) = pg::TestSchema::create() else {
+        eprintln!("skipped: {} is not set (no PostgreSQL to run on)", pg::SWITCH);
+        return;
+    };
+    let one = slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap();
+    let two = slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap();
+    queue(&one, &["a/1", "b/2"]);
+    let first = one.claim_due("outbox", "d", "process-1", at(0), at(10), 1).unwrap();
+    let second = two.claim_due("outbox", "d", "process-2", at(0), at(10), 10).unwrap();
+    assert_eq!((keys(&first), keys(&second)), (vec!["a/1"], vec!["b/2"]));
+    assert!(one.take_job("feed-import/alice/work", "process-1", at(0), at(15)).unwrap());
+    assert!(!two.take_job("feed-import/alice/work", "process-2", at(1), at(16)).unwrap());
+}
+
+/// sled → PostgreSQL → sled: every record arrives, the checksums printed
+/// on the way agree, and the store that comes back serves the object.
+#[tokio::test]
+async fn storage_copy_sled_to_postgres_and_back() {
+    let Some(schema) = pg::TestSchema::create() else {
+        eprintln!("skipped: {} is not set (no PostgreSQL to run on)", pg::SWITCH);
+        return;
+    };
+    let source = tempfile::tempdir().unwrap();
+    {
+        let store = SledStorage::open(source.path(), true, None).unwrap();
+        store.put_user(&slotdav::storage::User { name: "alice".into(), password_hash: password_hash(ALICE_PW), email: None, created: Utc::now() }).unwrap();
+        store.apply(RecordBatch { records: vec![(RecordKey::new("booking", "b-1"), Some(vec![0, 1, 2, 255]))], object: None }, Utc::now()).unwrap();
+    }
+    let there = copy_cli_specs(&source.path().display().to_string(), &schema.url).success();
+    let back_dir = tempfile::tempdir().unwrap();
+    let back = copy_cli_specs(&schema.url, &back_dir.path().display().to_string()).success();
+    let tallies = |out: &CliOutput| out.stdout.lines().filter(|l| l.contains("sha256")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(tallies(&there), tallies(&back), "{there:?}\n{back:?}");
+    let into_full = copy_cli_specs(&source.path().display().to_string(), &schema.url);
+    assert_eq!(into_full.code, Some(1), "a database that holds a store is refused: {into_full:?}");
+    let store = SledStorage::open(back_dir.path(), true, None).unwrap();
+    assert!(store.user("alice").unwrap().is_some());
+    assert_eq!(store.record(&RecordKey::new("booking", "b-1")).unwrap(), Some(vec![0, 1, 2, 255]));
+}
+
+fn copy_cli_specs(from: &str, to: &str) -> CliOutput {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["storage", "copy", "--from", from, "--to", to]);
+    run_with_stdin(cmd, "")
 }
