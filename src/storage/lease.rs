@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use super::table::{decode, encode};
-use super::{RecordBatch, RecordKey, Result, Storage};
+use super::{RecordBatch, RecordKey, RecordWrites, Result, Storage};
 
 pub const T_LEASE: &str = "lease";
 
@@ -64,11 +64,37 @@ fn live_elsewhere(lease: &Lease, holder: &str, now: DateTime<Utc>) -> bool {
     lease.holder != holder && lease.until > now
 }
 
+/// The record reads and writes a claim or a job lease needs: the store
+/// itself inside an exclusive section ([`claim_due_in_section`]), or one
+/// write of a store whose writes are serialised already (the kv store's
+/// tree inside its write).
+pub trait LeaseRecords {
+    fn get(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;
+    fn scan(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    fn between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>>;
+    fn write(&self, writes: RecordWrites, now: DateTime<Utc>) -> Result<()>;
+}
+
+/// A store's record operations as [`LeaseRecords`].
+struct StoreRecords<'a, S: ?Sized>(&'a S);
+
+impl<S: Storage + ?Sized> LeaseRecords for StoreRecords<'_, S> {
+    fn get(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        self.0.record(key)
+    }
+    fn scan(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.0.records(table, prefix)
+    }
+    fn between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        self.0.records_between(table, from, to, limit)
+    }
+    fn write(&self, writes: RecordWrites, now: DateTime<Utc>) -> Result<()> {
+        self.0.apply(RecordBatch { records: writes, object: None }, now).map(|_| ())
+    }
+}
+
 /// [`Storage::claim_due`] on the record operations, inside the store's
-/// exclusive section for the table: the entries of `table` with keys below
-/// `before`, in key order, at most `limit`, that nobody else holds a live
-/// lease on, each now leased to `holder` until `until`. Leases of entries
-/// that are gone and have run out are removed on the way.
+/// exclusive section for the table ([`claim_due_on`]).
 pub fn claim_due_in_section<S: Storage + ?Sized>(
     storage: &S,
     table: &'static str,
@@ -79,16 +105,33 @@ pub fn claim_due_in_section<S: Storage + ?Sized>(
     limit: usize,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let _section = storage.exclusive(&format!("claim/{table}"))?;
+    claim_due_on(&StoreRecords(storage), table, before, holder, now, until, limit)
+}
+
+/// The claim itself, on records nobody else changes meanwhile: the
+/// entries of `table` with keys below `before`, in key order, at most
+/// `limit`, that nobody else holds a live lease on, each now leased to
+/// `holder` until `until`. Leases of entries that are gone and have run
+/// out are removed on the way.
+pub fn claim_due_on(
+    records: &dyn LeaseRecords,
+    table: &'static str,
+    before: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let prefix = format!("{table}/");
     let mut leases = BTreeMap::new();
-    for (key, bytes) in storage.records(T_LEASE, &prefix)? {
+    for (key, bytes) in records.scan(T_LEASE, &prefix)? {
         // An unreadable lease is no lease.
         if let Ok(lease) = decode::<Lease>(&bytes, "lease") {
             leases.insert(key[prefix.len()..].to_string(), lease);
         }
     }
     let held_elsewhere = leases.values().filter(|l| live_elsewhere(l, holder, now)).count();
-    let due = storage.records_between(table, "", before, limit.saturating_add(held_elsewhere))?;
+    let due = records.between(table, "", before, limit.saturating_add(held_elsewhere))?;
     let mut writes = Vec::new();
     let mut claimed = Vec::new();
     for (key, bytes) in due {
@@ -104,19 +147,18 @@ pub fn claim_due_in_section<S: Storage + ?Sized>(
         claimed.push((key, bytes));
     }
     for (key, lease) in &leases {
-        if lease.until <= now && storage.record(&RecordKey::new(table, key.clone()))?.is_none() {
+        if lease.until <= now && records.get(&RecordKey::new(table, key.clone()))?.is_none() {
             writes.push(release(table, key));
         }
     }
     if !writes.is_empty() {
-        storage.apply(RecordBatch { records: writes, object: None }, now)?;
+        records.write(writes, now)?;
     }
     Ok(claimed)
 }
 
 /// [`Storage::take_job`] on the record operations, inside the store's
-/// exclusive section for the job: true (and the job's lease now `holder`'s
-/// until `until`) when nobody else holds it now.
+/// exclusive section for the job ([`take_job_on`]).
 pub fn take_job_in_section<S: Storage + ?Sized>(
     storage: &S,
     job: &str,
@@ -125,8 +167,14 @@ pub fn take_job_in_section<S: Storage + ?Sized>(
     until: DateTime<Utc>,
 ) -> Result<bool> {
     let _section = storage.exclusive(&format!("job/{job}"))?;
+    take_job_on(&StoreRecords(storage), job, holder, now, until)
+}
+
+/// The job lease itself, on records nobody else changes meanwhile: true
+/// (and the lease now `holder`'s until `until`) when nobody holds it now.
+pub fn take_job_on(records: &dyn LeaseRecords, job: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
     let key = job_lease_key(job);
-    if let Some(bytes) = storage.record(&key)? {
+    if let Some(bytes) = records.get(&key)? {
         if let Ok(lease) = decode::<Lease>(&bytes, "lease") {
             if lease.until > now {
                 return Ok(false);
@@ -134,6 +182,6 @@ pub fn take_job_in_section<S: Storage + ?Sized>(
         }
     }
     let lease = Lease { holder: holder.to_string(), until };
-    storage.apply(RecordBatch { records: vec![(key, Some(encode(&lease)))], object: None }, now)?;
+    records.write(vec![(key, Some(encode(&lease)))], now)?;
     Ok(true)
 }

@@ -577,4 +577,62 @@ impl<B: KvBackend> Storage for KvStore<B> {
     fn exclusive(&self, scope: &str) -> Result<ExclusiveGuard> {
         self.backend.exclusive(scope)
     }
+
+    /// In one write of the backend, which every write of every process
+    /// waits for: no section, no connection of its own.
+    fn claim_due(
+        &self,
+        table: &'static str,
+        before: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut claimed = Vec::new();
+        self.backend.write(&mut |tree| {
+            claimed = super::lease::claim_due_on(&TreeRecords(tree), table, before, holder, now, until, limit)?;
+            Ok(())
+        })?;
+        Ok(claimed)
+    }
+
+    /// In one write of the backend, as [`Storage::claim_due`].
+    fn take_job(&self, job: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        let mut taken = false;
+        self.backend.write(&mut |tree| {
+            taken = super::lease::take_job_on(&TreeRecords(tree), job, holder, now, until)?;
+            Ok(())
+        })?;
+        Ok(taken)
+    }
+}
+
+/// Domain records on the tree of one write, for the leases
+/// ([`super::lease::LeaseRecords`]). Records belong to no home, so they
+/// are written without usage accounting, as `Staged` would.
+struct TreeRecords<'a>(&'a dyn OrderedTree);
+
+impl TreeRecords<'_> {
+    fn rows(&self, table: &str, rows: Rows<'_>, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        let prefix = keys::record_key(table, "");
+        rows.take(limit)
+            .map(|row| row.map(|(k, v)| (String::from_utf8_lossy(&k[prefix.len()..]).into_owned(), v)))
+            .collect()
+    }
+}
+
+impl super::lease::LeaseRecords for TreeRecords<'_> {
+    fn get(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
+        self.0.get(keys::record_key(key.table, &key.key))
+    }
+    fn scan(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.rows(table, self.0.scan_prefix(keys::record_key(table, prefix)), usize::MAX)
+    }
+    fn between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        self.rows(table, self.0.range(keys::record_key(table, from)..keys::record_key(table, to)), limit)
+    }
+    fn write(&self, writes: RecordWrites, _now: DateTime<Utc>) -> Result<()> {
+        self.0.apply_writes(writes.into_iter().map(|(k, v)| (keys::record_key(k.table, &k.key), v)).collect())
+    }
 }
