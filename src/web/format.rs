@@ -1,13 +1,54 @@
 //! How the pages write zones, durations, times, prices and booking states.
 //! Pure: no request, no store, time passed in.
 //!
-//! May import: `booking` (its types), `model`, chrono.
+//! The `_in` functions write them in a page's language ([`Tr`]); the
+//! others are the English of the coach's dashboard.
+//!
+//! May import: `booking` (its types), `i18n`, `model`, chrono.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::booking::{Booking, BookingStatus};
+use crate::i18n::{dates, Tr};
 use crate::model::TimeRange;
+
+/// [`human_duration`] in the page's language.
+pub fn human_duration_in(tr: &Tr, d: Duration) -> String {
+    tr.duration(d)
+}
+
+/// [`price`] in the page's language.
+pub fn price_in(tr: &Tr, price: &str) -> String {
+    if price.is_empty() {
+        tr.t("price-free")
+    } else {
+        price.to_string()
+    }
+}
+
+/// [`when`] in the page's language and date style.
+pub fn when_in(tr: &Tr, range: TimeRange, tz: Tz) -> String {
+    dates::span(tr.locale, &range.start.with_timezone(&tz), &range.end.with_timezone(&tz))
+}
+
+/// [`status_text`] in the page's language.
+pub fn status_text_in(tr: &Tr, b: &Booking) -> String {
+    tr.t(match b.status {
+        BookingStatus::Confirmed => "status-confirmed",
+        BookingStatus::Tentative => "status-tentative",
+        BookingStatus::Cancelled => "status-cancelled",
+    })
+}
+
+/// [`deadline_text`] in the page's language: `key` is
+/// `deadline-moved` or `deadline-cancelled`.
+pub fn deadline_text_in(tr: &Tr, key: &str, deadline: Option<DateTime<Utc>>, tz: Tz) -> String {
+    match deadline {
+        Some(d) => tr.t1(key, "until", dates::date_time(tr.locale, &d.with_timezone(&tz))),
+        None => String::new(),
+    }
+}
 
 /// The student's zone: `tz` if it names a zone, else the coach's.
 pub fn zone(param: Option<&String>, fallback: Tz) -> Tz {
@@ -133,6 +174,28 @@ mod tests {
         assert_eq!(local_midnight(BERLIN, d), Utc.with_ymd_and_hms(2026, 3, 28, 23, 0, 0).unwrap());
         let d = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
         assert_eq!(local_midnight(BERLIN, d), Utc.with_ymd_and_hms(2026, 3, 29, 22, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn the_page_language_writes_durations_prices_and_times() {
+        use crate::i18n::Locale;
+        let de = Tr::new(Locale::De);
+        let en = Tr::new(Locale::En);
+        for m in [30, 60, 90, 1440, 2880, 1500] {
+            assert_eq!(human_duration_in(&en, Duration::minutes(m)), human_duration(Duration::minutes(m)), "English is the dashboard's English");
+        }
+        assert_eq!(human_duration_in(&de, Duration::minutes(90)), "1 Std. 30 Min.");
+        assert_eq!(human_duration_in(&Tr::new(Locale::Fr), Duration::minutes(2880)), "2 jours");
+        assert_eq!(price_in(&Tr::new(Locale::Es), ""), "gratis");
+        assert_eq!(price_in(&de, "40 EUR"), "40 EUR");
+        let start = Utc.with_ymd_and_hms(2026, 5, 5, 7, 0, 0).unwrap();
+        let range = TimeRange::new(start, start + Duration::hours(1));
+        assert_eq!(when_in(&en, range, BERLIN), when(range, BERLIN));
+        assert_eq!(when_in(&de, range, BERLIN), "Dienstag, 5. Mai 2026, 09:00 – 10:00");
+        assert_eq!(when_in(&Tr::new(Locale::EnUs), range, BERLIN), "Tuesday, May 5, 2026, 9:00 AM – 10:00 AM");
+        let d = Utc.with_ymd_and_hms(2026, 5, 4, 7, 0, 0).unwrap();
+        assert_eq!(deadline_text_in(&en, "deadline-cancelled", Some(d), BERLIN), deadline_text("cancelled", Some(d), BERLIN));
+        assert!(deadline_text_in(&de, "deadline-cancelled", Some(d), BERLIN).contains("4. Mai, 09:00"));
     }
 
     #[test]

@@ -14,7 +14,9 @@ use crate::http::Body;
 use crate::model::TimeRange;
 
 use super::errors::PageError;
-use super::format::{human_duration, local_midnight, price, week_start, zone};
+use super::format::{human_duration_in, local_midnight, price_in, week_start, zone};
+use super::locale::page_tr;
+use crate::i18n::dates;
 use super::pages::{DayRow, FullSlot, SlotButton, SlotsPage, ZoneOption};
 use super::request::PageRequest;
 use super::respond::{enc, render, with_csrf};
@@ -34,11 +36,13 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         _ => svc.visible_event_type(coach, type_slug, key.as_deref())?,
     };
     let key = key.filter(|_| et.private);
+    let tr = page_tr(req, Some(coach), reschedule.as_ref().map(|(_, b)| crate::i18n::Locale::from_stored(&b.locale)));
+    let loc = tr.locale;
     let monday = week_start(req.query.get("week"), tz, svc.now());
     let range = TimeRange::new(local_midnight(tz, monday), local_midnight(tz, monday + Duration::days(7)));
     let slots = svc.slots(coach_slug, type_slug, range)?;
     let mut days: Vec<DayRow> = (0..7)
-        .map(|i| DayRow { label: (monday + Duration::days(i)).format("%a %-d %b").to_string(), slots: Vec::new() })
+        .map(|i| DayRow { label: dates::day(loc, monday + Duration::days(i)), slots: Vec::new() })
         .collect();
     for slot in slots {
         let local = slot.range.start.with_timezone(&tz);
@@ -46,8 +50,8 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         if let Some(day) = usize::try_from(idx).ok().and_then(|i| days.get_mut(i)) {
             day.slots.push(SlotButton {
                 start: slot.range.start.to_rfc3339(),
-                label: local.format("%H:%M").to_string(),
-                seats_note: if et.seats > 1 { format!("{} of {} places left", slot.seats_left, et.seats) } else { String::new() },
+                label: dates::time(loc, &local),
+                seats_note: if et.seats > 1 { tr.t_args("slots-seats-left", &[("left", slot.seats_left.into()), ("seats", et.seats.into())]) } else { String::new() },
             });
         }
     }
@@ -63,21 +67,24 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     } else {
         svc.full_slots(coach_slug, type_slug, range)?
             .into_iter()
-            .map(|r| FullSlot { start: r.start.to_rfc3339(), label: r.start.with_timezone(&tz).format("%a %-d %b %H:%M").to_string() })
+            .map(|r| FullSlot { start: r.start.to_rfc3339(), label: dates::day_time(loc, &r.start.with_timezone(&tz)) })
             .collect()
     };
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
+        profile: super::profile::CoachProfile::of(app, coach),
+        about: super::profile::EventAbout::of(et),
+        tr: tr.clone(),
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
         coach_link: format!("/book/{}", enc(&coach.slug)),
-        duration: human_duration(et.duration),
-        price: price(&et.price),
+        duration: human_duration_in(&tr, et.duration),
+        price: price_in(&tr, &et.price),
         tz: tz.name().to_string(),
         has_tz_param: req.query.contains_key("tz"),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| ZoneOption { name: z.name(), selected: *z == tz }).collect(),
         week: monday.format("%Y-%m-%d").to_string(),
-        week_label: format!("{} – {}", monday.format("%-d %b"), (monday + Duration::days(6)).format("%-d %b %Y")),
+        week_label: dates::week(loc, monday, monday + Duration::days(6)),
         // No way back into weeks that are over.
         prev_link: (monday > week_start(None, tz, svc.now())).then(|| link(monday - Duration::days(7))),
         next_link: link(monday + Duration::days(7)),

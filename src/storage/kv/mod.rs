@@ -55,6 +55,15 @@ pub trait OrderedTree: Send + Sync {
     fn get_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Records with `lo <= key` (and `key < hi` when given), in key order.
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_>;
+    /// Calls `f` for each record of [`OrderedTree::range_keys`], borrowed
+    /// where the backend can (sled: no copy of key or value).
+    fn visit_range(&self, lo: &[u8], hi: Option<&[u8]>, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        for kv in self.range_keys(lo, hi) {
+            let (k, v) = kv?;
+            f(&k, &v)?;
+        }
+        Ok(())
+    }
     /// Applies every write or none.
     fn apply_writes(&self, writes: TreeWrites) -> Result<()>;
 }
@@ -273,6 +282,17 @@ impl<B: KvBackend> Storage for KvStore<B> {
             f(String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?)?;
         }
         Ok(())
+    }
+
+    /// Only the head of each member's record is decoded
+    /// ([`tree::member_head`]), borrowed from the backend's bytes.
+    fn for_each_member(&self, path: &StorePath, f: &mut dyn FnMut(&str, MemberHead<'_>) -> Result<()>) -> Result<()> {
+        let prefix = children_prefix(path);
+        let end = prefix_end(&prefix);
+        self.db()?.visit_range(&prefix, end.as_deref(), &mut |k, v| {
+            let name = String::from_utf8_lossy(&k[prefix.len()..]);
+            f(&name, tree::member_head(v)?)
+        })
     }
 
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {

@@ -28,9 +28,10 @@ pub use self::raw::RawLoader;
 pub use super::kv::INITIAL_HORIZON_DAYS;
 pub use super::migrate::STORE_FORMAT;
 
-/// sled's page cache. Its default (1 GiB) is more than a self-hosted
-/// calendar needs; hot data of 10 000 events fits in a fraction of this.
-const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+/// sled's page cache when the caller names none ([`SledStorage::open`]);
+/// the server passes `[storage] cache` ([`SledStorage::open_with_cache`]).
+/// sled's own default (1 GiB) is more than a self-hosted calendar needs.
+pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub type SledStorage = KvStore<SledBackend>;
@@ -58,7 +59,12 @@ impl KvStore<SledBackend> {
     /// [`super::files`]): permissions found wider are repaired with a
     /// warning, and the files sled has just made are restricted too.
     pub fn open(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>) -> Result<Self> {
-        Self::open_with_migrations(dir, sync_on_flush, flush_every_ms, super::migrate::MIGRATIONS)
+        Self::open_with_cache(dir, sync_on_flush, flush_every_ms, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`SledStorage::open`] with a page cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>, cache_bytes: u64) -> Result<Self> {
+        Self::open_inner(dir, sync_on_flush, flush_every_ms, cache_bytes, super::migrate::MIGRATIONS)
     }
 
     /// [`SledStorage::open`] with another list of format upgrades than
@@ -71,6 +77,16 @@ impl KvStore<SledBackend> {
         flush_every_ms: Option<u64>,
         migrations: &[super::migrate::Migration],
     ) -> Result<Self> {
+        Self::open_inner(dir, sync_on_flush, flush_every_ms, DEFAULT_CACHE_BYTES, migrations)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        sync_on_flush: bool,
+        flush_every_ms: Option<u64>,
+        cache_bytes: u64,
+        migrations: &[super::migrate::Migration],
+    ) -> Result<Self> {
         let io = |what: &str, e: std::io::Error| StorageError::Backend(format!("{what} {}: {e}", dir.display()));
         super::files::create_private_dir(dir).map_err(|e| io("cannot create", e))?;
         for r in super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))? {
@@ -80,6 +96,7 @@ impl KvStore<SledBackend> {
         let handles = Handles::open(
             dir,
             flush_every_ms,
+            cache_bytes,
             |tree| {
                 check_format(tree)?;
                 super::kv::count_usage(tree)
@@ -174,6 +191,17 @@ impl OrderedTree for ::sled::Tree {
         };
         Box::new(rows.map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StorageError::from)))
     }
+    fn visit_range(&self, lo: &[u8], hi: Option<&[u8]>, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        let rows = match hi {
+            Some(hi) => self.range(lo..hi),
+            None => self.range(lo..),
+        };
+        for kv in rows {
+            let (k, v) = kv?;
+            f(&k, &v)?;
+        }
+        Ok(())
+    }
     fn apply_writes(&self, writes: TreeWrites) -> Result<()> {
         let mut batch = ::sled::Batch::default();
         for (k, v) in writes {
@@ -193,6 +221,9 @@ impl OrderedTree for handles::Db {
     }
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         self.tree.range_keys(lo, hi)
+    }
+    fn visit_range(&self, lo: &[u8], hi: Option<&[u8]>, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        self.tree.visit_range(lo, hi, f)
     }
     fn apply_writes(&self, writes: TreeWrites) -> Result<()> {
         self.tree.apply_writes(writes)
