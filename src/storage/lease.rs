@@ -17,6 +17,16 @@
 //! store's exclusive section of the table or job, so they are right on any
 //! backend whose [`super::Storage::exclusive`] holds across processes.
 //!
+//! A claim also names the store that made it (`owner`: one opened store,
+//! [`LeaseRecords::owner`]). A lease whose owner is **gone** is no lease,
+//! whatever its `until` says ([`LeaseRecords::gone`]): on sled, which one
+//! process opens, every owner but the open store is a process that died
+//! (a `kill -9` leaves its claims to the next start, not for ten
+//! minutes); on PostgreSQL, an owner is gone once it has no connection to
+//! the database (`pg_stat_activity`), which is the moment a killed
+//! process's connections close. Backends that cannot tell keep leases
+//! until they run out.
+//!
 //! Imports storage's own types only.
 
 use chrono::{DateTime, Utc};
@@ -34,6 +44,8 @@ pub const T_LEASE: &str = "lease";
 pub struct Lease {
     pub holder: String,
     pub until: DateTime<Utc>,
+    /// The store that claimed it ([`LeaseRecords::owner`]); empty: unknown.
+    pub owner: String,
 }
 
 /// This process's name as a lease holder: the pid and 64 random bits, so
@@ -73,6 +85,16 @@ pub trait LeaseRecords {
     fn scan(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
     fn between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>>;
     fn write(&self, writes: RecordWrites, now: DateTime<Utc>) -> Result<()>;
+    /// The store these records are written through, as a lease's `owner`
+    /// (empty: unknown, never [`LeaseRecords::gone`]).
+    fn owner(&self) -> &str {
+        ""
+    }
+    /// Whether the store `owner` names is known to be closed (its process
+    /// died): its leases are then no leases.
+    fn gone(&self, _owner: &str) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// A store's record operations as [`LeaseRecords`].
@@ -130,6 +152,15 @@ pub fn claim_due_on(
             leases.insert(key[prefix.len()..].to_string(), lease);
         }
     }
+    let mut dead = Vec::new();
+    for (key, lease) in &leases {
+        if live_elsewhere(lease, holder, now) && !lease.owner.is_empty() && lease.owner != records.owner() && records.gone(&lease.owner)? {
+            dead.push(key.clone());
+        }
+    }
+    for key in dead {
+        leases.remove(&key);
+    }
     let held_elsewhere = leases.values().filter(|l| live_elsewhere(l, holder, now)).count();
     let due = records.between(table, "", before, limit.saturating_add(held_elsewhere))?;
     let mut writes = Vec::new();
@@ -141,7 +172,7 @@ pub fn claim_due_on(
         if leases.get(&key).is_some_and(|l| live_elsewhere(l, holder, now)) {
             continue;
         }
-        let lease = Lease { holder: holder.to_string(), until };
+        let lease = Lease { holder: holder.to_string(), until, owner: records.owner().to_string() };
         writes.push((entry_lease_key(table, &key), Some(encode(&lease))));
         leases.remove(&key);
         claimed.push((key, bytes));
@@ -181,7 +212,7 @@ pub fn take_job_on(records: &dyn LeaseRecords, job: &str, holder: &str, now: Dat
             }
         }
     }
-    let lease = Lease { holder: holder.to_string(), until };
+    let lease = Lease { holder: holder.to_string(), until, owner: records.owner().to_string() };
     records.write(vec![(key, Some(encode(&lease)))], now)?;
     Ok(true)
 }

@@ -46,5 +46,6 @@ mod security_ical;
 mod security_dav;
 mod security_edge;
 mod storage_contract;
+mod two_servers;
 mod webdav;
 mod webhooks;

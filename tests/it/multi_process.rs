@@ -257,3 +257,60 @@ fn copy_cli_specs(from: &str, to: &str) -> CliOutput {
     cmd.args(["storage", "copy", "--from", from, "--to", to]);
     run_with_stdin(cmd, "")
 }
+
+/// A claim made by a store that is closed since (its process was killed
+/// with its claims in hand) does not hold its entries for the lease's ten
+/// minutes: the next store to open claims them at once. On sled the next
+/// open of the directory is the only live store; on PostgreSQL the closed
+/// store has no connection left (`pg_stat_activity`), while a live one's
+/// claims still hold.
+fn a_closed_stores_claims_are_free_at_once(open: &dyn Fn() -> Arc<dyn Storage>) {
+    let first = open();
+    queue(&*first, &["a/1", "b/2"]);
+    let claimed = first.claim_due("outbox", "z", "dies", at(0), at(10), 10).unwrap();
+    assert_eq!(keys(&claimed), vec!["a/1", "b/2"]);
+    drop(first);
+    // PostgreSQL ends the closed store's sessions a moment after their
+    // sockets close.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let next = open();
+    loop {
+        let again = next.claim_due("outbox", "z", "next", at(1), at(11), 10).unwrap();
+        if keys(&again) == vec!["a/1", "b/2"] {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a closed store's claims still held: {:?}", keys(&again));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The claims of a store that is open hold.
+    let other = open();
+    assert!(other.claim_due("outbox", "z", "other", at(2), at(12), 10).unwrap().is_empty(), "an open store's claims hold for another");
+    drop(other);
+    drop(next);
+}
+
+#[test]
+fn a_closed_sled_stores_claims_are_free_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    // On sled a second open of one directory is refused while the first
+    // is open, so "another open store" is the same one reopened by itself:
+    // only the first half applies.
+    let first: Arc<dyn Storage> = Arc::new(SledStorage::open(&path, true, None).unwrap());
+    queue(&*first, &["a/1", "b/2"]);
+    assert_eq!(keys(&first.claim_due("outbox", "z", "dies", at(0), at(10), 10).unwrap()), vec!["a/1", "b/2"]);
+    drop(first);
+    let next: Arc<dyn Storage> = Arc::new(SledStorage::open(&path, true, None).unwrap());
+    assert_eq!(keys(&next.claim_due("outbox", "z", "next", at(1), at(11), 10).unwrap()), vec!["a/1", "b/2"], "the dead store's claims are free");
+    assert!(next.claim_due("outbox", "z", "other", at(2), at(12), 10).unwrap().is_empty(), "a live holder's claims hold in the open store");
+}
+
+#[test]
+fn a_closed_postgres_stores_claims_are_free_at_once() {
+    let Some(schema) = pg::TestSchema::create() else {
+        eprintln!("skipped: {} is not set (no PostgreSQL to run on)", pg::SWITCH);
+        return;
+    };
+    let url = schema.url.clone();
+    a_closed_stores_claims_are_free_at_once(&|| Arc::new(slotdav::storage::PgStorage::connect(&url, 2).unwrap()));
+}

@@ -64,6 +64,12 @@ pub trait OrderedTree: Send + Sync {
         }
         Ok(())
     }
+    /// The stores ([`KvBackend::owner`]) that have a connection to the
+    /// database now, for leases ([`super::lease`]); `None`: this tree is
+    /// one process's own, where no other store is open.
+    fn connected_owners(&self) -> Result<Option<std::collections::BTreeSet<String>>> {
+        Ok(None)
+    }
     /// Applies every write or none.
     fn apply_writes(&self, writes: TreeWrites) -> Result<()>;
 }
@@ -128,6 +134,14 @@ pub trait KvBackend: Send + Sync + 'static {
     fn exclusive(&self, scope: &str) -> Result<ExclusiveGuard> {
         Ok(super::exclusive::process_wide().enter(scope))
     }
+    /// This opened store's name as a lease owner ([`super::lease`]):
+    /// random per open.
+    fn owner(&self) -> &str;
+}
+
+/// A new [`KvBackend::owner`] name.
+pub fn new_owner() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// Records an import hands the tree per write ([`Storage::import_records`]).
@@ -611,7 +625,7 @@ impl<B: KvBackend> Storage for KvStore<B> {
     ) -> Result<Vec<(String, Vec<u8>)>> {
         let mut claimed = Vec::new();
         self.backend.write(&mut |tree| {
-            claimed = super::lease::claim_due_on(&TreeRecords(tree), table, before, holder, now, until, limit)?;
+            claimed = super::lease::claim_due_on(&TreeRecords::new(tree, self.backend.owner()), table, before, holder, now, until, limit)?;
             Ok(())
         })?;
         Ok(claimed)
@@ -621,7 +635,7 @@ impl<B: KvBackend> Storage for KvStore<B> {
     fn take_job(&self, job: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
         let mut taken = false;
         self.backend.write(&mut |tree| {
-            taken = super::lease::take_job_on(&TreeRecords(tree), job, holder, now, until)?;
+            taken = super::lease::take_job_on(&TreeRecords::new(tree, self.backend.owner()), job, holder, now, until)?;
             Ok(())
         })?;
         Ok(taken)
@@ -631,9 +645,18 @@ impl<B: KvBackend> Storage for KvStore<B> {
 /// Domain records on the tree of one write, for the leases
 /// ([`super::lease::LeaseRecords`]). Records belong to no home, so they
 /// are written without usage accounting, as `Staged` would.
-struct TreeRecords<'a>(&'a dyn OrderedTree);
+struct TreeRecords<'a> {
+    tree: &'a dyn OrderedTree,
+    owner: &'a str,
+    /// [`OrderedTree::connected_owners`], asked once when first needed.
+    connected: std::cell::RefCell<Option<Option<std::collections::BTreeSet<String>>>>,
+}
 
-impl TreeRecords<'_> {
+impl<'a> TreeRecords<'a> {
+    fn new(tree: &'a dyn OrderedTree, owner: &'a str) -> Self {
+        TreeRecords { tree, owner, connected: Default::default() }
+    }
+
     fn rows(&self, table: &str, rows: Rows<'_>, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
         let prefix = keys::record_key(table, "");
         rows.take(limit)
@@ -644,15 +667,33 @@ impl TreeRecords<'_> {
 
 impl super::lease::LeaseRecords for TreeRecords<'_> {
     fn get(&self, key: &RecordKey) -> Result<Option<Vec<u8>>> {
-        self.0.get(keys::record_key(key.table, &key.key))
+        (self.tree as &dyn OrderedTree).get(keys::record_key(key.table, &key.key))
     }
     fn scan(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        self.rows(table, self.0.scan_prefix(keys::record_key(table, prefix)), usize::MAX)
+        self.rows(table, self.tree.scan_prefix(keys::record_key(table, prefix)), usize::MAX)
     }
     fn between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
-        self.rows(table, self.0.range(keys::record_key(table, from)..keys::record_key(table, to)), limit)
+        self.rows(table, self.tree.range(keys::record_key(table, from)..keys::record_key(table, to)), limit)
     }
     fn write(&self, writes: RecordWrites, _now: DateTime<Utc>) -> Result<()> {
-        self.0.apply_writes(writes.into_iter().map(|(k, v)| (keys::record_key(k.table, &k.key), v)).collect())
+        self.tree.apply_writes(writes.into_iter().map(|(k, v)| (keys::record_key(k.table, &k.key), v)).collect())
+    }
+    fn owner(&self) -> &str {
+        self.owner
+    }
+    /// On a tree of one process's own (sled) every other owner is a
+    /// process that died; on a shared database, one without a connection.
+    fn gone(&self, owner: &str) -> Result<bool> {
+        if owner == self.owner {
+            return Ok(false);
+        }
+        let mut connected = self.connected.borrow_mut();
+        if connected.is_none() {
+            *connected = Some(self.tree.connected_owners()?);
+        }
+        Ok(match connected.as_ref().and_then(Option::as_ref) {
+            None => true,
+            Some(live) => !live.contains(owner),
+        })
     }
 }

@@ -63,6 +63,10 @@ pub const DEFAULT_POOL_SIZE: usize = 8;
 /// locks should take their own names the same way.
 pub const LOCK_CLASS: i32 = 0x736c_6f74;
 
+/// The start of every connection's `application_name`; the rest is the
+/// store's lease owner ([`KvBackend::owner`]).
+pub const APPLICATION_PREFIX: &str = "slotdav/";
+
 /// How long a request waits for a connection (or to make one) before it
 /// is answered [`StorageError::Unavailable`].
 const CONNECT_WAIT: Duration = Duration::from_secs(5);
@@ -71,6 +75,11 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 /// connections live on. Modules of storage may add operations of their
 /// own with [`PgBackend::pool`] and [`PgBackend::run`].
 pub struct PgBackend {
+    /// [`KvBackend::owner`]; every connection's `application_name` is
+    /// `slotdav/{owner}` ([`APPLICATION_PREFIX`]), so other processes see
+    /// whether this store still has connections ([`tree::PgTree`]'s
+    /// `connected_owners`).
+    owner: String,
     pool: Pool,
     runtime: Arc<PgRuntime>,
     reader: Arc<PgTree>,
@@ -86,9 +95,8 @@ impl KvStore<PgBackend> {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_WAIT);
         }
-        if config.get_application_name().is_none() {
-            config.application_name("slotdav");
-        }
+        let owner = super::kv::new_owner();
+        config.application_name(&format!("{APPLICATION_PREFIX}{owner}"));
         let runtime = Arc::new(PgRuntime::new()?);
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
@@ -100,7 +108,7 @@ impl KvStore<PgBackend> {
             .build()
             .map_err(|e| StorageError::Backend(format!("cannot make the connection pool: {e}")))?;
         let reader = Arc::new(PgTree::new(runtime.clone(), Source::Pool(pool.clone())));
-        let backend = PgBackend { pool, runtime, reader };
+        let backend = PgBackend { owner, pool, runtime, reader };
         backend.prepare()?;
         Ok(KvStore::with_backend(backend))
     }
@@ -215,6 +223,10 @@ impl KvBackend for PgBackend {
     /// ([`exclusive`]).
     fn exclusive(&self, scope: &str) -> Result<super::ExclusiveGuard> {
         self.enter_exclusive(scope)
+    }
+
+    fn owner(&self) -> &str {
+        &self.owner
     }
 
     fn export(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {

@@ -52,6 +52,7 @@ pub enum Param {
     Bytes(Vec<u8>),
     BytesList(Vec<Vec<u8>>),
     Int(i64),
+    Text(String),
 }
 
 impl Param {
@@ -60,6 +61,7 @@ impl Param {
             Param::Bytes(b) => b,
             Param::BytesList(l) => l,
             Param::Int(i) => i,
+            Param::Text(t) => t,
         }
     }
 }
@@ -104,6 +106,17 @@ impl OrderedTree for PgTree {
 
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         Box::new(Pages { tree: self, next: Some(lo.to_vec()), hi: hi.map(<[u8]>::to_vec), buf: VecDeque::new() })
+    }
+
+    /// The owners in the `application_name` of every connection to the
+    /// server now (a process killed with `kill -9` has none: the kernel
+    /// closes its sockets and PostgreSQL ends those sessions).
+    fn connected_owners(&self) -> Result<Option<std::collections::BTreeSet<String>>> {
+        let rows = self.query(
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE starts_with(application_name, $1::text)",
+            vec![Param::Text(super::APPLICATION_PREFIX.to_string())],
+        )?;
+        Ok(Some(rows.into_iter().filter_map(|r| r.get::<_, String>(0).strip_prefix(super::APPLICATION_PREFIX).map(str::to_string)).collect()))
     }
 
     /// Upserts and deletes, last write of a key winning, inside the

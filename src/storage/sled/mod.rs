@@ -49,6 +49,8 @@ pub struct SledBackend {
     /// its sections are in-process (and separate per store, for tests
     /// that open many).
     sections: Arc<super::exclusive::LocalExclusive>,
+    /// [`KvBackend::owner`].
+    owner: String,
 }
 
 impl KvStore<SledBackend> {
@@ -110,6 +112,7 @@ impl KvStore<SledBackend> {
             sync_on_flush,
             flushes: FlushGroup::new(),
             sections: super::exclusive::LocalExclusive::new(),
+            owner: super::kv::new_owner(),
         }))
     }
 
@@ -165,6 +168,12 @@ impl KvBackend for SledBackend {
 
     fn exclusive(&self, scope: &str) -> Result<super::ExclusiveGuard> {
         Ok(self.sections.enter(scope))
+    }
+
+    /// One process opens a sled store, so a lease of any other owner was
+    /// left by a process that died ([`super::lease`]).
+    fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// The whole tree in key order, under the write lock, so no write
