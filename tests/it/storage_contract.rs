@@ -449,7 +449,8 @@ fn dead_properties(make: Factory) {
 }
 
 fn domain_records(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let key = |k: &str| RecordKey::new("table", k);
     s.apply(
         RecordBatch {
@@ -472,7 +473,8 @@ fn domain_records(make: Factory) {
 /// user writes that carry domain records (an admin change and its audit
 /// entry).
 fn range_scans_and_user_changes_with_records(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let key = |k: &str| RecordKey::new("table", k);
     let records = ["a/1", "b/1", "b/2", "b/3", "c/1"].iter().map(|k| (key(k), Some(k.as_bytes().to_vec()))).collect();
     s.apply(RecordBatch { records, object: None }, now()).unwrap();
@@ -555,7 +557,8 @@ fn outbox_entry(i: usize, due: DateTime<Utc>) -> OutboxEntry {
 }
 
 fn outbox_order_and_dequeue(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let store = OutboxStore::new(s.as_ref());
     // Due times across digit-count and sign boundaries sort by time.
     let dues = [t(5), t(-24 * 365 * 60), t(0) + Duration::microseconds(1), t(0), t(1_000_000)];
