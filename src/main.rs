@@ -214,6 +214,13 @@ fn open_storage(config: &Config) -> Result<Box<dyn Storage>, String> {
     slotdav::storage::files::create_private_dir(&config.data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
     if let Some(url) = &config.storage.url {
+        // No store files here, but mail files and admin.sock: owner-only
+        // as sled's directory is (`SledStorage::open` does it there).
+        let repaired = slotdav::storage::files::restrict_tree(&config.data_dir)
+            .map_err(|e| format!("cannot restrict permissions in {}: {e}", config.data_dir.display()))?;
+        for r in repaired {
+            tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
+        }
         let store = PgStorage::connect(url, config.storage.pool_size)
             .map_err(|e| format!("cannot open the store in PostgreSQL at {}: {e}", slotdav::config::redact_password(url)))?;
         return Ok(Box::new(store));

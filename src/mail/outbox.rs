@@ -18,8 +18,10 @@
 //!
 //! Entries are written by the booking change hook in the same batch as the
 //! booking itself. Sending is at least once: a crash between the SMTP
-//! server's acceptance and the removal of the entry sends it again (once
-//! its claim, [`CLAIM_LEASE`], runs out); a normal restart never does.
+//! server's acceptance and the removal of the entry sends it again (at
+//! once: the claim of a store that is gone holds nothing, see
+//! `storage::lease`; a live process's claim holds for [`CLAIM_LEASE`]); a
+//! normal restart never does.
 //! Several processes sharing one store each claim what they send
 //! (`Storage::claim_due`, a lease per entry), so none sends a message
 //! another is sending; the entry and its claim leave in one batch.

@@ -314,3 +314,32 @@ fn a_closed_postgres_stores_claims_are_free_at_once() {
     let url = schema.url.clone();
     a_closed_stores_claims_are_free_at_once(&|| Arc::new(slotdav::storage::PgStorage::connect(&url, 2).unwrap()));
 }
+
+/// Several processes starting at once on an empty database: every one
+/// opens the store (the second waits for the first's migrations, it does
+/// not fail or apply them twice); a database migrated by a newer slotdav
+/// is refused with both numbers named.
+#[test]
+fn postgres_migrations_run_once_when_processes_start_together_and_a_newer_schema_is_refused() {
+    let Some(schema) = pg::TestSchema::create() else {
+        eprintln!("skipped: {} is not set (no PostgreSQL to run on)", pg::SWITCH);
+        return;
+    };
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let url = schema.url.clone();
+            std::thread::spawn(move || slotdav::storage::PgStorage::connect(&url, 1).map(|_| ()).map_err(|e| e.to_string()))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().expect("every process starting at once opens the store");
+    }
+    let newest = slotdav::storage::postgres::schema::MIGRATIONS.len();
+    // Applied once each: a second insert of a version would have failed
+    // on the table's primary key, and a missing one would be applied now.
+    let store = slotdav::storage::PgStorage::connect(&schema.url, 1).unwrap();
+    drop(store);
+    pg::admin_exec(format!("INSERT INTO {}.schema_migrations (version) VALUES ({})", schema.name, newest + 5));
+    let err = slotdav::storage::PgStorage::connect(&schema.url, 1).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains(&format!("migration {}", newest + 5)) && err.contains("newer"), "{err}");
+}
