@@ -7,8 +7,9 @@
 //! writers on both never make a sync token go back or a change slip past
 //! an incremental sync; a changed password or a removed user is refused
 //! by the other at once; the admin commands work against the database
-//! while both run. Only with `SLOTDAV_TEST_DATABASE_URL` set: on sled one
-//! process owns the store.
+//! while both run; `kill -9` of one mid-decision leaves nothing locked.
+//! Only with `SLOTDAV_TEST_DATABASE_URL` set: on sled one process owns
+//! the store.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -254,5 +255,45 @@ async fn sync_tokens_never_go_back_or_skip_a_change_with_two_writing_processes()
     let full = servers[0].request("REPORT", CAL).as_user("alice").xml(sync_body("")).send().await.status(207).text();
     for name in &acked {
         assert!(full.contains(name.as_str()), "{name} missing from the listing");
+    }
+}
+
+/// `kill -9` of one process in the middle of booking decisions (each
+/// inside the decisions' section, an advisory lock on PostgreSQL) leaves
+/// nothing locked: the other process decides at once, and every hold the
+/// killed one acknowledged is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_one_process_mid_decision_leaves_the_other_deciding() {
+    let Some((env1, env2)) = two_envs(&COACH.replace("{MAIL}", "")) else { return };
+    env1.cli(&["user", "add", "alice", "--email", "alice@example.org"], &format!("{PW}\n")).success();
+    let (a, b) = (spawn(&env1), spawn(&env2));
+    let slots = json_of(&a.request("GET", "/api/v1/coaches/alice/event-types/group/slots").send().await.status(200));
+    let starts: Vec<String> = slots["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_string()).collect();
+    assert!(starts.len() > 40, "{} slots", starts.len());
+    let http = a.http.clone();
+    let load_starts = starts.clone();
+    let load = tokio::spawn(async move {
+        let mut acked = Vec::new();
+        for start in load_starts.iter().skip(1).cycle().take(400) {
+            match http.request("POST", "/api/v1/coaches/alice/event-types/group/holds").header("Content-Type", "application/json").body(json!({ "start": start }).to_string()).send_result().await {
+                Ok(r) if r.code() == 201 => acked.push(serde_json::from_slice::<Value>(&r.bytes).unwrap()["hold_id"].as_str().unwrap().to_string()),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        acked
+    });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    a.kill9();
+    let acked = load.await.unwrap();
+    assert!(!acked.is_empty(), "holds before the kill");
+    let started = Instant::now();
+    b.request("POST", "/api/v1/coaches/alice/event-types/group/holds").header("Content-Type", "application/json").body(json!({ "start": starts[0] }).to_string()).send().await.status(201);
+    assert!(started.elapsed() < Duration::from_secs(5), "the decision waited {:?} for a dead process's lock", started.elapsed());
+    // The killed process's acknowledged holds are there: the other
+    // confirms them (the last few; each is a booking with its mail).
+    for (n, id) in acked.iter().rev().take(10).enumerate() {
+        let r = b.request("POST", &format!("/api/v1/holds/{id}/confirm")).header("Content-Type", "application/json").body(json!({"name": "Ben", "email": format!("k{n}@example.org")}).to_string()).send().await;
+        assert_eq!(r.code(), 201, "an acknowledged hold of the killed process: {}", r.describe());
     }
 }
