@@ -134,7 +134,11 @@ pub enum FeedCommand {
     /// List feeds (of one user).
     List { user: Option<String> },
     /// Revoke a feed: its URL stops working at once.
-    Revoke { token: String },
+    Revoke {
+        /// The token may start with `-` (base64url): taken as it is.
+        #[arg(allow_hyphen_values = true)]
+        token: String,
+    },
 }
 
 /// (D) `slotdav link …`: secret links to private event types.
@@ -146,7 +150,11 @@ pub enum LinkCommand {
     /// List links (of one coach) by id, coach, type and date.
     List { coach: Option<String> },
     /// Revoke a link by its token or its listed id: it answers 404 at once.
-    Revoke { token: String },
+    Revoke {
+        /// The token may start with `-` (base64url): taken as it is.
+        #[arg(allow_hyphen_values = true)]
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,4 +201,20 @@ pub fn read_new_password() -> Result<String, String> {
         return Err("the password is empty".into());
     }
     Ok(password)
+}
+
+#[cfg(test)]
+mod token_args {
+    use super::*;
+    use clap::Parser;
+
+    /// A secret token is base64url: one in 64 starts with `-`, and it must
+    /// still be revocable without `--`.
+    #[test]
+    fn a_token_that_starts_with_a_hyphen_is_a_token() {
+        for args in [["slotdav", "feed", "revoke", "-q3Xy"], ["slotdav", "link", "revoke", "-q3Xy"]] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(format!("{cli:?}").contains("\"-q3Xy\""), "{cli:?}");
+        }
+    }
 }
