@@ -81,6 +81,9 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The store as a whole: `storage copy`.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Write USER's calendars (or only CALENDAR) as .ics files, one per
     /// calendar (USER-CALENDAR.ics); works while the server runs.
     Export {
@@ -106,13 +109,36 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Copy a whole store (users, calendars byte for byte, dead
+    /// properties, sync state, bookings, holds, the outbox, feed tokens:
+    /// every record) into an EMPTY one, then compare counts and SHA-256
+    /// checksums of every kind of record and print them. Each side is a
+    /// data directory (sled; the server on it must be stopped) or a
+    /// `postgres://` URL. Exit status 0 when copied and verified, 1 when
+    /// refused or different, 2 when a store cannot be opened.
+    Copy {
+        /// The store to copy: DATA_DIR or postgres://…
+        #[arg(long)]
+        from: String,
+        /// The empty store to fill: DATA_DIR or postgres://…
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum FeedCommand {
     /// Publish USER's CALENDAR and print its secret URL.
     Add { user: String, calendar: String },
     /// List feeds (of one user).
     List { user: Option<String> },
     /// Revoke a feed: its URL stops working at once.
-    Revoke { token: String },
+    Revoke {
+        /// The token may start with `-` (base64url): taken as it is.
+        #[arg(allow_hyphen_values = true)]
+        token: String,
+    },
 }
 
 /// (D) `slotdav link …`: secret links to private event types.
@@ -124,7 +150,11 @@ pub enum LinkCommand {
     /// List links (of one coach) by id, coach, type and date.
     List { coach: Option<String> },
     /// Revoke a link by its token or its listed id: it answers 404 at once.
-    Revoke { token: String },
+    Revoke {
+        /// The token may start with `-` (base64url): taken as it is.
+        #[arg(allow_hyphen_values = true)]
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,4 +201,20 @@ pub fn read_new_password() -> Result<String, String> {
         return Err("the password is empty".into());
     }
     Ok(password)
+}
+
+#[cfg(test)]
+mod token_args {
+    use super::*;
+    use clap::Parser;
+
+    /// A secret token is base64url: one in 64 starts with `-`, and it must
+    /// still be revocable without `--`.
+    #[test]
+    fn a_token_that_starts_with_a_hyphen_is_a_token() {
+        for args in [["slotdav", "feed", "revoke", "-q3Xy"], ["slotdav", "link", "revoke", "-q3Xy"]] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(format!("{cli:?}").contains("\"-q3Xy\""), "{cli:?}");
+        }
+    }
 }

@@ -66,12 +66,66 @@ pub struct RawConfig {
     pub embed_origins: Option<Spanned<Vec<String>>>,
 }
 
-/// `[storage]`: the store's own memory.
+/// `[storage]`: where the store lives (absent: sled in `data_dir`) and its
+/// own memory.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
     /// sled's page cache, a size ("32MiB").
     pub cache: Option<Spanned<RawSize>>,
+    /// `postgres://…`: the PostgreSQL backend.
+    pub url: Option<String>,
+    /// Connections in the PostgreSQL pool.
+    pub pool_size: Option<u64>,
+}
+
+/// Validated `[storage]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StorageConfig {
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (or
+    /// `postgres:///DB?host=/run/postgresql`): the PostgreSQL backend.
+    /// `None`: sled in `data_dir`.
+    pub url: Option<String>,
+    /// Connections in the PostgreSQL pool.
+    pub pool_size: usize,
+}
+
+/// `[storage] pool_size` when absent.
+pub const DEFAULT_POOL_SIZE: usize = 8;
+
+impl std::fmt::Debug for StorageConfig {
+    /// Without the URL's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.url.as_deref().map(redact_password);
+        f.debug_struct("StorageConfig").field("url", &url).field("pool_size", &self.pool_size).finish()
+    }
+}
+
+/// `postgres://u:secret@h/db` → `postgres://u:***@h/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_string() };
+    let rest = &url[scheme_end..];
+    let Some(at) = rest.find('@') else { return url.to_string() };
+    match rest[..at].find(':') {
+        Some(colon) => format!("{}{}:***{}", &url[..scheme_end], &rest[..colon], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+fn storage_from_raw(raw: Option<RawStorage>) -> Result<StorageConfig, (&'static str, String)> {
+    let raw = raw.unwrap_or_default();
+    let url = match raw.url.map(|u| u.trim().to_string()) {
+        None => None,
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Some(u),
+        Some(u) => {
+            return Err(("storage.url", format!("`{}` is not a postgres:// URL (leave the key out for the store in data_dir)", redact_password(&u))))
+        }
+    };
+    let pool_size = raw.pool_size.unwrap_or(DEFAULT_POOL_SIZE as u64);
+    if !(1..=1000).contains(&pool_size) {
+        return Err(("storage.pool_size", format!("{pool_size} is not between 1 and 1000")));
+    }
+    Ok(StorageConfig { url, pool_size: pool_size as usize })
 }
 
 /// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
@@ -363,6 +417,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `admins`: users who see every coach's analytics (`/admin/analytics`).
     pub admins: Vec<String>,
+    /// `[storage]`: sled in `data_dir`, or a PostgreSQL database.
+    pub storage: StorageConfig,
     /// `embed_origins`: the sites (`https://coach.example`) whose pages may
     /// show the booking pages in a frame (CSP `frame-ancestors`); empty:
     /// none may.
@@ -421,6 +477,7 @@ impl Config {
             "periodic" => Durability::Periodic,
             other => return Err(invalid("durability", format!("`{other}` is neither \"sync\" nor \"periodic\""))),
         };
+        let storage = storage_from_raw(raw.storage.clone()).map_err(|(key, why)| invalid(key, why))?;
         let public_url_set = raw.public_url.is_some();
         let public_url = raw.public_url.unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
@@ -669,6 +726,7 @@ impl Config {
             dashboard,
             metrics_token,
             admins,
+            storage,
             embed_origins,
         })
     }
@@ -1106,6 +1164,22 @@ mod tests {
     }
 
     #[test]
+    fn storage_url_and_pool_size_are_read_and_bad_ones_named() {
+        let c = Config::parse("[storage]\nurl = \"postgres://slotdav:pw@127.0.0.1:5432/slotdav\"\npool_size = 4\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.storage.url.as_deref(), Some("postgres://slotdav:pw@127.0.0.1:5432/slotdav"));
+        assert_eq!(c.storage.pool_size, 4);
+        assert!(!format!("{:?}", c.storage).contains("pw@"), "the password stays out of logs");
+        let socket = Config::parse("[storage]\nurl = \"postgres:///slotdav?host=/run/postgresql\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(socket.storage.pool_size, DEFAULT_POOL_SIZE);
+        assert_eq!(Config::default().storage.url, None);
+        let bad = |t: &str| Config::parse(t, Path::new("x.toml")).unwrap_err().to_string();
+        let e = bad("[storage]\nurl = \"mysql://u:secret@h/db\"\n");
+        assert!(e.contains("storage.url") && !e.contains("secret"), "{e}");
+        assert!(bad("[storage]\npool_size = 0\n").contains("storage.pool_size"));
+        assert!(bad("[storage]\nurl = \"postgres:///x\"\npool = 3\n").contains("pool"));
+    }
+
+    #[test]
     fn example_file_parses_and_states_the_defaults() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();
         let example = Config::parse(&text, Path::new("config.example.toml")).unwrap();
@@ -1131,6 +1205,7 @@ mod tests {
         assert_eq!(example.dashboard, defaults.dashboard);
         assert_eq!(example.metrics_token, defaults.metrics_token);
         assert_eq!(example.admins, defaults.admins);
+        assert_eq!(example.storage, defaults.storage);
     }
 
     /// (issue 12 §5) A coach's `language` and `browser_language`.

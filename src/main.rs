@@ -10,10 +10,10 @@ use rand::distributions::{Alphanumeric, DistString};
 
 use slotdav::admin::{self, AdminCommand};
 use slotdav::app::App;
-use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, UserCommand};
+use slotdav::cli::{self, Cli, Command, FeedCommand, LinkCommand, OutboxCommand, StorageCommand, UserCommand};
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::{Config, Durability};
-use slotdav::storage::{SledStorage, Storage, User};
+use slotdav::storage::{PgStorage, SledStorage, Storage, User};
 
 fn main() -> ExitCode {
     // Belt and braces for files made by others (sled's snapshots, lettre's
@@ -102,7 +102,43 @@ fn main() -> ExitCode {
             }
         },
         Command::Restore { file, data_dir } => restore_command(&file, data_dir.as_deref().unwrap_or(&config.data_dir)),
+        Command::Storage(StorageCommand::Copy { from, to }) => copy_command(&config, &from, &to),
     }
+}
+
+/// `slotdav storage copy --from A --to B`: exit status 0 when copied and
+/// verified, 1 when refused or different, 2 when a store cannot be opened.
+fn copy_command(config: &Config, from: &str, to: &str) -> ExitCode {
+    let open = |spec: &str| open_store_at(config, spec).map_err(|e| eprintln!("slotdav: {e}"));
+    let Ok(source) = open(from) else { return ExitCode::from(2) };
+    let Ok(target) = open(to) else { return ExitCode::from(2) };
+    match slotdav::storage::copy::copy(&*source, &*target) {
+        Ok(tally) => {
+            print!("{}", tally.describe());
+            println!("copied {} records from {from} to {to}; counts and checksums agree", tally.records());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("slotdav: storage copy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A store named on the command line: a `postgres://` URL (schema made or
+/// upgraded, a pool of `[storage] pool_size`) or a data directory (sled,
+/// made when missing), durable on every write.
+fn open_store_at(config: &Config, spec: &str) -> Result<Arc<dyn Storage>, String> {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let store = PgStorage::connect(spec, config.storage.pool_size)
+            .map_err(|e| format!("cannot open the store in PostgreSQL at {}: {e}", slotdav::config::redact_password(spec)))?;
+        return Ok(Arc::new(store));
+    }
+    let dir = Path::new(spec);
+    slotdav::storage::files::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let store = SledStorage::open(dir, true, None)
+        .map_err(|e| format!("cannot open the store in {} (is a slotdav serving it?): {e}", dir.display()))?;
+    Ok(Arc::new(store))
 }
 
 /// `path` made absolute against the working directory: a running server
@@ -146,7 +182,7 @@ fn link_target(config: &Config, coach: &str, event_type: &str) -> Result<AdminCo
 /// clean, 1 when problems were found, 2 when the check could not run.
 fn check_command(config: &Config, repair: bool, json: bool) -> ExitCode {
     let bookings_calendars = config.coaches.iter().map(|c| (c.user.clone(), c.bookings_calendar.clone())).collect();
-    let answer = match run_admin(&config.data_dir, AdminCommand::Check { repair, bookings_calendars }) {
+    let answer = match run_admin(&config, AdminCommand::Check { repair, bookings_calendars }) {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) | Err(e) => {
             eprintln!("slotdav: check failed: {e}");
@@ -172,16 +208,31 @@ fn check_command(config: &Config, repair: bool, json: bool) -> ExitCode {
     }
 }
 
-fn open_storage(config: &Config) -> Result<SledStorage, String> {
+/// The store `[storage]` names: PostgreSQL at its `url`, else sled in
+/// `data_dir` (which is made either way: `admin.sock` and mail files live there).
+fn open_storage(config: &Config) -> Result<Box<dyn Storage>, String> {
     slotdav::storage::files::create_private_dir(&config.data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+    if let Some(url) = &config.storage.url {
+        // No store files here, but mail files and admin.sock: owner-only
+        // as sled's directory is (`SledStorage::open` does it there).
+        let repaired = slotdav::storage::files::restrict_tree(&config.data_dir)
+            .map_err(|e| format!("cannot restrict permissions in {}: {e}", config.data_dir.display()))?;
+        for r in repaired {
+            tracing::warn!(path = %r.path.display(), mode = format!("{:o}", r.mode), "permissions were wider than owner-only; repaired");
+        }
+        let store = PgStorage::connect(url, config.storage.pool_size)
+            .map_err(|e| format!("cannot open the store in PostgreSQL at {}: {e}", slotdav::config::redact_password(url)))?;
+        return Ok(Box::new(store));
+    }
     let (sync, every) = match config.durability {
         Durability::Sync => (true, None),
         Durability::Periodic => (false, Some(config.flush_every_ms)),
     };
-    SledStorage::open_with_cache(&config.data_dir, sync, every, config.storage_cache).map_err(|e| {
+    let store = SledStorage::open_with_cache(&config.data_dir, sync, every, config.storage_cache).map_err(|e| {
         format!("cannot open the store in {} (is another slotdav using it?): {e}", config.data_dir.display())
-    })
+    })?;
+    Ok(Box::new(store))
 }
 
 /// Runs the server. In try-it mode (no configuration file) `admin`, if the
@@ -190,7 +241,7 @@ fn open_storage(config: &Config) -> Result<SledStorage, String> {
 fn serve(config: Config, try_it: bool) -> ExitCode {
     slotdav::telemetry::init(&config.log);
     let storage: Arc<dyn Storage> = match open_storage(&config) {
-        Ok(s) => Arc::new(s),
+        Ok(s) => Arc::from(s),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::FAILURE;
@@ -273,6 +324,17 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     tick.tick().await;
+                    // Once a minute among all processes sharing the store:
+                    // the sweeps' lease runs out just before the next tick.
+                    let (jobs, now) = (storage.clone(), clock.now());
+                    let lease = now + chrono::Duration::seconds(55);
+                    let holder = slotdav::storage::lease::process_holder();
+                    match tokio::task::spawn_blocking(move || jobs.take_job("minute-sweep", holder, now, lease)).await {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => continue,
+                        Ok(Err(e)) => tracing::warn!(error = %e, "cannot take the minute sweep's lease; sweeping anyway"),
+                        Err(e) => tracing::warn!(error = %e, "the minute sweep's lease task failed; sweeping anyway"),
+                    }
                     let holds = booking.clone();
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || holds.sweep_holds()).await {
                         tracing::warn!(error = %e, "sweeping expired holds failed");
@@ -365,7 +427,7 @@ fn user_command(config: &Config, cmd: UserCommand) -> ExitCode {
 
 /// Runs an admin command and prints its answer.
 fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
-    let result = match run_admin(&config.data_dir, command) {
+    let result = match run_admin(&config, command) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("slotdav: {e}");
@@ -386,13 +448,12 @@ fn admin_command(config: &Config, command: AdminCommand) -> ExitCode {
 
 /// Runs an admin command through the running server, or on the store
 /// directly when no server is running.
-fn run_admin(data_dir: &Path, command: AdminCommand) -> Result<admin::AdminResult, String> {
-    match admin::send(data_dir, &command) {
+fn run_admin(config: &Config, command: AdminCommand) -> Result<admin::AdminResult, String> {
+    match admin::send(&config.data_dir, &command) {
         Ok(Some(result)) => return Ok(result),
         Ok(None) => {}
         Err(e) => return Err(format!("cannot reach the running server: {e}")),
     }
-    let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
-    let storage = open_storage(&config)?;
-    Ok(admin::execute(&storage, command, chrono::Utc::now()))
+    let storage = open_storage(config)?;
+    Ok(admin::execute(&*storage, command, chrono::Utc::now()))
 }

@@ -75,6 +75,10 @@ fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
     let mut resp = Response::new(Full::new(Bytes::from(v.to_string())));
     *resp.status_mut() = status;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // The store is out of reach (`storage_unavailable`): ask again soon.
+        resp.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     resp
 }
 

@@ -3,7 +3,7 @@
 //!
 //! A [`Hold`] reserves a slot for a few minutes while a student fills in the
 //! form. [`admit`] is the single admission rule, shared with slot listing:
-//! the booking service calls it under its `decisions` mutex (see
+//! the booking service calls it inside its decisions section (`Storage::exclusive`) (see
 //! [`crate::booking::service`]), so two concurrent requests can never both
 //! take the last seat.
 //!

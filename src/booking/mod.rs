@@ -14,7 +14,7 @@
 //!   busy time ([`BusyTime`], [`BusyDay`]), the coach's local calendar (DST).
 //! - [`slots`]: free intervals → bookable [`Slot`]s on the coach-local grid.
 //! - [`holds`]: short-lived [`Hold`]s and [`admit`], the check the booking
-//!   service runs under its decisions mutex so concurrent requests cannot
+//!   service runs inside the store's decisions section so concurrent requests cannot
 //!   overbook.
 //! - [`service`]: [`service::BookingService`], the rules applied to the
 //!   store and the clock.

@@ -128,6 +128,14 @@ impl DavError {
                     tracing::warn!(error = %why, "write refused: the disk is full");
                     (StatusCode::INSUFFICIENT_STORAGE, None)
                 }
+                // The database is out of reach (PostgreSQL): nothing was
+                // written; the client may try again shortly.
+                S::Unavailable(ref why) => {
+                    tracing::warn!(error = %why, "storage unavailable");
+                    let mut resp = text_response(StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; try again shortly\n");
+                    resp.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from_static(STORAGE_RETRY_AFTER));
+                    return resp;
+                }
                 S::Backend(ref msg) => {
                     tracing::error!(error = %msg, "storage failure");
                     (StatusCode::INTERNAL_SERVER_ERROR, None)
@@ -177,6 +185,9 @@ impl DavError {
 }
 
 pub type DavResult<T = Response<Body>> = Result<T, DavError>;
+
+/// `Retry-After` (seconds) of a 503 for a store that cannot be reached.
+pub const STORAGE_RETRY_AFTER: &str = "5";
 
 pub use context::{DavContext, DavLimits, HookError, ObjectWrite, WriteHook, WriteHooks};
 

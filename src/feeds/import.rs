@@ -110,6 +110,16 @@ impl Importer {
 
     /// Fetches one source and updates its mirror; tells the observer
     /// ([`Importer::observe_fetches`]) how it went.
+    /// Whether this process refreshes `source` now: true for one process
+    /// per `every` among all that share the store (a job lease,
+    /// `Storage::take_job`), so an external calendar is fetched once per
+    /// interval, not once per process.
+    pub fn take_turn(&self, coach: &CoachConfig, source: &ExternalBusy, every: chrono::Duration) -> Result<bool, StorageError> {
+        let now = self.clock.now();
+        let job = format!("feed-import/{}/{}", coach.user, source.name);
+        self.storage.take_job(&job, crate::storage::lease::process_holder(), now, now + every)
+    }
+
     pub async fn refresh(&self, coach: &CoachConfig, source: &ExternalBusy) -> Result<ImportReport, ImportError> {
         let result = self.fetch_into_mirror(coach, source).await;
         if let Some(observe) = &self.on_fetch {
@@ -272,6 +282,21 @@ pub fn spawn(importer: Arc<Importer>, coaches: Vec<CoachConfig>) -> Vec<tokio::t
             tasks.push(tokio::spawn(async move {
                 let every = source.refresh.to_std().unwrap_or(std::time::Duration::from_secs(900));
                 loop {
+                    let turn = {
+                        let (importer, coach, source) = (importer.clone(), coach.clone(), source.clone());
+                        let lease = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(15));
+                        tokio::task::spawn_blocking(move || importer.take_turn(&coach, &source, lease)).await
+                    };
+                    match turn {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => {
+                            tracing::debug!(coach = %coach.user, source = %source.name, "external calendar refreshed by another process this interval");
+                            tokio::time::sleep(every).await;
+                            continue;
+                        }
+                        Ok(Err(e)) => tracing::warn!(coach = %coach.user, source = %source.name, error = %e, "cannot take the refresh's lease; refreshing anyway"),
+                        Err(e) => tracing::warn!(error = %e, "the refresh's lease task failed; refreshing anyway"),
+                    }
                     match importer.refresh(&coach, &source).await {
                         Ok(r) if r.not_modified => tracing::debug!(coach = %coach.user, source = %source.name, "external calendar unchanged"),
                         Ok(r) => tracing::info!(

@@ -18,8 +18,13 @@
 //!
 //! Entries are written by the booking change hook in the same batch as the
 //! booking itself. Sending is at least once: a crash between the SMTP
-//! server's acceptance and the removal of the entry sends it again; a
+//! server's acceptance and the removal of the entry sends it again (at
+//! once: the claim of a store that is gone holds nothing, see
+//! `storage::lease`; a live process's claim holds for [`CLAIM_LEASE`]); a
 //! normal restart never does.
+//! Several processes sharing one store each claim what they send
+//! (`Storage::claim_due`, a lease per entry), so none sends a message
+//! another is sending; the entry and its claim leave in one batch.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -317,71 +322,81 @@ impl Outbox {
         let _one = self.running.lock().await;
         let now = self.clock.now();
         let mut report = Report::default();
-        let limit = ts_key(now);
-        let queued = self.storage.records(T_OUTBOX, "")?;
-        let depth = queued.len();
-        for (key, bytes) in queued {
-            // Keys are `{due}/{id}` in due order: stop at the first one in the future.
-            if key.split('/').next().unwrap_or("") > limit.as_str() {
+        // Keys are `{due}/{id}` in due order: everything due by now sorts
+        // below `{ts_key(now)}0` ('/' < '0').
+        let before = format!("{}0", ts_key(now));
+        let holder = crate::storage::lease::process_holder();
+        let depth = self.storage.records(T_OUTBOX, "")?.len();
+        loop {
+            // Claimed for this process: another one sharing the store skips
+            // these until they leave the queue (or the lease runs out).
+            // Each handled entry leaves the due range, so a full batch is
+            // followed by the next.
+            let claimed = self.storage.claim_due(T_OUTBOX, &before, holder, now, now + CLAIM_LEASE, CLAIM_BATCH)?;
+            let full = claimed.len() == CLAIM_BATCH;
+            for (key, bytes) in claimed {
+                let entry = match OutboxEntry::decode(&bytes) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::error!(key, error = %e, "unreadable outbox entry; moving it aside");
+                        let records = vec![crate::storage::lease::release(T_OUTBOX, &key), (RecordKey::new(T_OUTBOX, key), None)];
+                        self.storage.apply(RecordBatch { records, object: None }, now)?;
+                        continue;
+                    }
+                };
+                if let MessageKind::Reminder { .. } = entry.kind {
+                    if !self.reminder_wanted(&entry, now)? {
+                        self.finish(&entry, now, "dropped")?;
+                        report.dropped += 1;
+                        tracing::info!(id = %entry.id, to = %entry.to, "reminder dropped: the session has started or changed");
+                        continue;
+                    }
+                }
+                let result = match envelope(&entry) {
+                    Ok(env) => self.transport.send(&env, &entry.bytes).await,
+                    Err(e) => Err(SendError::Permanent(e)),
+                };
+                match result {
+                    Ok(()) => {
+                        self.finish(&entry, now, "sent")?;
+                        report.sent += 1;
+                        tracing::info!(id = %entry.id, to = %entry.to, subject = %entry.subject, "mail sent");
+                    }
+                    Err(SendError::Temporary(reason)) if entry.attempts + 1 < self.max_attempts => {
+                        let mut next = entry.clone();
+                        next.attempts += 1;
+                        next.last_error = Some(reason.clone());
+                        next.due = now + backoff(self.backoff, self.backoff_max, next.attempts);
+                        let mut records = vec![released(&entry), (entry.key(), None), OUTBOX.put(next.key().key, &next)];
+                        if let MessageKind::Reminder { .. } = entry.kind {
+                            records.push((reminder_index_key(&entry), Some(next.key().key.into_bytes())));
+                        }
+                        self.storage.apply(RecordBatch { records, object: None }, now)?;
+                        report.retried += 1;
+                        tracing::warn!(id = %entry.id, to = %entry.to, attempts = next.attempts, retry_at = %next.due, %reason, "mail not sent; will retry");
+                    }
+                    Err(e) => {
+                        let reason = match &e {
+                            SendError::Temporary(r) => format!("gave up after {} attempts; last: {r}", entry.attempts + 1),
+                            SendError::Permanent(r) => r.clone(),
+                        };
+                        let mut last = entry.clone();
+                        last.attempts += 1;
+                        last.last_error = Some(reason.clone());
+                        let failed = FailedEntry { entry: last, failed_at: now, reason: reason.clone() };
+                        let mut records = vec![released(&entry), (entry.key(), None), FAILED.put(entry.id.clone(), &failed)];
+                        if let MessageKind::Reminder { .. } = entry.kind {
+                            records.push((reminder_index_key(&entry), None));
+                        }
+                        self.storage.apply(RecordBatch { records, object: None }, now)?;
+                        self.health.failed(entry.kind);
+                        report.failed += 1;
+                        tracing::error!(id = %entry.id, to = %entry.to, %reason, "mail failed; see `slotdav outbox list`");
+                    }
+                }
+            }
+            if !full {
                 break;
-            }
-            let entry = match OutboxEntry::decode(&bytes) {
-                Ok(e) => e,
-                Err(e) => {
-                    tracing::error!(key, error = %e, "unreadable outbox entry; moving it aside");
-                    self.storage.apply(RecordBatch { records: vec![(RecordKey::new(T_OUTBOX, key), None)], object: None }, now)?;
-                    continue;
-                }
-            };
-            if let MessageKind::Reminder { .. } = entry.kind {
-                if !self.reminder_wanted(&entry, now)? {
-                    self.finish(&entry, now, "dropped")?;
-                    report.dropped += 1;
-                    tracing::info!(id = %entry.id, to = %entry.to, "reminder dropped: the session has started or changed");
-                    continue;
-                }
-            }
-            let result = match envelope(&entry) {
-                Ok(env) => self.transport.send(&env, &entry.bytes).await,
-                Err(e) => Err(SendError::Permanent(e)),
-            };
-            match result {
-                Ok(()) => {
-                    self.finish(&entry, now, "sent")?;
-                    report.sent += 1;
-                    tracing::info!(id = %entry.id, to = %entry.to, subject = %entry.subject, "mail sent");
-                }
-                Err(SendError::Temporary(reason)) if entry.attempts + 1 < self.max_attempts => {
-                    let mut next = entry.clone();
-                    next.attempts += 1;
-                    next.last_error = Some(reason.clone());
-                    next.due = now + backoff(self.backoff, self.backoff_max, next.attempts);
-                    let mut records = vec![(entry.key(), None), OUTBOX.put(next.key().key, &next)];
-                    if let MessageKind::Reminder { .. } = entry.kind {
-                        records.push((reminder_index_key(&entry), Some(next.key().key.into_bytes())));
-                    }
-                    self.storage.apply(RecordBatch { records, object: None }, now)?;
-                    report.retried += 1;
-                    tracing::warn!(id = %entry.id, to = %entry.to, attempts = next.attempts, retry_at = %next.due, %reason, "mail not sent; will retry");
-                }
-                Err(e) => {
-                    let reason = match &e {
-                        SendError::Temporary(r) => format!("gave up after {} attempts; last: {r}", entry.attempts + 1),
-                        SendError::Permanent(r) => r.clone(),
-                    };
-                    let mut last = entry.clone();
-                    last.attempts += 1;
-                    last.last_error = Some(reason.clone());
-                    let failed = FailedEntry { entry: last, failed_at: now, reason: reason.clone() };
-                    let mut records = vec![(entry.key(), None), FAILED.put(entry.id.clone(), &failed)];
-                    if let MessageKind::Reminder { .. } = entry.kind {
-                        records.push((reminder_index_key(&entry), None));
-                    }
-                    self.storage.apply(RecordBatch { records, object: None }, now)?;
-                    self.health.failed(entry.kind);
-                    report.failed += 1;
-                    tracing::error!(id = %entry.id, to = %entry.to, %reason, "mail failed; see `slotdav outbox list`");
-                }
             }
         }
         self.health.set_depth(depth.saturating_sub(report.sent + report.failed + report.dropped));
@@ -404,7 +419,7 @@ impl Outbox {
     /// Removes a handled entry and counts it.
     fn finish(&self, entry: &OutboxEntry, now: DateTime<Utc>, counter_name: &'static str) -> Result<(), StorageError> {
         let n = counter(&*self.storage, counter_name)? + 1;
-        let mut records = vec![(entry.key(), None), (RecordKey::new(T_META, counter_name), Some(n.to_le_bytes().to_vec()))];
+        let mut records = vec![released(entry), (entry.key(), None), (RecordKey::new(T_META, counter_name), Some(n.to_le_bytes().to_vec()))];
         if let MessageKind::Reminder { .. } = entry.kind {
             records.push((reminder_index_key(entry), None));
         }
@@ -458,6 +473,20 @@ impl Worker {
             handle.abort();
         }
     }
+}
+
+/// How long this process may take to send what it claimed before another
+/// process sharing the store may claim it again (an SMTP exchange times
+/// out well before).
+pub const CLAIM_LEASE: Duration = Duration::minutes(10);
+
+/// Entries claimed per claim (a run claims until nothing more is due).
+const CLAIM_BATCH: usize = 256;
+
+/// The write releasing this process's claim on `entry`, in the batch in
+/// which it leaves the queue or moves to its next due time.
+fn released(entry: &OutboxEntry) -> (RecordKey, Option<Vec<u8>>) {
+    crate::storage::lease::release(T_OUTBOX, &entry.key().key)
 }
 
 pub(crate) fn reminder_index_key(entry: &OutboxEntry) -> RecordKey {

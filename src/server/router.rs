@@ -254,6 +254,12 @@ fn auth_error_response(app: &App, e: AuthError) -> Response<Body> {
             (StatusCode::TOO_MANY_REQUESTS, "Too many failed logins. Try again later.\n", retry_after)
         }
         AuthError::Busy { retry_after } => (StatusCode::SERVICE_UNAVAILABLE, "Too many logins at once. Try again shortly.\n", retry_after),
+        // The database is out of reach: the credentials could not be
+        // checked, so not 401 but "come back" (as every storage surface).
+        AuthError::Storage(crate::storage::StorageError::Unavailable(why)) => {
+            tracing::warn!(error = %why, "credential check failed: the store is unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "The store is unavailable. Try again shortly.\n", std::time::Duration::from_secs(5))
+        }
         AuthError::Storage(e) => {
             tracing::error!(error = %e, "credential check failed");
             return text_response(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong\n");

@@ -9,14 +9,20 @@
 //! completely or not at all, also across a crash. Storage names facts in
 //! its errors ([`StorageError::UidConflict`], [`StorageError::EtagMismatch`])
 //! and leaves HTTP status codes to the DAV layer. Only [`sled`](self::sled)
-//! names sled types.
+//! names sled types, only [`postgres`](self::postgres) the PostgreSQL
+//! driver's; both keep the ordered records of [`kv`].
 
 pub mod backup;
 pub mod check;
+pub mod copy;
+pub mod exclusive;
 pub mod files;
 pub mod flush_group;
 pub mod keys;
+pub mod kv;
+pub mod lease;
 pub mod migrate;
+pub mod postgres;
 pub mod sled;
 pub mod table;
 
@@ -26,7 +32,9 @@ use serde::{Deserialize, Serialize};
 use crate::ical::{ComponentKind, IndexEntry};
 use crate::model::TimeRange;
 
+pub use self::exclusive::ExclusiveGuard;
 pub use self::flush_group::FlushStats;
+pub use self::postgres::PgStorage;
 pub use self::sled::SledStorage;
 
 /// A place in the DAV tree below `/dav/calendars/`, as decoded segments:
@@ -402,6 +410,11 @@ pub enum StorageError {
     /// database in-process). → 507 Insufficient Storage
     #[error("the disk is full: {0}")]
     Full(String),
+    /// The database cannot be reached (the PostgreSQL backend: refused,
+    /// lost or timed-out connections). Nothing of the write was applied;
+    /// the pool reconnects by itself. → 503 with `Retry-After`
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The store itself failed (I/O, corruption). → 500
     #[error("storage failure: {0}")]
     Backend(String),
@@ -648,6 +661,53 @@ pub trait Storage: Send + Sync {
     fn export_records(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
         let _ = each;
         Err(StorageError::Backend("this store cannot be backed up".into()))
+    }
+
+    /// Loads records in [`Storage::export_records`]' form (key and value
+    /// bytes, in key order) into this store, which must be empty (a
+    /// `slotdav storage copy`, [`copy`]). `next` yields them one by one and
+    /// `None` at the end; the store is durable when this returns. A backend
+    /// that cannot say so.
+    fn import_records(&self, next: &mut dyn FnMut() -> Result<Option<(Vec<u8>, Vec<u8>)>>) -> Result<u64> {
+        let _ = next;
+        Err(StorageError::Backend("this store cannot be loaded".into()))
+    }
+
+    // --- several processes on one store (issue 10 §3) ---
+
+    /// Enters the exclusive section `scope`: of all callers of one scope,
+    /// in every process that shares this store, one at a time holds the
+    /// returned guard. Whatever the holder reads was committed before it
+    /// entered. The default is an in-process lock per scope
+    /// ([`exclusive::process_wide`]), right for a store only one process
+    /// opens; a shared database takes a lock of its own.
+    fn exclusive(&self, scope: &str) -> Result<ExclusiveGuard> {
+        Ok(exclusive::process_wide().enter(scope))
+    }
+
+    /// Claims the due entries of a queue table (keys below `before`, in key
+    /// order, at most `limit`) that no other holder has a live lease on,
+    /// leasing each to `holder` until `until` ([`lease`]). The entry leaves
+    /// the queue in a batch with [`lease::release`]. The default keeps the
+    /// leases as records inside [`Storage::exclusive`].
+    fn claim_due(
+        &self,
+        table: &'static str,
+        before: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        lease::claim_due_in_section(self, table, before, holder, now, until, limit)
+    }
+
+    /// Takes the lease of the periodic job `job` until `until` when no one
+    /// holds it now: true means "run it", false "another process has, this
+    /// interval". The default keeps it as a record inside
+    /// [`Storage::exclusive`].
+    fn take_job(&self, job: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        lease::take_job_in_section(self, job, holder, now, until)
     }
 }
 

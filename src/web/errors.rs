@@ -183,6 +183,16 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
                 detail: "the server's disk is full; nothing was booked, try again later".into(),
             }
         }
+        B::Storage(StorageError::Unavailable(why)) => {
+            tracing::warn!(error = %why, "booking refused: the store is unavailable");
+            BookingAnswer {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "storage_unavailable",
+                heading: "We cannot save bookings right now",
+                message: "The server cannot reach its database at the moment, so nothing was booked. Please try again in a minute.".into(),
+                detail: "the server's database is unavailable; nothing was booked, try again shortly".into(),
+            }
+        }
         B::Storage(_) | B::InvalidEvent(_) => {
             tracing::error!(error = %e, "booking failed");
             internal()

@@ -1,9 +1,12 @@
 //! Queuing and sending: the booking change hook that queues one
 //! [`Delivery`] per event and webhook, and [`Webhooks::run_due`], which
 //! POSTs what is due with a timeout, signs each attempt, and retries with
-//! exponential backoff. One run at a time (a mutex), and a delivery
-//! leaves the queue in the write that records its outcome, so a healthy
-//! receiver gets each event once however often the worker is woken.
+//! exponential backoff. One run at a time (a mutex), each delivery first
+//! claimed for this process (`queue::claim`, a lease other processes on
+//! the same store respect), and a delivery leaves the queue (and its
+//! claim) in the write that records its outcome, so a healthy receiver
+//! gets each event once however often and in however many processes the
+//! worker runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -187,12 +190,12 @@ impl Webhooks {
         let _one = self.running.lock().await;
         let now = self.clock.now();
         let mut report = DeliveryReport::default();
-        for (key, bytes) in queue::due(&*self.storage, now, RUN_LIMIT)? {
+        for (key, bytes) in queue::claim(&*self.storage, now, RUN_LIMIT)? {
             let d = match <Delivery as crate::storage::table::TableValue>::decode(&bytes) {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::error!(key, error = %e, "unreadable webhook delivery; dropped");
-                    self.storage.apply(RecordBatch { records: vec![QUEUE.remove(key)], object: None }, now)?;
+                    self.storage.apply(RecordBatch { records: vec![queue::released(&key), QUEUE.remove(key)], object: None }, now)?;
                     continue;
                 }
             };
@@ -202,7 +205,8 @@ impl Webhooks {
                 None => Err("the webhook is no longer configured".to_string()),
             };
             let max_attempts = hook.map_or(1, |h| h.max_attempts);
-            let records = match result {
+            let release = queue::released(&key);
+            let mut records = match result {
                 Ok(()) => {
                     report.delivered += 1;
                     tracing::info!(id = %d.id, url = %d.url, event = %d.event, "webhook delivered");
@@ -230,6 +234,7 @@ impl Webhooks {
                     vec![QUEUE.remove(key), FAILED.put(d.id.clone(), &failed)]
                 }
             };
+            records.push(release);
             self.storage.apply(RecordBatch { records, object: None }, now)?;
         }
         if report != DeliveryReport::default() {

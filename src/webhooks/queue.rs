@@ -86,6 +86,23 @@ pub fn due(storage: &dyn Storage, now: DateTime<Utc>, limit: usize) -> Result<Ve
     storage.records_between(T_QUEUE, "", &format!("{}0", time_key(now)), limit)
 }
 
+/// How long a process may take to deliver what it claimed before another
+/// process may claim it again (a POST times out well before).
+pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Claims the deliveries due at `now` for this process ([`Storage::claim_due`]):
+/// the earliest first, at most `limit`, none another process is delivering.
+/// Each leaves the queue in a batch with [`released`].
+pub fn claim(storage: &dyn Storage, now: DateTime<Utc>, limit: usize) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    let holder = crate::storage::lease::process_holder();
+    storage.claim_due(T_QUEUE, &format!("{}0", time_key(now)), holder, now, now + CLAIM_LEASE, limit)
+}
+
+/// The write releasing this process's claim on the delivery at `key`.
+pub fn released(key: &str) -> (crate::storage::RecordKey, Option<Vec<u8>>) {
+    crate::storage::lease::release(T_QUEUE, key)
+}
+
 /// Queued and failed deliveries, and the delivered count.
 pub struct QueueStatus {
     pub pending: Vec<Delivery>,

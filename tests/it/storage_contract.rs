@@ -67,6 +67,21 @@ fn sled_keeps_the_storage_contract() {
     });
 }
 
+/// The same contract on PostgreSQL, each store in a fresh schema; runs
+/// when `SLOTDAV_TEST_DATABASE_URL` is set (`common::pg`).
+#[test]
+fn postgres_keeps_the_storage_contract() {
+    if !crate::common::pg::enabled() {
+        eprintln!("skipped: set {} to run the storage contract on PostgreSQL", crate::common::pg::SWITCH);
+        return;
+    }
+    contract(|| {
+        let schema = crate::common::pg::TestSchema::create().expect("switch set");
+        let storage = Arc::new(slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap());
+        Fresh { storage, _keep: Box::new(schema) }
+    });
+}
+
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
@@ -434,7 +449,8 @@ fn dead_properties(make: Factory) {
 }
 
 fn domain_records(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let key = |k: &str| RecordKey::new("table", k);
     s.apply(
         RecordBatch {
@@ -457,7 +473,8 @@ fn domain_records(make: Factory) {
 /// user writes that carry domain records (an admin change and its audit
 /// entry).
 fn range_scans_and_user_changes_with_records(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let key = |k: &str| RecordKey::new("table", k);
     let records = ["a/1", "b/1", "b/2", "b/3", "c/1"].iter().map(|k| (key(k), Some(k.as_bytes().to_vec()))).collect();
     s.apply(RecordBatch { records, object: None }, now()).unwrap();
@@ -540,7 +557,8 @@ fn outbox_entry(i: usize, due: DateTime<Utc>) -> OutboxEntry {
 }
 
 fn outbox_order_and_dequeue(make: Factory) {
-    let s = make().storage;
+    let fresh = make();
+    let s = &fresh.storage;
     let store = OutboxStore::new(s.as_ref());
     // Due times across digit-count and sign boundaries sort by time.
     let dues = [t(5), t(-24 * 365 * 60), t(0) + Duration::microseconds(1), t(0), t(1_000_000)];

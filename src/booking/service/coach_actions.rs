@@ -1,7 +1,7 @@
 //! What a coach does on the dashboard: confirm a request, decline it,
 //! cancel a booking with a message to the student, mark the student
-//! attended or absent after the start. Each runs under the `decisions`
-//! lock and writes the booking record and the booking's VEVENT in the
+//! attended or absent after the start. Each runs inside the decisions section
+//! and writes the booking record and the booking's VEVENT in the
 //! coach's bookings calendar in one batch ([`BookingService::booking_batch`],
 //! the same STATUS and SEQUENCE rules as the coach's own edits in their
 //! calendar app, `reconcile`), with the change hooks' records
@@ -114,7 +114,7 @@ impl BookingService {
         message: Option<&str>,
         change: impl FnOnce(&mut Booking, &EventType, DateTime<Utc>) -> Result<ChangeKind>,
     ) -> Result<Booking> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let coach: &CoachConfig = self.coach_by_user(coach_user)?;
         let mut booking = self.coach_booking(coach_user, reference)?;

@@ -1,7 +1,7 @@
 //! The decisions: open slots, holds, confirmations, the manage link,
 //! cancellation and rescheduling by the student, and the sweep of expired
 //! holds. Each decision that must not race takes the service's
-//! `decisions` lock before it reads what it decides on, and lets go of it
+//! `decisions` section (`BookingService::decide`) before it reads what it decides on, and lets go of it
 //! once its write is applied, before waiting for the write to be on disk
 //! ([`BookingService::durable`]): the next decision already sees the write,
 //! and concurrent confirmations share one flush (group commit).
@@ -16,20 +16,21 @@ use super::super::policy::{can_reschedule, EventType};
 use super::super::slots::{Slot, SlotQuery};
 use super::super::{token, Booking, BookingStatus};
 use super::records::{BookingStore, HoldRecord, HoldStore};
+use crate::storage::ExclusiveGuard;
 use super::{BookingError, BookingService, ChangeKind, Result, StudentDetails};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
 use crate::storage::{CalendarWrite, ObjectChange, RecordBatch, ResourceWrite, StorePath, WriteCondition};
 
 impl BookingService {
-    /// Ends a decision whose write is applied: releases the `decisions`
+    /// Ends a decision whose write is applied: releases the decisions
     /// lock, then returns once the write is on disk. Holding the lock
     /// through the flush would give every decision its own fsync; released,
     /// decisions that come in meanwhile wait on the same flush. No answer
     /// goes out before its write is durable, and a later write is durable
     /// only with every earlier one, so a decision made on a write that is
     /// not on disk yet is never acknowledged before that write is.
-    pub(super) fn durable(&self, decide: std::sync::MutexGuard<'_, ()>) -> Result<()> {
+    pub(super) fn durable(&self, decide: ExclusiveGuard) -> Result<()> {
         drop(decide);
         self.storage.flush()?;
         Ok(())
@@ -118,7 +119,7 @@ impl BookingService {
     ) -> Result<HoldRecord> {
         let coach = self.coach(coach_slug)?;
         let et = self.event_type(coach, type_slug)?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
         let holds = self.all_active_holds(now)?;
@@ -221,7 +222,7 @@ impl BookingService {
             check_guardian(et.guardian, guardian, &student.email, valid_email)
                 .map_err(|r| BookingError::InvalidInput { field: "guardian", reason: r.reason })?
         };
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (rec, coach, et) = self.hold_info(hold_id)?;
         let answers = super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
@@ -354,7 +355,7 @@ impl BookingService {
 
     /// Cancels a booking on the student's request, within the notice rules.
     pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (mut booking, actor) = self.booking_to_change(manage_token)?;
         if !booking.is_active() {
@@ -386,7 +387,7 @@ impl BookingService {
     /// with `reschedule_requires_approval`, a request for the coach is
     /// written (`requests`).
     pub fn reschedule_or_request(&self, manage_token: &str, hold_id: &str) -> Result<super::RescheduleAnswer> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (booking, actor) = self.booking_to_change(manage_token)?;
         let (rec, coach, et) = self.hold_info(hold_id)?;
@@ -436,6 +437,9 @@ impl BookingService {
     /// this only keeps the table small). Each expiry goes to the hold
     /// hooks as the system's doing, in the same batch.
     pub fn sweep_holds(&self) -> Result<usize> {
+        // Inside the decisions section: a hold a decision replaces meanwhile
+        // is not also swept (two audit entries for one hold).
+        let decide = self.decide()?;
         let now = self.clock.now();
         let mut batch = RecordBatch::default();
         let mut n = 0;
@@ -451,6 +455,7 @@ impl BookingService {
         if !batch.records.is_empty() {
             self.storage.apply(batch, now)?;
         }
+        drop(decide);
         // Offers that lapsed pass on; seats that freed go to who waits.
         if let Err(e) = self.sweep_waitlists() {
             tracing::warn!(error = %e, "sweeping waitlists failed");

@@ -6,10 +6,14 @@
 //! disagree. Unlike the pure rules beside it (`policy`, `slots`, `holds`),
 //! the service reads the clock and the store.
 //!
-//! Decisions that must not race (hold, confirm, reschedule, cancel) run
-//! under one service mutex (`decisions`), so of many concurrent requests
-//! for one slot exactly as many succeed as there are seats; the store's
-//! batch then writes each decision atomically.
+//! Decisions that must not race (hold, confirm, reschedule, cancel, the
+//! coach's dashboard actions, series, waitlists, reschedule requests, the
+//! sweeps) run inside the store's exclusive section [`DECISIONS_SCOPE`]
+//! (`Storage::exclusive`, taken by [`BookingService::decide`]), so of many
+//! concurrent requests for one slot, in every process sharing the store,
+//! exactly as many succeed as there are seats; the store's batch then
+//! writes each decision atomically. One scope for every coach, not one per
+//! coach: the per-client hold cap and the waitlist sweep span coaches.
 //!
 //! [`BookingLimits`] keep one client from occupying the calendar: a few open
 //! holds per client address, a browser's new hold of an event type
@@ -55,7 +59,7 @@ use super::coach::CoachConfig;
 use super::policy::EventType;
 use super::change::{BookingChange, HoldChange};
 use crate::clock::Clock;
-use crate::storage::{RecordWrites, Storage, StorageError};
+use crate::storage::{ExclusiveGuard, RecordWrites, Storage, StorageError};
 
 pub use super::change::ChangeKind;
 pub use self::check::{booking_exists, check_bookings};
@@ -218,6 +222,9 @@ pub type HoldHook = dyn Fn(&HoldChange) -> RecordWrites + Send + Sync;
 /// webhooks), registered with [`BookingService::add_waitlist_hook`].
 pub type WaitlistHook = dyn Fn(&super::waitlist::WaitlistChange) -> RecordWrites + Send + Sync;
 
+/// The exclusive section every booking decision runs in.
+pub const DECISIONS_SCOPE: &str = "booking-decisions";
+
 pub struct BookingService {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
@@ -225,7 +232,6 @@ pub struct BookingService {
     public_url: String,
     secret: Vec<u8>,
     limits: BookingLimits,
-    decisions: Mutex<()>,
     on_change: Mutex<Vec<Arc<ChangeHook>>>,
     on_hold: Mutex<Vec<Arc<HoldHook>>>,
     /// (D) Answers of a booking being confirmed, while its batch (and the
@@ -252,7 +258,6 @@ impl BookingService {
             public_url,
             secret,
             limits: BookingLimits::default(),
-            decisions: Mutex::new(()),
             on_change: Mutex::new(Vec::new()),
             on_hold: Mutex::new(Vec::new()),
             pending_answers: Mutex::new(None),
@@ -260,6 +265,14 @@ impl BookingService {
             on_waitlist: Mutex::new(Vec::new()),
         };
         Ok(service)
+    }
+
+    /// Enters the decisions' exclusive section: what the caller reads from
+    /// now on was committed before, by any process, and no other decision
+    /// runs until the guard is dropped (after the decision's batch is
+    /// applied, see [`BookingService::durable`]).
+    pub(super) fn decide(&self) -> Result<ExclusiveGuard> {
+        Ok(self.storage.exclusive(DECISIONS_SCOPE)?)
     }
 
     /// Replaces the default [`BookingLimits`].

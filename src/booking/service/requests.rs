@@ -377,7 +377,7 @@ impl BookingService {
 
     /// The coach approves a booking's reschedule request on the dashboard.
     pub fn approve_reschedule(&self, coach_user: &str, reference: &str) -> Result<Booking> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (coach, booking, req) = self.coach_request(coach_user, reference)?;
         let moved = self.apply_approval(coach, &booking, &req, Actor::CoachDashboard { coach: coach.user.clone() }, now)?;
@@ -389,7 +389,7 @@ impl BookingService {
     /// dashboard; the student's mail carries `message`.
     pub fn decline_reschedule(&self, coach_user: &str, reference: &str, message: Option<&str>) -> Result<Booking> {
         let message = super::coach_actions::clean_message(message)?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (coach, booking, req) = self.coach_request(coach_user, reference)?;
         let actor = Actor::CoachDashboard { coach: coach.user.clone() };
@@ -401,7 +401,7 @@ impl BookingService {
 
     /// The student withdraws their pending request.
     pub fn withdraw_reschedule(&self, manage_token: &str) -> Result<Booking> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (booking, actor) = self.booking_to_change(manage_token)?;
         let req = self.reschedule_request(&booking)?.filter(|r| r.is_pending(now) && !r.approved).ok_or(BookingError::NoRescheduleRequest)?;
@@ -415,7 +415,7 @@ impl BookingService {
     /// Moves the bookings whose requests the coach approved in their app
     /// (run after such a write, and by the sweep after a crash between).
     pub fn finish_approved_requests(&self) -> Result<usize> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let mut n = 0;
         for req in self.all_requests()?.into_iter().filter(|r| r.approved) {
@@ -439,7 +439,7 @@ impl BookingService {
     /// finishes approved ones. Returns how many requests it ended.
     pub fn sweep_reschedule_requests(&self) -> Result<usize> {
         let mut n = self.finish_approved_requests()?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         for req in self.all_requests()?.into_iter().filter(|r| !r.approved) {
             let Ok(coach) = self.coach_by_user(&req.coach) else { continue };

@@ -31,6 +31,7 @@ use super::super::policy::EventType;
 use super::super::series::{plan, SeriesRequest};
 use super::super::{token, Booking, BookingStatus};
 use super::records::{BookingStore, HoldRecord, HoldStore, T_BOOKING_UID};
+use crate::storage::ExclusiveGuard;
 use super::{BookingError, BookingService, ChangeKind, Result, StudentDetails};
 use crate::ical::{CalendarObject, ComponentKind};
 use crate::model::TimeRange;
@@ -224,7 +225,7 @@ impl BookingService {
         let et = self.event_type(coach, type_slug)?;
         let plan = plan(et, coach.policy.tz, start, request)
             .map_err(|e| BookingError::InvalidInput { field: e.field(), reason: e.to_string() })?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let holds = self.all_active_holds(now)?;
         let replaced_holds = super::decisions::same_browser_holds(coach, et, client, &holds);
@@ -306,7 +307,7 @@ impl BookingService {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn confirm_series(
         &self,
-        decide: std::sync::MutexGuard<'_, ()>,
+        decide: ExclusiveGuard,
         lead: HoldRecord,
         sh: SeriesHold,
         coach: &CoachConfig,
@@ -515,7 +516,7 @@ impl BookingService {
     /// those past their notice stay booked and are named in the answer's
     /// `kept` ([`BookingError::TooLate`] when every one is). One batch.
     pub fn cancel_series_detailed(&self, manage_token: &str, occurrence: Option<DateTime<Utc>>) -> Result<SeriesCancellation> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (booking, actor) = self.booking_to_change(manage_token)?;
         let Some(series) = self.series_of(&booking.id)? else {
@@ -597,7 +598,7 @@ impl BookingService {
     /// the coach approves is moved date by date. One batch; the moved
     /// dates become RECURRENCE-ID overrides of the series' VEVENT.
     pub fn reschedule_series(&self, manage_token: &str, new_start: DateTime<Utc>) -> Result<SeriesMove> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let (booking, _) = self.booking_to_change(manage_token)?;
         let not_series = || BookingError::InvalidInput { field: "occurrence", reason: "this booking is not a series".into() };

@@ -105,7 +105,7 @@ impl BookingService {
             return Err(BookingError::NoWaitlist);
         }
         let student = validate_student(StudentDetails { name: name.into(), email: email.into(), note: String::new(), ..Default::default() })?;
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
         let probe = TimeRange::new(start, start + chrono::Duration::seconds(1));
@@ -214,7 +214,7 @@ impl BookingService {
 
     /// Leaves the list (or declines a standing offer, which passes on).
     pub fn leave_waitlist(&self, token: &str) -> Result<WaitlistEntry> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let mut entry = ENTRIES.get(&*self.storage, token)?.ok_or(BookingError::WaitlistNotFound)?;
         if !entry.status.is_live() {
@@ -343,7 +343,7 @@ impl BookingService {
     /// expire, and open seats go to who waits. Run by `sweep_holds`.
     /// Returns how many entries changed.
     pub fn sweep_waitlists(&self) -> Result<usize> {
-        let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        let decide = self.decide()?;
         let now = self.clock.now();
         let mut slots: Vec<(String, String, DateTime<Utc>)> = Vec::new();
         for (_, id) in self.storage.records(T_SLOT, "")? {

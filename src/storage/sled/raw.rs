@@ -1,5 +1,5 @@
 //! The sled store record by record, below the DAV tree and the domain
-//! tables: what a backup reads ([`SledStorage::export_sled`], every record
+//! tables: what a backup reads (`SledBackend::export`, every record
 //! at one instant, under the write lock), what a restore writes into a
 //! fresh database ([`RawLoader`]), and what a format upgrade runs on at
 //! open ([`migrate_tree`], one batch per migration with the format number
@@ -15,25 +15,9 @@ use super::super::backup;
 use super::super::keys::FORMAT_KEY;
 use super::super::migrate::{self, Migration, MigrationWrites, RecordSource, STORE_FORMAT};
 use super::super::{Result, StorageError};
-use super::SledStorage;
 
 /// Records a restore writes per sled batch.
 const LOAD_BATCH: usize = 1024;
-
-impl SledStorage {
-    /// [`super::super::Storage::export_records`]: the whole tree in key
-    /// order, under the write lock, so no write lands in between (writers
-    /// wait until it is done; readers do not).
-    pub(super) fn export_sled(&self, each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
-        let _g = self.lock();
-        let db = self.db()?;
-        for kv in db.tree.iter() {
-            let (k, v) = kv?;
-            each(&k, &v)?;
-        }
-        Ok(())
-    }
-}
 
 /// Writes records into a new, empty database in `dir/db` (a restore). The
 /// records go in batches; [`RawLoader::finish`] flushes them.

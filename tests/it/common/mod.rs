@@ -36,7 +36,9 @@ use tokio::task::JoinHandle;
 use slotdav::app::App;
 use slotdav::clock::{Clock, SystemClock};
 use slotdav::config::Config;
-use slotdav::storage::{SledStorage, Storage, User};
+use slotdav::storage::{PgStorage, SledStorage, Storage, User};
+
+pub mod pg;
 
 pub const ALICE: &str = "alice";
 pub const ALICE_PW: &str = "alice-secret-pw";
@@ -353,6 +355,17 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     dir: TempDir,
+    /// The store's schema when the tests run on PostgreSQL ([`pg`]).
+    pg: Option<pg::TestSchema>,
+}
+
+/// The store a test server opens in `dir`: sled there, or with the
+/// PostgreSQL switch set ([`pg`]) a schema recorded in it.
+pub fn open_test_store(dir: &Path) -> (Arc<dyn Storage>, Option<pg::TestSchema>) {
+    match pg::TestSchema::for_data_dir(dir) {
+        Some(schema) => (Arc::new(PgStorage::connect(&schema.url, 4).expect("open the PostgreSQL store")), Some(schema)),
+        None => (Arc::new(SledStorage::open(dir, true, None).expect("open store")), None),
+    }
 }
 
 /// Options for [`TestServer`]; see [`TestServer::builder`].
@@ -401,7 +414,7 @@ impl TestServerBuilder {
             Some(d) => d,
             None => tempfile::tempdir().expect("tempdir"),
         };
-        let mut storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path(), true, None).expect("open store"));
+        let (mut storage, pg) = open_test_store(dir.path());
         if let Some(wrap) = self.wrap_storage {
             storage = wrap(storage);
         }
@@ -420,6 +433,9 @@ impl TestServerBuilder {
         let mut config = self.config;
         config.listen = addr;
         config.data_dir = dir.path().to_path_buf();
+        if let Some(schema) = &pg {
+            config.storage.url = Some(schema.url.clone());
+        }
         let app = Arc::new(App::new(storage.clone(), config, clock).expect("app starts"));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(slotdav::server::run(listener, app.clone(), async move {
@@ -429,7 +445,7 @@ impl TestServerBuilder {
         for (name, password, _) in &self.users {
             http.set_password(name, password);
         }
-        TestServer { addr, http, app, storage, shutdown: Some(tx), task: Some(task), dir }
+        TestServer { addr, http, app, storage, shutdown: Some(tx), task: Some(task), dir, pg }
     }
 }
 
@@ -462,6 +478,10 @@ impl TestServer {
     /// `storage` first: the store can be opened again only once closed.
     pub async fn stop_keep_data(mut self) -> TempDir {
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        if let Some(schema) = &mut self.pg {
+            // The restart opens the same schema (recorded in the directory).
+            schema.drop_on_drop = false;
+        }
         self.stop().await;
         dir
     }
@@ -495,6 +515,8 @@ pub struct BinEnv {
     pub config: PathBuf,
     pub data_dir: PathBuf,
     pub addr: SocketAddr,
+    /// The store's schema when the tests run on PostgreSQL ([`pg`]).
+    pub pg: Option<pg::TestSchema>,
 }
 
 impl BinEnv {
@@ -506,9 +528,14 @@ impl BinEnv {
         // tests never race for one.
         let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let config = dir.path().join("slotdav.toml");
-        let text = format!("listen = \"{addr}\"\ndata_dir = \"{}\"\nlog = \"info\"\n{extra}", data_dir.display());
+        let mut text = format!("listen = \"{addr}\"\ndata_dir = \"{}\"\nlog = \"info\"\n{extra}", data_dir.display());
+        // A test that names its own store keeps it.
+        let pg = if extra.contains("[storage]") { None } else { pg::TestSchema::create() };
+        if let Some(schema) = &pg {
+            text.push_str(&schema.toml());
+        }
         std::fs::write(&config, text).unwrap();
-        BinEnv { dir, config, data_dir, addr }
+        BinEnv { dir, config, data_dir, addr, pg }
     }
 
     /// `slotdav --config FILE ARGS…` with `stdin` piped in; waits for it.

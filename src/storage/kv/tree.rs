@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, encode, Staged};
-use super::SledStorage;
+use super::{KvBackend, KvStore};
 use crate::ical::IndexEntry;
 
 pub(super) fn etag_of(bytes: &[u8]) -> String {
@@ -38,7 +38,7 @@ pub(super) fn check_condition(current: Option<&Node>, cond: &WriteCondition) -> 
     Ok(())
 }
 
-impl SledStorage {
+impl<B: KvBackend> KvStore<B> {
     /// Records that `name` in `collection` changed: bumps the revision and
     /// appends to its history.
     pub(super) fn record_change(st: &mut Staged, collection: &StorePath, name: &str, deleted: bool, now: DateTime<Utc>) -> Result<()> {

@@ -1,5 +1,5 @@
-//! The sled backend's [`Storage::check_tree`]: reads every tree record
-//! under the write lock (so the store holds still), reports each broken
+//! [`Storage::check_tree`] on the tree: reads every tree record
+//! inside one write (so the store holds still), reports each broken
 //! invariant of [`crate::storage::check`], and with `repair` applies the
 //! fixes as one batch, then recounts usage in a second one.
 
@@ -12,7 +12,7 @@ use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, decode_u64, Staged};
 use super::index::index_records;
-use super::SledStorage;
+use super::{KvBackend, KvStore, OrderedTree};
 
 /// Raw writes a repair stages (`None` removes).
 type Fixes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
@@ -47,7 +47,7 @@ fn span_object_of(key: &[u8]) -> Option<(StorePath, String)> {
 }
 
 struct Pass<'a> {
-    tree: &'a ::sled::Tree,
+    tree: &'a dyn OrderedTree,
     repair: bool,
     report: CheckReport,
     fixes: Fixes,
@@ -63,14 +63,21 @@ impl Pass<'_> {
     }
 }
 
-impl SledStorage {
-    pub(super) fn check_sled(&self, repair: bool) -> Result<CheckReport> {
-        let _g = self.lock();
+impl<B: KvBackend> KvStore<B> {
+    pub(super) fn check_kv(&self, repair: bool) -> Result<CheckReport> {
+        let mut out = None;
+        self.backend.write(&mut |tree| {
+            out = Some(Self::check_in(tree, repair)?);
+            Ok(())
+        })?;
         if repair {
-            self.handles.recover()?;
+            self.backend.flush()?;
         }
-        let db = self.db()?;
-        let mut pass = Pass { tree: &db.tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
+        out.ok_or(StorageError::Backend("the check did not run".into()))
+    }
+
+    fn check_in(tree: &dyn OrderedTree, repair: bool) -> Result<CheckReport> {
+        let mut pass = Pass { tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
         let nodes = pass.nodes()?;
         let by_uid = pass.objects(&nodes)?;
         pass.uid_entries(&nodes, &by_uid)?;
@@ -78,7 +85,7 @@ impl SledStorage {
         pass.change_logs(&nodes)?;
         let Pass { mut report, fixes, log_fixes, .. } = pass;
         if repair && (!fixes.is_empty() || !log_fixes.is_empty()) {
-            let mut st = Staged::new(&db.tree, u64::MAX);
+            let mut st = Staged::new(tree, u64::MAX);
             for (k, v) in fixes {
                 match v {
                     Some(v) => st.insert(k, v),
@@ -88,26 +95,22 @@ impl SledStorage {
             for (collection, name, deleted) in log_fixes {
                 Self::record_change(&mut st, &collection, &name, deleted, Utc::now())?;
             }
-            self.handles.note(st.commit())?;
+            st.commit()?;
         }
         // Usage last: the repairs above changed it through their batch.
-        let mut pass = Pass { tree: &db.tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
+        let mut pass = Pass { tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
         pass.usage()?;
         let Pass { report: usage_report, fixes, .. } = pass;
         report.merge(usage_report);
         if repair && !fixes.is_empty() {
-            let mut st = Staged::new(&db.tree, u64::MAX);
+            let mut st = Staged::new(tree, u64::MAX);
             for (k, v) in fixes {
                 match v {
                     Some(v) => st.insert(k, v),
                     None => st.remove(k),
                 }
             }
-            self.handles.note(st.commit())?;
-        }
-        if repair {
-            drop(db);
-            self.handles.note(self.db()?.db.flush().map(|_| ()).map_err(StorageError::from))?;
+            st.commit()?;
         }
         Ok(report)
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, encode, Staged};
-use super::SledStorage;
+use super::{KvBackend, KvStore};
 use crate::ical::{IndexEntry, Occurrence};
 
 
@@ -21,7 +21,7 @@ const LONG_SPAN_SECS: i64 = 7 * 24 * 3600;
 const FLAG_APPROX: u8 = 1;
 const FLAG_ALL_DAY: u8 = 2;
 
-impl SledStorage {
+impl<B: KvBackend> KvStore<B> {
     /// Stages removal of every index record of one calendar object.
     pub(super) fn unindex(st: &mut Staged, calendar: &StorePath, name: &str) -> Result<()> {
         let okey = sub_key(OBJECT_INDEX, calendar, name.as_bytes());
@@ -53,10 +53,10 @@ impl SledStorage {
         }
         // Objects that match every range: the caller checks them.
         let db = self.db()?;
-        for kv in db.tree.scan_prefix(keys::prefix(LONG, calendar)) {
+        for kv in db.scan_prefix(keys::prefix(LONG, calendar)) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[keys::prefix(LONG, calendar).len()..]).to_string();
-            if let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
+            if let Some(b) = db.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
                 let entry: IndexEntry = decode(&b)?;
                 if entry.always_matches {
                     found.insert(name, false);
@@ -75,7 +75,7 @@ impl SledStorage {
         hi.extend_from_slice(&encode_time(qe));
         let mut out = Vec::new();
         let db = self.db()?;
-        for kv in db.tree.range(lo..hi) {
+        for kv in db.range(lo..hi) {
             let (k, v) = kv?;
             let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
             let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
@@ -91,10 +91,10 @@ impl SledStorage {
         }
         // Long occurrences are not filed by start: look at each such object.
         let lprefix = keys::prefix(LONG, calendar);
-        for kv in db.tree.scan_prefix(&lprefix) {
+        for kv in db.scan_prefix(&lprefix) {
             let (k, _) = kv?;
             let name = String::from_utf8_lossy(&k[lprefix.len()..]).to_string();
-            let Some(b) = db.tree.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
+            let Some(b) = db.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? else { continue };
             let entry: IndexEntry = decode(&b)?;
             if entry.always_matches && entry.occurrences.is_empty() {
                 // Not indexed occurrence by occurrence (too many, or none
@@ -150,7 +150,7 @@ impl SledStorage {
 }
 
 /// Every index record of one calendar object (`S`, `L`, `R` and its `O`
-/// entry), as [`SledStorage::index`] writes them and `check` expects them.
+/// entry), as [`KvStore::index`] writes them and `check` expects them.
 pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
     let mut long = entry.always_matches;

@@ -1,5 +1,5 @@
 //! The staged overlay of one write: reads see staged changes first; the
-//! commit applies everything as one sled batch together with the usage it
+//! commit applies everything as one batch together with the usage it
 //! changes, or refuses it beyond the quota. Also the postcard encoding of
 //! the tree's own records and the one-time usage count of an old store.
 
@@ -9,6 +9,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::super::keys::*;
 use super::super::*;
+use super::OrderedTree;
 
 pub(super) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     postcard::to_stdvec(v).expect("postcard encodes plain data")
@@ -21,21 +22,21 @@ pub(super) fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
 
 /// Changes staged by one write operation, readable before they are applied.
 pub(super) struct Staged<'a> {
-    tree: &'a ::sled::Tree,
+    tree: &'a dyn OrderedTree,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Usage a home may grow to in this batch.
     quota: u64,
 }
 
 impl<'a> Staged<'a> {
-    pub(super) fn new(tree: &'a ::sled::Tree, quota: u64) -> Self {
+    pub(super) fn new(tree: &'a dyn OrderedTree, quota: u64) -> Self {
         Staged { tree, writes: BTreeMap::new(), quota }
     }
     pub(super) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(v) = self.writes.get(key) {
             return Ok(v.clone());
         }
-        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+        self.tree.get(key)
     }
     pub(super) fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key, Some(value));
@@ -74,7 +75,7 @@ impl<'a> Staged<'a> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        let mut batch = ::sled::Batch::default();
+        let mut batch: super::TreeWrites = Vec::with_capacity(self.writes.len() + 1);
         let mut deltas: BTreeMap<&[u8], i64> = BTreeMap::new();
         for (k, v) in &self.writes {
             let Some(owner) = owner_of(k) else { continue };
@@ -93,18 +94,13 @@ impl<'a> Staged<'a> {
                 return Err(StorageError::QuotaExceeded { user: String::from_utf8_lossy(owner).into_owned() });
             }
             if now_used == 0 {
-                batch.remove(key);
+                batch.push((key, None));
             } else {
-                batch.insert(key, &now_used.to_be_bytes());
+                batch.push((key, Some(now_used.to_be_bytes().to_vec())));
             }
         }
-        for (k, v) in self.writes {
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
-            }
-        }
-        self.tree.apply_batch(batch)?;
+        batch.extend(self.writes);
+        self.tree.apply_writes(batch)?;
         Ok(())
     }
 }
@@ -115,7 +111,7 @@ pub(super) fn decode_u64(b: &[u8]) -> u64 {
 
 /// Counts every home's usage once, for a store written before usage was
 /// kept (afterwards every batch keeps it up to date).
-pub(super) fn count_usage(tree: &::sled::Tree) -> Result<()> {
+pub(crate) fn count_usage(tree: &dyn OrderedTree) -> Result<()> {
     let marker = [META, b'u', b's', b'a', b'g', b'e'];
     if tree.get(marker)?.is_some() {
         return Ok(());
@@ -127,11 +123,11 @@ pub(super) fn count_usage(tree: &::sled::Tree) -> Result<()> {
             *usage.entry(owner.to_vec()).or_default() += (k.len() + v.len()) as u64;
         }
     }
-    let mut batch = ::sled::Batch::default();
+    let mut batch: super::TreeWrites = Vec::new();
     for (owner, bytes) in usage {
-        batch.insert(usage_key(&owner), &bytes.to_be_bytes());
+        batch.push((usage_key(&owner), Some(bytes.to_be_bytes().to_vec())));
     }
-    batch.insert(&marker, &[1u8]);
-    tree.apply_batch(batch)?;
+    batch.push((marker.to_vec(), Some(vec![1u8])));
+    tree.apply_writes(batch)?;
     Ok(())
 }
