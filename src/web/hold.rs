@@ -15,7 +15,7 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{price, when, zone};
+use super::format::{clock_time, human_duration, price, when_in};
 use super::pages::{HoldPage, QuestionField, QuestionOption};
 
 /// (D) The form-map key under which [`super::confirm`] names the question
@@ -62,15 +62,16 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         return Err(BookingError::HoldExpired.into());
     }
     let params = error.as_ref().map(|(_, f)| f.clone()).unwrap_or_else(|| req.query.clone());
-    let tz = zone(params.get("tz"), coach.policy.tz);
+    let tz = super::zones::student_zone(params.get("tz"), super::zones::remembered_zone(&req.headers), coach.policy.tz).tz;
+    let cycle = req.hour_cycle();
     let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
     let (csrf, fresh) = req.csrf();
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
     let page = HoldPage {
         title: if reschedule_token.is_some() { format!("Move your {} to this time?", et.title) } else { format!("{} with {}", et.title, coach.display_name) },
-        when: when(rec.hold.range, tz),
+        when: when_in(rec.hold.range, tz, cycle),
         tz: tz.name().to_string(),
-        expires: rec.hold.expires_at.with_timezone(&tz).format("%H:%M").to_string(),
+        expires: clock_time(&rec.hold.expires_at.with_timezone(&tz), cycle),
         action: format!("/book/hold/{}", enc(hold_id)),
         csrf: csrf.clone(),
         error: error.as_ref().map(|(m, _)| m.clone()),
@@ -78,6 +79,8 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
         email: field("email"),
         note: field("note"),
         price: price(&et.price),
+        duration: human_duration(et.duration),
+        location: None,
         submit_label: match (&reschedule_token, et.reschedule_requires_approval) {
             // issue 11 §3 (C): the coach approves the move.
             (Some(_), true) => "Ask the coach to move my booking".into(),

@@ -16,7 +16,8 @@
 //! | route | page | file |
 //! |---|---|---|
 //! | `GET /book/{coach}` | the coach's event types | [`coach`] |
-//! | `GET /book/{coach}/{type}?week=&tz=&reschedule=` | week of open slots | [`slots`] |
+//! | `GET /book/{coach}/{type}?day=&week=&month=&tz=&reschedule=` | the month and a day's or week's open times | [`slots`] |
+//! | `GET /book/{coach}/{type}/times.json?from=&days=` | the shown times for the page's live refresh (ETag, 304) | [`live`] |
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
 //! | `POST /book/hold/{id}` | confirm (or move) | [`confirm`] |
@@ -38,7 +39,10 @@
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
 //! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
-//! zones and prices read), [`forms`] (form decoding, CSRF tokens, the
+//! zones and prices read; the one hour-cycle switch), [`zones`] (the zone
+//! picker's list, typed names, the remembered zone), [`month`] (the month
+//! overview's grid), [`calendar_links`] (Google and Outlook "add to
+//! calendar" links), [`forms`] (form decoding, CSRF tokens, the
 //! rate limiter), [`pages`] (the askama models).
 //!
 //! May import: `app`, `booking`, `feeds`, `ical::export`, `model`, the
@@ -46,6 +50,7 @@
 //! below imports `web`, except `api` (form decoding, [`errors`]).
 
 pub mod analytics;
+pub mod calendar_links;
 pub mod cancel;
 pub mod coach;
 pub mod confirm;
@@ -58,7 +63,9 @@ pub mod forms;
 pub mod front;
 pub mod hold;
 pub mod ics;
+pub mod live;
 pub mod manage;
+pub mod month;
 pub mod pages;
 pub mod request;
 pub mod respond;
@@ -67,6 +74,7 @@ pub mod session;
 pub mod slots;
 pub mod withdraw;
 pub mod waitlist;
+pub mod zones;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -126,6 +134,7 @@ pub fn segments(path: &str) -> Vec<String> {
 pub enum Page<'a> {
     Coach { coach: &'a str },
     Slots { coach: &'a str, event_type: &'a str },
+    OpenTimes { coach: &'a str, event_type: &'a str },
     PlaceHold { coach: &'a str, event_type: &'a str },
     HoldForm { hold: &'a str },
     Confirm { hold: &'a str },
@@ -163,6 +172,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         [coach, event_type, "waitlist"] if post => Ok(Page::JoinWaitlist { coach, event_type }),
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
+        [coach, event_type, "times.json"] if get => Ok(Page::OpenTimes { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
         [] => Err(PageError::NotFound),
         _ if !get && !post => Err(PageError::MethodNotAllowed),
@@ -175,6 +185,7 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
     match page_for(&req.method, seg)? {
         Page::Coach { coach } => coach::coach_page(app, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
+        Page::OpenTimes { coach, event_type } => live::open_times(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),
         Page::Confirm { hold } => confirm::confirm(app, req, hold),
@@ -215,6 +226,8 @@ mod tests {
         assert_eq!(route(M::HEAD, "/book/alice"), Ok(Page::Coach { coach: "alice" }));
         assert_eq!(route(M::GET, "/book/alice/lesson"), Ok(Page::Slots { coach: "alice", event_type: "lesson" }));
         assert_eq!(route(M::POST, "/book/alice/lesson/hold"), Ok(Page::PlaceHold { coach: "alice", event_type: "lesson" }));
+        assert_eq!(route(M::GET, "/book/alice/lesson/times.json"), Ok(Page::OpenTimes { coach: "alice", event_type: "lesson" }));
+        assert_eq!(route(M::POST, "/book/alice/lesson/times.json"), Err(StatusCode::NOT_FOUND));
         assert_eq!(route(M::GET, "/book/hold/h1"), Ok(Page::HoldForm { hold: "h1" }));
         assert_eq!(route(M::POST, "/book/hold/h1"), Ok(Page::Confirm { hold: "h1" }));
         assert_eq!(route(M::GET, "/book/manage/t"), Ok(Page::Manage { token: "t" }));

@@ -1,6 +1,10 @@
 // Books and cancels a session on slotdav's public pages in headless
-// Chromium, as a student would: desktop, a 360px phone, and with
-// JavaScript switched off. Then walks the coach dashboard as the coach:
+// Chromium, as a student would, at 1280 and 360 px wide, with and
+// without JavaScript: coach → event type → month → day → time → details
+// → confirmation (add-to-calendar links) → manage → cancel, with
+// axe-core on every page and a screenshot of every step; on the desktop
+// a time another student takes is crossed out without a reload; at 320 px
+// the slots page fits and its targets are 44 px. Then walks the coach dashboard as the coach:
 // signs in, confirms a request, marks a no-show, opens the analytics
 // (the no-show counted, three charts, also on a phone), signs out, running
 // axe-core on every dashboard page (any violation fails).
@@ -85,6 +89,7 @@ async function flow(browser, variant, options) {
   const page = await context.newPage();
   const student = `Student ${variant}`;
   const email = `${variant}@example.org`;
+  const wide = options.viewport.width >= 1000;
   try {
     await step(variant, 'coach page lists event types', async () => {
       const resp = await page.goto(`${base}/book/alice`);
@@ -92,53 +97,95 @@ async function flow(browser, variant, options) {
       check((await page.textContent('h1')).includes('Book a session with'), 'heading');
       check((await page.locator('a.button').count()) >= 1, 'no event type to pick');
       check(await fitsWidth(page), 'page is wider than the screen');
+      await axeClean(page, 'coach page');
       await shot(page, variant, '1-coach');
     });
 
-    let slotLabel = '';
-    await step(variant, 'pick an event type and see open times', async () => {
+    await step(variant, 'pick an event type and see the month', async () => {
       await Promise.all([page.waitForURL(/\/book\/alice\/[^/?]+/), page.locator('a.button').first().click()]);
       if (options.js) {
         // The page moves to the browser's zone by itself.
         await page.waitForURL(/tz=America%2FNew_York|tz=America\/New_York/);
-        check((await page.inputValue('select#tz')) === 'America/New_York', 'zone select');
+        check((await page.inputValue('#tz')) === 'America/New_York', 'zone field');
       }
-      await page.waitForSelector('table.week');
-      for (let week = 0; week < 3 && (await page.locator('ul.slots button').count()) === 0; week += 1) {
-        await Promise.all([page.waitForLoadState('load'), page.getByText('Next week →').click()]);
-        await page.waitForSelector('table.week');
-      }
-      const buttons = page.locator('ul.slots button');
-      check((await buttons.count()) > 0, 'no open times in three weeks');
-      slotLabel = (await buttons.first().textContent()).trim();
-      check(/^\d\d:\d\d$/.test(slotLabel), `slot label ${slotLabel}`);
+      const month = page.getByRole('region', { name: /^[A-Z][a-z]+ \d{4}$/ });
+      check(await month.isVisible(), 'month overview');
+      check((await page.getByRole('link', { name: /open times?$/ }).count()) > 0, 'no open day in the month');
+      check((await page.getByRole('textbox', { name: 'Show times in' }).count()) === 1, 'the zone picker is labelled');
+      const times = page.getByRole('region', { name: /^Open times/ });
+      const m = await month.boundingBox();
+      const t = await times.boundingBox();
+      if (wide) check(t.x > m.x + m.width - 1 && t.y < m.y + m.height, 'times beside the month on a wide screen');
+      else check(t.y >= m.y + m.height - 1, 'times below the month on a phone');
       check(await fitsWidth(page), 'slots page is wider than the screen');
-      await shot(page, variant, '2-slots');
+      await axeClean(page, 'month and week');
+      await shot(page, variant, '2-month');
     });
 
-    await step(variant, 'pick a slot and fill in the form', async () => {
-      await Promise.all([page.waitForURL(/\/book\/hold\//), page.locator('ul.slots button').first().click()]);
+    let slotLabel = '';
+    await step(variant, 'pick a day in the month and see its times', async () => {
+      const day = page.getByRole('link', { name: /open times?$/ }).first();
+      await Promise.all([page.waitForURL(/[?&]day=\d{4}-\d\d-\d\d/), day.click()]);
+      check((await page.locator('a[aria-current="date"]').count()) === 1, 'the chosen day is marked');
+      const buttons = page.getByRole('region', { name: /^Open times on/ }).getByRole('button');
+      check((await buttons.count()) > 0, 'no times on an open day');
+      slotLabel = (await buttons.first().textContent()).trim();
+      check(/^\d{1,2}:\d\d [AP]M$/.test(slotLabel), `slot label ${slotLabel} (12-hour for en-US)`);
+      check(await fitsWidth(page), 'day page is wider than the screen');
+      await axeClean(page, 'day');
+      await shot(page, variant, '3-day');
+    });
+
+    if (options.live) {
+      await step(variant, 'a time another student takes is crossed out without a reload', async () => {
+        const buttons = page.getByRole('region', { name: /^Open times on/ }).getByRole('button');
+        const last = buttons.last();
+        const start = await last.getAttribute('value');
+        const held = await fetch(`${base}/api/v1/coaches/alice/event-types/${page.url().split('/book/alice/')[1].split('?')[0]}/holds`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ start }),
+        });
+        check(held.status === 201, `hold for the other student: ${held.status}`);
+        await last.waitFor({ state: 'attached' });
+        await page.waitForFunction((v) => document.querySelector(`button[value="${v}"]`).disabled, start, { timeout: 60000 });
+        check((await page.getByRole('status').textContent()).includes('Just taken'), 'announced');
+        await shot(page, variant, '3-day-taken');
+      });
+    }
+
+    await step(variant, 'pick a time and fill in the form', async () => {
+      const first = page.getByRole('region', { name: /^Open times on/ }).getByRole('button').first();
+      await Promise.all([page.waitForURL(/\/book\/hold\//), first.click()]);
       check((await page.textContent('p.notice')).includes('is held for you'), 'hold notice');
       check((await page.textContent('p.notice')).includes(slotLabel), `held time is not ${slotLabel}`);
-      await page.fill('#name', student);
-      await page.fill('#email', email);
-      await page.fill('#note', 'Looking forward to it <3');
+      check((await page.textContent('p.facts')).includes('·'), 'duration and price on the form');
+      await page.getByLabel('Your name').fill(student);
+      await page.getByLabel('Your email').fill(email);
+      await page.getByLabel(/Anything the coach should know/).fill('Looking forward to it <3');
       check(await fitsWidth(page), 'form is wider than the screen');
-      await shot(page, variant, '3-details');
+      await axeClean(page, 'details form');
+      await shot(page, variant, '4-details');
     });
 
     let manageUrl = '';
     let reference = '';
-    await step(variant, 'confirm and see the reference', async () => {
-      await Promise.all([page.waitForURL(/\/book\/manage\//), page.locator('form.card button[type=submit]').click()]);
+    await step(variant, 'confirm and see the reference and add-to-calendar links', async () => {
+      await Promise.all([page.waitForURL(/\/book\/manage\//), page.getByRole('button', { name: 'Book' }).click()]);
       check((await page.textContent('h1')).includes('Your booking'), 'heading');
       check((await page.textContent('p.notice')).includes('You are booked'), 'confirmation notice');
       reference = (await page.locator('dt:text-is("Reference") + dd').textContent()).trim();
       check(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(reference), `reference ${reference}`);
       check((await page.locator('dt:text-is("Name") + dd').textContent()).trim() === student, 'name');
+      const google = await page.getByRole('link', { name: /Google Calendar/ }).getAttribute('href');
+      check(/^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE&text=[^&]+&dates=\d{8}T\d{6}Z\/\d{8}T\d{6}Z&/.test(google), `Google link ${google}`);
+      const outlook = await page.getByRole('link', { name: /Outlook\.com/ }).getAttribute('href');
+      check(outlook.startsWith('https://outlook.live.com/calendar/0/deeplink/compose?') && /&startdt=\d{4}-\d\d-\d\dT/.test(decodeURIComponent(outlook)), `Outlook link ${outlook}`);
+      check((await page.getByRole('link', { name: /Add to calendar \(\.ics\)/ }).getAttribute('href')).endsWith('/booking.ics'), '.ics link');
       manageUrl = page.url().split('?')[0];
       check(await fitsWidth(page), 'booking page is wider than the screen');
-      await shot(page, variant, '4-booked');
+      await axeClean(page, 'confirmation');
+      await shot(page, variant, '5-booked');
     });
 
     await step(variant, 'open the manage link', async () => {
@@ -147,6 +194,10 @@ async function flow(browser, variant, options) {
       check((await page.locator('dt:text-is("Reference") + dd').textContent()).trim() === reference, 'reference');
       check((await page.locator('dt:text-is("Status") + dd').textContent()).trim() === 'Confirmed', 'status');
       check(await page.getByRole('button', { name: 'Cancel this booking' }).isVisible(), 'cancel button');
+      check((await page.getByRole('link', { name: /Google Calendar/ }).count()) === 1, 'add to calendar on the manage page');
+      check(await fitsWidth(page), 'manage page is wider than the screen');
+      await axeClean(page, 'manage page');
+      await shot(page, variant, '6-manage');
     });
 
     await step(variant, 'cancel and see "cancelled"', async () => {
@@ -155,7 +206,8 @@ async function flow(browser, variant, options) {
       check((await page.locator('dt:text-is("Status") + dd').textContent()).trim() === 'Cancelled', 'status');
       check((await page.textContent('p.notice')).includes('cancelled'), 'notice');
       check((await page.getByRole('button', { name: 'Cancel this booking' }).count()) === 0, 'still offers cancelling');
-      await shot(page, variant, '5-cancelled');
+      await axeClean(page, 'cancelled');
+      await shot(page, variant, '7-cancelled');
     });
 
     await step(variant, 'the cancelled time is open again', async () => {
@@ -219,6 +271,33 @@ async function moveToYesterday(reference) {
     return;
   }
   throw new Error(`no event of ${reference} in the sessions calendar`);
+}
+
+/** WCAG 1.4.10: the month and the times fit 320 px (a 1280 px window at 400 %, or a small phone), targets stay 44 px. */
+async function narrow(browser) {
+  const variant = 'narrow-320';
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 }, javaScriptEnabled: false, locale: 'en-US' });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  try {
+    await step(variant, 'the slots page fits 320 px with 44 px targets', async () => {
+      await page.goto(`${base}/book/alice`);
+      await Promise.all([page.waitForURL(/\/book\/alice\/[^/?]+/), page.locator('a.button').first().click()]);
+      check(await fitsWidth(page), 'wider than 320 px');
+      const small = await page.evaluate(() =>
+        [...document.querySelectorAll('.cal a, .slots button, main a.button, main button')]
+          .map((e) => e.getBoundingClientRect())
+          .filter((r) => r.width > 0 && (r.width < 43.5 || r.height < 43.5)).length,
+      );
+      check(small === 0, `${small} targets smaller than 44 px`);
+      await axeClean(page, 'slots at 320 px');
+      await shot(page, variant, '2-month');
+    });
+  } catch {
+    // Counted in step().
+  } finally {
+    await context.close();
+  }
 }
 
 async function dashboard(browser) {
@@ -328,9 +407,11 @@ async function dashboard(browser) {
 
 const browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs, headless: true });
 try {
-  await flow(browser, 'desktop', { viewport: { width: 1280, height: 900 }, js: true });
+  await flow(browser, 'desktop', { viewport: { width: 1280, height: 900 }, js: true, live: true });
   await flow(browser, 'phone-360', { viewport: { width: 360, height: 740 }, js: true });
   await flow(browser, 'no-js', { viewport: { width: 1280, height: 900 }, js: false });
+  await flow(browser, 'no-js-360', { viewport: { width: 360, height: 740 }, js: false });
+  await narrow(browser);
   await dashboard(browser);
 } finally {
   await browser.close();
