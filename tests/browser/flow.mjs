@@ -111,7 +111,7 @@ async function flow(browser, variant, options) {
       const month = page.getByRole('region', { name: /^[A-Z][a-z]+ \d{4}$/ });
       check(await month.isVisible(), 'month overview');
       check((await page.getByRole('link', { name: /open times?$/ }).count()) > 0, 'no open day in the month');
-      check((await page.getByRole('textbox', { name: 'Show times in' }).count()) === 1, 'the zone picker is labelled');
+      check((await page.getByLabel('Show times in').count()) === 1, 'the zone picker is labelled');
       const times = page.getByRole('region', { name: /^Open times/ });
       const m = await month.boundingBox();
       const t = await times.boundingBox();
