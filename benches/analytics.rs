@@ -91,6 +91,7 @@ fn booking(i: usize, rng: &mut StdRng, now: DateTime<Utc>) -> Booking {
         price: if intro { "free" } else { "€40" }.into(),
         cancel_deadline: None,
         outcome,
+        locale: "en".into(),
     }
 }
 

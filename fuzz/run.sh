@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh TARGET SECONDS: runs one fuzz target (cargo-fuzz, libFuzzer,
 # nightly) for SECONDS on its corpus, with a budget per input (10 s,
-# 2048 MiB), then prints one summary line: executions, coverage (cov/ft
+# 2048 MiB; TIMEOUT=S changes the 10 s), then prints one summary line: executions, coverage (cov/ft
 # of libFuzzer's last status line), corpus size, crashes (crash-, oom-,
 # timeout- and leak- files in fuzz/artifacts/TARGET/), the slowest input,
 # peak RSS and duration. Exits 1 when the run found a crash.
@@ -20,7 +20,7 @@ LOG=logs/$TARGET.log
 before=$(ls "artifacts/$TARGET" | grep -cE '^(crash|oom|timeout|leak)-' || true)
 start=$(date +%s)
 nice -n "${NICE:-19}" cargo +nightly fuzz run $FUZZ_FLAGS "$TARGET" "corpus/$TARGET" -- \
-  -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+  -max_total_time="$SECONDS_TO_RUN" -timeout="${TIMEOUT:-10}" -rss_limit_mb=2048 -max_len=16384 \
   -print_final_stats=1 -report_slow_units=1 -artifact_prefix="artifacts/$TARGET/" >"$LOG" 2>&1
 rc=$?
 end=$(date +%s)

@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use crate::booking::policy::{parse_duration, Coach, EventType, Pacing, WorkingHours};
 use crate::booking::questions::{Question, QuestionKind};
+use crate::booking::guardian::GuardianPolicy;
 use crate::auth::AuthConfig;
 use crate::feeds::FeedsConfig;
 use crate::model::IpRange;
@@ -52,6 +53,7 @@ pub struct RawConfig {
     pub http: Option<RawHttp>,
     pub auth: Option<RawAuth>,
     pub dashboard: Option<RawDashboard>,
+    pub storage: Option<RawStorage>,
     pub metrics_token: Option<Spanned<String>>,
     pub admins: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -60,6 +62,16 @@ pub struct RawConfig {
     pub audit_retention: Option<Spanned<String>>,
     #[serde(default)]
     pub webhook: Vec<crate::webhooks::RawWebhook>,
+    /// Origins whose pages may frame the booking pages (issue 12 §6).
+    pub embed_origins: Option<Spanned<Vec<String>>>,
+}
+
+/// `[storage]`: the store's own memory.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    /// sled's page cache, a size ("32MiB").
+    pub cache: Option<Spanned<RawSize>>,
 }
 
 /// `[dashboard]`: the coaches' signed-in pages under `/coach/`.
@@ -189,6 +201,10 @@ pub struct RawCoach {
     pub bookings_calendar: Option<String>,
     pub notify_coach: Option<bool>,
     pub listed: Option<bool>,
+    /// (issue 12 §5) The booking pages' and mails' language: `en`, `en-US`, `de`, `fr`, `es`.
+    pub language: Option<Spanned<String>>,
+    /// Whether the browser's `Accept-Language` may choose instead (default true).
+    pub browser_language: Option<bool>,
     pub working_hours: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     #[serde(default)]
     pub event_type: Vec<RawEventType>,
@@ -201,6 +217,12 @@ pub struct RawCoach {
     pub max_consecutive: Option<Spanned<String>>,
     pub break_after: Option<Spanned<String>>,
     // ----- end (D) -----
+    // guardians (issue 11 §4): defaults of the coach's event types
+    pub guardian: Option<Spanned<String>>,
+    pub guardian_can_manage: Option<bool>,
+    // profile (issue 12 §3)
+    pub bio: Option<Spanned<String>>,
+    pub photo: Option<Spanned<String>>,
 }
 
 /// `busy_calendars = "all"` or a list of calendar names.
@@ -248,6 +270,23 @@ pub struct RawEventType {
     // waitlists (issue 11 §1, part A)
     pub waitlist: Option<bool>,
     pub waitlist_offer_ttl: Option<Spanned<String>>,
+    // guardians (issue 11 §4); unset: the coach's
+    pub guardian: Option<Spanned<String>>,
+    pub guardian_can_manage: Option<bool>,
+    // profile (issue 12 §3)
+    pub description: Option<Spanned<String>>,
+    pub location: Option<Spanned<RawLocation>>,
+}
+
+/// An event type's `location = { address = "…" }` (or `phone`, `video`,
+/// `video_per_booking`) as written (issue 12 §3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocation {
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub video: Option<String>,
+    pub video_per_booking: Option<String>,
 }
 
 /// (D) `[[coach.event_type.question]]` as written (issue 11 §5).
@@ -295,6 +334,9 @@ pub struct Config {
     /// Bytes each user may store, counting resources, dead properties,
     /// indexes and change logs (`[limits] quota`; `u64::MAX`: unlimited).
     pub quota: u64,
+    /// The store's page cache in bytes (`[storage] cache`): the most of
+    /// the store that is kept in memory, and so most of the server's.
+    pub storage_cache: u64,
     /// Largest value of one dead property, in bytes.
     pub max_dead_property_bytes: u64,
     /// Most dead properties on one resource or collection.
@@ -321,6 +363,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `admins`: users who see every coach's analytics (`/admin/analytics`).
     pub admins: Vec<String>,
+    /// `embed_origins`: the sites (`https://coach.example`) whose pages may
+    /// show the booking pages in a frame (CSP `frame-ancestors`); empty:
+    /// none may.
+    pub embed_origins: Vec<String>,
 }
 
 /// `admins` when absent: the user slotdav makes on a fresh store.
@@ -330,6 +376,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8008";
 pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
 /// `site_name` when absent.
 pub const DEFAULT_SITE_NAME: &str = "slotdav";
+/// `[storage] cache` when absent.
+pub const DEFAULT_STORAGE_CACHE: u64 = 32 * 1024 * 1024;
+/// The smallest `[storage] cache` taken: sled needs a few pages.
+pub const MIN_STORAGE_CACHE: u64 = 1024 * 1024;
+
 /// `[limits] quota` when absent: 1 GiB per user.
 pub const DEFAULT_QUOTA: u64 = 1 << 30;
 
@@ -381,7 +432,7 @@ impl Config {
             return Err(invalid("max_resource_size", "sizes must be positive".into()));
         }
         let log = raw.log.unwrap_or_else(|| "info".to_string());
-        if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+        if !is_plain_log_filter(&log) || tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(invalid("log", format!("`{log}` is not a log filter like \"info\" or \"slotdav=debug\"")));
         }
         let site_name = raw.site_name.unwrap_or_else(|| DEFAULT_SITE_NAME.to_string());
@@ -404,6 +455,21 @@ impl Config {
             }
         };
         let quota = size("quota", &raw_limits.quota, DEFAULT_QUOTA)?;
+        let storage_cache = match raw.storage.as_ref().and_then(|s| s.cache.as_ref()) {
+            None => DEFAULT_STORAGE_CACHE,
+            Some(v) => {
+                let line = text.map(|t| format!(" (line {})", line_at(t, v.span().start))).unwrap_or_default();
+                let bad = |why: String| ConfigError::Invalid { path: path.to_path_buf(), message: format!("key `storage.cache`{line}: {why}") };
+                let bytes = match v.get_ref() {
+                    RawSize::Bytes(b) => *b,
+                    RawSize::Text(t) => parse_size(t).map_err(bad)?,
+                };
+                if bytes < MIN_STORAGE_CACHE {
+                    return Err(bad(format!("must be at least 1MiB, not {bytes} bytes")));
+                }
+                bytes
+            }
+        };
         let max_dead_property_bytes = size("max_dead_property_bytes", &raw_limits.max_dead_property_bytes, 16 * 1024)?;
         let max_dead_properties = raw_limits.max_dead_properties.unwrap_or(100);
         if max_dead_properties == 0 {
@@ -550,6 +616,15 @@ impl Config {
                 list.get_ref().clone()
             }
         };
+        let mut embed_origins: Vec<String> = Vec::new();
+        if let Some(list) = &raw.embed_origins {
+            for entry in list.get_ref() {
+                let origin = embed_origin(entry).map_err(|m| at_span("embed_origins", list.span(), format!("`{entry}` {m}")))?;
+                if !embed_origins.contains(&origin) {
+                    embed_origins.push(origin);
+                }
+            }
+        }
         let mut coaches: Vec<CoachConfig> = Vec::new();
         for (i, raw_coach) in raw.coach.into_iter().enumerate() {
             let coach = coach_from_raw(raw_coach, i, text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
@@ -579,6 +654,7 @@ impl Config {
             rate_limit_per_minute: raw_booking.rate_limit_per_minute.unwrap_or(30),
             booking_limits,
             quota,
+            storage_cache,
             max_dead_property_bytes,
             max_dead_properties: usize::try_from(max_dead_properties).unwrap_or(usize::MAX),
             feeds,
@@ -593,6 +669,7 @@ impl Config {
             dashboard,
             metrics_token,
             admins,
+            embed_origins,
         })
     }
 }
@@ -621,6 +698,10 @@ impl Config {
             notify_coach: true,
             external_busy: Vec::new(),
             listed: true,
+            bio: Default::default(),
+            photo: None,
+            language: crate::i18n::Locale::En,
+            browser_language: true,
         });
         self
     }
@@ -673,6 +754,15 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         Some(w) => WorkingHours::parse(w.get_ref().iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str))))
             .map_err(|e| format!("{}: {e}", at("working_hours", Some(w.span()))))?,
         None => WorkingHours::default(),
+    };
+    // guardians (issue 11 §4): "off" | "optional" | "required"
+    let guardian_policy = |key: &str, v: &Spanned<String>| {
+        GuardianPolicy::parse(v.get_ref())
+            .ok_or_else(|| format!("{}: `{}` is not one of \"off\", \"optional\", \"required\"", at(key, Some(v.span())), v.get_ref()))
+    };
+    let coach_guardian = match &raw.guardian {
+        Some(v) => guardian_policy("guardian", v)?,
+        None => GuardianPolicy::Off,
     };
     let mut event_types = Vec::new();
     for (j, et) in raw.event_type.into_iter().enumerate() {
@@ -751,6 +841,26 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         // waitlists (part A)
         t.waitlist = et.waitlist;
         t.waitlist_offer_ttl = opt("waitlist_offer_ttl", &et.waitlist_offer_ttl, t.waitlist_offer_ttl)?;
+        // guardians: the event type's setting, else the coach's
+        t.guardian = match &et.guardian {
+            Some(v) => guardian_policy(&key("guardian"), v)?,
+            None => coach_guardian,
+        };
+        t.guardian_can_manage = et.guardian_can_manage.or(raw.guardian_can_manage).unwrap_or(true);
+        // profile (issue 12 §3)
+        if let Some(d) = &et.description {
+            t.description = rich_text(d.get_ref()).map_err(|m| format!("{}: {m}", at(&key("description"), Some(d.span()))))?;
+        }
+        if let Some(l) = &et.location {
+            let raw_l = l.get_ref();
+            let location = crate::booking::location::Location::from_keys(
+                raw_l.address.as_deref(),
+                raw_l.phone.as_deref(),
+                raw_l.video.as_deref(),
+                raw_l.video_per_booking.as_deref(),
+            );
+            t.location = Some(location.map_err(|e| format!("{}: {e}", at(&key("location"), Some(l.span()))))?);
+        }
         t.validate().map_err(|e| format!("{}: {e}", at(&key("slug"), None)))?;
         if event_types.iter().any(|o: &EventType| o.slug == t.slug) {
             return Err(format!("{}: `{}` is used twice", at(&key("slug"), None), t.slug));
@@ -803,9 +913,32 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         };
         return Err(format!("{}: {e}", at(field, None)));
     }
+    // profile (issue 12 §3)
+    let display_name = raw.display_name.unwrap_or_else(|| raw.user.clone());
+    if display_name.trim().is_empty() || display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+        return Err(format!("{}: must be 1 to 100 characters, without control characters", at("display_name", None)));
+    }
+    let bio = match &raw.bio {
+        Some(b) => rich_text(b.get_ref()).map_err(|m| format!("{}: {m}", at("bio", Some(b.span()))))?,
+        None => Default::default(),
+    };
+    let photo = match &raw.photo {
+        Some(p) => Some(photo_path(p.get_ref()).map_err(|m| format!("{}: `{}` {m}", at("photo", Some(p.span())), p.get_ref()))?),
+        None => None,
+    };
+    let language = match &raw.language {
+        Some(l) => crate::i18n::Locale::from_tag(l.get_ref()).ok_or_else(|| {
+            format!("{}: `{}` is not a language slotdav speaks (en, en-US, de, fr, es)", at("language", Some(l.span())), l.get_ref())
+        })?,
+        None => crate::i18n::Locale::En,
+    };
     Ok(CoachConfig {
+        language,
+        browser_language: raw.browser_language.unwrap_or(true),
         external_busy,
-        display_name: raw.display_name.unwrap_or_else(|| raw.user.clone()),
+        bio,
+        photo,
+        display_name: display_name.trim().to_string(),
         policy: Coach { name: raw.user.clone(), tz, working_hours, event_types, pacing },
         user: raw.user,
         slug,
@@ -815,6 +948,60 @@ fn coach_from_raw(raw: RawCoach, index: usize, text: Option<&str>) -> Result<Coa
         notify_coach: raw.notify_coach.unwrap_or(true),
         listed: raw.listed.unwrap_or(false),
     })
+}
+
+/// A bio or description: at most [`MAX_RICH_TEXT_BYTES`](crate::booking::richtext::MAX_RICH_TEXT_BYTES),
+/// no control characters but line breaks and tabs, read as
+/// [`RichText`](crate::booking::richtext::RichText).
+fn rich_text(text: &str) -> Result<crate::booking::richtext::RichText, String> {
+    use crate::booking::richtext::{RichText, MAX_RICH_TEXT_BYTES};
+    if text.len() > MAX_RICH_TEXT_BYTES {
+        return Err(format!("is longer than {MAX_RICH_TEXT_BYTES} bytes"));
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("has control characters".into());
+    }
+    Ok(RichText::parse(text))
+}
+
+/// A coach's `photo`: a relative path inside the data directory (no `..`,
+/// not absolute), ending in .jpg, .jpeg, .png or .webp.
+fn photo_path(text: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let path = Path::new(text.trim());
+    let inside = !text.trim().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !inside {
+        return Err("must be a file path relative to the data directory, without `..`".into());
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp")) {
+        return Err("must be a .jpg, .jpeg, .png or .webp file".into());
+    }
+    Ok(path.to_path_buf())
+}
+
+/// One of `embed_origins`: `https://host` or `http://host`, an optional
+/// port, a host that may start with `*.`; no path, query or spaces (it is
+/// written into a Content-Security-Policy header as is).
+fn embed_origin(text: &str) -> Result<String, &'static str> {
+    let t = text.trim().trim_end_matches('/');
+    let lower = t.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).ok_or("must start with https:// or http://")?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let host_body = host.strip_prefix("*.").unwrap_or(host);
+    let host_ok = !host_body.is_empty()
+        && host_body.len() <= 253
+        && host_body.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if !host_ok {
+        return Err("is not an origin like https://coach.example (a host name, no path)");
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |n| n == 0)) {
+        return Err("has a port that is not a number from 1 to 65535");
+    }
+    Ok(lower)
 }
 
 /// The 1-based line of a byte offset (a TOML span's start).
@@ -837,9 +1024,71 @@ fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
     text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
 }
 
+/// A log filter of plain directives: `level` or `target=level`, comma
+/// separated, at most 256 bytes. Span and field filters (`[span{f=v}]`)
+/// are not accepted: their values are regular expressions, and one typo'd
+/// line could make start-up compile a huge one (the config fuzz target
+/// found a `log` value that took minutes and hundreds of MB to parse).
+fn is_plain_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let level = |l: &str| LEVELS.iter().any(|k| k.eq_ignore_ascii_case(l.trim()));
+    let target = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'));
+    filter.len() <= 256
+        && filter.split(',').all(|d| match d.trim().split_once('=') {
+            Some((t, l)) => target(t.trim()) && level(l),
+            None => level(d) || target(d.trim()),
+        })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_filters_are_plain_directives_and_a_fuzzed_one_is_refused_at_once() {
+        for ok in ["info", "slotdav=debug", "warn,slotdav::dav=trace", "hyper", "off"] {
+            assert!(is_plain_log_filter(ok), "{ok}");
+        }
+        // The shape the config fuzz target found (it hung in the filter's
+        // regex compiler): field filters, braces, over-long values.
+        let fuzzed = format!("Hk111n&f{}[[coach{{{{{{vvvvvv#/\\\"", "{".repeat(20));
+        for bad in [fuzzed.as_str(), "slotdav[span{x=.*}]=debug", "info,", "=debug", &"a".repeat(300)] {
+            assert!(!is_plain_log_filter(bad), "{bad}");
+        }
+        let toml = format!("log = {:?}\n", "Hk111n&f{{{{{{{{{{[[coach{{{vvvvvv");
+        let err = Config::parse(&toml, std::path::Path::new("slotdav.toml")).unwrap_err().to_string();
+        assert!(err.contains("log"), "{err}");
+    }
+
     use super::*;
+
+    /// (issue 12 §3) The profile keys are read and bad ones name key and line.
+    #[test]
+    fn profile_keys_are_read_and_bad_ones_named() {
+        let text = "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna E.\"\nbio = \"I **teach**.\"\nphoto = \"photos/anna.webp\"\n[[coach.event_type]]\nslug = \"x\"\ntitle = \"X\"\nduration = \"1h\"\ndescription = \"*Fun*\"\nlocation = { phone = \"+49 30 1234\" }\n";
+        let c = Config::parse(text, Path::new("x.toml")).unwrap();
+        let coach = &c.coaches[0];
+        assert_eq!(coach.display_name, "Anna E.");
+        assert_eq!(coach.photo.as_deref(), Some(Path::new("photos/anna.webp")));
+        assert_eq!(coach.bio.plain(), "I teach.");
+        let et = &coach.policy.event_types[0];
+        assert_eq!(et.description.plain(), "Fun");
+        assert_eq!(et.location, Some(crate::booking::location::Location::Phone("+49 30 1234".into())));
+        for (from, to, key) in [
+            ("photo = \"photos/anna.webp\"", "photo = \"../etc/passwd.png\"", "photo"),
+            ("photo = \"photos/anna.webp\"", "photo = \"/etc/anna.png\"", "photo"),
+            ("photo = \"photos/anna.webp\"", "photo = \"photos/anna.svg\"", "photo"),
+            ("display_name = \"Anna E.\"", "display_name = \"  \"", "display_name"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { phone = \"1\", address = \"x\" }", "location"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { video = \"javascript:alert(1)\" }", "location"),
+            ("location = { phone = \"+49 30 1234\" }", "location = { video_per_booking = \"https://meet.example/x\" }", "location"),
+            ("bio = \"I **teach**.\"", "bio = \"\\u0007\"", "bio"),
+        ] {
+            let err = Config::parse(&text.replace(from, to), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains(key), "{to}: {err}");
+        }
+        let long = format!("bio = \"{}\"", "a".repeat(crate::booking::richtext::MAX_RICH_TEXT_BYTES + 1));
+        let err = Config::parse(&text.replace("bio = \"I **teach**.\"", &long), Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("coach[0].bio") && err.contains("line 4"), "{err}");
+    }
 
     /// (B) recurring sessions: `repeat` and `repeat_max` are read and checked.
     #[test]
@@ -869,17 +1118,36 @@ mod tests {
         assert_eq!(example.rate_limit_per_minute, defaults.rate_limit_per_minute);
         assert_eq!(example.booking_limits, defaults.booking_limits);
         assert_eq!(example.quota, defaults.quota);
+        assert_eq!(example.storage_cache, defaults.storage_cache);
         assert_eq!(example.max_dead_property_bytes, defaults.max_dead_property_bytes);
         assert_eq!(example.max_dead_properties, defaults.max_dead_properties);
         assert_eq!(example.http, defaults.http);
         assert_eq!(example.auth, defaults.auth);
         assert_eq!(example.trusted_proxies, defaults.trusted_proxies);
         assert_eq!(example.site_name, defaults.site_name);
+        assert_eq!(example.embed_origins, defaults.embed_origins);
         assert_eq!(example.audit_retention, defaults.audit_retention);
         assert_eq!(example.webhooks, defaults.webhooks);
         assert_eq!(example.dashboard, defaults.dashboard);
         assert_eq!(example.metrics_token, defaults.metrics_token);
         assert_eq!(example.admins, defaults.admins);
+    }
+
+    /// (issue 12 §5) A coach's `language` and `browser_language`.
+    #[test]
+    fn a_coachs_language_is_read_and_an_unknown_one_named() {
+        use crate::i18n::Locale;
+        let c = Config::parse(&format!("{COACH}language = \"de\"\nbrowser_language = false\n"), Path::new("x.toml"));
+        // Keys after the event type block belong to it: put them first.
+        assert!(c.is_err(), "language after [[coach.event_type]] is the event type's: refused");
+        let text = COACH.replace("bookings_calendar = \"sessions\"", "bookings_calendar = \"sessions\"\nlanguage = \"de-AT\"\nbrowser_language = false");
+        let c = Config::parse(&text, Path::new("x.toml")).unwrap();
+        assert_eq!((c.coaches[0].language, c.coaches[0].browser_language), (Locale::De, false));
+        let c = Config::parse(COACH, Path::new("x.toml")).unwrap();
+        assert_eq!((c.coaches[0].language, c.coaches[0].browser_language), (Locale::En, true), "the defaults");
+        let text = COACH.replace("bookings_calendar = \"sessions\"", "bookings_calendar = \"sessions\"\nlanguage = \"tlh\"");
+        let e = Config::parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("language") && e.contains("tlh") && e.contains("line"), "{e}");
     }
 
     #[test]
@@ -932,6 +1200,15 @@ mod tests {
 
     #[test]
     fn limits_take_sizes_with_units_and_name_bad_ones() {
+        let c = Config::parse("[storage]\ncache = \"8MiB\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.storage_cache, 8 << 20);
+        assert_eq!(Config::parse("[storage]\ncache = 2097152\n", Path::new("x.toml")).unwrap().storage_cache, 2 << 20);
+        assert_eq!(Config::default().storage_cache, DEFAULT_STORAGE_CACHE);
+        for (bad, why) in [("\"512KiB\"", "at least 1MiB"), ("\"lots\"", "storage.cache"), ("0", "at least 1MiB")] {
+            let err = Config::parse(&format!("[storage]\n\ncache = {bad}\n"), Path::new("x.toml")).unwrap_err().to_string();
+            assert!(err.contains("storage.cache") && err.contains("line 3") && err.contains(why), "{err}");
+        }
+        assert!(Config::parse("[storage]\nsize = 1\n", Path::new("x.toml")).is_err(), "unknown keys are refused");
         let c = Config::parse("[limits]\nquota = \"2GiB\"\nmax_dead_property_bytes = 4096\n", Path::new("x.toml")).unwrap();
         assert_eq!(c.quota, 2 << 30);
         assert_eq!(c.max_dead_property_bytes, 4096);
@@ -1111,5 +1388,28 @@ price = "free"
         assert!(err.contains("waitlist_offer_ttl"), "{err}");
         let err = et("waitlist_offer_ttl = \"0m\"").unwrap_err().to_string();
         assert!(err.contains("waitlist_offer_ttl"), "{err}");
+    }
+
+    // guardians (issue 11 §4)
+    #[test]
+    fn guardian_keys_default_off_the_event_type_overrides_the_coach_and_bad_words_are_refused() {
+        use crate::booking::guardian::GuardianPolicy;
+        let parse = |coach_extra: &str, et_extra: &str| {
+            let text = COACH.replacen("[coach.working_hours]", &format!("{coach_extra}\n[coach.working_hours]"), 1);
+            Config::parse(&format!("{text}{et_extra}\n"), Path::new("x.toml"))
+        };
+        let c = parse("", "").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Off, true));
+        let c = parse("guardian = \"required\"\nguardian_can_manage = false", "").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Required, false));
+        let c = parse("guardian = \"required\"\nguardian_can_manage = false", "guardian = \"optional\"\nguardian_can_manage = true").unwrap();
+        let t = &c.coaches[0].policy.event_types[0];
+        assert_eq!((t.guardian, t.guardian_can_manage), (GuardianPolicy::Optional, true));
+        let err = parse("", "guardian = \"parents\"").unwrap_err().to_string();
+        assert!(err.contains("event_type[0].guardian") && err.contains("line"), "{err}");
+        let err = parse("guardian = \"yes\"", "").unwrap_err().to_string();
+        assert!(err.contains("coach[0].guardian") && err.contains("\"optional\""), "{err}");
     }
 }

@@ -68,6 +68,12 @@ pub fn encode_segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
+/// Appends `s` percent-encoded as [`encode_segment`] does, without a
+/// string of its own (listings write thousands of hrefs).
+pub fn push_segment(out: &mut String, s: &str) {
+    out.extend(utf8_percent_encode(s, SEGMENT));
+}
+
 /// At most `per_minute` requests per client address in any fixed minute.
 pub struct RateLimiter {
     per_minute: u32,

@@ -35,6 +35,8 @@
 //! - [`metrics`]: the Prometheus registry behind `/metrics`.
 //! - [`feeds`]: secret ICS feed tokens and their rendering; mirrors of
 //!   external calendars ([`feeds::import`]).
+//! - [`i18n`]: the student's language (issue 12 §5): locales, Fluent
+//!   messages from `locales/`, `Accept-Language`, dates by locale.
 //! - [`ical`]: the iCalendar domain: validation, recurrence, filters,
 //!   free/busy, the writer. Knows nothing of HTTP, XML or storage.
 //! - [`storage`]: the [`storage::Storage`] trait of atomic operations and
@@ -42,6 +44,7 @@
 //! - [`telemetry`]: log output.
 //! - [`model`], [`clock`], [`hex`]: small shared types and helpers.
 
+pub mod i18n;
 pub mod ical;
 pub mod model;
 pub mod provision;

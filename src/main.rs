@@ -179,7 +179,7 @@ fn open_storage(config: &Config) -> Result<SledStorage, String> {
         Durability::Sync => (true, None),
         Durability::Periodic => (false, Some(config.flush_every_ms)),
     };
-    SledStorage::open(&config.data_dir, sync, every).map_err(|e| {
+    SledStorage::open_with_cache(&config.data_dir, sync, every, config.storage_cache).map_err(|e| {
         format!("cannot open the store in {} (is another slotdav using it?): {e}", config.data_dir.display())
     })
 }

@@ -4,7 +4,7 @@
 //! failures get theirs from [`crate::web::errors::booking_answer`], the
 //! table the pages use too.
 //!
-//! May import: `app`, `booking`, `model`, the response types of `dav`,
+//! May import: `app`, `booking`, `i18n` (a booking's language), `model`, the response types of `dav`,
 //! `web::forms` (query decoding) and `web::errors`; hyper and serde_json.
 
 mod waitlist;
@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::booking::policy::format_duration;
 use crate::booking::service::{BookingError, RescheduleAnswer, StudentDetails};
+use crate::booking::guardian::GuardianInput;
 use crate::booking::series::SeriesRequest;
 use crate::booking::{Booking, BookingStatus, HoldClient};
 use crate::http::Body;
@@ -180,6 +181,8 @@ fn event_types(app: &App, coach_slug: &str) -> ApiResult {
                 "seats": t.seats,
                 "price": t.price,
                 "requires_confirmation": t.requires_confirmation,
+                // (issue 11 §4) "off" | "optional" | "required"
+                "guardian": t.guardian.name(),
             })
         })
         .collect();
@@ -303,12 +306,32 @@ struct CancelBody {
 }
 
 /// Cancels a booking; for a series, `{"occurrence": START}` cancels that
-/// occurrence and no body (or no `occurrence`) every one still ahead.
+/// occurrence and no body (or no `occurrence`) every one still ahead
+/// except those inside the cancel notice, which stay and are listed in
+/// `"kept": [{"start", "end", "deadline"}]`.
 fn cancel(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: CancelBody = if body.iter().all(u8::is_ascii_whitespace) { CancelBody::default() } else { parse_json(body)? };
     let occurrence = req.occurrence.as_deref().map(parse_start).transpose()?;
-    let b = app.booking.cancel_series(token, occurrence)?;
-    Ok((StatusCode::OK, booking_json(app, &b, None)))
+    let done = app.booking.cancel_series_detailed(token, occurrence)?;
+    let mut v = booking_json(app, &done.booking, None);
+    if v.get("occurrences").is_some() {
+        v["kept"] = kept_json(app, &done.booking, &done.kept);
+    }
+    Ok((StatusCode::OK, v))
+}
+
+/// The dates of a series a change of "all remaining" left as they were
+/// (inside the notice): `[{"start", "end", "deadline"}]`.
+fn kept_json(app: &App, b: &Booking, kept: &[crate::booking::service::KeptOccurrence]) -> Value {
+    let tz = crate::booking::coach::by_user(app.booking.coaches(), &b.coach).map(|c| c.policy.tz).unwrap_or(chrono_tz::UTC);
+    json!(kept
+        .iter()
+        .map(|k| json!({
+            "start": k.booking.range.start.with_timezone(&tz).to_rfc3339(),
+            "end": k.booking.range.end.with_timezone(&tz).to_rfc3339(),
+            "deadline": k.deadline.with_timezone(&tz).to_rfc3339(),
+        }))
+        .collect::<Vec<_>>())
 }
 
 #[derive(Deserialize)]
@@ -321,6 +344,23 @@ struct ConfirmBody {
     /// may be `true`/`false`).
     #[serde(default)]
     answers: std::collections::BTreeMap<String, Value>,
+    /// (issue 12 §5) The student's language for their mails and the
+    /// booking's calendar texts (`en`, `en-US`, `de`, `fr`, `es`); the
+    /// coach's `language` when absent.
+    #[serde(default)]
+    language: Option<String>,
+    /// (issue 11 §4) The parent or guardian who follows the booking.
+    #[serde(default)]
+    guardian: Option<GuardianBody>,
+}
+
+/// `"guardian": {"name", "email"}` of a confirm body.
+#[derive(Deserialize)]
+struct GuardianBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
 }
 
 fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
@@ -339,18 +379,31 @@ fn confirm(app: &App, hold_id: &str, body: &[u8]) -> ApiResult {
             Ok((id, text))
         })
         .collect::<Result<_, _>>()?;
-    let b = app.booking.confirm_with_answers(hold_id, StudentDetails { name: req.name, email: req.email, note: req.note }, &answers)?;
+    let guardian = req.guardian.map(|g| GuardianInput { name: g.name, email: g.email });
+    let locale = match req.language.as_deref() {
+        Some(tag) => crate::i18n::Locale::from_tag(tag).ok_or_else(|| ApiError::bad_request(format!("language `{tag}` is not one of en, en-US, de, fr, es")))?,
+        None => app.booking.hold_info(hold_id)?.1.language,
+    };
+    let student = StudentDetails { name: req.name, email: req.email, note: req.note, locale };
+    let b = app.booking.confirm_with_guardian(hold_id, student, &answers, guardian.as_ref())?;
     let token = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(token))))
 }
 
 fn reschedule(app: &App, token: &str, body: &[u8], peer: SocketAddr) -> ApiResult {
     let req: StartBody = parse_json(body)?;
-    let booking = app.booking.booking(token)?;
-    // A series' occurrence is moved by naming it; without one, the
-    // booking the token stands for (a series' first occurrence) moves.
+    // (issue 11 §4) a read-only guardian link holds nothing: 403 `read_only`
+    let (booking, _) = app.booking.booking_to_change(token)?;
+    // A series' occurrence is moved by naming it; without one, every date
+    // still ahead moves (those inside the notice stay: `kept`).
     let booking = match req.occurrence.as_deref().map(parse_start).transpose()? {
         Some(t) => app.booking.occurrence_of(&booking, t)?,
+        None if app.booking.series_occurrences(&booking)?.is_some() => {
+            let done = app.booking.reschedule_series(token, parse_start(&req.start)?)?;
+            let mut v = booking_json(app, &done.booking, None);
+            v["kept"] = kept_json(app, &done.booking, &done.kept);
+            return Ok((StatusCode::OK, v));
+        }
         None => booking,
     };
     let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
@@ -437,6 +490,10 @@ fn booking_json(app: &App, b: &Booking, token: Option<String>) -> Value {
     // (D) answers to the form's questions, by question id
     let answers: serde_json::Map<String, Value> = app.booking.answers_of(&b.id).unwrap_or_default().into_iter().map(|(k, a)| (k, Value::String(a))).collect();
     v["answers"] = Value::Object(answers);
+    // (issue 11 §4) the guardian who follows the booking
+    if let Some(g) = &b.guardian {
+        v["guardian"] = json!({"name": g.name, "email": g.email});
+    }
     v
 }
 

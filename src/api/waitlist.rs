@@ -62,13 +62,26 @@ struct ClaimBody {
     email: String,
     #[serde(default)]
     note: String,
+    /// (issue 11 §4) as in a hold confirm
+    #[serde(default)]
+    guardian: Option<ClaimGuardian>,
+}
+
+#[derive(Deserialize)]
+struct ClaimGuardian {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// `POST /waitlist/{token}/claim`: the answer of a hold confirm (201 with
 /// the booking and its manage token).
 pub(super) fn claim(app: &App, token: &str, body: &[u8]) -> ApiResult {
     let req: ClaimBody = if body.iter().all(u8::is_ascii_whitespace) { ClaimBody::default() } else { parse_json(body)? };
-    let b = app.booking.claim_waitlist(token, StudentDetails { name: req.name, email: req.email, note: req.note })?;
+    let guardian = req.guardian.map(|g| crate::booking::guardian::GuardianInput { name: g.name, email: g.email });
+    let student = StudentDetails { name: req.name, email: req.email, note: req.note, ..Default::default() };
+    let b = app.booking.claim_waitlist_with_guardian(token, student, guardian.as_ref())?;
     let manage = app.booking.manage_token(&b);
     Ok((StatusCode::CREATED, booking_json(app, &b, Some(manage))))
 }

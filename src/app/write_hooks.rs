@@ -34,6 +34,11 @@ fn hook_error(e: BookingError) -> HookError {
 }
 
 impl WriteHook for BookingReconciliation {
+    /// A series' dates already cancelled stay cancelled in what is stored
+    /// (issue 11 §2), whatever the coach's app sent.
+    fn stored_form(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<String>, HookError> {
+        self.booking.stored_form(write.calendar, object).map_err(hook_error)
+    }
     fn on_put(&self, write: &ObjectWrite, object: &CalendarObject) -> Result<Option<RecordWrites>, HookError> {
         self.booking.reconcile_put(write.calendar, object).map_err(hook_error)
     }

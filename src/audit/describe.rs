@@ -62,6 +62,9 @@ fn booking_fields(b: &Booking) -> Vec<(&'static str, Option<String>)> {
         ("event_type", Some(b.event_type.clone())),
         ("student_name", Some(b.student_name.clone())),
         ("student_email", Some(b.student_email.clone())),
+        // issue 11 §4: the guardian who follows the booking (none: not listed)
+        ("guardian_name", b.guardian.as_ref().map(|g| g.name.clone())),
+        ("guardian_email", b.guardian.as_ref().map(|g| g.email.clone())),
         ("attendance", attendance),
         ("cancelled_by", cancelled.map(|c| c.by.kind().to_string())),
         ("late", cancelled.map(|c| c.late.to_string())),

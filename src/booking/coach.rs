@@ -41,6 +41,20 @@ pub struct CoachConfig {
     pub external_busy: Vec<ExternalBusy>,
     /// Shown on the front page (`/`) with a link to the booking page.
     pub listed: bool,
+    // --- profile (issue 12 §3) ---
+    /// A few paragraphs about the coach on their booking pages.
+    pub bio: super::richtext::RichText,
+    /// The coach's photo: a file path relative to the data directory,
+    /// served at `/book/{slug}/photo.img` (`web::photo`).
+    pub photo: Option<std::path::PathBuf>,
+    // --- end profile ---
+    /// (issue 12 §5) The language of the coach's booking pages and of the
+    /// mails and calendar texts their students get, unless the student
+    /// chooses another.
+    pub language: crate::i18n::Locale,
+    /// Whether the student's browser (`Accept-Language`) may choose the
+    /// language instead of [`CoachConfig::language`].
+    pub browser_language: bool,
 }
 
 /// The coach whose slotdav user is `user` (the owner of a booking, a hold

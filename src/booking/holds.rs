@@ -362,6 +362,8 @@ pub(crate) mod tests {
             price: String::new(),
             cancel_deadline: None,
             outcome: Default::default(),
+            guardian: None,
+            locale: "en".into(),
         }
     }
 

@@ -24,8 +24,13 @@
 //! - [`links`]: the base of absolute links for the request at hand.
 //! - [`fact`]: [`fact::BookingFact`], the few facts of a booking that
 //!   analytics reads, kept beside each record.
+//! - [`guardian`]: guardians who follow a student's bookings (issue 11 §4).
 //! - [`waitlist`]: waitlists of full slots: entries, order, who gets a
 //!   freed seat (issue 11 §1).
+//! - [`richtext`]: a coach's bio and an event type's description: plain
+//!   text or a small Markdown subset, as a block model the pages render.
+//! - [`location`]: where an event type's sessions take place (address,
+//!   phone, video, a video link per booking) and its iCalendar form.
 //! - [`change`]: [`change::BookingChange`] handed to the hooks, the
 //!   [`change::Actor`] who made it, a booking's [`change::Outcome`].
 //!
@@ -36,11 +41,14 @@ pub mod availability;
 pub mod change;
 pub mod coach;
 pub mod fact;
+pub mod guardian;
 pub mod holds;
 pub mod links;
+pub mod location;
 pub mod pacing;
 pub mod policy;
 pub mod questions;
+pub mod richtext;
 pub mod series;
 pub mod service;
 pub mod slots;
@@ -114,7 +122,37 @@ pub struct Booking {
     /// Who cancelled it and whether the student came. Added after
     /// `cancel_deadline`; older records decode with the default.
     pub outcome: Outcome,
+    /// The parent or guardian who follows this booking (issue 11 §4).
+    /// Added after `outcome`; older records decode with none.
+    pub guardian: Option<guardian::Guardian>,
+    /// The language the student booked in, a tag (`de`, `en-US`; issue 12
+    /// §5): their mails and the booking's calendar texts are written in
+    /// it. Added after `outcome`; older records decode as English (`en`).
+    pub locale: String,
 }
+
+/// The record layout before `locale`.
+#[derive(Deserialize)]
+struct BookingV3 {
+    id: String,
+    reference: String,
+    coach: String,
+    event_type: String,
+    range: TimeRange,
+    student_name: String,
+    student_email: String,
+    student_note: Option<String>,
+    status: BookingStatus,
+    uid: String,
+    sequence: u32,
+    created_at: DateTime<Utc>,
+    price: String,
+    cancel_deadline: Option<DateTime<Utc>>,
+    outcome: Outcome,
+}
+
+/// The language of bookings made before they had one.
+const ENGLISH: &str = "en";
 
 /// The record layout before `outcome`.
 #[derive(Deserialize)]
@@ -190,6 +228,27 @@ impl Booking {
             Ok(b) => return Ok(b),
             Err(e) => e,
         };
+        if let Ok(v3) = postcard::from_bytes::<BookingV3>(bytes) {
+            return Ok(Booking {
+                id: v3.id,
+                reference: v3.reference,
+                coach: v3.coach,
+                event_type: v3.event_type,
+                range: v3.range,
+                student_name: v3.student_name,
+                student_email: v3.student_email,
+                student_note: v3.student_note,
+                status: v3.status,
+                uid: v3.uid,
+                sequence: v3.sequence,
+                created_at: v3.created_at,
+                price: v3.price,
+                cancel_deadline: v3.cancel_deadline,
+                outcome: v3.outcome,
+                guardian: None,
+                locale: ENGLISH.into(),
+            });
+        }
         if let Ok(v2) = postcard::from_bytes::<BookingV2>(bytes) {
             return Ok(Booking {
                 id: v2.id,
@@ -207,6 +266,8 @@ impl Booking {
                 price: v2.price,
                 cancel_deadline: v2.cancel_deadline,
                 outcome: Outcome::default(),
+                guardian: None,
+                locale: ENGLISH.into(),
             });
         }
         let v1: BookingV1 = postcard::from_bytes(bytes).map_err(|_| current)?;
@@ -226,6 +287,8 @@ impl Booking {
             price: v1.price,
             cancel_deadline: None,
             outcome: Outcome::default(),
+            guardian: None,
+            locale: ENGLISH.into(),
         })
     }
 
@@ -265,9 +328,26 @@ mod tests {
                 cancelled: Some(Cancellation { at: t, by: Actor::CoachDashboard { coach: "anna".into() }, late: true }),
                 attendance: Some(Attendance::NoShow),
             },
+            guardian: Some(guardian::Guardian { name: "Pat Parent".into(), email: "pat@example.org".into() }),
+            locale: "de".into(),
         };
         let bytes = postcard::to_allocvec(&booking).unwrap();
         assert_eq!(Booking::decode(&bytes).unwrap(), booking);
+    }
+
+    /// Records written before `locale` existed (issue 12 §5) decode as
+    /// English, with everything else kept.
+    #[test]
+    fn a_record_of_the_third_layout_decodes_as_english() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.cancel_deadline = Some(t);
+        booking.outcome.attendance = Some(Attendance::Attended);
+        booking.locale = "fr".into();
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.locale).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), Booking { locale: "en".into(), ..booking.clone() });
+        assert_eq!(Booking::decode(&postcard::to_allocvec(&booking).unwrap()).unwrap().locale, "fr");
     }
 
     /// Records written before `cancel_deadline` existed still decode.
@@ -277,6 +357,7 @@ mod tests {
         let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
         booking.cancel_deadline = Some(t);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.cancel_deadline).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { cancel_deadline: None, ..booking });
@@ -291,8 +372,23 @@ mod tests {
         booking.cancel_deadline = Some(t);
         booking.outcome.attendance = Some(Attendance::Attended);
         let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len() - postcard::to_allocvec(&booking.locale).unwrap().len());
         bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.outcome).unwrap().len());
         assert_eq!(Booking::decode(&bytes).unwrap(), Booking { outcome: Outcome::default(), ..booking });
+    }
+
+    /// Records written before `guardian` existed decode without one, and
+    /// keep their outcome.
+    #[test]
+    fn a_record_of_the_third_layout_decodes_without_a_guardian() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut booking = holds::tests::booking("b1", "trial", TimeRange::new(t, t + chrono::Duration::minutes(30)), "ben@example.org");
+        booking.outcome.attendance = Some(Attendance::NoShow);
+        let mut bytes = postcard::to_allocvec(&booking).unwrap();
+        bytes.truncate(bytes.len() - postcard::to_allocvec(&booking.guardian).unwrap().len());
+        assert_eq!(Booking::decode(&bytes).unwrap(), booking);
+        let with = Booking { guardian: Some(guardian::Guardian { name: "Pat".into(), email: "pat@x.org".into() }), ..booking };
+        assert_eq!(Booking::decode(&postcard::to_allocvec(&with).unwrap()).unwrap(), with);
     }
 
     #[test]

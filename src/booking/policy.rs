@@ -332,6 +332,20 @@ pub struct EventType {
     /// past the slot's start minus `min_notice`.
     pub waitlist_offer_ttl: Duration,
     // --- end waitlists ---
+    // --- guardians (issue 11 §4) ---
+    /// Whether the booking form asks for a parent or guardian
+    /// (`guardian`; the event type's value, else the coach's).
+    pub guardian: crate::booking::guardian::GuardianPolicy,
+    /// Whether the guardian's own manage link may cancel and reschedule
+    /// (`guardian_can_manage`, default true); false: it is read-only.
+    pub guardian_can_manage: bool,
+    // --- profile (issue 12 §3) ---
+    /// Shown on the booking pages (plain text or the Markdown subset of
+    /// [`crate::booking::richtext`]).
+    pub description: crate::booking::richtext::RichText,
+    /// Where the sessions take place; in the event, the mails and the pages.
+    pub location: Option<crate::booking::location::Location>,
+    // --- end profile ---
 }
 
 impl EventType {
@@ -370,6 +384,12 @@ impl EventType {
             // waitlists (part A)
             waitlist: None,
             waitlist_offer_ttl: Duration::hours(2),
+            // guardians
+            guardian: crate::booking::guardian::GuardianPolicy::Off,
+            guardian_can_manage: true,
+            // profile (issue 12 §3)
+            description: Default::default(),
+            location: None,
         }
     }
 

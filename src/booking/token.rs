@@ -5,6 +5,9 @@
 //! ([`sign`] / [`verify`]): `base64url(id) "." base64url(HMAC-SHA256)`, all
 //! URL-safe, so the manage link needs no lookup table and cannot be forged
 //! without the server secret. Rotating the secret revokes every link.
+//! A guardian's link ([`sign_guardian`] / [`verify_guardian`], issue 11
+//! §4) has the same shape under its own MAC context, so the two links of
+//! one booking differ and neither can be turned into the other.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,6 +19,9 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Domain separation: a MAC made for manage links means nothing elsewhere.
 const MANAGE_CONTEXT: &[u8] = b"slotdav manage-link v1\0";
+
+/// Domain separation of a guardian's manage link from the student's.
+const GUARDIAN_CONTEXT: &[u8] = b"slotdav guardian-link v1\0";
 
 /// Characters of reference codes: no 0/O, 1/I/L or U, so codes survive
 /// being read aloud or typed from paper.
@@ -57,23 +63,42 @@ pub fn normalize_reference(input: &str) -> Option<String> {
 
 /// A manage token for `booking_id`, signed with `secret`.
 pub fn sign(booking_id: &str, secret: &[u8]) -> String {
-    let tag = mac(booking_id, secret).finalize().into_bytes();
+    sign_in(MANAGE_CONTEXT, booking_id, secret)
+}
+
+/// The guardian's manage token for `booking_id` (issue 11 §4).
+pub fn sign_guardian(booking_id: &str, secret: &[u8]) -> String {
+    sign_in(GUARDIAN_CONTEXT, booking_id, secret)
+}
+
+/// The booking id inside a guardian's `token`; `None` for a student's
+/// token, anything malformed or forged.
+pub fn verify_guardian(token: &str, secret: &[u8]) -> Option<String> {
+    verify_in(GUARDIAN_CONTEXT, token, secret)
+}
+
+fn sign_in(context: &[u8], booking_id: &str, secret: &[u8]) -> String {
+    let tag = mac(context, booking_id, secret).finalize().into_bytes();
     format!("{}.{}", URL_SAFE_NO_PAD.encode(booking_id), URL_SAFE_NO_PAD.encode(tag))
 }
 
 /// The booking id inside `token` if its signature matches `secret`
 /// (compared in constant time); `None` for anything malformed or forged.
 pub fn verify(token: &str, secret: &[u8]) -> Option<String> {
+    verify_in(MANAGE_CONTEXT, token, secret)
+}
+
+fn verify_in(context: &[u8], token: &str, secret: &[u8]) -> Option<String> {
     let (id_part, tag_part) = token.split_once('.')?;
     let id = String::from_utf8(URL_SAFE_NO_PAD.decode(id_part).ok()?).ok()?;
     let tag = URL_SAFE_NO_PAD.decode(tag_part).ok()?;
-    mac(&id, secret).verify_slice(&tag).ok()?;
+    mac(context, &id, secret).verify_slice(&tag).ok()?;
     Some(id)
 }
 
-fn mac(booking_id: &str, secret: &[u8]) -> HmacSha256 {
+fn mac(context: &[u8], booking_id: &str, secret: &[u8]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(MANAGE_CONTEXT);
+    mac.update(context);
     mac.update(booking_id.as_bytes());
     mac
 }
@@ -124,6 +149,18 @@ mod tests {
         let (_, tag) = token.split_once('.').unwrap();
         let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode("booking-2"));
         assert_eq!(verify(&forged, SECRET), None);
+    }
+
+    #[test]
+    fn a_guardians_token_is_not_the_students() {
+        let id = new_id();
+        let student = sign(&id, SECRET);
+        let guardian = sign_guardian(&id, SECRET);
+        assert_ne!(student, guardian);
+        assert_eq!(verify_guardian(&guardian, SECRET), Some(id.clone()));
+        assert_eq!(verify(&guardian, SECRET), None);
+        assert_eq!(verify_guardian(&student, SECRET), None);
+        assert_eq!(verify_guardian(&guardian, b"another secret"), None);
     }
 
     proptest! {

@@ -702,6 +702,22 @@ mod tests {
         o.expand(w, None).instances.iter().map(|i| i.range.start).collect()
     }
 
+    /// Found by the `ical` fuzz target (a 15 s timeout under load): a
+    /// weekly event from the year 266 whose every instance lasts until
+    /// 2026, so all ~92,000 of them overlap any window. Expansion must
+    /// stop at its caps and say so, never grow with the input's age.
+    #[test]
+    fn an_ancient_weekly_event_whose_instances_all_overlap_is_capped() {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//fuzz//EN\r\nBEGIN:VEVENT\r\nUID:ancient\r\nDTSTAMP:20260101T000000Z\r\n\
+DTSTART:02660201T080000Z\r\nDTEND:20260601T090000Z\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let o = CalendarObject::parse(text.as_bytes()).expect("it parses");
+        let e = o.expand(TimeRange::new(utc(2025, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0)), None);
+        assert!(e.capped || e.exhausted, "an expansion of ~92,000 overlapping instances must be cut short");
+        assert!(e.instances.len() <= MAX_INSTANCES, "{} instances", e.instances.len());
+        let entry = o.index_entry(utc(2028, 1, 1, 0, 0));
+        assert!(entry.occurrences.len() <= RECURRENCE_BUDGET);
+    }
+
     const BERLIN_VTZ: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\n";
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::object::CalendarObject;
 use super::value::{PeriodEnd, RDateValue};
-use super::write::{utc_stamp, Component, Property};
+use super::write::{push_utc_stamp, Component, Property};
 use super::zone::Zone;
 use super::{BusyKind, ComponentKind, IndexEntry, Occurrence};
 use crate::model::TimeRange;
@@ -125,8 +125,16 @@ pub fn vfreebusy(range: TimeRange, periods: &[(TimeRange, BusyKind)], dtstamp: D
             continue;
         }
         spans.sort();
-        let values: Vec<String> = spans.iter().map(|r| format!("{}/{}", utc_stamp(r.start), utc_stamp(r.end))).collect();
-        fb = fb.with(Property::new("FREEBUSY", &values.join(",")).with_param("FBTYPE", kind.fbtype()));
+        let mut values = String::with_capacity(spans.len() * 33);
+        for (i, r) in spans.iter().enumerate() {
+            if i > 0 {
+                values.push(',');
+            }
+            push_utc_stamp(&mut values, r.start);
+            values.push('/');
+            push_utc_stamp(&mut values, r.end);
+        }
+        fb = fb.with(Property::new("FREEBUSY", &values).with_param("FBTYPE", kind.fbtype()));
     }
     Component::calendar(None).with_child(fb).to_ics()
 }

@@ -55,6 +55,12 @@ pub fn rrule_locals(
         }
     }
     let rule = parts.join(";");
+    // An RRULE is ASCII (RFC 5545 §3.3.10). The crate slices BYDAY values
+    // by bytes and panics inside a non-ASCII one (the `ical` fuzz target
+    // found `BYDAY=\u{feff}-1SU`); the catch below stays as a second guard.
+    if !rule.is_ascii() {
+        return (Vec::new(), false);
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         let parsed: RRule<Unvalidated> = RRule::from_str(&rule).ok()?;
         let start = Utc.from_utc_datetime(&dtstart).with_timezone(&rrule::Tz::UTC);
@@ -74,5 +80,33 @@ pub fn rrule_locals(
     match result {
         Ok(Some(r)) => r,
         _ => (Vec::new(), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `ical` fuzz target: a byte-order mark inside BYDAY made
+    /// the `rrule` crate slice inside a character and panic (which aborts a
+    /// build with `panic = "abort"`). A non-ASCII rule is no rule.
+    #[test]
+    fn a_non_ascii_byday_is_no_rule_and_no_panic() {
+        let start = NaiveDateTime::parse_from_str("20260601T080000", "%Y%m%dT%H%M%S").unwrap();
+        let limit = NaiveDateTime::parse_from_str("20300101T000000", "%Y%m%dT%H%M%S").unwrap();
+        thread_local!(static PANICKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        let previous = std::sync::Arc::new(std::panic::take_hook());
+        let chained = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICKED.with(|p| p.set(true));
+            chained(info);
+        }));
+        let (starts, more) = rrule_locals(start, "FREQ=YEARLY;BYDAY=\u{feff}-1SU;BYMONTH=10", None, limit, 100);
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+        assert!(!PANICKED.with(|p| p.get()), "the rule reached the crate and panicked there (caught only with panic = unwind)");
+        assert!(starts.is_empty() && !more);
+        let (ok, _) = rrule_locals(start, "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", None, limit, 100);
+        assert_eq!(ok.len(), 4, "the ASCII rule still expands: {ok:?}");
     }
 }

@@ -24,7 +24,33 @@ pub const PRODID: &str = "-//slotdav//EN";
 
 /// `YYYYMMDDTHHMMSSZ` (RFC 5545 §3.3.5, form #2).
 pub fn utc_stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+    let mut s = String::with_capacity(16);
+    push_utc_stamp(&mut s, t);
+    s
+}
+
+/// Appends [`utc_stamp`] of `t` (free-busy answers write thousands).
+pub fn push_utc_stamp(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // chrono's own form for years of more or fewer than four digits.
+        out.push_str(&t.format("%Y%m%dT%H%M%SZ").to_string());
+        return;
+    }
+    fn digits(out: &mut String, v: u32, n: u32) {
+        for k in (0..n).rev() {
+            out.push(char::from(b'0' + (v / 10u32.pow(k) % 10) as u8));
+        }
+    }
+    digits(out, year as u32, 4);
+    digits(out, t.month(), 2);
+    digits(out, t.day(), 2);
+    out.push('T');
+    digits(out, t.hour(), 2);
+    digits(out, t.minute(), 2);
+    digits(out, t.second(), 2);
+    out.push('Z');
 }
 
 /// C0 controls other than HTAB, and DEL: never allowed in a value
@@ -210,6 +236,14 @@ mod tests {
     use crate::ical::CalendarObject;
     use chrono::TimeZone;
     use proptest::prelude::*;
+
+    #[test]
+    fn utc_stamps_are_chronos_format() {
+        for secs in [0i64, 1, 59, 86_399, 951_782_400, 1_767_225_599, 1_780_000_000, 253_402_300_799, -1, -62_167_219_200, -62_167_219_201, 253_402_300_800] {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            assert_eq!(utc_stamp(t), t.format("%Y%m%dT%H%M%SZ").to_string(), "{secs}");
+        }
+    }
 
     #[test]
     fn text_is_escaped_and_params_are_quoted_and_caret_encoded() {

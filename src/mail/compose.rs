@@ -1,6 +1,10 @@
 //! What each booking change tells whom: [`Draft`]s (recipient, subject,
 //! text, HTML, optional iMIP calendar) and their formatting into MIME with
 //! lettre's typed headers, so no name, note or address can add a header.
+//!
+//! The student's messages are written in the language they booked in
+//! (`Booking::locale`, issue 12 §5; texts in `locales/*/mail.ftl`); the
+//! coach's stay English, like the dashboard.
 
 use std::time::SystemTime;
 
@@ -11,8 +15,10 @@ use lettre::Address;
 
 use crate::booking::policy::EventType;
 use crate::booking::service::ChangeKind;
+use crate::booking::guardian::Guardian;
 use crate::booking::{Booking, BookingStatus};
 use crate::booking::coach::CoachConfig;
+use crate::i18n::{dates, Arg, Locale, Tr};
 
 /// iCalendar method of an iMIP part (RFC 6047).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,10 +69,65 @@ pub struct Context<'a> {
     /// (the whole recurring VEVENT, or a CANCEL of one instance); `None`
     /// for a single booking, whose VEVENT is written here.
     pub series_calendar: Option<&'a dyn Fn(Method) -> Option<String>>,
+    /// (issue 11 §4) The change was made with the guardian's manage link.
+    pub by_guardian: bool,
+}
+
+/// Whom a message about a booking goes to (issue 11 §4): the student, or
+/// their guardian with the guardian's own manage link.
+#[derive(Debug, Clone, Copy)]
+pub enum Recipient<'a> {
+    Student,
+    Guardian { guardian: &'a Guardian, manage_url: &'a str },
+}
+
+impl<'a> Recipient<'a> {
+    fn mailbox(&self, b: &Booking) -> Option<Mailbox> {
+        match self {
+            Recipient::Student => mailbox(&b.student_name, &b.student_email),
+            Recipient::Guardian { guardian, .. } => mailbox(&guardian.name, &guardian.email),
+        }
+    }
+
+    fn name(&self, b: &'a Booking) -> &'a str {
+        match self {
+            Recipient::Student => &b.student_name,
+            Recipient::Guardian { guardian, .. } => &guardian.name,
+        }
+    }
+
+    /// The manage link and its label: a read-only guardian link only shows the booking.
+    fn link(&self, ctx: &Context<'_>) -> (&'static str, String) {
+        match self {
+            Recipient::Student => ("Reschedule or cancel", ctx.manage_url.to_string()),
+            Recipient::Guardian { manage_url, .. } if ctx.event_type.guardian_can_manage => ("Reschedule or cancel", manage_url.to_string()),
+            Recipient::Guardian { manage_url, .. } => ("See the booking", manage_url.to_string()),
+        }
+    }
+
+    /// The guardian's first paragraph: whose session this is about.
+    fn about(&self, b: &Booking) -> Option<String> {
+        match self {
+            Recipient::Student => None,
+            Recipient::Guardian { .. } => Some(format!("this is about {}'s session; you receive these emails as their parent or guardian.", b.student_name)),
+        }
+    }
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
 /// spaces collapse. lettre encodes what remains (RFC 2047).
+/// The manage link of a message: the student's, translated; a
+/// guardian's own (read-only when the type says so).
+fn link_for(recipient: &Recipient<'_>, ctx: &Context<'_>, tr: &Tr) -> (String, String) {
+    match recipient {
+        Recipient::Student => (tr.t("mail-manage-link"), ctx.manage_url.to_string()),
+        Recipient::Guardian { .. } => {
+            let (label, url) = recipient.link(ctx);
+            (label.to_string(), url)
+        }
+    }
+}
+
 pub fn header_text(s: &str) -> String {
     let replaced: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     replaced.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -97,15 +158,22 @@ fn escape_html(s: &str) -> String {
 
 /// "Monday, 2 March 2026, 10:00–10:30 (Europe/Berlin)" in the coach's zone.
 pub fn when(b: &Booking, coach: &CoachConfig) -> String {
+    when_in(Locale::En, b, coach)
+}
+
+/// [`when`] as `locale` writes dates and times.
+pub fn when_in(locale: Locale, b: &Booking, coach: &CoachConfig) -> String {
     let tz = coach.policy.tz;
-    let s = b.range.start.with_timezone(&tz);
-    let e = b.range.end.with_timezone(&tz);
-    let end = if s.date_naive() == e.date_naive() { e.format("%H:%M").to_string() } else { e.format("%-d %B %Y, %H:%M").to_string() };
-    format!("{}–{} ({})", s.format("%A, %-d %B %Y, %H:%M"), end, tz.name())
+    format!("{} ({})", dates::mail_span(locale, &b.range.start.with_timezone(&tz), &b.range.end.with_timezone(&tz)), tz.name())
 }
 
 fn short_when(b: &Booking, coach: &CoachConfig) -> String {
-    b.range.start.with_timezone(&coach.policy.tz).format("%a %-d %b %Y %H:%M").to_string()
+    dates::subject(Locale::En, &b.range.start.with_timezone(&coach.policy.tz))
+}
+
+/// The translator of the student's messages about `b`.
+fn student_tr(b: &Booking) -> Tr {
+    Tr::new(Locale::from_stored(&b.locale))
 }
 
 /// A body: paragraphs (plain text) plus labelled details; the same content
@@ -113,8 +181,10 @@ fn short_when(b: &Booking, coach: &CoachConfig) -> String {
 pub(super) struct Body {
     pub(super) greeting: String,
     pub(super) paragraphs: Vec<String>,
-    pub(super) details: Vec<(&'static str, String)>,
-    pub(super) link: Option<(&'static str, String)>,
+    pub(super) details: Vec<(String, String)>,
+    pub(super) link: Option<(String, String)>,
+    /// The signature under the `-- ` line ("sent by slotdav").
+    pub(super) signature: String,
 }
 
 impl Body {
@@ -130,7 +200,7 @@ impl Body {
         if let Some((label, url)) = &self.link {
             t.push_str(&format!("\n{label}: {url}\n"));
         }
-        t.push_str("\n-- \nsent by slotdav\n");
+        t.push_str(&format!("\n-- \n{}\n", self.signature));
         t
     }
 
@@ -159,16 +229,21 @@ impl Body {
     }
 }
 
-fn details(ctx: &Context<'_>) -> Vec<(&'static str, String)> {
+/// The session's details, labelled in `tr`'s language.
+fn details(ctx: &Context<'_>, tr: &Tr) -> Vec<(String, String)> {
     let b = ctx.booking;
     let mut d = vec![
-        ("What", ctx.event_type.title.clone()),
-        ("When", when(b, ctx.coach)),
-        ("With", ctx.coach.display_name.clone()),
-        ("Reference", b.reference.clone()),
+        (tr.t("mail-label-what"), ctx.event_type.title.clone()),
+        (tr.t("mail-label-when"), when_in(tr.locale, b, ctx.coach)),
+        (tr.t("mail-label-with"), ctx.coach.display_name.clone()),
+        (tr.t("mail-label-reference"), b.reference.clone()),
     ];
     if !b.price.is_empty() {
-        d.push(("Price", b.price.clone()));
+        d.push((tr.t("mail-label-price"), b.price.clone()));
+    }
+    // (issue 12 §3) where it takes place; a video link is the booking's own.
+    if let Some(place) = ctx.event_type.location.as_ref().map(|l| l.place_for(&b.id)) {
+        d.push(("Where".into(), format!("{}: {}", place.label(), place.text())));
     }
     d
 }
@@ -192,95 +267,76 @@ fn ics(ctx: &Context<'_>, method: Method) -> String {
 /// been sent an iMIP REQUEST for this booking before (so a cancellation
 /// carries a CANCEL).
 pub fn student_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool) -> Option<Draft> {
+    change_message(ctx, kind, invited, Recipient::Student)
+}
+
+/// (issue 11 §4) The message to the booking's guardian about a change:
+/// what the student is told, addressed to the guardian with their own link.
+pub fn guardian_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, guardian_manage_url: &str) -> Option<Draft> {
+    let guardian = ctx.booking.guardian.as_ref()?;
+    change_message(ctx, kind, invited, Recipient::Guardian { guardian, manage_url: guardian_manage_url })
+}
+
+fn change_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, recipient: Recipient<'_>) -> Option<Draft> {
     let b = ctx.booking;
-    let to = mailbox(&b.student_name, &b.student_email)?;
+    let to = recipient.mailbox(b)?;
+    let tr = student_tr(b);
     let coach = header_text(&ctx.coach.display_name);
     let title = header_text(&ctx.event_type.title);
     let confirmed = b.status == BookingStatus::Confirmed;
-    let (subject, paragraphs, method) = match kind {
-        ChangeKind::Booked if !confirmed => (
-            format!("Request received: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec![format!("thank you for your request. {coach} will confirm it; you will get another email then. Until then the time is reserved for you.")],
-            None,
-        ),
-        ChangeKind::Booked => (
-            format!("Booked: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec!["your session is booked. The invitation is attached; add it to your calendar.".to_string()],
-            Some(Method::Request),
-        ),
-        ChangeKind::ConfirmedByCoach => (
-            format!("Confirmed: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec![format!("{coach} has confirmed your session. The invitation is attached; add it to your calendar.")],
-            Some(Method::Request),
-        ),
-        ChangeKind::Rescheduled | ChangeKind::MovedByCoach => {
-            let who = if kind == ChangeKind::Rescheduled { "Your session has been moved".to_string() } else { format!("{coach} has moved your session") };
-            (
-                format!("Rescheduled: {title} with {coach}, now {}", short_when(b, ctx.coach)),
-                vec![format!("{who}; the new time is below.")],
-                confirmed.then_some(Method::Request),
-            )
-        }
-        ChangeKind::CancelledByStudent => (
-            format!("Cancelled: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec!["your session has been cancelled as you asked.".to_string()],
-            invited.then_some(Method::Cancel),
-        ),
-        ChangeKind::CancelledByCoach => (
-            format!("Cancelled by {coach}: {title}, {}", short_when(b, ctx.coach)),
-            vec![format!("{coach} has cancelled your session. Please reply to this email if you have questions.")],
-            invited.then_some(Method::Cancel),
-        ),
-        ChangeKind::DeclinedByCoach => (
-            format!("Declined: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec![format!(
-                "{coach} could not accept your request for this time, and the time is no longer reserved for you. You are welcome to pick another time on the booking page."
-            )],
-            invited.then_some(Method::Cancel),
-        ),
+    let when = dates::subject(tr.locale, &b.range.start.with_timezone(&ctx.coach.policy.tz));
+    let args = [("title", Arg::from(&title)), ("coach", Arg::from(&coach)), ("when", Arg::from(&when))];
+    let text = |key: &str| tr.t_args(key, &args);
+    // (subject key, paragraph key, iMIP method)
+    let (subject, paragraph, method) = match kind {
+        ChangeKind::Booked if !confirmed => ("mail-subject-requested", "mail-requested", None),
+        ChangeKind::Booked => ("mail-subject-booked", "mail-booked", Some(Method::Request)),
+        ChangeKind::ConfirmedByCoach => ("mail-subject-confirmed", "mail-confirmed", Some(Method::Request)),
+        ChangeKind::Rescheduled => ("mail-subject-rescheduled", "mail-moved", confirmed.then_some(Method::Request)),
+        ChangeKind::MovedByCoach => ("mail-subject-rescheduled", "mail-moved-by-coach", confirmed.then_some(Method::Request)),
+        ChangeKind::CancelledByStudent => ("mail-subject-cancelled", "mail-cancelled", invited.then_some(Method::Cancel)),
+        ChangeKind::CancelledByCoach => ("mail-subject-cancelled-by-coach", "mail-cancelled-by-coach", invited.then_some(Method::Cancel)),
+        ChangeKind::DeclinedByCoach => ("mail-subject-declined", "mail-declined", invited.then_some(Method::Cancel)),
         ChangeKind::AttendanceMarked => return None,
         // issue 11 §3 (C): here `b` is the booking at the requested time.
-        ChangeKind::RescheduleRequested => (
-            format!("Reschedule requested: {title} with {coach}, {}", short_when(b, ctx.coach)),
-            vec![format!("{coach} has been asked to move your session to the time below. Until they answer, your session stays at its current time and the new time is reserved for you.")],
-            None,
-        ),
-        ChangeKind::RescheduleDeclined => (
-            format!("Reschedule declined: {title} with {coach}"),
-            vec![format!("{coach} could not accept your request to move your session to the time below. Your session stays at the time you booked.")],
-            None,
-        ),
-        ChangeKind::RescheduleLapsed => (
-            format!("Reschedule request lapsed: {title} with {coach}"),
-            vec![format!("{coach} did not answer your request to move your session to the time below in time, so the request has lapsed. Your session stays at the time you booked.")],
-            None,
-        ),
-        ChangeKind::RescheduleWithdrawn => (
-            format!("Reschedule request withdrawn: {title} with {coach}"),
-            vec!["you withdrew your request to move your session to the time below. Your session stays at the time you booked.".to_string()],
-            None,
-        ),
-        ChangeKind::RescheduleApproved => (
-            format!("Rescheduled: {title} with {coach}, now {}", short_when(b, ctx.coach)),
-            vec![format!("{coach} has approved your new time; it is below.")],
-            confirmed.then_some(Method::Request),
-        ),
+        ChangeKind::RescheduleRequested => ("mail-subject-reschedule-requested", "mail-reschedule-requested", None),
+        ChangeKind::RescheduleDeclined => ("mail-subject-reschedule-declined", "mail-reschedule-declined", None),
+        ChangeKind::RescheduleLapsed => ("mail-subject-reschedule-lapsed", "mail-reschedule-lapsed", None),
+        ChangeKind::RescheduleWithdrawn => ("mail-subject-reschedule-withdrawn", "mail-reschedule-withdrawn", None),
+        ChangeKind::RescheduleApproved => ("mail-subject-rescheduled", "mail-reschedule-approved", confirmed.then_some(Method::Request)),
     };
-    let mut paragraphs = paragraphs;
+    // Who cancelled, when the other of student and guardian did (English
+    // only, like the guardian's other own lines).
+    let mut paragraphs = vec![match (kind, &recipient, ctx.by_guardian, &b.guardian) {
+        (ChangeKind::CancelledByStudent, Recipient::Student, true, Some(g)) => format!("{} (your parent or guardian) has cancelled your session.", g.name),
+        (ChangeKind::CancelledByStudent, Recipient::Guardian { .. }, false, _) => format!("{} has cancelled the session.", b.student_name),
+        _ => text(paragraph),
+    }];
     if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach | ChangeKind::RescheduleDeclined) = (ctx.coach_message, kind) {
-        paragraphs.push(format!("{coach} wrote:\n{message}"));
+        paragraphs.push(tr.t_args("mail-coach-wrote", &[("coach", Arg::from(&coach)), ("message", Arg::from(message))]));
+    }
+    if let (ChangeKind::Rescheduled, Some(g)) = (kind, &b.guardian) {
+        match (&recipient, ctx.by_guardian) {
+            (Recipient::Student, true) => paragraphs.push(format!("{} (your parent or guardian) moved it.", g.name)),
+            (Recipient::Guardian { .. }, false) => paragraphs.push(format!("{} moved it.", b.student_name)),
+            _ => {}
+        }
+    }
+    if let Some(about) = recipient.about(b) {
+        paragraphs.insert(0, about);
     }
     let active = b.is_active();
     let body = Body {
-        greeting: format!("Hello {},", b.student_name),
+        greeting: tr.t1("mail-hello", "name", recipient.name(b)),
         paragraphs,
-        details: details(ctx),
-        link: active.then(|| ("Reschedule or cancel", ctx.manage_url.to_string())),
+        details: details(ctx, &tr),
+        link: active.then(|| link_for(&recipient, ctx, &tr)),
+        signature: tr.t("mail-signature"),
     };
     Some(Draft {
         to,
         reply_to: ctx.coach_email.and_then(|e| mailbox(&ctx.coach.display_name, e)),
-        subject,
+        subject: text(subject),
         text: body.text(),
         html: body.html(),
         calendar: method.map(|m| (m, ics(ctx, m))),
@@ -329,11 +385,15 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
         | ChangeKind::RescheduleLapsed
         | ChangeKind::RescheduleApproved => return None,
     };
-    let mut d = details(ctx);
+    let english = Tr::new(Locale::En);
+    let mut d = details(ctx, &english);
     d.retain(|(k, _)| *k != "With");
-    d.insert(0, ("Student", format!("{} <{}>", b.student_name, b.student_email)));
+    d.insert(0, ("Student".into(), format!("{} <{}>", b.student_name, b.student_email)));
+    if let Some(g) = &b.guardian {
+        d.insert(1, ("Guardian".into(), format!("{} <{}>", g.name, g.email)));
+    }
     if let Some(note) = &b.student_note {
-        d.push(("Note", note.clone()));
+        d.push(("Note".into(), note.clone()));
     }
     let mut paragraphs = vec![paragraph];
     if !ctx.answers.is_empty() {
@@ -341,7 +401,7 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
         let answers: Vec<String> = ctx.answers.iter().map(|(label, answer)| format!("{label}: {answer}")).collect();
         paragraphs.push(format!("Their answers — {}", answers.join(" · ")));
     }
-    let body = Body { greeting: format!("Hello {},", ctx.coach.display_name), paragraphs, details: d, link: None };
+    let body = Body { greeting: format!("Hello {},", ctx.coach.display_name), paragraphs, details: d, link: None, signature: english.t("mail-signature") };
     Some(Draft {
         to,
         reply_to: mailbox(&b.student_name, &b.student_email),
@@ -354,20 +414,39 @@ pub fn coach_message(ctx: &Context<'_>, kind: ChangeKind) -> Option<Draft> {
 
 /// A reminder `offset` before the session.
 pub fn reminder_message(ctx: &Context<'_>, offset: Duration) -> Option<Draft> {
+    reminder_to(ctx, offset, Recipient::Student)
+}
+
+/// (issue 11 §4) The guardian's reminder `offset` before the session.
+pub fn guardian_reminder(ctx: &Context<'_>, offset: Duration, guardian_manage_url: &str) -> Option<Draft> {
+    let guardian = ctx.booking.guardian.as_ref()?;
+    reminder_to(ctx, offset, Recipient::Guardian { guardian, manage_url: guardian_manage_url })
+}
+
+fn reminder_to(ctx: &Context<'_>, offset: Duration, recipient: Recipient<'_>) -> Option<Draft> {
     let b = ctx.booking;
-    let to = mailbox(&b.student_name, &b.student_email)?;
+    let to = recipient.mailbox(b)?;
+    let tr = student_tr(b);
     let coach = header_text(&ctx.coach.display_name);
     let title = header_text(&ctx.event_type.title);
+    let when = dates::subject(tr.locale, &b.range.start.with_timezone(&ctx.coach.policy.tz));
     let body = Body {
-        greeting: format!("Hello {},", b.student_name),
-        paragraphs: vec![format!("a reminder: your session with {coach} starts in {}.", crate::booking::policy::format_duration(offset))],
-        details: details(ctx),
-        link: Some(("Reschedule or cancel", ctx.manage_url.to_string())),
+        greeting: tr.t1("mail-hello", "name", recipient.name(b)),
+        // A guardian's reminder names whose session it is (English only).
+        paragraphs: vec![match recipient {
+            Recipient::Student => tr.t2("mail-reminder", "coach", &coach, "in", tr.duration(offset)),
+            Recipient::Guardian { .. } => {
+                format!("a reminder: {}'s session with {coach} starts in {}.", b.student_name, crate::booking::policy::format_duration(offset))
+            }
+        }],
+        details: details(ctx, &tr),
+        link: Some(link_for(&recipient, ctx, &tr)),
+        signature: tr.t("mail-signature"),
     };
     Some(Draft {
         to,
         reply_to: ctx.coach_email.and_then(|e| mailbox(&ctx.coach.display_name, e)),
-        subject: format!("Reminder: {title} with {coach}, {}", short_when(b, ctx.coach)),
+        subject: tr.t_args("mail-subject-reminder", &[("title", Arg::from(&title)), ("coach", Arg::from(&coach)), ("when", Arg::from(&when))]),
         text: body.text(),
         html: body.html(),
         calendar: None,
@@ -447,6 +526,7 @@ mod tests {
             coach_message: message,
             answers: &[],
             series_calendar: None,
+            by_guardian: false,
         };
         let message = Some("I am ill <sorry>.\nNext week?");
         for kind in [ChangeKind::CancelledByCoach, ChangeKind::DeclinedByCoach] {
@@ -457,6 +537,99 @@ mod tests {
         }
         let d = student_message(&ctx(message), ChangeKind::CancelledByStudent, true).unwrap();
         assert!(!d.text.contains("I am ill"), "{}", d.text);
+    }
+
+    /// (issue 11 §4) The guardian is addressed by name with their own
+    /// link (a read-only one only shows the booking), is told whose
+    /// session it is, and each side learns when the other cancelled.
+    #[test]
+    fn the_guardian_gets_their_own_message_and_link_and_learns_who_cancelled() {
+        use chrono::TimeZone;
+        let coaches = crate::config::Config::parse(
+            "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna\"\n[[coach.event_type]]\nslug = \"trial\"\ntitle = \"Trial\"\nduration = \"30m\"\nguardian = \"optional\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .coaches;
+        let coach = &coaches[0];
+        let mut et = coach.policy.event_type("trial").unwrap().clone();
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let mut b = crate::booking::holds::tests::booking("b1", "trial", crate::model::TimeRange::new(t, t + Duration::minutes(30)), "ben@example.org");
+        b.student_name = "Ben".into();
+        b.guardian = Some(Guardian { name: "Pat Parent".into(), email: "pat@example.org".into() });
+        let ctx = |b: &Booking, et: &EventType, by_guardian| {
+            let d = |recipient: Option<&str>| {
+                let c = Context {
+                    booking: b,
+                    coach,
+                    event_type: et,
+                    coach_email: None,
+                    organizer_email: "anna@localhost",
+                    manage_url: "http://x/book/manage/student",
+                    now: t,
+                    coach_message: None,
+                    answers: &[],
+                    series_calendar: None,
+                    by_guardian,
+                };
+                match recipient {
+                    Some(url) => guardian_message(&c, ChangeKind::CancelledByStudent, true, url),
+                    None => student_message(&c, ChangeKind::CancelledByStudent, true),
+                }
+            };
+            (d(None), d(Some("http://x/book/manage/guardian")))
+        };
+        let mut booked = b.clone();
+        booked.status = BookingStatus::Confirmed;
+        let c = Context {
+            booking: &booked,
+            coach,
+            event_type: &et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/student",
+            now: t,
+            coach_message: None,
+            answers: &[],
+            series_calendar: None,
+            by_guardian: false,
+        };
+        let g = guardian_message(&c, ChangeKind::Booked, false, "http://x/book/manage/guardian").unwrap();
+        assert_eq!(g.to.email.to_string(), "pat@example.org");
+        assert!(g.text.starts_with("Hello Pat Parent,") && g.text.contains("about Ben's session"), "{}", g.text);
+        assert!(g.text.contains("Reschedule or cancel: http://x/book/manage/guardian") && !g.text.contains("/student"), "{}", g.text);
+        assert!(matches!(g.calendar, Some((Method::Request, _))));
+        let r = guardian_reminder(&c, Duration::hours(24), "http://x/book/manage/guardian").unwrap();
+        assert!(r.text.contains("Ben's session with Anna starts in"), "{}", r.text);
+
+        b.status = BookingStatus::Cancelled;
+        let (student, guardian) = ctx(&b, &et, true);
+        assert!(student.unwrap().text.contains("Pat Parent (your parent or guardian) has cancelled your session"));
+        assert!(guardian.unwrap().text.contains("cancelled as you asked"));
+        let (student, guardian) = ctx(&b, &et, false);
+        assert!(student.unwrap().text.contains("cancelled as you asked"));
+        let guardian = guardian.unwrap();
+        assert!(guardian.text.contains("Ben has cancelled the session"), "{}", guardian.text);
+        assert!(matches!(guardian.calendar, Some((Method::Cancel, _))));
+
+        et.guardian_can_manage = false;
+        let c = Context {
+            booking: &booked,
+            coach,
+            event_type: &et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/student",
+            now: t,
+            coach_message: None,
+            answers: &[],
+            series_calendar: None,
+            by_guardian: false,
+        };
+        let g = guardian_message(&c, ChangeKind::Booked, false, "http://x/book/manage/guardian").unwrap();
+        assert!(g.text.contains("See the booking: http://x/book/manage/guardian") && !g.text.contains("Reschedule or cancel"), "{}", g.text);
+        let none = Booking { guardian: None, ..booked.clone() };
+        assert!(guardian_message(&Context { booking: &none, ..c }, ChangeKind::Booked, false, "u").is_none());
     }
 
     #[test]

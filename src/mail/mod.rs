@@ -51,7 +51,10 @@ type Records = Vec<(RecordKey, Option<Vec<u8>>)>;
 pub fn change_hook(outbox: Arc<Outbox>, service: Weak<BookingService>, from: Mailbox) -> Arc<ChangeHook> {
     Arc::new(move |change: &BookingChange| {
         let Some(service) = service.upgrade() else { return Vec::new() };
-        let records = change_records(&outbox, &service, &from, change.booking, change.kind, change.coach, change.now, change.coach_message);
+        // (issue 11 §4) a change made with the guardian's link
+        let by_guardian = matches!((&change.actor, &change.booking.guardian),
+            (crate::booking::Actor::Student { email }, Some(g)) if email.eq_ignore_ascii_case(&g.email));
+        let records = change_records_by(&outbox, &service, &from, change.booking, change.kind, change.coach, change.now, change.coach_message, by_guardian);
         if !records.is_empty() {
             outbox.wake();
         }
@@ -102,6 +105,23 @@ pub fn change_records(
     now: DateTime<Utc>,
     coach_message: Option<&str>,
 ) -> Records {
+    change_records_by(outbox, service, from, b, kind, coach, now, coach_message, false)
+}
+
+/// [`change_records`]; `by_guardian`: the change was made with the
+/// guardian's manage link (issue 11 §4), which the student's message says.
+#[allow(clippy::too_many_arguments)]
+pub fn change_records_by(
+    outbox: &Outbox,
+    service: &BookingService,
+    from: &Mailbox,
+    b: &Booking,
+    kind: ChangeKind,
+    coach: &CoachConfig,
+    now: DateTime<Utc>,
+    coach_message: Option<&str>,
+    by_guardian: bool,
+) -> Records {
     if kind == ChangeKind::AttendanceMarked {
         return Vec::new();
     }
@@ -130,7 +150,10 @@ pub fn change_records(
         coach_message,
         answers: &answers,
         series_calendar: Some(&series_calendar),
+        by_guardian,
     };
+    // (issue 11 §4) the guardian gets what the student gets, with their own link.
+    let guardian_url = b.guardian.as_ref().map(|_| service.guardian_manage_url(b));
     let mut records = Records::new();
     let mut invited = previous.invited || later_occurrence;
     match compose::student_message(&ctx, kind, previous.invited) {
@@ -142,6 +165,11 @@ pub fn change_records(
             queue(&mut records, &d, MessageKind::Student, b, from, now, now);
         }
         None => tracing::warn!(reference = %b.reference, "no message to the student: the address is not usable"),
+    }
+    if let (Some(url), false) = (&guardian_url, later_occurrence) {
+        if let Some(d) = compose::guardian_message(&ctx, kind, previous.invited, url) {
+            queue(&mut records, &d, MessageKind::Student, b, from, now, now);
+        }
     }
     if coach.notify_coach && !later_occurrence {
         if let Some(d) = compose::coach_message(&ctx, kind) {
@@ -169,9 +197,11 @@ pub fn change_records(
             if due <= now || *offset <= Duration::zero() {
                 continue;
             }
-            let Some(d) = compose::reminder_message(&ctx, *offset) else { continue };
-            if let Some(entry) = queue(&mut records, &d, MessageKind::Reminder { offset_secs: offset.num_seconds() }, b, from, now, due) {
-                records.push((reminder_index_key(&entry), Some(entry.key().key.into_bytes())));
+            let guardian = guardian_url.as_deref().and_then(|url| compose::guardian_reminder(&ctx, *offset, url));
+            for d in compose::reminder_message(&ctx, *offset).into_iter().chain(guardian) {
+                if let Some(entry) = queue(&mut records, &d, MessageKind::Reminder { offset_secs: offset.num_seconds() }, b, from, now, due) {
+                    records.push((reminder_index_key(&entry), Some(entry.key().key.into_bytes())));
+                }
             }
         }
     }

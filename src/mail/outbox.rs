@@ -44,7 +44,7 @@ pub const T_META: &str = "outbox-meta";
 /// What a queued message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageKind {
-    /// To the student, about a change (with iMIP where it applies).
+    /// To the student (or their guardian, issue 11 §4), about a change (with iMIP where it applies).
     Student,
     /// To the coach, about what a student did.
     Coach,

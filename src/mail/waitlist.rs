@@ -2,7 +2,8 @@
 //! link when someone joins, "a seat is yours until …" with the claim link
 //! when a seat is offered, and "the offer has lapsed". Queued by
 //! [`waitlist_hook`] in the waitlist change's batch, like a booking's mail.
-//! Imports the booking domain's waitlist types and this module's compose.
+//! Imports the booking domain's waitlist types, `i18n` (written in the
+//! coach's `language`) and this module's compose.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::compose::{self, header_text, mailbox, Body, Draft};
 use super::outbox::{new_id, MessageKind, Outbox, OutboxEntry, OUTBOX};
 use crate::booking::service::WaitlistHook;
 use crate::booking::waitlist::{WaitlistChange, WaitlistChangeKind};
+use crate::i18n::{dates, Arg, Tr};
 
 /// The hook to register with `BookingService::add_waitlist_hook`.
 pub fn waitlist_hook(outbox: Arc<Outbox>, from: Mailbox) -> Arc<WaitlistHook> {
@@ -50,44 +52,54 @@ pub fn waitlist_hook(outbox: Arc<Outbox>, from: Mailbox) -> Arc<WaitlistHook> {
 pub fn waitlist_message(change: &WaitlistChange<'_>) -> Option<Draft> {
     let e = change.entry;
     let to = mailbox(&e.name, &e.email)?;
+    // A waitlist place keeps no language of its own: the coach's.
+    let tr = Tr::new(change.coach.language);
     let coach = header_text(&change.coach.display_name);
     let title = header_text(&change.event_type.title);
     let tz = change.coach.policy.tz;
-    let when = e.range.start.with_timezone(&tz).format("%a %-d %b %Y %H:%M").to_string();
+    let when = dates::subject(tr.locale, &e.range.start.with_timezone(&tz));
+    let args = |extra: Option<(&'static str, Arg)>| {
+        let mut a = vec![("title", Arg::from(&title)), ("coach", Arg::from(&coach)), ("when", Arg::from(&when))];
+        a.extend(extra);
+        a
+    };
     let (subject, paragraphs, link) = match change.kind {
         WaitlistChangeKind::Joined => (
-            format!("Waitlist: {title} with {coach}, {when}"),
-            vec![format!(
-                "you are number {} on the waitlist for this session. If a seat frees up, we will email you and keep it for you for a while.",
-                change.position.unwrap_or(1)
-            )],
-            ("Your place (or leave the waitlist)", change.status_url.to_string()),
+            tr.t_args("mail-waitlist-subject-joined", &args(None)),
+            vec![tr.t_args("mail-waitlist-joined", &args(Some(("n", Arg::from(change.position.unwrap_or(1))))))],
+            (tr.t("mail-waitlist-link-joined"), change.status_url.to_string()),
         ),
         WaitlistChangeKind::Offered => {
             let until = match &e.status {
                 crate::booking::waitlist::WaitlistStatus::Offered { expires_at, .. } => {
-                    expires_at.with_timezone(&tz).format("%a %-d %b %Y %H:%M %Z").to_string()
+                    let local = expires_at.with_timezone(&tz);
+                    format!("{} {}", dates::subject(tr.locale, &local), local.format("%Z"))
                 }
                 _ => String::new(),
             };
             (
-                format!("A seat is free: {title} with {coach}, {when}"),
-                vec![format!("a seat has freed up and it is kept for you until {until}. Claim it with the link below; after that it goes to the next person waiting.")],
-                ("Claim your seat", change.status_url.to_string()),
+                tr.t_args("mail-waitlist-subject-offered", &args(None)),
+                vec![tr.t_args("mail-waitlist-offered", &args(Some(("until", Arg::from(until)))))],
+                (tr.t("mail-waitlist-link-offered"), change.status_url.to_string()),
             )
         }
         WaitlistChangeKind::Expired => (
-            format!("Waitlist ended: {title} with {coach}, {when}"),
-            vec!["the seat kept for you was not claimed in time, or the session can no longer be booked, so you are off the waitlist. You are welcome to pick another time on the booking page.".to_string()],
-            ("Your place", change.status_url.to_string()),
+            tr.t_args("mail-waitlist-subject-expired", &args(None)),
+            vec![tr.t("mail-waitlist-expired")],
+            (tr.t("mail-waitlist-link-expired"), change.status_url.to_string()),
         ),
         WaitlistChangeKind::Claimed | WaitlistChangeKind::Left => return None,
     };
     let body = Body {
-        greeting: format!("Hello {},", e.name),
+        greeting: tr.t1("mail-hello", "name", &e.name),
         paragraphs,
-        details: vec![("What", change.event_type.title.clone()), ("With", change.coach.display_name.clone()), ("When", format!("{when} ({})", tz.name()))],
-        link: Some((link.0, link.1)),
+        details: vec![
+            (tr.t("mail-label-what"), change.event_type.title.clone()),
+            (tr.t("mail-label-with"), change.coach.display_name.clone()),
+            (tr.t("mail-label-when"), format!("{when} ({})", tz.name())),
+        ],
+        link: Some(link),
+        signature: tr.t("mail-signature"),
     };
     Some(Draft { to, reply_to: None, subject, text: body.text(), html: body.html(), calendar: None })
 }

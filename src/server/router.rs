@@ -5,7 +5,8 @@
 //! sign-in and session), the operator's endpoints (`/metrics`,
 //! `/healthz`, `/readyz`: [`super::ops`]), the analytics pages
 //! (`/coach/analytics`, `/admin/analytics` and their `.csv`, behind
-//! [`analytics_viewer`]), and everything else.
+//! [`analytics_viewer`]), the embed scripts under `/static/`, and
+//! everything else.
 //!
 //! Every surface gets the resolved client address (the peer, or the client
 //! a trusted proxy names) as its `SocketAddr`, a request body that fails
@@ -72,7 +73,7 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     }
     if path == "/" {
         if is_get(&req) {
-            return crate::web::front::front_page(&app).unwrap_or_else(|e| e.into_response());
+            return crate::web::front::front_page(&app, req.headers(), req.uri().query()).unwrap_or_else(|e| e.into_response());
         }
         // A client that starts discovery at the server root.
         return dav(app, client, link_base, DavPath::Root, req).await;
@@ -96,6 +97,10 @@ async fn dispatch(app: Arc<App>, client: SocketAddr, link_base: Option<String>, 
     }
     if ANALYTICS_PATHS.contains(&path.as_str()) {
         return analytics(app, client, &path, req).await;
+    }
+    if path.starts_with("/static/") && is_get(&req) {
+        // (issue 12 §6) the embed scripts.
+        return crate::web::embed::static_file(&path).unwrap_or_else(|| text_response(StatusCode::NOT_FOUND, "Not Found\n"));
     }
     if path.starts_with("/book/") {
         return crate::web::handle(app, client, req).await;
@@ -122,7 +127,7 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
     }
     let base = link_base.unwrap_or_else(|| app.config.public_url.clone());
     if path == "/connect" || path == "/connect/" {
-        return connect_page(&app, &base).unwrap_or_else(|e| e.into_response());
+        return connect_page(&app, &base, req.headers(), req.uri().query()).unwrap_or_else(|e| e.into_response());
     }
     let user = match authenticate(&app, client, &req).await {
         Ok(u) => u,
@@ -132,7 +137,8 @@ async fn connect(app: Arc<App>, client: SocketAddr, link_base: Option<String>, p
         apple_profile_response(&app.config.site_name, &base, &user.name)
     } else {
         let name = user.name.clone();
-        tokio::task::spawn_blocking(move || feed_links_page(&app, &base, &name))
+        let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_string));
+        tokio::task::spawn_blocking(move || feed_links_page(&app, &base, &name, &headers, query.as_deref()))
             .await
             .unwrap_or_else(|_| Err(PageError::Internal("page task failed".into())))
     };

@@ -143,8 +143,58 @@ pub struct CalendarInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     pub kind: NodeKind,
+    #[serde(deserialize_with = "stored_time::deserialize")]
     pub created: DateTime<Utc>,
+    #[serde(deserialize_with = "stored_time::deserialize")]
     pub modified: DateTime<Utc>,
+}
+
+/// Reading the times of a stored [`Node`] fast. They are written by
+/// chrono's own `Serialize` (RFC 3339 text, `2026-05-01T10:00:00.123Z`),
+/// which is kept; the usual form is read here digit by digit, anything
+/// else by chrono's parser, so every record ever written reads the same.
+mod stored_time {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use serde::de::{Deserializer, Error, Visitor};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = DateTime<Utc>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 date and time")
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<DateTime<Utc>, E> {
+                match quick(s.as_bytes()) {
+                    Some(t) => Ok(t),
+                    None => s.parse::<DateTime<Utc>>().map_err(E::custom),
+                }
+            }
+        }
+        d.deserialize_str(Text)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, or `None` for any other form.
+    pub(super) fn quick(b: &[u8]) -> Option<DateTime<Utc>> {
+        if b.len() < 20 || *b.last()? != b'Z' || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        };
+        let mut nanos = 0;
+        let frac = &b[19..b.len() - 1];
+        if !frac.is_empty() {
+            if frac[0] != b'.' || frac.len() < 2 || frac.len() > 10 {
+                return None;
+            }
+            nanos = num(20..b.len() - 1)? * 10u32.pow(10 - frac.len() as u32);
+        }
+        let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+        // Leap seconds (:60) are left to chrono.
+        let time = date.and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?.min(59), nanos)?;
+        (num(17..19)? < 60).then(|| time.and_utc())
+    }
 }
 
 impl Node {
@@ -165,6 +215,25 @@ impl Node {
     }
     pub fn is_calendar(&self) -> bool {
         self.collection().is_some_and(|c| c.calendar)
+    }
+}
+
+/// What a listing of a collection's members needs of one member: whether
+/// it is a collection (and a calendar) or a resource with its etag
+/// ([`Storage::for_each_member`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberHead<'a> {
+    Collection { calendar: bool },
+    /// A resource's strong entity tag, without quotes.
+    Resource { etag: &'a str },
+}
+
+impl<'a> MemberHead<'a> {
+    pub fn of(node: &'a Node) -> Self {
+        match &node.kind {
+            NodeKind::Collection(c) => MemberHead::Collection { calendar: c.calendar },
+            NodeKind::Resource(r) => MemberHead::Resource { etag: &r.etag },
+        }
     }
 }
 
@@ -426,6 +495,13 @@ pub trait Storage: Send + Sync {
     /// Calls `f` for each direct member in name order without collecting
     /// them first (for listings of big collections).
     fn for_each_child(&self, path: &StorePath, f: &mut dyn FnMut(String, Node) -> Result<()>) -> Result<()>;
+    /// Calls `f` for each direct member in name order with only what a
+    /// listing of names and etags needs ([`MemberHead`]), borrowed from
+    /// the stored record where the backend can (sled decodes nothing
+    /// else). The default goes through [`Storage::for_each_child`].
+    fn for_each_member(&self, path: &StorePath, f: &mut dyn FnMut(&str, MemberHead<'_>) -> Result<()>) -> Result<()> {
+        self.for_each_child(path, &mut |name, node| f(&name, MemberHead::of(&node)))
+    }
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>>;
     /// Makes a collection; its parent must exist (except for a home).
     fn create_collection(
@@ -578,6 +654,53 @@ pub trait Storage: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_times_read_as_chrono_reads_them() {
+        let times = [
+            "2026-05-01T10:00:00Z",
+            "2026-05-01T10:00:00.5Z",
+            "2026-05-01T10:00:00.123456789Z",
+            "1970-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2016-12-31T23:59:60Z",
+            "2026-05-01T10:00:00+02:00",
+            "2026-05-01 10:00:00Z",
+            "+10000-01-01T00:00:00Z",
+        ];
+        for t in times {
+            let node = Node {
+                kind: NodeKind::Collection(Collection {
+                    calendar: false,
+                    sync_id: 1,
+                    revision: 2,
+                    horizon: 3,
+                    components: vec![],
+                    read_only: false,
+                }),
+                created: Utc::now(),
+                modified: Utc::now(),
+            };
+            // The record as chrono's serializer would have written `t`.
+            let mut bytes = postcard::to_stdvec(&node.kind).unwrap();
+            for _ in 0..2 {
+                bytes.extend(postcard::to_stdvec(t).unwrap());
+            }
+            let ours: std::result::Result<Node, _> = postcard::from_bytes(&bytes);
+            let chronos = t.parse::<DateTime<Utc>>();
+            match (ours, chronos) {
+                (Ok(n), Ok(c)) => assert_eq!((n.created, n.modified), (c, c), "{t}"),
+                (Err(_), Err(_)) => {}
+                (o, c) => panic!("{t}: ours {o:?}, chrono {c:?}"),
+            }
+        }
+        let now = Utc::now();
+        let node = Node { kind: NodeKind::Collection(Collection { calendar: true, sync_id: 0, revision: 0, horizon: 0, components: vec![], read_only: true }), created: now, modified: now };
+        let back: Node = postcard::from_bytes(&postcard::to_stdvec(&node).unwrap()).unwrap();
+        assert_eq!(back, node);
+        assert!(stored_time::quick(b"2026-02-30T00:00:00Z").is_none());
+        assert!(stored_time::quick(b"2026-05-01T10:00:00.Z").is_none());
+    }
 
     #[test]
     fn enospc_and_edquot_are_a_full_disk_other_io_errors_are_not() {

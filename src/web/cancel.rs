@@ -10,19 +10,20 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::manage::manage_page;
+use super::manage::{booking_tr, manage_page};
 use super::request::PageRequest;
 
 pub fn cancel(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
     req.check_csrf(&req.form())?;
+    let tr = booking_tr(app, req, token);
     match app.booking.cancel(token) {
-        Ok(_) => manage_page(app, req, token, Some(("Your booking is cancelled.".into(), "success"))),
+        Ok(_) => manage_page(app, req, token, Some((tr.t("manage-cancelled"), "success"))),
         Err(BookingError::TooLate { deadline }) => {
             let mut resp = manage_page(
                 app,
                 req,
                 token,
-                Some((format!("It is too late to cancel online: that was possible until {}.", deadline.format("%Y-%m-%d %H:%M UTC")), "error")),
+                Some((tr.t1("manage-too-late-to-cancel", "deadline", deadline.format("%Y-%m-%d %H:%M UTC").to_string()), "error")),
             )?;
             *resp.status_mut() = StatusCode::CONFLICT;
             Ok(resp)

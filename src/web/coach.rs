@@ -9,24 +9,30 @@ use crate::app::App;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{human_duration, price};
+use super::format::{human_duration_in, price_in};
+use super::locale::page_tr;
 use super::pages::{CoachPage, EventTypeCard};
+use super::request::PageRequest;
 use super::respond::{enc, render};
 
-pub fn coach_page(app: &App, slug: &str) -> Result<Response<Body>, PageError> {
+pub fn coach_page(app: &App, req: &PageRequest, slug: &str) -> Result<Response<Body>, PageError> {
     let coach = app.booking.coach(slug)?;
+    let tr = page_tr(req, Some(coach), None);
     // (D) private types are reachable only through their secret links.
     let cards = app
         .booking
         .listed_event_types(coach)
         .map(|t| EventTypeCard {
             title: t.title.clone(),
-            duration: human_duration(t.duration),
-            price: price(&t.price),
+            duration: human_duration_in(&tr, t.duration),
+            price: price_in(&tr, &t.price),
             seats: t.seats,
             group: t.seats > 1,
             link: format!("/book/{}/{}", enc(&coach.slug), enc(&t.slug)),
+            description: t.description.clone(),
+            location: super::profile::location_kind(&tr, t.location.as_ref()),
         })
         .collect();
-    render(CoachPage { coach_name: coach.display_name.clone(), event_types: cards })
+    let profile = super::profile::CoachProfile::of(app, coach);
+    render(CoachPage { tr, coach_name: coach.display_name.clone(), profile, event_types: cards })
 }

@@ -29,20 +29,29 @@ pub fn confirm(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<B
         };
         return Ok(redirect(&manage_location(&token, &tz_query, done)));
     }
+    // The page's language is the booking's (issue 12 §5): mails and calendar texts follow it.
+    let coach = app.booking.hold_info(hold_id).ok().map(|(_, c, _)| c);
+    let tr = super::locale::page_tr(req, coach, None);
     let details = StudentDetails {
         name: form.get("name").cloned().unwrap_or_default(),
         email: form.get("email").cloned().unwrap_or_default(),
         note: form.get("note").cloned().unwrap_or_default(),
+        locale: tr.locale,
     };
     // (D) answers to the event type's questions come as `q_{id}` fields.
     let answers: std::collections::BTreeMap<String, String> =
         form.iter().filter_map(|(k, v)| k.strip_prefix("q_").map(|id| (id.to_string(), v.clone()))).collect();
-    match app.booking.confirm_with_answers(hold_id, details, &answers) {
+    // (issue 11 §4) the parent or guardian, when the form asks for one
+    let guardian = crate::booking::guardian::GuardianInput {
+        name: form.get("guardian_name").cloned().unwrap_or_default(),
+        email: form.get("guardian_email").cloned().unwrap_or_default(),
+    };
+    match app.booking.confirm_with_guardian(hold_id, details, &answers, Some(&guardian)) {
         Ok(booking) => {
             let token = app.booking.manage_token(&booking);
             Ok(redirect(&manage_location(&token, &tz_query, "booked")))
         }
-        Err(BookingError::InvalidInput { reason, .. }) => hold_page(app, req, hold_id, Some((reason, form))),
+        Err(BookingError::InvalidInput { field, reason }) => hold_page(app, req, hold_id, Some((super::errors::invalid_input_text(&tr, field, reason), form))),
         Err(BookingError::InvalidAnswer(a)) => {
             let mut form = form;
             form.insert(super::hold::QUESTION_ERROR.to_string(), a.question.clone());

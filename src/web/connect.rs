@@ -16,7 +16,7 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use hyper::Response;
+use hyper::{HeaderMap, Response};
 use sha2::{Digest, Sha256};
 
 use crate::app::App;
@@ -40,50 +40,32 @@ pub fn dav_url(base: &str) -> String {
     format!("{}/dav/", base.trim_end_matches('/'))
 }
 
-pub fn connect_page(app: &App, base: &str) -> Result<Response<Body>, PageError> {
+/// The page, in the language `?lang=`, its cookie or the browser asks for
+/// (`query`: the raw query string).
+pub fn connect_page(app: &App, base: &str, headers: &HeaderMap, query: Option<&str>) -> Result<Response<Body>, PageError> {
+    let query = super::forms::decode(query.unwrap_or("").as_bytes());
+    let tr = super::locale::tr(headers, &query, super::locale::Speaker::default());
     let url = dav_url(base);
-    let apps = vec![
-        ConnectApp {
-            name: "Apple Calendar on iPhone, iPad or Mac",
-            steps: vec![
-                format!("Easiest: open {APPLE_PROFILE_PATH} on the device, sign in, and install the downloaded profile (iPhone/iPad: Settings → Profile Downloaded → Install; Mac: System Settings → Privacy & Security → Profiles), entering your password when asked."),
-                "Or by hand on iPhone/iPad: Settings → Apps → Calendar → Calendar Accounts → Add Account → Other → Add CalDAV Account.".into(),
-                "By hand on a Mac: Calendar → Settings → Accounts → + → Other CalDAV Account…, account type Manual.".into(),
-                format!("Server: {url} · User name and password: your slotdav account."),
-            ],
-        },
-        ConnectApp {
-            name: "Thunderbird",
-            steps: vec![
-                "Open the Calendar tab, then New Calendar… → On the Network.".into(),
-                format!("User name: your slotdav user name; Location: {url}; then Find Calendars."),
-                "Enter your password when asked, tick the calendars to show, and Subscribe.".into(),
-            ],
-        },
-        ConnectApp {
-            name: "DAVx⁵ (Android)",
-            steps: vec![
-                "Tap + → Login with URL and user name.".into(),
-                format!("Base URL: {url}; user name and password: your slotdav account; Login."),
-                "Create the account, open it, and tick the calendars to synchronise; they appear in your calendar app.".into(),
-            ],
-        },
-        ConnectApp {
-            name: "Outlook on Windows (CalDAV Synchronizer add-in)",
-            steps: vec![
-                "Install CalDAV Synchronizer, then in Outlook: CalDav Synchronizer → Synchronization Profiles → Add new profile → Generic CalDAV/CardDAV.".into(),
-                format!("DAV URL: {url}; user name and password: your slotdav account; then Test or discover settings and pick a calendar."),
-                "Choose the Outlook calendar folder to keep in sync, and OK.".into(),
-            ],
-        },
-    ];
-    render(ConnectPage { site_name: app.config.site_name.clone(), dav_url: url, apps })
+    let apps = calendar_apps(&tr, &url);
+    Ok(super::locale::remember(render(ConnectPage { tr, site_name: app.config.site_name.clone(), dav_url: url, apps })?, &query))
+}
+
+/// Each calendar app and its steps, in the page's language, with the
+/// CalDAV `url` (keys `connect-{app}-name` and `connect-{app}-1` …).
+fn calendar_apps(tr: &crate::i18n::Tr, url: &str) -> Vec<ConnectApp> {
+    let app = |app: &str, steps: usize| ConnectApp {
+        name: tr.t(&format!("connect-{app}-name")),
+        steps: (1..=steps).map(|i| tr.t2(&format!("connect-{app}-{i}"), "url", url, "path", APPLE_PROFILE_PATH)).collect(),
+    };
+    vec![app("apple", 4), app("thunderbird", 3), app("davx5", 3), app("outlook", 3)]
 }
 
 /// `GET /connect/feeds` for `user` (already authenticated): the secret ICS
 /// feed URLs of the calendars they published (`slotdav feed add`), to
 /// subscribe to in Outlook or Google Calendar.
-pub fn feed_links_page(app: &App, base: &str, user: &str) -> Result<Response<Body>, PageError> {
+pub fn feed_links_page(app: &App, base: &str, user: &str, headers: &HeaderMap, query: Option<&str>) -> Result<Response<Body>, PageError> {
+    let query = super::forms::decode(query.unwrap_or("").as_bytes());
+    let tr = super::locale::tr(headers, &query, super::locale::Speaker::default());
     let records = crate::feeds::list(&*app.storage, Some(user)).map_err(|e| PageError::Internal(e.to_string()))?;
     let base = base.trim_end_matches('/');
     let feeds = records
@@ -94,7 +76,7 @@ pub fn feed_links_page(app: &App, base: &str, user: &str) -> Result<Response<Bod
             FeedLink { calendar: r.calendar, url, webcal }
         })
         .collect();
-    let mut resp = render(FeedLinksPage { site_name: app.config.site_name.clone(), user: user.to_string(), feeds })?;
+    let mut resp = super::locale::remember(render(FeedLinksPage { tr, site_name: app.config.site_name.clone(), user: user.to_string(), feeds })?, &query);
     resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(resp)
 }
@@ -165,6 +147,26 @@ pub fn apple_profile(site_name: &str, base: &str, user: &str) -> Result<String, 
 mod tests {
     use super::*;
     use quick_xml::events::Event;
+
+    /// (issue 12 §5) Every app's name and steps exist in every language,
+    /// with the CalDAV URL filled in.
+    #[test]
+    fn the_calendar_apps_steps_are_written_in_every_language() {
+        use crate::i18n::{Locale, Tr};
+        let url = "https://cal.example/dav/";
+        for locale in [Locale::En, Locale::De, Locale::Fr, Locale::Es] {
+            let apps = calendar_apps(&Tr::new(locale), url);
+            assert_eq!(apps.iter().map(|a| a.steps.len()).sum::<usize>(), 13);
+            for a in &apps {
+                assert!(!a.name.starts_with("connect-"), "{locale}: {}", a.name);
+                assert!(a.steps.iter().all(|s| !s.starts_with("connect-")), "{locale}: {:?}", a.steps);
+            }
+            assert!(apps[0].steps[0].contains(APPLE_PROFILE_PATH) && apps[0].steps[3].contains(url), "{locale}: {:?}", apps[0].steps);
+            assert!(apps[1].steps[1].contains(url) && apps[2].steps[1].contains(url) && apps[3].steps[1].contains(url));
+        }
+        let de = calendar_apps(&Tr::new(Locale::De), url);
+        assert!(de[0].steps[1].contains("Einstellungen"), "{:?}", de[0].steps);
+    }
 
     /// The profile's `<key>` → value pairs in document order, after checking
     /// that quick-xml reads it to the end.

@@ -19,7 +19,9 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 use crate::storage::StorageError;
 
-use super::respond::error_page;
+use crate::i18n::Tr;
+
+use super::respond::error_page_in;
 
 /// The answer to one [`BookingError`], for a page and for the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +156,13 @@ pub fn booking_answer(e: &BookingError) -> BookingAnswer {
             "No request waiting",
             "There is no reschedule request waiting for this booking (any more).".into(),
         ),
+        // issue 11 §4: a guardian's read-only link
+        B::ReadOnly => answer(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            "This link is read-only",
+            "This guardian's link shows the booking but cannot cancel or move it. Please ask the student, or contact the coach.".into(),
+        ),
         B::Storage(StorageError::QuotaExceeded { user }) => {
             tracing::warn!(coach = %user, "booking refused: the coach's storage quota is used up");
             BookingAnswer {
@@ -248,8 +257,76 @@ impl PageError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let (status, heading, message) = self.answer();
-        error_page(status, heading, &message, None)
+        self.into_response_in(&Tr::default())
+    }
+
+    /// The error page in the page's language.
+    pub fn into_response_in(self, tr: &Tr) -> Response<Body> {
+        let (status, heading, message) = self.answer_in(tr);
+        error_page_in(tr, status, &heading, &message, None)
+    }
+
+    /// Status, heading and text of the page for this error, in the page's
+    /// language (`locales/*/errors.ftl`: `error-{name}-heading` and
+    /// `-text`, named after the API's code). The reasons a student's
+    /// details or answers were refused come from the booking rules and
+    /// stay as written there in English; other languages get a text per field.
+    pub fn answer_in(self, tr: &Tr) -> (StatusCode, String, String) {
+        use crate::i18n::Arg;
+        let text = |name: &str, args: &[(&str, Arg)]| {
+            (tr.t_args(&format!("error-{name}-heading"), args), tr.t_args(&format!("error-{name}-text"), args))
+        };
+        let english = tr.locale.messages() == "en";
+        let (name, args): (String, Vec<(&str, Arg)>) = match &self {
+            PageError::NotFound => ("not-found".into(), vec![]),
+            PageError::MethodNotAllowed => ("method-not-allowed".into(), vec![]),
+            // The handlers write what is missing (in the page's language where they can).
+            PageError::BadRequest(m) => return (StatusCode::BAD_REQUEST, tr.t("error-bad-request-heading"), m.clone()),
+            PageError::Csrf => ("csrf".into(), vec![]),
+            PageError::RateLimited => ("rate-limited".into(), vec![]),
+            PageError::Internal(_) => ("internal".into(), vec![]),
+            PageError::Booking(e) => {
+                let a = booking_answer(e);
+                let status = a.status;
+                let utc = |t: &chrono::DateTime<chrono::Utc>| Arg::from(t.format("%Y-%m-%d %H:%M UTC").to_string());
+                let (name, args): (&str, Vec<(&str, Arg)>) = match e {
+                    BookingError::SeriesConflicts { conflicts } => ("series-conflicts", vec![("n", Arg::from(conflicts.len()))]),
+                    BookingError::TooLate { deadline } => ("too-late", vec![("deadline", utc(deadline))]),
+                    BookingError::NotStarted { start } => ("not-started", vec![("start", utc(start))]),
+                    BookingError::TooManyHolds { limit } => ("too-many-holds", vec![("limit", Arg::from(*limit))]),
+                    BookingError::TooManyBookings { limit } => ("too-many-bookings", vec![("limit", Arg::from(*limit))]),
+                    BookingError::InvalidInput { field, .. } if !english => (invalid_input_name(field), vec![]),
+                    BookingError::InvalidInput { .. } => return (status, tr.t("error-invalid-details-heading"), a.message),
+                    BookingError::InvalidAnswer(_) if english => return (status, tr.t("error-invalid-answer-heading"), a.message),
+                    BookingError::InvalidAnswer(_) => ("invalid-answer", vec![]),
+                    _ => (a.code, vec![]),
+                };
+                let (heading, message) = text(&name.replace('_', "-"), &args);
+                return (status, heading, message);
+            }
+        };
+        let status = self.answer().0;
+        let (heading, message) = text(&name, &args);
+        (status, heading, message)
+    }
+}
+
+/// Why a student's detail was refused, in the page's language: the booking
+/// rules' own English reason, or a text per field in other languages.
+pub fn invalid_input_text(tr: &Tr, field: &str, reason: String) -> String {
+    if tr.locale.messages() == "en" {
+        reason
+    } else {
+        tr.t(&format!("error-{}-text", invalid_input_name(field)))
+    }
+}
+
+/// The error text of a refused detail in languages other than English.
+fn invalid_input_name(field: &str) -> &'static str {
+    match field {
+        "name" => "invalid-name",
+        "email" => "invalid-email",
+        _ => "invalid-details",
     }
 }
 
@@ -327,10 +404,67 @@ mod tests {
             (B::NotStarted { start: chrono::DateTime::UNIX_EPOCH }, 409),
             (B::ReschedulePending, 409),
             (B::NoRescheduleRequest, 409),
+            (B::ReadOnly, 403),
         ];
         for (e, status) in cases {
             assert_eq!(booking_answer(&e).status.as_u16(), status, "{e:?}");
         }
+    }
+
+    /// The English pages read exactly as before (the texts moved to
+    /// `locales/en/errors.ftl`), and every error has a German page.
+    #[test]
+    fn error_pages_speak_the_pages_language() {
+        use crate::i18n::Locale;
+        use BookingError as B;
+        let errors = || {
+            vec![
+                PageError::NotFound,
+                PageError::MethodNotAllowed,
+                PageError::Csrf,
+                PageError::RateLimited,
+                PageError::Booking(B::SlotAvailable),
+                PageError::Booking(B::AlreadyWaiting),
+                PageError::Booking(B::NoWaitlist),
+                PageError::Booking(B::WaitlistFull),
+                PageError::Booking(B::WaitlistNotFound),
+                PageError::Booking(B::NotOffered),
+                PageError::Booking(B::OfferExpired),
+                PageError::Booking(B::UnknownCoach),
+                PageError::Booking(B::UnknownEventType),
+                PageError::Booking(B::SlotUnavailable),
+                PageError::Booking(B::HoldExpired),
+                PageError::Booking(B::HoldNotFound),
+                PageError::Booking(B::BookingNotFound),
+                PageError::Booking(B::BookingCancelled),
+                PageError::Booking(B::AlreadyBooked),
+                PageError::Booking(B::TooLate { deadline: chrono::DateTime::UNIX_EPOCH }),
+                PageError::Booking(B::TooManyHolds { limit: 3 }),
+                PageError::Booking(B::TooManyBookings { limit: 1 }),
+                PageError::Booking(B::NotYours),
+                PageError::Booking(B::NotAwaitingConfirmation),
+                PageError::Booking(B::NotStarted { start: chrono::DateTime::UNIX_EPOCH }),
+                PageError::Booking(B::ReschedulePending),
+                PageError::Booking(B::NoRescheduleRequest),
+                PageError::Booking(B::InvalidInput { field: "email", reason: "that is not an email address".into() }),
+                PageError::Booking(storage(StorageError::QuotaExceeded { user: "alice".into() })),
+                PageError::Booking(storage(StorageError::Full("disk".into()))),
+                PageError::Booking(storage(StorageError::Backend("x".into()))),
+            ]
+        };
+        for (before, after) in errors().into_iter().zip(errors()) {
+            let (status, heading, message) = before.answer();
+            assert_eq!(after.answer_in(&Tr::new(Locale::En)), (status, heading.to_string(), message.clone()), "{heading}");
+        }
+        for e in errors() {
+            let (_, heading, message) = e.answer_in(&Tr::new(Locale::De));
+            assert!(!heading.starts_with("error-") && !message.starts_with("error-"), "{heading} / {message}");
+        }
+        let (_, heading, message) = PageError::Booking(B::TooManyHolds { limit: 3 }).answer_in(&Tr::new(Locale::De));
+        assert_eq!(heading, "Zu viele offene Reservierungen");
+        assert!(message.contains('3'), "{message}");
+        let (_, heading, _) = PageError::NotFound.answer_in(&Tr::new(Locale::Fr));
+        assert_eq!(heading, "Page introuvable");
     }
 
     #[test]

@@ -1,13 +1,54 @@
 //! How the pages write zones, durations, times, prices and booking states.
 //! Pure: no request, no store, time passed in.
 //!
-//! May import: `booking` (its types), `model`, chrono.
+//! The `_in` functions write them in a page's language ([`Tr`]); the
+//! others are the English of the coach's dashboard.
+//!
+//! May import: `booking` (its types), `i18n`, `model`, chrono.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::booking::{Booking, BookingStatus};
+use crate::i18n::{dates, Tr};
 use crate::model::TimeRange;
+
+/// [`human_duration`] in the page's language.
+pub fn human_duration_in(tr: &Tr, d: Duration) -> String {
+    tr.duration(d)
+}
+
+/// [`price`] in the page's language.
+pub fn price_in(tr: &Tr, price: &str) -> String {
+    if price.is_empty() {
+        tr.t("price-free")
+    } else {
+        price.to_string()
+    }
+}
+
+/// [`when`] in the page's language and date style.
+pub fn when_in(tr: &Tr, range: TimeRange, tz: Tz) -> String {
+    dates::span(tr.locale, &range.start.with_timezone(&tz), &range.end.with_timezone(&tz))
+}
+
+/// [`status_text`] in the page's language.
+pub fn status_text_in(tr: &Tr, b: &Booking) -> String {
+    tr.t(match b.status {
+        BookingStatus::Confirmed => "status-confirmed",
+        BookingStatus::Tentative => "status-tentative",
+        BookingStatus::Cancelled => "status-cancelled",
+    })
+}
+
+/// [`deadline_text`] in the page's language: `key` is
+/// `deadline-moved` or `deadline-cancelled`.
+pub fn deadline_text_in(tr: &Tr, key: &str, deadline: Option<DateTime<Utc>>, tz: Tz) -> String {
+    match deadline {
+        Some(d) => tr.t1(key, "until", dates::date_time(tr.locale, &d.with_timezone(&tz))),
+        None => String::new(),
+    }
+}
 
 /// The student's zone: `tz` if it names a zone, else the coach's.
 pub fn zone(param: Option<&String>, fallback: Tz) -> Tz {
@@ -37,7 +78,9 @@ pub fn price(price: &str) -> String {
 
 /// "Tuesday 5 May 2026, 09:00 – 10:00" in `tz`.
 pub fn when(range: TimeRange, tz: Tz) -> String {
-    when_in(range, tz, HourCycle::H23)
+    let s = range.start.with_timezone(&tz);
+    let e = range.end.with_timezone(&tz);
+    format!("{} – {}", s.format("%A %-d %B %Y, %H:%M"), e.format("%H:%M"))
 }
 
 /// The Monday of the week `week` (a date) or of today, in `tz`.
@@ -69,72 +112,6 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
     crate::booking::availability::local_day(tz, d).start
 }
 
-/// How the student reads a time of day: 24-hour (`14:30`, CLDR's `h23`)
-/// or 12-hour (`2:30 PM`, `h12`). Every time of day on the booking pages
-/// is written by [`clock_time`] with one of these, so switching to a
-/// locale's own formatting is a change in this one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HourCycle {
-    #[default]
-    H23,
-    H12,
-}
-
-/// The hour cycle of a browser's `Accept-Language`: 12-hour when its
-/// preferred language (highest `q`, the first of equals) is `en` or
-/// `en-US`, 24-hour otherwise and without the header.
-pub fn hour_cycle(accept_language: Option<&str>) -> HourCycle {
-    let preferred = accept_language.and_then(|header| {
-        let mut best: Option<(&str, f32)> = None;
-        // At most a few dozen entries are looked at: the header is the client's.
-        for item in header.split(',').take(32) {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or("").trim();
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.trim().parse::<f32>().ok()))
-                .unwrap_or(1.0);
-            if !tag.is_empty() && tag != "*" && best.is_none_or(|(_, b)| q > b) {
-                best = Some((tag, q));
-            }
-        }
-        best.map(|(tag, _)| tag)
-    });
-    match preferred {
-        Some(tag) if tag.eq_ignore_ascii_case("en") || tag.eq_ignore_ascii_case("en-US") => HourCycle::H12,
-        _ => HourCycle::H23,
-    }
-}
-
-/// A time of day as the student reads it: `09:30` or `9:30 AM`.
-pub fn clock_time<Z: chrono::TimeZone>(t: &DateTime<Z>, cycle: HourCycle) -> String
-where
-    Z::Offset: std::fmt::Display,
-{
-    match cycle {
-        HourCycle::H23 => t.format("%H:%M").to_string(),
-        HourCycle::H12 => t.format("%-I:%M %p").to_string(),
-    }
-}
-
-/// "Tue 5 May, 09:00" (or "…, 9:00 AM") in `tz`: a slot named in a list.
-pub fn day_and_time(t: DateTime<Utc>, tz: Tz, cycle: HourCycle) -> String {
-    let local = t.with_timezone(&tz);
-    format!("{}, {}", local.format("%a %-d %b"), clock_time(&local, cycle))
-}
-
-/// "4 May 09:00" (or "4 May 9:00 AM") in `tz`: a deadline.
-pub fn date_and_time(t: DateTime<Utc>, tz: Tz, cycle: HourCycle) -> String {
-    let local = t.with_timezone(&tz);
-    format!("{} {}", local.format("%-d %B"), clock_time(&local, cycle))
-}
-
-/// [`when`] with the student's hour cycle.
-pub fn when_in(range: TimeRange, tz: Tz, cycle: HourCycle) -> String {
-    let s = range.start.with_timezone(&tz);
-    let e = range.end.with_timezone(&tz);
-    format!("{}, {} – {}", s.format("%A %-d %B %Y"), clock_time(&s, cycle), clock_time(&e, cycle))
-}
-
 /// The booking's state for the student.
 pub fn status_text(b: &Booking) -> &'static str {
     match b.status {
@@ -146,11 +123,11 @@ pub fn status_text(b: &Booking) -> &'static str {
 
 /// Why a booking can no longer be `what` ("moved", "cancelled") online, or
 /// nothing while it still can.
-pub fn deadline_text(what: &str, deadline: Option<DateTime<Utc>>, tz: Tz, cycle: HourCycle) -> String {
+pub fn deadline_text(what: &str, deadline: Option<DateTime<Utc>>, tz: Tz) -> String {
     match deadline {
         Some(d) => format!(
             "This booking can no longer be {what} online (that was possible until {}). Please contact your coach.",
-            date_and_time(d, tz, cycle)
+            d.with_timezone(&tz).format("%-d %B %H:%M")
         ),
         None => String::new(),
     }
@@ -216,30 +193,25 @@ mod tests {
     }
 
     #[test]
-    fn the_hour_cycle_follows_the_preferred_language() {
-        assert_eq!(hour_cycle(None), HourCycle::H23);
-        assert_eq!(hour_cycle(Some("")), HourCycle::H23);
-        assert_eq!(hour_cycle(Some("en-US,en;q=0.9")), HourCycle::H12);
-        assert_eq!(hour_cycle(Some("EN")), HourCycle::H12);
-        assert_eq!(hour_cycle(Some("en-GB,en;q=0.8")), HourCycle::H23);
-        assert_eq!(hour_cycle(Some("de-DE,de;q=0.9,en-US;q=0.8")), HourCycle::H23);
-        assert_eq!(hour_cycle(Some("de;q=0.5, en-US")), HourCycle::H12, "the highest q wins, not the first");
-        assert_eq!(hour_cycle(Some("*, fr")), HourCycle::H23);
-        assert_eq!(hour_cycle(Some(&"x,".repeat(10_000))), HourCycle::H23, "a long header is cut short");
-    }
-
-    #[test]
-    fn times_of_day_in_both_cycles() {
-        let t = |h, m| BERLIN.with_ymd_and_hms(2026, 5, 5, h, m, 0).unwrap();
-        assert_eq!(clock_time(&t(9, 5), HourCycle::H23), "09:05");
-        assert_eq!(clock_time(&t(9, 5), HourCycle::H12), "9:05 AM");
-        assert_eq!(clock_time(&t(0, 30), HourCycle::H12), "12:30 AM");
-        assert_eq!(clock_time(&t(12, 0), HourCycle::H12), "12:00 PM");
-        assert_eq!(clock_time(&t(23, 59), HourCycle::H12), "11:59 PM");
-        let start = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
-        let range = TimeRange::new(start, start + Duration::minutes(90));
-        assert_eq!(when_in(range, BERLIN, HourCycle::H12), "Tuesday 5 May 2026, 2:00 PM – 3:30 PM");
-        assert_eq!(day_and_time(start, BERLIN, HourCycle::H23), "Tue 5 May, 14:00");
+    fn the_page_language_writes_durations_prices_and_times() {
+        use crate::i18n::Locale;
+        let de = Tr::new(Locale::De);
+        let en = Tr::new(Locale::En);
+        for m in [30, 60, 90, 1440, 2880, 1500] {
+            assert_eq!(human_duration_in(&en, Duration::minutes(m)), human_duration(Duration::minutes(m)), "English is the dashboard's English");
+        }
+        assert_eq!(human_duration_in(&de, Duration::minutes(90)), "1 Std. 30 Min.");
+        assert_eq!(human_duration_in(&Tr::new(Locale::Fr), Duration::minutes(2880)), "2 jours");
+        assert_eq!(price_in(&Tr::new(Locale::Es), ""), "gratis");
+        assert_eq!(price_in(&de, "40 EUR"), "40 EUR");
+        let start = Utc.with_ymd_and_hms(2026, 5, 5, 7, 0, 0).unwrap();
+        let range = TimeRange::new(start, start + Duration::hours(1));
+        assert_eq!(when_in(&en, range, BERLIN), when(range, BERLIN));
+        assert_eq!(when_in(&de, range, BERLIN), "Dienstag, 5. Mai 2026, 09:00 – 10:00");
+        assert_eq!(when_in(&Tr::new(Locale::EnUs), range, BERLIN), "Tuesday, May 5, 2026, 9:00 AM – 10:00 AM");
+        let d = Utc.with_ymd_and_hms(2026, 5, 4, 7, 0, 0).unwrap();
+        assert_eq!(deadline_text_in(&en, "deadline-cancelled", Some(d), BERLIN), deadline_text("cancelled", Some(d), BERLIN));
+        assert!(deadline_text_in(&de, "deadline-cancelled", Some(d), BERLIN).contains("4. Mai, 09:00"));
     }
 
     #[test]
@@ -256,10 +228,9 @@ mod tests {
 
     #[test]
     fn deadline_text_is_empty_while_still_possible() {
-        assert_eq!(deadline_text("moved", None, BERLIN, HourCycle::H23), "");
+        assert_eq!(deadline_text("moved", None, BERLIN), "");
         let d = Utc.with_ymd_and_hms(2026, 5, 4, 7, 0, 0).unwrap();
-        let text = deadline_text("cancelled", Some(d), BERLIN, HourCycle::H23);
-        assert!(deadline_text("cancelled", Some(d), BERLIN, HourCycle::H12).contains("4 May 9:00 AM"));
+        let text = deadline_text("cancelled", Some(d), BERLIN);
         assert!(text.contains("no longer be cancelled online") && text.contains("4 May 09:00"), "{text}");
     }
 }

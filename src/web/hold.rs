@@ -15,7 +15,7 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{clock_time, human_duration, price, when_in};
+use super::format::{price_in, when_in};
 use super::pages::{HoldPage, QuestionField, QuestionOption};
 
 /// (D) The form-map key under which [`super::confirm`] names the question
@@ -29,7 +29,8 @@ pub fn hold(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &str) -> 
     req.check_post(app, &form)?;
     let start = form_start(&form)?;
     let reschedule = match form.get("reschedule") {
-        Some(token) => Some(app.booking.booking(token)?),
+        // (issue 11 §4) a read-only guardian link cannot move the booking
+        Some(token) => Some(app.booking.booking_to_change(token)?.0),
         None => None,
     };
     // (D) A private type needs its secret link's key, or a booking of it being moved.
@@ -57,35 +58,52 @@ fn hold_location(hold_id: &str, tz: Option<&String>, reschedule: Option<&String>
 /// The details form of a hold; with `error`, shown again (422) with the
 /// message and what the student typed.
 pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(String, HashMap<String, String>)>) -> Result<Response<Body>, PageError> {
+    hold_page_with(app, req, hold_id, error, None, None)
+}
+
+/// [`hold_page`] with the page's parameters given (else the error's form
+/// or the query) and the repeat form's last attempt (issue 11 §2,
+/// [`super::series_form`]).
+pub fn hold_page_with(
+    app: &App,
+    req: &PageRequest,
+    hold_id: &str,
+    error: Option<(String, HashMap<String, String>)>,
+    params: Option<HashMap<String, String>>,
+    attempt: Option<&super::series_form::RepeatAttempt>,
+) -> Result<Response<Body>, PageError> {
     let (rec, coach, et) = app.booking.hold_info(hold_id)?;
     if !rec.hold.is_active(app.booking.now()) {
         return Err(BookingError::HoldExpired.into());
     }
-    let params = error.as_ref().map(|(_, f)| f.clone()).unwrap_or_else(|| req.query.clone());
+    let params = params.or_else(|| error.as_ref().map(|(_, f)| f.clone())).unwrap_or_else(|| req.query.clone());
     let tz = super::zones::student_zone(params.get("tz"), super::zones::remembered_zone(&req.headers), coach.policy.tz).tz;
-    let cycle = req.hour_cycle();
     let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
+    let moved = match (&rec.reschedule_of, &reschedule_token) {
+        (Some(_), Some(token)) => app.booking.booking(token).ok().map(|b| crate::i18n::Locale::from_stored(&b.locale)),
+        _ => None,
+    };
+    let tr = super::locale::page_tr_at(req, &format!("/book/hold/{}", enc(hold_id)), Some(coach), moved);
     let (csrf, fresh) = req.csrf();
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
     let page = HoldPage {
-        title: if reschedule_token.is_some() { format!("Move your {} to this time?", et.title) } else { format!("{} with {}", et.title, coach.display_name) },
-        when: when_in(rec.hold.range, tz, cycle),
+        about: super::profile::EventAbout::of(&tr, et),
+        title: if reschedule_token.is_some() { tr.t1("hold-move-title", "title", &et.title) } else { tr.t2("session-with", "title", &et.title, "coach", &coach.display_name) },
+        when: when_in(&tr, rec.hold.range, tz),
         tz: tz.name().to_string(),
-        expires: clock_time(&rec.hold.expires_at.with_timezone(&tz), cycle),
+        expires: crate::i18n::dates::time(tr.locale, &rec.hold.expires_at.with_timezone(&tz)),
         action: format!("/book/hold/{}", enc(hold_id)),
         csrf: csrf.clone(),
         error: error.as_ref().map(|(m, _)| m.clone()),
         name: field("name"),
         email: field("email"),
         note: field("note"),
-        price: price(&et.price),
-        duration: human_duration(et.duration),
-        location: None,
+        price: price_in(&tr, &et.price),
         submit_label: match (&reschedule_token, et.reschedule_requires_approval) {
             // issue 11 §3 (C): the coach approves the move.
-            (Some(_), true) => "Ask the coach to move my booking".into(),
-            (Some(_), false) => "Move my booking".into(),
-            (None, _) => "Book".into(),
+            (Some(_), true) => tr.t("hold-submit-ask-move"),
+            (Some(_), false) => tr.t("hold-submit-move"),
+            (None, _) => tr.t("hold-submit-book"),
         },
         // (D) the event type's questions
         questions: et
@@ -108,7 +126,15 @@ pub fn hold_page(app: &App, req: &PageRequest, hold_id: &str, error: Option<(Str
                 }
             })
             .collect(),
+        // (issue 11 §4) the parent or guardian, asked when the type says so
+        guardian_asked: reschedule_token.is_none() && et.guardian.asks(),
+        guardian_required: et.guardian == crate::booking::guardian::GuardianPolicy::Required,
+        guardian_name: field("guardian_name"),
+        guardian_email: field("guardian_email"),
+        // issue 11 §2: "every N weeks, K times", when the type repeats.
+        series: super::series_form::series_fields(app, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
         reschedule_token,
+        tr,
     };
     let mut resp = with_csrf(render(page)?, &csrf, fresh);
     if req.method == Method::POST {

@@ -11,7 +11,8 @@
 //! visible, backs off on errors and stops after an hour.
 //!
 //! May import: `app`, `booking`, `model`, [`super::slots`] (which type the
-//! address names), [`super::format`], [`super::zones`], hyper, serde_json.
+//! address names), [`super::format`], [`super::locale`] (the language of
+//! its error texts), [`super::zones`], hyper, serde_json.
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
@@ -36,13 +37,15 @@ pub fn open_times(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     let offered = offered(app, req, coach_slug, type_slug)?;
     let tz = student_zone(req.query.get("tz"), remembered_zone(&req.headers), offered.coach.policy.tz).tz;
     let now = app.booking.now();
-    let from = page_date(req.query.get("from"), tz, now)
-        .ok_or_else(|| PageError::BadRequest("`from` must be a date (YYYY-MM-DD) near today.".into()))?;
+    let tr = || super::locale::page_tr(req, Some(offered.coach), None);
+    let from = page_date(req.query.get("from"), tz, now).ok_or_else(|| PageError::BadRequest(tr().t("live-bad-from")))?;
     let days = match req.query.get("days") {
         None => MAX_LIVE_DAYS,
-        Some(d) => d.parse::<i64>().ok().filter(|d| (1..=MAX_LIVE_DAYS).contains(d)).ok_or_else(|| {
-            PageError::BadRequest(format!("`days` must be a number from 1 to {MAX_LIVE_DAYS}."))
-        })?,
+        Some(d) => d
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=MAX_LIVE_DAYS).contains(d))
+            .ok_or_else(|| PageError::BadRequest(tr().t_args("live-bad-days", &[("max", MAX_LIVE_DAYS.into())])))?,
     };
     let range = TimeRange::new(local_midnight(tz, from), local_midnight(tz, from + Duration::days(days)));
     let starts: Vec<DateTime<Utc>> = app.booking.slots(coach_slug, type_slug, range)?.into_iter().map(|s| s.range.start).collect();

@@ -15,12 +15,14 @@
 //!
 //! | route | page | file |
 //! |---|---|---|
-//! | `GET /book/{coach}` | the coach's event types | [`coach`] |
+//! | `GET /book/{coach}` | the coach's profile and event types | [`coach`] |
+//! | `GET /book/{coach}/photo.img` | the coach's photo (issue 12 §3) | [`photo`] |
 //! | `GET /book/{coach}/{type}?day=&week=&month=&tz=&reschedule=` | the month and a day's or week's open times | [`slots`] |
 //! | `GET /book/{coach}/{type}/times.json?from=&days=` | the shown times for the page's live refresh (ETag, 304) | [`live`] |
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
 //! | `POST /book/hold/{id}` | confirm (or move) | [`confirm`] |
+//! | `POST /book/hold/{id}/repeat` | hold the held date as a series (issue 11 §2) | [`series_form`] |
 //! | `GET /book/manage/{token}` | the student's booking | [`manage`] |
 //! | `GET /book/manage/{token}/booking.ics` | "Add to calendar" | [`ics`] |
 //! | `GET /book/manage/{token}/feed.ics` | the same booking as a subscription | [`ics`] |
@@ -39,11 +41,18 @@
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
 //! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
-//! zones and prices read; the one hour-cycle switch), [`zones`] (the zone
+//! zones and prices read, in the page's locale), [`zones`] (the zone
 //! picker's list, typed names, the remembered zone), [`month`] (the month
 //! overview's grid), [`calendar_links`] (Google and Outlook "add to
-//! calendar" links), [`forms`] (form decoding, CSRF tokens, the
-//! rate limiter), [`pages`] (the askama models).
+//! calendar" links), [`live`] (the times.json of the live refresh),
+//! [`forms`] (form decoding, CSRF tokens, the
+//! rate limiter), [`pages`] (the askama models), [`profile`] (the coach's
+//! profile and an event type's details on every step, issue 12 §3),
+//! [`embed`] (the frame policy every `/book/` response gets from
+//! `embed_origins`, the embed snippets and `/static/*.js`, issue 12 §6),
+//! [`locale`] (the page's
+//! language: `?lang=`, its cookie, the booking's, `Accept-Language`, the
+//! coach's; and the language switch).
 //!
 //! May import: `app`, `booking`, `feeds`, `ical::export`, `model`, the
 //! response types of `dav` (`Body`, headers), hyper and askama. Nothing
@@ -56,6 +65,7 @@ pub mod coach;
 pub mod confirm;
 pub mod connect;
 pub mod dashboard;
+pub mod embed;
 pub mod errors;
 pub mod feeds;
 pub mod format;
@@ -64,12 +74,16 @@ pub mod front;
 pub mod hold;
 pub mod ics;
 pub mod live;
+pub mod locale;
 pub mod manage;
 pub mod month;
 pub mod pages;
+pub mod photo;
+pub mod profile;
 pub mod request;
 pub mod respond;
 pub mod series;
+pub mod series_form;
 pub mod session;
 pub mod slots;
 pub mod withdraw;
@@ -88,7 +102,7 @@ use crate::http::Body;
 use errors::PageError;
 use forms::decode;
 use request::PageRequest;
-use respond::error_page;
+use respond::error_page_in;
 
 /// The most a page's form may send.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -106,18 +120,32 @@ where
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_FORM_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", "The form sent more data than a booking needs.", None),
+        Err(_) => {
+            let tr = locale::tr(&parts.headers, &locale::only_lang(&decode(parts.uri.query().unwrap_or("").as_bytes())), locale::Speaker::default());
+            return error_page_in(&tr, StatusCode::PAYLOAD_TOO_LARGE, &tr.t("error-too-much-data-heading"), &tr.t("error-too-much-data-text"), None);
+        }
     };
     let query = decode(parts.uri.query().unwrap_or("").as_bytes());
     let segments = segments(parts.uri.path());
     let request = PageRequest { method: parts.method, headers: parts.headers, query, body, peer };
-    tokio::task::spawn_blocking(move || {
+    let frame_app = app.clone();
+    let resp = tokio::task::spawn_blocking(move || {
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let page = crate::booking::links::with_base(link_base, || dispatch(&app, &request, &seg));
-        page.unwrap_or_else(|e| e.into_response())
+        let resp = page.unwrap_or_else(|e| {
+            // An error page speaks the language of the coach the path names, if any.
+            let coach = seg.first().and_then(|slug| app.booking.coach(slug).ok());
+            // Its language links keep only `lang`: an error page echoes
+            // nothing of the address (a private type's wrong key must
+            // read exactly like an unknown type).
+            e.into_response_in(&locale::tr(&request.headers, &locale::only_lang(&request.query), locale::Speaker { coach, stored: None }))
+        });
+        locale::remember(resp, &request.query)
     })
     .await
-    .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response())
+    .unwrap_or_else(|_| PageError::Internal("page task failed".into()).into_response());
+    // (issue 12 §6) which sites may frame the booking pages.
+    embed::with_frame_policy(resp, &frame_app.config.embed_origins)
 }
 
 /// The percent-decoded, non-empty segments of a path below `/book/`.
@@ -133,11 +161,15 @@ pub fn segments(path: &str) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page<'a> {
     Coach { coach: &'a str },
+    /// (issue 12 §3) The coach's photo.
+    Photo { coach: &'a str },
     Slots { coach: &'a str, event_type: &'a str },
     OpenTimes { coach: &'a str, event_type: &'a str },
     PlaceHold { coach: &'a str, event_type: &'a str },
     HoldForm { hold: &'a str },
     Confirm { hold: &'a str },
+    /// issue 11 §2: the hold page's repeat form.
+    RepeatHold { hold: &'a str },
     Manage { token: &'a str },
     BookingIcs { token: &'a str },
     StudentFeed { token: &'a str },
@@ -159,6 +191,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
     match *seg {
         ["hold", hold] if get => Ok(Page::HoldForm { hold }),
         ["hold", hold] if post => Ok(Page::Confirm { hold }),
+        ["hold", hold, "repeat"] if post => Ok(Page::RepeatHold { hold }),
         ["manage", token] if get => Ok(Page::Manage { token }),
         ["manage", token, "booking.ics"] if get => Ok(Page::BookingIcs { token }),
         ["manage", token, "feed.ics"] if get => Ok(Page::StudentFeed { token }),
@@ -171,6 +204,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["waitlist", token, "leave"] if post => Ok(Page::LeaveWaitlist { token }),
         [coach, event_type, "waitlist"] if post => Ok(Page::JoinWaitlist { coach, event_type }),
         [coach] if get => Ok(Page::Coach { coach }),
+        [coach, "photo.img"] if get => Ok(Page::Photo { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
         [coach, event_type, "times.json"] if get => Ok(Page::OpenTimes { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
@@ -183,12 +217,14 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
 /// Runs the page of a request.
 fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>, PageError> {
     match page_for(&req.method, seg)? {
-        Page::Coach { coach } => coach::coach_page(app, coach),
+        Page::Coach { coach } => coach::coach_page(app, req, coach),
+        Page::Photo { coach } => photo::photo(app, req, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
         Page::OpenTimes { coach, event_type } => live::open_times(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),
         Page::Confirm { hold } => confirm::confirm(app, req, hold),
+        Page::RepeatHold { hold } => series_form::repeat(app, req, hold),
         Page::Manage { token } => manage::manage_page(app, req, token, None),
         Page::BookingIcs { token } => ics::booking_ics(app, token),
         Page::StudentFeed { token } => ics::student_feed(app, token),
@@ -230,10 +266,14 @@ mod tests {
         assert_eq!(route(M::POST, "/book/alice/lesson/times.json"), Err(StatusCode::NOT_FOUND));
         assert_eq!(route(M::GET, "/book/hold/h1"), Ok(Page::HoldForm { hold: "h1" }));
         assert_eq!(route(M::POST, "/book/hold/h1"), Ok(Page::Confirm { hold: "h1" }));
+        assert_eq!(route(M::POST, "/book/hold/h1/repeat"), Ok(Page::RepeatHold { hold: "h1" }));
         assert_eq!(route(M::GET, "/book/manage/t"), Ok(Page::Manage { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/booking.ics"), Ok(Page::BookingIcs { token: "t" }));
         assert_eq!(route(M::GET, "/book/manage/t/feed.ics"), Ok(Page::StudentFeed { token: "t" }));
         assert_eq!(route(M::POST, "/book/manage/t/cancel"), Ok(Page::Cancel { token: "t" }));
+        // (issue 12 §3) no event type slug has a dot, so the photo's path is its own.
+        assert_eq!(route(M::GET, "/book/alice/photo.img"), Ok(Page::Photo { coach: "alice" }));
+        assert_eq!(route(M::GET, "/book/alice/photo"), Ok(Page::Slots { coach: "alice", event_type: "photo" }));
     }
 
     #[test]

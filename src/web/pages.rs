@@ -3,9 +3,13 @@
 
 use askama::Template;
 
+use crate::i18n::Tr;
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
     pub message: String,
     pub back_link: Option<String>,
@@ -19,12 +23,18 @@ pub struct EventTypeCard {
     pub seats: u32,
     pub group: bool,
     pub link: String,
+    /// (issue 12 §3) The event type's description and where it happens.
+    pub description: crate::booking::richtext::RichText,
+    pub location: String,
 }
 
 #[derive(Template)]
 #[template(path = "coach.html")]
 pub struct CoachPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub coach_name: String,
+    pub profile: super::profile::CoachProfile,
     pub event_types: Vec<EventTypeCard>,
 }
 
@@ -53,6 +63,8 @@ pub struct NextAvailable {
 pub struct MonthView {
     /// e.g. `May 2026`.
     pub label: String,
+    /// The columns' heads, Monday first.
+    pub weekdays: Vec<super::month::Weekday>,
     pub weeks: Vec<Vec<super::month::MonthCell>>,
     /// `None` for this month, and past the event type's horizon.
     pub prev_link: Option<String>,
@@ -66,13 +78,16 @@ pub struct MonthView {
 #[derive(Template)]
 #[template(path = "slots.html")]
 pub struct SlotsPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
+    /// (issue 12 §3) The coach's profile and the event type's details.
+    pub profile: super::profile::CoachProfile,
+    pub about: super::profile::EventAbout,
     pub coach_name: String,
     pub coach_link: String,
     pub duration: String,
     pub price: String,
-    /// Where the session takes place, when the event type says.
-    pub location: Option<String>,
     pub tz: String,
     /// The student chose the zone (address or cookie): no asking the browser.
     pub has_tz_param: bool,
@@ -130,6 +145,8 @@ pub struct FullSlot {
 #[derive(Template)]
 #[template(path = "waitlist.html")]
 pub struct WaitlistPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
     pub coach_name: String,
     pub when: String,
@@ -143,12 +160,21 @@ pub struct WaitlistPage {
     pub leave_action: String,
     pub csrf: String,
     pub notice: Option<String>,
+    /// (issue 11 §4) The claim form asks for a parent or guardian.
+    pub guardian_asked: bool,
+    pub guardian_required: bool,
+    pub guardian_name: String,
+    pub guardian_email: String,
 }
 
 #[derive(Template)]
 #[template(path = "hold.html")]
 pub struct HoldPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub title: String,
+    /// (issue 12 §3) The event type's details (location included).
+    pub about: super::profile::EventAbout,
     pub when: String,
     pub tz: String,
     pub expires: String,
@@ -159,14 +185,19 @@ pub struct HoldPage {
     pub email: String,
     pub note: String,
     pub price: String,
-    pub duration: String,
-    /// Where the session takes place, when the event type says.
-    pub location: Option<String>,
     pub submit_label: String,
     /// Set when the hold moves an existing booking: no details to fill in.
     pub reschedule_token: Option<String>,
     /// (D) The event type's questions, with what the student typed.
     pub questions: Vec<QuestionField>,
+    /// (issue 11 §4) The form asks for a parent or guardian
+    /// (`templates/guardian_fields.html`), and must have one.
+    pub guardian_asked: bool,
+    pub guardian_required: bool,
+    pub guardian_name: String,
+    pub guardian_email: String,
+    /// (issue 11 §2) The repeat form, for a type with `repeat`.
+    pub series: Option<super::series_form::SeriesFields>,
 }
 
 /// (D) One question on the details form (issue 11 §5).
@@ -194,7 +225,11 @@ pub struct QuestionOption {
 #[derive(Template)]
 #[template(path = "booking.html")]
 pub struct BookingPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub heading: String,
+    /// (issue 12 §3) Where the booking takes place (its own video link).
+    pub about: super::profile::EventAbout,
     pub message: Option<String>,
     pub message_class: String,
     pub title: String,
@@ -205,9 +240,6 @@ pub struct BookingPage {
     pub reference: String,
     pub student_name: String,
     pub price: String,
-    pub duration: String,
-    /// Where the session takes place, when the event type says.
-    pub location: Option<String>,
     pub active: bool,
     pub ics_link: String,
     /// The same event prefilled in Google Calendar and Outlook on the web
@@ -235,6 +267,8 @@ pub struct BookingPage {
     pub has_tz_param: bool,
     /// (issue 11 §2) The series' dates page, for an occurrence of a series.
     pub series_link: Option<String>,
+    /// (issue 11 §2) The series' dates with their status, listed here too.
+    pub series_dates: Option<super::series::SeriesDates>,
 }
 
 /// A listed coach on the front page.
@@ -246,19 +280,23 @@ pub struct CoachLink {
 #[derive(Template)]
 #[template(path = "front.html")]
 pub struct FrontPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub coaches: Vec<CoachLink>,
 }
 
 /// One calendar app and how to add the account in it.
 pub struct ConnectApp {
-    pub name: &'static str,
+    pub name: String,
     pub steps: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "connect.html")]
 pub struct ConnectPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     /// `public_url` (or the forwarded base) + `/dav/`.
     pub dav_url: String,
@@ -294,6 +332,8 @@ pub struct FeedLink {
 #[derive(Template)]
 #[template(path = "feed_links.html")]
 pub struct FeedLinksPage {
+    /// The page's language (issue 12 §5).
+    pub tr: Tr,
     pub site_name: String,
     pub user: String,
     pub feeds: Vec<FeedLink>,

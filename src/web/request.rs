@@ -60,11 +60,6 @@ impl PageRequest {
         Ok(())
     }
 
-    /// How this browser reads times of day (from `Accept-Language`).
-    pub fn hour_cycle(&self) -> super::format::HourCycle {
-        super::format::hour_cycle(self.headers.get(hyper::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
-    }
-
     /// Who is holding: the client address and the browser session (its
     /// CSRF cookie, which [`PageRequest::check_post`] has required; stored
     /// only as a hash), so a browser's new hold of an event type replaces

@@ -11,18 +11,25 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOK
 use hyper::{Response, StatusCode};
 
 use crate::http::Body;
+use crate::i18n::Tr;
 
 use super::errors::PageError;
 use super::forms::csrf_set_cookie;
 use super::pages::ErrorPage;
 
-/// The error page: `heading`, `message` and an optional link back.
+/// The error page: `heading`, `message` and an optional link back (in
+/// English: the dashboard's).
 pub fn error_page(status: StatusCode, heading: &str, message: &str, back: Option<(String, String)>) -> Response<Body> {
+    error_page_in(&Tr::default(), status, heading, message, back)
+}
+
+/// The error page in a page's language (the texts come translated).
+pub fn error_page_in(tr: &Tr, status: StatusCode, heading: &str, message: &str, back: Option<(String, String)>) -> Response<Body> {
     let (back_link, back_label) = match back {
         Some((l, t)) => (Some(l), t),
         None => (None, String::new()),
     };
-    let page = ErrorPage { heading: heading.into(), message: message.into(), back_link, back_label };
+    let page = ErrorPage { tr: tr.clone(), heading: heading.into(), message: message.into(), back_link, back_label };
     let mut resp = html(page.render().unwrap_or_else(|_| message.to_string()));
     *resp.status_mut() = status;
     resp

@@ -35,9 +35,11 @@ use crate::http::Body;
 use crate::model::TimeRange;
 
 use super::errors::PageError;
-use super::format::{day_and_time, human_duration, local_midnight, monday_of, page_date, price, week_start};
+use super::format::{human_duration_in, local_midnight, monday_of, page_date, price_in, week_start};
+use super::locale::page_tr;
 use super::month::{first_of_month, month_grid, next_month, parse_month, previous_month};
 use super::pages::{DayRow, FullSlot, MonthView, NextAvailable, SlotButton, SlotsPage};
+use crate::i18n::dates;
 use super::request::PageRequest;
 use super::respond::{enc, render, with_csrf};
 use super::zones::{offered_zones, remembered_zone, student_zone, zone_set_cookie, StudentZone};
@@ -101,7 +103,8 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     let Offered { coach, et, reschedule, key } = offered(app, req, coach_slug, type_slug)?;
     let zone: StudentZone = student_zone(req.query.get("tz"), remembered_zone(&req.headers), coach.policy.tz);
     let tz = zone.tz;
-    let cycle = req.hour_cycle();
+    let tr = page_tr(req, Some(coach), reschedule.as_ref().map(|(_, b)| crate::i18n::Locale::from_stored(&b.locale)));
+    let loc = tr.locale;
     let now = svc.now();
     let today = now.with_timezone(&tz).date_naive();
     let this_monday = monday_of(today);
@@ -155,7 +158,7 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
 
     // The span's rows.
     let mut days: Vec<DayRow> = (0..span.days())
-        .map(|i| DayRow { label: (span.first() + Duration::days(i)).format("%a %-d %b").to_string(), slots: Vec::new() })
+        .map(|i| DayRow { label: dates::day(loc, span.first() + Duration::days(i)), slots: Vec::new() })
         .collect();
     for slot in &slots {
         let local = slot.range.start.with_timezone(&tz);
@@ -163,8 +166,8 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         if let Some(day) = usize::try_from(idx).ok().and_then(|i| days.get_mut(i)) {
             day.slots.push(SlotButton {
                 start: slot.range.start.to_rfc3339(),
-                label: super::format::clock_time(&local, cycle),
-                seats_note: if et.seats > 1 { format!("{} of {} places left", slot.seats_left, et.seats) } else { String::new() },
+                label: dates::time(loc, &local),
+                seats_note: if et.seats > 1 { tr.t_args("slots-seats-left", &[("left", slot.seats_left.into()), ("seats", et.seats.into())]) } else { String::new() },
             });
         }
     }
@@ -186,9 +189,9 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         }
         Ok(searched.flatten())
     };
-    let as_next = |t: DateTime<Utc>| NextAvailable { label: day_and_time(t, tz, cycle), link: day_link(local_date(t)) };
+    let as_next = |t: DateTime<Utc>| NextAvailable { label: dates::day_time(loc, &t.with_timezone(&tz)), link: day_link(local_date(t)) };
     let next_available = if span_empty { next_open(span_end.max(today))?.map(as_next) } else { None };
-    let grid = month_grid(month, &per_day, matches!(span, Span::Day(_)).then(|| span.first()), today, day_link);
+    let grid = month_grid(&tr, month, &per_day, matches!(span, Span::Day(_)).then(|| span.first()), today, day_link);
     let month_next = if grid.open_days == 0 { next_open(month_end)?.map(as_next) } else { None };
 
     // Full sessions take a waitlist (not while rescheduling).
@@ -198,21 +201,21 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     } else {
         svc.full_slots(coach_slug, type_slug, span_range)?
             .into_iter()
-            .map(|r| FullSlot { start: r.start.to_rfc3339(), label: day_and_time(r.start, tz, cycle) })
+            .map(|r| FullSlot { start: r.start.to_rfc3339(), label: dates::day_time(loc, &r.start.with_timezone(&tz)) })
             .collect()
     };
 
     let last_month = first_of_month((horizon_end).with_timezone(&tz).date_naive());
     let (span_label, prev_link, next_link, span_kind) = match span {
         Span::Week(monday) => (
-            format!("{} – {}", monday.format("%-d %b"), (monday + Duration::days(6)).format("%-d %b %Y")),
+            dates::week(loc, monday, monday + Duration::days(6)),
             // No way back into weeks that are over.
             (monday > this_monday).then(|| week_link(monday - Duration::days(7))),
             week_link(monday + Duration::days(7)),
             "week",
         ),
         Span::Day(d) => (
-            d.format("%A %-d %B %Y").to_string(),
+            dates::long_date(loc, d),
             (d > today).then(|| day_link(d - Duration::days(1))),
             day_link(d + Duration::days(1)),
             "day",
@@ -220,12 +223,14 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
     };
     let (csrf, fresh) = req.csrf();
     let page = SlotsPage {
+        profile: super::profile::CoachProfile::of(app, coach),
+        about: super::profile::EventAbout::of(&tr, et),
+        tr: tr.clone(),
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
         coach_link: format!("/book/{}", enc(&coach.slug)),
-        duration: human_duration(et.duration),
-        price: price(&et.price),
-        location: None,
+        duration: human_duration_in(&tr, et.duration),
+        price: price_in(&tr, &et.price),
         tz: tz.name().to_string(),
         has_tz_param: zone.chosen,
         zone_names: offered_zones(),
@@ -249,6 +254,7 @@ pub fn slots_page(app: &App, req: &PageRequest, coach_slug: &str, type_slug: &st
         next_available,
         month: MonthView {
             label: grid.label,
+            weekdays: grid.weekdays,
             weeks: grid.weeks,
             prev_link: (month > first_of_month(today)).then(|| month_link(previous_month(month))),
             next_link: (month < last_month).then(|| month_link(next_month(month))),

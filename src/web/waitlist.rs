@@ -17,6 +17,8 @@ use crate::http::Body;
 
 use super::errors::PageError;
 use super::format::zone;
+use super::locale::page_tr;
+use crate::i18n::dates;
 use super::pages::WaitlistPage;
 use super::request::{form_start, PageRequest};
 use super::respond::{enc, redirect, render, with_csrf};
@@ -43,10 +45,11 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
     let (entry, position) = app.booking.waitlist_entry(token)?;
     let (coach, et) = app.booking.waitlist_context(&entry)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let tr = super::locale::page_tr_at(req, &format!("/book/waitlist/{}", enc(token)), Some(coach), None);
     let now = app.booking.now();
     let (status, offer_expires) = match &entry.status {
         WaitlistStatus::Offered { expires_at, .. } if *expires_at <= now => ("expired", String::new()),
-        WaitlistStatus::Offered { expires_at, .. } => ("offered", expires_at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()),
+        WaitlistStatus::Offered { expires_at, .. } => ("offered", dates::day_time(tr.locale, &expires_at.with_timezone(&tz))),
         s => (s.name(), String::new()),
     };
     let base = format!("/book/waitlist/{}", enc(token));
@@ -54,7 +57,7 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
     let page = WaitlistPage {
         title: et.title.clone(),
         coach_name: coach.display_name.clone(),
-        when: entry.range.start.with_timezone(&tz).format("%A %-d %B %Y, %H:%M").to_string(),
+        when: format!("{}, {}", dates::long_date(tr.locale, entry.range.start.with_timezone(&tz).date_naive()), dates::time(tr.locale, &entry.range.start.with_timezone(&tz))),
         tz: tz.name().to_string(),
         status: status.to_string(),
         position,
@@ -63,6 +66,12 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
         leave_action: format!("{base}/leave"),
         csrf: csrf.clone(),
         notice,
+        // (issue 11 §4) the claim is a booking: it asks for the guardian too
+        guardian_asked: et.guardian.asks(),
+        guardian_required: et.guardian == crate::booking::guardian::GuardianPolicy::Required,
+        guardian_name: String::new(),
+        guardian_email: String::new(),
+        tr,
     };
     Ok(with_csrf(render(page)?, &csrf, fresh))
 }
@@ -71,8 +80,16 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
 pub fn claim(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
     let form = req.form();
     req.check_post(app, &form)?;
-    let details = StudentDetails { name: String::new(), email: String::new(), note: form.get("note").cloned().unwrap_or_default() };
-    let booking = app.booking.claim_waitlist(token, details)?;
+    let (entry, _) = app.booking.waitlist_entry(token)?;
+    let coach = app.booking.waitlist_context(&entry)?.0;
+    let locale = page_tr(req, Some(coach), None).locale;
+    let details = StudentDetails { name: String::new(), email: String::new(), note: form.get("note").cloned().unwrap_or_default(), locale };
+    // (issue 11 §4) the guardian, when the claim form carries one
+    let guardian = crate::booking::guardian::GuardianInput {
+        name: form.get("guardian_name").cloned().unwrap_or_default(),
+        email: form.get("guardian_email").cloned().unwrap_or_default(),
+    };
+    let booking = app.booking.claim_waitlist_with_guardian(token, details, Some(&guardian))?;
     Ok(redirect(&format!("/book/manage/{}?done=booked", enc(&app.booking.manage_token(&booking)))))
 }
 
@@ -80,5 +97,7 @@ pub fn claim(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>
 pub fn leave(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
     req.check_csrf(&req.form())?;
     app.booking.leave_waitlist(token)?;
-    waitlist_page(app, req, token, Some("You have left the waitlist.".into()))
+    let (entry, _) = app.booking.waitlist_entry(token)?;
+    let tr = page_tr(req, Some(app.booking.waitlist_context(&entry)?.0), None);
+    waitlist_page(app, req, token, Some(tr.t("waitlist-left")))
 }

@@ -10,11 +10,12 @@ use crate::app::App;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::manage::manage_page;
+use super::manage::{booking_tr, manage_page};
 use super::request::PageRequest;
 
 pub fn withdraw(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>, PageError> {
     req.check_csrf(&req.form())?;
     app.booking.withdraw_reschedule(token)?;
-    manage_page(app, req, token, Some(("Your reschedule request is withdrawn; your booking stays at its time.".into(), "success")))
+    let tr = booking_tr(app, req, token);
+    manage_page(app, req, token, Some((tr.t("manage-request-withdrawn"), "success")))
 }

@@ -44,7 +44,7 @@ fn status(s: BookingStatus) -> &'static str {
 }
 
 fn booking_data(b: &Booking) -> serde_json::Value {
-    serde_json::json!({
+    let mut data = serde_json::json!({
         "reference": b.reference,
         "coach": b.coach,
         "event_type": b.event_type,
@@ -52,7 +52,12 @@ fn booking_data(b: &Booking) -> serde_json::Value {
         "end": time(b.range.end),
         "status": status(b.status),
         "student": {"name": b.student_name, "email": b.student_email},
-    })
+    });
+    // issue 11 §4: the guardian who follows the booking, when there is one
+    if let Some(g) = &b.guardian {
+        data["guardian"] = serde_json::json!({"name": g.name, "email": g.email});
+    }
+    data
 }
 
 /// The body of event `id` of type `event` about `change`.
@@ -135,6 +140,21 @@ mod tests {
         for key in ["reference", "coach", "event_type", "start", "end", "status", "student"] {
             assert!(v["data"].get(key).is_some(), "{key} in {v}");
         }
+    }
+
+    /// issue 11 §4: a booking with a guardian lists them beside the student.
+    #[test]
+    fn a_guardian_is_in_the_body_only_when_there_is_one() {
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let mut b = crate::booking::holds::tests::booking("b1", "x", TimeRange::new(t, t + Duration::hours(1)), "ann@example.org");
+        let coach = coach();
+        let body_of = |b: &Booking| -> serde_json::Value {
+            let change = BookingChange { booking: b, previous: None, kind: ChangeKind::Booked, actor: Actor::Student { email: "ann@example.org".into() }, coach: &coach, now: t, coach_message: None };
+            serde_json::from_slice(&body("evt_1", "booking.created", &change)).unwrap()
+        };
+        assert!(body_of(&b)["data"].get("guardian").is_none());
+        b.guardian = Some(crate::booking::guardian::Guardian { name: "Pat".into(), email: "pat@example.org".into() });
+        assert_eq!(body_of(&b)["data"]["guardian"], serde_json::json!({"name": "Pat", "email": "pat@example.org"}));
     }
 
     /// The recipe in docs/webhooks.md, worked by hand: HMAC-SHA256 of

@@ -83,7 +83,7 @@ async function flow(browser, variant, options) {
     viewport: options.viewport,
     javaScriptEnabled: options.js,
     timezoneId: 'America/New_York',
-    locale: 'en-US',
+    locale: 'en-GB',
   });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
@@ -306,7 +306,7 @@ async function dashboard(browser) {
     console.log('skip dashboard: SLOTDAV_COACH_PASSWORD is not set');
     return;
   }
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   try {

@@ -227,12 +227,14 @@ fn the_top_level_module_graph_has_no_cycle() {
         panic!("top-level module cycle: {}", cycle.join(" -> "));
     }
     // The layer rules ARCHITECTURE.md states for the surfaces' plumbing.
-    for lower in ["http", "metrics", "provision", "model", "clock", "storage", "ical", "scheduling", "booking", "analytics", "mail", "feeds", "auth", "audit", "webhooks", "calendar_files"] {
+    for lower in ["http", "metrics", "provision", "model", "clock", "storage", "ical", "scheduling", "booking", "analytics", "mail", "feeds", "auth", "audit", "webhooks", "calendar_files", "i18n"] {
         for upper in ["dav", "web", "api", "server", "app", "config", "admin"] {
             assert!(!edges.get(lower).is_some_and(|t| t.contains(upper)), "{lower} must not import {upper}");
         }
     }
     assert!(!edges["dav"].contains("booking") && !edges["dav"].contains("mail") && !edges["dav"].contains("app"));
+    // (issue 12 §5) The student's language sits at the bottom: pages, mails and the booking domain use it; it uses nothing.
+    assert!(edges.get("i18n").is_some_and(|t| t.is_empty()), "i18n imports nothing of the crate: {:?}", edges.get("i18n"));
     // The booking service reaches the audit trail and webhooks only through its hooks.
     for lower in ["booking", "storage", "mail"] {
         for room in ["audit", "webhooks"] {

@@ -3,7 +3,9 @@
 //! headless Chromium through it (book, manage, cancel; desktop, 360px,
 //! without JavaScript), then the coach dashboard (sign in, confirm a
 //! request, mark a no-show, sign out) with axe-core on every dashboard
-//! page.
+//! page; then `tests/browser/features.mjs` walks a waitlist join and a
+//! recurring booking (issue 11 §1, §2), with and without JavaScript, with
+//! axe-core on every page.
 //!
 //! Needs Debian's `chromium` and node; ignored by default. Run with
 //! `cargo test --test it booking_browser -- --ignored --nocapture`.
@@ -78,4 +80,17 @@ fn a_student_books_and_cancels_in_headless_chromium() {
     assert!(ok, "browser flow failed:\n{out}\n--- server log ---\n{}", server.log_text());
     assert!(out.contains(" passed, 0 failed"), "{out}");
     assert!(out.contains("ok   dashboard: mark a no-show"), "the dashboard walk ran: {out}");
+
+    // issue 11 §1 and §2: a waitlist join and a recurring booking, with
+    // and without JavaScript, axe-core on every page (tests/browser/features.mjs).
+    let mut node = Command::new("node");
+    node.arg("features.mjs").arg(format!("http://{}", server.addr)).arg(&shots).current_dir(&browser_dir);
+    let (ok, out) = run(node, Duration::from_secs(240));
+    println!("{out}");
+    assert!(ok, "browser features walk failed:\n{out}\n--- server log ---\n{}", server.log_text());
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    for walk in ["waitlist-js", "waitlist-no-js", "series-js", "series-no-js"] {
+        assert!(out.contains(&format!("ok   {walk}: ")), "the {walk} walk ran: {out}");
+    }
+    assert!(out.contains("ok   series-no-js: cancel one date"), "{out}");
 }

@@ -1,9 +1,14 @@
 //! Crash at every write (issue 17 §2): a mixed workload (PUT, DELETE,
-//! MOVE, PROPPATCH, hold, confirm, cancel) against the real binary, killed
+//! MOVE, PROPPATCH, hold, confirm, cancel, and the outbox sending their
+//! mail to a real SMTP sink) against the real binary, killed
 //! with SIGKILL at a random moment, many times over. After each kill
 //! `slotdav check` must find the stopped store clean, and after the
 //! restart every acknowledged change must be there (the one operation in
-//! flight at the kill may have happened or not). Bounded by
+//! flight at the kill may have happened or not). At the end every
+//! acknowledged booking's mail (its invitation, and its cancellation when
+//! it was cancelled) must have reached the sink: a kill between queueing
+//! and sending loses no message (one cut off after the SMTP answer may be
+//! sent twice; the test prints how many were). Bounded by
 //! [`BUDGET`]; it prints the cycles, the acknowledged operations and the
 //! inconsistencies (always 0, or the test fails) for the lead's notes.
 
@@ -13,10 +18,18 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::common::*;
+use crate::mail::{Mime, Sink};
 
 const PW: &str = "crash-mixed-alice";
 const CAL: &str = "/dav/calendars/alice/calendar/";
-const COACH: &str = "[booking]\nrate_limit_per_minute = 100000\nmax_holds_per_client = 100000\nmax_upcoming_bookings_per_email = 100000\n[[coach]]\nuser = \"alice\"\ntimezone = \"UTC\"\nworking_hours = { mon = [\"00:00-23:59\"], tue = [\"00:00-23:59\"], wed = [\"00:00-23:59\"], thu = [\"00:00-23:59\"], fri = [\"00:00-23:59\"], sat = [\"00:00-23:59\"], sun = [\"00:00-23:59\"] }\n[[coach.event_type]]\nslug = \"lesson\"\ntitle = \"Lesson\"\nduration = \"30m\"\nmin_notice = \"2h\"\ncancel_notice = \"1h\"\nonce_per_student = false\n";
+/// The coach and the booking limits; `{MAIL}` becomes the `[mail]` table.
+const COACH: &str = "[booking]\nrate_limit_per_minute = 100000\nmax_holds_per_client = 100000\nmax_upcoming_bookings_per_email = 100000\n[[coach]]\nuser = \"alice\"\ntimezone = \"UTC\"\nworking_hours = { mon = [\"00:00-23:59\"], tue = [\"00:00-23:59\"], wed = [\"00:00-23:59\"], thu = [\"00:00-23:59\"], fri = [\"00:00-23:59\"], sat = [\"00:00-23:59\"], sun = [\"00:00-23:59\"] }\n[[coach.event_type]]\nslug = \"lesson\"\ntitle = \"Lesson\"\nduration = \"30m\"\nmin_notice = \"2h\"\ncancel_notice = \"1h\"\nonce_per_student = false\n{MAIL}";
+
+/// Mail through the sink, with a worker that looks often and retries soon.
+fn config(smtp_port: u16) -> String {
+    let mail = format!("[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\nsmtp_timeout = \"5s\"\nworker_interval = \"1s\"\nretry_backoff = \"1s\"\nretry_backoff_max = \"2s\"\nretry_max_attempts = 1000\n");
+    COACH.replace("{MAIL}", &mail)
+}
 
 /// Time for the whole test; the cycle in progress finishes past it.
 const BUDGET: Duration = Duration::from_secs(45);
@@ -50,6 +63,8 @@ struct Model {
     prop: Acceptable<Option<String>>,
     /// Manage token → acceptable statuses.
     bookings: HashMap<String, Acceptable<&'static str>>,
+    /// Manage token → the student's address (one per booking).
+    emails: HashMap<String, String>,
     acknowledged: u64,
     serial: u64,
 }
@@ -152,6 +167,7 @@ async fn step(server: &BinServer, rng: &mut Rng, m: &mut Model) -> bool {
             let Some(r) = post_json(server, &format!("/api/v1/holds/{id}/confirm"), json!({"name": "Ben", "email": format!("s{serial}@example.org")})).await else { return false };
             assert_eq!(r.code(), 201, "a confirmation: {}", r.describe());
             let token = json_of(&r)["manage_token"].as_str().unwrap().to_string();
+            m.emails.insert(token.clone(), format!("s{serial}@example.org"));
             m.bookings.insert(token, vec!["confirmed"]);
         }
         _ => {
@@ -207,9 +223,42 @@ async fn verify(server: &BinServer, m: &mut Model) -> usize {
     wrong
 }
 
+/// The iTIP method of a message's calendar part (`REQUEST`, `CANCEL` …).
+fn itip_method(mime: &Mime) -> Option<String> {
+    if let Some(line) = mime.body.lines().find_map(|l| l.trim_end().strip_prefix("METHOD:")) {
+        return Some(line.to_string());
+    }
+    mime.parts.iter().find_map(itip_method)
+}
+
+/// Waits (bounded) until every acknowledged booking's messages reached the
+/// sink: an invitation for each, and a cancellation for each cancelled
+/// one. Returns the messages still missing and how many arrived twice.
+async fn mail_delivered(sink: &Sink, m: &Model) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let messages = sink.messages();
+        let mut lost = 0;
+        let mut twice = 0;
+        for (token, email) in &m.emails {
+            let methods: Vec<String> = messages.iter().filter(|r| r.rcpt.iter().any(|a| a == email)).filter_map(|r| itip_method(&Mime::parse(&r.data))).collect();
+            let requests = methods.iter().filter(|m| *m == "REQUEST").count();
+            let cancels = methods.iter().filter(|m| *m == "CANCEL").count();
+            let cancelled = m.bookings.get(token).is_some_and(|s| s.as_slice() == ["cancelled"]);
+            lost += usize::from(requests == 0) + usize::from(cancelled && cancels == 0);
+            twice += requests.saturating_sub(1) + cancels.saturating_sub(1);
+        }
+        if lost == 0 || Instant::now() > deadline {
+            return (lost, twice);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_change_survives_kill_9_at_random_points_of_a_mixed_workload() {
-    let env = BinEnv::new(COACH);
+    let sink = Sink::start().await;
+    let env = BinEnv::new(&config(sink.port()));
     env.cli(&["user", "add", "alice", "--email", "alice@example.org"], &format!("{PW}\n")).success();
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
     println!("crash_mixed: seed {seed}");
@@ -238,7 +287,13 @@ async fn every_acknowledged_change_survives_kill_9_at_random_points_of_a_mixed_w
     let server = env.spawn();
     server.http.set_password("alice", PW);
     inconsistencies += verify(&server, &mut m).await;
-    println!("crash_mixed: {cycles} cycles, {} acknowledged operations, {inconsistencies} inconsistencies", m.acknowledged);
+    let (lost, twice) = mail_delivered(&sink, &m).await;
+    println!(
+        "crash_mixed: {cycles} cycles, {} acknowledged operations, {inconsistencies} inconsistencies; mail: {} bookings, {lost} messages lost, {twice} sent twice",
+        m.acknowledged,
+        m.emails.len()
+    );
+    assert_eq!(lost, 0, "acknowledged bookings whose mail never arrived (seed {seed})");
     assert_eq!(inconsistencies, 0, "seed {seed}");
     assert!(cycles >= 5 && m.acknowledged >= 50, "too little work to mean anything: {cycles} cycles, {} operations", m.acknowledged);
 }

@@ -150,6 +150,8 @@ timezone = \"Europe/Berlin\"\nworking_hours = { mon = [\"09:00-17:00\"] }\n\
         price: "€40".into(),
         cancel_deadline: None,
         outcome: Default::default(),
+        guardian: None,
+        locale: "en".into(),
     };
     let manage = "https://slotdav.test/book/manage/tok%2Cen;x/";
     let summary = format!("{}: {}", et.title, booking.student_name);

@@ -31,8 +31,8 @@ const COACH_EMAIL: &str = "alice@coach.example";
 #[derive(Debug, Clone)]
 pub(crate) struct Received {
     mail_from: String,
-    rcpt: Vec<String>,
-    data: String,
+    pub(crate) rcpt: Vec<String>,
+    pub(crate) data: String,
 }
 
 #[derive(Default)]

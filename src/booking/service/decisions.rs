@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::super::change::{Actor, BookingChange, HoldChange, HoldChangeKind};
 use super::super::coach::CoachConfig;
+use super::super::guardian::{check_guardian, GuardianInput};
 use super::super::holds::{admit, within_client_cap, Admission, Hold, HoldClient};
 use super::super::policy::{can_reschedule, EventType};
 use super::super::slots::{Slot, SlotQuery};
@@ -199,11 +200,27 @@ impl BookingService {
     /// [`crate::booking::questions::check_answers`] and stored in the
     /// `booking-details` table in the booking's batch.
     pub fn confirm_with_answers(&self, hold_id: &str, student: StudentDetails, given: &std::collections::BTreeMap<String, String>) -> Result<Booking> {
+        self.confirm_with_guardian(hold_id, student, given, None)
+    }
+
+    /// [`Self::confirm_with_answers`] with (issue 11 §4) the guardian the
+    /// form or the API gave, checked against the event type's `guardian`
+    /// ([`BookingError::InvalidInput`] naming `guardian`) and stored with
+    /// the booking.
+    pub fn confirm_with_guardian(
+        &self,
+        hold_id: &str,
+        student: StudentDetails,
+        given: &std::collections::BTreeMap<String, String>,
+        guardian: Option<&GuardianInput>,
+    ) -> Result<Booking> {
         let student = validate_student(student)?;
-        {
+        let guardian = {
             let (_, _, et) = self.hold_info(hold_id)?;
             super::super::questions::check_answers(&et.questions, given).map_err(BookingError::InvalidAnswer)?;
-        }
+            check_guardian(et.guardian, guardian, &student.email, valid_email)
+                .map_err(|r| BookingError::InvalidInput { field: "guardian", reason: r.reason })?
+        };
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let (rec, coach, et) = self.hold_info(hold_id)?;
@@ -223,7 +240,7 @@ impl BookingService {
             return Err(BookingError::TooManyBookings { limit });
         }
         if let Some(sh) = self.series_hold(&rec.hold.id)? {
-            return self.confirm_series(decide, rec, sh, coach, et, student, now);
+            return self.confirm_series(decide, rec, sh, coach, et, student, guardian, now);
         }
         // Admission against everything else that is active (not this hold).
         let margin = super::super::pacing::load_margin(&coach.policy);
@@ -249,6 +266,8 @@ impl BookingService {
             price: et.price.clone(),
             cancel_deadline: None,
             outcome: Default::default(),
+            guardian,
+            locale: student.locale.tag().to_string(),
         };
         // (D) The answers are read by the VEVENT and the hooks' mail before they are stored.
         *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking.id.clone(), answers.clone()));
@@ -327,16 +346,17 @@ impl BookingService {
     }
 
     /// The booking a manage token stands for.
+    /// The student's or (issue 11 §4) the guardian's token; see
+    /// [`BookingService::manage_access`] for whose it is.
     pub fn booking(&self, manage_token: &str) -> Result<Booking> {
-        let id = token::verify(manage_token, &self.secret).ok_or(BookingError::BookingNotFound)?;
-        self.load_booking(&id)?.ok_or(BookingError::BookingNotFound)
+        Ok(self.manage_access(manage_token)?.0)
     }
 
     /// Cancels a booking on the student's request, within the notice rules.
     pub fn cancel(&self, manage_token: &str) -> Result<Booking> {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
-        let mut booking = self.booking(manage_token)?;
+        let (mut booking, actor) = self.booking_to_change(manage_token)?;
         if !booking.is_active() {
             return Err(BookingError::BookingCancelled);
         }
@@ -344,7 +364,6 @@ impl BookingService {
         let et = self.event_type(coach, &booking.event_type)?;
         booking.can_cancel(now, et.cancel_notice).map_err(|t| BookingError::TooLate { deadline: t.deadline })?;
         let previous = booking.clone();
-        let actor = Actor::Student { email: booking.student_email.clone() };
         booking.cancel(actor.clone(), now, et.cancel_notice);
         booking.sequence += 1;
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
@@ -369,7 +388,7 @@ impl BookingService {
     pub fn reschedule_or_request(&self, manage_token: &str, hold_id: &str) -> Result<super::RescheduleAnswer> {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
-        let booking = self.booking(manage_token)?;
+        let (booking, actor) = self.booking_to_change(manage_token)?;
         let (rec, coach, et) = self.hold_info(hold_id)?;
         // A hold may move another occurrence of the token's series.
         let booking = match rec.reschedule_of.as_deref() {
@@ -405,7 +424,6 @@ impl BookingService {
         let booking = previous.moved_by_student(rec.hold.range, now, et.cancel_notice);
         let mut batch = self.booking_batch(coach, et, &booking, Some(&previous), now)?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
-        let actor = Actor::Student { email: booking.student_email.clone() };
         let change = BookingChange { booking: &booking, previous: Some(&previous), kind: ChangeKind::Rescheduled, actor, coach, now, coach_message: None };
         batch.records.extend(self.hook_records(&change));
         self.storage.apply(batch, now)?;
@@ -465,7 +483,7 @@ pub(super) fn validate_student(s: StudentDetails) -> Result<StudentDetails> {
     if note.chars().count() > 2000 {
         return Err(BookingError::InvalidInput { field: "note", reason: "the note is longer than 2000 characters".into() });
     }
-    Ok(StudentDetails { name, email, note })
+    Ok(StudentDetails { name, email, note, locale: s.locale })
 }
 
 /// A plain `local@domain.tld` address without spaces or header-breaking
@@ -493,8 +511,8 @@ mod tests {
 
     #[test]
     fn student_details_are_cleaned() {
-        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into() }).unwrap();
+        let s = validate_student(StudentDetails { name: " Ann\r\nBcc: x ".into(), email: "ann@example.org".into(), note: "hi".into(), ..Default::default() }).unwrap();
         assert_eq!(s.name, "Ann Bcc: x");
-        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into() }).is_err());
+        assert!(validate_student(StudentDetails { name: "".into(), email: "ann@example.org".into(), note: "".into(), ..Default::default() }).is_err());
     }
 }

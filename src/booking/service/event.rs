@@ -1,6 +1,8 @@
 //! The booking's VEVENT, as stored in the coach's bookings calendar and
 //! sent in iMIP invitations, written through `ical::write`; for a series
-//! (issue 11 §2) the one recurring VEVENT with its EXDATEs and overrides.
+//! (issue 11 §2) the one recurring VEVENT with its EXDATEs and overrides;
+//! the event type's location as LOCATION and RFC 7986 CONFERENCE
+//! (`booking::location`, issue 12 §3).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -16,7 +18,8 @@ use crate::model::TimeRange;
 impl BookingService {
 
     /// The booking's VEVENT as stored in the coach's calendar (and sent in
-    /// invitations): ORGANIZER the coach, ATTENDEE the student.
+    /// invitations): ORGANIZER the coach, ATTENDEE the student (and the
+    /// guardian as a NON-PARTICIPANT, issue 11 §4).
     pub fn booking_ics(&self, coach: &CoachConfig, et: &EventType, b: &Booking) -> String {
         // (D) the answers to the form's questions go into DESCRIPTION.
         let answers = self.answers_of(&b.id).unwrap_or_else(|e| {
@@ -96,9 +99,12 @@ fn described(
     sequence: u32,
     answers: &[(String, String)],
 ) -> Component {
+    // The texts in the language the student booked in (issue 12 §5).
+    let tr = crate::i18n::Tr::new(crate::i18n::Locale::from_stored(&b.locale));
     let mut description = String::new();
     if let Some(note) = &b.student_note {
-        description.push_str(&format!("Note from {}: {note}\n\n", b.student_name));
+        description.push_str(&tr.t2("ics-note-from", "name", &b.student_name, "note", note));
+        description.push_str("\n\n");
     }
     for (label, answer) in answers {
         description.push_str(&format!("{label}: {answer}\n"));
@@ -106,8 +112,19 @@ fn described(
     if !answers.is_empty() {
         description.push('\n');
     }
-    description.push_str(&format!("Booking {} · {}\nManage: {manage_url}", b.reference, et.price));
-    event
+    // (issue 12 §3) where it takes place: LOCATION, CONFERENCE for video and phone.
+    let place = et.location.as_ref().map(|l| l.place_for(&b.id));
+    if let Some(link) = place.as_ref().and_then(|p| p.link()) {
+        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or("", |p| p.label())));
+    }
+    description.push_str(&tr.t2("ics-booking", "reference", &b.reference, "price", &et.price));
+    description.push('\n');
+    description.push_str(&tr.t1("ics-manage", "url", manage_url));
+    let mut event = event;
+    for p in place.map(|p| p.ical_properties()).unwrap_or_default() {
+        event = event.with(p);
+    }
+    let event = event
         .with(Property::new_text("SUMMARY", &format!("{}: {}", et.title, b.student_name)))
         .with(Property::new_text("DESCRIPTION", &description))
         .with(Property::new("STATUS", status))
@@ -118,8 +135,20 @@ fn described(
                 .with_param("CN", &b.student_name)
                 .with_param("ROLE", "REQ-PARTICIPANT")
                 .with_param("PARTSTAT", if status == "CANCELLED" { "DECLINED" } else { "ACCEPTED" }),
-        )
-        .with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference))
+        );
+    // (issue 11 §4) The guardian follows the session without taking part:
+    // informed of every change, asked for no answer.
+    let event = match &b.guardian {
+        Some(g) => event.with(
+            Property::new("ATTENDEE", &format!("mailto:{}", g.email))
+                .with_param("CN", &g.name)
+                .with_param("ROLE", "NON-PARTICIPANT")
+                .with_param("PARTSTAT", if status == "CANCELLED" { "DECLINED" } else { "ACCEPTED" })
+                .with_param("RSVP", "FALSE"),
+        ),
+        None => event,
+    };
+    event.with(Property::new_text("X-SLOTDAV-REFERENCE", &b.reference))
 }
 
 // ----- (B) recurring sessions, issue 11 §2 -----
@@ -230,4 +259,38 @@ fn et_duration(series: &SeriesRecord, bookings: &[Booking]) -> chrono::Duration 
         .map(|(_, b)| b.range.end - b.range.start)
         .next()
         .unwrap_or_else(chrono::Duration::zero)
+}
+
+/// The coach's series object `object` with every instance of the dates
+/// `cancelled` (RECURRENCE-IDs of occurrences that are cancelled) shown
+/// as cancelled: an override of such a date says `STATUS:CANCELLED`, a
+/// date the master still produces gets an `EXDATE`. The coach's other
+/// edits stay as written. `None` when every such date already is.
+pub(super) fn with_cancelled_dates(object: &crate::ical::CalendarObject, cancelled: &[DateTime<Utc>], tz: Tz) -> Option<String> {
+    let (Some(first), Some(last)) = (cancelled.iter().min(), cancelled.iter().max()) else { return None };
+    let window = TimeRange::new(*first - chrono::Duration::days(400), *last + chrono::Duration::days(400));
+    let expansion = object.expand(window, Some(tz));
+    let kind = object.kind().name();
+    // Indexes into `root.children` of the object's components, in order.
+    let slots: Vec<usize> = object.root().children.iter().enumerate().filter(|(_, c)| c.name == kind).map(|(i, _)| i).collect();
+    let master_status = object.status();
+    let mut root = object.root().clone();
+    let mut changed = false;
+    for rid in cancelled {
+        let Some(instance) = expansion.instances.iter().find(|i| i.recurrence_id == *rid) else { continue };
+        let Some(&slot) = slots.get(instance.component) else { continue };
+        let component = &mut root.children[slot];
+        let status = component.prop("STATUS").map(|p| p.value.trim().to_ascii_uppercase()).or_else(|| master_status.clone());
+        if status.as_deref() == Some("CANCELLED") {
+            continue;
+        }
+        if component.has("RECURRENCE-ID") {
+            component.props.retain(|p| p.name != "STATUS");
+            component.props.push(Property::new("STATUS", "CANCELLED"));
+        } else {
+            component.props.push(local("EXDATE", *rid, tz));
+        }
+        changed = true;
+    }
+    changed.then(|| root.to_ics())
 }

@@ -24,7 +24,8 @@
 //! [`event`] (the booking's VEVENT), [`requests`] (reschedules the
 //! coach approves, issue 11 §3), [`series`] (recurring sessions:
 //! the series records, holding and booking every date, the coach's edits
-//! of the series' VEVENT), [`records`] (the booking and hold
+//! of the series' VEVENT), [`guardians`] (issue 11 §4: the guardian's
+//! manage link, read-only or not), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
 //! `slotdav check`). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
@@ -34,6 +35,7 @@ mod check;
 mod coach_actions;
 mod decisions;
 mod event;
+mod guardians;
 mod readers;
 /// (D) private event types' secret links.
 pub mod private_links;
@@ -63,7 +65,7 @@ pub use self::event::booking_vcalendar;
 pub use self::readers::CoachTime;
 pub use self::records::HoldRecord;
 pub use self::requests::{RescheduleAnswer, RescheduleRequest};
-pub use self::series::{OccurrenceView, SeriesRecord};
+pub use self::series::{KeptOccurrence, OccurrenceView, SeriesCancellation, SeriesMove, SeriesRecord};
 pub use self::event::series_vcalendar;
 pub use self::waitlist::MAX_WAITING_PER_SLOT;
 use self::records::BookingStore;
@@ -165,6 +167,11 @@ pub enum BookingError {
     #[error("the offer has expired")]
     OfferExpired,
     // --- end waitlists ---
+    /// (issue 11 §4) A guardian's manage link of an event type with
+    /// `guardian_can_manage = false` tried to cancel or move the booking.
+    /// (403 `read_only`)
+    #[error("this link shows the booking only; it cannot change it")]
+    ReadOnly,
     /// The store refused or failed: a full home (`QuotaExceeded`, 507)
     /// or a storage failure (500). Never a 4xx.
     #[error(transparent)]
@@ -179,6 +186,9 @@ pub struct StudentDetails {
     pub name: String,
     pub email: String,
     pub note: String,
+    /// The language the student booked in (issue 12 §5): their mails and
+    /// the booking's calendar texts use it.
+    pub locale: crate::i18n::Locale,
 }
 
 /// Caps that keep one client from occupying a coach's calendar.

@@ -15,6 +15,19 @@ use crate::storage::{RecordWrites, StorePath};
 
 impl BookingService {
 
+    /// The text to store instead of a coach's PUT of `object` into
+    /// `calendar`, when the coach's object says a cancelled booking is on:
+    /// for a series (issue 11 §2), a date whose occurrence the student (or
+    /// the coach) already cancelled stays cancelled in what is stored
+    /// (`series::series_stored_form`). `None`: stored as sent.
+    pub fn stored_form(&self, calendar: &StorePath, object: &CalendarObject) -> Result<Option<String>> {
+        let Some((coach, booking)) = self.booking_for_object(calendar, object.uid())? else { return Ok(None) };
+        match self.series_of(&booking.id)? {
+            Some(series) => self.series_stored_form(coach, &series, object),
+            None => Ok(None),
+        }
+    }
+
     /// Records to write with a coach's PUT of `object` into `calendar`:
     /// when the object is a booking's event, the booking follows it
     /// (cancelled, confirmed, moved). `None` when it is not a booking.
@@ -96,7 +109,7 @@ impl BookingService {
         self.coaches.iter().find(|c| calendar.len() == 2 && calendar.owner() == c.user && calendar.name() == c.bookings_calendar)
     }
 
-    fn booking_for_object(&self, calendar: &StorePath, uid: &str) -> Result<Option<(&CoachConfig, Booking)>> {
+    pub(super) fn booking_for_object(&self, calendar: &StorePath, uid: &str) -> Result<Option<(&CoachConfig, Booking)>> {
         let Some(coach) = self.bookings_calendar_owner(calendar) else {
             return Ok(None);
         };

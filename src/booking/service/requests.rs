@@ -402,10 +402,9 @@ impl BookingService {
     pub fn withdraw_reschedule(&self, manage_token: &str) -> Result<Booking> {
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
-        let booking = self.booking(manage_token)?;
+        let (booking, actor) = self.booking_to_change(manage_token)?;
         let req = self.reschedule_request(&booking)?.filter(|r| r.is_pending(now) && !r.approved).ok_or(BookingError::NoRescheduleRequest)?;
         let coach = self.coach_by_user(&booking.coach)?;
-        let actor = Actor::Student { email: booking.student_email.clone() };
         self.end_request(coach, &booking, &req, ChangeKind::RescheduleWithdrawn, actor, None, now)?;
         self.durable(decide)?;
         tracing::info!(reference = %booking.reference, "reschedule request withdrawn");
@@ -633,7 +632,7 @@ reschedule_requires_approval = true
             for hour in [9, 11, 13] {
                 let client = HoldClient::new("192.0.2.1".parse().unwrap(), None);
                 let hold = app.booking.hold("anna", "lesson", wed(hour), None, &client).unwrap();
-                let student = crate::booking::service::StudentDetails { name: "S".into(), email: format!("s{hour}@example.org"), note: String::new() };
+                let student = crate::booking::service::StudentDetails { name: "S".into(), email: format!("s{hour}@example.org"), note: String::new(), ..Default::default() };
                 tokens.push(app.booking.manage_token(&app.booking.confirm(&hold.hold.id, student).unwrap()));
             }
             World { _dir: dir, app, clock, tokens }

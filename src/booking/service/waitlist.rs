@@ -100,7 +100,7 @@ impl BookingService {
         if !et.has_waitlist() {
             return Err(BookingError::NoWaitlist);
         }
-        let student = validate_student(StudentDetails { name: name.into(), email: email.into(), note: String::new() })?;
+        let student = validate_student(StudentDetails { name: name.into(), email: email.into(), note: String::new(), ..Default::default() })?;
         let decide = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         let range = TimeRange::new(start, start + et.duration);
@@ -231,7 +231,18 @@ impl BookingService {
 
     /// Claims the seat offered to the entry: a booking like any other
     /// (the entry turns `claimed` in the booking's batch).
-    pub fn claim_waitlist(&self, token: &str, mut student: StudentDetails) -> Result<Booking> {
+    pub fn claim_waitlist(&self, token: &str, student: StudentDetails) -> Result<Booking> {
+        self.claim_waitlist_with_guardian(token, student, None)
+    }
+
+    /// [`Self::claim_waitlist`] with (issue 11 §4) the guardian, as a
+    /// hold confirm takes it.
+    pub fn claim_waitlist_with_guardian(
+        &self,
+        token: &str,
+        mut student: StudentDetails,
+        guardian: Option<&super::super::guardian::GuardianInput>,
+    ) -> Result<Booking> {
         let entry = ENTRIES.get(&*self.storage, token)?.ok_or(BookingError::WaitlistNotFound)?;
         let hold_id = match &entry.status {
             WaitlistStatus::Offered { hold_id, expires_at } if *expires_at > self.clock.now() => hold_id.clone(),
@@ -247,7 +258,7 @@ impl BookingService {
         if !student.email.trim().eq_ignore_ascii_case(&entry.email) {
             return Err(BookingError::InvalidInput { field: "email", reason: "the offer is for the address that joined the waitlist".into() });
         }
-        self.confirm(&hold_id, student).map_err(|e| match e {
+        self.confirm_with_guardian(&hold_id, student, &std::collections::BTreeMap::new(), guardian).map_err(|e| match e {
             BookingError::HoldExpired | BookingError::HoldNotFound => BookingError::OfferExpired,
             e => e,
         })
@@ -481,7 +492,7 @@ waitlist_offer_ttl = "30m"
                         let client = HoldClient::new(format!("10.0.0.{i}").parse().unwrap(), None);
                         if let Ok(rec) = service.hold("alice", "group", start, None, &client) {
                             if matches!(op, Op::Book(_)) {
-                                let details = StudentDetails { name: format!("S{i}"), email: email(i), note: String::new() };
+                                let details = StudentDetails { name: format!("S{i}"), email: email(i), note: String::new(), ..Default::default() };
                                 if let Ok(b) = service.confirm(&rec.hold.id, details) {
                                     manage[i as usize] = Some(service.manage_token(&b));
                                 }

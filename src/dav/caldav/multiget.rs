@@ -2,7 +2,7 @@
 //! ones that do not exist.
 
 use super::{floating_zone, load_object};
-use crate::dav::methods::propfind::describe;
+use crate::dav::methods::propfind::{describe, stored_text};
 use crate::dav::methods::Ctx;
 use crate::dav::path::{href_path, DavPath};
 use crate::dav::path::Target;
@@ -105,7 +105,7 @@ pub fn describe_object(
             (Some(req), None) if !req.is_verbatim() => {
                 Ok(load_object(ctx, p).ok().flatten().map(|o| o.render(req)))
             }
-            _ => Ok(ctx.dav.storage.content(p)?.map(|b| String::from_utf8_lossy(&b).into_owned())),
+            _ => Ok(ctx.dav.storage.content(p)?.map(stored_text)),
         }
     };
     describe(&pctx, &target, &props.props, Some(&shape))

@@ -5,6 +5,7 @@
 use hyper::StatusCode;
 
 use super::multiget::describe_object;
+use crate::dav::methods::propfind::{etag_names, push_etag_listing};
 use crate::dav::methods::Ctx;
 use crate::dav::path::Target;
 use crate::dav::props::{parse_sync_token, sync_token};
@@ -22,6 +23,16 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
     } else {
         parse_sync_token(token.trim(), coll.sync_id).ok_or_else(invalid_token)?
     };
+    // An initial sync of names and etags is the current member list: read
+    // from the members' heads rather than by replaying the change log
+    // (which grows with every change, not with the members). The revision
+    // is the one read before the listing, so a member changed meanwhile
+    // is reported again by the next sync rather than missed.
+    if since == 0 && limit.is_none() && props.calendar_data.is_none() && etag_names(&props.props).is_some() {
+        let mut ms = crate::dav::multistatus_builder(&props.props, 64);
+        push_etag_listing(ctx, path, &props.props, &mut ms)?;
+        return Ok(crate::dav::multistatus_body(ms.finish(Some(sync_token(coll.sync_id, coll.revision)))));
+    }
     let changes = ctx
         .dav
         .storage

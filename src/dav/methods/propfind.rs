@@ -5,13 +5,13 @@ use hyper::StatusCode;
 
 use super::{Ctx, DavRequest};
 use crate::dav::headers::{self, Depth};
-use crate::dav::path::Target;
+use crate::dav::path::{store_href, Target};
 use crate::dav::props::{self, PropContext};
 use crate::dav::xml::request::{parse_propfind, PropFind};
-use crate::dav::xml::response::{PropStat, Response, ResponseBody};
+use crate::dav::xml::response::{MultiStatusBuilder, PropStat, Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::dav::{multistatus_body, multistatus_builder, DavError, DavResult};
-use crate::storage::StorageError;
+use crate::storage::{MemberHead, StorageError, StorePath};
 
 pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let depth = headers::depth(&req.headers, Depth::Infinity).ok_or(DavError::Status(StatusCode::BAD_REQUEST))?;
@@ -27,6 +27,9 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
         match &target {
             // A stored collection may hold thousands of members: describe
             // each as it comes from the store.
+            Target::Store((path, node)) if node.is_collection() && etag_names(&request).is_some() => {
+                push_etag_listing(ctx, path, &request, &mut ms)?;
+            }
             Target::Store((path, node)) if node.is_collection() => {
                 let mut failed = None;
                 ctx.dav.storage.for_each_child(path, &mut |name, child| {
@@ -48,6 +51,52 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
         }
     }
     Ok(multistatus_body(ms.finish(None)))
+}
+
+/// The names asked for when they are only names a listing answers from
+/// each member's etag ([`MultiStatusBuilder::etag_listing`]).
+pub fn etag_names(request: &PropFind) -> Option<&[PropName]> {
+    match request {
+        PropFind::Prop(names) if MultiStatusBuilder::etag_listing(names) => Some(names),
+        _ => None,
+    }
+}
+
+/// Every member of the collection at `path` for a request that
+/// [`etag_names`] accepts, in name order, straight from the store's
+/// member heads: a resource's response is written from its name and etag
+/// (the same bytes [`describe`] gives); a member collection, rare in a
+/// calendar, is described as usual.
+pub fn push_etag_listing(ctx: &Ctx, path: &StorePath, request: &PropFind, ms: &mut MultiStatusBuilder) -> DavResult<()> {
+    let names = etag_names(request).expect("asked for an etag listing");
+    let pctx = ctx.props();
+    let base = store_href(path, true);
+    let mut href = String::with_capacity(base.len() + 64);
+    let mut failed = None;
+    ctx.dav.storage.for_each_member(path, &mut |name, head| {
+        match head {
+            MemberHead::Resource { etag } => {
+                href.clear();
+                href.push_str(&base);
+                crate::http::push_segment(&mut href, name);
+                ms.push_resource_etag(&href, names, etag);
+            }
+            MemberHead::Collection { .. } => {
+                let child = path.child(name);
+                if let Some(node) = ctx.dav.storage.node(&child)? {
+                    match describe(&pctx, &Target::Store((child, node)), request, None) {
+                        Ok(r) => ms.push(r),
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// The members of a collection that a Depth 1 request lists.
@@ -150,8 +199,14 @@ pub fn describe(
 fn raw_calendar_data(pctx: &PropContext, target: &Target) -> Result<Option<String>, StorageError> {
     match target {
         Target::Store((path, node)) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
-            Ok(pctx.storage.content(path)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+            Ok(pctx.storage.content(path)?.map(stored_text))
         }
         _ => Ok(None),
     }
+}
+
+/// Stored bytes as text: moved when they are UTF-8 (they are, for every
+/// object PUT checked), else with replacement characters.
+pub fn stored_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

@@ -31,12 +31,35 @@ pub(crate) fn push_attr(out: &mut String, s: &str) {
     push(out, s, Mode::Attr)
 }
 
+/// Bytes that may need a replacement in some mode: markup, `"`, C0
+/// controls, and the first byte of U+FFFE / U+FFFF.
+static MAY_NEED_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[0xEF] = true;
+    t
+};
+
 fn push(out: &mut String, s: &str, mode: Mode) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        // Most bytes of a calendar or an href need nothing: skip them with
+        // one table lookup (the match below is for the few that might).
+        if !MAY_NEED_ESCAPE[b as usize] {
+            i += 1;
+            continue;
+        }
         let replacement: Option<&str> = match b {
             b'&' => Some("&amp;"),
             b'<' => Some("&lt;"),

@@ -43,6 +43,8 @@ pub(super) struct Handles {
     /// The data directory (the database is in its `db`).
     dir: PathBuf,
     flush_every_ms: Option<u64>,
+    /// sled's page cache, in bytes.
+    cache_bytes: u64,
     /// What a freshly opened tree must pass before it is used (the store
     /// format, the usage count).
     prepare: fn(&::sled::Tree) -> Result<()>,
@@ -70,15 +72,17 @@ impl Handles {
     pub(super) fn open(
         dir: &Path,
         flush_every_ms: Option<u64>,
+        cache_bytes: u64,
         prepare: fn(&::sled::Tree) -> Result<()>,
         upgrade: impl FnOnce(&Db) -> Result<()>,
     ) -> Result<Self> {
-        let db = open_unprepared(dir, flush_every_ms)?;
+        let db = open_unprepared(dir, flush_every_ms, cache_bytes)?;
         upgrade(&db)?;
         prepare(&db.tree)?;
         Ok(Handles {
             dir: dir.to_path_buf(),
             flush_every_ms,
+            cache_bytes,
             prepare,
             current: RwLock::new(Some(Arc::new(db))),
             poisoned: AtomicBool::new(false),
@@ -142,7 +146,7 @@ impl Handles {
         // background writers hold the file too): retry briefly.
         let started = Instant::now();
         let db = loop {
-            match open_db(&self.dir, self.flush_every_ms, self.prepare) {
+            match open_db(&self.dir, self.flush_every_ms, self.cache_bytes, self.prepare) {
                 Ok(db) => break db,
                 Err(e) if started.elapsed() < Duration::from_secs(3) && e.to_string().contains("lock") => {
                     std::thread::sleep(Duration::from_millis(50));
@@ -190,17 +194,17 @@ fn probe_space(dir: &Path) -> Result<()> {
 }
 
 /// Opens the database in `dir/db` and slotdav's tree in it.
-fn open_db(dir: &Path, flush_every_ms: Option<u64>, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Db> {
-    let db = open_unprepared(dir, flush_every_ms)?;
+fn open_db(dir: &Path, flush_every_ms: Option<u64>, cache_bytes: u64, prepare: fn(&::sled::Tree) -> Result<()>) -> Result<Db> {
+    let db = open_unprepared(dir, flush_every_ms, cache_bytes)?;
     prepare(&db.tree)?;
     Ok(db)
 }
 
 /// Opens the database in `dir/db` and slotdav's tree in it, unchecked.
-fn open_unprepared(dir: &Path, flush_every_ms: Option<u64>) -> Result<Db> {
+fn open_unprepared(dir: &Path, flush_every_ms: Option<u64>, cache_bytes: u64) -> Result<Db> {
     let db = ::sled::Config::new()
         .path(dir.join("db"))
-        .cache_capacity(super::CACHE_BYTES)
+        .cache_capacity(cache_bytes)
         .flush_every_ms(flush_every_ms)
         .open()?;
     let tree = db.open_tree("slotdav")?;

@@ -47,9 +47,10 @@ pub use super::migrate::STORE_FORMAT;
 /// How far ahead unbounded series are indexed when a calendar is made.
 pub const INITIAL_HORIZON_DAYS: i64 = 2 * 366;
 
-/// sled's page cache. Its default (1 GiB) is more than a self-hosted
-/// calendar needs; hot data of 10 000 events fits in a fraction of this.
-const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+/// sled's page cache when the caller names none ([`SledStorage::open`]);
+/// the server passes `[storage] cache` ([`SledStorage::open_with_cache`]).
+/// sled's own default (1 GiB) is more than a self-hosted calendar needs.
+pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub struct SledStorage {
@@ -72,7 +73,12 @@ impl SledStorage {
     /// [`super::files`]): permissions found wider are repaired with a
     /// warning, and the files sled has just made are restricted too.
     pub fn open(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>) -> Result<Self> {
-        Self::open_with_migrations(dir, sync_on_flush, flush_every_ms, super::migrate::MIGRATIONS)
+        Self::open_with_cache(dir, sync_on_flush, flush_every_ms, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`SledStorage::open`] with a page cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, sync_on_flush: bool, flush_every_ms: Option<u64>, cache_bytes: u64) -> Result<Self> {
+        Self::open_inner(dir, sync_on_flush, flush_every_ms, cache_bytes, super::migrate::MIGRATIONS)
     }
 
     /// [`SledStorage::open`] with another list of format upgrades than
@@ -85,6 +91,16 @@ impl SledStorage {
         flush_every_ms: Option<u64>,
         migrations: &[super::migrate::Migration],
     ) -> Result<Self> {
+        Self::open_inner(dir, sync_on_flush, flush_every_ms, DEFAULT_CACHE_BYTES, migrations)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        sync_on_flush: bool,
+        flush_every_ms: Option<u64>,
+        cache_bytes: u64,
+        migrations: &[super::migrate::Migration],
+    ) -> Result<Self> {
         let io = |what: &str, e: std::io::Error| StorageError::Backend(format!("{what} {}: {e}", dir.display()));
         super::files::create_private_dir(dir).map_err(|e| io("cannot create", e))?;
         for r in super::files::restrict_tree(dir).map_err(|e| io("cannot restrict permissions in", e))? {
@@ -94,6 +110,7 @@ impl SledStorage {
         let handles = Handles::open(
             dir,
             flush_every_ms,
+            cache_bytes,
             |tree| {
                 check_format(tree)?;
                 count_usage(tree)
@@ -268,6 +285,16 @@ impl Storage for SledStorage {
         for kv in self.db()?.tree.scan_prefix(&prefix) {
             let (k, v) = kv?;
             f(String::from_utf8_lossy(&k[prefix.len()..]).to_string(), decode(&v)?)?;
+        }
+        Ok(())
+    }
+
+    fn for_each_member(&self, path: &StorePath, f: &mut dyn FnMut(&str, MemberHead<'_>) -> Result<()>) -> Result<()> {
+        let prefix = children_prefix(path);
+        for kv in self.db()?.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            let name = String::from_utf8_lossy(&k[prefix.len()..]);
+            f(&name, tree::member_head(&v)?)?;
         }
         Ok(())
     }

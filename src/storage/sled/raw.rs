@@ -47,7 +47,7 @@ pub struct RawLoader {
 impl RawLoader {
     /// Creates the database in `dir` (which must hold no database yet).
     pub fn create(dir: &Path) -> Result<Self> {
-        let db = ::sled::Config::new().path(dir.join("db")).cache_capacity(super::CACHE_BYTES).open()?;
+        let db = ::sled::Config::new().path(dir.join("db")).cache_capacity(super::DEFAULT_CACHE_BYTES).open()?;
         let tree = db.open_tree("slotdav")?;
         if !tree.is_empty() {
             return Err(StorageError::Backend(format!("{} already holds a store", dir.display())));

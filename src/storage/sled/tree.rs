@@ -242,3 +242,83 @@ impl SledStorage {
 pub(super) fn child_name(key: &[u8], parent: &StorePath) -> String {
     String::from_utf8_lossy(&key[children_prefix(parent).len()..]).to_string()
 }
+
+/// The leading fields of a postcard [`Node`], borrowed: postcard writes a
+/// struct's fields in order and `NodeKind`'s variant first, so reading
+/// only the first field of each variant leaves the rest (times, content
+/// type, UID) undecoded. Must follow [`NodeKind`]'s variant order.
+#[derive(serde::Deserialize)]
+struct NodeHead<'a> {
+    #[serde(borrow)]
+    kind: KindHead<'a>,
+}
+
+#[derive(serde::Deserialize)]
+enum KindHead<'a> {
+    Collection(CollectionHead),
+    Resource(#[serde(borrow)] ResourceHead<'a>),
+}
+
+#[derive(serde::Deserialize)]
+struct CollectionHead {
+    calendar: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct ResourceHead<'a> {
+    etag: &'a str,
+}
+
+/// What a listing needs of a stored node, without decoding all of it.
+pub(super) fn member_head(bytes: &[u8]) -> Result<MemberHead<'_>> {
+    let head: NodeHead<'_> =
+        postcard::from_bytes(bytes).map_err(|e| StorageError::Backend(format!("corrupt record: {e}")))?;
+    Ok(match head.kind {
+        KindHead::Collection(c) => MemberHead::Collection { calendar: c.calendar },
+        KindHead::Resource(r) => MemberHead::Resource { etag: r.etag },
+    })
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    fn node(kind: NodeKind) -> Node {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        Node { kind, created: t, modified: t }
+    }
+
+    #[test]
+    fn the_head_of_a_stored_node_is_what_the_whole_node_says() {
+        let nodes = [
+            node(NodeKind::Resource(Resource {
+                etag: "0123abcd".into(),
+                content_type: "text/calendar; charset=utf-8".into(),
+                length: 1234,
+                calendar: Some(CalendarInfo { uid: "u@x".into(), kind: crate::ical::ComponentKind::Event }),
+            })),
+            node(NodeKind::Resource(Resource { etag: String::new(), content_type: "x/y".into(), length: 0, calendar: None })),
+            node(NodeKind::Collection(Collection {
+                calendar: true,
+                sync_id: 7,
+                revision: 9,
+                horizon: 1,
+                components: vec![],
+                read_only: false,
+            })),
+            node(NodeKind::Collection(Collection {
+                calendar: false,
+                sync_id: 1,
+                revision: 0,
+                horizon: 0,
+                components: vec![],
+                read_only: true,
+            })),
+        ];
+        for n in &nodes {
+            let bytes = encode(n);
+            assert_eq!(member_head(&bytes).unwrap(), MemberHead::of(n));
+        }
+        assert!(member_head(&[1, 200]).is_err(), "a truncated record is an error, not a panic");
+    }
+}

@@ -68,6 +68,7 @@ pub fn booking_page(app: &App, req: &DashboardRequest, who: &SignedIn, coach: &C
     };
     let page = BookingDetailPage {
         answers,
+        guardian: b.guardian.as_ref().map(|g| (g.name.clone(), g.email.clone())),
         header: header(who, coach),
         message: message.map(str::to_string),
         row: row(&b, coach, tz),

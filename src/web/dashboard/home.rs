@@ -85,7 +85,13 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
             action_base: format!("/coach/bookings/{}", enc(&b.reference)),
         });
     }
+    let base = crate::booking::links::base(&app.config.public_url);
+    let booking_page = format!("{base}/book/{}", enc(&coach.slug));
+    let (embed_frame, embed_link) = crate::web::embed::snippets(&base, &booking_page, &coach.display_name);
     render(HomePage {
+        booking_page,
+        embed_frame,
+        embed_link,
         reschedule_requests,
         header: header(who, coach),
         tz: tz.name().to_string(),

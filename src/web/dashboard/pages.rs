@@ -78,6 +78,11 @@ pub struct HomePage {
     pub cancellations: Vec<CancellationRow>,
     /// issue 11 §3 (C): students' reschedule requests waiting for the coach.
     pub reschedule_requests: Vec<RescheduleRow>,
+    /// (issue 12 §6) "Put this on your website": the booking page's URL,
+    /// the self-sizing iframe snippet and the plain link button.
+    pub booking_page: String,
+    pub embed_frame: String,
+    pub embed_link: String,
 }
 
 /// A reschedule request waiting for the coach (issue 11 §3): the booking
@@ -117,6 +122,8 @@ pub struct BookingDetailPage {
     pub history: Vec<HistoryRow>,
     /// (D) The student's answers to the form's questions, as (label, answer).
     pub answers: Vec<(String, String)>,
+    /// (issue 11 §4) The parent or guardian who follows the booking: (name, email).
+    pub guardian: Option<(String, String)>,
 }
 
 /// One entry of a booking's audit trail, as the coach reads it.

@@ -128,6 +128,61 @@ impl MultiStatusBuilder {
         }
     }
 
+    /// Whether every name is one a listing answers from a resource's etag
+    /// alone ([`Self::push_resource_etag`]): `DAV:getetag` and
+    /// `DAV:resourcetype`, what clients ask of every member when they
+    /// list a calendar (PROPFIND Depth 1, an initial sync).
+    pub fn etag_listing(names: &[PropName]) -> bool {
+        !names.is_empty() && names.iter().all(|n| n.is(NS_DAV, "getetag") || n.is(NS_DAV, "resourcetype"))
+    }
+
+    /// The `DAV:response` of a resource (not a collection) for names that
+    /// pass [`Self::etag_listing`], written straight from its href and
+    /// etag: the same bytes as [`Self::push`] of the response a property
+    /// lookup builds (one 200 propstat, names in the order asked,
+    /// `<D:resourcetype/>`, the etag quoted), without building it.
+    pub fn push_resource_etag(&mut self, href: &str, names: &[PropName], etag: &str) {
+        match self {
+            MultiStatusBuilder::Streaming { out, .. } => {
+                out.push_str("<D:response><D:href>");
+                push_text(out, href);
+                out.push_str("</D:href><D:propstat><D:prop>");
+                for n in names {
+                    if n.local == "getetag" {
+                        out.push_str("<D:getetag>\"");
+                        push_text(out, etag);
+                        out.push_str("\"</D:getetag>");
+                    } else {
+                        out.push_str("<D:resourcetype/>");
+                    }
+                }
+                out.push_str("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>");
+            }
+            MultiStatusBuilder::Collected(_) => {
+                let props = names
+                    .iter()
+                    .map(|n| match n.local.as_str() {
+                        "getetag" => XmlNode::text_element(n.clone(), format!("\"{etag}\"")),
+                        _ => XmlNode::empty(n.clone()),
+                    })
+                    .collect();
+                self.push(Response {
+                    href: href.to_string(),
+                    body: ResponseBody::PropStats(vec![PropStat { status: 200, props }]),
+                    error: None,
+                });
+            }
+        }
+    }
+
+    /// The size of the document written so far.
+    pub fn written(&self) -> usize {
+        match self {
+            MultiStatusBuilder::Streaming { out, .. } => out.len(),
+            MultiStatusBuilder::Collected(_) => 0,
+        }
+    }
+
     /// The whole document, with a `DAV:sync-token` when given.
     pub fn finish(self, sync_token: Option<String>) -> String {
         match self {
@@ -353,6 +408,41 @@ mod tests {
         assert!(xml.contains(
             "<D:status>HTTP/1.1 409 Conflict</D:status><D:error><C:no-uid-conflict><D:href>/cal/other.ics</D:href></C:no-uid-conflict></D:error>"
         ));
+    }
+
+    #[test]
+    fn an_etag_listing_writes_what_a_built_response_writes() {
+        let asked = [
+            vec![PropName::dav("resourcetype"), PropName::dav("getetag")],
+            vec![PropName::dav("getetag")],
+            vec![PropName::dav("getetag"), PropName::dav("resourcetype"), PropName::dav("getetag")],
+        ];
+        for wanted in &asked {
+            assert!(MultiStatusBuilder::etag_listing(wanted));
+            let mut fast = MultiStatusBuilder::new(Some(wanted), 2);
+            let mut built = MultiStatusBuilder::new(Some(wanted), 2);
+            for (href, etag) in [("/dav/calendars/a/b/x%20y.ics", "0af3"), ("/c/a&b<c>.ics", "e&<>\"")] {
+                fast.push_resource_etag(href, wanted, etag);
+                let props = wanted
+                    .iter()
+                    .map(|n| match n.local.as_str() {
+                        "getetag" => XmlNode::text_element(n.clone(), format!("\"{etag}\"")),
+                        _ => XmlNode::element(n.clone(), vec![]),
+                    })
+                    .collect();
+                built.push(Response {
+                    href: href.into(),
+                    body: ResponseBody::PropStats(vec![ok(props)]),
+                    error: None,
+                });
+            }
+            let (fast, built) = (fast.finish(Some("tok".into())), built.finish(Some("tok".into())));
+            assert_eq!(fast, built);
+            names(&fast);
+        }
+        for refused in [vec![], vec![PropName::dav("getcontenttype")], vec![PropName::caldav("getetag")]] {
+            assert!(!MultiStatusBuilder::etag_listing(&refused));
+        }
     }
 
     #[test]

@@ -1,0 +1,59 @@
+# Monatsübersicht, Tagesansicht, Zeitzonenwahl, Live-Aktualisierung und
+# „Zum Kalender hinzufügen“ der Buchungsseiten (siehe locales/en/booking.ftl).
+
+label-duration = Dauer
+label-where = Ort
+
+## Wo ein Termin stattfindet
+
+location-in-person = Vor Ort
+location-phone = Telefonisch
+location-video = Videoanruf
+location-video-later = den Link erhalten Sie mit Ihrer Buchung
+location-video-own-later = Ihren eigenen Link erhalten Sie mit Ihrer Buchung
+
+## Die freien Zeiten eines Tages oder einer Woche
+
+slots-heading-day = Freie Zeiten am { $day }
+slots-heading-week = Freie Zeiten in der Woche vom { $week }
+slots-days = Tage
+slots-previous-day = Vorheriger Tag
+slots-next-day = Nächster Tag
+slots-whole-week = Alle freien Zeiten dieser Woche
+slots-caption-day = Freie Zeiten am { $day }, in { $tz }
+next-none-day = An diesem Tag gibt es keine freien Zeiten.
+next-none-week = Diese Woche gibt es keine freien Zeiten.
+next-available = Nächster freier Termin:
+next-nothing = In den kommenden Monaten ist noch nichts frei.
+
+## Die Monatsübersicht
+
+month-nav = Monate
+month-previous = Vorheriger Monat
+month-next = Nächster Monat
+month-caption = Tage im { $month }; Tage mit freien Zeiten sind Links.
+month-day-open = { $n ->
+    [one] { $day }, eine freie Zeit
+   *[other] { $day }, { $n } freie Zeiten
+}
+month-empty = Im { $month } gibt es keine freien Zeiten.
+
+## Die Zeitzonenwahl
+
+zone-times-in = Die Zeiten gelten für { $tz }.
+zone-coach-in = { $coach } ist in { $zone }.
+zone-type-to-change = Geben Sie zum Ändern eine Stadt oder eine Zeitzone ein.
+zone-unknown = „{ $typed }“ ist keine uns bekannte Zeitzone. Geben Sie eine Stadt wie Berlin oder eine Zeitzone wie Europe/Berlin ein.
+
+## Live-Aktualisierung der freien Zeiten (mit JavaScript)
+
+live-taken = Gerade vergeben:
+live-more = Es gibt weitere freie Zeiten: Laden Sie die Seite neu, um sie zu sehen.
+live-bad-from = „from“ muss ein Datum (JJJJ-MM-TT) nahe am heutigen Tag sein.
+live-bad-days = „days“ muss eine Zahl von 1 bis { $max } sein.
+
+## Zum Kalender hinzufügen
+
+add-heading = Zu Ihrem Kalender hinzufügen
+add-ics-apps = : Apple Kalender und andere Apps
+add-new-tab = (öffnet sich in einem neuen Tab)
