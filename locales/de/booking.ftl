@@ -12,17 +12,17 @@ location-video = Videoanruf
 location-video-later = den Link erhalten Sie mit Ihrer Buchung
 location-video-own-later = Ihren eigenen Link erhalten Sie mit Ihrer Buchung
 
-## Die freien Zeiten eines Tages oder einer Woche
+## Die freien Termine eines Tages oder einer Woche
 
-slots-heading-day = Freie Zeiten am { $day }
-slots-heading-week = Freie Zeiten in der Woche vom { $week }
+slots-heading-day = Freie Termine am { $day }
+slots-heading-week = Freie Termine in der Woche vom { $week }
 slots-days = Tage
 slots-previous-day = Vorheriger Tag
 slots-next-day = Nächster Tag
-slots-whole-week = Alle freien Zeiten dieser Woche
-slots-caption-day = Freie Zeiten am { $day }, in { $tz }
-next-none-day = An diesem Tag gibt es keine freien Zeiten.
-next-none-week = Diese Woche gibt es keine freien Zeiten.
+slots-whole-week = Alle freien Termine dieser Woche
+slots-caption-day = Freie Termine am { $day }, in { $tz }
+next-none-day = An diesem Tag gibt es keine freien Termine.
+next-none-week = Diese Woche gibt es keine freien Termine.
 next-available = Nächster freier Termin:
 next-nothing = In den kommenden Monaten ist noch nichts frei.
 
@@ -31,24 +31,24 @@ next-nothing = In den kommenden Monaten ist noch nichts frei.
 month-nav = Monate
 month-previous = Vorheriger Monat
 month-next = Nächster Monat
-month-caption = Tage im { $month }; Tage mit freien Zeiten sind Links.
+month-caption = Tage im { $month }; Tage mit freien Terminen sind Links.
 month-day-open = { $n ->
-    [one] { $day }, eine freie Zeit
-   *[other] { $day }, { $n } freie Zeiten
+    [one] { $day }, ein freier Termin
+   *[other] { $day }, { $n } freie Termine
 }
-month-empty = Im { $month } gibt es keine freien Zeiten.
+month-empty = Im { $month } gibt es keine freien Termine.
 
 ## Die Zeitzonenwahl
 
-zone-times-in = Die Zeiten gelten für { $tz }.
+zone-times-in = Die Uhrzeiten gelten für { $tz }.
 zone-coach-in = { $coach } ist in { $zone }.
 zone-type-to-change = Geben Sie zum Ändern eine Stadt oder eine Zeitzone ein.
 zone-unknown = „{ $typed }“ ist keine uns bekannte Zeitzone. Geben Sie eine Stadt wie Berlin oder eine Zeitzone wie Europe/Berlin ein.
 
-## Live-Aktualisierung der freien Zeiten (mit JavaScript)
+## Live-Aktualisierung der freien Termine (mit JavaScript)
 
 live-taken = Gerade vergeben:
-live-more = Es gibt weitere freie Zeiten: Laden Sie die Seite neu, um sie zu sehen.
+live-more = Es gibt weitere freie Termine: Laden Sie die Seite neu, um sie zu sehen.
 live-bad-from = „from“ muss ein Datum (JJJJ-MM-TT) nahe am heutigen Tag sein.
 live-bad-days = „days“ muss eine Zahl von 1 bis { $max } sein.
 

@@ -144,8 +144,8 @@ mod tests {
         let g = month_grid(&Tr::new(Locale::De), date(2026, 5, 1), &open, None, date(2026, 5, 4), |d| format!("?day={d}"));
         assert_eq!(g.label, "Mai 2026");
         assert_eq!(g.weekdays[0].name, "Montag");
-        assert_eq!(g.weeks[1][1].label, "Dienstag, 5. Mai 2026, eine freie Zeit");
-        assert_eq!(g.weeks[1][2].label, "Mittwoch, 6. Mai 2026, 3 freie Zeiten");
+        assert_eq!(g.weeks[1][1].label, "Dienstag, 5. Mai 2026, ein freier Termin");
+        assert_eq!(g.weeks[1][2].label, "Mittwoch, 6. Mai 2026, 3 freie Termine");
         let g = month_grid(&Tr::new(Locale::Fr), date(2026, 5, 1), &open, None, date(2026, 5, 4), |d| format!("?day={d}"));
         assert_eq!(g.label, "mai 2026");
         assert_eq!(g.weeks[1][2].label, "mercredi 6 mai 2026, 3 créneaux libres");

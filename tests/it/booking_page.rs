@@ -272,6 +272,14 @@ async fn post_form(s: &TestServer, path: &str, jar: &Jar, fields: &[(String, Str
 /// Books `start` as a browser would: the slots page at `page`, the time's
 /// button, the details form. Returns the confirmation page's address.
 async fn book_on_page(s: &TestServer, page: &str, start: DateTime<Utc>) -> String {
+    let done = book_on_page_in(s, page, start).await;
+    let html = get(s, &done).await.text();
+    assert!(html.contains("<dt>Duration</dt><dd>1 h</dd>"), "duration on the confirmation: {html}");
+    done
+}
+
+/// [`book_on_page`] in any language (`page` may carry `lang=`).
+async fn book_on_page_in(s: &TestServer, page: &str, start: DateTime<Utc>) -> String {
     let mut jar = Jar::default();
     let r = get(s, page).await.status(200);
     jar.keep(&r);
@@ -283,7 +291,7 @@ async fn book_on_page(s: &TestServer, page: &str, start: DateTime<Utc>) -> Strin
     let hold_page = r.header("location").unwrap().to_string();
     let r = s.request("GET", &hold_page).header("Cookie", &jar.header()).send().await.status(200);
     let html = r.text();
-    assert!(html.contains("<dt>Duration</dt><dd>1 h</dd>") && html.contains("<dt>Price</dt><dd>40 EUR</dd>"), "duration and price on the details step: {html}");
+    assert!(html.contains("<dd>1 h</dd>") && html.contains("<dd>40 EUR</dd>"), "duration and price on the details step: {html}");
     let (action, mut fields) = form_fields(&html, "name=\"csrf\"");
     fields.push(("name".into(), "Dana Student".into()));
     fields.push(("email".into(), "dana@example.org".into()));
@@ -324,6 +332,77 @@ async fn a_private_types_time_can_be_picked_from_its_page() {
     // Before: the time buttons' form lacked the key, so picking one was a 404.
     let done = book_on_page(&s, &page, berlin(5, 5, 9)).await;
     assert!(done.contains("done=booked"), "{done}");
+}
+
+// ---------------------------------------------------------------------------
+// In the student's language
+// ---------------------------------------------------------------------------
+
+/// English words of the booking page that no other language may show.
+const ENGLISH: [&str; 14] = [
+    "Open times",
+    "open time",
+    "Next available",
+    "No open times",
+    "Times are in",
+    "Previous month",
+    "Next month",
+    "Add to your calendar",
+    "Duration",
+    "Price",
+    "Just taken",
+    "opens in a new tab",
+    "Type a city",
+    "All open times",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_month_day_zone_and_next_available_speak_german() {
+    let s = start().await;
+    let de = |path: String| {
+        let s = &s;
+        async move { s.request("GET", &path).header("Accept-Language", "de-DE,de;q=0.9").send().await.status(200).text() }
+    };
+    let page = de("/book/alice/lesson?month=2026-05&tz=America/New_York".into()).await;
+    assert!(page.contains("<html lang=\"de\">"));
+    assert!(page.contains("<h2 id=\"month-heading\">Mai 2026</h2>"), "{page}");
+    assert!(page.contains(r#"<abbr title="Montag">Mo</abbr>"#), "{page}");
+    assert!(page.contains(r#"aria-label="Dienstag, 5. Mai 2026, 8 freie Termine">5</a>"#), "{page}");
+    assert!(page.contains("aria-label=\"Nächster Monat\""));
+    assert!(page.contains("Freie Termine am Montag, 4. Mai 2026"), "{page}");
+    assert!(page.contains("Die Uhrzeiten gelten für America/New_York. Alice Coach ist in Europe/Berlin."), "{page}");
+    assert!(page.contains("<dt>Dauer</dt><dd>1 Std.</dd>"), "{page}");
+    assert!(page.contains("data-taken=\"Gerade vergeben:\""), "the live script's words are German too");
+    for english in ENGLISH {
+        assert!(!page.contains(english), "English {english:?} on the German page: {page}");
+    }
+
+    busy(&s, berlin(5, 30, 0), berlin(7, 1, 10)).await;
+    let june = de("/book/alice/lesson?month=2026-06&tz=Europe/Berlin".into()).await;
+    assert!(june.contains("Im Juni 2026 gibt es keine freien Termine. Nächster freier Termin: <a href=\""), "{june}");
+    assert!(june.contains(">Mi., 1. Jul, 10:00</a>"), "{june}");
+    let week = de("/book/alice/lesson?week=2026-06-08&tz=Europe/Berlin".into()).await;
+    assert!(week.contains("Diese Woche gibt es keine freien Termine. Nächster freier Termin:"), "{week}");
+    let bad = de("/book/alice/lesson?week=2026-05-11&tz=Atlantis".into()).await;
+    assert!(bad.contains("„Atlantis“ ist keine uns bekannte Zeitzone."), "{bad}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn french_and_spanish_pages_show_no_english_from_month_to_confirmation() {
+    let s = start().await;
+    for (lang, month, add) in [("fr", "mai 2026", "Ajouter à votre calendrier"), ("es", "mayo de 2026", "Añadir a su calendario")] {
+        let page = s.request("GET", "/book/alice/lesson?month=2026-05&tz=America/New_York").header("Accept-Language", lang).send().await.status(200).text();
+        assert!(page.contains(&format!("<h2 id=\"month-heading\">{month}</h2>")), "{lang}: {page}");
+        for english in ENGLISH {
+            assert!(!page.contains(english), "English {english:?} on the {lang} slots page: {page}");
+        }
+        let done = book_on_page_in(&s, &format!("/book/alice/lesson?week=2026-05-11&tz=Europe/Berlin&lang={lang}"), berlin(5, 12, 9 + if lang == "fr" { 0 } else { 1 })).await;
+        let confirmation = s.request("GET", &done).send().await.status(200).text();
+        assert!(confirmation.contains(add), "{lang}: {confirmation}");
+        for english in ENGLISH {
+            assert!(!confirmation.contains(english), "English {english:?} on the {lang} confirmation: {confirmation}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -393,17 +472,20 @@ async fn a_week_with_50_open_times_weighs_under_40_kb_with_its_css() {
     // Mon–Fri 09:00–19:00, one-hour lessons: ten a day, fifty a week.
     let hours = r#"{ mon = ["09:00-19:00"], tue = ["09:00-19:00"], wed = ["09:00-19:00"], thu = ["09:00-19:00"], fri = ["09:00-19:00"] }"#;
     let s = start_with(hours, LESSON).await;
-    // American English: the longer 12-hour labels.
-    let r = s.request("GET", "/book/alice/lesson?week=2026-05-11&tz=America/New_York").header("Accept-Language", "en-US").send().await.status(200);
-    let html = r.text();
-    assert_eq!(count(&html, "name=\"start\""), 50, "{html}");
-    let mut total = r.bytes.len();
-    // Any stylesheet the page links counts too.
-    for part in html.split("<link").skip(1) {
-        if part.contains("stylesheet") {
-            let href = attr_after(part, "href=", "href").unwrap();
-            total += get(&s, &href).await.status(200).bytes.len();
+    // Every language (American English has the longer 12-hour labels).
+    for lang in ["en-US", "en", "de", "fr", "es"] {
+        let r = s.request("GET", "/book/alice/lesson?week=2026-05-11&tz=America/New_York").header("Accept-Language", lang).send().await.status(200);
+        let html = r.text();
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{lang}: {html}");
+        assert_eq!(count(&html, "name=\"start\""), 50, "{lang}: {html}");
+        let mut total = r.bytes.len();
+        // Any stylesheet the page links counts too.
+        for part in html.split("<link").skip(1) {
+            if part.contains("stylesheet") {
+                let href = attr_after(part, "href=", "href").unwrap();
+                total += get(&s, &href).await.status(200).bytes.len();
+            }
         }
+        assert!(total < 40 * 1024, "{lang}: the page and its CSS are {total} bytes");
     }
-    assert!(total < 40 * 1024, "the page and its CSS are {total} bytes");
 }
