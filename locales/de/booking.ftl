@@ -57,3 +57,11 @@ live-bad-days = „days“ muss eine Zahl von 1 bis { $max } sein.
 add-heading = Zu Ihrem Kalender hinzufügen
 add-ics-apps = : Apple Kalender und andere Apps
 add-new-tab = (öffnet sich in einem neuen Tab)
+
+## Eltern- und Serientexte der Buchungsseite
+
+manage-guardian-follows = Sie verfolgen die Buchung von { $student } als Elternteil oder Erziehungsberechtigte(r). Dieser Link zeigt sie an; ändern oder stornieren kann sie die Schülerin oder der Schüler mit dem eigenen Link.
+manage-guardian-read-only = Mit diesem Link lässt sich die Buchung weder verschieben noch stornieren; bitte wenden Sie sich an die Schülerin, den Schüler oder den Coach.
+manage-series-change-dates = Einzelne Termine verschieben oder stornieren Sie in der Liste oben.
+manage-series-dates = Alle Termine
+series-move-date = Diesen Termin verschieben

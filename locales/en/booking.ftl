@@ -60,3 +60,11 @@ live-bad-days = “days” must be a number from 1 to { $max }.
 add-heading = Add to your calendar
 add-ics-apps = : Apple Calendar and other apps
 add-new-tab = (opens in a new tab)
+
+## The manage page's guardian and series texts
+
+manage-guardian-follows = You follow { $student }'s booking as their parent or guardian. This link shows it; the student can change or cancel it with their own link.
+manage-guardian-read-only = This link cannot move or cancel the booking; please ask the student or the coach.
+manage-series-change-dates = Move or cancel single dates in the list above.
+manage-series-dates = Every date
+series-move-date = Move this date

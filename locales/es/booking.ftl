@@ -57,3 +57,11 @@ live-bad-days = «days» debe ser un número del 1 al { $max }.
 add-heading = Añadir a su calendario
 add-ics-apps = : Calendario de Apple y otras aplicaciones
 add-new-tab = (se abre en una pestaña nueva)
+
+## Textos de tutor y serie de la página de reserva
+
+manage-guardian-follows = Sigue la reserva de { $student } como padre, madre o tutor. Este enlace la muestra; el alumno puede cambiarla o cancelarla con su propio enlace.
+manage-guardian-read-only = Este enlace no permite mover ni cancelar la reserva; consulte al alumno o al coach.
+manage-series-change-dates = Mueva o cancele fechas sueltas en la lista de arriba.
+manage-series-dates = Todas las fechas
+series-move-date = Mover esta fecha

@@ -57,3 +57,11 @@ live-bad-days = « days » doit être un nombre de 1 à { $max }.
 add-heading = Ajouter à votre calendrier
 add-ics-apps = : Calendrier Apple et autres applications
 add-new-tab = (s'ouvre dans un nouvel onglet)
+
+## Textes parent et série de la page de réservation
+
+manage-guardian-follows = Vous suivez la réservation de { $student } en tant que parent ou tuteur. Ce lien l'affiche ; l'élève peut la modifier ou l'annuler avec son propre lien.
+manage-guardian-read-only = Ce lien ne permet ni de déplacer ni d'annuler la réservation ; adressez-vous à l'élève ou au coach.
+manage-series-change-dates = Déplacez ou annulez des dates isolées dans la liste ci-dessus.
+manage-series-dates = Toutes les dates
+series-move-date = Déplacer cette date

@@ -46,10 +46,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         Some("booked") => Some((tr.t("manage-done-booked"), "success")),
         Some("moved") => Some((tr.t("manage-done-moved"), "success")),
         Some("requested") => Some((tr.t("manage-done-requested-move"), "success")),
-        _ if read_only => Some((
-            format!("You follow {}'s booking as their parent or guardian. This link shows it; the student can change or cancel it with their own link.", booking.student_name),
-            "",
-        )),
+        _ if read_only => Some((tr.t1("manage-guardian-follows", "student", &booking.student_name), "")),
         _ => None,
     });
     // issue 11 §3 (C): a reschedule request waiting for the coach.
@@ -117,9 +114,9 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             booking.range.start.with_timezone(&tz).format("%Y-%m-%d")
         ),
         reschedule_closed: if read_only {
-            "This link cannot move or cancel the booking; please ask the student or the coach.".into()
+            tr.t("manage-guardian-read-only")
         } else if in_series {
-            "Move or cancel single dates in the list above.".into()
+            tr.t("manage-series-change-dates")
         } else {
             deadline_text_in(&tr, "deadline-moved", resched_ok.err().map(|t| t.deadline), tz)
         },
