@@ -1,17 +1,6 @@
 # Monatsübersicht, Tagesansicht, Zeitzonenwahl, Live-Aktualisierung und
 # „Zum Kalender hinzufügen“ der Buchungsseiten (siehe locales/en/booking.ftl).
 
-label-duration = Dauer
-label-where = Ort
-
-## Wo ein Termin stattfindet
-
-location-in-person = Vor Ort
-location-phone = Telefonisch
-location-video = Videoanruf
-location-video-later = den Link erhalten Sie mit Ihrer Buchung
-location-video-own-later = Ihren eigenen Link erhalten Sie mit Ihrer Buchung
-
 ## Die freien Termine eines Tages oder einer Woche
 
 slots-heading-day = Freie Termine am { $day }
@@ -56,6 +45,8 @@ live-bad-days = „days“ muss eine Zahl von 1 bis { $max } sein.
 
 add-heading = Zu Ihrem Kalender hinzufügen
 add-ics-apps = : Apple Kalender und andere Apps
+add-google = Google Kalender
+add-outlook = Outlook.com
 add-new-tab = (öffnet sich in einem neuen Tab)
 
 ## Eltern- und Serientexte der Buchungsseite
@@ -63,5 +54,3 @@ add-new-tab = (öffnet sich in einem neuen Tab)
 manage-guardian-follows = Sie verfolgen die Buchung von { $student } als Elternteil oder Erziehungsberechtigte(r). Dieser Link zeigt sie an; ändern oder stornieren kann sie die Schülerin oder der Schüler mit dem eigenen Link.
 manage-guardian-read-only = Mit diesem Link lässt sich die Buchung weder verschieben noch stornieren; bitte wenden Sie sich an die Schülerin, den Schüler oder den Coach.
 manage-series-change-dates = Einzelne Termine verschieben oder stornieren Sie in der Liste oben.
-manage-series-dates = Alle Termine
-series-move-date = Diesen Termin verschieben

@@ -56,3 +56,14 @@ mail-waitlist-link-offered = Platz übernehmen
 mail-waitlist-subject-expired = Warteliste beendet: { $title } mit { $coach }, { $when }
 mail-waitlist-expired = der für Sie reservierte Platz wurde nicht rechtzeitig übernommen, oder der Termin kann nicht mehr gebucht werden; Sie stehen daher nicht mehr auf der Warteliste. Sie können gern eine andere Zeit auf der Buchungsseite wählen.
 mail-waitlist-link-expired = Ihr Platz
+
+## A guardian's own lines, and who changed the booking (issue 11 §4)
+
+mail-label-where = Ort
+mail-view-link = Buchung ansehen
+mail-guardian-about = es geht um den Termin von { $student }; Sie erhalten diese E-Mails als Elternteil oder erziehungsberechtigte Person.
+mail-cancelled-by-guardian = { $guardian } (Ihr Elternteil bzw. Ihre erziehungsberechtigte Person) hat Ihren Termin storniert.
+mail-cancelled-by-student = { $student } hat den Termin storniert.
+mail-moved-by-guardian = { $guardian } (Ihr Elternteil bzw. Ihre erziehungsberechtigte Person) hat ihn verschoben.
+mail-moved-by-student = { $student } hat ihn verschoben.
+mail-guardian-reminder = zur Erinnerung: Der Termin von { $student } mit { $coach } beginnt in { $in }.

@@ -183,3 +183,81 @@ feeds-back = Zurück zu „Kalender verbinden“
 ics-note-from = Nachricht von { $name }: { $note }
 ics-booking = Buchung { $reference } · { $price }
 ics-manage = Verwalten: { $url }
+
+## Recurring series: the dates, the repeat form, moving every remaining date (issue 11 §2)
+
+series-when-column = Wann
+series-status-column = Status
+series-move-date = Diesen Termin verschieben
+booking-series-heading = Alle Termine
+series-some-cancelled =
+    { $n ->
+    [one] Ein Termin ist storniert.
+    *[other] { $n } Termine sind storniert.
+    } Zu kurzfristig für eine Online-Stornierung und weiter gebucht: { $kept }.
+series-move-all-heading = Alle verbleibenden Termine verschieben
+series-move-all-hint = Wählen Sie die neue Zeit für den nächsten Termin ({ $first }). Alle späteren Termine wandern mit: gleicher Wochentag, gleiche Uhrzeit, gleicher Abstand in Wochen.
+series-move-all-week = Freie Zeiten in der Woche { $week }
+series-move-all-label = Neue Zeit des nächsten Termins
+series-move-all-submit = Alle verbleibenden Termine verschieben
+series-move-all-none = In dieser Woche ist keine Zeit frei.
+series-move-all-earlier = Woche davor
+series-move-all-later = Woche danach
+series-move-all-approval = Jede Verschiebung dieser Termine muss der Coach bestätigen: Verschieben Sie die Termine einzeln.
+series-all-moved = Alle verbleibenden Termine sind verschoben.
+series-some-moved =
+    { $n ->
+    [one] Ein Termin ist verschoben.
+    *[other] { $n } Termine sind verschoben.
+    } Zu kurzfristig für eine Online-Verschiebung und weiter zur alten Zeit: { $kept }.
+series-move-conflicts = Nichts wurde verschoben, denn diese neuen Termine sind nicht frei: { $dates }. Bitte wählen Sie eine andere Zeit.
+series-move-invalid = Wählen Sie eine der aufgeführten freien Zeiten.
+series-too-late-to-move = Für eine Online-Verschiebung ist es zu spät: Das war bis { $deadline } möglich.
+repeat-heading = Wiederholen
+repeat-held = Diese { $n } Termine sind für Sie reserviert:
+repeat-not-free = Termine, die nicht frei sind
+repeat-leave-out = { $when } weglassen
+repeat-every-label = Rhythmus
+repeat-count-label = Anzahl der Termine insgesamt
+repeat-hold = Diese Termine reservieren
+repeat-retry = Ohne die angekreuzten Termine erneut versuchen
+repeat-once = Nur dieser Termin
+repeat-every =
+    { $n ->
+    [one] Jede Woche
+    *[other] Alle { $n } Wochen
+    }
+repeat-error-count = Geben Sie die Anzahl als Zahl an.
+repeat-error-skips = Höchstens { $n } Termine können weggelassen werden.
+repeat-error-skip = Ein wegzulassender Termin ist ungültig.
+repeat-error-invalid = Wählen Sie den Rhythmus aus der Liste und zwischen 2 und { $max } Terminen insgesamt.
+repeat-cannot = Diese Reservierung kann nicht wiederholt werden.
+repeat-conflicts =
+    { $n ->
+    [one] Einer dieser Termine ist nicht frei. Lassen Sie ihn weg (unten angekreuzt) und versuchen Sie es erneut, oder wählen Sie eine andere Zeit.
+    *[other] { $n } dieser Termine sind nicht frei. Lassen Sie sie weg (unten angekreuzt) und versuchen Sie es erneut, oder wählen Sie eine andere Zeit.
+    }
+guardian-legend = Elternteil oder erziehungsberechtigte Person
+guardian-optional = (optional)
+guardian-hint = Diese Person erhält die Einladung, jede Änderung und die Erinnerungen sowie einen eigenen Link zur Buchung.
+guardian-name = Name dieser Person
+guardian-email = E-Mail-Adresse dieser Person
+label-duration = Dauer
+label-where = Ort
+embed-book-with = Einen Termin bei { $coach } buchen
+
+## The repeat form's errors
+
+repeat-error-every = Wählen Sie den Rhythmus aus der Liste.
+
+## Where a session takes place (issue 12 §3)
+
+location-in-person = Vor Ort
+location-phone = Telefonisch
+location-video = Videoanruf
+location-video-later = den Link erhalten Sie mit Ihrer Buchung
+location-video-own-later = Ihren eigenen Link erhalten Sie mit Ihrer Buchung
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Andere Wochen

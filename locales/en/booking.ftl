@@ -4,17 +4,6 @@
 # add_to_calendar.html, src/web/slots.rs, month.rs, live.rs, profile.rs).
 # English is the reference: every other language has exactly these keys.
 
-label-duration = Duration
-label-where = Where
-
-## Where a session takes place
-
-location-in-person = In person
-location-phone = By phone
-location-video = Video call
-location-video-later = the link comes with your booking
-location-video-own-later = your own link comes with your booking
-
 ## The open times of a day or a week
 
 slots-heading-day = Open times on { $day }
@@ -59,6 +48,8 @@ live-bad-days = “days” must be a number from 1 to { $max }.
 
 add-heading = Add to your calendar
 add-ics-apps = : Apple Calendar and other apps
+add-google = Google Calendar
+add-outlook = Outlook.com
 add-new-tab = (opens in a new tab)
 
 ## The manage page's guardian and series texts
@@ -66,5 +57,3 @@ add-new-tab = (opens in a new tab)
 manage-guardian-follows = You follow { $student }'s booking as their parent or guardian. This link shows it; the student can change or cancel it with their own link.
 manage-guardian-read-only = This link cannot move or cancel the booking; please ask the student or the coach.
 manage-series-change-dates = Move or cancel single dates in the list above.
-manage-series-dates = Every date
-series-move-date = Move this date

@@ -57,3 +57,14 @@ mail-waitlist-link-offered = Claim your seat
 mail-waitlist-subject-expired = Waitlist ended: { $title } with { $coach }, { $when }
 mail-waitlist-expired = the seat kept for you was not claimed in time, or the session can no longer be booked, so you are off the waitlist. You are welcome to pick another time on the booking page.
 mail-waitlist-link-expired = Your place
+
+## A guardian's own lines, and who changed the booking (issue 11 §4)
+
+mail-label-where = Where
+mail-view-link = See the booking
+mail-guardian-about = this is about { $student }'s session; you receive these emails as their parent or guardian.
+mail-cancelled-by-guardian = { $guardian } (your parent or guardian) has cancelled your session.
+mail-cancelled-by-student = { $student } has cancelled the session.
+mail-moved-by-guardian = { $guardian } (your parent or guardian) moved it.
+mail-moved-by-student = { $student } moved it.
+mail-guardian-reminder = a reminder: { $student }'s session with { $coach } starts in { $in }.

@@ -186,3 +186,81 @@ feeds-back = Back to connecting your calendar
 ics-note-from = Note from { $name }: { $note }
 ics-booking = Booking { $reference } · { $price }
 ics-manage = Manage: { $url }
+
+## Recurring series: the dates, the repeat form, moving every remaining date (issue 11 §2)
+
+series-when-column = When
+series-status-column = Status
+series-move-date = Move this date
+booking-series-heading = Every date
+series-some-cancelled =
+    { $n ->
+    [one] One date is cancelled.
+    *[other] { $n } dates are cancelled.
+    } Too close to cancel online, still booked: { $kept }.
+series-move-all-heading = Move every remaining date
+series-move-all-hint = Pick the new time of the next date ({ $first }). Every later date moves with it: same weekday and time, same number of weeks apart.
+series-move-all-week = Open times in the week of { $week }
+series-move-all-label = New time of the next date
+series-move-all-submit = Move every remaining date
+series-move-all-none = No open time this week.
+series-move-all-earlier = Earlier week
+series-move-all-later = Later week
+series-move-all-approval = The coach approves every move of this kind of session: move the dates one by one.
+series-all-moved = Every remaining date is moved.
+series-some-moved =
+    { $n ->
+    [one] One date is moved.
+    *[other] { $n } dates are moved.
+    } Too close to move online, still at their time: { $kept }.
+series-move-conflicts = Nothing was moved: these new dates are not free: { $dates }. Please pick another time.
+series-move-invalid = Pick one of the open times listed.
+series-too-late-to-move = It is too late to move these dates online: that was possible until { $deadline }.
+repeat-heading = Repeat
+repeat-held = These { $n } dates are held for you:
+repeat-not-free = Dates that are not free
+repeat-leave-out = Leave out { $when }
+repeat-every-label = How often
+repeat-count-label = How many times in all
+repeat-hold = Hold these dates
+repeat-retry = Try again without the ticked dates
+repeat-once = Just this date
+repeat-every =
+    { $n ->
+    [one] Every week
+    *[other] Every { $n } weeks
+    }
+repeat-error-count = Say how many times, as a number.
+repeat-error-skips = At most { $n } dates can be left out.
+repeat-error-skip = A date to leave out is not valid.
+repeat-error-invalid = Pick how often from the list, and between 2 and { $max } times in all.
+repeat-cannot = This hold cannot be repeated.
+repeat-conflicts =
+    { $n ->
+    [one] One of these dates is not free. Leave it out (ticked below) and try again, or pick another time.
+    *[other] { $n } of these dates are not free. Leave them out (ticked below) and try again, or pick another time.
+    }
+guardian-legend = Parent or guardian
+guardian-optional = (optional)
+guardian-hint = They get the invitation, every change and the reminders, and their own link to the booking.
+guardian-name = Their name
+guardian-email = Their email
+label-duration = Duration
+label-where = Where
+embed-book-with = Book a session with { $coach }
+
+## The repeat form's errors
+
+repeat-error-every = Pick how often from the list.
+
+## Where a session takes place (issue 12 §3)
+
+location-in-person = In person
+location-phone = By phone
+location-video = Video call
+location-video-later = the link comes with your booking
+location-video-own-later = your own link comes with your booking
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Other weeks

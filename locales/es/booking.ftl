@@ -1,17 +1,6 @@
 # Vista del mes, vista del día, selector de zona horaria, actualizaciones en
 # directo y «Añadir al calendario» de las páginas de reserva (véase locales/en/booking.ftl).
 
-label-duration = Duración
-label-where = Lugar
-
-## Dónde tiene lugar la sesión
-
-location-in-person = En persona
-location-phone = Por teléfono
-location-video = Videollamada
-location-video-later = el enlace le llega con su reserva
-location-video-own-later = su propio enlace le llega con su reserva
-
 ## Los horarios libres de un día o una semana
 
 slots-heading-day = Horarios libres el { $day }
@@ -56,6 +45,8 @@ live-bad-days = «days» debe ser un número del 1 al { $max }.
 
 add-heading = Añadir a su calendario
 add-ics-apps = : Calendario de Apple y otras aplicaciones
+add-google = Google Calendar
+add-outlook = Outlook.com
 add-new-tab = (se abre en una pestaña nueva)
 
 ## Textos de tutor y serie de la página de reserva
@@ -63,5 +54,3 @@ add-new-tab = (se abre en una pestaña nueva)
 manage-guardian-follows = Sigue la reserva de { $student } como padre, madre o tutor. Este enlace la muestra; el alumno puede cambiarla o cancelarla con su propio enlace.
 manage-guardian-read-only = Este enlace no permite mover ni cancelar la reserva; consulte al alumno o al coach.
 manage-series-change-dates = Mueva o cancele fechas sueltas en la lista de arriba.
-manage-series-dates = Todas las fechas
-series-move-date = Mover esta fecha

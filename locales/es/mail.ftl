@@ -55,3 +55,14 @@ mail-waitlist-link-offered = Ocupar su plaza
 mail-waitlist-subject-expired = Fin de la espera: { $title } con { $coach }, { $when }
 mail-waitlist-expired = La plaza reservada para usted no se ocupó a tiempo, o la sesión ya no se puede reservar, así que ya no está en la lista de espera. Puede elegir otra hora en la página de reservas.
 mail-waitlist-link-expired = Su plaza
+
+## A guardian's own lines, and who changed the booking (issue 11 §4)
+
+mail-label-where = Lugar
+mail-view-link = Ver la reserva
+mail-guardian-about = este mensaje trata de la sesión de { $student }; recibe estos correos como su padre, madre o tutor.
+mail-cancelled-by-guardian = { $guardian } (su padre, madre o tutor) ha cancelado su sesión.
+mail-cancelled-by-student = { $student } ha cancelado la sesión.
+mail-moved-by-guardian = { $guardian } (su padre, madre o tutor) la ha movido.
+mail-moved-by-student = { $student } la ha movido.
+mail-guardian-reminder = Le recordamos que la sesión de { $student } con { $coach } empieza dentro de { $in }.

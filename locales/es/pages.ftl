@@ -186,3 +186,81 @@ feeds-back = Volver a «Conecte su calendario»
 ics-note-from = Mensaje de { $name }: { $note }
 ics-booking = Reserva { $reference } · { $price }
 ics-manage = Gestionar: { $url }
+
+## Recurring series: the dates, the repeat form, moving every remaining date (issue 11 §2)
+
+series-when-column = Cuándo
+series-status-column = Estado
+series-move-date = Mover esta fecha
+booking-series-heading = Todas las fechas
+series-some-cancelled =
+    { $n ->
+    [one] Se ha cancelado una fecha.
+    *[other] Se han cancelado { $n } fechas.
+    } Demasiado próximas para cancelarlas en línea, siguen reservadas: { $kept }.
+series-move-all-heading = Mover todas las fechas restantes
+series-move-all-hint = Elija la nueva hora de la próxima fecha ({ $first }). Todas las fechas posteriores se mueven con ella: el mismo día de la semana, la misma hora y las mismas semanas de separación.
+series-move-all-week = Horas libres de la semana del { $week }
+series-move-all-label = Nueva hora de la próxima fecha
+series-move-all-submit = Mover todas las fechas restantes
+series-move-all-none = No hay horas libres esta semana.
+series-move-all-earlier = Semana anterior
+series-move-all-later = Semana siguiente
+series-move-all-approval = El coach aprueba cada cambio de este tipo de sesión: mueva las fechas una a una.
+series-all-moved = Se han movido todas las fechas restantes.
+series-some-moved =
+    { $n ->
+    [one] Se ha movido una fecha.
+    *[other] Se han movido { $n } fechas.
+    } Demasiado próximas para moverlas en línea, siguen a su hora: { $kept }.
+series-move-conflicts = No se ha movido nada: estas nuevas fechas no están libres: { $dates }. Elija otra hora.
+series-move-invalid = Elija una de las horas libres de la lista.
+series-too-late-to-move = Es demasiado tarde para mover estas fechas en línea: era posible hasta el { $deadline }.
+repeat-heading = Repetir
+repeat-held = Estas { $n } fechas están reservadas para usted:
+repeat-not-free = Fechas que no están libres
+repeat-leave-out = Omitir { $when }
+repeat-every-label = Frecuencia
+repeat-count-label = Número de sesiones en total
+repeat-hold = Reservar estas fechas
+repeat-retry = Intentarlo de nuevo sin las fechas marcadas
+repeat-once = Solo esta fecha
+repeat-every =
+    { $n ->
+    [one] Cada semana
+    *[other] Cada { $n } semanas
+    }
+repeat-error-count = Indique el número de sesiones con una cifra.
+repeat-error-skips = Se pueden omitir como máximo { $n } fechas.
+repeat-error-skip = Una fecha para omitir no es válida.
+repeat-error-invalid = Elija la frecuencia de la lista y entre 2 y { $max } sesiones en total.
+repeat-cannot = Esta reserva no se puede repetir.
+repeat-conflicts =
+    { $n ->
+    [one] Una de estas fechas no está libre. Omítala (marcada abajo) e inténtelo de nuevo, o elija otra hora.
+    *[other] { $n } de estas fechas no están libres. Omítalas (marcadas abajo) e inténtelo de nuevo, o elija otra hora.
+    }
+guardian-legend = Padre, madre o tutor
+guardian-optional = (opcional)
+guardian-hint = Esta persona recibe la invitación, cada cambio y los recordatorios, y su propio enlace a la reserva.
+guardian-name = Su nombre
+guardian-email = Su correo electrónico
+label-duration = Duración
+label-where = Lugar
+embed-book-with = Reservar una sesión con { $coach }
+
+## The repeat form's errors
+
+repeat-error-every = Elija la frecuencia de la lista.
+
+## Where a session takes place (issue 12 §3)
+
+location-in-person = En persona
+location-phone = Por teléfono
+location-video = Videollamada
+location-video-later = el enlace llega con su reserva
+location-video-own-later = su enlace personal llega con su reserva
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Otras semanas

@@ -1,17 +1,6 @@
 # Vue du mois, vue du jour, choix du fuseau horaire, mises à jour en direct
 # et « Ajouter au calendrier » des pages de réservation (voir locales/en/booking.ftl).
 
-label-duration = Durée
-label-where = Lieu
-
-## Où la séance a lieu
-
-location-in-person = En personne
-location-phone = Par téléphone
-location-video = Appel vidéo
-location-video-later = le lien vous est envoyé avec votre réservation
-location-video-own-later = votre propre lien vous est envoyé avec votre réservation
-
 ## Les créneaux libres d'un jour ou d'une semaine
 
 slots-heading-day = Créneaux libres le { $day }
@@ -56,6 +45,8 @@ live-bad-days = « days » doit être un nombre de 1 à { $max }.
 
 add-heading = Ajouter à votre calendrier
 add-ics-apps = : Calendrier Apple et autres applications
+add-google = Google Agenda
+add-outlook = Outlook.com
 add-new-tab = (s'ouvre dans un nouvel onglet)
 
 ## Textes parent et série de la page de réservation
@@ -63,5 +54,3 @@ add-new-tab = (s'ouvre dans un nouvel onglet)
 manage-guardian-follows = Vous suivez la réservation de { $student } en tant que parent ou tuteur. Ce lien l'affiche ; l'élève peut la modifier ou l'annuler avec son propre lien.
 manage-guardian-read-only = Ce lien ne permet ni de déplacer ni d'annuler la réservation ; adressez-vous à l'élève ou au coach.
 manage-series-change-dates = Déplacez ou annulez des dates isolées dans la liste ci-dessus.
-manage-series-dates = Toutes les dates
-series-move-date = Déplacer cette date

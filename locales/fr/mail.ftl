@@ -55,3 +55,14 @@ mail-waitlist-link-offered = Prendre votre place
 mail-waitlist-subject-expired = Fin de l'attente : { $title } avec { $coach }, { $when }
 mail-waitlist-expired = La place qui vous était réservée n'a pas été prise à temps, ou la séance ne peut plus être réservée : vous n'êtes donc plus sur la liste d'attente. Vous pouvez choisir un autre horaire sur la page de réservation.
 mail-waitlist-link-expired = Votre place
+
+## A guardian's own lines, and who changed the booking (issue 11 §4)
+
+mail-label-where = Lieu
+mail-view-link = Voir la réservation
+mail-guardian-about = ce message concerne la séance de { $student } ; vous recevez ces e-mails en tant que parent ou tuteur.
+mail-cancelled-by-guardian = { $guardian } (votre parent ou tuteur) a annulé votre séance.
+mail-cancelled-by-student = { $student } a annulé la séance.
+mail-moved-by-guardian = { $guardian } (votre parent ou tuteur) l’a déplacée.
+mail-moved-by-student = { $student } l’a déplacée.
+mail-guardian-reminder = Petit rappel : la séance de { $student } avec { $coach } commence dans { $in }.

@@ -186,3 +186,81 @@ feeds-back = Retour à la connexion de votre agenda
 ics-note-from = Message de { $name } : { $note }
 ics-booking = Réservation { $reference } · { $price }
 ics-manage = Gérer : { $url }
+
+## Recurring series: the dates, the repeat form, moving every remaining date (issue 11 §2)
+
+series-when-column = Quand
+series-status-column = Statut
+series-move-date = Déplacer cette date
+booking-series-heading = Toutes les dates
+series-some-cancelled =
+    { $n ->
+    [one] Une date est annulée.
+    *[other] { $n } dates sont annulées.
+    } Trop proches pour être annulées en ligne, toujours réservées : { $kept }.
+series-move-all-heading = Déplacer toutes les dates restantes
+series-move-all-hint = Choisissez le nouvel horaire de la prochaine date ({ $first }). Toutes les dates suivantes suivent : même jour de la semaine, même heure, même écart en semaines.
+series-move-all-week = Horaires libres de la semaine du { $week }
+series-move-all-label = Nouvel horaire de la prochaine date
+series-move-all-submit = Déplacer toutes les dates restantes
+series-move-all-none = Aucun horaire libre cette semaine.
+series-move-all-earlier = Semaine précédente
+series-move-all-later = Semaine suivante
+series-move-all-approval = Le coach approuve chaque déplacement de ce type de séance : déplacez les dates une par une.
+series-all-moved = Toutes les dates restantes sont déplacées.
+series-some-moved =
+    { $n ->
+    [one] Une date est déplacée.
+    *[other] { $n } dates sont déplacées.
+    } Trop proches pour être déplacées en ligne, toujours à leur horaire : { $kept }.
+series-move-conflicts = Rien n’a été déplacé : ces nouvelles dates ne sont pas libres : { $dates }. Veuillez choisir un autre horaire.
+series-move-invalid = Choisissez l’un des horaires libres proposés.
+series-too-late-to-move = Il est trop tard pour déplacer ces dates en ligne : c’était possible jusqu’au { $deadline }.
+repeat-heading = Répéter
+repeat-held = Ces { $n } dates vous sont réservées :
+repeat-not-free = Dates qui ne sont pas libres
+repeat-leave-out = Omettre : { $when }
+repeat-every-label = Fréquence
+repeat-count-label = Nombre de séances en tout
+repeat-hold = Réserver ces dates
+repeat-retry = Réessayer sans les dates cochées
+repeat-once = Seulement cette date
+repeat-every =
+    { $n ->
+    [one] Chaque semaine
+    *[other] Toutes les { $n } semaines
+    }
+repeat-error-count = Indiquez le nombre de séances en chiffres.
+repeat-error-skips = Vous pouvez omettre au plus { $n } dates.
+repeat-error-skip = Une date à omettre n’est pas valide.
+repeat-error-invalid = Choisissez la fréquence dans la liste, et entre 2 et { $max } séances en tout.
+repeat-cannot = Cette réservation ne peut pas être répétée.
+repeat-conflicts =
+    { $n ->
+    [one] L’une de ces dates n’est pas libre. Omettez-la (cochée ci-dessous) et réessayez, ou choisissez un autre horaire.
+    *[other] { $n } de ces dates ne sont pas libres. Omettez-les (cochées ci-dessous) et réessayez, ou choisissez un autre horaire.
+    }
+guardian-legend = Parent ou tuteur
+guardian-optional = (facultatif)
+guardian-hint = Cette personne reçoit l’invitation, chaque modification et les rappels, ainsi que son propre lien vers la réservation.
+guardian-name = Son nom
+guardian-email = Son adresse e-mail
+label-duration = Durée
+label-where = Lieu
+embed-book-with = Réserver une séance avec { $coach }
+
+## The repeat form's errors
+
+repeat-error-every = Choisissez la fréquence dans la liste.
+
+## Where a session takes place (issue 12 §3)
+
+location-in-person = En personne
+location-phone = Par téléphone
+location-video = Appel vidéo
+location-video-later = le lien vous parvient avec votre réservation
+location-video-own-later = votre lien personnel vous parvient avec votre réservation
+
+## Moving every remaining date: the week links
+
+series-move-all-week-nav = Autres semaines

@@ -6,7 +6,7 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{booking_json, parse_json, parse_start, ApiResult};
+use super::{booking_json, parse_json, parse_start, ApiError, ApiResult};
 use crate::app::App;
 use crate::booking::service::StudentDetails;
 use crate::booking::waitlist::{WaitlistEntry, WaitlistStatus};
@@ -19,6 +19,10 @@ struct JoinBody {
     /// A private event type's secret link token (issue 11 §7).
     #[serde(default)]
     key: Option<String>,
+    /// (issue 12 §5) The language of their mails (`en`, `en-US`, `de`,
+    /// `fr`, `es`); the coach's `language` when absent.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// `POST /coaches/{coach}/event-types/{type}/waitlist` → 201 `{waitlist_token, position}`.
@@ -26,7 +30,11 @@ pub(super) fn join(app: &App, coach: &str, et: &str, body: &[u8]) -> ApiResult {
     let req: JoinBody = parse_json(body)?;
     // A private type's waitlist is as hidden as the type: its link's key or 404.
     app.booking.visible_event_type(app.booking.coach(coach)?, et, req.key.as_deref())?;
-    let (entry, position) = app.booking.join_waitlist(coach, et, parse_start(&req.start)?, &req.name, &req.email)?;
+    let locale = match req.language.as_deref() {
+        Some(tag) => crate::i18n::Locale::from_tag(tag).ok_or_else(|| ApiError::bad_request(format!("language `{tag}` is not one of en, en-US, de, fr, es")))?,
+        None => app.booking.coach(coach)?.language,
+    };
+    let (entry, position) = app.booking.join_waitlist(coach, et, parse_start(&req.start)?, &req.name, &req.email, locale)?;
     Ok((StatusCode::CREATED, json!({"waitlist_token": entry.id, "position": position})))
 }
 

@@ -31,6 +31,14 @@ pub enum Location {
     VideoPerBooking(String),
 }
 
+/// The text of a location before booking: the coach's own words, or the
+/// key of a message in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocationText {
+    Given(String),
+    Message(&'static str),
+}
+
 /// Where one booking takes place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
@@ -98,14 +106,15 @@ impl Location {
         }
     }
 
-    /// How the location reads before anything is booked: (label, text);
-    /// a per-booking link is not known yet.
-    pub fn summary(&self) -> (&'static str, String) {
+    /// How the location reads before anything is booked: the message key
+    /// of its label and its text; a video link is not shown yet (the
+    /// text is a message saying it comes with the booking).
+    pub fn summary(&self) -> (&'static str, LocationText) {
         match self {
-            Location::Address(a) => ("In person", a.clone()),
-            Location::Phone(p) => ("By phone", p.clone()),
-            Location::Video(_) => ("Video call", "the link comes with your booking".into()),
-            Location::VideoPerBooking(_) => ("Video call", "your own link comes with your booking".into()),
+            Location::Address(a) => (Place::Address(String::new()).label_key(), LocationText::Given(a.clone())),
+            Location::Phone(p) => (Place::Phone(String::new()).label_key(), LocationText::Given(p.clone())),
+            Location::Video(_) => ("location-video", LocationText::Message("location-video-later")),
+            Location::VideoPerBooking(_) => ("location-video", LocationText::Message("location-video-own-later")),
         }
     }
 }
@@ -132,12 +141,12 @@ pub fn room_name(booking_id: &str) -> String {
 }
 
 impl Place {
-    /// "In person", "By phone", "Video call".
-    pub fn label(&self) -> &'static str {
+    /// The message key of "In person", "By phone", "Video call".
+    pub fn label_key(&self) -> &'static str {
         match self {
-            Place::Address(_) => "In person",
-            Place::Phone(_) => "By phone",
-            Place::Video(_) => "Video call",
+            Place::Address(_) => "location-in-person",
+            Place::Phone(_) => "location-phone",
+            Place::Video(_) => "location-video",
         }
     }
 
@@ -161,11 +170,12 @@ impl Place {
     /// LOCATION (the address on one line, the number, or the link), and
     /// for video and phone the RFC 7986 §5.11 CONFERENCE property
     /// (`VALUE=URI`, `FEATURE=VIDEO` / `PHONE`, a `LABEL`) that calendar
-    /// apps show as a "join" button.
-    pub fn ical_properties(&self) -> Vec<Property> {
+    /// apps show as a "join" button. `label` is [`Place::label_key`]'s
+    /// text in the booking's language.
+    pub fn ical_properties(&self, label: &str) -> Vec<Property> {
         let location = match self {
             Place::Address(a) => a.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", "),
-            Place::Phone(p) => format!("Phone: {p}"),
+            Place::Phone(p) => format!("{label}: {p}"),
             Place::Video(v) => v.clone(),
         };
         let mut props = vec![Property::new_text("LOCATION", &location)];
@@ -174,8 +184,8 @@ impl Place {
         };
         match self {
             Place::Address(_) => {}
-            Place::Phone(p) => props.push(conference(tel_uri(p), "PHONE", "Phone")),
-            Place::Video(v) => props.push(conference(v.clone(), "VIDEO", "Video call")),
+            Place::Phone(p) => props.push(conference(tel_uri(p), "PHONE", label)),
+            Place::Video(v) => props.push(conference(v.clone(), "VIDEO", label)),
         }
         props
     }
@@ -193,8 +203,13 @@ mod tests {
     use crate::ical::write::Component;
 
     fn vevent(place: &Place) -> String {
+        vevent_in(place, crate::i18n::Locale::En)
+    }
+
+    fn vevent_in(place: &Place, locale: crate::i18n::Locale) -> String {
+        let label = crate::i18n::Tr::new(locale).t(place.label_key());
         let mut event = Component::new("VEVENT");
-        for p in place.ical_properties() {
+        for p in place.ical_properties(&label) {
             event = event.with(p);
         }
         Component::calendar(None).with_child(event).to_ics().replace("\r\n ", "")
@@ -233,13 +248,15 @@ mod tests {
         let ics = vevent(&Place::Video("https://meet.example/r/42?pwd=x,y".into()));
         assert!(ics.contains("LOCATION:https://meet.example/r/42?pwd=x\\,y\r\n"), "{ics}");
         assert!(ics.contains("CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Video call:https://meet.example/r/42?pwd=x,y\r\n"), "{ics}");
+        let de = vevent_in(&Place::Video("https://meet.example/r/42".into()), crate::i18n::Locale::De);
+        assert!(de.contains("FEATURE=VIDEO;LABEL=Videoanruf:https://meet.example/r/42\r\n"), "{de}");
     }
 
     #[test]
     fn phone_and_address_map_to_location() {
         let ics = vevent(&Place::Phone("+49 30 1234-567".into()));
-        assert!(ics.contains("LOCATION:Phone: +49 30 1234-567\r\n"), "{ics}");
-        assert!(ics.contains("CONFERENCE;VALUE=URI;FEATURE=PHONE;LABEL=Phone:tel:+49301234567\r\n"), "{ics}");
+        assert!(ics.contains("LOCATION:By phone: +49 30 1234-567\r\n"), "{ics}");
+        assert!(ics.contains("CONFERENCE;VALUE=URI;FEATURE=PHONE;LABEL=By phone:tel:+49301234567\r\n"), "{ics}");
         let ics = vevent(&Place::Address("Music School\nMain Street 1; Room 2".into()));
         assert!(ics.contains("LOCATION:Music School\\, Main Street 1\\; Room 2\r\n"), "{ics}");
         assert!(!ics.contains("CONFERENCE"), "{ics}");

@@ -66,9 +66,47 @@ pub struct WaitlistEntry {
     /// people who join at the same instant keep their order.
     pub order: u64,
     pub status: WaitlistStatus,
+    /// (issue 12 §5) The language they joined in (a locale tag) for their
+    /// mails and pages; empty for places taken before it was kept (the
+    /// coach's language then).
+    pub locale: String,
+}
+
+/// The record layout before `locale` (postcard is not self-describing:
+/// an older record is shorter, so it fails to decode as the current one).
+#[derive(Deserialize)]
+struct WaitlistEntryV1 {
+    id: String,
+    coach: String,
+    event_type: String,
+    range: TimeRange,
+    name: String,
+    email: String,
+    joined_at: DateTime<Utc>,
+    order: u64,
+    status: WaitlistStatus,
 }
 
 impl WaitlistEntry {
+    /// Decodes a stored record, in the current layout or the older one.
+    pub fn decode(bytes: &[u8]) -> Result<WaitlistEntry, postcard::Error> {
+        postcard::from_bytes::<WaitlistEntry>(bytes).or_else(|e| {
+            let v1: WaitlistEntryV1 = postcard::from_bytes(bytes).map_err(|_| e)?;
+            Ok(WaitlistEntry {
+                id: v1.id,
+                coach: v1.coach,
+                event_type: v1.event_type,
+                range: v1.range,
+                name: v1.name,
+                email: v1.email,
+                joined_at: v1.joined_at,
+                order: v1.order,
+                status: v1.status,
+                locale: String::new(),
+            })
+        })
+    }
+
     /// The hold of a standing offer.
     pub fn offer_hold(&self) -> Option<&str> {
         match &self.status {
@@ -153,7 +191,18 @@ mod tests {
             joined_at: t,
             order: 0,
             status,
+            locale: "de".into(),
         }
+    }
+
+    #[test]
+    fn a_place_of_the_first_layout_decodes_without_a_language() {
+        let now = entry("a", WaitlistStatus::Offered { hold_id: "h".into(), expires_at: Utc::now() });
+        let v1 = (&now.id, &now.coach, &now.event_type, now.range, &now.name, &now.email, now.joined_at, now.order, &now.status);
+        let old = WaitlistEntry::decode(&postcard::to_allocvec(&v1).unwrap()).unwrap();
+        assert_eq!(old, WaitlistEntry { locale: String::new(), ..now.clone() });
+        assert_eq!(WaitlistEntry::decode(&postcard::to_allocvec(&now).unwrap()).unwrap(), now);
+        assert!(WaitlistEntry::decode(b"\x05abc").is_err());
     }
 
     #[test]

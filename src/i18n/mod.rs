@@ -252,6 +252,11 @@ impl Tr {
         self.t_args(key, &[(n1, Arg::from(v1.as_ref())), (n2, Arg::from(v2.as_ref())), (n3, Arg::from(v3.as_ref()))])
     }
 
+    /// The message `key` with only a count `$n` (for plurals, in templates).
+    pub fn t_n(&self, key: &str, n: impl Count) -> String {
+        self.t_args(key, &[("n", Arg::Number(n.count()))])
+    }
+
     /// The message `key` with a count `$n` (for plurals) and one text
     /// argument (for templates).
     pub fn tn(&self, key: &str, n: impl Count, name: &str, value: impl AsRef<str>) -> String {

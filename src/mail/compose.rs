@@ -96,35 +96,24 @@ impl<'a> Recipient<'a> {
         }
     }
 
-    /// The manage link and its label: a read-only guardian link only shows the booking.
-    fn link(&self, ctx: &Context<'_>) -> (&'static str, String) {
-        match self {
-            Recipient::Student => ("Reschedule or cancel", ctx.manage_url.to_string()),
-            Recipient::Guardian { manage_url, .. } if ctx.event_type.guardian_can_manage => ("Reschedule or cancel", manage_url.to_string()),
-            Recipient::Guardian { manage_url, .. } => ("See the booking", manage_url.to_string()),
-        }
-    }
-
     /// The guardian's first paragraph: whose session this is about.
-    fn about(&self, b: &Booking) -> Option<String> {
+    fn about(&self, b: &Booking, tr: &Tr) -> Option<String> {
         match self {
             Recipient::Student => None,
-            Recipient::Guardian { .. } => Some(format!("this is about {}'s session; you receive these emails as their parent or guardian.", b.student_name)),
+            Recipient::Guardian { .. } => Some(tr.t1("mail-guardian-about", "student", &b.student_name)),
         }
     }
 }
 
 /// Header text: control characters (CR, LF, TAB …) become spaces, runs of
 /// spaces collapse. lettre encodes what remains (RFC 2047).
-/// The manage link of a message: the student's, translated; a
-/// guardian's own (read-only when the type says so).
+/// The manage link of a message and its label: the student's; a
+/// guardian's own, which only shows the booking when the type says so.
 fn link_for(recipient: &Recipient<'_>, ctx: &Context<'_>, tr: &Tr) -> (String, String) {
     match recipient {
         Recipient::Student => (tr.t("mail-manage-link"), ctx.manage_url.to_string()),
-        Recipient::Guardian { .. } => {
-            let (label, url) = recipient.link(ctx);
-            (label.to_string(), url)
-        }
+        Recipient::Guardian { manage_url, .. } if ctx.event_type.guardian_can_manage => (tr.t("mail-manage-link"), manage_url.to_string()),
+        Recipient::Guardian { manage_url, .. } => (tr.t("mail-view-link"), manage_url.to_string()),
     }
 }
 
@@ -243,7 +232,7 @@ fn details(ctx: &Context<'_>, tr: &Tr) -> Vec<(String, String)> {
     }
     // (issue 12 §3) where it takes place; a video link is the booking's own.
     if let Some(place) = ctx.event_type.location.as_ref().map(|l| l.place_for(&b.id)) {
-        d.push(("Where".into(), format!("{}: {}", place.label(), place.text())));
+        d.push((tr.t("mail-label-where"), format!("{}: {}", tr.t(place.label_key()), place.text())));
     }
     d
 }
@@ -305,11 +294,10 @@ fn change_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, recipient:
         ChangeKind::RescheduleWithdrawn => ("mail-subject-reschedule-withdrawn", "mail-reschedule-withdrawn", None),
         ChangeKind::RescheduleApproved => ("mail-subject-rescheduled", "mail-reschedule-approved", confirmed.then_some(Method::Request)),
     };
-    // Who cancelled, when the other of student and guardian did (English
-    // only, like the guardian's other own lines).
+    // Who cancelled, when the other of student and guardian did.
     let mut paragraphs = vec![match (kind, &recipient, ctx.by_guardian, &b.guardian) {
-        (ChangeKind::CancelledByStudent, Recipient::Student, true, Some(g)) => format!("{} (your parent or guardian) has cancelled your session.", g.name),
-        (ChangeKind::CancelledByStudent, Recipient::Guardian { .. }, false, _) => format!("{} has cancelled the session.", b.student_name),
+        (ChangeKind::CancelledByStudent, Recipient::Student, true, Some(g)) => tr.t1("mail-cancelled-by-guardian", "guardian", &g.name),
+        (ChangeKind::CancelledByStudent, Recipient::Guardian { .. }, false, _) => tr.t1("mail-cancelled-by-student", "student", &b.student_name),
         _ => text(paragraph),
     }];
     if let (Some(message), ChangeKind::CancelledByCoach | ChangeKind::DeclinedByCoach | ChangeKind::RescheduleDeclined) = (ctx.coach_message, kind) {
@@ -317,12 +305,12 @@ fn change_message(ctx: &Context<'_>, kind: ChangeKind, invited: bool, recipient:
     }
     if let (ChangeKind::Rescheduled, Some(g)) = (kind, &b.guardian) {
         match (&recipient, ctx.by_guardian) {
-            (Recipient::Student, true) => paragraphs.push(format!("{} (your parent or guardian) moved it.", g.name)),
-            (Recipient::Guardian { .. }, false) => paragraphs.push(format!("{} moved it.", b.student_name)),
+            (Recipient::Student, true) => paragraphs.push(tr.t1("mail-moved-by-guardian", "guardian", &g.name)),
+            (Recipient::Guardian { .. }, false) => paragraphs.push(tr.t1("mail-moved-by-student", "student", &b.student_name)),
             _ => {}
         }
     }
-    if let Some(about) = recipient.about(b) {
+    if let Some(about) = recipient.about(b, &tr) {
         paragraphs.insert(0, about);
     }
     let active = b.is_active();
@@ -432,12 +420,10 @@ fn reminder_to(ctx: &Context<'_>, offset: Duration, recipient: Recipient<'_>) ->
     let when = dates::subject(tr.locale, &b.range.start.with_timezone(&ctx.coach.policy.tz));
     let body = Body {
         greeting: tr.t1("mail-hello", "name", recipient.name(b)),
-        // A guardian's reminder names whose session it is (English only).
+        // A guardian's reminder names whose session it is.
         paragraphs: vec![match recipient {
             Recipient::Student => tr.t2("mail-reminder", "coach", &coach, "in", tr.duration(offset)),
-            Recipient::Guardian { .. } => {
-                format!("a reminder: {}'s session with {coach} starts in {}.", b.student_name, crate::booking::policy::format_duration(offset))
-            }
+            Recipient::Guardian { .. } => tr.t3("mail-guardian-reminder", "student", &b.student_name, "coach", &coach, "in", tr.duration(offset)),
         }],
         details: details(ctx, &tr),
         link: Some(link_for(&recipient, ctx, &tr)),
@@ -630,6 +616,53 @@ mod tests {
         assert!(g.text.contains("See the booking: http://x/book/manage/guardian") && !g.text.contains("Reschedule or cancel"), "{}", g.text);
         let none = Booking { guardian: None, ..booked.clone() };
         assert!(guardian_message(&Context { booking: &none, ..c }, ChangeKind::Booked, false, "u").is_none());
+    }
+
+    /// (issue 11 §4, issue 12 §5) A guardian's own lines, the link labels
+    /// and who cancelled are in the booking's language, like the rest.
+    #[test]
+    fn the_guardians_own_lines_are_in_the_bookings_language() {
+        use chrono::TimeZone;
+        let coaches = crate::config::Config::parse(
+            "[[coach]]\nuser = \"anna\"\ndisplay_name = \"Anna\"\n[[coach.event_type]]\nslug = \"trial\"\ntitle = \"Probe\"\nduration = \"30m\"\nguardian = \"optional\"\nguardian_can_manage = false\nlocation = { address = \"Hauptstr. 1\" }\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .coaches;
+        let coach = &coaches[0];
+        let et = coach.policy.event_type("trial").unwrap().clone();
+        let t = Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap();
+        let mut b = crate::booking::holds::tests::booking("b1", "trial", crate::model::TimeRange::new(t, t + Duration::minutes(30)), "ben@example.org");
+        b.student_name = "Ben".into();
+        b.locale = "de".into();
+        b.status = BookingStatus::Confirmed;
+        b.guardian = Some(Guardian { name: "Pat".into(), email: "pat@example.org".into() });
+        let c = Context {
+            booking: &b,
+            coach,
+            event_type: &et,
+            coach_email: None,
+            organizer_email: "anna@localhost",
+            manage_url: "http://x/book/manage/student",
+            now: t,
+            coach_message: None,
+            answers: &[],
+            series_calendar: None,
+            by_guardian: true,
+        };
+        let g = guardian_message(&c, ChangeKind::Booked, false, "http://x/g").unwrap();
+        assert!(g.text.starts_with("Hallo Pat,") && g.text.contains("es geht um den Termin von Ben"), "{}", g.text);
+        assert!(g.text.contains("Buchung ansehen: http://x/g") && g.text.contains("Ort: "), "{}", g.text);
+        let r = guardian_reminder(&c, Duration::hours(24), "http://x/g").unwrap();
+        assert!(r.text.contains("Der Termin von Ben mit Anna beginnt in 1 Tag"), "{}", r.text);
+        let cancelled = Booking { status: BookingStatus::Cancelled, ..b.clone() };
+        let student = student_message(&Context { booking: &cancelled, ..c }, ChangeKind::CancelledByStudent, true).unwrap();
+        assert!(student.text.contains("Pat (Ihr Elternteil bzw. Ihre erziehungsberechtigte Person) hat Ihren Termin storniert."), "{}", student.text);
+        for d in [&g, &r, &student] {
+            for english in ["session", "guardian", "Where", "See the booking", "Reschedule or cancel"] {
+                assert!(!d.text.contains(english), "{english} in: {}", d.text);
+            }
+        }
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub fn waitlist_hook(outbox: Arc<Outbox>, from: Mailbox) -> Arc<WaitlistHook> {
 pub fn waitlist_message(change: &WaitlistChange<'_>) -> Option<Draft> {
     let e = change.entry;
     let to = mailbox(&e.name, &e.email)?;
-    // A waitlist place keeps no language of its own: the coach's.
-    let tr = Tr::new(change.coach.language);
+    // The language they joined in (older places: the coach's).
+    let tr = Tr::new(crate::i18n::Locale::from_tag(&e.locale).unwrap_or(change.coach.language));
     let coach = header_text(&change.coach.display_name);
     let title = header_text(&change.event_type.title);
     let tz = change.coach.policy.tz;

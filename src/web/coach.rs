@@ -30,7 +30,7 @@ pub fn coach_page(app: &App, req: &PageRequest, slug: &str) -> Result<Response<B
             group: t.seats > 1,
             link: format!("/book/{}/{}", enc(&coach.slug), enc(&t.slug)),
             description: t.description.clone(),
-            location: super::profile::location_kind(&tr, t.location.as_ref()),
+            location: t.location.as_ref().map(|l| tr.t(l.summary().0)).unwrap_or_default(),
         })
         .collect();
     let profile = super::profile::CoachProfile::of(app, coach);

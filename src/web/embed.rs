@@ -68,22 +68,25 @@ pub fn static_file(path: &str) -> Option<Response<Body>> {
 struct FrameSnippet<'a> {
     page_url: &'a str,
     script_url: &'a str,
-    coach_name: &'a str,
+    /// "Book a session with …" in the coach's language.
+    label: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "embed_link.html")]
 struct LinkSnippet<'a> {
     page_url: &'a str,
-    coach_name: &'a str,
+    label: &'a str,
 }
 
 /// The two snippets for a coach whose booking page is `page_url` on the
-/// server at `base` (no trailing slash): (self-sizing iframe, link button).
-pub fn snippets(base: &str, page_url: &str, coach_name: &str) -> (String, String) {
+/// server at `base` (no trailing slash): (self-sizing iframe, link button),
+/// their text in the language of the coach's pages (`tr`).
+pub fn snippets(tr: &crate::i18n::Tr, base: &str, page_url: &str, coach_name: &str) -> (String, String) {
     let script_url = format!("{base}{EMBED_SCRIPT_PATH}");
-    let frame = FrameSnippet { page_url, script_url: &script_url, coach_name }.render().unwrap_or_default();
-    let link = LinkSnippet { page_url, coach_name }.render().unwrap_or_default();
+    let label = tr.t1("embed-book-with", "coach", coach_name);
+    let frame = FrameSnippet { page_url, script_url: &script_url, label: &label }.render().unwrap_or_default();
+    let link = LinkSnippet { page_url, label: &label }.render().unwrap_or_default();
     (frame.trim().to_string(), link.trim().to_string())
 }
 
@@ -100,10 +103,17 @@ mod tests {
 
     #[test]
     fn snippets_escape_the_coachs_name_and_name_the_script() {
-        let (frame, link) = snippets("https://book.example", "https://book.example/book/anna", "Anna \"<b>\"");
+        let (frame, link) = snippets(&crate::i18n::Tr::default(), "https://book.example", "https://book.example/book/anna", "Anna \"<b>\"");
         assert!(frame.contains("src=\"https://book.example/static/embed.js\""), "{frame}");
         assert!(frame.contains("data-slotdav-embed src=\"https://book.example/book/anna\""), "{frame}");
         assert!(!frame.contains("<b>") && !link.contains("<b>"), "{frame}\n{link}");
         assert!(link.starts_with("<a href=\"https://book.example/book/anna\""), "{link}");
+    }
+
+    #[test]
+    fn snippets_speak_the_coachs_language() {
+        let de = crate::i18n::Tr::new(crate::i18n::Locale::from_stored("de"));
+        let (frame, link) = snippets(&de, "https://book.example", "https://book.example/book/anna", "Anna");
+        assert!(frame.contains("title=\"Einen Termin bei Anna buchen\"") && link.contains(">Einen Termin bei Anna buchen</a>"), "{frame}\n{link}");
     }
 }

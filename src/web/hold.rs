@@ -132,7 +132,7 @@ pub fn hold_page_with(
         guardian_name: field("guardian_name"),
         guardian_email: field("guardian_email"),
         // issue 11 §2: "every N weeks, K times", when the type repeats.
-        series: super::series_form::series_fields(app, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
+        series: super::series_form::series_fields(app, &tr, &rec, et, tz, attempt)?.filter(|_| reschedule_token.is_none()),
         reschedule_token,
         tr,
     };

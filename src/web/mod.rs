@@ -30,6 +30,7 @@
 //! | `POST /book/manage/{token}/withdraw-request` | withdraw a reschedule request (issue 11 §3) | [`withdraw`] |
 //! | `GET /book/manage/{token}/series` | a series' dates (issue 11 §2) | [`series`] |
 //! | `POST /book/manage/{token}/series/cancel` | cancel one date or all remaining | [`series`] |
+//! | `POST /book/manage/{token}/series/move` | move every remaining date (issue 11 §2) | [`series`] |
 //! | `GET /feeds/{token}.ics` | a published calendar | [`feeds`] |
 //! | `GET /` | the front page: `site_name`, listed coaches | [`front`] |
 //! | `GET /connect` | how to add this server to calendar apps | [`connect`] |
@@ -177,6 +178,7 @@ pub enum Page<'a> {
     WithdrawRequest { token: &'a str },
     Series { token: &'a str },
     CancelOccurrence { token: &'a str },
+    MoveRemaining { token: &'a str },
     // waitlists (part A)
     JoinWaitlist { coach: &'a str, event_type: &'a str },
     Waitlist { token: &'a str },
@@ -199,6 +201,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         ["manage", token, "withdraw-request"] if post => Ok(Page::WithdrawRequest { token }),
         ["manage", token, "series"] if get => Ok(Page::Series { token }),
         ["manage", token, "series", "cancel"] if post => Ok(Page::CancelOccurrence { token }),
+        ["manage", token, "series", "move"] if post => Ok(Page::MoveRemaining { token }),
         ["waitlist", token] if get => Ok(Page::Waitlist { token }),
         ["waitlist", token, "claim"] if post => Ok(Page::ClaimWaitlist { token }),
         ["waitlist", token, "leave"] if post => Ok(Page::LeaveWaitlist { token }),
@@ -232,6 +235,7 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::WithdrawRequest { token } => withdraw::withdraw(app, req, token),
         Page::Series { token } => series::series_page(app, req, token, None),
         Page::CancelOccurrence { token } => series::cancel_occurrence(app, req, token),
+        Page::MoveRemaining { token } => series::move_remaining(app, req, token),
         Page::JoinWaitlist { coach, event_type } => waitlist::join(app, req, coach, event_type),
         Page::Waitlist { token } => waitlist::waitlist_page(app, req, token, None),
         Page::ClaimWaitlist { token } => waitlist::claim(app, req, token),

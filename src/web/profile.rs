@@ -4,18 +4,17 @@
 //! description, duration, price, location). The bio and description stay
 //! the [`RichText`] block model, rendered by `templates/rich_text.html`.
 //!
-//! Every text is in the page's language ([`Tr`]).
-//!
 //! May import: `app`, `booking`, `i18n`, [`super::format`], [`super::photo`].
 
 use crate::app::App;
 use crate::booking::coach::CoachConfig;
-use crate::booking::location::{Location, Place};
+use crate::booking::location::{LocationText, Place};
 use crate::booking::policy::EventType;
 use crate::booking::richtext::RichText;
 
-use super::format::{human_duration_in, price_in};
 use crate::i18n::Tr;
+
+use super::format::{human_duration_in, price_in};
 use super::photo::available_photo_url;
 
 /// Who the student books.
@@ -47,15 +46,13 @@ pub struct EventAbout {
 impl EventAbout {
     /// Before booking: a per-booking video link is not known yet.
     pub fn of(tr: &Tr, et: &EventType) -> EventAbout {
-        let (label, text) = match &et.location {
+        let (label, text) = match et.location.as_ref().map(|l| l.summary()) {
+            Some((label, LocationText::Given(text))) => (tr.t(label), text),
+            Some((label, LocationText::Message(key))) => (tr.t(label), tr.t(key)),
             None => (String::new(), String::new()),
-            Some(Location::Address(a)) => (tr.t("location-in-person"), a.clone()),
-            Some(Location::Phone(p)) => (tr.t("location-phone"), p.clone()),
-            Some(Location::Video(_)) => (tr.t("location-video"), tr.t("location-video-later")),
-            Some(Location::VideoPerBooking(_)) => (tr.t("location-video"), tr.t("location-video-own-later")),
         };
         let link = match &et.location {
-            Some(l @ Location::Phone(_)) => l.place_for("").link(),
+            Some(l @ crate::booking::location::Location::Phone(_)) => l.place_for("").link(),
             _ => None,
         };
         EventAbout::with_place(tr, et, label, text, link)
@@ -64,7 +61,7 @@ impl EventAbout {
     /// For a booking: its own place (video link included).
     pub fn of_booking(tr: &Tr, et: &EventType, booking_id: &str) -> EventAbout {
         match et.location.as_ref().map(|l| l.place_for(booking_id)) {
-            Some(place) => EventAbout::with_place(tr, et, place_label(tr, &place), place.text().to_string(), Place::link(&place)),
+            Some(place) => EventAbout::with_place(tr, et, tr.t(place.label_key()), place.text().to_string(), Place::link(&place)),
             None => EventAbout::of(tr, et),
         }
     }
@@ -78,24 +75,5 @@ impl EventAbout {
             location_text: text,
             location_link: link,
         }
-    }
-}
-
-/// "In person", "By phone", "Video call" in the page's language.
-pub fn place_label(tr: &Tr, place: &Place) -> String {
-    tr.t(match place {
-        Place::Address(_) => "location-in-person",
-        Place::Phone(_) => "location-phone",
-        Place::Video(_) => "location-video",
-    })
-}
-
-/// What kind of place an event type has ("In person" …), or nothing.
-pub fn location_kind(tr: &Tr, location: Option<&Location>) -> String {
-    match location {
-        None => String::new(),
-        Some(Location::Address(_)) => tr.t("location-in-person"),
-        Some(Location::Phone(_)) => tr.t("location-phone"),
-        Some(Location::Video(_) | Location::VideoPerBooking(_)) => tr.t("location-video"),
     }
 }

@@ -26,7 +26,9 @@ use crate::booking::service::{BookingError, HoldRecord};
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::when;
+use crate::i18n::{Arg, Tr};
+
+use super::format::when_in;
 use super::hold::hold_page_with;
 use super::request::PageRequest;
 use super::respond::{enc, redirect};
@@ -80,13 +82,13 @@ pub struct RepeatAttempt {
 
 /// The repeat form for the hold `rec` of `et`; `None` when the type is not
 /// repeatable or the hold moves a booking.
-pub fn series_fields(app: &App, rec: &HoldRecord, et: &EventType, tz: Tz, attempt: Option<&RepeatAttempt>) -> Result<Option<SeriesFields>, PageError> {
+pub fn series_fields(app: &App, tr: &Tr, rec: &HoldRecord, et: &EventType, tz: Tz, attempt: Option<&RepeatAttempt>) -> Result<Option<SeriesFields>, PageError> {
     if et.repeat_weeks.is_empty() || rec.reschedule_of.is_some() {
         return Ok(None);
     }
     let held_series = app.booking.held_series(&rec.hold.id)?;
     let held: Vec<String> = match app.booking.held_occurrences(&rec.hold.id)? {
-        Some(ranges) => ranges.iter().map(|r| when(*r, tz)).collect(),
+        Some(ranges) => ranges.iter().map(|r| when_in(tr, *r, tz)).collect(),
         None => Vec::new(),
     };
     let (every_now, count_now) = match (attempt, &held_series) {
@@ -94,17 +96,17 @@ pub fn series_fields(app: &App, rec: &HoldRecord, et: &EventType, tz: Tz, attemp
         (None, Some((every, count))) => (Some(*every), *count),
         (None, None) => (None, et.repeat_max.min(4).max(2)),
     };
-    let mut every = vec![EveryOption { value: "once".into(), label: "Just this date".into(), selected: every_now.is_none() }];
+    let mut every = vec![EveryOption { value: "once".into(), label: tr.t("repeat-once"), selected: every_now.is_none() }];
     every.extend(et.repeat_weeks.iter().map(|w| EveryOption {
         value: format_every(*w),
-        label: if *w == 1 { "Every week".into() } else { format!("Every {w} weeks") },
+        label: tr.t_args("repeat-every", &[("n", Arg::from(*w))]),
         selected: every_now == Some(*w),
     }));
     let choice = |n: usize, t: &DateTime<Utc>| SkipChoice {
         name: format!("skip_{n}"),
         dom_id: format!("skip-{n}"),
         value: t.to_rfc3339(),
-        label: when(crate::model::TimeRange::new(*t, *t + et.duration), tz),
+        label: when_in(tr, crate::model::TimeRange::new(*t, *t + et.duration), tz),
         checked: true,
     };
     let (conflicts, kept_skips) = match attempt {
@@ -128,24 +130,24 @@ pub fn series_fields(app: &App, rec: &HoldRecord, et: &EventType, tz: Tz, attemp
 }
 
 /// What the repeat form asks for: `None` for "just this date".
-fn requested(form: &HashMap<String, String>) -> Result<Option<SeriesRequest>, String> {
+fn requested(tr: &Tr, form: &HashMap<String, String>) -> Result<Option<SeriesRequest>, String> {
     let every = form.get("every").map(|s| s.trim()).unwrap_or("once");
     if every.is_empty() || every == "once" {
         return Ok(None);
     }
-    let every_weeks = parse_every(every)?;
+    let every_weeks = parse_every(every).map_err(|_| tr.t("repeat-error-every"))?;
     let count = form
         .get("count")
         .and_then(|c| c.trim().parse::<u32>().ok())
-        .ok_or_else(|| "Say how many times, as a number.".to_string())?;
+        .ok_or_else(|| tr.t("repeat-error-count"))?;
     let mut skip: Vec<DateTime<Utc>> = Vec::new();
     let mut keys: Vec<&String> = form.keys().filter(|k| k.starts_with("skip_")).collect();
     if keys.len() > MAX_SKIPS {
-        return Err(format!("At most {MAX_SKIPS} dates can be left out."));
+        return Err(tr.t_args("repeat-error-skips", &[("n", Arg::from(MAX_SKIPS))]));
     }
     keys.sort();
     for k in keys {
-        let t = DateTime::parse_from_rfc3339(&form[k]).map_err(|_| "A date to leave out is not valid.".to_string())?.to_utc();
+        let t = DateTime::parse_from_rfc3339(&form[k]).map_err(|_| tr.t("repeat-error-skip"))?.to_utc();
         if !skip.contains(&t) {
             skip.push(t);
         }
@@ -162,7 +164,7 @@ pub fn repeat(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<Bo
     req.check_post(app, &form)?;
     let (rec, coach, et) = app.booking.hold_info(hold_id)?;
     if rec.reschedule_of.is_some() || rec.hold.range.start <= app.booking.now() {
-        return Err(PageError::BadRequest("This hold cannot be repeated.".into()));
+        return Err(PageError::BadRequest(super::locale::page_tr(req, Some(coach), None).t("repeat-cannot")));
     }
     if !rec.hold.is_active(app.booking.now()) {
         return Err(BookingError::HoldExpired.into());
@@ -178,7 +180,8 @@ pub fn repeat(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<Bo
     }
     let start = rec.hold.range.start;
     let client = req.hold_client();
-    let request = match requested(&form) {
+    let tr = super::locale::page_tr_at(req, &format!("/book/hold/{}", enc(hold_id)), Some(coach), None);
+    let request = match requested(&tr, &form) {
         Ok(Some(r)) => r,
         Ok(None) => {
             let single = app.booking.hold(&coach.slug, &et.slug, start, None, &client)?;
@@ -192,17 +195,13 @@ pub fn repeat(app: &App, req: &PageRequest, hold_id: &str) -> Result<Response<Bo
     match app.booking.hold_series(&coach.slug, &et.slug, start, &request, &client) {
         Ok((lead, _)) => Ok(redirect(&location(&lead.hold.id))),
         Err(BookingError::SeriesConflicts { conflicts }) => {
-            let n = conflicts.len();
-            let error = format!(
-                "{n} of these dates {} not free. Leave {} out (ticked below) and try again, or pick another time.",
-                if n == 1 { "is" } else { "are" },
-                if n == 1 { "it" } else { "them" },
-            );
+            let error = tr.t_args("repeat-conflicts", &[("n", Arg::from(conflicts.len()))]);
             let attempt = RepeatAttempt { every_weeks: request.every_weeks, count: request.count, skip: request.skip, conflicts, error: Some(error) };
             shown(app, req, hold_id, shown_again, attempt, StatusCode::CONFLICT)
         }
-        Err(BookingError::InvalidInput { reason, .. }) => {
-            let attempt = RepeatAttempt { every_weeks: request.every_weeks, count: request.count, skip: Vec::new(), conflicts: Vec::new(), error: Some(reason) };
+        Err(BookingError::InvalidInput { .. }) => {
+            let error = tr.t_args("repeat-error-invalid", &[("max", Arg::from(et.repeat_max))]);
+            let attempt = RepeatAttempt { every_weeks: request.every_weeks, count: request.count, skip: Vec::new(), conflicts: Vec::new(), error: Some(error) };
             shown(app, req, hold_id, shown_again, attempt, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
@@ -226,8 +225,8 @@ mod tests {
 
     #[test]
     fn just_this_date_is_no_series() {
-        assert_eq!(requested(&form(&[])), Ok(None));
-        assert_eq!(requested(&form(&[("every", "once"), ("count", "4")])), Ok(None));
+        assert_eq!(requested(&Tr::default(), &form(&[])), Ok(None));
+        assert_eq!(requested(&Tr::default(), &form(&[("every", "once"), ("count", "4")])), Ok(None));
     }
 
     #[test]
@@ -235,19 +234,19 @@ mod tests {
         let a = Utc.with_ymd_and_hms(2026, 5, 12, 7, 0, 0).unwrap();
         let b = Utc.with_ymd_and_hms(2026, 5, 19, 7, 0, 0).unwrap();
         let f = form(&[("every", "1w"), ("count", " 4 "), ("skip_1", "2026-05-19T09:00:00+02:00"), ("skip_0", "2026-05-12T07:00:00Z"), ("skip_2", "2026-05-12T07:00:00Z")]);
-        assert_eq!(requested(&f), Ok(Some(SeriesRequest { every_weeks: 1, count: 4, skip: vec![a, b] })));
+        assert_eq!(requested(&Tr::default(), &f), Ok(Some(SeriesRequest { every_weeks: 1, count: 4, skip: vec![a, b] })));
     }
 
     #[test]
     fn a_bad_repeat_form_says_what_is_wrong() {
-        assert!(requested(&form(&[("every", "5w"), ("count", "4")])).is_err());
-        assert!(requested(&form(&[("every", "1w"), ("count", "four")])).is_err());
-        assert!(requested(&form(&[("every", "1w")])).is_err());
-        assert!(requested(&form(&[("every", "1w"), ("count", "4"), ("skip_0", "tomorrow")])).is_err());
+        assert!(requested(&Tr::default(), &form(&[("every", "5w"), ("count", "4")])).is_err());
+        assert!(requested(&Tr::default(), &form(&[("every", "1w"), ("count", "four")])).is_err());
+        assert!(requested(&Tr::default(), &form(&[("every", "1w")])).is_err());
+        assert!(requested(&Tr::default(), &form(&[("every", "1w"), ("count", "4"), ("skip_0", "tomorrow")])).is_err());
         let many: Vec<(String, String)> = (0..=MAX_SKIPS).map(|n| (format!("skip_{n}"), "2026-05-12T07:00:00Z".to_string())).collect();
         let mut f: HashMap<String, String> = many.into_iter().collect();
         f.insert("every".into(), "1w".into());
         f.insert("count".into(), "4".into());
-        assert!(requested(&f).is_err());
+        assert!(requested(&Tr::default(), &f).is_err());
     }
 }

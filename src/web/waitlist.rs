@@ -32,7 +32,8 @@ pub fn join(app: &App, req: &PageRequest, coach: &str, event_type: &str) -> Resu
     let start = form_start(&form)?;
     let name = form.get("name").cloned().unwrap_or_default();
     let email = form.get("email").cloned().unwrap_or_default();
-    let (entry, _) = app.booking.join_waitlist(coach, event_type, start, &name, &email)?;
+    let locale = page_tr(req, Some(app.booking.coach(coach)?), None).locale;
+    let (entry, _) = app.booking.join_waitlist(coach, event_type, start, &name, &email, locale)?;
     Ok(redirect(&format!("/book/waitlist/{}{}", enc(&entry.id), tz_query(&form))))
 }
 
@@ -45,7 +46,8 @@ pub fn waitlist_page(app: &App, req: &PageRequest, token: &str, notice: Option<S
     let (entry, position) = app.booking.waitlist_entry(token)?;
     let (coach, et) = app.booking.waitlist_context(&entry)?;
     let tz = zone(req.query.get("tz"), coach.policy.tz);
-    let tr = super::locale::page_tr_at(req, &format!("/book/waitlist/{}", enc(token)), Some(coach), None);
+    let joined_in = crate::i18n::Locale::from_tag(&entry.locale);
+    let tr = super::locale::page_tr_at(req, &format!("/book/waitlist/{}", enc(token)), Some(coach), joined_in);
     let now = app.booking.now();
     let (status, offer_expires) = match &entry.status {
         WaitlistStatus::Offered { expires_at, .. } if *expires_at <= now => ("expired", String::new()),
@@ -89,7 +91,18 @@ pub fn claim(app: &App, req: &PageRequest, token: &str) -> Result<Response<Body>
         name: form.get("guardian_name").cloned().unwrap_or_default(),
         email: form.get("guardian_email").cloned().unwrap_or_default(),
     };
-    let booking = app.booking.claim_waitlist_with_guardian(token, details, Some(&guardian))?;
+    // A refused guardian is said on the claim page, like the booking form does.
+    let booking = match app.booking.claim_waitlist_with_guardian(token, details, Some(&guardian)) {
+        Ok(b) => b,
+        Err(e @ crate::booking::service::BookingError::InvalidInput { .. }) => {
+            let tr = page_tr(req, Some(coach), None);
+            let (_, _, text) = PageError::from(e).answer_in(&tr);
+            let mut resp = waitlist_page(app, req, token, Some(text))?;
+            *resp.status_mut() = hyper::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(redirect(&format!("/book/manage/{}?done=booked", enc(&app.booking.manage_token(&booking)))))
 }
 

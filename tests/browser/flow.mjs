@@ -230,9 +230,9 @@ async function walk(browser, { lang, width, js, live = false }) {
       reference = (await page.locator(`dt:text-is("${t('label-reference')}") + dd`).textContent()).trim();
       check(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(reference), `reference ${reference}`);
       check((await page.locator(`dt:text-is("${t('label-name')}") + dd`).textContent()).trim() === student, 'name');
-      const google = await page.getByRole('link', { name: /Google Calendar/ }).getAttribute('href');
+      const google = await page.getByRole('link', { name: new RegExp(t('add-google')) }).getAttribute('href');
       check(/^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE&text=[^&]+&dates=\d{8}T\d{6}Z\/\d{8}T\d{6}Z&/.test(google), `Google link ${google}`);
-      const outlook = await page.getByRole('link', { name: /Outlook\.com/ }).getAttribute('href');
+      const outlook = await page.getByRole('link', { name: new RegExp(t('add-outlook').replace('.', '\\.')) }).getAttribute('href');
       check(outlook.startsWith('https://outlook.live.com/calendar/0/deeplink/compose?') && /&startdt=\d{4}-\d\d-\d\dT/.test(decodeURIComponent(outlook)), `Outlook link ${outlook}`);
       const ics = await page.getByRole('link', { name: new RegExp(t('booking-add-to-calendar').replace(/[().]/g, '\\$&')) }).getAttribute('href');
       const file = await context.request.get(`${base}${ics}`);
@@ -246,7 +246,7 @@ async function walk(browser, { lang, width, js, live = false }) {
       check(resp.status() === 200, `status ${resp.status()}`);
       check((await page.locator(`dt:text-is("${t('label-reference')}") + dd`).textContent()).trim() === reference, 'reference');
       check((await page.locator(`dt:text-is("${t('label-status')}") + dd`).textContent()).trim() === t('status-confirmed'), 'status');
-      check((await page.getByRole('link', { name: /Google Calendar/ }).count()) === 1, 'add to calendar on the manage page');
+      check((await page.getByRole('link', { name: new RegExp(t('add-google')) }).count()) === 1, 'add to calendar on the manage page');
       await done('manage');
     });
 

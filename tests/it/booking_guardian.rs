@@ -42,6 +42,20 @@ guardian = "required"
 guardian_can_manage = false
 
 [[coach.event_type]]
+slug = "kidsgroup"
+title = "Kids group"
+duration = "1h"
+seats = 1
+waitlist = true
+guardian = "required"
+
+[[coach.event_type]]
+slug = "approved"
+title = "Approved lesson"
+duration = "1h"
+reschedule_requires_approval = true
+
+[[coach.event_type]]
 slug = "adults"
 title = "Adult class"
 duration = "1h"
@@ -269,7 +283,7 @@ async fn required_refuses_a_booking_without_a_guardian_in_the_api() {
     assert!(alone.get("guardian").is_none(), "{alone}");
     let listed = json_of(&s.request("GET", "/api/v1/coaches/alice/event-types").send().await.status(200));
     let policies: Vec<&str> = listed["event_types"].as_array().unwrap().iter().map(|t| t["guardian"].as_str().unwrap()).collect();
-    assert_eq!(policies, ["optional", "required", "off"]);
+    assert_eq!(policies, ["optional", "required", "required", "optional", "off"]);
 }
 
 #[tokio::test]
@@ -354,4 +368,53 @@ async fn a_read_only_guardian_link_shows_the_booking_but_cannot_cancel_or_move_i
     // A forged or foreign token is no booking.
     let forged = format!("{}x", guardian_token);
     s.request("GET", &format!("/api/v1/bookings/{forged}")).send().await.status(404);
+}
+
+/// Regression: claiming a waitlist offer on the page without the guardian
+/// a type requires showed an error page; now the place's page comes
+/// again (422) with the reason and its claim form, and a claim with the
+/// guardian books.
+#[tokio::test]
+async fn a_waitlist_claim_without_a_required_guardian_says_so_on_the_claim_page() {
+    let sink = Sink::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&sink, &clock).await;
+    let first = json_of(&book(&s, "kidsgroup", wed(10), Some(pat())).await.status(201));
+    let r = post(&s, "/api/v1/coaches/alice/event-types/kidsgroup/waitlist", json!({"start": wed(10).to_rfc3339(), "name": "Carl", "email": "carl@example.org"})).await;
+    let token = json_of(&r.status(201))["waitlist_token"].as_str().unwrap().to_string();
+    post(&s, &format!("/api/v1/bookings/{}/cancel", first["manage_token"].as_str().unwrap()), json!({})).await.status(200);
+    let page = s.request("GET", &format!("/book/waitlist/{token}")).send().await.status(200);
+    let html = page.text();
+    assert!(html.contains("name=\"guardian_name\""), "the claim form asks for the guardian: {html}");
+    let cookie = page.header("set-cookie").expect("csrf cookie").split(';').next().unwrap().to_string();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let claim = |body: String| {
+        s.request("POST", &format!("/book/waitlist/{token}/claim"))
+            .header("Cookie", &cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let refused = claim(format!("csrf={csrf}")).await.status(422).text();
+    assert!(refused.contains("s name and email") && refused.contains("name=\"guardian_name\""), "{refused}");
+    let booked = claim(format!("csrf={csrf}&guardian_name=Pat+Parent&guardian_email=pat%40example.org")).await.status(303);
+    assert!(booked.header("location").unwrap().starts_with("/book/manage/"));
+}
+
+/// Regression: a reschedule request made with the guardian's own link
+/// was recorded as the student's; the audit trail now names the guardian.
+#[tokio::test]
+async fn a_guardians_reschedule_request_is_recorded_as_the_guardians() {
+    let sink = Sink::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&sink, &clock).await;
+    let booked = json_of(&book(&s, "approved", wed(10), Some(pat())).await.status(201));
+    send_mail(&s).await;
+    let invitation = mails(&sink, "pat@example.org", "Booked: Approved lesson");
+    let guardian_token = manage_token_in(&invitation[0]);
+    let r = post(&s, &format!("/api/v1/bookings/{guardian_token}/reschedule"), json!({"start": wed(14).to_rfc3339()})).await.status(202);
+    assert_eq!(json_of(&r)["status"], "requested");
+    let id = s.app.booking.booking(booked["manage_token"].as_str().unwrap()).unwrap().id;
+    let requested = slotdav::audit::for_booking(&*s.storage, &id).unwrap().into_iter().find(|e| e.action == "booking.reschedule-requested").expect("audited");
+    assert_eq!(requested.actor.to_string(), "student pat@example.org", "{requested:?}");
 }

@@ -45,6 +45,18 @@ id = "terms"
 label = "I accept the terms"
 kind = "checkbox"
 required = true
+[[coach.event_type]]
+slug = "weekly"
+title = "Weekly lesson"
+duration = "1h"
+repeat = ["1w"]
+repeat_max = 8
+[[coach.event_type.question]]
+id = "subject"
+label = "Subject of the lesson"
+kind = "select"
+required = true
+options = ["Algebra", "Geometry"]
 "#;
 
 fn json_of(r: &Resp) -> Value {
@@ -81,6 +93,31 @@ async fn confirm(s: &TestServer, hold: &str, answers: Value) -> Resp {
     post_json(s, &format!("/api/v1/holds/{hold}/confirm"), json!({"name": "Ben Student", "email": "ben@example.org", "answers": answers})).await
 }
 
+/// The calendar data of the coach's bookings calendar, unfolded.
+async fn sessions_data(s: &TestServer) -> String {
+    let listing = s
+        .request("REPORT", "/dav/calendars/alice/sessions/")
+        .as_user(ALICE)
+        .depth("1")
+        .xml(r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#)
+        .send()
+        .await
+        .status(207)
+        .text();
+    listing.replace("\r\n ", "").replace("\n ", "")
+}
+
+/// Sends what the outbox holds (mail goes to files here) and reads every
+/// message, quoted-printable soft breaks joined.
+async fn sent_mail(s: &TestServer) -> Vec<String> {
+    s.app.outbox.run_due().await.expect("outbox run");
+    let dir = s.data_dir().join("mail-out");
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().replace("=\r\n", "").replace("=\n", ""))
+        .collect()
+}
+
 #[tokio::test]
 async fn answers_are_checked_naming_the_question_then_stored_shown_and_returned() {
     let s = start().await;
@@ -105,26 +142,12 @@ async fn answers_are_checked_naming_the_question_then_stored_shown_and_returned(
     assert_eq!(json_of(&s.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))["answers"], want);
 
     // The coach's calendar event carries them in DESCRIPTION.
-    let listing = s
-        .request("REPORT", "/dav/calendars/alice/sessions/")
-        .as_user(ALICE)
-        .depth("1")
-        .xml(r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#)
-        .send()
-        .await
-        .status(207)
-        .text();
-    let unfolded = listing.replace("\r\n ", "").replace("\n ", "");
+    let unfolded = sessions_data(&s).await;
     assert!(unfolded.contains("Subject of the lesson: Geometry"), "{unfolded}");
     assert!(unfolded.contains("What do you want to reach?: Pass the exam"), "{unfolded}");
 
     // … and so does the coach's email.
-    s.app.outbox.run_due().await.expect("outbox run");
-    let dir = s.data_dir().join("mail-out");
-    let mails: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().replace("=\r\n", "").replace("=\n", ""))
-        .collect();
+    let mails = sent_mail(&s).await;
     let coach_mail = mails.iter().find(|m| m.contains("alice@coach.example") && m.contains("New booking")).expect("the coach's mail");
     assert!(coach_mail.contains("Subject of the lesson: Geometry") && coach_mail.contains("Phone: +49 30 1234567"), "{coach_mail}");
 
@@ -189,4 +212,29 @@ async fn the_form_shows_the_questions_and_a_refused_answer_next_to_its_field() {
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="q-terms-error""#), "{html}");
     assert!(html.contains("I accept the terms: please tick this box"), "{html}");
     assert!(html.contains(r#"<option value="Algebra" selected>"#), "what was typed is kept: {html}");
+}
+
+/// Regression (issue 11 §2 with §5): a weekly series booked with answers
+/// stores them. Before the fix the API answered `{}` for a series, and its
+/// recurring VEVENT and the coach's mail had no answers.
+#[tokio::test]
+async fn a_series_keeps_its_answers_in_the_api_the_event_and_the_coachs_mail() {
+    let s = start().await;
+    let body = json!({"start": mon(10).to_rfc3339(), "repeat": {"every": "1w", "count": 3}});
+    let h = json_of(&post_json(&s, "/api/v1/coaches/alice/event-types/weekly/holds", body).await.status(201));
+    let hold = h["hold_id"].as_str().unwrap();
+    let r = json_of(&confirm(&s, hold, json!({})).await.status(422));
+    assert!(r["message"].as_str().unwrap().contains("`subject`"), "{r}");
+    let booking = json_of(&confirm(&s, hold, json!({"subject": "Algebra"})).await.status(201));
+    assert_eq!(booking["occurrences"].as_array().map(Vec::len), Some(3), "{booking}");
+    assert_eq!(booking["answers"], json!({"subject": "Algebra"}));
+    let token = booking["manage_token"].as_str().unwrap();
+    assert_eq!(json_of(&s.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))["answers"], json!({"subject": "Algebra"}));
+
+    let unfolded = sessions_data(&s).await;
+    assert!(unfolded.contains("RRULE:FREQ=WEEKLY;INTERVAL=1;COUNT=3") && unfolded.contains("Subject of the lesson: Algebra"), "{unfolded}");
+
+    let mails = sent_mail(&s).await;
+    let coach_mail = mails.iter().find(|m| m.contains("alice@coach.example") && m.contains("New booking")).expect("the coach's mail");
+    assert!(coach_mail.contains("Subject of the lesson: Algebra"), "{coach_mail}");
 }

@@ -5,7 +5,7 @@
 //! lists every date with its status. Cancelling every remaining date
 //! (pages and API) keeps those inside the cancel notice and says so, and
 //! so does moving every remaining date (API: reschedule without
-//! `occurrence`). A
+//! `occurrence`; pages: the series page's week of open times). A
 //! coach's CalDAV override of a date the student cancelled leaves it
 //! cancelled (the regression of the series' "known gap").
 //!
@@ -130,6 +130,12 @@ impl Env {
         r.header("location").unwrap().to_string()
     }
 
+    /// Another student, Cy, books one lesson at `start` (through the API).
+    async fn book_for_cy(&self, start: DateTime<Utc>) {
+        let h = json_of(&self.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": start.to_rfc3339()})).await.status(201));
+        self.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    }
+
     async fn api_booking(&self, manage: &str) -> Value {
         let token = manage.trim_start_matches("/book/manage/").split('?').next().unwrap();
         json_of(&self.server.request("GET", &format!("/api/v1/bookings/{token}")).send().await.status(200))
@@ -162,7 +168,7 @@ async fn a_student_books_a_weekly_series_on_the_pages_without_javascript() {
     let hold = env.hold_on_page("lesson", tuesday(0)).await;
     let page = env.get(&hold).await.status(200);
     let text = page.text();
-    assert!(text.contains("<label for=\"repeat-every\">Repeat</label>"), "{text}");
+    assert!(text.contains("<label for=\"repeat-every\">How often</label>"), "{text}");
     for option in ["Just this date", "Every week", "Every 2 weeks"] {
         assert!(text.contains(option), "{option}: {text}");
     }
@@ -221,7 +227,7 @@ async fn dates_that_are_not_free_are_named_and_can_be_left_out() {
     let action = Env::repeat_action(&page);
     let r = env.post_form(&action, &[("every", "1w"), ("count", "4"), ("tz", "Europe/Berlin")]).await.status(409);
     let text = r.text();
-    assert!(text.contains("1 of these dates is not free"), "{text}");
+    assert!(text.contains("One of these dates is not free"), "{text}");
     assert!(text.contains(&format!("Leave out {}", shown(tuesday(2)))), "the page names the date: {text}");
     assert!(text.contains("type=\"checkbox\" id=\"skip-0\" name=\"skip_0\""), "{text}");
     assert!(text.contains("selected>Every week</option>"), "what was asked is kept: {text}");
@@ -340,8 +346,7 @@ async fn moving_every_remaining_date_shifts_the_weekly_time_and_keeps_those_insi
     let manage = env.book_on_page(tuesday(0), "4").await;
     let token = token_of(&manage);
     // Another student has Tuesday 14:00 of week 2.
-    let h = json_of(&env.post_json("/api/v1/coaches/alice/event-types/lesson/holds", json!({"start": (tuesday(2) + Duration::hours(4)).to_rfc3339()})).await.status(201));
-    env.post_json(&format!("/api/v1/holds/{}/confirm", h["hold_id"].as_str().unwrap()), json!({"name": "Cy", "email": "cy@example.org"})).await.status(201);
+    env.book_for_cy(tuesday(2) + Duration::hours(4)).await;
     // Three hours later week 0 is inside the 24h notice.
     env.clock.set(env.clock.now() + Duration::hours(3));
     let to = |t: DateTime<Utc>| json!({"start": t.to_rfc3339()});
@@ -371,4 +376,67 @@ async fn moving_every_remaining_date_shifts_the_weekly_time_and_keeps_those_insi
     // The page lists the moved dates.
     let text = env.get(&manage).await.status(200).text();
     assert!(text.contains(&format!("{} – ", (tuesday(4) + Duration::hours(2)).with_timezone(&BERLIN).format("%A %-d %B %Y, %H:%M"))), "{text}");
+}
+
+/// The radio values (RFC 3339) of the "move every remaining date" form.
+fn move_choices(text: &str) -> Vec<DateTime<Utc>> {
+    text.split("name=\"start\" value=\"")
+        .skip(1)
+        .filter_map(|v| v.split('"').next())
+        .filter_map(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.to_utc())
+        .collect()
+}
+
+/// Issue 11 §2 on the pages: the series page moves every remaining date
+/// at once, without JavaScript. It offers the open times of the next
+/// movable date's week (and links to other weeks); a new date that is
+/// not free moves nothing and is named; those inside the notice stay and
+/// are named; the page is in the student's language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_series_page_moves_every_remaining_date_without_javascript() {
+    let env = start().await;
+    let manage = env.book_on_page(tuesday(0), "4").await;
+    let token = token_of(&manage);
+    env.book_for_cy(tuesday(2) + Duration::hours(4)).await;
+    // Three hours later week 0 is inside the 24h notice: week 1 moves first.
+    env.clock.set(env.clock.now() + Duration::hours(3));
+    let series = format!("/book/manage/{token}/series?tz=Europe/Berlin");
+    let text = env.get(&series).await.status(200).text();
+    assert!(text.contains("<h2 id=\"move-all-heading\">Move every remaining date</h2>"), "{text}");
+    assert!(text.contains(&format!("Pick the new time of the next date ({})", shown(tuesday(1)))), "{text}");
+    let week1 = move_choices(&text);
+    assert!(week1.contains(&(tuesday(1) + Duration::hours(4))) && !week1.contains(&tuesday(1)), "week 1's open times, its own date taken: {week1:?}");
+    assert!(week1.iter().all(|t| (*t - tuesday(1)).num_days().abs() < 7), "{week1:?}");
+    let action = format!("/book/manage/{token}/series/move?tz=Europe/Berlin");
+
+    // 14:00 is taken in week 2 by Cy: nothing moves, and the page says which.
+    let r = env.post_form(&action, &[("start", &(tuesday(1) + Duration::hours(4)).to_rfc3339())]).await.status(409);
+    assert!(r.text().contains(&format!("Nothing was moved: these new dates are not free: {}", shown(tuesday(2) + Duration::hours(4)))), "{}", r.text());
+    let starts = |b: &Value| b["occurrences"].as_array().unwrap().iter().map(|o| DateTime::parse_from_rfc3339(o["start"].as_str().unwrap()).unwrap().to_utc()).collect::<Vec<_>>();
+    assert_eq!(starts(&env.api_booking(&manage).await), (0..4).map(tuesday).collect::<Vec<_>>(), "nothing moved");
+
+    // The next week's times, by the page's link; then 12:00 of week 2.
+    let later = text
+        .split("href=\"")
+        .find(|h| h.contains("move_week=") && h.contains("\">Later week</a>"))
+        .and_then(|h| h.split('"').next())
+        .expect("a later-week link")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let week2 = move_choices(&env.get(&later).await.status(200).text());
+    let target = tuesday(2) + Duration::hours(2);
+    assert!(week2.contains(&target), "{week2:?}");
+    let r = env.post_form(&action, &[("start", &target.to_rfc3339())]).await.status(200);
+    assert!(r.text().contains(&format!("3 dates are moved. Too close to move online, still at their time: {}.", shown(tuesday(0)))), "{}", r.text());
+    let want: Vec<DateTime<Utc>> = std::iter::once(tuesday(0)).chain((2..5).map(|w| tuesday(w) + Duration::hours(2))).collect();
+    assert_eq!(starts(&env.api_booking(&manage).await), want);
+    assert!(env.check_problems().is_empty(), "{:?}", env.check_problems());
+
+    // A start that is not a time is a readable 422; in German the form speaks German.
+    let r = env.post_form(&action, &[("start", "next tuesday")]).await.status(422);
+    assert!(r.text().contains("Pick one of the open times listed."), "{}", r.text());
+    let de = env.get(&format!("{series}&lang=de")).await.status(200).text();
+    assert!(de.contains("Alle verbleibenden Termine verschieben") && de.contains("Woche danach"), "{de}");
+    assert!(!de.contains("Move every") && !de.contains("Every date of the series"), "{de}");
 }

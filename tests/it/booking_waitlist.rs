@@ -331,3 +331,46 @@ async fn the_dashboard_counts_who_waits_and_a_reschedule_away_offers_the_seat() 
     post(&s, &format!("/api/v1/bookings/{ann}/reschedule"), json!({"start": later})).await.status(200);
     assert_eq!(entry(&s, &carl).await["status"], "offered");
 }
+
+/// (issue 12 §5) A place on the list keeps the language it was taken in:
+/// the join and offer mails of a German page join are German, those of an
+/// API join with `"language": "fr"` French; the coach writes English.
+/// Before, every waitlist mail was in the coach's language. An unknown
+/// language is a 400.
+#[tokio::test]
+async fn waitlist_mails_are_in_the_language_the_place_was_taken_in() {
+    let sink = Sink::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = server(&sink, &clock).await;
+    let ann = book(&s, "Ann", "ann@example.org").await;
+    book(&s, "Bob", "bob@example.org").await;
+    // Carl joins on the German page.
+    let page = s.request("GET", "/book/alice/group?week=2030-03-04&lang=de").send().await.status(200);
+    let cookies: Vec<String> = page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string()).collect();
+    let csrf = cookies.iter().find_map(|c| c.strip_prefix("slotdav_csrf=")).expect("csrf cookie").to_string();
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    body.append_pair("csrf", &csrf).append_pair("start", &slot().to_rfc3339()).append_pair("name", "Carl").append_pair("email", "carl@example.org");
+    let r = s
+        .request("POST", "/book/alice/group/waitlist")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Cookie", &cookies.join("; "))
+        .body(body.finish())
+        .send()
+        .await
+        .status(303);
+    let carl_page = r.header("location").unwrap().to_string();
+    let page = s.request("GET", &carl_page).send().await.status(200).text();
+    assert!(page.contains("lang=\"de\""), "the place's page speaks German without a cookie: {page}");
+    let r = post(&s, "/api/v1/coaches/alice/event-types/group/waitlist", json!({"start": slot().to_rfc3339(), "name": "Dora", "email": "dora@example.org", "language": "fr"})).await;
+    json_of(&r.status(201));
+    let r = post(&s, "/api/v1/coaches/alice/event-types/group/waitlist", json!({"start": slot().to_rfc3339(), "name": "Eve", "email": "eve@example.org", "language": "klingon"})).await;
+    assert_eq!(r.code(), 400, "{}", r.text());
+    send_mail(&s).await;
+    let carl = sink.to("carl@example.org");
+    assert!(carl[0].subject().starts_with("Warteliste: Group class mit Alice Coach"), "{}", carl[0].subject());
+    let dora = sink.to("dora@example.org");
+    assert!(dora[0].subject().starts_with("Liste d'attente : Group class avec Alice Coach"), "{}", dora[0].subject());
+    post(&s, &format!("/api/v1/bookings/{ann}/cancel"), json!({})).await.status(200);
+    send_mail(&s).await;
+    assert!(sink.to("carl@example.org").iter().any(|m| m.subject().starts_with("Ein Platz ist frei: Group class mit Alice Coach")), "a German offer mail");
+}

@@ -240,7 +240,7 @@ impl BookingService {
             return Err(BookingError::TooManyBookings { limit });
         }
         if let Some(sh) = self.series_hold(&rec.hold.id)? {
-            return self.confirm_series(decide, rec, sh, coach, et, student, guardian, now);
+            return self.confirm_series(decide, rec, sh, coach, et, student, guardian, answers, now);
         }
         // Admission against everything else that is active (not this hold).
         let margin = super::super::pacing::load_margin(&coach.policy);
@@ -416,7 +416,7 @@ impl BookingService {
         let request = Admission { event_type: et, range: rec.hold.range, student_email: None, replaces: None };
         admit(&coach.policy, &request, &holds, &bookings, now).map_err(|_| BookingError::SlotUnavailable)?;
         if et.reschedule_requires_approval {
-            let request = self.place_request(coach, et, &booking, rec.hold.range, vec![HoldStore::remove(rec.hold.id.clone())], now)?;
+            let request = self.place_request(coach, et, &booking, rec.hold.range, vec![HoldStore::remove(rec.hold.id.clone())], actor, now)?;
             self.durable(decide)?;
             return Ok(super::RescheduleAnswer::Requested { booking, request });
         }

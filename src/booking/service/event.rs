@@ -115,13 +115,13 @@ fn described(
     // (issue 12 §3) where it takes place: LOCATION, CONFERENCE for video and phone.
     let place = et.location.as_ref().map(|l| l.place_for(&b.id));
     if let Some(link) = place.as_ref().and_then(|p| p.link()) {
-        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or("", |p| p.label())));
+        description.push_str(&format!("{}: {link}\n\n", place.as_ref().map_or(String::new(), |p| tr.t(p.label_key()))));
     }
     description.push_str(&tr.t2("ics-booking", "reference", &b.reference, "price", &et.price));
     description.push('\n');
     description.push_str(&tr.t1("ics-manage", "url", manage_url));
     let mut event = event;
-    for p in place.map(|p| p.ical_properties()).unwrap_or_default() {
+    for p in place.map(|p| p.ical_properties(&tr.t(p.label_key()))).unwrap_or_default() {
         event = event.with(p);
     }
     let event = event
@@ -179,6 +179,7 @@ pub fn series_vcalendar(
     manage_url: &str,
     method: Option<&str>,
     now: DateTime<Utc>,
+    answers: &[(String, String)],
 ) -> String {
     let tz = coach.policy.tz;
     let Some(lead) = bookings.first() else { return Component::calendar(method).to_ics() };
@@ -206,7 +207,7 @@ pub fn series_vcalendar(
     for t in &excluded {
         master = master.with(local("EXDATE", *t, tz));
     }
-    let master = described(master, coach, et, lead, coach_email, manage_url, status_text(series_status), sequence, &[]);
+    let master = described(master, coach, et, lead, coach_email, manage_url, status_text(series_status), sequence, answers);
     let mut cal = Component::calendar(method).with_child(master);
     for (o, b) in series.occurrences.iter().zip(bookings) {
         if !b.is_active() || excluded.contains(&o.recurrence_id) {

@@ -223,7 +223,8 @@ impl BookingService {
 
     /// Writes a new request for `booking` to `range` (called by the
     /// student's reschedule under the decisions lock); `extra` are the
-    /// records that go with it (the used hold's removal).
+    /// records that go with it (the used hold's removal); `actor` is who
+    /// asked (the student, or their guardian through the guardian's link).
     pub(super) fn place_request(
         &self,
         coach: &CoachConfig,
@@ -231,6 +232,7 @@ impl BookingService {
         booking: &Booking,
         range: TimeRange,
         extra: Vec<RecordWrite>,
+        actor: Actor,
         now: DateTime<Utc>,
     ) -> Result<RescheduleRequest> {
         if range == booking.range {
@@ -261,7 +263,6 @@ impl BookingService {
         let mut records = req.put();
         records.extend(extra);
         let proposed = Self::proposed(booking, &req);
-        let actor = Actor::Student { email: booking.student_email.clone() };
         records.extend(self.hook_records(&BookingChange {
             booking: &proposed,
             previous: Some(booking),

@@ -313,6 +313,7 @@ impl BookingService {
         et: &EventType,
         student: StudentDetails,
         guardian: Option<super::super::guardian::Guardian>,
+        answers: Vec<(String, String)>,
         now: DateTime<Utc>,
     ) -> Result<Booking> {
         let mut ranges = vec![lead.hold.range];
@@ -368,9 +369,24 @@ impl BookingService {
             occurrences: ranges.iter().zip(&bookings).map(|(r, b)| SeriesOccurrence { recurrence_id: r.start, booking_id: b.id.clone() }).collect(),
         };
         let changed: Vec<(&Booking, Option<&Booking>)> = bookings.iter().map(|b| (b, None)).collect();
-        let mut batch = self.series_batch(coach, et, &series, &changed, &bookings, now)?;
+        // (D) The answers are read by the series' VEVENT and the hooks'
+        // mail (through its first date) before they are stored, with
+        // every date, so each date's booking answers them.
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((bookings[0].id.clone(), answers.clone()));
+        let built = self.series_batch(coach, et, &series, &changed, &bookings, now);
+        let mut batch = match built {
+            Ok(batch) => batch,
+            Err(e) => {
+                *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                return Err(e);
+            }
+        };
         batch.records.extend(own.iter().map(|id| HoldStore::remove(id.to_string())));
         batch.records.push(SERIES_HOLDS.remove(lead.hold.id.clone()));
+        if !answers.is_empty() {
+            let details = super::details::BookingDetails { answers };
+            batch.records.extend(bookings.iter().map(|b| super::details::put(&b.id, &details)));
+        }
         let actor = Actor::Student { email: student.email.clone() };
         let records = self.with_staged_series(&series, &bookings, || {
             bookings
@@ -378,6 +394,7 @@ impl BookingService {
                 .flat_map(|b| self.hook_records(&BookingChange { booking: b, previous: None, kind: ChangeKind::Booked, actor: actor.clone(), coach, now, coach_message: None }))
                 .collect::<Vec<_>>()
         });
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
         batch.records.extend(records);
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
@@ -410,7 +427,8 @@ impl BookingService {
         let calendar = StorePath::home(&coach.user).child(&coach.bookings_calendar);
         let name = self.storage.object_by_uid(&calendar, &series.uid)?.unwrap_or_else(|| format!("{}.ics", series.uid.replace('@', "-")));
         let lead = all.first().ok_or(BookingError::BookingNotFound)?;
-        let ics = super::event::series_vcalendar(coach, et, series, all, &self.coach_email(coach), &self.manage_url(lead), None, now);
+        let answers = self.series_answers(et, lead);
+        let ics = super::event::series_vcalendar(coach, et, series, all, &self.coach_email(coach), &self.manage_url(lead), None, now, &answers);
         let object = CalendarObject::parse(ics.as_bytes()).map_err(BookingError::InvalidEvent)?;
         let horizon = now + Duration::days(800);
         let write = ResourceWrite {
@@ -440,7 +458,18 @@ impl BookingService {
         if method == "CANCEL" && all.iter().any(Booking::is_active) {
             return Some(super::event::occurrence_cancel(coach, et, &series, b, &self.coach_email(coach), &manage, now));
         }
-        Some(super::event::series_vcalendar(coach, et, &series, &all, &self.coach_email(coach), &manage, Some(method), now))
+        let answers = self.series_answers(et, lead);
+        Some(super::event::series_vcalendar(coach, et, &series, &all, &self.coach_email(coach), &manage, Some(method), now, &answers))
+    }
+
+    /// (D) The labelled answers of a series (stored with each date; read
+    /// through its first), for the series' DESCRIPTION.
+    fn series_answers(&self, et: &EventType, lead: &Booking) -> Vec<(String, String)> {
+        let answers = self.answers_of(&lead.id).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, reference = %lead.reference, "cannot read the series' answers");
+            Vec::new()
+        });
+        super::details::labelled(et, &answers)
     }
 
     /// Whether `b` is a later occurrence of a series (its invitation went

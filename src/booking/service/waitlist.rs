@@ -28,9 +28,10 @@ use super::super::{token, Booking};
 use super::decisions::validate_student;
 use super::records::{HoldRecord, HoldStore};
 use super::{BookingError, BookingService, ChangeKind, Result, StudentDetails, WaitlistHook};
+use crate::i18n::Locale;
 use crate::model::TimeRange;
 use crate::storage::table::{self, Table, TableValue};
-use crate::storage::{RecordBatch, RecordKey, RecordWrites};
+use crate::storage::{RecordBatch, RecordKey, RecordWrites, StorageError};
 
 const ENTRIES: Table<WaitlistEntry> = Table::new("waitlist");
 const T_SLOT: &str = "waitlist-slot";
@@ -40,6 +41,9 @@ pub const MAX_WAITING_PER_SLOT: usize = 100;
 
 impl TableValue for WaitlistEntry {
     const KIND: &'static str = "waitlist entry";
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, StorageError> {
+        WaitlistEntry::decode(bytes).map_err(|e| StorageError::Backend(format!("corrupt {} record: {e}", Self::KIND)))
+    }
 }
 
 fn slot_prefix(coach: &str, event_type: &str, start: DateTime<Utc>) -> String {
@@ -94,7 +98,7 @@ impl BookingService {
 
     /// Joins the waitlist of the full slot of `type_slug` at `start`.
     /// Returns the entry and its 1-based position.
-    pub fn join_waitlist(&self, coach_slug: &str, type_slug: &str, start: DateTime<Utc>, name: &str, email: &str) -> Result<(WaitlistEntry, usize)> {
+    pub fn join_waitlist(&self, coach_slug: &str, type_slug: &str, start: DateTime<Utc>, name: &str, email: &str, locale: Locale) -> Result<(WaitlistEntry, usize)> {
         let coach = self.coach(coach_slug)?;
         let et = self.event_type(coach, type_slug)?;
         if !et.has_waitlist() {
@@ -136,6 +140,7 @@ impl BookingService {
             joined_at: now,
             order: live.iter().map(|e| e.order).max().map_or(1, |o| o + 1),
             status: WaitlistStatus::Waiting,
+            locale: locale.tag().to_string(),
         };
         let pos = live.len() + 1;
         let mut records = put_entry(&entry);
@@ -505,7 +510,7 @@ waitlist_offer_ttl = "30m"
                         }
                     }
                     Op::Join(i) => {
-                        if let Ok((e, _)) = service.join_waitlist("alice", "group", start, &format!("S{i}"), &email(i)) {
+                        if let Ok((e, _)) = service.join_waitlist("alice", "group", start, &format!("S{i}"), &email(i), Locale::default()) {
                             tokens[i as usize] = Some(e.id);
                         }
                     }

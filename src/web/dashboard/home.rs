@@ -87,7 +87,7 @@ pub fn home_page(app: &App, _req: &DashboardRequest, who: &SignedIn, coach: &Coa
     }
     let base = crate::booking::links::base(&app.config.public_url);
     let booking_page = format!("{base}/book/{}", enc(&coach.slug));
-    let (embed_frame, embed_link) = crate::web::embed::snippets(&base, &booking_page, &coach.display_name);
+    let (embed_frame, embed_link) = crate::web::embed::snippets(&crate::i18n::Tr::new(coach.language), &base, &booking_page, &coach.display_name);
     render(HomePage {
         booking_page,
         embed_frame,
