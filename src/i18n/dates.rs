@@ -34,6 +34,8 @@ struct Formats {
     subject: &'static str,
     /// "3 March 2026, 10:00": the end of a session on a later day.
     later_day: &'static str,
+    /// "May 2026": the month overview's heading.
+    month: &'static str,
 }
 
 fn formats(locale: Locale) -> Formats {
@@ -50,6 +52,7 @@ fn formats(locale: Locale) -> Formats {
             long_date_time: "%A, %-d %B %Y, %H:%M",
             subject: "%a %-d %b %Y %H:%M",
             later_day: "%-d %B %Y, %H:%M",
+            month: "%B %Y",
         },
         Locale::EnUs => Formats {
             chrono: chrono::Locale::en_US,
@@ -63,6 +66,7 @@ fn formats(locale: Locale) -> Formats {
             long_date_time: "%A, %B %-d, %Y, %-I:%M %p",
             subject: "%a, %b %-d, %Y, %-I:%M %p",
             later_day: "%B %-d, %Y, %-I:%M %p",
+            month: "%B %Y",
         },
         Locale::De => Formats {
             chrono: chrono::Locale::de_DE,
@@ -76,6 +80,7 @@ fn formats(locale: Locale) -> Formats {
             long_date_time: "%A, %-d. %B %Y, %H:%M",
             subject: "%a., %-d. %b %Y, %H:%M",
             later_day: "%-d. %B %Y, %H:%M",
+            month: "%B %Y",
         },
         Locale::Fr => Formats {
             chrono: chrono::Locale::fr_FR,
@@ -89,6 +94,7 @@ fn formats(locale: Locale) -> Formats {
             long_date_time: "%A %-d %B %Y, %H:%M",
             subject: "%a %-d %b %Y, %H:%M",
             later_day: "%-d %B %Y, %H:%M",
+            month: "%B %Y",
         },
         Locale::Es => Formats {
             chrono: chrono::Locale::es_ES,
@@ -102,6 +108,7 @@ fn formats(locale: Locale) -> Formats {
             long_date_time: "%A, %-d de %B de %Y, %H:%M",
             subject: "%a %-d %b %Y, %H:%M",
             later_day: "%-d de %B de %Y, %H:%M",
+            month: "%B de %Y",
         },
     }
 }
@@ -127,6 +134,17 @@ pub fn long_date(locale: Locale, d: NaiveDate) -> String {
 /// A day of the week view: "Tue 5 May", "Di., 5. Mai".
 pub fn day(locale: Locale, d: NaiveDate) -> String {
     on(d, locale, |f| f.day)
+}
+
+/// A month: "May 2026", "Mai 2026", "mayo de 2026".
+pub fn month(locale: Locale, d: NaiveDate) -> String {
+    on(d, locale, |f| f.month)
+}
+
+/// A weekday's name ("Monday", "Montag") and its short form ("Mon", "Mo").
+pub fn weekday(locale: Locale, d: NaiveDate) -> (String, String) {
+    let chrono = formats(locale).chrono;
+    (d.format_localized("%A", chrono).to_string(), d.format_localized("%a", chrono).to_string())
 }
 
 /// A week: "4 May – 10 May 2026".
@@ -254,6 +272,19 @@ mod tests {
         assert_eq!(day_time(l, &autumn()), "dom 25 oct, 02:30");
         assert_eq!(time(l, &afternoon()), "14:15");
         assert_eq!(long_date(l, afternoon().date_naive()), "domingo, 25 de octubre de 2026");
+    }
+
+    #[test]
+    fn months_and_weekdays_in_every_locale() {
+        let d = NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(); // a Monday
+        assert_eq!(month(Locale::En, d), "May 2026");
+        assert_eq!(month(Locale::De, d), "Mai 2026");
+        assert_eq!(month(Locale::Fr, d), "mai 2026");
+        assert_eq!(month(Locale::Es, d), "mayo de 2026");
+        assert_eq!(weekday(Locale::En, d), ("Monday".into(), "Mon".into()));
+        assert_eq!(weekday(Locale::De, d), ("Montag".into(), "Mo".into()));
+        assert_eq!(weekday(Locale::Fr, d).0, "lundi");
+        assert_eq!(weekday(Locale::Es, d).0, "lunes");
     }
 
     #[test]

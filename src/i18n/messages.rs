@@ -20,15 +20,19 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "pages.ftl", include_str!("../../locales/en/pages.ftl")),
     ("en", "mail.ftl", include_str!("../../locales/en/mail.ftl")),
     ("en", "errors.ftl", include_str!("../../locales/en/errors.ftl")),
+    ("en", "booking.ftl", include_str!("../../locales/en/booking.ftl")),
     ("de", "pages.ftl", include_str!("../../locales/de/pages.ftl")),
     ("de", "mail.ftl", include_str!("../../locales/de/mail.ftl")),
     ("de", "errors.ftl", include_str!("../../locales/de/errors.ftl")),
+    ("de", "booking.ftl", include_str!("../../locales/de/booking.ftl")),
     ("fr", "pages.ftl", include_str!("../../locales/fr/pages.ftl")),
     ("fr", "mail.ftl", include_str!("../../locales/fr/mail.ftl")),
     ("fr", "errors.ftl", include_str!("../../locales/fr/errors.ftl")),
+    ("fr", "booking.ftl", include_str!("../../locales/fr/booking.ftl")),
     ("es", "pages.ftl", include_str!("../../locales/es/pages.ftl")),
     ("es", "mail.ftl", include_str!("../../locales/es/mail.ftl")),
     ("es", "errors.ftl", include_str!("../../locales/es/errors.ftl")),
+    ("es", "booking.ftl", include_str!("../../locales/es/booking.ftl")),
 ];
 
 /// The languages with message files.

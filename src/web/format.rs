@@ -85,10 +85,26 @@ pub fn when(range: TimeRange, tz: Tz) -> String {
 
 /// The Monday of the week `week` (a date) or of today, in `tz`.
 pub fn week_start(param: Option<&String>, tz: Tz, now: DateTime<Utc>) -> NaiveDate {
-    let day = param
-        .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
-        .unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+    let day = page_date(param, tz, now).unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+    monday_of(day)
+}
+
+/// The Monday of the week of `day`.
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
     day - Duration::days(day.weekday().num_days_from_monday() as i64)
+}
+
+/// How far from today a date in a page's address may be: farther ones
+/// (a typo, or year 200000) read as no date, so date arithmetic never
+/// nears chrono's limits and no page computes on the far future.
+pub const MAX_PAGE_DATE_YEARS: i64 = 5;
+
+/// A date parameter (`YYYY-MM-DD`) within [`MAX_PAGE_DATE_YEARS`] of
+/// today in `tz`; `None` when absent, unreadable or too far.
+pub fn page_date(param: Option<&String>, tz: Tz, now: DateTime<Utc>) -> Option<NaiveDate> {
+    let today = now.with_timezone(&tz).date_naive();
+    let day = NaiveDate::parse_from_str(param?, "%Y-%m-%d").ok()?;
+    ((day - today).num_days().abs() <= MAX_PAGE_DATE_YEARS * 366).then_some(day)
 }
 
 /// The start of day `d` in `tz` (the first instant that exists on DST days).
@@ -196,6 +212,18 @@ mod tests {
         let d = Utc.with_ymd_and_hms(2026, 5, 4, 7, 0, 0).unwrap();
         assert_eq!(deadline_text_in(&en, "deadline-cancelled", Some(d), BERLIN), deadline_text("cancelled", Some(d), BERLIN));
         assert!(deadline_text_in(&de, "deadline-cancelled", Some(d), BERLIN).contains("4. Mai, 09:00"));
+    }
+
+    #[test]
+    fn page_dates_far_from_today_are_no_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 4, 6, 0, 0).unwrap();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(page_date(s("2027-01-31").as_ref(), BERLIN, now), NaiveDate::from_ymd_opt(2027, 1, 31));
+        assert_eq!(page_date(s("+262142-12-31").as_ref(), BERLIN, now), None);
+        assert_eq!(page_date(s("0001-01-01").as_ref(), BERLIN, now), None);
+        assert_eq!(page_date(s("2026-02-30").as_ref(), BERLIN, now), None);
+        let monday = NaiveDate::from_ymd_opt(2026, 5, 4).unwrap();
+        assert_eq!(week_start(s("+262142-12-31").as_ref(), BERLIN, now), monday, "too far means this week");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::booking::service::BookingError;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{price_in, when_in, zone};
+use super::format::{price_in, when_in};
 use super::pages::{HoldPage, QuestionField, QuestionOption};
 
 /// (D) The form-map key under which [`super::confirm`] names the question
@@ -77,7 +77,7 @@ pub fn hold_page_with(
         return Err(BookingError::HoldExpired.into());
     }
     let params = params.or_else(|| error.as_ref().map(|(_, f)| f.clone())).unwrap_or_else(|| req.query.clone());
-    let tz = zone(params.get("tz"), coach.policy.tz);
+    let tz = super::zones::student_zone(params.get("tz"), super::zones::remembered_zone(&req.headers), coach.policy.tz).tz;
     let reschedule_token = params.get("reschedule").cloned().filter(|_| rec.reschedule_of.is_some());
     let moved = match (&rec.reschedule_of, &reschedule_token) {
         (Some(_), Some(token)) => app.booking.booking(token).ok().map(|b| crate::i18n::Locale::from_stored(&b.locale)),

@@ -12,9 +12,10 @@ use crate::booking::BookingStatus;
 use crate::http::Body;
 
 use super::errors::PageError;
-use super::format::{deadline_text_in, price_in, status_text_in, when_in, zone};
+use super::calendar_links::{google_link, outlook_link, EventLink};
+use super::format::{deadline_text_in, price_in, status_text_in, when_in};
 use super::locale::page_tr_at;
-use crate::i18n::{dates, Locale, Tr};
+use crate::i18n::{dates, Arg, Locale, Tr};
 use super::pages::BookingPage;
 use super::request::PageRequest;
 use super::respond::{enc, render, with_csrf};
@@ -37,17 +38,15 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let coach = crate::booking::coach::by_user(svc.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let tr = page_tr_at(req, &format!("/book/manage/{}", enc(token)), Some(coach), Some(Locale::from_stored(&booking.locale)));
     let et = svc.event_type(coach, &booking.event_type)?;
-    let tz = zone(req.query.get("tz"), coach.policy.tz);
+    let zone = super::zones::student_zone(req.query.get("tz"), super::zones::remembered_zone(&req.headers), coach.policy.tz);
+    let tz = zone.tz;
     let now = svc.now();
     let message = message.or_else(|| match req.query.get("done").map(String::as_str) {
         Some("booked") if booking.status == BookingStatus::Tentative => Some((tr.t("manage-done-requested-booking"), "success")),
         Some("booked") => Some((tr.t("manage-done-booked"), "success")),
         Some("moved") => Some((tr.t("manage-done-moved"), "success")),
         Some("requested") => Some((tr.t("manage-done-requested-move"), "success")),
-        _ if read_only => Some((
-            format!("You follow {}'s booking as their parent or guardian. This link shows it; the student can change or cancel it with their own link.", booking.student_name),
-            "",
-        )),
+        _ if read_only => Some((tr.t1("manage-guardian-follows", "student", &booking.student_name), "")),
         _ => None,
     });
     // issue 11 §3 (C): a reschedule request waiting for the coach.
@@ -69,8 +68,19 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
     let series_dates = super::series::series_dates(app, &tr, &booking, token, tz)?;
     let in_series = series_dates.is_some();
     let series_active = svc.series_occurrences(&booking)?.is_some_and(|all| all.iter().any(|o| o.booking.is_active()));
+    let about = super::profile::EventAbout::of_booking(&tr, et, &booking.id);
+    let event_title = tr.t2("session-with", "title", &et.title, "coach", &coach.display_name);
+    let event_details = format!(
+        "{}\n{}",
+        tr.t_args("ics-booking", &[("reference", Arg::from(&booking.reference)), ("price", Arg::from(price_in(&tr, &booking.price)))]),
+        tr.t1("ics-manage", "url", svc.manage_url(&booking))
+    );
+    let event_location = if about.location_label.is_empty() { "" } else { about.location_text.as_str() };
+    let event = EventLink { title: &event_title, range: booking.range, details: &event_details, location: event_location };
+    let google = google_link(&event);
+    let outlook = outlook_link(&event);
     let page = BookingPage {
-        about: super::profile::EventAbout::of_booking(&tr, et, &booking.id),
+        about,
         heading: match booking.status {
             BookingStatus::Cancelled if series_active => tr.t("manage-heading-confirmed"),
             BookingStatus::Cancelled => tr.t("manage-heading-cancelled"),
@@ -87,6 +97,8 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         reference: booking.reference.clone(),
         student_name: booking.student_name.clone(),
         price: price_in(&tr, &booking.price),
+        google_link: google,
+        outlook_link: outlook,
         active: booking.is_active() || series_active,
         ics_link: format!("/book/manage/{token_enc}/booking.ics"),
         feed_link: format!("/book/manage/{token_enc}/feed.ics"),
@@ -102,9 +114,9 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
             booking.range.start.with_timezone(&tz).format("%Y-%m-%d")
         ),
         reschedule_closed: if read_only {
-            "This link cannot move or cancel the booking; please ask the student or the coach.".into()
+            tr.t("manage-guardian-read-only")
         } else if in_series {
-            "Move or cancel single dates in the list above.".into()
+            tr.t("manage-series-change-dates")
         } else {
             deadline_text_in(&tr, "deadline-moved", resched_ok.err().map(|t| t.deadline), tz)
         },
@@ -116,7 +128,7 @@ pub fn manage_page(app: &App, req: &PageRequest, token: &str, message: Option<(S
         cancel_action: format!("/book/manage/{token_enc}/cancel?tz={}", enc(tz.name())),
         cancel_closed: if read_only || in_series { String::new() } else { deadline_text_in(&tr, "deadline-cancelled", cancel_ok.err().map(|t| t.deadline), tz) },
         csrf: csrf.clone(),
-        has_tz_param: req.query.contains_key("tz"),
+        has_tz_param: zone.chosen,
         series_link: svc
             .series_occurrences(&booking)?
             .map(|_| format!("/book/manage/{token_enc}/series?tz={}", enc(tz.name()))),

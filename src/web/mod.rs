@@ -17,7 +17,8 @@
 //! |---|---|---|
 //! | `GET /book/{coach}` | the coach's profile and event types | [`coach`] |
 //! | `GET /book/{coach}/photo.img` | the coach's photo (issue 12 §3) | [`photo`] |
-//! | `GET /book/{coach}/{type}?week=&tz=&reschedule=` | week of open slots | [`slots`] |
+//! | `GET /book/{coach}/{type}?day=&week=&month=&tz=&reschedule=` | the month and a day's or week's open times | [`slots`] |
+//! | `GET /book/{coach}/{type}/times.json?from=&days=` | the shown times for the page's live refresh (ETag, 304) | [`live`] |
 //! | `POST /book/{coach}/{type}/hold` | hold a slot → details form | [`hold`] |
 //! | `GET /book/hold/{id}` | details form | [`hold`] |
 //! | `POST /book/hold/{id}` | confirm (or move) | [`confirm`] |
@@ -41,7 +42,11 @@
 //! Beside them: [`errors`] (the one mapping of booking failures to HTTP,
 //! shared with the JSON API, `api`), [`request`] (the request and the POST
 //! checks), [`respond`] (HTML, redirects, cookies), [`format`](mod@format) (how times,
-//! zones and prices read), [`forms`] (form decoding, CSRF tokens, the
+//! zones and prices read, in the page's locale), [`zones`] (the zone
+//! picker's list, typed names, the remembered zone), [`month`] (the month
+//! overview's grid), [`calendar_links`] (Google and Outlook "add to
+//! calendar" links), [`live`] (the times.json of the live refresh),
+//! [`forms`] (form decoding, CSRF tokens, the
 //! rate limiter), [`pages`] (the askama models), [`profile`] (the coach's
 //! profile and an event type's details on every step, issue 12 §3),
 //! [`embed`] (the frame policy every `/book/` response gets from
@@ -55,6 +60,7 @@
 //! below imports `web`, except `api` (form decoding, [`errors`]).
 
 pub mod analytics;
+pub mod calendar_links;
 pub mod cancel;
 pub mod coach;
 pub mod confirm;
@@ -68,8 +74,10 @@ pub mod forms;
 pub mod front;
 pub mod hold;
 pub mod ics;
+pub mod live;
 pub mod locale;
 pub mod manage;
+pub mod month;
 pub mod pages;
 pub mod photo;
 pub mod profile;
@@ -81,6 +89,7 @@ pub mod session;
 pub mod slots;
 pub mod withdraw;
 pub mod waitlist;
+pub mod zones;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -156,6 +165,7 @@ pub enum Page<'a> {
     /// (issue 12 §3) The coach's photo.
     Photo { coach: &'a str },
     Slots { coach: &'a str, event_type: &'a str },
+    OpenTimes { coach: &'a str, event_type: &'a str },
     PlaceHold { coach: &'a str, event_type: &'a str },
     HoldForm { hold: &'a str },
     Confirm { hold: &'a str },
@@ -199,6 +209,7 @@ pub fn page_for<'a>(method: &Method, seg: &[&'a str]) -> Result<Page<'a>, PageEr
         [coach] if get => Ok(Page::Coach { coach }),
         [coach, "photo.img"] if get => Ok(Page::Photo { coach }),
         [coach, event_type] if get => Ok(Page::Slots { coach, event_type }),
+        [coach, event_type, "times.json"] if get => Ok(Page::OpenTimes { coach, event_type }),
         [coach, event_type, "hold"] if post => Ok(Page::PlaceHold { coach, event_type }),
         [] => Err(PageError::NotFound),
         _ if !get && !post => Err(PageError::MethodNotAllowed),
@@ -212,6 +223,7 @@ fn dispatch(app: &App, req: &PageRequest, seg: &[&str]) -> Result<Response<Body>
         Page::Coach { coach } => coach::coach_page(app, req, coach),
         Page::Photo { coach } => photo::photo(app, req, coach),
         Page::Slots { coach, event_type } => slots::slots_page(app, req, coach, event_type),
+        Page::OpenTimes { coach, event_type } => live::open_times(app, req, coach, event_type),
         Page::PlaceHold { coach, event_type } => hold::hold(app, req, coach, event_type),
         Page::HoldForm { hold } => hold::hold_page(app, req, hold, None),
         Page::Confirm { hold } => confirm::confirm(app, req, hold),
@@ -254,6 +266,8 @@ mod tests {
         assert_eq!(route(M::HEAD, "/book/alice"), Ok(Page::Coach { coach: "alice" }));
         assert_eq!(route(M::GET, "/book/alice/lesson"), Ok(Page::Slots { coach: "alice", event_type: "lesson" }));
         assert_eq!(route(M::POST, "/book/alice/lesson/hold"), Ok(Page::PlaceHold { coach: "alice", event_type: "lesson" }));
+        assert_eq!(route(M::GET, "/book/alice/lesson/times.json"), Ok(Page::OpenTimes { coach: "alice", event_type: "lesson" }));
+        assert_eq!(route(M::POST, "/book/alice/lesson/times.json"), Err(StatusCode::NOT_FOUND));
         assert_eq!(route(M::GET, "/book/hold/h1"), Ok(Page::HoldForm { hold: "h1" }));
         assert_eq!(route(M::POST, "/book/hold/h1"), Ok(Page::Confirm { hold: "h1" }));
         assert_eq!(route(M::POST, "/book/hold/h1/repeat"), Ok(Page::RepeatHold { hold: "h1" }));

@@ -47,14 +47,32 @@ pub struct SlotButton {
     pub seats_note: String,
 }
 
-pub struct ZoneOption {
-    pub name: &'static str,
-    pub selected: bool,
-}
-
 pub struct DayRow {
     pub label: String,
     pub slots: Vec<SlotButton>,
+}
+
+/// The next open time, as a link to its day.
+pub struct NextAvailable {
+    /// e.g. `Tue 7 Jul, 09:00`.
+    pub label: String,
+    pub link: String,
+}
+
+/// The month overview of the slots page (`templates/month.html`).
+pub struct MonthView {
+    /// e.g. `May 2026`.
+    pub label: String,
+    /// The columns' heads, Monday first.
+    pub weekdays: Vec<super::month::Weekday>,
+    pub weeks: Vec<Vec<super::month::MonthCell>>,
+    /// `None` for this month, and past the event type's horizon.
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+    /// No open time in the month.
+    pub empty: bool,
+    /// For an empty month: the next open time after it.
+    pub next_available: Option<NextAvailable>,
 }
 
 #[derive(Template)]
@@ -71,14 +89,37 @@ pub struct SlotsPage {
     pub duration: String,
     pub price: String,
     pub tz: String,
+    /// The student chose the zone (address or cookie): no asking the browser.
     pub has_tz_param: bool,
-    pub zones: Vec<ZoneOption>,
+    /// The zones the picker offers (`templates/zone_picker.html`).
+    pub zone_names: &'static [&'static str],
+    /// A typed zone name that names no zone.
+    pub zone_unknown: Option<String>,
+    /// The coach's zone, when it is not the one shown.
+    pub coach_tz: Option<String>,
+    /// The shown week's Monday (`YYYY-MM-DD`), or empty for a day.
     pub week: String,
+    /// The shown day (`YYYY-MM-DD`), or empty for a week.
+    pub day: String,
+    /// "week" or "day".
+    pub span_kind: &'static str,
+    /// "4 May – 10 May 2026", or "Tuesday 5 May 2026" for a day.
     pub week_label: String,
-    /// `None` for the current week: there is no going back in time.
+    /// `None` for the current week or today: there is no going back in time.
     pub prev_link: Option<String>,
     pub next_link: String,
+    /// For a day: its whole week.
+    pub whole_week_link: Option<String>,
     pub days: Vec<DayRow>,
+    /// No open time in the shown week or day.
+    pub span_empty: bool,
+    /// For an empty week or day: the next open time after it.
+    pub next_available: Option<NextAvailable>,
+    pub month: MonthView,
+    /// The shown times as JSON, for the live refresh (`templates/live_slots.html`).
+    pub live_link: String,
+    /// The ETag the live list has while the shown times stay as they are.
+    pub live_etag: String,
     pub hold_action: String,
     pub csrf: String,
     pub rescheduling: bool,
@@ -201,6 +242,10 @@ pub struct BookingPage {
     pub price: String,
     pub active: bool,
     pub ics_link: String,
+    /// The same event prefilled in Google Calendar and Outlook on the web
+    /// (`templates/add_to_calendar.html`; [`super::calendar_links`]).
+    pub google_link: String,
+    pub outlook_link: String,
     /// This booking as a calendar subscription (follows moves and cancellation).
     pub feed_link: String,
     pub can_reschedule: bool,

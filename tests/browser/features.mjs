@@ -183,13 +183,13 @@ async function series(browser, variant, js) {
       const slot = page.getByRole('button', { name: new RegExp(`${start.slice(11, 16)}$`) }).first();
       await Promise.all([page.waitForURL(/\/book\/hold\//), slot.click()]);
       check((await page.textContent('body')).includes('is held for you'), 'hold notice');
-      check(await page.getByRole('combobox', { name: 'Repeat' }).isVisible(), 'the repeat choice');
+      check(await page.getByRole('combobox', { name: 'How often' }).isVisible(), 'the repeat choice');
       await axeClean(page, 'hold page', js);
       await shot(page, v, '1-hold');
     });
 
     await step(v, 'every week, 4 times: every date is held', async () => {
-      await page.getByRole('combobox', { name: 'Repeat' }).selectOption({ label: 'Every week' });
+      await page.getByRole('combobox', { name: 'How often' }).selectOption({ label: 'Every week' });
       await page.getByRole('spinbutton', { name: 'How many times in all' }).fill('4');
       await Promise.all([page.waitForURL(/\/book\/hold\//), page.getByRole('button', { name: 'Hold these dates' }).click()]);
       await page.waitForLoadState('load');

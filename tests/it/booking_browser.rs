@@ -1,7 +1,8 @@
 //! The booking flow in a real browser: the `slotdav` binary serves a coach
 //! (fixtures/booking/browser.toml) and `tests/browser/flow.mjs` drives
-//! headless Chromium through it (book, manage, cancel; desktop, 360px,
-//! without JavaScript), then the coach dashboard (sign in, confirm a
+//! headless Chromium through it (issue 12 §4: front page to reschedule and
+//! cancel, in English and German, at 1280 and 360 px, with and without
+//! JavaScript, axe-core and a screenshot on every page), then the coach dashboard (sign in, confirm a
 //! request, mark a no-show, sign out) with axe-core on every dashboard
 //! page; then `tests/browser/features.mjs` walks a waitlist join and a
 //! recurring booking (issue 11 §1, §2), with and without JavaScript, with
@@ -75,11 +76,21 @@ fn a_student_books_and_cancels_in_headless_chromium() {
         .env("SLOTDAV_COACH_USER", "alice")
         .env("SLOTDAV_COACH_PASSWORD", "alice-browser-pw")
         .current_dir(&browser_dir);
-    let (ok, out) = run(node, Duration::from_secs(240));
+    // Eight booking walks and the dashboard: a few minutes on a busy 2-core machine.
+    let (ok, out) = run(node, Duration::from_secs(720));
     println!("{out}");
     assert!(ok, "browser flow failed:\n{out}\n--- server log ---\n{}", server.log_text());
     assert!(out.contains(" passed, 0 failed"), "{out}");
     assert!(out.contains("ok   dashboard: mark a no-show"), "the dashboard walk ran: {out}");
+    for lang in ["en", "de"] {
+        for width in ["1280", "360"] {
+            for js in ["js", "nojs"] {
+                let walk = format!("{lang}-{width}-{js}");
+                assert!(out.contains(&format!("ok   {walk}: reschedule to another time")), "the {walk} walk moved the booking: {out}");
+                assert!(out.contains(&format!("ok   {walk}: cancel and see")), "the {walk} walk ran to the end: {out}");
+            }
+        }
+    }
 
     // issue 11 §1 and §2: a waitlist join and a recurring booking, with
     // and without JavaScript, axe-core on every page (tests/browser/features.mjs).

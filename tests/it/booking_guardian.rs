@@ -347,6 +347,10 @@ async fn a_read_only_guardian_link_shows_the_booking_but_cannot_cancel_or_move_i
     let html = page.text();
     assert!(html.contains(booked["reference"].as_str().unwrap()) && html.contains("parent or guardian"), "{html}");
     assert!(!html.contains("Cancel this booking") && !html.contains("Choose another time"), "{html}");
+    // In German, no English left (before: these two texts stayed English).
+    let de = s.request("GET", &format!("/book/manage/{guardian_token}?lang=de")).send().await.status(200).text();
+    assert!(de.contains("als Elternteil oder Erziehungsberechtigte(r)") && de.contains("Mit diesem Link lässt sich die Buchung weder verschieben noch stornieren"), "{de}");
+    assert!(!de.contains("parent or guardian") && !de.contains("cannot move or cancel"), "{de}");
     let cookie = page.header("set-cookie").expect("csrf cookie").split(';').next().unwrap().to_string();
     let csrf = html.split("name=\"csrf\" value=\"").nth(1).map(|r| r.split('"').next().unwrap().to_string());
     let csrf = csrf.unwrap_or_else(|| cookie.split('=').nth(1).unwrap().to_string());

@@ -13,6 +13,7 @@ mod backup;
 mod booking;
 mod booking_browser;
 mod booking_guardian;
+mod booking_page;
 mod booking_reschedule;
 mod booking_pacing;
 mod booking_private;
