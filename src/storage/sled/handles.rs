@@ -10,7 +10,10 @@
 //! every operation still using the old database let go of it (sled's file
 //! lock is released when the old `Db` is dropped). What was acknowledged
 //! was flushed, so the reopened database has it; a write that failed was
-//! never acknowledged. Reads keep working on the poisoned database.
+//! never acknowledged. Most reads keep working on the poisoned database;
+//! sled answers those of pages the failed write touched with its error
+//! (507) until the reopen. A reopen that fails leaves the database closed,
+//! and then reads reopen it ([`Handles::get`]).
 //!
 //! Imports sled and storage's own types only.
 
@@ -28,6 +31,10 @@ pub const REOPEN_EVERY: Duration = Duration::from_secs(2);
 /// Bytes a probe must be able to write before a reopen is tried (a few of
 /// sled's 512 KiB log segments).
 pub const PROBE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The least time between two reopens tried by reads, when a reopen by a
+/// writer left the database closed.
+const READ_REOPEN_EVERY: Duration = Duration::from_millis(200);
 
 /// How long a reopen waits for operations still using the old database.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,6 +60,8 @@ pub(super) struct Handles {
     /// A write or flush failed because the disk was full.
     poisoned: AtomicBool,
     last_attempt: Mutex<Option<Instant>>,
+    /// The last reopen a read tried (see [`Handles::get`]).
+    last_read_attempt: Mutex<Option<Instant>>,
     reopens: std::sync::atomic::AtomicU64,
 }
 
@@ -87,6 +96,7 @@ impl Handles {
             current: RwLock::new(Some(Arc::new(db))),
             poisoned: AtomicBool::new(false),
             last_attempt: Mutex::new(None),
+            last_read_attempt: Mutex::new(None),
             reopens: Default::default(),
         })
     }
@@ -94,11 +104,45 @@ impl Handles {
     /// The open database, for one operation (hold it no longer: a reopen
     /// waits for every holder).
     pub(super) fn get(&self) -> Result<Arc<Db>> {
-        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
-        current
-            .clone()
-            // Only a reopen after a full disk leaves it closed: still 507.
-            .ok_or_else(|| StorageError::Full("the database could not be reopened after the disk was full; retrying".into()))
+        if let Some(db) = self.current.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(db);
+        }
+        self.reopen_closed()
+    }
+
+    /// Only a writer's reopen after a full disk leaves the database closed
+    /// (the new one could not be opened: sled's file lock still held by the
+    /// old one's background threads, or no room). Reads must keep working,
+    /// so an operation that finds it closed opens it again, at most every
+    /// [`READ_REOPEN_EVERY`]; until then it answers 507. The first write
+    /// that fails on a still-full disk poisons it again, as before.
+    fn reopen_closed(&self) -> Result<Arc<Db>> {
+        let closed = || StorageError::Full("the database could not be reopened after the disk was full; retrying".into());
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(db) = current.clone() {
+            return Ok(db);
+        }
+        {
+            let mut last = self.last_read_attempt.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < READ_REOPEN_EVERY) {
+                return Err(closed());
+            }
+            *last = Some(Instant::now());
+        }
+        match open_db(&self.dir, self.flush_every_ms, self.cache_bytes, self.prepare) {
+            Ok(db) => {
+                let db = Arc::new(db);
+                *current = Some(db.clone());
+                self.poisoned.store(false, Ordering::SeqCst);
+                self.reopens.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("the database was closed after a failed reopen; it is open again");
+                Ok(db)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the database is still closed after a full disk");
+                Err(closed())
+            }
+        }
     }
 
     /// Passes `r` through, noting a full disk so that the next write
@@ -148,7 +192,7 @@ impl Handles {
         let db = loop {
             match open_db(&self.dir, self.flush_every_ms, self.cache_bytes, self.prepare) {
                 Ok(db) => break db,
-                Err(e) if started.elapsed() < Duration::from_secs(3) && e.to_string().contains("lock") => {
+                Err(e) if started.elapsed() < Duration::from_secs(10) && e.to_string().contains("lock") => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Err(e) => {
