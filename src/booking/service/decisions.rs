@@ -271,22 +271,16 @@ impl BookingService {
             locale: student.locale.tag().to_string(),
         };
         // (D) The answers are read by the VEVENT and the hooks' mail before they are stored.
-        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking.id.clone(), answers.clone()));
-        let built = self.booking_batch(coach, et, &booking, None, now);
-        let mut batch = match built {
-            Ok(batch) => batch,
-            Err(e) => {
-                *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                return Err(e);
-            }
-        };
+        let mut batch = self.with_pending_answers(&booking.id, &answers, || -> Result<RecordBatch> {
+            let mut batch = self.booking_batch(coach, et, &booking, None, now)?;
+            let actor = Actor::Student { email: booking.student_email.clone() };
+            batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now, coach_message: None }));
+            Ok(batch)
+        })?;
         batch.records.push(HoldStore::remove(rec.hold.id.clone()));
         if !answers.is_empty() {
             batch.records.push(super::details::put(&booking.id, &super::details::BookingDetails { answers }));
         }
-        let actor = Actor::Student { email: booking.student_email.clone() };
-        batch.records.extend(self.hook_records(&BookingChange { booking: &booking, previous: None, kind: ChangeKind::Booked, actor, coach, now, coach_message: None }));
-        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %booking.reference, "booked");

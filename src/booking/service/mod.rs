@@ -342,6 +342,16 @@ impl BookingService {
         }
     }
 
+    /// (D) Runs `build` while `answers` stand as the answers of the booking
+    /// `booking_id` for [`Self::answers_of`] (its VEVENT and its hooks' mail
+    /// read them before they are stored, in the same batch).
+    pub(super) fn with_pending_answers<T>(&self, booking_id: &str, answers: &[(String, String)], build: impl FnOnce() -> T) -> T {
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((booking_id.to_string(), answers.to_vec()));
+        let out = build();
+        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        out
+    }
+
     /// (D) A booking's answers to its questions, as (question id, answer).
     pub fn answers_of(&self, booking_id: &str) -> Result<Vec<(String, String)>> {
         if let Some((id, answers)) = &*self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) {

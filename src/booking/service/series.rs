@@ -373,30 +373,23 @@ impl BookingService {
         // (D) The answers are read by the series' VEVENT and the hooks'
         // mail (through its first date) before they are stored, with
         // every date, so each date's booking answers them.
-        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = Some((bookings[0].id.clone(), answers.clone()));
-        let built = self.series_batch(coach, et, &series, &changed, &bookings, now);
-        let mut batch = match built {
-            Ok(batch) => batch,
-            Err(e) => {
-                *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                return Err(e);
-            }
-        };
+        let actor = Actor::Student { email: student.email.clone() };
+        let mut batch = self.with_pending_answers(&bookings[0].id, &answers, || -> Result<RecordBatch> {
+            let mut batch = self.series_batch(coach, et, &series, &changed, &bookings, now)?;
+            batch.records.extend(self.with_staged_series(&series, &bookings, || {
+                bookings
+                    .iter()
+                    .flat_map(|b| self.hook_records(&BookingChange { booking: b, previous: None, kind: ChangeKind::Booked, actor: actor.clone(), coach, now, coach_message: None }))
+                    .collect::<Vec<_>>()
+            }));
+            Ok(batch)
+        })?;
         batch.records.extend(own.iter().map(|id| HoldStore::remove(id.to_string())));
         batch.records.push(SERIES_HOLDS.remove(lead.hold.id.clone()));
         if !answers.is_empty() {
             let details = super::details::BookingDetails { answers };
             batch.records.extend(bookings.iter().map(|b| super::details::put(&b.id, &details)));
         }
-        let actor = Actor::Student { email: student.email.clone() };
-        let records = self.with_staged_series(&series, &bookings, || {
-            bookings
-                .iter()
-                .flat_map(|b| self.hook_records(&BookingChange { booking: b, previous: None, kind: ChangeKind::Booked, actor: actor.clone(), coach, now, coach_message: None }))
-                .collect::<Vec<_>>()
-        });
-        *self.pending_answers.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        batch.records.extend(records);
         self.storage.apply(batch, now)?;
         self.durable(decide)?;
         tracing::info!(coach = %coach.user, reference = %bookings[0].reference, occurrences = bookings.len(), "series booked");
