@@ -10,18 +10,17 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
+
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
-/// The body of every response slotdav writes: already in memory.
-pub type Body = Full<Bytes>;
+mod body;
+pub use body::{Body, BodyAborted, BodyWriter, ReaderGone, ResponseSlot};
 
 /// A short `text/plain` response.
 pub fn text_response(status: StatusCode, text: &str) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(text.to_string())));
+    let mut resp = Response::new(Body::new(text.to_string()));
     *resp.status_mut() = status;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     resp
@@ -29,7 +28,7 @@ pub fn text_response(status: StatusCode, text: &str) -> Response<Body> {
 
 /// An empty response with a status.
 pub fn empty_response(status: StatusCode) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::new()));
+    let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     resp
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
@@ -72,7 +72,7 @@ impl From<BookingError> for ApiError {
 }
 
 fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(v.to_string())));
+    let mut resp = Response::new(Body::new(Bytes::from(v.to_string())));
     *resp.status_mut() = status;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -13,10 +13,10 @@ pub mod headers;
 pub mod methods;
 pub mod path;
 pub mod props;
+pub mod stream;
 pub mod xml;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
@@ -174,7 +174,7 @@ impl DavError {
         };
         match condition {
             Some(c) => {
-                let mut resp = Response::new(Full::new(Bytes::from(xml::response::error_body(&c))));
+                let mut resp = Response::new(Body::new(Bytes::from(xml::response::error_body(&c))));
                 *resp.status_mut() = status;
                 resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
                 resp
@@ -199,26 +199,34 @@ pub fn load_object(storage: &dyn Storage, path: &StorePath) -> Result<Option<ica
 }
 
 /// A `207 Multi-Status` response with an already written body.
-pub fn multistatus_body(xml: String) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(xml)));
-    *resp.status_mut() = StatusCode::MULTI_STATUS;
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
-    resp
+pub fn multistatus_body(done: xml::response::Finished) -> Response<Body> {
+    match done {
+        xml::response::Finished::Whole(xml) => stream::multistatus_head(Body::new(xml)),
+        // Its head and text went out through the request's slot already;
+        // this one is dropped.
+        xml::response::Finished::Sent => stream::multistatus_head(Body::empty()),
+    }
 }
 
-/// A builder for a multi-status answer to a request for `props`: streamed
-/// when the property names are known up front.
-pub fn multistatus_builder(props: &xml::request::PropFind, expected: usize) -> xml::response::MultiStatusBuilder {
+/// A builder for a multi-status answer to a request for `props`: written
+/// as it goes when the property names are known up front, and then sent
+/// to the client as it is written once it passes one chunk
+/// ([`stream::StreamedAnswer`]).
+pub fn multistatus_builder(ctx: &methods::Ctx, props: &xml::request::PropFind, expected: usize) -> xml::response::MultiStatusBuilder {
     let names = match props {
         xml::request::PropFind::Prop(names) => Some(names.as_slice()),
         _ => None,
     };
-    xml::response::MultiStatusBuilder::new(names, expected)
+    let mut ms = xml::response::MultiStatusBuilder::new(names, expected);
+    if let Some(slot) = &ctx.slot {
+        ms.stream_to(Box::new(stream::StreamedAnswer::new(slot.clone())));
+    }
+    ms
 }
 
 /// A `207 Multi-Status` response.
 pub fn multistatus_response(ms: &xml::response::MultiStatus) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(ms.to_xml())));
+    let mut resp = Response::new(Body::new(Bytes::from(ms.to_xml())));
     *resp.status_mut() = StatusCode::MULTI_STATUS;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
     resp

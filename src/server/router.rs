@@ -35,7 +35,7 @@ use crate::booking::links::{self, LinkBase};
 use crate::dav::methods::{self, DavRequest};
 use crate::dav::path::{DavPath, PathError, DAV_ROOT};
 use crate::dav::DavError;
-use crate::http::{empty_response, text_response, Body};
+use crate::http::{empty_response, text_response, Body, ResponseSlot};
 use crate::storage::User;
 
 /// The body every surface reads.
@@ -223,13 +223,22 @@ async fn dav(app: Arc<App>, client: SocketAddr, link_base: Option<String>, path:
     };
     let dav_req = DavRequest { method: parts.method, path, headers: parts.headers, body };
     let name = user.name.clone();
-    let resp = tokio::task::spawn_blocking(move || links::with_base(link_base, || methods::handle(&app.dav, &user, dav_req)))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "request handler panicked");
+    // The handler gives its response to the slot: a long multi-status as
+    // soon as its first chunk is written, the rest while hyper sends it.
+    let (slot, response) = ResponseSlot::new();
+    let handler = tokio::task::spawn_blocking(move || {
+        let resp = links::with_base(link_base, || methods::handle_streamed(&app.dav, &user, dav_req, slot.clone()));
+        slot.send(resp);
+    });
+    let mut resp = match response.await {
+        Ok(resp) => resp,
+        Err(_) => {
+            if let Err(e) = handler.await {
+                tracing::error!(error = %e, "request handler panicked");
+            }
             empty_response(StatusCode::INTERNAL_SERVER_ERROR)
-        });
-    let mut resp = resp;
+        }
+    };
     resp.extensions_mut().insert(RequestUser(name));
     resp
 }

@@ -14,7 +14,6 @@
 //! `apple_profile.xml` template (askama escapes every value).
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{HeaderMap, Response};
 use sha2::{Digest, Sha256};
@@ -83,7 +82,7 @@ pub fn feed_links_page(app: &App, base: &str, user: &str, headers: &HeaderMap, q
 
 /// `GET /connect/apple.mobileconfig` for `user` (already authenticated).
 pub fn apple_profile_response(site_name: &str, base: &str, user: &str) -> Result<Response<Body>, PageError> {
-    let mut resp = Response::new(Full::new(Bytes::from(apple_profile(site_name, base, user)?)));
+    let mut resp = Response::new(Body::new(Bytes::from(apple_profile(site_name, base, user)?)));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(APPLE_PROFILE_TYPE));
     resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     resp.headers_mut().insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"slotdav.mobileconfig\""));

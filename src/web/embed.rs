@@ -12,7 +12,6 @@
 
 use askama::Template;
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use hyper::{Response, StatusCode};
 
@@ -54,7 +53,7 @@ pub fn static_file(path: &str) -> Option<Response<Body>> {
         FRAME_SCRIPT_PATH => FRAME_JS,
         _ => return None,
     };
-    let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let mut resp = Response::new(Body::new(Bytes::from_static(body.as_bytes())));
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
@@ -76,13 +75,13 @@ fn serve_feed(app: &App, token: &str, headers: &HeaderMap, with_body: bool) -> R
             .and_then(|v| chrono::DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok())
             .is_some_and(|since| modified.timestamp() <= since.timestamp());
     let mut resp = if etag_matches || unmodified_since {
-        let mut r = Response::new(Full::new(Bytes::new()));
+        let mut r = Response::new(Body::new(Bytes::new()));
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
         let body = found("render", feeds::render(storage, &rec, &app.config.feeds, now))?;
         let len = body.text.len();
-        let mut r = Response::new(Full::new(if with_body { Bytes::from(body.text) } else { Bytes::new() }));
+        let mut r = Response::new(Body::new(if with_body { Bytes::from(body.text) } else { Bytes::new() }));
         r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
         if !with_body {
             r.headers_mut().insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));

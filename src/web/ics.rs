@@ -5,7 +5,6 @@
 //! May import: `app`, `booking`, `ical::export` (the feed envelope), hyper.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::Response;
 
@@ -32,7 +31,7 @@ pub fn student_feed(app: &App, token: &str) -> Result<Response<Body>, PageError>
     let name = format!("{} – session with {}", booking.student_name, coach.display_name);
     let header = crate::ical::export::FeedHeader { name: &name, refresh_secs: app.config.feeds.refresh.num_seconds() };
     let ics = crate::ical::export::merge_feed(texts.iter().map(String::as_str), &header);
-    let mut resp = Response::new(Full::new(Bytes::from(ics)));
+    let mut resp = Response::new(Body::new(Bytes::from(ics)));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
     resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
     Ok(resp)
@@ -44,7 +43,7 @@ pub fn booking_ics(app: &App, token: &str) -> Result<Response<Body>, PageError> 
     let coach = crate::booking::coach::by_user(app.booking.coaches(), &booking.coach).ok_or(BookingError::UnknownCoach)?;
     let et = app.booking.event_type(coach, &booking.event_type)?;
     let ics = app.booking.booking_ics(coach, et, &booking);
-    let mut resp = Response::new(Full::new(Bytes::from(ics)));
+    let mut resp = Response::new(Body::new(Bytes::from(ics)));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
     resp.headers_mut().insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"booking.ics\""));
     Ok(resp)

@@ -16,7 +16,6 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use hyper::{HeaderMap, Response, StatusCode};
 
@@ -81,7 +80,7 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
 fn with_etag(headers: &HeaderMap, body: String) -> Response<Body> {
     let etag = etag_of(&body);
     let not_modified = matches(headers, &etag);
-    let mut resp = Response::new(Full::new(if not_modified { Bytes::new() } else { Bytes::from(body) }));
+    let mut resp = Response::new(Body::new(if not_modified { Bytes::new() } else { Bytes::from(body) }));
     if not_modified {
         *resp.status_mut() = StatusCode::NOT_MODIFIED;
     } else {

@@ -15,7 +15,6 @@ use std::sync::{Mutex, OnceLock};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use hyper::{Response, StatusCode};
 use sha2::{Digest, Sha256};
@@ -140,11 +139,11 @@ pub fn photo(app: &App, req: &PageRequest, slug: &str) -> Result<Response<Body>,
         },
     };
     let mut resp = if not_modified {
-        let mut r = Response::new(Full::new(Bytes::new()));
+        let mut r = Response::new(Body::new(Bytes::new()));
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let mut r = Response::new(Full::new(Bytes::from(photo.bytes)));
+        let mut r = Response::new(Body::new(Bytes::from(photo.bytes)));
         r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(photo.kind.content_type()));
         r
     };

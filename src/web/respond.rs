@@ -6,7 +6,6 @@
 
 use askama::Template;
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use hyper::{Response, StatusCode};
 
@@ -37,7 +36,7 @@ pub fn error_page_in(tr: &Tr, status: StatusCode, heading: &str, message: &str, 
 
 /// A page that is never cached (it carries holds, tokens, CSRF fields).
 pub fn html(body: String) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(Body::new(Bytes::from(body)));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -60,7 +59,7 @@ pub fn with_csrf(mut resp: Response<Body>, token: &str, fresh: bool) -> Response
 
 /// 303 See Other to `to` (after a POST).
 pub fn redirect(to: &str) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::new()));
+    let mut resp = Response::new(Body::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SEE_OTHER;
     if let Ok(v) = HeaderValue::from_str(to) {
         resp.headers_mut().insert(LOCATION, v);

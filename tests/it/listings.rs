@@ -159,3 +159,36 @@ async fn an_initial_sync_asking_for_more_than_etags_still_answers_it() {
     assert_eq!(listed.len(), NAMES.len());
     assert!(listed.iter().all(|x| x.contains("text/calendar")), "{}", r.text());
 }
+
+/// A listing longer than one chunk goes out while it is written
+/// (chunked, no `Content-Length`), and is still the whole document: every
+/// member once, the sync token at the end. Answers of a page or two stay
+/// whole, with their length.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_listing_is_streamed_and_arrives_whole() {
+    let server = TestServer::start().await;
+    const MEMBERS: usize = 1_200; // about 280 kB of multistatus: several chunks
+    for i in 0..MEMBERS {
+        put_ok(&server, &format!("{CAL}m{i:05}.ics"), event(&format!("stream-{i}"), &["DTSTART:20260601T080000Z"])).await;
+    }
+    let body = prop_body(&["D:getetag"]);
+    let r = server.request("PROPFIND", CAL).as_user(ALICE).depth("1").xml(body.clone()).send().await.status(207);
+    assert_eq!(r.header("content-length"), None, "a long listing is not built whole first");
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    let text = r.text();
+    assert!(text.trim_end().ends_with("</D:multistatus>"), "the document is complete");
+    let listed = responses(&text);
+    assert_eq!(listed.len(), MEMBERS + 1);
+    for i in [0, MEMBERS / 2, MEMBERS - 1] {
+        let href = format!("{CAL}m{i:05}.ics");
+        assert!(listed.contains(&depth0_response(&server, &href, &body).await), "{href} listed as Depth 0 answers it");
+    }
+    let sync = report(&server, CAL, sync_body("", "<D:getetag/>")).await.status(207);
+    assert_eq!(sync.header("transfer-encoding"), Some("chunked"));
+    let text = sync.text();
+    assert_eq!(responses(&text).len(), MEMBERS);
+    assert!(text.contains("<D:sync-token>"), "the token follows the members");
+
+    let short = server.request("PROPFIND", "/dav/calendars/alice/").as_user(ALICE).depth("1").xml(body).send().await.status(207);
+    assert!(short.header("content-length").is_some(), "a short answer keeps its length");
+}

@@ -11,11 +11,11 @@
 //! periods they publish.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
 use super::{ensure_indexed, floating_zone, load_object};
+use crate::http::Body;
 use crate::dav::methods::Ctx;
 use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
@@ -33,7 +33,7 @@ pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResul
         calendars_free_busy(ctx, &calendars_in(ctx, path)?, inbox_of.then(|| path.owner()), &range)?
     };
     let body = crate::ical::freebusy::vfreebusy(range, &periods, ctx.now);
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(Body::new(Bytes::from(body)));
     *resp.status_mut() = StatusCode::OK;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
     Ok(resp)

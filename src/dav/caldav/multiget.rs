@@ -47,7 +47,7 @@ pub fn calendar_multiget(ctx: &Ctx, target: &Target, props: &ReportProps, hrefs:
         return Err(DavError::Status(hyper::StatusCode::BAD_REQUEST));
     }
     let scope = target.store_path();
-    let mut ms = crate::dav::multistatus_builder(&props.props, hrefs.len());
+    let mut ms = crate::dav::multistatus_builder(ctx, &props.props, hrefs.len());
     for href in hrefs {
         let path = match DavPath::parse(href_path(href)) {
             Ok(DavPath::Store(p)) if p.owner() == ctx.user.name && scope.is_some_and(|s| p.is_within(s)) => p,

@@ -35,7 +35,7 @@ pub fn search_property_set() -> hyper::Response<Body> {
             prop(PropName::caldav("calendar-user-address-set"), "Email address"),
         ],
     );
-    let mut resp = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(
+    let mut resp = hyper::Response::new(crate::http::Body::new(bytes::Bytes::from(
         crate::dav::xml::response::document(&doc),
     )));
     resp.headers_mut().insert(

@@ -55,7 +55,7 @@ pub fn calendar_query(
     if let Some(n) = limit {
         found.truncate(n as usize);
     }
-    let mut ms = crate::dav::multistatus_builder(&props.props, found.len().min(64));
+    let mut ms = crate::dav::multistatus_builder(ctx, &props.props, found.len().min(64));
     for (object_path, object_node) in found {
         ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, tz)?);
     }

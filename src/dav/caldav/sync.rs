@@ -29,7 +29,7 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
     // is the one read before the listing, so a member changed meanwhile
     // is reported again by the next sync rather than missed.
     if since == 0 && limit.is_none() && props.calendar_data.is_none() && etag_names(&props.props).is_some() {
-        let mut ms = crate::dav::multistatus_builder(&props.props, 64);
+        let mut ms = crate::dav::multistatus_builder(ctx, &props.props, 64);
         push_etag_listing(ctx, path, &props.props, &mut ms)?;
         return Ok(crate::dav::multistatus_body(ms.finish(Some(sync_token(coll.sync_id, coll.revision)))));
     }
@@ -38,7 +38,7 @@ pub fn sync_collection(ctx: &Ctx, target: &Target, token: &str, limit: Option<u3
         .storage
         .changes_since(path, since, limit.map(|l| l.max(1) as usize))?
         .ok_or_else(invalid_token)?;
-    let mut ms = crate::dav::multistatus_builder(&props.props, changes.changes.len());
+    let mut ms = crate::dav::multistatus_builder(ctx, &props.props, changes.changes.len());
     for change in &changes.changes {
         let member = path.child(&change.name);
         match ctx.dav.storage.node(&member)? {

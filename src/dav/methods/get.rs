@@ -4,12 +4,11 @@
 //! ([`crate::dav::props::page`]), not a listing of its members.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, LAST_MODIFIED};
 use hyper::{Response, StatusCode};
 
 use super::{Ctx, DavRequest};
-use crate::http::{http_date, quote_etag};
+use crate::http::{http_date, quote_etag, Body};
 use crate::dav::path::Target;
 use crate::dav::props;
 use crate::dav::{DavError, DavResult};
@@ -53,7 +52,7 @@ pub fn get(ctx: &Ctx, req: &DavRequest, with_body: bool) -> DavResult {
         None
     };
     let body = if with_body && !not_modified { Bytes::from(bytes) } else { Bytes::new() };
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(Body::new(body));
     *resp.status_mut() = if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
     let h = resp.headers_mut();
     h.insert(ETAG, HeaderValue::from_str(&etag).expect("hex etag"));

@@ -3,7 +3,6 @@
 //! properties set in the same write.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
@@ -160,7 +159,7 @@ fn refusal(path: &StorePath, calendar_method: bool, named: &[PropName], refused:
         })
         .collect();
     let body = document(&XmlNode::element(PropName::dav("mkcol-response"), children));
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(Body::new(Bytes::from(body)));
     *resp.status_mut() = StatusCode::FORBIDDEN;
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
     resp

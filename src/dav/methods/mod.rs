@@ -32,7 +32,7 @@ use super::props::PropContext;
 use super::xml::{PropName, XmlNode};
 use super::context::DavContext;
 use super::{DavError, DavResult};
-use crate::http::Body;
+use crate::http::{Body, ResponseSlot};
 use crate::storage::{StorePath, User};
 
 /// A DAV request whose body has been read and whose user is known.
@@ -51,6 +51,9 @@ pub struct Ctx<'a> {
     /// Recurrence instances this request has expanded into its answer so
     /// far (bounded per request by `caldav`).
     pub instances: std::cell::Cell<usize>,
+    /// Where a long multi-status answer is sent as it is written
+    /// ([`crate::dav::stream`]); `None`: every answer is returned whole.
+    pub slot: Option<ResponseSlot>,
 }
 
 impl<'a> Ctx<'a> {
@@ -79,9 +82,22 @@ impl<'a> Ctx<'a> {
 
 pub use crate::provision::DEFAULT_CALENDAR;
 
-/// Handles one authenticated DAV request.
+/// Handles one authenticated DAV request; every answer is returned whole.
 pub fn handle(dav: &DavContext, user: &User, req: DavRequest) -> Response<Body> {
-    let ctx = Ctx { dav, user, now: dav.clock.now(), instances: std::cell::Cell::new(0) };
+    answer(dav, user, req, None)
+}
+
+/// Handles one authenticated DAV request, sending a long multi-status
+/// answer through `slot` while it is written; the response returned is
+/// then the one the slot drops (the first one given is sent), so the
+/// caller gives the slot the returned response in any case. Runs on the
+/// blocking pool, inside the runtime.
+pub fn handle_streamed(dav: &DavContext, user: &User, req: DavRequest, slot: ResponseSlot) -> Response<Body> {
+    answer(dav, user, req, Some(slot))
+}
+
+fn answer(dav: &DavContext, user: &User, req: DavRequest, slot: Option<ResponseSlot>) -> Response<Body> {
+    let ctx = Ctx { dav, user, now: dav.clock.now(), instances: std::cell::Cell::new(0), slot };
     let path = req.path.clone();
     let mkcalendar = req.method.as_str() == "MKCALENDAR";
     let mut resp = match dispatch(&ctx, req) {

@@ -21,7 +21,7 @@ pub fn propfind(ctx: &Ctx, req: &DavRequest) -> DavResult {
     let request = parse_propfind(&req.body)?;
     let target = ctx.target(&req.path)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
     let pctx = ctx.props();
-    let mut ms = multistatus_builder(&request, 1);
+    let mut ms = multistatus_builder(ctx, &request, 1);
     ms.push(describe(&pctx, &target, &request, None)?);
     if depth == Depth::One {
         match &target {

@@ -4,7 +4,6 @@
 //! of local users' calendars.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE, ETAG};
 use hyper::{Response, StatusCode};
 
@@ -13,7 +12,7 @@ use crate::dav::path::DavPath;
 use crate::dav::xml::response::{schedule_response, ScheduleRecipient};
 use crate::dav::xml::PropName;
 use crate::dav::{DavError, DavResult};
-use crate::http::{empty_response, quote_etag};
+use crate::http::{empty_response, quote_etag, Body};
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::scheduling::freebusy::{reply, FreeBusyError, FreeBusyRequest};
@@ -24,7 +23,7 @@ pub fn get_message(ctx: &Ctx, user: &str, name: &str, with_body: bool) -> DavRes
     let msg = inbox::get(&*ctx.dav.storage, user, name)?.ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
     let etag = quote_etag(&msg.etag());
     let body = if with_body { Bytes::from(msg.ics) } else { Bytes::new() };
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(Body::new(body));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
     resp.headers_mut().insert(ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
     Ok(resp)
@@ -80,7 +79,7 @@ pub fn post_outbox(ctx: &Ctx, req: &DavRequest) -> DavResult {
             calendar_data: Some(reply(&request, attendee, &periods, ctx.now)),
         });
     }
-    let mut resp = Response::new(Full::new(Bytes::from(schedule_response(&recipients))));
+    let mut resp = Response::new(Body::new(Bytes::from(schedule_response(&recipients))));
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
     Ok(resp)
 }

@@ -4,7 +4,6 @@
 //! `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::Response;
 
@@ -126,7 +125,7 @@ pub fn response(report: &Report, table: Table) -> Response<Body> {
         Table::Hours => "hours",
         Table::Students => "students",
     };
-    let mut resp = Response::new(Full::new(Bytes::from(table_text(report, table))));
+    let mut resp = Response::new(Body::new(Bytes::from(table_text(report, table))));
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

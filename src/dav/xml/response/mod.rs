@@ -17,6 +17,6 @@ mod writer;
 
 pub use document::{document, error_body, fragment};
 pub use schedule::{schedule_response, ScheduleRecipient};
-pub use multistatus::{MultiStatus, MultiStatusBuilder, PropStat, Response, ResponseBody};
+pub use multistatus::{ChunkSink, Finished, MultiStatus, MultiStatusBuilder, PropStat, Response, ResponseBody, SinkClosed, CHUNK};
 pub use status::{reason_phrase, status_line};
 pub use writer::Namespaces;

@@ -88,10 +88,46 @@ impl MultiStatus {
 /// sync, big calendar-queries) use this when the properties asked for are
 /// named, so every namespace can be declared on the root up front.
 pub enum MultiStatusBuilder {
-    /// Namespaces known up front: each response is written at once.
-    Streaming { ns: Namespaces, out: String },
+    /// Namespaces known up front: each response is written at once, and
+    /// with a sink the text goes out every [`CHUNK`] bytes.
+    Streaming { ns: Namespaces, out: String, sink: Option<Box<dyn ChunkSink>> },
     /// `allprop`/`propname`: dead property names are only known once read.
     Collected(MultiStatus),
+    /// A streamed answer whose reader is gone: the rest is written nowhere.
+    Gone,
+}
+
+/// Text a streaming builder hands to its sink at a time: what stays in
+/// memory of a listing, however long, is one chunk here and the few the
+/// sink holds.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Where a streaming [`MultiStatusBuilder`] sends its text as it goes (the
+/// DAV surface sends it to the client). The first chunk is the start of the
+/// document; [`MultiStatusBuilder::finish`] sends the rest.
+pub trait ChunkSink: Send {
+    /// Takes the next piece of the document. An error means the text can no
+    /// longer reach the client (it hung up): the builder then writes no more.
+    fn chunk(&mut self, text: String) -> Result<(), SinkClosed>;
+    /// Whether a chunk went out already (else the document may still be
+    /// answered whole).
+    fn started(&self) -> bool;
+    /// The document is complete: nothing follows.
+    fn end(&mut self);
+}
+
+/// A [`ChunkSink`]'s reader is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SinkClosed;
+
+/// What [`MultiStatusBuilder::finish`] leaves to the caller.
+#[derive(Debug)]
+pub enum Finished {
+    /// The whole document: nothing was sent yet.
+    Whole(String),
+    /// The document went to the sink, all of it (or as much as its reader
+    /// took).
+    Sent,
 }
 
 impl MultiStatusBuilder {
@@ -111,20 +147,44 @@ impl MultiStatusBuilder {
                 w.declarations();
                 w.out.push('>');
                 let out = w.out;
-                MultiStatusBuilder::Streaming { ns, out }
+                MultiStatusBuilder::Streaming { ns, out, sink: None }
             }
             None => MultiStatusBuilder::Collected(MultiStatus::default()),
         }
     }
 
+    /// Sends the text to `sink` from the first full [`CHUNK`] on (a
+    /// shorter document stays whole: [`Self::finish`] returns it). Only a
+    /// builder that writes as it goes streams; the collected kind ignores
+    /// the sink.
+    pub fn stream_to(&mut self, to: Box<dyn ChunkSink>) {
+        if let MultiStatusBuilder::Streaming { sink, .. } = self {
+            *sink = Some(to);
+        }
+    }
+
     pub fn push(&mut self, response: Response) {
         match self {
-            MultiStatusBuilder::Streaming { ns, out } => {
+            MultiStatusBuilder::Streaming { ns, out, .. } => {
                 let mut w = Writer { out: std::mem::take(out), ns };
                 w.response(&response);
                 *out = w.out;
+                self.send_full_chunk();
             }
             MultiStatusBuilder::Collected(ms) => ms.responses.push(response),
+            MultiStatusBuilder::Gone => {}
+        }
+    }
+
+    /// Hands the text written so far to the sink once it is a chunk long.
+    fn send_full_chunk(&mut self) {
+        if let MultiStatusBuilder::Streaming { out, sink: Some(s), .. } = self {
+            if out.len() >= CHUNK {
+                let text = std::mem::replace(out, String::with_capacity(CHUNK + CHUNK / 8));
+                if s.chunk(text).is_err() {
+                    *self = MultiStatusBuilder::Gone;
+                }
+            }
         }
     }
 
@@ -157,7 +217,9 @@ impl MultiStatusBuilder {
                     }
                 }
                 out.push_str("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>");
+                self.send_full_chunk();
             }
+            MultiStatusBuilder::Gone => {}
             MultiStatusBuilder::Collected(_) => {
                 let props = names
                     .iter()
@@ -175,30 +237,33 @@ impl MultiStatusBuilder {
         }
     }
 
-    /// The size of the document written so far.
-    pub fn written(&self) -> usize {
-        match self {
-            MultiStatusBuilder::Streaming { out, .. } => out.len(),
-            MultiStatusBuilder::Collected(_) => 0,
-        }
-    }
 
-    /// The whole document, with a `DAV:sync-token` when given.
-    pub fn finish(self, sync_token: Option<String>) -> String {
+    /// The end of the document, with a `DAV:sync-token` when given: the
+    /// whole text when nothing was streamed, else the rest goes to the sink.
+    pub fn finish(self, sync_token: Option<String>) -> Finished {
         match self {
-            MultiStatusBuilder::Streaming { mut out, .. } => {
+            MultiStatusBuilder::Streaming { mut out, sink, .. } => {
                 if let Some(token) = sync_token {
                     out.push_str("<D:sync-token>");
                     push_text(&mut out, &token);
                     out.push_str("</D:sync-token>");
                 }
                 out.push_str("</D:multistatus>");
-                out
+                match sink {
+                    Some(mut s) if s.started() => {
+                        if s.chunk(out).is_ok() {
+                            s.end();
+                        }
+                        Finished::Sent
+                    }
+                    _ => Finished::Whole(out),
+                }
             }
             MultiStatusBuilder::Collected(mut ms) => {
                 ms.sync_token = sync_token;
-                ms.to_xml()
+                Finished::Whole(ms.to_xml())
             }
+            MultiStatusBuilder::Gone => Finished::Sent,
         }
     }
 }
@@ -436,13 +501,85 @@ mod tests {
                     error: None,
                 });
             }
-            let (fast, built) = (fast.finish(Some("tok".into())), built.finish(Some("tok".into())));
+            let (fast, built) = (whole(fast.finish(Some("tok".into()))), whole(built.finish(Some("tok".into()))));
             assert_eq!(fast, built);
             names(&fast);
         }
         for refused in [vec![], vec![PropName::dav("getcontenttype")], vec![PropName::caldav("getetag")]] {
             assert!(!MultiStatusBuilder::etag_listing(&refused));
         }
+    }
+
+    fn whole(done: Finished) -> String {
+        match done {
+            Finished::Whole(text) => text,
+            Finished::Sent => panic!("nothing was streamed"),
+        }
+    }
+
+    /// A sink that keeps what it is sent, and may stop taking it.
+    #[derive(Clone, Default)]
+    struct Kept {
+        chunks: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+        ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        take_at_most: Option<usize>,
+    }
+
+    impl ChunkSink for Kept {
+        fn chunk(&mut self, text: String) -> Result<(), SinkClosed> {
+            let mut chunks = self.chunks.lock().unwrap();
+            if self.take_at_most.is_some_and(|n| chunks.len() >= n) {
+                return Err(SinkClosed);
+            }
+            chunks.push(text);
+            Ok(())
+        }
+        fn started(&self) -> bool {
+            !self.chunks.lock().unwrap().is_empty()
+        }
+        fn end(&mut self) {
+            self.ended.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn listing(members: usize, sink: Option<Kept>) -> Finished {
+        let names = [PropName::dav("getetag")];
+        let mut ms = MultiStatusBuilder::new(Some(&names), 1);
+        if let Some(s) = sink {
+            ms.stream_to(Box::new(s));
+        }
+        for i in 0..members {
+            ms.push_resource_etag(&format!("/dav/calendars/a/c/{i}.ics"), &names, &format!("e{i}"));
+        }
+        ms.finish(Some("tok".into()))
+    }
+
+    #[test]
+    fn a_streamed_listing_is_the_same_document_in_chunks_of_bounded_size() {
+        let kept = Kept::default();
+        let done = listing(5_000, Some(kept.clone()));
+        assert!(matches!(done, Finished::Sent));
+        let chunks = kept.chunks.lock().unwrap();
+        assert!(chunks.len() > 5, "{} chunks", chunks.len());
+        assert!(chunks.iter().all(|c| c.len() < CHUNK + 1024), "no chunk grows past one response over the chunk size");
+        assert!(kept.ended.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(chunks.concat(), whole(listing(5_000, None)));
+    }
+
+    #[test]
+    fn a_short_answer_is_not_streamed() {
+        let kept = Kept::default();
+        let done = listing(3, Some(kept.clone()));
+        assert!(kept.chunks.lock().unwrap().is_empty());
+        assert_eq!(whole(done), whole(listing(3, None)));
+    }
+
+    #[test]
+    fn a_reader_that_hangs_up_gets_nothing_more() {
+        let kept = Kept { take_at_most: Some(2), ..Kept::default() };
+        assert!(matches!(listing(20_000, Some(kept.clone())), Finished::Sent));
+        assert_eq!(kept.chunks.lock().unwrap().len(), 2);
+        assert!(!kept.ended.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]
