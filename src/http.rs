@@ -70,7 +70,11 @@ pub fn encode_segment(s: &str) -> String {
 /// Appends `s` percent-encoded as [`encode_segment`] does, without a
 /// string of its own (listings write thousands of hrefs).
 pub fn push_segment(out: &mut String, s: &str) {
-    out.extend(utf8_percent_encode(s, SEGMENT));
+    // Most names need no escape: then the encoder lends the name back.
+    match std::borrow::Cow::from(utf8_percent_encode(s, SEGMENT)) {
+        std::borrow::Cow::Borrowed(plain) => out.push_str(plain),
+        std::borrow::Cow::Owned(encoded) => out.push_str(&encoded),
+    }
 }
 
 /// At most `per_minute` requests per client address in any fixed minute.

@@ -16,6 +16,7 @@
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
 //! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …); tables, keys and the one time key: [`super::table`] |
+//! | `G` | collection, `0x00`, the page's lower bound (a member name) | postcard page of members' names and heads: [`super::kv::pages`] |
 //! | `Q` | user name | bytes the user's records take (u64 BE), for the quota |
 //! | `M` | name | store metadata |
 
@@ -34,6 +35,7 @@ pub const UNBOUNDED: u8 = b'R';
 pub const META: u8 = b'M';
 pub const RECORD: u8 = b'X';
 pub const USAGE: u8 = b'Q';
+pub const LISTING: u8 = b'G';
 
 /// The `M` record holding the store's format number (u32 BE,
 /// [`super::migrate::STORE_FORMAT`]).

@@ -99,6 +99,8 @@ impl<'a> Staged<'a> {
                 batch.push((key, Some(now_used.to_be_bytes().to_vec())));
             }
         }
+        // The listing pages of the collections whose members change.
+        batch.extend(super::pages::apply(self.tree, &self.writes)?);
         batch.extend(self.writes);
         self.tree.apply_writes(batch)?;
         Ok(())

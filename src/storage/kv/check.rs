@@ -97,6 +97,18 @@ impl<B: KvBackend> KvStore<B> {
             }
             st.commit()?;
         }
+        // Listing pages after the repairs above (their batch kept the
+        // pages of what it changed): a page that differs from the nodes is
+        // written again, with every other page, from the nodes.
+        let mismatched = super::pages::mismatched(tree)?;
+        for collection in &mismatched {
+            let mut p = Problem::new("listing-pages", format!("the listing of {collection} differs from its members"));
+            p.repaired = repair;
+            report.problems.push(p);
+        }
+        if repair && !mismatched.is_empty() {
+            super::pages::rebuild(tree, true)?;
+        }
         // Usage last: the repairs above changed it through their batch.
         let mut pass = Pass { tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
         pass.usage()?;

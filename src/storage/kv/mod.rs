@@ -23,6 +23,7 @@
 mod batch;
 mod check;
 mod index;
+pub(crate) mod pages;
 mod tree;
 
 use std::collections::BTreeMap;
@@ -70,6 +71,8 @@ pub trait OrderedTree: Send + Sync {
     fn connected_owners(&self) -> Result<Option<std::collections::BTreeSet<String>>> {
         Ok(None)
     }
+    /// The last record with `lo <= key <= at` (a listing page's lookup).
+    fn last_at_or_below(&self, lo: &[u8], at: &[u8]) -> Result<Option<Row>>;
     /// Applies every write or none.
     fn apply_writes(&self, writes: TreeWrites) -> Result<()>;
 }
@@ -301,12 +304,7 @@ impl<B: KvBackend> Storage for KvStore<B> {
     /// Only the head of each member's record is decoded
     /// ([`tree::member_head`]), borrowed from the backend's bytes.
     fn for_each_member(&self, path: &StorePath, f: &mut dyn FnMut(&str, MemberHead<'_>) -> Result<()>) -> Result<()> {
-        let prefix = children_prefix(path);
-        let end = prefix_end(&prefix);
-        self.db()?.visit_range(&prefix, end.as_deref(), &mut |k, v| {
-            let name = String::from_utf8_lossy(&k[prefix.len()..]);
-            f(&name, tree::member_head(v)?)
-        })
+        pages::for_each_member(&*self.db()?, path, f)
     }
 
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {
@@ -602,7 +600,10 @@ impl<B: KvBackend> Storage for KvStore<B> {
                     tree.apply_writes(std::mem::take(&mut writes))?;
                 }
             }
-            tree.apply_writes(writes)
+            tree.apply_writes(writes)?;
+            // The pages imported describe the source's nodes, if it had
+            // them at all: written again from the nodes imported.
+            pages::rebuild(tree, true)
         })?;
         self.backend.flush()?;
         Ok(loaded)

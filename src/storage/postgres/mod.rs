@@ -177,7 +177,8 @@ impl PgBackend {
             self.batch(&client, "SELECT pg_advisory_xact_lock(1936486260, hashtext('write:' || coalesce(current_schema(), '')));")?;
             let tree = PgTree::new(self.runtime.clone(), Source::Conn(client.clone()));
             check_format(&tree)?;
-            super::kv::count_usage(&tree)
+            super::kv::count_usage(&tree)?;
+            super::kv::pages::rebuild(&tree, false)
         })();
         let end = match &result {
             Ok(()) => self.batch(&client, "COMMIT"),

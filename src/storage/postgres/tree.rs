@@ -104,6 +104,14 @@ impl OrderedTree for PgTree {
         Ok(rows.into_iter().next().map(|r| r.get::<_, Vec<u8>>(0)))
     }
 
+    fn last_at_or_below(&self, lo: &[u8], at: &[u8]) -> Result<Option<Row>> {
+        let rows = self.query(
+            "SELECT k, v FROM slotdav_records WHERE k >= $1 AND k <= $2 ORDER BY k DESC LIMIT 1",
+            vec![Param::Bytes(lo.to_vec()), Param::Bytes(at.to_vec())],
+        )?;
+        Ok(rows.into_iter().next().map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1))))
+    }
+
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         Box::new(Pages { tree: self, next: Some(lo.to_vec()), hi: hi.map(<[u8]>::to_vec), buf: VecDeque::new() })
     }

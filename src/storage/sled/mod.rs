@@ -101,7 +101,8 @@ impl KvStore<SledBackend> {
             cache_bytes,
             |tree| {
                 check_format(tree)?;
-                super::kv::count_usage(tree)
+                super::kv::count_usage(tree)?;
+                super::kv::pages::rebuild(tree, false)
             },
             |db| raw::upgrade(dir, db, migrations, chrono::Utc::now()),
         )?;
@@ -211,6 +212,15 @@ impl OrderedTree for ::sled::Tree {
         }
         Ok(())
     }
+    fn last_at_or_below(&self, lo: &[u8], at: &[u8]) -> Result<Option<super::kv::Row>> {
+        match self.range(lo..=at).next_back() {
+            Some(kv) => {
+                let (k, v) = kv?;
+                Ok(Some((k.to_vec(), v.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
     fn apply_writes(&self, writes: TreeWrites) -> Result<()> {
         let mut batch = ::sled::Batch::default();
         for (k, v) in writes {
@@ -233,6 +243,9 @@ impl OrderedTree for handles::Db {
     }
     fn visit_range(&self, lo: &[u8], hi: Option<&[u8]>, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
         self.tree.visit_range(lo, hi, f)
+    }
+    fn last_at_or_below(&self, lo: &[u8], at: &[u8]) -> Result<Option<super::kv::Row>> {
+        self.tree.last_at_or_below(lo, at)
     }
     fn apply_writes(&self, writes: TreeWrites) -> Result<()> {
         self.tree.apply_writes(writes)
