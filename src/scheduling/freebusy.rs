@@ -127,20 +127,12 @@ pub fn declined(storage: &dyn Storage, owner: &User, path: &StorePath) -> Result
     Ok(itip::declined_by(&obj, &is_owner))
 }
 
-/// Whether `DECLINED` (any case) occurs in `bytes`: looked for only where
-/// a `D` is, since free-busy asks this of every busy object in its range.
+/// Whether `DECLINED` (any case) occurs in `bytes`: looked for only
+/// around an `L` (its fourth letter, rare in calendar text), found with
+/// SIMD, since free-busy asks this of every busy object in its range.
 fn mentions_declined(bytes: &[u8]) -> bool {
-    let mut rest = bytes;
-    while let Some(i) = rest.iter().position(|&c| c | 0x20 == b'd') {
-        if rest[i..].len() < 8 {
-            return false;
-        }
-        if rest[i..i + 8].eq_ignore_ascii_case(b"DECLINED") {
-            return true;
-        }
-        rest = &rest[i + 1..];
-    }
-    false
+    memchr::memchr2_iter(b'L', b'l', bytes)
+        .any(|i| i >= 3 && bytes.get(i - 3..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"DECLINED")))
 }
 
 #[cfg(test)]

@@ -62,6 +62,17 @@ fn word_may_need_escape(w: u64) -> bool {
     (below(w, 0x20) | equal(b'&') | equal(b'<') | equal(b'>') | equal(b'"') | (w & HIGH)) != 0
 }
 
+/// Bytes that may need a replacement in element content ([`Mode::Text`]):
+/// as [`MAY_NEED_ESCAPE`] without `"`, TAB, LF and CR, which it keeps.
+static TEXT_NEEDS: [bool; 256] = {
+    let mut t = MAY_NEED_ESCAPE;
+    t[b'"' as usize] = false;
+    t[b'\t' as usize] = false;
+    t[b'\n' as usize] = false;
+    t[b'\r' as usize] = false;
+    t
+};
+
 fn push(out: &mut String, s: &str, mode: Mode) {
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -70,7 +81,11 @@ fn push(out: &mut String, s: &str, mode: Mode) {
         // Calendar data is mostly plain ASCII text: skip eight bytes at a
         // time while nothing in them may need escaping.
         if let Some(word) = bytes.get(i..i + 8) {
-            if !word_may_need_escape(u64::from_le_bytes(word.try_into().expect("eight bytes"))) {
+            // A flagged word is mostly one with a line end, which element
+            // content keeps: then eight table lookups decide.
+            if !word_may_need_escape(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+                || (mode == Mode::Text && word.iter().all(|&b| !TEXT_NEEDS[b as usize]))
+            {
                 i += 8;
                 continue;
             }
