@@ -25,11 +25,25 @@ pub fn calendar_query(
     limit: Option<u32>,
 ) -> DavResult {
     let tz = timezone.as_deref();
-    let mut found: Vec<(StorePath, Node)> = Vec::new();
+    let mut ms = crate::dav::multistatus_builder(ctx, &props.props, 64);
+    // Each match is described and written as it is found (the answer
+    // streams): nothing holds the whole result. One past the limit says
+    // the result was truncated.
+    let mut answered = 0usize;
+    let mut truncated = false;
+    let mut answer = |object_path: StorePath, object_node: Node| -> DavResult<bool> {
+        if limit.is_some_and(|n| answered >= n as usize) {
+            truncated = true;
+            return Ok(false);
+        }
+        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, tz)?);
+        answered += 1;
+        Ok(true)
+    };
     match target {
         Target::Store((path, node)) if node.is_calendar() => {
             if !asks_for_a_component_not_held(node, filter) {
-                found = matching(ctx, path, filter, tz)?;
+                for_each_match(ctx, path, filter, tz, &mut answer)?;
             }
         }
         Target::Store((path, node)) if node.resource().is_some_and(|r| r.calendar.is_some()) => {
@@ -37,27 +51,19 @@ pub fn calendar_query(
             let floating = floating_zone(ctx, &calendar, tz)?;
             if let Some(obj) = load_object(ctx, path)? {
                 if obj.matches(filter, floating) {
-                    found.push((path.clone(), node.clone()));
+                    answer(path.clone(), node.clone())?;
                 }
             }
         }
         Target::Store((path, node)) if node.is_collection() => {
             // A home or plain collection: search the calendars directly in it.
             for (name, child) in ctx.dav.storage.children(path)? {
-                if child.is_calendar() {
-                    found.extend(matching(ctx, &path.child(&name), filter, tz)?);
+                if child.is_calendar() && !for_each_match(ctx, &path.child(&name), filter, tz, &mut answer)? {
+                    break;
                 }
             }
         }
         _ => return Err(DavError::Status(StatusCode::FORBIDDEN)),
-    }
-    let truncated = limit.is_some_and(|n| found.len() > n as usize);
-    if let Some(n) = limit {
-        found.truncate(n as usize);
-    }
-    let mut ms = crate::dav::multistatus_builder(ctx, &props.props, found.len().min(64));
-    for (object_path, object_node) in found {
-        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, tz)?);
     }
     if truncated {
         // RFC 5323 §5.17 / RFC 6352 §8.6.1: the Request-URI, 507.
@@ -88,40 +94,74 @@ fn asks_for_a_component_not_held(calendar: &Node, filter: &CompFilter) -> bool {
             .any(|kind| !coll.components.contains(&kind))
 }
 
-/// The objects of one calendar that match `filter`.
-pub fn matching(ctx: &Ctx, calendar: &StorePath, filter: &CompFilter, timezone: Option<&str>) -> DavResult<Vec<(StorePath, Node)>> {
+/// Calls `f` with each object of one calendar that matches `filter`, in
+/// name order, until it returns `false`; whether it never did.
+pub fn for_each_match(
+    ctx: &Ctx,
+    calendar: &StorePath,
+    filter: &CompFilter,
+    timezone: Option<&str>,
+    f: &mut dyn FnMut(StorePath, Node) -> DavResult<bool>,
+) -> DavResult<bool> {
     let storage = &*ctx.dav.storage;
     let tz = floating_zone(ctx, calendar, timezone)?;
     let wanted_kind = filter.component_kind();
     let index_exact = filter.is_index_exact();
-    let candidates: Vec<(String, bool)> = match filter.time_range_hint() {
-        Some(range) => {
-            let range = range.closed();
-            ensure_indexed(ctx, calendar, &range)?;
-            storage.time_range_candidates(calendar, &range)?.into_iter().map(|c| (c.name, c.exact)).collect()
-        }
-        None => storage.children(calendar)?.into_iter().map(|(name, _)| (name, false)).collect(),
-    };
-    let mut out = Vec::new();
-    for (name, exact) in candidates {
-        let path = calendar.child(&name);
-        let Some(node) = storage.node(&path)? else { continue };
-        let Some(info) = node.resource().and_then(|r| r.calendar.as_ref()) else { continue };
+    let mut consider = |name: &str, exact: bool, node: Option<Node>| -> DavResult<bool> {
+        let path = calendar.child(name);
+        let node = match node {
+            Some(n) => n,
+            None => match storage.node(&path)? {
+                Some(n) => n,
+                None => return Ok(true),
+            },
+        };
+        let Some(info) = node.resource().and_then(|r| r.calendar.as_ref()) else { return Ok(true) };
         if let Some(kind) = wanted_kind {
             if info.kind != kind && index_exact {
-                continue;
+                return Ok(true);
             }
         }
         let decided = exact && index_exact && wanted_kind.is_some_and(|k| k == info.kind);
         if decided {
-            out.push((path, node));
-            continue;
+            return f(path, node);
         }
-        if let Some(obj) = load_object(ctx, &path)? {
-            if obj.matches(filter, tz) {
-                out.push((path, node));
+        match load_object(ctx, &path)? {
+            Some(obj) if obj.matches(filter, tz) => f(path, node),
+            _ => Ok(true),
+        }
+    };
+    match filter.time_range_hint() {
+        Some(range) => {
+            let range = range.closed();
+            ensure_indexed(ctx, calendar, &range)?;
+            for c in storage.time_range_candidates(calendar, &range)? {
+                if !consider(&c.name, c.exact, None)? {
+                    return Ok(false);
+                }
             }
         }
+        None => {
+            // Every member, read as the store lists them (one at a time).
+            let mut going = true;
+            let mut failed = None;
+            storage.for_each_child(calendar, &mut |name, node| {
+                if going {
+                    match consider(&name, false, Some(node)) {
+                        Ok(more) => going = more,
+                        Err(e) => {
+                            failed = Some(e);
+                            going = false;
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            return Ok(going);
+        }
     }
-    Ok(out)
+    Ok(true)
 }
