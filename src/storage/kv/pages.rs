@@ -208,6 +208,11 @@ pub fn rebuild(tree: &dyn OrderedTree, force: bool) -> Result<()> {
     if !force && tree.get_key(BUILT)?.is_some() {
         return Ok(());
     }
+    let started = std::time::Instant::now();
+    if !force {
+        tracing::info!("writing the listing pages of every collection (once, for a store from before them)");
+    }
+    let mut members = 0usize;
     let mut writes = TreeWrites::new();
     for row in tree.range_keys(&[LISTING], Some(&[LISTING + 1])) {
         let (k, _) = row?;
@@ -237,13 +242,16 @@ pub fn rebuild(tree: &dyn OrderedTree, force: bool) -> Result<()> {
         let name = String::from_utf8_lossy(name).into_owned();
         let head = super::tree::member_head(v)?;
         entries.push(Entry::of(&name, head).into_owned());
+        members += 1;
         Ok(())
     })?;
     if let Some(c) = collection.take() {
         flush(&c, &mut entries, &mut writes);
     }
     writes.push((BUILT.to_vec(), Some(vec![1])));
-    tree.apply_writes(writes)
+    tree.apply_writes(writes)?;
+    tracing::info!(members, ms = started.elapsed().as_millis() as u64, "listing pages written");
+    Ok(())
 }
 
 /// Whether the pages say what the nodes say, for `slotdav check`: the
