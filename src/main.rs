@@ -352,12 +352,21 @@ fn serve(config: Config, try_it: bool) -> ExitCode {
         };
         let mail_worker = app.outbox.spawn_worker();
         let webhook_worker = app.webhooks.spawn_worker();
+        let storage = app.storage.clone();
         slotdav::server::run(listener, app, slotdav::server::shutdown_signal()).await;
         admin_task.abort();
         sweeper.abort();
         imports.iter().for_each(|t| t.abort());
         mail_worker.stop().await;
         webhook_worker.stop().await;
+        // The next start reads a snapshot instead of the whole log
+        // (`Storage::checkpoint`; issue 16 §6).
+        let started = std::time::Instant::now();
+        match tokio::task::spawn_blocking(move || storage.checkpoint()).await {
+            Ok(Ok(())) => tracing::info!(ms = started.elapsed().as_millis() as u64, "store checkpointed for a fast next start"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not checkpoint the store; the next start reads its whole log"),
+            Err(e) => tracing::warn!(error = %e, "the checkpoint task failed; the next start reads its whole log"),
+        }
         let _ = std::fs::remove_file(admin::socket_path(&data_dir));
         ExitCode::SUCCESS
     })

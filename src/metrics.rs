@@ -3,7 +3,8 @@
 //! route class and status class; booking changes by outcome; webhook
 //! deliveries and external-calendar fetches by result; and gauges the
 //! scrape sets from what the server already keeps ([`Snapshot`]: active
-//! holds, outbox depth and failures by kind, store size).
+//! holds, outbox depth and failures by kind, store size, and the store's
+//! group commit: syncs run and the durable writes they covered).
 //!
 //! Plumbing like `http`: it imports nothing of the crate. `app` owns the
 //! one [`Metrics`] (`App::metrics`) and hands it to whoever counts:
@@ -61,6 +62,12 @@ pub struct Snapshot {
     /// Messages given up on, by kind (`student`, `coach`, …).
     pub outbox_failed: Vec<(&'static str, u64)>,
     pub store_bytes: u64,
+    /// Syncs the store ran for durable writes since it was opened.
+    pub store_flushes: u64,
+    /// Writes that waited for durability since it was opened; with group
+    /// commit, concurrent writes share a sync, so this outgrows
+    /// `store_flushes` under load.
+    pub store_durable_writes: u64,
 }
 
 /// Every metric slotdav exports.
@@ -75,6 +82,8 @@ pub struct Metrics {
     outbox_depth: Gauge<i64, std::sync::atomic::AtomicI64>,
     outbox_failed: Family<KindLabels, Gauge<i64, std::sync::atomic::AtomicI64>>,
     store_bytes: Gauge<f64, AtomicU64>,
+    store_flushes: Counter,
+    store_durable_writes: Counter,
     /// One scrape encodes at a time (the gauges are set, then written).
     scrape: std::sync::Mutex<()>,
 }
@@ -106,6 +115,10 @@ impl Metrics {
         registry.register("outbox_failed", "Messages the outbox gave up on, by kind", outbox_failed.clone());
         let store_bytes = Gauge::<f64, AtomicU64>::default();
         registry.register("store_size_bytes", "Size of the store on disk", store_bytes.clone());
+        let store_flushes = Counter::default();
+        registry.register("store_flushes", "Syncs the store ran to make acknowledged writes durable", store_flushes.clone());
+        let store_durable_writes = Counter::default();
+        registry.register("store_durable_writes", "Writes that waited for a sync before they were acknowledged (group commit: many per sync under load)", store_durable_writes.clone());
         Metrics {
             registry,
             requests,
@@ -117,6 +130,8 @@ impl Metrics {
             outbox_depth,
             outbox_failed,
             store_bytes,
+            store_flushes,
+            store_durable_writes,
             scrape: std::sync::Mutex::new(()),
         }
     }
@@ -153,10 +168,21 @@ impl Metrics {
             self.outbox_failed.get_or_create(&KindLabels { kind }).set(clamp(*n));
         }
         self.store_bytes.set(snapshot.store_bytes as f64);
+        catch_up(&self.store_flushes, snapshot.store_flushes);
+        catch_up(&self.store_durable_writes, snapshot.store_durable_writes);
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// Moves a counter kept elsewhere (the store counts its own flushes) up
+/// to `total`; never down (the scrape lock makes this read-then-add safe).
+fn catch_up(counter: &Counter, total: u64) {
+    let seen = counter.get();
+    if total > seen {
+        counter.inc_by(total - seen);
     }
 }
 
@@ -231,12 +257,26 @@ mod tests {
         m.observe_request("GET", "book", 200, 0.004);
         m.observe_request("GET", "book", 200, 0.004);
         m.booking_change("booked");
-        let text = m.encode(&Snapshot { holds_active: 3, outbox_depth: 2, outbox_failed: vec![("student", 1)], store_bytes: 4096 });
+        let snapshot = Snapshot {
+            holds_active: 3,
+            outbox_depth: 2,
+            outbox_failed: vec![("student", 1)],
+            store_bytes: 4096,
+            store_flushes: 5,
+            store_durable_writes: 40,
+        };
+        let text = m.encode(&snapshot);
         assert!(text.contains(r#"slotdav_http_requests_total{method="GET",route="book",status="2xx"} 2"#), "{text}");
         assert!(text.contains(r#"slotdav_booking_changes_total{outcome="booked"} 1"#), "{text}");
         assert!(text.contains("slotdav_holds_active 3"), "{text}");
         assert!(text.contains(r#"slotdav_outbox_failed{kind="student"} 1"#), "{text}");
         assert!(text.contains("slotdav_http_request_duration_seconds_bucket"), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
+        assert!(text.contains("slotdav_store_flushes_total 5"), "{text}");
+        assert!(text.contains("slotdav_store_durable_writes_total 40"), "{text}");
+        // The store's counts only grow; a scrape follows them.
+        let text = m.encode(&Snapshot { store_flushes: 7, store_durable_writes: 90, ..snapshot });
+        assert!(text.contains("slotdav_store_flushes_total 7"), "{text}");
+        assert!(text.contains("slotdav_store_durable_writes_total 90"), "{text}");
     }
 }

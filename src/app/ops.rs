@@ -50,6 +50,7 @@ impl App {
     /// The gauges of one scrape.
     pub fn metrics_snapshot(&self) -> Snapshot {
         let health = self.outbox.health();
+        let flushes = self.storage.flush_stats();
         Snapshot {
             holds_active: self.booking.holds_active().map(|n| n as u64).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "counting holds for /metrics failed");
@@ -58,6 +59,8 @@ impl App {
             outbox_depth: health.depth(),
             outbox_failed: health.failed_by_kind(),
             store_bytes: self.storage.size_on_disk().unwrap_or(0),
+            store_flushes: flushes.flushes,
+            store_durable_writes: flushes.waiters,
         }
     }
 

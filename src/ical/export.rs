@@ -154,7 +154,11 @@ pub fn iso_duration(secs: i64) -> String {
 /// Whether `text` opens as a VCALENDAR (a byte-order mark and leading
 /// blank space aside, any case): the first look at a fetched feed.
 pub fn opens_as_vcalendar(text: &str) -> bool {
-    text.trim_start_matches('\u{feff}').trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR")
+    // Only the opening is compared (every PUT asks: no upper-cased copy
+    // of the text).
+    const OPENING: &str = "BEGIN:VCALENDAR";
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    text.get(..OPENING.len()).is_some_and(|head| head.eq_ignore_ascii_case(OPENING))
 }
 
 /// Splits a feed into one calendar object per UID (master and overrides
@@ -220,6 +224,9 @@ mod tests {
         assert!(opens_as_vcalendar("\u{feff}\r\n  begin:vcalendar\r\nEND:VCALENDAR\r\n"));
         assert!(!opens_as_vcalendar("<html>BEGIN:VCALENDAR"));
         assert!(!opens_as_vcalendar(""));
+        assert!(!opens_as_vcalendar("BEGIN:VCAL"));
+        assert!(!opens_as_vcalendar("BEGIN:VCALENDé"));
+        assert!(opens_as_vcalendar("Begin:VCalendar"));
     }
 
     const A: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nSUMMARY:A long\r\n  folded line\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";

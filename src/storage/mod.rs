@@ -648,6 +648,18 @@ pub trait Storage: Send + Sync {
         FlushStats::default()
     }
 
+    /// Prepares the store for a fast next start; `serve` calls it once it
+    /// has stopped serving. sled writes a snapshot of its page table only
+    /// when a database is opened, and an open reads every log segment
+    /// written since the last snapshot: after a long run, seconds for a
+    /// store of 100,000 events. So the sled store closes and reopens its
+    /// database here (under the write lock; it takes as long as that
+    /// read), and the next start reads the snapshot instead. A start after
+    /// a crash still reads the log. No-op by default.
+    fn checkpoint(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Bytes the store takes on disk (`/metrics`); zero for a backend
     /// that does not know.
     fn size_on_disk(&self) -> Result<u64> {

@@ -240,3 +240,47 @@ async fn concurrent_booking_confirms_share_flushes() {
     assert!(used.waiters >= WRITERS as u64, "every confirm waits for durability: {used:?}");
     assert!(used.flushes < used.waiters, "{WRITERS} concurrent confirms shared no flush: {used:?}");
 }
+
+/// A counter of the `/metrics` exposition (0 when absent).
+async fn counter(server: &TestServer, name: &str) -> u64 {
+    let text = server.request("GET", "/metrics").send().await.status(200).text();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .map(|v| v.trim().parse::<f64>().unwrap_or_else(|e| panic!("{name}: {v}: {e}")) as u64)
+        .unwrap_or(0)
+}
+
+/// What an operator sees of group commit: `/metrics` counts the syncs
+/// and the durable writes they covered, and concurrent PUTs show as more
+/// writes than syncs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_count_syncs_and_the_writes_that_shared_them() {
+    if crate::common::pg::skip_on_pg("counts sled flushes (group commit); PostgreSQL commits each write durably") {
+        return;
+    }
+    let server = TestServer::builder().wrap_storage(|inner| Arc::new(SlowDisk { inner, group: FlushGroup::new() })).start().await;
+    server.request("PROPFIND", "/dav/calendars/alice/").as_user(ALICE).depth("0").xml(PROPFIND_ALLPROP).send().await.status(207);
+    let (flushes, writes) = ("slotdav_store_flushes_total", "slotdav_store_durable_writes_total");
+    let (flushes_before, writes_before) = (counter(&server, flushes).await, counter(&server, writes).await);
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            let http = server.http.clone();
+            tokio::spawn(async move {
+                http.request("PUT", &format!("/dav/calendars/alice/calendar/m-{i}.ics"))
+                    .as_user(ALICE)
+                    .header("Content-Type", "text/calendar")
+                    .body(event(i))
+                    .send()
+                    .await
+                    .status(201);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let synced = counter(&server, flushes).await - flushes_before;
+    let durable = counter(&server, writes).await - writes_before;
+    assert!(durable >= WRITERS as u64, "every PUT counted as a durable write: {durable}");
+    assert!(synced >= 1 && synced < durable, "{durable} durable writes over {synced} syncs");
+}

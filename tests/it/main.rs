@@ -39,6 +39,7 @@ mod mail;
 mod profile;
 mod properties;
 mod scheduling_local;
+mod startup;
 mod metrics;
 mod multi_process;
 mod pg_faults;

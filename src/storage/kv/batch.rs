@@ -3,6 +3,7 @@
 //! changes, or refuses it beyond the quota. Also the postcard encoding of
 //! the tree's own records and the one-time usage count of an old store.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -26,17 +27,31 @@ pub(super) struct Staged<'a> {
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Usage a home may grow to in this batch.
     quota: u64,
+    /// The size (key and value; 0: absent) of each record this write read
+    /// from the tree, so the commit's usage count reads none of them
+    /// again (a PUT reads its node, its UID entry and its index entry
+    /// before it writes them).
+    read: RefCell<BTreeMap<Vec<u8>, usize>>,
 }
 
 impl<'a> Staged<'a> {
     pub(super) fn new(tree: &'a dyn OrderedTree, quota: u64) -> Self {
-        Staged { tree, writes: BTreeMap::new(), quota }
+        Staged { tree, writes: BTreeMap::new(), quota, read: RefCell::new(BTreeMap::new()) }
     }
     pub(super) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(v) = self.writes.get(key) {
             return Ok(v.clone());
         }
-        self.tree.get(key)
+        let found = self.tree.get(key)?;
+        self.read.borrow_mut().insert(key.to_vec(), found.as_ref().map_or(0, |v| key.len() + v.len()));
+        Ok(found)
+    }
+    /// What `key` takes in the tree before this write (key and value).
+    fn size_before(&self, key: &[u8]) -> Result<usize> {
+        if let Some(size) = self.read.borrow().get(key) {
+            return Ok(*size);
+        }
+        Ok(self.tree.get(key)?.map_or(0, |o| key.len() + o.len()))
     }
     pub(super) fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key, Some(value));
@@ -79,7 +94,7 @@ impl<'a> Staged<'a> {
         let mut deltas: BTreeMap<&[u8], i64> = BTreeMap::new();
         for (k, v) in &self.writes {
             let Some(owner) = owner_of(k) else { continue };
-            let old = self.tree.get(k)?.map_or(0, |o| k.len() + o.len()) as i64;
+            let old = self.size_before(k)? as i64;
             let new = v.as_ref().map_or(0, |v| k.len() + v.len()) as i64;
             *deltas.entry(owner).or_default() += new - old;
         }

@@ -127,6 +127,10 @@ pub trait KvBackend: Send + Sync + 'static {
     fn flush_stats(&self) -> FlushStats {
         FlushStats::default()
     }
+    /// [`Storage::checkpoint`].
+    fn checkpoint(&self) -> Result<()> {
+        Ok(())
+    }
     fn size_on_disk(&self) -> Result<u64> {
         Ok(0)
     }
@@ -567,6 +571,10 @@ impl<B: KvBackend> Storage for KvStore<B> {
 
     fn flush_stats(&self) -> FlushStats {
         self.backend.flush_stats()
+    }
+
+    fn checkpoint(&self) -> Result<()> {
+        self.backend.checkpoint()
     }
 
     fn check_tree(&self, repair: bool) -> Result<super::check::CheckReport> {

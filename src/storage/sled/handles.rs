@@ -186,25 +186,53 @@ impl Handles {
                 return Err(StorageError::Full("the database is still in use; the reopen is retried".into()));
             }
         }
-        // sled may release its file lock a moment after the drop (its
-        // background writers hold the file too): retry briefly.
-        let started = Instant::now();
-        let db = loop {
-            match open_db(&self.dir, self.flush_every_ms, self.cache_bytes, self.prepare) {
-                Ok(db) => break db,
-                Err(e) if started.elapsed() < Duration::from_secs(10) && e.to_string().contains("lock") => {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "reopening the database after a full disk failed; retried on a later write");
-                    return Err(e);
-                }
-            }
-        };
+        let db = self.open_again().inspect_err(|e| {
+            tracing::error!(error = %e, "reopening the database after a full disk failed; retried on a later write");
+        })?;
         *current = Some(Arc::new(db));
         self.poisoned.store(false, Ordering::SeqCst);
         self.reopens.fetch_add(1, Ordering::Relaxed);
         tracing::warn!("the disk has room again: the database was reopened and takes writes");
+        Ok(())
+    }
+}
+
+impl Handles {
+    /// Opens the database again after its last handle was dropped. sled
+    /// may release its file lock a moment after the drop (its background
+    /// writers hold the file too): retried briefly.
+    fn open_again(&self) -> Result<Db> {
+        let started = Instant::now();
+        loop {
+            match open_db(&self.dir, self.flush_every_ms, self.cache_bytes, self.prepare) {
+                Ok(db) => return Ok(db),
+                Err(e) if started.elapsed() < Duration::from_secs(10) && e.to_string().contains("lock") => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Called under the store's write lock: flushes the database, closes
+    /// it and opens it again in-process. sled writes a snapshot of its
+    /// page table at every open and otherwise never, so the next open
+    /// starts from here instead of reading every log segment written since
+    /// the last one (seconds for a store of 100,000 events; see
+    /// [`super::super::Storage::checkpoint`]). This takes as long as that
+    /// read. A closed database is left for the next open.
+    pub(super) fn checkpoint(&self) -> Result<()> {
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        let Some(old) = current.take() else { return Ok(()) };
+        old.db.flush()?;
+        if let Err(old) = drain(old) {
+            *current = Some(old);
+            return Err(StorageError::Backend("the database is still in use; no snapshot was written".into()));
+        }
+        // A failed open leaves the database closed: reads open it again
+        // (`Handles::get`), as after a failed reopen on a full disk.
+        let db = self.open_again()?;
+        *current = Some(Arc::new(db));
         Ok(())
     }
 }

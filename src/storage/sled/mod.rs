@@ -163,6 +163,13 @@ impl KvBackend for SledBackend {
         self.flushes.stats()
     }
 
+    /// Reopens the database under the write lock, so sled writes its
+    /// snapshot ([`Handles::checkpoint`]).
+    fn checkpoint(&self) -> Result<()> {
+        let _g = self.lock();
+        self.handles.checkpoint()
+    }
+
     fn size_on_disk(&self) -> Result<u64> {
         Ok(self.handles.get()?.db.size_on_disk()?)
     }
@@ -346,6 +353,43 @@ mod tests {
         drop(s);
         let s = SledStorage::open(dir.path(), false, None).unwrap();
         assert_eq!(s.usage("bob").unwrap(), scanned(&s, "bob"), "kept across a reopen");
+    }
+
+    /// The log position sled's newest snapshot covers (its files are
+    /// named `snap.<position in hex>`).
+    fn snapshot_position(dir: &Path) -> u64 {
+        std::fs::read_dir(dir.join("db"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_prefix("snap.").and_then(|h| u64::from_str_radix(h, 16).ok()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// sled writes its snapshot only when a database opens; without a
+    /// checkpoint the next open reads every log segment written since.
+    #[test]
+    fn a_checkpoint_writes_sleds_snapshot_and_the_store_keeps_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), true, None).unwrap();
+        let now = Utc::now();
+        let file = |i: usize| ResourceWrite { bytes: format!("object {i}").repeat(40).into_bytes(), content_type: "a/b".into(), calendar: None };
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now).unwrap();
+        s.create_collection(&p(&["alice", "f"]), false, vec![], vec![], now).unwrap();
+        for i in 0..300 {
+            s.put_resource(&p(&["alice", "f", &format!("r{i}")]), file(i), &WriteCondition::default(), now).unwrap();
+        }
+        s.flush().unwrap();
+        let opened_at = snapshot_position(dir.path());
+        s.checkpoint().unwrap();
+        let checkpointed = snapshot_position(dir.path());
+        assert!(checkpointed > opened_at, "the snapshot moved from {opened_at:#x} to {checkpointed:#x}");
+        assert_eq!(s.node(&p(&["alice", "f", "r299"])).unwrap().and_then(|n| n.resource().map(|r| r.length)), Some(file(299).bytes.len() as u64));
+        s.put_resource(&p(&["alice", "f", "after"]), file(1), &WriteCondition::default(), now).expect("writes go on after a checkpoint");
+        s.flush().unwrap();
+        drop(s);
+        let s = SledStorage::open(dir.path(), true, None).unwrap();
+        assert_eq!(s.children(&p(&["alice", "f"])).unwrap().len(), 301);
+        assert_eq!(s.usage("alice").unwrap(), scanned(&s, "alice"));
     }
 
     #[test]
