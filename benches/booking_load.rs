@@ -316,6 +316,8 @@ async fn phase(server: &Server, name: &str, seconds: f64, inflight: usize, op: O
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(Mutex::new(Vec::new()));
     let conflicts = Arc::new(AtomicU64::new(0));
+    // Progress, and the pid to attach a profiler to (`perf record -p`).
+    eprintln!("booking_load: {name} (server pid {})", server.pid());
     let cpu_before = server.cpu_ms();
     let started = Instant::now();
     let deadline = started + StdDuration::from_secs_f64(seconds);
