@@ -138,14 +138,20 @@ impl<'a> SlotQuery<'a> {
 pub fn grid_of(tz: Tz, step: Duration, date: NaiveDate) -> impl Iterator<Item = DateTime<Utc>> {
     let midnight: NaiveDateTime = date.into();
     let next_midnight: NaiveDateTime = date.succ_opt().unwrap_or(date).into();
-    let steady = steady_offset(tz, date);
-    (0..)
+    // A steady day with a whole-second step: unix seconds, 24 hours long.
+    let steady = steady_offset(tz, date)
+        .filter(|_| step.subsec_nanos() == 0 && step.num_seconds() > 0)
+        .and_then(|offset| midnight.checked_sub_signed(offset))
+        .map(|start| (start.and_utc().timestamp(), step.num_seconds()));
+    let one_by_one = (0..)
+        .take_while(move |_| steady.is_none())
         .map_while(move |k: i32| step.checked_mul(k).and_then(|off| midnight.checked_add_signed(off)))
         .take_while(move |local| *local < next_midnight)
-        .filter_map(move |local| match steady {
-            Some(offset) => local.checked_sub_signed(offset).map(|t| t.and_utc()),
-            None => local_instant(tz, local),
-        })
+        .filter_map(move |local| local_instant(tz, local));
+    let by_seconds = steady.into_iter().flat_map(|(start, step)| {
+        (0..).map(move |k: i64| k * step).take_while(|off| *off < 86_400).filter_map(move |off| DateTime::from_timestamp(start + off, 0))
+    });
+    by_seconds.chain(one_by_one)
 }
 
 /// The UTC offset of local day `date` in `tz` when the day has one offset
