@@ -92,6 +92,7 @@ fn booking(i: usize, rng: &mut StdRng, now: DateTime<Utc>) -> Booking {
         cancel_deadline: None,
         outcome,
         locale: "en".into(),
+        guardian: None,
     }
 }
 

@@ -12,6 +12,7 @@ mod availability;
 mod backup;
 mod booking;
 mod booking_browser;
+mod booking_busy_cache;
 mod booking_guardian;
 mod booking_page;
 mod booking_reschedule;

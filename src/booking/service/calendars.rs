@@ -2,21 +2,24 @@
 //! occurrences (floating time placed in the coach's zone), the bookable
 //! time of the availability calendar, the coach's declared working hours
 //! (RFC 7953 VAVAILABILITY in the inbox property and the availability
-//! calendar), and the active bookings and holds that occupy slots.
+//! calendar), and the active bookings and holds that occupy slots. Busy
+//! occurrences come through [`super::busy_cache`].
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::super::availability::{BusyDay, BusyTime, DeclaredHours};
 use super::super::coach::{BusyCalendars, CoachConfig};
 use super::super::Booking;
+use super::busy_cache::{self, BusyEntry, Version};
 use super::records::{BookingStore, HoldRecord, HoldStore};
 use super::{BookingService, Result};
 use crate::ical::availability::{resolve, Availability};
 use crate::ical::CalendarObject;
 use crate::model::TimeRange;
-use crate::storage::{availability_objects, StorePath, INBOX_AVAILABILITY_PROP};
+use crate::storage::{availability_objects, StorePath, User, INBOX_AVAILABILITY_PROP};
 
 
 impl BookingService {
@@ -137,28 +140,28 @@ impl BookingService {
         let mut times = Vec::new();
         let mut days = Vec::new();
         for cal in self.busy_calendars(coach)? {
-            if self.storage.node(&cal)?.is_none() {
-                continue;
-            }
+            let Some(node) = self.storage.node(&cal)? else { continue };
+            let Some(collection) = node.collection() else { continue };
             let is_bookings = cal.name() == coach.bookings_calendar;
-            // A colleague's invitation the coach declined is free time;
-            // accepted, tentative or not yet answered, it is busy.
-            let mut declined: HashMap<String, bool> = HashMap::new();
+            let version = Version {
+                sync_id: collection.sync_id,
+                revision: collection.revision,
+                context: format!("{}|{:?}", coach.policy.tz.name(), coach_user.as_ref().map(|u| (&u.name, &u.email))),
+            };
+            let entries = self.busy_entries(coach, &cal, version, coach_user.as_ref(), range)?;
             // Whether an object of the bookings calendar is a booking's
             // event, asked once per object met in `range` (not once per
-            // booking the coach ever had).
-            let mut booking_event: HashMap<String, bool> = HashMap::new();
-            for (name, occ) in self.occurrences(coach, &cal, range)? {
-                if occ.busy.is_none() {
-                    continue;
-                }
+            // booking the coach ever had). Booking records change without
+            // the calendar, so this is never cached.
+            let mut booking_event: HashMap<&str, bool> = HashMap::new();
+            for entry in entries.iter().filter(|e| e.occurrence.range.overlaps(&range)) {
+                let (name, occ) = (entry.name.as_str(), &entry.occurrence);
                 if is_bookings {
-                    let known = booking_event.get(&name).copied();
-                    let is_booking = match known {
+                    let is_booking = match booking_event.get(name).copied() {
                         Some(b) => b,
                         None => {
-                            let b = self.is_booking_event(coach, &cal, &name)?;
-                            booking_event.insert(name.clone(), b);
+                            let b = self.is_booking_event(coach, &cal, name)?;
+                            booking_event.insert(name, b);
                             b
                         }
                     };
@@ -166,14 +169,8 @@ impl BookingService {
                         continue;
                     }
                 }
-                if let Some(user) = &coach_user {
-                    if !declined.contains_key(&name) {
-                        let d = crate::scheduling::freebusy::declined(&*self.storage, user, &cal.child(&name))?;
-                        declined.insert(name.clone(), d);
-                    }
-                    if declined[&name] {
-                        continue;
-                    }
+                if entry.declined {
+                    continue;
                 }
                 match occ.all_day_dates().filter(|_| occ.all_day) {
                     Some((first, end)) => {
@@ -188,6 +185,40 @@ impl BookingService {
             }
         }
         Ok((times, days))
+    }
+
+    /// The busy occurrences of `cal` over (at least) `range`, each with
+    /// whether it is an invitation the coach declined (a colleague's
+    /// invitation the coach declined is free time; accepted, tentative or
+    /// not yet answered, it is busy): from the cache when it holds this
+    /// revision of the calendar, else read and kept.
+    fn busy_entries(&self, coach: &CoachConfig, cal: &StorePath, version: Version, user: Option<&User>, range: TimeRange) -> Result<Arc<Vec<BusyEntry>>> {
+        if let Some(hit) = self.busy_cache.get(cal, &version, range) {
+            return Ok(hit);
+        }
+        let load = busy_cache::load_range(range);
+        let mut declined: HashMap<String, bool> = HashMap::new();
+        let mut entries = Vec::new();
+        for (name, occurrence) in self.occurrences(coach, cal, load)? {
+            if occurrence.busy.is_none() {
+                continue;
+            }
+            let declined = match (user, declined.get(&name)) {
+                (None, _) => false,
+                (Some(_), Some(d)) => *d,
+                (Some(user), None) => {
+                    let d = crate::scheduling::freebusy::declined(&*self.storage, user, &cal.child(&name))?;
+                    declined.insert(name.clone(), d);
+                    d
+                }
+            };
+            entries.push(BusyEntry { name, occurrence, declined });
+        }
+        let entries = Arc::new(entries);
+        // Kept under the revision read before loading: a write since then
+        // bumped it, so the next request loads again.
+        self.busy_cache.put(cal, version, load, entries.clone());
+        Ok(entries)
     }
 
     /// Whether the object `name` of the bookings calendar `cal` is a

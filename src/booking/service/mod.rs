@@ -31,9 +31,11 @@
 //! of the series' VEVENT), [`guardians`] (issue 11 §4: the guardian's
 //! manage link, read-only or not), [`records`] (the booking and hold
 //! stores and their key layouts), [`check`] (the bookings' invariants for
-//! `slotdav check`). Imports: storage, ical, model, clock and
+//! `slotdav check`), [`busy_cache`] (the busy occurrences of the coach's
+//! calendars kept between slot computations, by calendar revision). Imports: storage, ical, model, clock and
 //! the booking rules; nothing of the HTTP surfaces or mail.
 
+mod busy_cache;
 mod calendars;
 mod check;
 mod coach_actions;
@@ -241,6 +243,8 @@ pub struct BookingService {
     /// hooks run (before the batch is applied), so mail sees the series.
     staged_series: Mutex<Option<(series::SeriesRecord, Vec<super::Booking>)>>,
     on_waitlist: Mutex<Vec<Arc<WaitlistHook>>>,
+    /// Busy occurrences of the coaches' calendars by revision (issue 16 §5).
+    busy_cache: busy_cache::BusyCache,
 }
 
 impl BookingService {
@@ -263,6 +267,7 @@ impl BookingService {
             pending_answers: Mutex::new(None),
             staged_series: Mutex::new(None),
             on_waitlist: Mutex::new(Vec::new()),
+            busy_cache: busy_cache::BusyCache::default(),
         };
         Ok(service)
     }

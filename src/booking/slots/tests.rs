@@ -641,3 +641,54 @@ proptest! {
         prop_assert!(after.iter().all(|a| before.iter().any(|b| b.range == a.range)), "booking never adds slots");
     }
 }
+
+/// The grid as every candidate mapped through the zone, one by one.
+fn grid_one_by_one(tz: Tz, step: Duration, date: NaiveDate) -> Vec<DateTime<Utc>> {
+    let midnight: NaiveDateTime = date.into();
+    let next: NaiveDateTime = date.succ_opt().unwrap().into();
+    (0..).map(|k| midnight + step * k).take_while(|l| *l < next).filter_map(|l| local_instant(tz, l)).collect()
+}
+
+#[test]
+fn the_grid_of_a_steady_day_is_the_grid_mapped_one_by_one() {
+    use chrono::Datelike;
+    // Every zone, every day of two years (the changes of 2026 and 2027,
+    // and the days around them), 15-minute steps; and odd steps on the
+    // change days of a few zones.
+    let step = Duration::minutes(15);
+    let mut steady_days = 0;
+    let mut change_days = 0;
+    for tz in chrono_tz::TZ_VARIANTS {
+        let mut d = date(2026, 1, 1);
+        while d < date(2028, 1, 1) {
+            let changes = steady_offset(tz, d).is_none();
+            // A steady day is checked when it is next to a change; every
+            // 15th otherwise (the test's time).
+            let near_change = steady_offset(tz, d.pred_opt().unwrap()).is_none() || steady_offset(tz, d.succ_opt().unwrap()).is_none();
+            if changes || near_change || d.ordinal() % 15 == 0 {
+                assert_eq!(grid_of(tz, step, d).collect::<Vec<_>>(), grid_one_by_one(tz, step, d), "{tz} {d}");
+                if changes { change_days += 1 } else { steady_days += 1 }
+            }
+            d = d.succ_opt().unwrap();
+        }
+    }
+    assert!(change_days > 100 && steady_days > 10_000, "{change_days} {steady_days}");
+    for tz in [Berlin, New_York, chrono_tz::Australia::Lord_Howe, chrono_tz::America::Havana, chrono_tz::Asia::Kolkata] {
+        for d in [date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5), date(2026, 10, 4), date(2026, 10, 25), date(2026, 11, 1)] {
+            for minutes in [1, 7, 20, 45, 90] {
+                let step = Duration::minutes(minutes);
+                assert_eq!(grid_of(tz, step, d).collect::<Vec<_>>(), grid_one_by_one(tz, step, d), "{tz} {d} {minutes}m");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_day_with_an_offset_change_is_not_steady() {
+    assert_eq!(steady_offset(Berlin, date(2026, 3, 29)), None);
+    assert_eq!(steady_offset(Berlin, date(2026, 10, 25)), None);
+    assert_eq!(steady_offset(Berlin, date(2026, 3, 28)), Some(Duration::hours(1)));
+    assert_eq!(steady_offset(Berlin, date(2026, 3, 30)), Some(Duration::hours(2)));
+    assert_eq!(steady_offset(New_York, date(2026, 11, 1)), None);
+    assert_eq!(steady_offset(chrono_tz::Asia::Kolkata, date(2026, 3, 29)), Some(Duration::minutes(330)));
+}
