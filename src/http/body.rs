@@ -70,14 +70,6 @@ impl Body {
         let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
         (BodyWriter { tx: Some(tx), runtime: tokio::runtime::Handle::current() }, Body { kind: Kind::Stream(rx) })
     }
-
-    /// The bytes of a body already in memory (`None` for a stream).
-    pub fn as_bytes(&self) -> Option<&[u8]> {
-        match &self.kind {
-            Kind::Full(b) => Some(b.as_deref().unwrap_or_default()),
-            Kind::Stream(_) => None,
-        }
-    }
 }
 
 impl Default for Body {

@@ -188,16 +188,19 @@ fn write_page(prefix: &[u8], page_key: Vec<u8>, entries: Vec<Entry<'static>>, ou
         out.push((page_key, Some(encode(&entries))));
         return;
     }
-    let half = PAGE_MAX / 2;
-    for (i, part) in entries.chunks(half).enumerate() {
-        let key = if i == 0 {
-            page_key.clone()
-        } else {
-            let mut k = prefix.to_vec();
-            k.extend_from_slice(part[0].name.as_bytes());
-            k
-        };
-        out.push((key, Some(encode(&part))));
+    push_pages(prefix, page_key, &entries, PAGE_MAX / 2, out);
+}
+
+/// Writes `entries` as pages of `per_page` names: the first under
+/// `first_key`, each further one under the first name it holds.
+fn push_pages(prefix: &[u8], first_key: Vec<u8>, entries: &[Entry<'_>], per_page: usize, out: &mut TreeWrites) {
+    let mut key = first_key;
+    for part in entries.chunks(per_page) {
+        if key.is_empty() {
+            key = prefix.to_vec();
+            key.extend_from_slice(part[0].name.as_bytes());
+        }
+        out.push((std::mem::take(&mut key), Some(encode(&part))));
     }
 }
 
@@ -222,13 +225,7 @@ pub fn rebuild(tree: &dyn OrderedTree, force: bool) -> Result<()> {
     let mut entries: Vec<Entry<'static>> = Vec::new();
     let flush = |collection: &[u8], entries: &mut Vec<Entry<'static>>, writes: &mut TreeWrites| {
         let prefix = page_prefix(collection);
-        for (i, part) in entries.chunks(PAGE_MAX * 3 / 4).enumerate() {
-            let mut key = prefix.clone();
-            if i > 0 {
-                key.extend_from_slice(part[0].name.as_bytes());
-            }
-            writes.push((key, Some(encode(&part))));
-        }
+        push_pages(&prefix, prefix.clone(), entries, PAGE_MAX * 3 / 4, writes);
         entries.clear();
     };
     tree.visit_range(&[NODE], Some(&[NODE + 1]), &mut |k, v| {
