@@ -78,6 +78,10 @@ pub enum ComponentKind {
 }
 
 impl ComponentKind {
+    /// Every kind, in the order stored records number them.
+    pub const ALL: [ComponentKind; 5] =
+        [ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal, ComponentKind::FreeBusy, ComponentKind::Availability];
+
     /// The iCalendar name, e.g. `VEVENT`.
     pub fn name(self) -> &'static str {
         match self {
@@ -178,6 +182,40 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Whether `DECLINED` (any case) occurs in `bytes`: looked for only
+/// around an `L` (its fourth letter, rare in calendar text), found with
+/// SIMD, since the index files the answer beside every object (free-busy
+/// looks at an object only when it is true).
+pub fn mentions_declined(bytes: &[u8]) -> bool {
+    memchr::memchr2_iter(b'L', b'l', bytes)
+        .any(|i| i >= 3 && bytes.get(i - 3..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"DECLINED")))
+}
+
+
+#[cfg(test)]
+mod declined_tests {
+    use super::*;
+
+    #[test]
+    fn declined_is_found_in_any_case_anywhere() {
+        for (text, found) in [
+            ("ATTENDEE;PARTSTAT=DECLINED:mailto:a@x", true),
+            ("partstat=declined", true),
+            ("DECLINED", true),
+            ("xxDeClInEd", true),
+            ("DECLINE", false),
+            ("ddddeclinedd", true),
+            ("D", false),
+            ("", false),
+            ("PARTSTAT=ACCEPTED;DELEGATED-TO=x", false),
+        ] {
+            assert_eq!(mentions_declined(text.as_bytes()), found, "{text}");
+            assert_eq!(text.as_bytes().windows(8).any(|w| w.eq_ignore_ascii_case(b"DECLINED")), found, "{text}");
+        }
+    }
+
+}
 
 /// The reader and writer files import one way only: each file may name
 /// the files before it in [`layering::ORDER`], never one after it.

@@ -301,20 +301,29 @@ pub const MAX_AVAILABILITY_OBJECTS: usize = 64;
 /// time, so only non-busy entries are looked at), sorted, at most
 /// [`MAX_AVAILABILITY_OBJECTS`].
 pub fn availability_objects(storage: &dyn Storage, calendar: &StorePath, range: &TimeRange) -> Result<Vec<String>> {
-    let mut names: Vec<String> = storage
-        .occurrences(calendar, range)?
-        .into_iter()
+    availability_among(storage, calendar, &storage.occurrences(calendar, range)?)
+}
+
+/// [`availability_objects`] among occurrences of `calendar` already read.
+pub fn availability_among(storage: &dyn Storage, calendar: &StorePath, occurrences: &[IndexedOccurrence]) -> Result<Vec<String>> {
+    let mut names: Vec<(&str, Option<ComponentKind>)> = occurrences
+        .iter()
         .filter(|o| o.occurrence.busy.is_none())
-        .map(|o| o.name)
+        .map(|o| (o.name.as_str(), o.head.as_ref().map(|h| h.kind)))
         .collect();
-    names.sort();
-    names.dedup();
+    names.sort_by_key(|n| n.0);
+    names.dedup_by(|a, b| a.0 == b.0);
     let mut out = Vec::new();
-    for name in names {
-        let node = storage.node(&calendar.child(&name))?;
-        let kind = node.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()).map(|c| c.kind);
+    for (name, kind) in names {
+        let kind = match kind {
+            Some(k) => Some(k),
+            None => {
+                let node = storage.node(&calendar.child(name))?;
+                node.as_ref().and_then(|n| n.resource()).and_then(|r| r.calendar.as_ref()).map(|c| c.kind)
+            }
+        };
         if kind == Some(ComponentKind::Availability) {
-            out.push(name);
+            out.push(name.to_string());
             if out.len() >= MAX_AVAILABILITY_OBJECTS {
                 break;
             }
@@ -356,6 +365,39 @@ pub struct IndexedOccurrence {
     /// The span was widened for floating time: the object must be checked
     /// exactly before it is counted as a match.
     pub approximate: bool,
+    /// What the index knows of the object beside its times; `None` for an
+    /// object filed without it (a long or always-matching one): read its
+    /// node.
+    pub head: Option<IndexHead>,
+}
+
+/// What the time-range index files beside each occurrence, so that a
+/// query answered from the index reads neither the object's node nor,
+/// unless it asks for the data, its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexHead {
+    pub kind: crate::ical::ComponentKind,
+    /// The object's etag, without quotes (its node's).
+    pub etag: String,
+    /// The object's text says DECLINED somewhere: it may be an invitation
+    /// its calendar's owner declined, which free-busy must look at. False
+    /// means it certainly is not.
+    pub mentions_declined: bool,
+}
+
+impl IndexHead {
+    /// The head of an object of `kind` with these bytes and etag.
+    pub fn of(kind: crate::ical::ComponentKind, etag: &str, bytes: &[u8]) -> IndexHead {
+        IndexHead { kind, etag: etag.to_string(), mentions_declined: crate::ical::mentions_declined(bytes) }
+    }
+}
+
+impl IndexedOccurrence {
+    /// Whether the object may be an invitation someone declined: only
+    /// then does free-busy read it to ask whether its owner did.
+    pub fn may_be_declined(&self) -> bool {
+        self.head.as_ref().map_or(true, |h| h.mentions_declined)
+    }
 }
 
 /// A candidate of a time-range query.
@@ -365,6 +407,8 @@ pub struct Candidate {
     /// The index alone decides the match; false for floating-time objects
     /// and for objects that match every range.
     pub exact: bool,
+    /// As [`IndexedOccurrence::head`].
+    pub head: Option<IndexHead>,
 }
 
 /// What can go wrong in storage, in storage's own words.

@@ -56,7 +56,10 @@ impl BookingService {
 
     /// Indexed occurrences of a calendar in `range`, with floating-time
     /// objects placed exactly in the coach's zone.
-    fn occurrences(&self, coach: &CoachConfig, calendar: &StorePath, range: TimeRange) -> Result<Vec<(String, crate::ical::Occurrence)>> {
+    /// Each occurrence of `calendar` in `range` with its object's name and
+    /// whether the object may be an invitation someone declined
+    /// ([`IndexedOccurrence::may_be_declined`]).
+    fn occurrences(&self, coach: &CoachConfig, calendar: &StorePath, range: TimeRange) -> Result<Vec<(String, crate::ical::Occurrence, bool)>> {
         let reindex = |bytes: &[u8], horizon: DateTime<Utc>| CalendarObject::parse(bytes).ok().map(|o| o.index_entry(horizon));
         self.storage.extend_horizon(calendar, range.end, &reindex)?;
         let mut out = Vec::new();
@@ -65,7 +68,8 @@ impl BookingService {
             if occ.approximate && !occ.occurrence.all_day {
                 exact_needed.insert(occ.name);
             } else {
-                out.push((occ.name, occ.occurrence));
+                let may_be_declined = occ.may_be_declined();
+                out.push((occ.name, occ.occurrence, may_be_declined));
             }
         }
         for name in exact_needed {
@@ -76,6 +80,7 @@ impl BookingService {
                 out.push((
                     name.clone(),
                     crate::ical::Occurrence { range: inst.range, busy, all_day: inst.all_day },
+                    true,
                 ));
             }
         }
@@ -94,8 +99,8 @@ impl BookingService {
         Ok(self
             .occurrences(coach, &cal, range)?
             .into_iter()
-            .filter(|(name, _)| !vavailability.contains(name))
-            .map(|(_, occ)| match occ.all_day_dates() {
+            .filter(|(name, _, _)| !vavailability.contains(name))
+            .map(|(_, occ, _)| match occ.all_day_dates() {
                 Some((first, end)) if occ.all_day => TimeRange::new(
                     super::super::availability::local_day(tz, first).start,
                     super::super::availability::local_day(tz, end).start,
@@ -199,12 +204,13 @@ impl BookingService {
         let load = busy_cache::load_range(range);
         let mut declined: HashMap<String, bool> = HashMap::new();
         let mut entries = Vec::new();
-        for (name, occurrence) in self.occurrences(coach, cal, load)? {
+        for (name, occurrence, may_be_declined) in self.occurrences(coach, cal, load)? {
             if occurrence.busy.is_none() {
                 continue;
             }
             let declined = match (user, declined.get(&name)) {
                 (None, _) => false,
+                _ if !may_be_declined => false,
                 (Some(_), Some(d)) => *d,
                 (Some(user), None) => {
                     let d = crate::scheduling::freebusy::declined(&*self.storage, user, &cal.child(&name))?;

@@ -22,7 +22,7 @@ use crate::dav::{DavError, DavResult};
 use crate::ical::availability::{unavailable_periods, Availability};
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
-use crate::storage::StorePath;
+use crate::storage::{IndexedOccurrence, StorePath};
 
 pub fn free_busy_query(ctx: &Ctx, target: &Target, range: TimeRange) -> DavResult {
     let Target::Store((path, node)) = target else { return Err(DavError::Status(StatusCode::FORBIDDEN)) };
@@ -71,8 +71,11 @@ fn calendars_free_busy(
     let mut periods: Vec<(TimeRange, BusyKind)> = Vec::new();
     let mut availability: Vec<Availability> = Vec::new();
     for cal in calendars {
-        periods.extend(busy_periods(ctx, cal, range)?);
-        availability.extend(availability_objects(ctx, cal, range)?);
+        // One read of the index serves both.
+        ensure_indexed(ctx, cal, range)?;
+        let occurrences = ctx.dav.storage.occurrences(cal, range)?;
+        periods.extend(busy_periods(ctx, cal, range, &occurrences)?);
+        availability.extend(availability_objects(ctx, cal, &occurrences)?);
     }
     if let Some(user) = inbox_of {
         if let Some(text) = crate::dav::props::inbox_availability(&*ctx.dav.storage, user)? {
@@ -84,12 +87,12 @@ fn calendars_free_busy(
     Ok(periods)
 }
 
-/// The VAVAILABILITY objects of one calendar whose range meets `range`
-/// (at most `storage::MAX_AVAILABILITY_OBJECTS`).
-fn availability_objects(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavResult<Vec<Availability>> {
+/// The VAVAILABILITY objects among `occurrences` of one calendar (at most
+/// `storage::MAX_AVAILABILITY_OBJECTS`).
+fn availability_objects(ctx: &Ctx, calendar: &StorePath, occurrences: &[IndexedOccurrence]) -> DavResult<Vec<Availability>> {
     let tz = floating_zone(ctx, calendar, None)?;
     let mut out = Vec::new();
-    for name in crate::storage::availability_objects(&*ctx.dav.storage, calendar, range)? {
+    for name in crate::storage::availability_among(&*ctx.dav.storage, calendar, occurrences)? {
         if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
             out.extend(Availability::all_in(&obj, tz));
         }
@@ -97,11 +100,11 @@ fn availability_objects(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> D
     Ok(out)
 }
 
-/// Busy periods of one calendar within `range`: from the index, with
-/// floating-time objects placed exactly in the calendar's zone, and
-/// invitations the calendar's owner declined left out (RFC 6638 §5).
-pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavResult<Vec<(TimeRange, BusyKind)>> {
-    ensure_indexed(ctx, calendar, range)?;
+/// Busy periods of one calendar within `range`, from its `occurrences`
+/// there (the index's): floating-time objects placed exactly in the
+/// calendar's zone, and invitations the calendar's owner declined left
+/// out (RFC 6638 §5). An object is read only when the index cannot say.
+fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange, occurrences: &[IndexedOccurrence]) -> DavResult<Vec<(TimeRange, BusyKind)>> {
     let mut out = Vec::new();
     let mut approximate = std::collections::BTreeSet::new();
     // Objects with time in the range that is not busy by itself: a stored
@@ -109,8 +112,9 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
     let mut not_busy = std::collections::BTreeSet::new();
     let owner = ctx.dav.storage.user(calendar.owner())?;
     let mut declined = std::collections::HashMap::new();
-    for occ in ctx.dav.storage.occurrences(calendar, range)? {
-        if occ.occurrence.busy.is_some() {
+    let mut not_busy_kinds = std::collections::HashMap::new();
+    for occ in occurrences {
+        if occ.occurrence.busy.is_some() && occ.may_be_declined() {
             if let Some(owner) = &owner {
                 if !declined.contains_key(&occ.name) {
                     let d = crate::scheduling::freebusy::declined(&*ctx.dav.storage, owner, &calendar.child(&occ.name))?;
@@ -122,19 +126,25 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
             }
         }
         if occ.approximate {
-            approximate.insert(occ.name);
+            approximate.insert(occ.name.as_str());
             continue;
         }
         match occ.occurrence.busy {
             Some(kind) => out.push((occ.occurrence.range, kind)),
             None => {
-                not_busy.insert(occ.name);
+                not_busy.insert(occ.name.as_str());
+                if let Some(head) = &occ.head {
+                    not_busy_kinds.insert(occ.name.as_str(), head.kind);
+                }
             }
         }
     }
     for name in not_busy {
-        let path = calendar.child(&name);
-        let kind = ctx.dav.storage.node(&path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.kind));
+        let path = calendar.child(name);
+        let kind = match not_busy_kinds.get(name) {
+            Some(k) => Some(*k),
+            None => ctx.dav.storage.node(&path)?.and_then(|n| n.resource().and_then(|r| r.calendar.as_ref()).map(|c| c.kind)),
+        };
         if kind == Some(crate::ical::ComponentKind::FreeBusy) {
             if let Some(obj) = load_object(ctx, &path)? {
                 out.extend(obj.published_busy(*range).into_iter().filter_map(|o| Some((o.range, o.busy?))));
@@ -144,7 +154,7 @@ pub fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange) -> DavRe
     if !approximate.is_empty() {
         let tz = floating_zone(ctx, calendar, None)?;
         for name in approximate {
-            if let Some(obj) = load_object(ctx, &calendar.child(&name))? {
+            if let Some(obj) = load_object(ctx, &calendar.child(name))? {
                 for occ in obj.busy_occurrences(*range, tz).into_iter().chain(obj.published_busy(*range)) {
                     if let Some(kind) = occ.busy {
                         out.push((occ.range, kind));

@@ -13,7 +13,7 @@ use crate::dav::xml::response::{Response, ResponseBody};
 use crate::dav::xml::{PropName, XmlNode};
 use crate::ical::filter::CompFilter;
 use crate::ical::ComponentKind;
-use crate::storage::{Node, StorePath};
+use crate::storage::{IndexHead, Node, StorePath};
 
 pub fn calendar_query(
     ctx: &Ctx,
@@ -31,13 +31,25 @@ pub fn calendar_query(
     // the result was truncated.
     let mut answered = 0usize;
     let mut truncated = false;
-    let mut answer = |object_path: StorePath, object_node: Node| -> DavResult<bool> {
+    let from_head = super::multiget::answered_from_head(props);
+    let mut answer = |found: Match| -> DavResult<bool> {
         if limit.is_some_and(|n| answered >= n as usize) {
             truncated = true;
             return Ok(false);
         }
-        ms.push(super::multiget::describe_object(ctx, &object_path, object_node, props, tz)?);
-        answered += 1;
+        let response = match found {
+            Match::Indexed(path, head) if from_head => super::multiget::describe_from_head(ctx, &path, &head, props)?,
+            Match::Indexed(path, _) => match ctx.dav.storage.node(&path)? {
+                Some(node) => Some(super::multiget::describe_object(ctx, &path, node, props, tz)?),
+                None => None,
+            },
+            Match::Node(path, node) => Some(super::multiget::describe_object(ctx, &path, node, props, tz)?),
+        };
+        // None: deleted since the index was read.
+        if let Some(r) = response {
+            ms.push(r);
+            answered += 1;
+        }
         Ok(true)
     };
     match target {
@@ -51,7 +63,7 @@ pub fn calendar_query(
             let floating = floating_zone(ctx, &calendar, tz)?;
             if let Some(obj) = load_object(ctx, path)? {
                 if obj.matches(filter, floating) {
-                    answer(path.clone(), node.clone())?;
+                    answer(Match::Node(path.clone(), node.clone()))?;
                 }
             }
         }
@@ -94,6 +106,13 @@ fn asks_for_a_component_not_held(calendar: &Node, filter: &CompFilter) -> bool {
             .any(|kind| !coll.components.contains(&kind))
 }
 
+/// An object that matches a query: with its node, or only with what the
+/// time-range index filed of it (the index alone decided the match).
+pub enum Match {
+    Node(StorePath, Node),
+    Indexed(StorePath, IndexHead),
+}
+
 /// Calls `f` with each object of one calendar that matches `filter`, in
 /// name order, until it returns `false`; whether it never did.
 pub fn for_each_match(
@@ -101,14 +120,24 @@ pub fn for_each_match(
     calendar: &StorePath,
     filter: &CompFilter,
     timezone: Option<&str>,
-    f: &mut dyn FnMut(StorePath, Node) -> DavResult<bool>,
+    f: &mut dyn FnMut(Match) -> DavResult<bool>,
 ) -> DavResult<bool> {
     let storage = &*ctx.dav.storage;
     let tz = floating_zone(ctx, calendar, timezone)?;
     let wanted_kind = filter.component_kind();
     let index_exact = filter.is_index_exact();
-    let mut consider = |name: &str, exact: bool, node: Option<Node>| -> DavResult<bool> {
+    let mut consider = |name: &str, exact: bool, node: Option<Node>, head: Option<IndexHead>| -> DavResult<bool> {
         let path = calendar.child(name);
+        // The index's head says the kind: no node is read for an object
+        // the index decides, in or out.
+        if let Some(head) = head.filter(|_| index_exact) {
+            if wanted_kind.is_some_and(|k| k != head.kind) {
+                return Ok(true);
+            }
+            if exact && wanted_kind.is_some() {
+                return f(Match::Indexed(path, head));
+            }
+        }
         let node = match node {
             Some(n) => n,
             None => match storage.node(&path)? {
@@ -124,10 +153,10 @@ pub fn for_each_match(
         }
         let decided = exact && index_exact && wanted_kind.is_some_and(|k| k == info.kind);
         if decided {
-            return f(path, node);
+            return f(Match::Node(path, node));
         }
         match load_object(ctx, &path)? {
-            Some(obj) if obj.matches(filter, tz) => f(path, node),
+            Some(obj) if obj.matches(filter, tz) => f(Match::Node(path, node)),
             _ => Ok(true),
         }
     };
@@ -136,7 +165,7 @@ pub fn for_each_match(
             let range = range.closed();
             ensure_indexed(ctx, calendar, &range)?;
             for c in storage.time_range_candidates(calendar, &range)? {
-                if !consider(&c.name, c.exact, None)? {
+                if !consider(&c.name, c.exact, None, c.head)? {
                     return Ok(false);
                 }
             }
@@ -147,7 +176,7 @@ pub fn for_each_match(
             let mut failed = None;
             storage.for_each_child(calendar, &mut |name, node| {
                 if going {
-                    match consider(&name, false, Some(node)) {
+                    match consider(&name, false, Some(node), None) {
                         Ok(more) => going = more,
                         Err(e) => {
                             failed = Some(e);

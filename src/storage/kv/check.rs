@@ -201,7 +201,8 @@ impl Pass<'_> {
                 }
             };
             let horizon = DateTime::from_timestamp(coll.horizon, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
-            let expected: BTreeMap<Vec<u8>, Vec<u8>> = index_records(&parent, &name, &object.index_entry(horizon)).into_iter().collect();
+            let head = IndexHead::of(cal.kind, &r.etag, &bytes);
+            let expected: BTreeMap<Vec<u8>, Vec<u8>> = index_records(&parent, &name, &object.index_entry(horizon), &head).into_iter().collect();
             if !spans.contains_key(&parent) {
                 let prefix = keys::prefix(SPAN, &parent);
                 let mut of_calendar: BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> = BTreeMap::new();

@@ -2,6 +2,12 @@
 //! long and always-matching objects (`L`), unbounded series (`R`) and the
 //! object's whole entry (`O`); the time-range queries over them; and the
 //! horizon up to which unbounded series are indexed.
+//!
+//! An `S` value is the occurrence's end (8 bytes), its busy kind, flags,
+//! then the object's [`IndexHead`]: its component kind and etag, and
+//! whether its text mentions DECLINED (a flag). A value of the first ten
+//! bytes alone (written before heads were) reads as an occurrence without
+//! a head; [`upgrade_heads`] rewrites such values once per store.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +16,8 @@ use chrono::{DateTime, Utc};
 use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, encode, Staged};
-use super::{KvBackend, KvStore};
-use crate::ical::{IndexEntry, Occurrence};
+use super::{KvBackend, KvStore, OrderedTree, TreeWrites};
+use crate::ical::{ComponentKind, IndexEntry, Occurrence};
 
 
 /// Occurrences longer than this are not filed by start time but checked on
@@ -20,6 +26,13 @@ const LONG_SPAN_SECS: i64 = 7 * 24 * 3600;
 
 const FLAG_APPROX: u8 = 1;
 const FLAG_ALL_DAY: u8 = 2;
+const FLAG_MENTIONS_DECLINED: u8 = 4;
+
+/// The end, busy kind and flags of an `S` value; a head follows.
+const SPAN_FIXED: usize = 10;
+
+/// Marks a store whose `S` values all carry heads ([`upgrade_heads`]).
+const HEADS_BUILT: &[u8] = b"Mindex-heads";
 
 impl<B: KvBackend> KvStore<B> {
     /// Stages removal of every index record of one calendar object.
@@ -38,18 +51,21 @@ impl<B: KvBackend> KvStore<B> {
     }
 
     /// Stages the index records of one calendar object.
-    pub(super) fn index(st: &mut Staged, calendar: &StorePath, name: &str, entry: &IndexEntry) {
-        for (k, v) in index_records(calendar, name, entry) {
+    pub(super) fn index(st: &mut Staged, calendar: &StorePath, name: &str, entry: &IndexEntry, head: &IndexHead) {
+        for (k, v) in index_records(calendar, name, entry, head) {
             st.insert(k, v);
         }
     }
 
 
     pub(super) fn index_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
-        let mut found: BTreeMap<String, bool> = BTreeMap::new();
+        let mut found: BTreeMap<String, (bool, Option<IndexHead>)> = BTreeMap::new();
         for occ in self.index_occurrences(calendar, range)? {
-            let exact = found.entry(occ.name).or_insert(true);
+            let (exact, head) = found.entry(occ.name).or_insert((true, None));
             *exact &= !occ.approximate;
+            if head.is_none() {
+                *head = occ.head;
+            }
         }
         // Objects that match every range: the caller checks them.
         let db = self.db()?;
@@ -59,11 +75,11 @@ impl<B: KvBackend> KvStore<B> {
             if let Some(b) = db.get(sub_key(OBJECT_INDEX, calendar, name.as_bytes()))? {
                 let entry: IndexEntry = decode(&b)?;
                 if entry.always_matches {
-                    found.insert(name, false);
+                    found.insert(name, (false, None));
                 }
             }
         }
-        Ok(found.into_iter().map(|(name, exact)| Candidate { name, exact }).collect())
+        Ok(found.into_iter().map(|(name, (exact, head))| Candidate { name, exact, head }).collect())
     }
 
     pub(super) fn index_occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
@@ -87,6 +103,7 @@ impl<B: KvBackend> KvStore<B> {
                 name: String::from_utf8_lossy(&k[prefix.len() + 8..]).to_string(),
                 occurrence: Occurrence { range: occ_range, busy: decode_busy(v[8]), all_day: v[9] & FLAG_ALL_DAY != 0 },
                 approximate: v[9] & FLAG_APPROX != 0,
+                head: decode_head(&v),
             });
         }
         // Long occurrences are not filed by start: look at each such object.
@@ -103,12 +120,13 @@ impl<B: KvBackend> KvStore<B> {
                     name: name.clone(),
                     occurrence: Occurrence { range: *range, busy: None, all_day: false },
                     approximate: true,
+                    head: None,
                 });
                 continue;
             }
             for occ in entry.occurrences {
                 if occ.range.end.timestamp() - occ.range.start.timestamp() > LONG_SPAN_SECS && occ.range.overlaps(range) {
-                    out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating });
+                    out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating, head: None });
                 }
             }
         }
@@ -137,9 +155,10 @@ impl<B: KvBackend> KvStore<B> {
             let name = String::from_utf8_lossy(&key[uprefix.len()..]).to_string();
             let path = calendar.child(&name);
             let Some(bytes) = st.get(&keys::path_key(CONTENT, &path))? else { continue };
+            let Some(head) = st.node(&path)?.as_ref().and_then(|n| head_of(n, &bytes)) else { continue };
             if let Some(entry) = reindex(&bytes, new_horizon) {
                 Self::unindex(st, calendar, &name)?;
-                Self::index(st, calendar, &name, &entry);
+                Self::index(st, calendar, &name, &entry, &head);
             }
         }
         coll.horizon = new_horizon.timestamp();
@@ -151,8 +170,9 @@ impl<B: KvBackend> KvStore<B> {
 
 /// Every index record of one calendar object (`S`, `L`, `R` and its `O`
 /// entry), as [`KvStore::index`] writes them and `check` expects them.
-pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry, head: &IndexHead) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
+    let flags = if entry.floating { FLAG_APPROX } else { 0 } | if head.mentions_declined { FLAG_MENTIONS_DECLINED } else { 0 };
     let mut long = entry.always_matches;
     for occ in &entry.occurrences {
         let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
@@ -160,10 +180,12 @@ pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry
             long = true;
             continue;
         }
-        let mut v = Vec::with_capacity(10);
+        let mut v = Vec::with_capacity(SPAN_FIXED + 1 + head.etag.len());
         v.extend_from_slice(&e.to_be_bytes());
         v.push(encode_busy(occ.busy));
-        v.push(if entry.floating { FLAG_APPROX } else { 0 } | if occ.all_day { FLAG_ALL_DAY } else { 0 });
+        v.push(flags | if occ.all_day { FLAG_ALL_DAY } else { 0 });
+        v.push(encode_kind(head.kind));
+        v.extend_from_slice(head.etag.as_bytes());
         out.push((span_key(calendar, s, name), v));
     }
     if long {
@@ -174,6 +196,28 @@ pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry
     }
     out.push((sub_key(OBJECT_INDEX, calendar, name.as_bytes()), encode(entry)));
     out
+}
+
+/// The head of a stored calendar object: from its node and bytes; `None`
+/// for a node that is not a calendar object resource.
+pub(super) fn head_of(node: &Node, bytes: &[u8]) -> Option<IndexHead> {
+    let r = node.resource()?;
+    Some(IndexHead::of(r.calendar.as_ref()?.kind, &r.etag, bytes))
+}
+
+fn decode_head(v: &[u8]) -> Option<IndexHead> {
+    let kind = decode_kind(*v.get(SPAN_FIXED)?)?;
+    let etag = std::str::from_utf8(&v[SPAN_FIXED + 1..]).ok()?.to_string();
+    Some(IndexHead { kind, etag, mentions_declined: v[9] & FLAG_MENTIONS_DECLINED != 0 })
+}
+
+/// A component kind in one byte, by its position (as nodes store it).
+fn encode_kind(k: ComponentKind) -> u8 {
+    ComponentKind::ALL.iter().position(|x| *x == k).expect("every kind is listed") as u8
+}
+
+fn decode_kind(b: u8) -> Option<ComponentKind> {
+    ComponentKind::ALL.get(b as usize).copied()
 }
 
 pub(super) fn encode_busy(b: Option<crate::ical::BusyKind>) -> u8 {
@@ -198,4 +242,55 @@ pub(super) fn decode_busy(b: u8) -> Option<crate::ical::BusyKind> {
 
 pub(super) fn ts(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Objects whose `S` values one batch of [`upgrade_heads`] rewrites.
+const UPGRADE_BATCH: usize = 512;
+
+/// Files the head of every calendar object beside its occurrences, once
+/// per store (one from before heads), or again when `force`d (after an
+/// import): each object's `S` values are written again from its `O`
+/// entry, node and bytes, in batches; the store is marked when all are
+/// done, so an interrupted upgrade carries on at the next open (a value
+/// without a head is read correctly meanwhile, only slower).
+pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
+    if !force && tree.get_key(HEADS_BUILT)?.is_some() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let mut objects: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    tree.visit_range(&[OBJECT_INDEX], Some(&[OBJECT_INDEX + 1]), &mut |k, _| {
+        if let Some(zero) = k.iter().position(|b| *b == 0) {
+            objects.push((k[1..zero].to_vec(), k[zero + 1..].to_vec()));
+        }
+        Ok(())
+    })?;
+    if !force && !objects.is_empty() {
+        tracing::info!(objects = objects.len(), "filing each calendar object's etag and kind in its index (once, for a store from before them)");
+    }
+    for chunk in objects.chunks(UPGRADE_BATCH) {
+        let mut writes = TreeWrites::new();
+        for (parent, name) in chunk {
+            let (parent, name) = (String::from_utf8_lossy(parent), String::from_utf8_lossy(name));
+            let calendar = StorePath::new(parent.split('/').map(str::to_string).collect());
+            let path = calendar.child(&name);
+            let Some(entry) = tree.get_key(&sub_key(OBJECT_INDEX, &calendar, name.as_bytes()))? else { continue };
+            let entry: IndexEntry = decode(&entry)?;
+            let Some(node) = tree.get_key(&node_key(&path))? else { continue };
+            let node: Node = decode(&node)?;
+            let Some(bytes) = tree.get_key(&keys::path_key(CONTENT, &path))? else { continue };
+            let Some(head) = head_of(&node, &bytes) else { continue };
+            for (k, v) in index_records(&calendar, &name, &entry, &head) {
+                if k.first() == Some(&SPAN) {
+                    writes.push((k, Some(v)));
+                }
+            }
+        }
+        tree.apply_writes(writes)?;
+    }
+    tree.apply_writes(vec![(HEADS_BUILT.to_vec(), Some(vec![1]))])?;
+    if !force {
+        tracing::info!(objects = objects.len(), ms = started.elapsed().as_millis() as u64, "index heads written");
+    }
+    Ok(())
 }

@@ -22,7 +22,7 @@
 
 mod batch;
 mod check;
-mod index;
+pub(crate) mod index;
 pub(crate) mod pages;
 mod tree;
 
@@ -610,8 +610,10 @@ impl<B: KvBackend> Storage for KvStore<B> {
             }
             tree.apply_writes(writes)?;
             // The pages imported describe the source's nodes, if it had
-            // them at all: written again from the nodes imported.
-            pages::rebuild(tree, true)
+            // them at all: written again from the nodes imported; and the
+            // source's index may be from before heads.
+            pages::rebuild(tree, true)?;
+            index::upgrade_heads(tree, true)
         })?;
         self.backend.flush()?;
         Ok(loaded)

@@ -151,7 +151,7 @@ impl<B: KvBackend> KvStore<B> {
                         st.insert(sub_key(UID, &to_parent, cal.uid.as_bytes()), to.name().as_bytes().to_vec());
                         if let Some(b) = st.get(&sub_key(OBJECT_INDEX, &from_parent, from.name().as_bytes()))? {
                             let entry: IndexEntry = decode(&b)?;
-                            Self::index(st, &to_parent, to.name(), &entry);
+                            Self::index(st, &to_parent, to.name(), &entry, &IndexHead::of(cal.kind, &r.etag, &bytes));
                         }
                     } else {
                         r.calendar = None;
@@ -185,6 +185,7 @@ impl<B: KvBackend> KvStore<B> {
             return Err(StorageError::Conflict("a collection exists at this path"));
         }
         check_condition(current.as_ref(), cond)?;
+        let etag = etag_of(&write.bytes);
         match (&write.calendar, coll.calendar) {
             (None, true) | (Some(_), false) => return Err(StorageError::WrongCollectionKind),
             (Some(cal), true) => {
@@ -206,11 +207,10 @@ impl<B: KvBackend> KvStore<B> {
                 }
                 st.insert(uid_key, path.name().as_bytes().to_vec());
                 Self::unindex(st, &parent, path.name())?;
-                Self::index(st, &parent, path.name(), &cal.index);
+                Self::index(st, &parent, path.name(), &cal.index, &IndexHead::of(cal.kind, &etag, &write.bytes));
             }
             (None, false) => {}
         }
-        let etag = etag_of(&write.bytes);
         let node = Node {
             kind: NodeKind::Resource(Resource {
                 etag: etag.clone(),

@@ -178,7 +178,8 @@ impl PgBackend {
             let tree = PgTree::new(self.runtime.clone(), Source::Conn(client.clone()));
             check_format(&tree)?;
             super::kv::count_usage(&tree)?;
-            super::kv::pages::rebuild(&tree, false)
+            super::kv::pages::rebuild(&tree, false)?;
+            super::kv::index::upgrade_heads(&tree, false)
         })();
         let end = match &result {
             Ok(()) => self.batch(&client, "COMMIT"),

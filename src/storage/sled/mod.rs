@@ -102,7 +102,8 @@ impl KvStore<SledBackend> {
             |tree| {
                 check_format(tree)?;
                 super::kv::count_usage(tree)?;
-                super::kv::pages::rebuild(tree, false)
+                super::kv::pages::rebuild(tree, false)?;
+                super::kv::index::upgrade_heads(tree, false)
             },
             |db| raw::upgrade(dir, db, migrations, chrono::Utc::now()),
         )?;
