@@ -108,7 +108,7 @@ pub fn kind_of(key: &[u8]) -> String {
         keys::HISTORY => "change-log",
         keys::UID => "uid-index",
         keys::OBJECT_INDEX => "object-index",
-        keys::SPAN => "time-range-index",
+        keys::SPAN | keys::WEEK_SPAN => "time-range-index",
         keys::LONG => "long-index",
         keys::UNBOUNDED => "unbounded-index",
         keys::META => "meta",

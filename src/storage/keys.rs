@@ -12,7 +12,8 @@
 //! | `H` | collection, `0x00`, revision (u64 BE) | postcard `MemberChange` |
 //! | `I` | calendar, `0x00`, UID | object name |
 //! | `O` | calendar, `0x00`, object name | postcard `IndexEntry` |
-//! | `S` | calendar, `0x00`, start (biased i64 BE), object name | end (i64 BE) + flags |
+//! | `S` | calendar, `0x00`, start (biased i64 BE), object name | an occurrence up to a day long: end (i64 BE), busy kind, flags, the object's kind and etag ([`super::kv::index`]) |
+//! | `W` | as `S` | as `S`: an occurrence longer than a day, up to a week |
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
 //! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …); tables, keys and the one time key: [`super::table`] |
@@ -30,6 +31,7 @@ pub const HISTORY: u8 = b'H';
 pub const UID: u8 = b'I';
 pub const OBJECT_INDEX: u8 = b'O';
 pub const SPAN: u8 = b'S';
+pub const WEEK_SPAN: u8 = b'W';
 pub const LONG: u8 = b'L';
 pub const UNBOUNDED: u8 = b'R';
 pub const META: u8 = b'M';
@@ -56,7 +58,7 @@ pub fn owner_of(key: &[u8]) -> Option<&[u8]> {
     match tag {
         // A home's node is filed under the empty parent: `N 0x00 name`.
         NODE if rest.first() == Some(&0) => Some(&rest[1..]),
-        NODE | CONTENT | PROP | HISTORY | UID | OBJECT_INDEX | SPAN | LONG | UNBOUNDED => {
+        NODE | CONTENT | PROP | HISTORY | UID | OBJECT_INDEX | SPAN | WEEK_SPAN | LONG | UNBOUNDED => {
             let end = rest.iter().position(|b| *b == b'/' || *b == 0).unwrap_or(rest.len());
             Some(&rest[..end])
         }
@@ -128,9 +130,21 @@ pub fn decode_time(b: &[u8]) -> i64 {
     (u64::from_be_bytes(a) ^ (1u64 << 63)) as i64
 }
 
-/// The `S` key of one occurrence.
-pub fn span_key(calendar: &StorePath, start: i64, name: &str) -> Vec<u8> {
-    let mut k = prefix(SPAN, calendar);
+/// Occurrences filed by start, by how long they are: each tag with the
+/// longest occurrence it holds, so that a query looks back that far (an
+/// hour-long event is not looked for a week before the range). Longer
+/// occurrences are not filed by start (`L`).
+pub const SPAN_TIERS: [(u8, i64); 2] = [(SPAN, 24 * 3600), (WEEK_SPAN, 7 * 24 * 3600)];
+
+/// The tag an occurrence from `start` to `end` (unix seconds) is filed
+/// under: `None` when it is longer than every tier.
+pub fn span_tag(start: i64, end: i64) -> Option<u8> {
+    SPAN_TIERS.iter().find(|(_, longest)| end.saturating_sub(start) <= *longest).map(|(tag, _)| *tag)
+}
+
+/// The key of one occurrence filed by start under `tag` (a [`SPAN_TIERS`] tag).
+pub fn span_key(tag: u8, calendar: &StorePath, start: i64, name: &str) -> Vec<u8> {
+    let mut k = prefix(tag, calendar);
     k.extend_from_slice(&encode_time(start));
     k.extend_from_slice(name.as_bytes());
     k
@@ -164,7 +178,8 @@ mod tests {
             path_key(CONTENT, &obj),
             sub_key(PROP, &p(&["alice"]), b"{DAV:}displayname"),
             sub_key(HISTORY, &p(&["alice"]), &1u64.to_be_bytes()),
-            span_key(&cal, 5, "x.ics"),
+            span_key(SPAN, &cal, 5, "x.ics"),
+            span_key(WEEK_SPAN, &cal, 5, "x.ics"),
             sub_key(UID, &cal, b"u"),
         ] {
             assert_eq!(owner_of(&key), Some(&b"alice"[..]), "{key:?}");

@@ -318,13 +318,16 @@ fn time_range_candidates(make: Factory) {
     s.put_resource(&cal.child("floating.ics"), event("floating", floating), &none(), now()).unwrap();
     let always = IndexEntry { always_matches: true, ..entry(vec![]) };
     s.put_resource(&cal.child("todo.ics"), event("todo", always), &none(), now()).unwrap();
+    // Three days long: starts more than a day before the window (the
+    // lookback of day-long occurrences), within a week.
+    s.put_resource(&cal.child("trip.ics"), event("trip", entry(vec![occ(t(-48), t(24))])), &none(), now()).unwrap();
 
     let window = TimeRange::new(t(10) + Duration::minutes(30), t(12));
     let found = s.time_range_candidates(&cal, &window).unwrap();
     let exact: Vec<(&str, bool)> = found.iter().map(|c| (c.name.as_str(), c.exact)).collect();
     assert_eq!(
         exact,
-        vec![("floating.ics", false), ("long.ics", true), ("short.ics", true), ("todo.ics", false)],
+        vec![("floating.ics", false), ("long.ics", true), ("short.ics", true), ("todo.ics", false), ("trip.ics", true)],
         "candidates by name; floating and always-matching ones are checked by the caller"
     );
     let found = s.time_range_candidates(&cal, &TimeRange::new(t(11), t(12))).unwrap();
@@ -334,7 +337,24 @@ fn time_range_candidates(make: Factory) {
     assert_eq!(long.occurrence.range, TimeRange::new(t(-24 * 20), t(24 * 10)));
     assert!(occurrences.iter().find(|o| o.name == "floating.ics").unwrap().approximate);
     assert!(!occurrences.iter().any(|o| o.name == "later.ics"));
+    // Each occurrence filed by start says its object's kind and etag, so a
+    // query the index decides reads no node.
+    let short = found.iter().find(|c| c.name == "short.ics").unwrap();
+    let head = short.head.as_ref().expect("a short occurrence is filed with its object's head");
+    let node_etag = s.node(&cal.child("short.ics")).unwrap().unwrap().resource().unwrap().etag.clone();
+    assert_eq!((head.kind, head.etag.as_str(), head.mentions_declined), (ComponentKind::Event, node_etag.as_str(), false));
+    assert!(!occurrences.iter().find(|o| o.name == "short.ics").unwrap().may_be_declined());
+    // Bytes that say DECLINED (an answered invitation) are flagged for
+    // free-busy to read; a new version gets a new etag in the index.
+    let mut declined = event("short", entry(vec![occ(t(10), t(11))]));
+    declined.bytes = b"BEGIN:VCALENDAR\r\nUID:short\r\nATTENDEE;PARTSTAT=DECLINED:mailto:a@x\r\nEND:VCALENDAR\r\n".to_vec();
+    let put = s.put_resource(&cal.child("short.ics"), declined, &none(), now()).unwrap();
+    let again = s.occurrences(&cal, &window).unwrap().into_iter().find(|o| o.name == "short.ics").unwrap();
+    assert!(again.may_be_declined());
+    assert_eq!(again.head.unwrap().etag, put.etag);
     // Far from everything: only the long one and the always-matching one.
+    assert!(s.time_range_candidates(&cal, &TimeRange::new(t(23), t(30))).unwrap().iter().any(|c| c.name == "trip.ics"));
+    assert!(!s.time_range_candidates(&cal, &TimeRange::new(t(24), t(30))).unwrap().iter().any(|c| c.name == "trip.ics"));
     let far = s.time_range_candidates(&cal, &TimeRange::new(t(24 * 9), t(24 * 9 + 1))).unwrap();
     assert_eq!(names(far.into_iter().map(|c| c.name).collect()), vec!["long.ics", "todo.ics"]);
     // Re-indexing an object replaces its occurrences.
@@ -700,4 +720,51 @@ fn listings_follow_members(make: Factory) {
     let report = s.check_tree(false).unwrap();
     let listing: Vec<_> = report.problems.iter().filter(|p| p.check == "listing-pages").collect();
     assert!(listing.is_empty(), "{listing:?}");
+}
+
+/// A sled store written before index heads (its `S` values end after the
+/// flags, the store unmarked) gets them at its next open: the objects'
+/// kinds and etags are filed again beside their occurrences, and the
+/// checker finds the index as the bytes say.
+#[test]
+fn a_sled_store_from_before_index_heads_gets_them_at_its_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = p(&["alice", "cal"]);
+    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:old\r\nDTSTAMP:20260101T000000Z\r\n\
+                DTSTART:20260504T100000Z\r\nDTEND:20260504T110000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:from before heads\r\n\
+                END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let etag = {
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        s.put_user(&user("alice")).unwrap();
+        s.create_collection(&p(&["alice"]), false, vec![], vec![], now()).unwrap();
+        s.create_collection(&cal, true, vec![], vec![], now()).unwrap();
+        let horizon = DateTime::from_timestamp(s.node(&cal).unwrap().unwrap().collection().unwrap().horizon, 0).unwrap();
+        let index = slotdav::ical::CalendarObject::parse(text.as_bytes()).unwrap().index_entry(horizon);
+        let write = ResourceWrite {
+            bytes: text.as_bytes().to_vec(),
+            content_type: "text/calendar".into(),
+            calendar: Some(CalendarWrite { uid: "old".into(), kind: ComponentKind::Event, index }),
+        };
+        s.put_resource(&cal.child("old.ics"), write, &none(), now()).unwrap().etag
+    };
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let tree = db.open_tree("slotdav").unwrap();
+        let spans: Vec<_> = tree.scan_prefix(b"S").map(|kv| kv.unwrap()).collect();
+        assert_eq!(spans.len(), 3, "three daily occurrences are filed");
+        for (k, v) in spans {
+            tree.insert(k, &v[..10]).unwrap();
+        }
+        tree.remove(b"Mindex-heads").unwrap();
+        db.flush().unwrap();
+    }
+    let s = SledStorage::open(dir.path(), false, None).unwrap();
+    let occurrences = s.occurrences(&cal, &TimeRange::new(t(0), t(24 * 7))).unwrap();
+    assert_eq!(occurrences.len(), 3);
+    for o in &occurrences {
+        let head = o.head.as_ref().expect("the head is filed again at open");
+        assert_eq!((head.kind, head.etag.as_str(), head.mentions_declined), (ComponentKind::Event, etag.as_str(), false));
+    }
+    let report = s.check_tree(false).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }

@@ -204,12 +204,14 @@ impl Pass<'_> {
             let head = IndexHead::of(cal.kind, &r.etag, &bytes);
             let expected: BTreeMap<Vec<u8>, Vec<u8>> = index_records(&parent, &name, &object.index_entry(horizon), &head).into_iter().collect();
             if !spans.contains_key(&parent) {
-                let prefix = keys::prefix(SPAN, &parent);
                 let mut of_calendar: BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> = BTreeMap::new();
-                for kv in self.tree.scan_prefix(&prefix) {
-                    let (k, v) = kv?;
-                    if let Some(n) = k.get(prefix.len() + 8..) {
-                        of_calendar.entry(String::from_utf8_lossy(n).into_owned()).or_default().push((k.to_vec(), v.to_vec()));
+                for (tag, _) in SPAN_TIERS {
+                    let prefix = keys::prefix(tag, &parent);
+                    for kv in self.tree.scan_prefix(&prefix) {
+                        let (k, v) = kv?;
+                        if let Some(n) = k.get(prefix.len() + 8..) {
+                            of_calendar.entry(String::from_utf8_lossy(n).into_owned()).or_default().push((k.to_vec(), v.to_vec()));
+                        }
                     }
                 }
                 spans.insert(parent.clone(), of_calendar);
@@ -222,7 +224,7 @@ impl Pass<'_> {
                 }
             }
             if actual != expected {
-                let occurrences = |m: &BTreeMap<Vec<u8>, Vec<u8>>| m.keys().filter(|k| k.first() == Some(&SPAN)).count();
+                let occurrences = |m: &BTreeMap<Vec<u8>, Vec<u8>>| m.keys().filter(|k| k.first().is_some_and(|t| *t == SPAN || *t == WEEK_SPAN)).count();
                 self.problem(
                     "occurrence-index",
                     format!(
@@ -280,17 +282,17 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Index records (`O`, `L`, `R`, `S`) of objects that do not exist.
+    /// Index records (`O`, `L`, `R`, `S`, `W`) of objects that do not exist.
     fn dangling_indexes(&mut self, nodes: &BTreeMap<StorePath, Node>) -> Result<()> {
         let is_object = |calendar: &StorePath, name: &str| {
             nodes.get(calendar).is_some_and(Node::is_calendar)
                 && nodes.get(&calendar.child(name)).and_then(Node::resource).is_some_and(|r| r.calendar.is_some())
         };
         let mut reported: BTreeSet<(StorePath, String)> = BTreeSet::new();
-        for tag in [OBJECT_INDEX, LONG, UNBOUNDED, SPAN] {
+        for tag in [OBJECT_INDEX, LONG, UNBOUNDED, SPAN, WEEK_SPAN] {
             for kv in self.tree.scan_prefix([tag]) {
                 let (k, _) = kv?;
-                let found = if tag == SPAN { span_object_of(&k) } else { object_of(&k) };
+                let found = if tag == SPAN || tag == WEEK_SPAN { span_object_of(&k) } else { object_of(&k) };
                 let Some((calendar, name)) = found else {
                     self.problem("occurrence-index", format!("an index key of no known shape: {:?}", String::from_utf8_lossy(&k)), true);
                     self.fixes.push((k.to_vec(), None));
@@ -399,7 +401,7 @@ mod tests {
     fn keys_split_into_path_and_rest() {
         let cal = StorePath::new(vec!["alice".into(), "work".into()]);
         assert_eq!(object_of(&sub_key(OBJECT_INDEX, &cal, b"x.ics")), Some((cal.clone(), "x.ics".into())));
-        assert_eq!(span_object_of(&span_key(&cal, 1_700_000_000, "y.ics")), Some((cal.clone(), "y.ics".into())));
+        assert_eq!(span_object_of(&span_key(SPAN, &cal, 1_700_000_000, "y.ics")), Some((cal.clone(), "y.ics".into())));
         assert_eq!(split_key(&node_key(&StorePath::home("alice"))), Some((vec![], &b"alice"[..])));
         assert_eq!(split_key(b"Oalice//x\0y"), None, "an empty segment");
         assert_eq!(object_of(b"Ono-zero"), None);

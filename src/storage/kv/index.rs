@@ -1,5 +1,6 @@
-//! The calendar indexes: each object's occurrences filed by start (`S`),
-//! long and always-matching objects (`L`), unbounded series (`R`) and the
+//! The calendar indexes: each object's occurrences filed by start (`S` up
+//! to a day long, `W` up to a week: [`keys::SPAN_TIERS`]), long and
+//! always-matching objects (`L`), unbounded series (`R`) and the
 //! object's whole entry (`O`); the time-range queries over them; and the
 //! horizon up to which unbounded series are indexed.
 //!
@@ -16,13 +17,9 @@ use chrono::{DateTime, Utc};
 use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, encode, Staged};
-use super::{KvBackend, KvStore, OrderedTree, TreeWrites};
+use super::{KvBackend, KvStore, OrderedTree};
 use crate::ical::{ComponentKind, IndexEntry, Occurrence};
 
-
-/// Occurrences longer than this are not filed by start time but checked on
-/// every query (keeps the start-time scan window short).
-const LONG_SPAN_SECS: i64 = 7 * 24 * 3600;
 
 const FLAG_APPROX: u8 = 1;
 const FLAG_ALL_DAY: u8 = 2;
@@ -41,7 +38,10 @@ impl<B: KvBackend> KvStore<B> {
         if let Some(b) = st.get(&okey)? {
             let entry: IndexEntry = decode(&b)?;
             for occ in &entry.occurrences {
-                st.remove(span_key(calendar, occ.range.start.timestamp(), name));
+                let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
+                if let Some(tag) = span_tag(s, e) {
+                    st.remove(span_key(tag, calendar, s, name));
+                }
             }
         }
         st.remove(okey);
@@ -84,27 +84,30 @@ impl<B: KvBackend> KvStore<B> {
 
     pub(super) fn index_occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
         let (qs, qe) = (range.start.timestamp(), range.end.timestamp().max(range.start.timestamp() + 1));
-        let prefix = keys::prefix(SPAN, calendar);
-        let mut lo = prefix.clone();
-        lo.extend_from_slice(&encode_time(qs.saturating_sub(LONG_SPAN_SECS)));
-        let mut hi = prefix.clone();
-        hi.extend_from_slice(&encode_time(qe));
         let mut out = Vec::new();
         let db = self.db()?;
-        for kv in db.range(lo..hi) {
-            let (k, v) = kv?;
-            let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
-            let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
-            let occ_range = TimeRange::new(ts(start), ts(end));
-            if !occ_range.overlaps(range) {
-                continue;
+        // Each tier from as far back as its longest occurrence.
+        for (tag, longest) in SPAN_TIERS {
+            let prefix = keys::prefix(tag, calendar);
+            let mut lo = prefix.clone();
+            lo.extend_from_slice(&encode_time(qs.saturating_sub(longest)));
+            let mut hi = prefix.clone();
+            hi.extend_from_slice(&encode_time(qe));
+            for kv in db.range(lo..hi) {
+                let (k, v) = kv?;
+                let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
+                let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+                let occ_range = TimeRange::new(ts(start), ts(end));
+                if !occ_range.overlaps(range) {
+                    continue;
+                }
+                out.push(IndexedOccurrence {
+                    name: String::from_utf8_lossy(&k[prefix.len() + 8..]).to_string(),
+                    occurrence: Occurrence { range: occ_range, busy: decode_busy(v[8]), all_day: v[9] & FLAG_ALL_DAY != 0 },
+                    approximate: v[9] & FLAG_APPROX != 0,
+                    head: decode_head(&v),
+                });
             }
-            out.push(IndexedOccurrence {
-                name: String::from_utf8_lossy(&k[prefix.len() + 8..]).to_string(),
-                occurrence: Occurrence { range: occ_range, busy: decode_busy(v[8]), all_day: v[9] & FLAG_ALL_DAY != 0 },
-                approximate: v[9] & FLAG_APPROX != 0,
-                head: decode_head(&v),
-            });
         }
         // Long occurrences are not filed by start: look at each such object.
         let lprefix = keys::prefix(LONG, calendar);
@@ -125,7 +128,7 @@ impl<B: KvBackend> KvStore<B> {
                 continue;
             }
             for occ in entry.occurrences {
-                if occ.range.end.timestamp() - occ.range.start.timestamp() > LONG_SPAN_SECS && occ.range.overlaps(range) {
+                if span_tag(occ.range.start.timestamp(), occ.range.end.timestamp()).is_none() && occ.range.overlaps(range) {
                     out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating, head: None });
                 }
             }
@@ -176,17 +179,17 @@ pub(super) fn index_records(calendar: &StorePath, name: &str, entry: &IndexEntry
     let mut long = entry.always_matches;
     for occ in &entry.occurrences {
         let (s, e) = (occ.range.start.timestamp(), occ.range.end.timestamp());
-        if e - s > LONG_SPAN_SECS {
+        let Some(tag) = span_tag(s, e) else {
             long = true;
             continue;
-        }
+        };
         let mut v = Vec::with_capacity(SPAN_FIXED + 1 + head.etag.len());
         v.extend_from_slice(&e.to_be_bytes());
         v.push(encode_busy(occ.busy));
         v.push(flags | if occ.all_day { FLAG_ALL_DAY } else { 0 });
         v.push(encode_kind(head.kind));
         v.extend_from_slice(head.etag.as_bytes());
-        out.push((span_key(calendar, s, name), v));
+        out.push((span_key(tag, calendar, s, name), v));
     }
     if long {
         out.push((sub_key(LONG, calendar, name.as_bytes()), Vec::new()));
@@ -247,12 +250,12 @@ pub(super) fn ts(secs: i64) -> DateTime<Utc> {
 /// Objects whose `S` values one batch of [`upgrade_heads`] rewrites.
 const UPGRADE_BATCH: usize = 512;
 
-/// Files the head of every calendar object beside its occurrences, once
-/// per store (one from before heads), or again when `force`d (after an
-/// import): each object's `S` values are written again from its `O`
-/// entry, node and bytes, in batches; the store is marked when all are
-/// done, so an interrupted upgrade carries on at the next open (a value
-/// without a head is read correctly meanwhile, only slower).
+/// Files the head of every calendar object beside its occurrences, and
+/// each occurrence under its tier, once per store (one from before heads
+/// and tiers), or again when `force`d (after an import): each object's
+/// occurrences are filed again from its `O` entry, node and bytes, in
+/// batches, before the store serves; it is marked when all are done, so
+/// an interrupted upgrade carries on at the next open.
 pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
     if !force && tree.get_key(HEADS_BUILT)?.is_some() {
         return Ok(());
@@ -269,7 +272,7 @@ pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
         tracing::info!(objects = objects.len(), "filing each calendar object's etag and kind in its index (once, for a store from before them)");
     }
     for chunk in objects.chunks(UPGRADE_BATCH) {
-        let mut writes = TreeWrites::new();
+        let mut writes: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         for (parent, name) in chunk {
             let (parent, name) = (String::from_utf8_lossy(parent), String::from_utf8_lossy(name));
             let calendar = StorePath::new(parent.split('/').map(str::to_string).collect());
@@ -280,17 +283,49 @@ pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
             let node: Node = decode(&node)?;
             let Some(bytes) = tree.get_key(&keys::path_key(CONTENT, &path))? else { continue };
             let Some(head) = head_of(&node, &bytes) else { continue };
-            for (k, v) in index_records(&calendar, &name, &entry, &head) {
-                if k.first() == Some(&SPAN) {
-                    writes.push((k, Some(v)));
+            // Filed before tiers, an occurrence of up to a week is under
+            // `S` whatever its length.
+            for occ in &entry.occurrences {
+                for (tag, _) in SPAN_TIERS {
+                    writes.insert(span_key(tag, &calendar, occ.range.start.timestamp(), &name), None);
                 }
             }
+            for (k, v) in index_records(&calendar, &name, &entry, &head) {
+                writes.insert(k, Some(v));
+            }
         }
-        tree.apply_writes(writes)?;
+        tree.apply_writes(writes.into_iter().collect())?;
     }
     tree.apply_writes(vec![(HEADS_BUILT.to_vec(), Some(vec![1]))])?;
     if !force {
         tracing::info!(objects = objects.len(), ms = started.elapsed().as_millis() as u64, "index heads written");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_value_carries_its_head_and_one_from_before_heads_reads_without() {
+        let cal = StorePath::new(vec!["alice".into(), "cal".into()]);
+        let (s, e) = (ts(1_800_000_000), ts(1_800_003_600));
+        let entry = IndexEntry {
+            occurrences: vec![Occurrence { range: TimeRange::new(s, e), busy: Some(crate::ical::BusyKind::BusyTentative), all_day: false }],
+            unbounded: false,
+            floating: false,
+            always_matches: false,
+        };
+        for kind in ComponentKind::ALL {
+            let head = IndexHead { kind, etag: "0123abcd".into(), mentions_declined: kind == ComponentKind::Todo };
+            let records = index_records(&cal, "x.ics", &entry, &head);
+            let (k, v) = records.iter().find(|(k, _)| k[0] == SPAN).expect("an hour is filed under the first tier");
+            assert!(k.ends_with(b"x.ics"));
+            assert_eq!(decode_head(v), Some(head.clone()));
+            assert_eq!(i64::from_be_bytes(v[..8].try_into().unwrap()), e.timestamp());
+            assert_eq!(decode_busy(v[8]), Some(crate::ical::BusyKind::BusyTentative));
+            assert_eq!(decode_head(&v[..SPAN_FIXED]), None, "a value written before heads");
+        }
+    }
 }

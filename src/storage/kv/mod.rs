@@ -267,7 +267,7 @@ impl<B: KvBackend> Storage for KvStore<B> {
         let mut total = 0u64;
         let db = self.db()?;
         // Every record of a home lies under one of these prefixes.
-        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, LONG, UNBOUNDED] {
+        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, WEEK_SPAN, LONG, UNBOUNDED] {
             for kv in db.scan_prefix([tag]) {
                 let (k, v) = kv?;
                 if owner_of(&k) == Some(user.as_bytes()) {

@@ -69,7 +69,7 @@ impl<B: KvBackend> KvStore<B> {
                 for key in st.scan_keys(&keys::prefix(HISTORY, path))? {
                     st.remove(key);
                 }
-                for tag in [UID, OBJECT_INDEX, SPAN, LONG, UNBOUNDED] {
+                for tag in [UID, OBJECT_INDEX, SPAN, WEEK_SPAN, LONG, UNBOUNDED] {
                     for key in st.scan_keys(&keys::prefix(tag, path))? {
                         st.remove(key);
                     }
