@@ -38,19 +38,21 @@ pub fn push_utc_stamp(out: &mut String, t: DateTime<Utc>) {
         out.push_str(&t.format("%Y%m%dT%H%M%SZ").to_string());
         return;
     }
-    fn digits(out: &mut String, v: u32, n: u32) {
-        for k in (0..n).rev() {
-            out.push(char::from(b'0' + (v / 10u32.pow(k) % 10) as u8));
-        }
-    }
-    digits(out, year as u32, 4);
-    digits(out, t.month(), 2);
-    digits(out, t.day(), 2);
-    out.push('T');
-    digits(out, t.hour(), 2);
-    digits(out, t.minute(), 2);
-    digits(out, t.second(), 2);
-    out.push('Z');
+    let two = |v: u32| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+    let y = year as u32;
+    let [m0, m1] = two(t.month());
+    let [d0, d1] = two(t.day());
+    let [h0, h1] = two(t.hour());
+    let [n0, n1] = two(t.minute());
+    let [s0, s1] = two(t.second());
+    let stamp = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        m0, m1, d0, d1, b'T', h0, h1, n0, n1, s0, s1, b'Z',
+    ];
+    out.push_str(std::str::from_utf8(&stamp).expect("ASCII digits"));
 }
 
 /// C0 controls other than HTAB, and DEL: never allowed in a value
@@ -119,6 +121,11 @@ pub fn param_value(v: &str) -> String {
 /// A value already in wire form, with anything that could break the line
 /// removed.
 fn clean_value(v: &str) -> String {
+    // Every forbidden character is ASCII: most values have none and are
+    // copied whole (a free-busy list of thousands of periods).
+    if !v.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
+        return v.to_string();
+    }
     v.chars().filter(|c| !is_forbidden_control(*c)).collect()
 }
 

@@ -8,12 +8,11 @@ use crate::dav::path::{href_path, DavPath};
 use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::xml::request::PropFind;
-use crate::dav::xml::response::{PropStat, Response, ResponseBody};
-use crate::dav::xml::{PropName, XmlNode, NS_CALDAV, NS_DAV};
-use crate::http::quote_etag;
+use crate::dav::xml::response::{MultiStatusBuilder, Response, ResponseBody};
+use crate::dav::xml::PropName;
 use crate::dav::{DavError, DavResult};
 use crate::ical::CalendarObject;
-use crate::storage::{IndexHead, Node, StorageError, StorePath};
+use crate::storage::{Node, StorageError, StorePath};
 
 /// At most this many instances are expanded into one REPORT answer
 /// (`CALDAV:expand`, RFC 4791 §9.6.5); beyond it the request is refused
@@ -114,35 +113,11 @@ pub fn describe_object(
 }
 
 /// Whether a REPORT asking for `props` is answered for an object from its
-/// index head and stored bytes alone ([`describe_from_head`]): it names
-/// only `DAV:getetag`, `DAV:resourcetype` and `CALDAV:calendar-data` as
-/// stored, what clients ask of a calendar-query.
+/// index head and stored bytes alone, without its node: it names only
+/// `DAV:getetag`, `DAV:resourcetype` and `CALDAV:calendar-data` as
+/// stored ([`MultiStatusBuilder::head_listing`]), what clients ask of a
+/// calendar-query.
 pub fn answered_from_head(props: &ReportProps) -> bool {
     let PropFind::Prop(names) = &props.props else { return false };
-    props.calendar_data.as_ref().map_or(true, |r| r.is_verbatim())
-        && names.iter().all(|n| n.is(NS_DAV, "getetag") || n.is(NS_DAV, "resourcetype") || n.is(NS_CALDAV, "calendar-data"))
-}
-
-/// The response [`describe_object`] gives for the calendar object at
-/// `path`, for a request [`answered_from_head`] accepts, from what the
-/// time-range index filed of it (no read of its node): `None` when its
-/// bytes are gone (deleted since the index was read).
-pub fn describe_from_head(ctx: &Ctx, path: &StorePath, head: &IndexHead, props: &ReportProps) -> DavResult<Option<Response>> {
-    let PropFind::Prop(names) = &props.props else { return Err(DavError::Status(hyper::StatusCode::INTERNAL_SERVER_ERROR)) };
-    let mut found = Vec::with_capacity(names.len());
-    for name in names {
-        if name.is(NS_CALDAV, "calendar-data") {
-            let Some(bytes) = ctx.dav.storage.content(path)? else { return Ok(None) };
-            found.push(XmlNode::text_element(name.clone(), stored_text(bytes)));
-        } else if name.is(NS_DAV, "getetag") {
-            found.push(XmlNode::text_element(name.clone(), quote_etag(&head.etag)));
-        } else {
-            found.push(XmlNode::empty(name.clone()));
-        }
-    }
-    Ok(Some(Response {
-        href: crate::dav::path::store_href(path, false),
-        body: ResponseBody::PropStats(vec![PropStat { status: 200, props: found }]),
-        error: None,
-    }))
+    props.calendar_data.as_ref().map_or(true, |r| r.is_verbatim()) && MultiStatusBuilder::head_listing(names)
 }

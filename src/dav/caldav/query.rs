@@ -10,6 +10,9 @@ use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::{DavError, DavResult};
 use crate::dav::xml::response::{Response, ResponseBody};
+use crate::dav::methods::propfind::stored_text;
+use crate::dav::path::store_href;
+use crate::dav::xml::request::PropFind;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::ical::filter::CompFilter;
 use crate::ical::ComponentKind;
@@ -32,13 +35,40 @@ pub fn calendar_query(
     let mut answered = 0usize;
     let mut truncated = false;
     let from_head = super::multiget::answered_from_head(props);
+    let head_names: &[PropName] = match &props.props {
+        PropFind::Prop(names) => names,
+        _ => &[],
+    };
+    // The href of the calendar last answered from, for the next match in it.
+    let mut base: Option<(StorePath, String)> = None;
+    let mut href = String::new();
     let mut answer = |found: Match| -> DavResult<bool> {
         if limit.is_some_and(|n| answered >= n as usize) {
             truncated = true;
             return Ok(false);
         }
         let response = match found {
-            Match::Indexed(path, head) if from_head => super::multiget::describe_from_head(ctx, &path, &head, props)?,
+            Match::Indexed(path, head) if from_head => {
+                // Written straight from the index's head and the bytes.
+                let data = match props.calendar_data {
+                    Some(_) => match ctx.dav.storage.content(&path)? {
+                        Some(bytes) => stored_text(bytes),
+                        None => return Ok(true),
+                    },
+                    None => String::new(),
+                };
+                let calendar = path.parent().expect("objects live in calendars");
+                if base.as_ref().is_none_or(|(c, _)| *c != calendar) {
+                    let text = store_href(&calendar, true);
+                    base = Some((calendar, text));
+                }
+                href.clear();
+                href.push_str(&base.as_ref().expect("just set").1);
+                crate::http::push_segment(&mut href, path.name());
+                ms.push_resource_head(&href, head_names, &head.etag, &data);
+                answered += 1;
+                return Ok(true);
+            }
             Match::Indexed(path, _) => match ctx.dav.storage.node(&path)? {
                 Some(node) => Some(super::multiget::describe_object(ctx, &path, node, props, tz)?),
                 None => None,

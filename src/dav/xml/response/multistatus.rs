@@ -5,7 +5,7 @@
 //! May import: [`super::writer`], [`super::status`].
 
 use super::super::escape::push_text;
-use super::super::{PropName, XmlNode, NS_DAV};
+use super::super::{PropName, XmlNode, NS_CALDAV, NS_DAV};
 use super::status::reason_phrase;
 use super::writer::{Namespaces, Writer, XML_DECL};
 
@@ -196,24 +196,45 @@ impl MultiStatusBuilder {
         !names.is_empty() && names.iter().all(|n| n.is(NS_DAV, "getetag") || n.is(NS_DAV, "resourcetype"))
     }
 
+    /// Whether every name is one [`Self::push_resource_head`] answers:
+    /// those of [`Self::etag_listing`] and `CALDAV:calendar-data` (as
+    /// stored), what clients ask of a calendar-query.
+    pub fn head_listing(names: &[PropName]) -> bool {
+        !names.is_empty()
+            && names.iter().all(|n| n.is(NS_DAV, "getetag") || n.is(NS_DAV, "resourcetype") || n.is(NS_CALDAV, "calendar-data"))
+    }
+
     /// The `DAV:response` of a resource (not a collection) for names that
     /// pass [`Self::etag_listing`], written straight from its href and
     /// etag: the same bytes as [`Self::push`] of the response a property
     /// lookup builds (one 200 propstat, names in the order asked,
     /// `<D:resourcetype/>`, the etag quoted), without building it.
     pub fn push_resource_etag(&mut self, href: &str, names: &[PropName], etag: &str) {
+        self.push_resource_head(href, names, etag, "");
+    }
+
+    /// [`Self::push_resource_etag`] for names that pass
+    /// [`Self::head_listing`]: `data` is the `CALDAV:calendar-data` text
+    /// (the stored object), escaped here.
+    pub fn push_resource_head(&mut self, href: &str, names: &[PropName], etag: &str, data: &str) {
         match self {
             MultiStatusBuilder::Streaming { out, .. } => {
                 out.push_str("<D:response><D:href>");
                 push_text(out, href);
                 out.push_str("</D:href><D:propstat><D:prop>");
                 for n in names {
-                    if n.local == "getetag" {
-                        out.push_str("<D:getetag>\"");
-                        push_text(out, etag);
-                        out.push_str("\"</D:getetag>");
-                    } else {
-                        out.push_str("<D:resourcetype/>");
+                    match n.local.as_str() {
+                        "getetag" => {
+                            out.push_str("<D:getetag>\"");
+                            push_text(out, etag);
+                            out.push_str("\"</D:getetag>");
+                        }
+                        "calendar-data" => {
+                            out.push_str("<C:calendar-data>");
+                            push_text(out, data);
+                            out.push_str("</C:calendar-data>");
+                        }
+                        _ => out.push_str("<D:resourcetype/>"),
                     }
                 }
                 out.push_str("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>");
@@ -225,6 +246,7 @@ impl MultiStatusBuilder {
                     .iter()
                     .map(|n| match n.local.as_str() {
                         "getetag" => XmlNode::text_element(n.clone(), format!("\"{etag}\"")),
+                        "calendar-data" => XmlNode::text_element(n.clone(), data),
                         _ => XmlNode::empty(n.clone()),
                     })
                     .collect();
@@ -236,7 +258,6 @@ impl MultiStatusBuilder {
             }
         }
     }
-
 
     /// The end of the document, with a `DAV:sync-token` when given: the
     /// whole text when nothing was streamed, else the rest goes to the sink.
@@ -507,6 +528,37 @@ mod tests {
         }
         for refused in [vec![], vec![PropName::dav("getcontenttype")], vec![PropName::caldav("getetag")]] {
             assert!(!MultiStatusBuilder::etag_listing(&refused));
+        }
+    }
+
+    #[test]
+    fn a_head_listing_writes_what_a_built_response_writes() {
+        let asked = [
+            vec![PropName::dav("getetag"), PropName::caldav("calendar-data")],
+            vec![PropName::caldav("calendar-data"), PropName::dav("resourcetype"), PropName::dav("getetag")],
+            vec![PropName::dav("getetag")],
+        ];
+        let data = "BEGIN:VCALENDAR\r\nSUMMARY:a & b <c> \"d\"\r\nEND:VCALENDAR\r\n";
+        for wanted in &asked {
+            assert!(MultiStatusBuilder::head_listing(wanted));
+            let mut fast = MultiStatusBuilder::new(Some(wanted), 2);
+            let mut built = MultiStatusBuilder::new(Some(wanted), 2);
+            for (href, etag) in [("/dav/calendars/a/b/x%20y.ics", "0af3"), ("/c/a&b.ics", "e&<")] {
+                fast.push_resource_head(href, wanted, etag, data);
+                let props = wanted
+                    .iter()
+                    .map(|n| match n.local.as_str() {
+                        "getetag" => XmlNode::text_element(n.clone(), format!("\"{etag}\"")),
+                        "calendar-data" => XmlNode::text_element(n.clone(), data),
+                        _ => XmlNode::element(n.clone(), vec![]),
+                    })
+                    .collect();
+                built.push(Response { href: href.into(), body: ResponseBody::PropStats(vec![ok(props)]), error: None });
+            }
+            assert_eq!(whole(fast.finish(None)), whole(built.finish(None)));
+        }
+        for refused in [vec![], vec![PropName::dav("getcontenttype"), PropName::dav("getetag")], vec![PropName::dav("calendar-data")]] {
+            assert!(!MultiStatusBuilder::head_listing(&refused));
         }
     }
 
