@@ -556,6 +556,13 @@ async fn rfc4791_7_3_floating_time_in_the_calendar_timezone() {
     // Free-busy places it in the calendar's zone too.
     let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260619T000000Z" end="20260620T000000Z"/></C:free-busy-query>"#);
     report(&server, cal, fb).await.status(200).contains("20260619T070000Z/20260619T080000Z");
+    // An all-day event is placed from the index's dates (the object is not
+    // read) at midnight in the calendar's zone: 22:00Z in Berlin's summer.
+    put_ok(&server, &format!("{cal}day.ics"), event("day", &["DTSTART;VALUE=DATE:20260622", "DTEND;VALUE=DATE:20260624"])).await;
+    let fb = format!(r#"<C:free-busy-query {NS_DECLS}><C:time-range start="20260620T000000Z" end="20260630T000000Z"/></C:free-busy-query>"#);
+    let text = report(&server, cal, fb).await.status(200).text().replace("\r\n ", "");
+    assert!(text.contains("20260621T220000Z/20260623T220000Z"), "{text}");
+    assert!(!text.contains("20260622T000000Z/"), "not at midnight UTC: {text}");
 }
 
 /// RFC 4791 §7.10 and RFC 5545 §3.8.2.7: an all-day event without TRANSP

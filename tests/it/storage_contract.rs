@@ -339,6 +339,7 @@ fn time_range_candidates(make: Factory) {
     assert!(!occurrences.iter().any(|o| o.name == "later.ics"));
     // Each occurrence filed by start says its object's kind and etag, so a
     // query the index decides reads no node.
+    let found = s.time_range_candidates(&cal, &window).unwrap();
     let short = found.iter().find(|c| c.name == "short.ics").unwrap();
     let head = short.head.as_ref().expect("a short occurrence is filed with its object's head");
     let node_etag = s.node(&cal.child("short.ics")).unwrap().unwrap().resource().unwrap().etag.clone();

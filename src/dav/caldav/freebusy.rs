@@ -20,6 +20,7 @@ use crate::dav::methods::Ctx;
 use crate::dav::path::Target;
 use crate::dav::{DavError, DavResult};
 use crate::ical::availability::{unavailable_periods, Availability};
+use crate::ical::zone::Zone;
 use crate::ical::BusyKind;
 use crate::model::TimeRange;
 use crate::storage::{IndexedOccurrence, StorePath};
@@ -106,7 +107,12 @@ fn availability_objects(ctx: &Ctx, calendar: &StorePath, occurrences: &[IndexedO
 /// out (RFC 6638 §5). An object is read only when the index cannot say.
 fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange, occurrences: &[IndexedOccurrence]) -> DavResult<Vec<(TimeRange, BusyKind)>> {
     let mut out = Vec::new();
-    let mut approximate = std::collections::BTreeSet::new();
+    // Objects the index places only roughly (floating time), each with
+    // whether all of those occurrences are all-day events: their dates are
+    // exact in the index, and are placed in the calendar's zone without
+    // reading the object.
+    let mut approximate: std::collections::BTreeMap<&str, bool> = std::collections::BTreeMap::new();
+    let mut all_day = Vec::new();
     // Objects with time in the range that is not busy by itself: a stored
     // VFREEBUSY among them publishes busy periods of its own.
     let mut not_busy = std::collections::BTreeSet::new();
@@ -126,7 +132,11 @@ fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange, occurrences:
             }
         }
         if occ.approximate {
-            approximate.insert(occ.name.as_str());
+            let by_dates = occ.occurrence.all_day && occ.head.as_ref().is_some_and(|h| h.kind == crate::ical::ComponentKind::Event);
+            *approximate.entry(occ.name.as_str()).or_insert(true) &= by_dates;
+            if by_dates {
+                all_day.push(occ);
+            }
             continue;
         }
         match occ.occurrence.busy {
@@ -153,7 +163,16 @@ fn busy_periods(ctx: &Ctx, calendar: &StorePath, range: &TimeRange, occurrences:
     }
     if !approximate.is_empty() {
         let tz = floating_zone(ctx, calendar, None)?;
-        for name in approximate {
+        let zone = tz.map_or(Zone::UTC, Zone::Iana);
+        for occ in all_day.into_iter().filter(|o| approximate[o.name.as_str()]) {
+            let (Some(kind), Some((first, end))) = (occ.occurrence.busy, occ.occurrence.all_day_dates()) else { continue };
+            let midnight = |d: chrono::NaiveDate| zone.to_utc(d.and_time(chrono::NaiveTime::MIN));
+            let exact = TimeRange::new(midnight(first), midnight(end));
+            if exact.overlaps(range) {
+                out.push((exact, kind));
+            }
+        }
+        for name in approximate.into_iter().filter(|(_, by_dates)| !by_dates).map(|(name, _)| name) {
             if let Some(obj) = load_object(ctx, &calendar.child(name))? {
                 for occ in obj.busy_occurrences(*range, tz).into_iter().chain(obj.published_busy(*range)) {
                     if let Some(kind) = occ.busy {
