@@ -21,6 +21,18 @@ pub(crate) fn push_text(out: &mut String, s: &str) {
     push(out, s, Mode::Text)
 }
 
+/// Appends an href that is already percent-encoded (`http::push_segment`
+/// over a `store_href`: printable ASCII without `<`, `>` or `"`) as
+/// element content: only `&` can need escaping, found with SIMD.
+pub(crate) fn push_encoded_href(out: &mut String, href: &str) {
+    debug_assert!(href.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"')), "{href}");
+    if memchr::memchr(b'&', href.as_bytes()).is_none() {
+        out.push_str(href);
+    } else {
+        push_text(out, href);
+    }
+}
+
 /// Appends `s` escaped as element content, keeping carriage returns.
 pub(crate) fn push_text_exact(out: &mut String, s: &str) {
     push(out, s, Mode::TextExact)

@@ -4,7 +4,7 @@
 //!
 //! May import: [`super::writer`], [`super::status`].
 
-use super::super::escape::push_text;
+use super::super::escape::{push_encoded_href, push_text};
 use super::super::{PropName, XmlNode, NS_CALDAV, NS_DAV};
 use super::status::reason_phrase;
 use super::writer::{Namespaces, Writer, XML_DECL};
@@ -215,12 +215,13 @@ impl MultiStatusBuilder {
 
     /// [`Self::push_resource_etag`] for names that pass
     /// [`Self::head_listing`]: `data` is the `CALDAV:calendar-data` text
-    /// (the stored object), escaped here.
+    /// (the stored object), escaped here. Both take an `href` that is
+    /// percent-encoded as `http::push_segment` writes it.
     pub fn push_resource_head(&mut self, href: &str, names: &[PropName], etag: &str, data: &str) {
         match self {
             MultiStatusBuilder::Streaming { out, .. } => {
                 out.push_str("<D:response><D:href>");
-                push_text(out, href);
+                push_encoded_href(out, href);
                 out.push_str("</D:href><D:propstat><D:prop>");
                 for n in names {
                     match n.local.as_str() {
@@ -507,7 +508,7 @@ mod tests {
             assert!(MultiStatusBuilder::etag_listing(wanted));
             let mut fast = MultiStatusBuilder::new(Some(wanted), 2);
             let mut built = MultiStatusBuilder::new(Some(wanted), 2);
-            for (href, etag) in [("/dav/calendars/a/b/x%20y.ics", "0af3"), ("/c/a&b<c>.ics", "e&<>\"")] {
+            for (href, etag) in [("/dav/calendars/a/b/x%20y.ics", "0af3"), ("/c/a&b%3Cc%3E.ics", "e&<>\"")] {
                 fast.push_resource_etag(href, wanted, etag);
                 let props = wanted
                     .iter()
