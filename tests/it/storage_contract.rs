@@ -723,49 +723,92 @@ fn listings_follow_members(make: Factory) {
     assert!(listing.is_empty(), "{listing:?}");
 }
 
-/// A sled store written before index heads (its `S` values end after the
-/// flags, the store unmarked) gets them at its next open: the objects'
-/// kinds and etags are filed again beside their occurrences, and the
-/// checker finds the index as the bytes say.
+/// What a store from before index heads holds: a daily series of an hour
+/// and a three-day event, written as this build writes them; returns the
+/// objects' etags. The caller then turns their `S`/`W` records into the
+/// old layout (every occurrence up to a week under `S`, values of the
+/// first ten bytes) and takes the `Mindex-heads` mark away.
+fn store_from_before_heads(s: &dyn Storage) -> Vec<String> {
+    let cal = p(&["alice", "cal"]);
+    s.put_user(&user("alice")).unwrap();
+    s.create_collection(&p(&["alice"]), false, vec![], vec![], now()).unwrap();
+    s.create_collection(&cal, true, vec![], vec![], now()).unwrap();
+    let horizon = DateTime::from_timestamp(s.node(&cal).unwrap().unwrap().collection().unwrap().horizon, 0).unwrap();
+    let mut etags = Vec::new();
+    for (name, times) in [
+        ("daily", "DTSTART:20260504T100000Z\r\nDTEND:20260504T110000Z\r\nRRULE:FREQ=DAILY;COUNT=3"),
+        ("trip", "DTSTART:20260504T100000Z\r\nDTEND:20260507T100000Z"),
+    ] {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:{name}\r\nDTSTAMP:20260101T000000Z\r\n{times}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        let index = slotdav::ical::CalendarObject::parse(text.as_bytes()).unwrap().index_entry(horizon);
+        let write = ResourceWrite {
+            bytes: text.into_bytes(),
+            content_type: "text/calendar".into(),
+            calendar: Some(CalendarWrite { uid: name.into(), kind: ComponentKind::Event, index }),
+        };
+        etags.push(s.put_resource(&cal.child(&format!("{name}.ics")), write, &none(), now()).unwrap().etag);
+    }
+    etags
+}
+
+/// The store of [`store_from_before_heads`] after its upgrade: every
+/// occurrence has its head again, the three-day event is found from two
+/// days into it, and the checker finds the index as the bytes say.
+fn assert_upgraded(s: &dyn Storage, etags: &[String]) {
+    let cal = p(&["alice", "cal"]);
+    let occurrences = s.occurrences(&cal, &TimeRange::new(t(0), t(24 * 7))).unwrap();
+    assert_eq!(occurrences.len(), 4, "{occurrences:?}");
+    for o in &occurrences {
+        let head = o.head.as_ref().expect("the head is filed again at open");
+        let etag = if o.name == "daily.ics" { &etags[0] } else { &etags[1] };
+        assert_eq!((head.kind, head.etag.as_str(), head.mentions_declined), (ComponentKind::Event, etag.as_str(), false));
+    }
+    let later = s.time_range_candidates(&cal, &TimeRange::new(t(24 * 2 + 12), t(24 * 2 + 13))).unwrap();
+    assert_eq!(later.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["trip.ics"]);
+    let report = s.check_tree(false).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// A sled store written before index heads (every occurrence up to a
+/// week under `S`, its values ending after the flags, the store unmarked)
+/// gets them at its next open.
 #[test]
 fn a_sled_store_from_before_index_heads_gets_them_at_its_next_open() {
     let dir = tempfile::tempdir().unwrap();
-    let cal = p(&["alice", "cal"]);
-    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:old\r\nDTSTAMP:20260101T000000Z\r\n\
-                DTSTART:20260504T100000Z\r\nDTEND:20260504T110000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:from before heads\r\n\
-                END:VEVENT\r\nEND:VCALENDAR\r\n";
-    let etag = {
-        let s = SledStorage::open(dir.path(), false, None).unwrap();
-        s.put_user(&user("alice")).unwrap();
-        s.create_collection(&p(&["alice"]), false, vec![], vec![], now()).unwrap();
-        s.create_collection(&cal, true, vec![], vec![], now()).unwrap();
-        let horizon = DateTime::from_timestamp(s.node(&cal).unwrap().unwrap().collection().unwrap().horizon, 0).unwrap();
-        let index = slotdav::ical::CalendarObject::parse(text.as_bytes()).unwrap().index_entry(horizon);
-        let write = ResourceWrite {
-            bytes: text.as_bytes().to_vec(),
-            content_type: "text/calendar".into(),
-            calendar: Some(CalendarWrite { uid: "old".into(), kind: ComponentKind::Event, index }),
-        };
-        s.put_resource(&cal.child("old.ics"), write, &none(), now()).unwrap().etag
-    };
+    let etags = store_from_before_heads(&SledStorage::open(dir.path(), false, None).unwrap());
     {
         let db = sled::open(dir.path().join("db")).unwrap();
         let tree = db.open_tree("slotdav").unwrap();
-        let spans: Vec<_> = tree.scan_prefix(b"S").map(|kv| kv.unwrap()).collect();
-        assert_eq!(spans.len(), 3, "three daily occurrences are filed");
+        let spans: Vec<_> = tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| k[0] == b'S' || k[0] == b'W').collect();
+        assert_eq!(spans.len(), 4, "three daily occurrences and the trip are filed");
         for (k, v) in spans {
-            tree.insert(k, &v[..10]).unwrap();
+            tree.remove(&k).unwrap();
+            let mut old = k.to_vec();
+            old[0] = b'S';
+            tree.insert(old, &v[..10]).unwrap();
         }
         tree.remove(b"Mindex-heads").unwrap();
         db.flush().unwrap();
     }
-    let s = SledStorage::open(dir.path(), false, None).unwrap();
-    let occurrences = s.occurrences(&cal, &TimeRange::new(t(0), t(24 * 7))).unwrap();
-    assert_eq!(occurrences.len(), 3);
-    for o in &occurrences {
-        let head = o.head.as_ref().expect("the head is filed again at open");
-        assert_eq!((head.kind, head.etag.as_str(), head.mentions_declined), (ComponentKind::Event, etag.as_str(), false));
+    assert_upgraded(&SledStorage::open(dir.path(), false, None).unwrap(), &etags);
+}
+
+/// The same upgrade of a store on PostgreSQL, at its next connect.
+#[test]
+fn a_postgres_store_from_before_index_heads_gets_them_at_its_next_connect() {
+    if !crate::common::pg::enabled() {
+        eprintln!("skipped: set {} to run it", crate::common::pg::SWITCH);
+        return;
     }
-    let report = s.check_tree(false).unwrap();
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let schema = crate::common::pg::TestSchema::create().expect("switch set");
+    let etags = store_from_before_heads(&slotdav::storage::PgStorage::connect(&schema.url, 2).unwrap());
+    let table = format!("{}.slotdav_records", schema.name);
+    crate::common::pg::admin_exec(format!(
+        "UPDATE {table} SET v = substring(v from 1 for 10) WHERE get_byte(k, 0) IN (83, 87); \
+         UPDATE {table} SET k = set_byte(k, 0, 83) WHERE get_byte(k, 0) = 87; \
+         DELETE FROM {table} WHERE k = convert_to('Mindex-heads', 'UTF8');"
+    ));
+    assert_upgraded(&slotdav::storage::PgStorage::connect(&schema.url, 2).unwrap(), &etags);
 }
