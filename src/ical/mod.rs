@@ -192,7 +192,6 @@ pub fn mentions_declined(bytes: &[u8]) -> bool {
         .any(|i| i >= 3 && bytes.get(i - 3..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"DECLINED")))
 }
 
-
 #[cfg(test)]
 mod declined_tests {
     use super::*;
@@ -214,7 +213,6 @@ mod declined_tests {
             assert_eq!(text.as_bytes().windows(8).any(|w| w.eq_ignore_ascii_case(b"DECLINED")), found, "{text}");
         }
     }
-
 }
 
 /// The reader and writer files import one way only: each file may name

@@ -89,25 +89,23 @@ async fn every_calendar_change_shows_in_the_next_listing() {
     assert!(!has(&starts(&server, "2026-05-05").await, "16:00"));
 }
 
+/// A hold of alice's lesson at `start` (RFC 3339), through the API.
+async fn hold(server: &TestServer, start: &str) -> crate::common::Resp {
+    server
+        .request("POST", "/api/v1/coaches/alice/event-types/lesson/holds")
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"start": "{start}"}}"#))
+        .send()
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hold_after_a_listing_sees_the_event_put_in_between() {
     let server = start().await;
     assert!(has(&starts(&server, "2026-05-06").await, "09:00"));
     put(&server, "/dav/calendars/alice/calendar/x.ics", event("x1", "20260506T070000", "20260506T080000", "")).await;
-    let r = server
-        .request("POST", "/api/v1/coaches/alice/event-types/lesson/holds")
-        .header("Content-Type", "application/json")
-        .body(r#"{"start": "2026-05-06T09:00:00+02:00"}"#)
-        .send()
-        .await
-        .status(409);
+    let r = hold(&server, "2026-05-06T09:00:00+02:00").await.status(409);
     assert!(r.text().contains("slot_unavailable"), "{}", r.describe());
     // The hour after it is still free.
-    server
-        .request("POST", "/api/v1/coaches/alice/event-types/lesson/holds")
-        .header("Content-Type", "application/json")
-        .body(r#"{"start": "2026-05-06T10:00:00+02:00"}"#)
-        .send()
-        .await
-        .status(201);
+    hold(&server, "2026-05-06T10:00:00+02:00").await.status(201);
 }

@@ -139,6 +139,23 @@ impl Storage for SlowDisk {
 }
 
 /// Flushes and callers counted between two snapshots.
+/// `WRITERS` PUTs of new events at once (`{prefix}-{i}.ics`), each
+/// acknowledged with 201.
+async fn put_concurrently(server: &TestServer, prefix: &str) {
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            let http = server.http.clone();
+            let path = format!("/dav/calendars/alice/calendar/{prefix}-{i}.ics");
+            tokio::spawn(async move {
+                http.request("PUT", &path).as_user(ALICE).header("Content-Type", "text/calendar").body(event(i)).send().await.status(201);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
 fn since(before: FlushStats, after: FlushStats) -> FlushStats {
     FlushStats { flushes: after.flushes - before.flushes, waiters: after.waiters - before.waiters }
 }
@@ -152,23 +169,7 @@ async fn concurrent_puts_share_flushes_and_every_acknowledged_one_is_there() {
     // Provision alice's home and default calendar first.
     server.request("PROPFIND", "/dav/calendars/alice/").as_user(ALICE).depth("0").xml(PROPFIND_ALLPROP).send().await.status(207);
     let before = server.storage.flush_stats();
-    let tasks: Vec<_> = (0..WRITERS)
-        .map(|i| {
-            let http = server.http.clone();
-            tokio::spawn(async move {
-                http.request("PUT", &format!("/dav/calendars/alice/calendar/gc-{i}.ics"))
-                    .as_user(ALICE)
-                    .header("Content-Type", "text/calendar")
-                    .body(event(i))
-                    .send()
-                    .await
-                    .status(201);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    put_concurrently(&server, "gc").await;
     let used = since(before, server.storage.flush_stats());
     assert!(used.waiters >= WRITERS as u64, "every PUT waits for durability: {used:?}");
     assert!(used.flushes < used.waiters, "{WRITERS} concurrent PUTs shared no flush: {used:?}");
@@ -262,23 +263,7 @@ async fn metrics_count_syncs_and_the_writes_that_shared_them() {
     server.request("PROPFIND", "/dav/calendars/alice/").as_user(ALICE).depth("0").xml(PROPFIND_ALLPROP).send().await.status(207);
     let (flushes, writes) = ("slotdav_store_flushes_total", "slotdav_store_durable_writes_total");
     let (flushes_before, writes_before) = (counter(&server, flushes).await, counter(&server, writes).await);
-    let tasks: Vec<_> = (0..WRITERS)
-        .map(|i| {
-            let http = server.http.clone();
-            tokio::spawn(async move {
-                http.request("PUT", &format!("/dav/calendars/alice/calendar/m-{i}.ics"))
-                    .as_user(ALICE)
-                    .header("Content-Type", "text/calendar")
-                    .body(event(i))
-                    .send()
-                    .await
-                    .status(201);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    put_concurrently(&server, "m").await;
     let synced = counter(&server, flushes).await - flushes_before;
     let durable = counter(&server, writes).await - writes_before;
     assert!(durable >= WRITERS as u64, "every PUT counted as a durable write: {durable}");
