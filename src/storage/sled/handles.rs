@@ -272,13 +272,26 @@ fn open_db(dir: &Path, flush_every_ms: Option<u64>, cache_bytes: u64, prepare: f
     Ok(db)
 }
 
+/// How long an open waits for the directory's lock: a store of this
+/// process closed a moment ago lets go of it only when sled's background
+/// flusher, which holds the database too, has noticed and stopped.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Opens the database in `dir/db` and slotdav's tree in it, unchecked.
+/// The directory's lock is waited for up to [`LOCK_WAIT`]; held longer
+/// (another process has the store open) the open fails with sled's error.
 fn open_unprepared(dir: &Path, flush_every_ms: Option<u64>, cache_bytes: u64) -> Result<Db> {
-    let db = ::sled::Config::new()
-        .path(dir.join("db"))
-        .cache_capacity(cache_bytes)
-        .flush_every_ms(flush_every_ms)
-        .open()?;
+    let config = ::sled::Config::new().path(dir.join("db")).cache_capacity(cache_bytes).flush_every_ms(flush_every_ms);
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let db = loop {
+        match config.open() {
+            // sled says so only in its message (an `Other` error).
+            Err(::sled::Error::Io(e)) if e.to_string().starts_with("could not acquire lock") && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other?,
+        }
+    };
     let tree = db.open_tree("slotdav")?;
     Ok(Db { db, tree })
 }
