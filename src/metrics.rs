@@ -4,7 +4,8 @@
 //! deliveries and external-calendar fetches by result; and gauges the
 //! scrape sets from what the server already keeps ([`Snapshot`]: active
 //! holds, outbox depth and failures by kind, store size, and the store's
-//! group commit: syncs run and the durable writes they covered).
+//! group commit: syncs run and the durable writes they covered; password
+//! checks run).
 //!
 //! Plumbing like `http`: it imports nothing of the crate. `app` owns the
 //! one [`Metrics`] (`App::metrics`) and hands it to whoever counts:
@@ -68,6 +69,10 @@ pub struct Snapshot {
     /// commit, concurrent writes share a sync, so this outgrows
     /// `store_flushes` under load.
     pub store_durable_writes: u64,
+    /// Password hashes verified (argon2 runs) since the server started:
+    /// first logins, changed passwords and wrong ones; a client that
+    /// sends the same credentials again costs none.
+    pub password_checks: u64,
 }
 
 /// Every metric slotdav exports.
@@ -84,6 +89,7 @@ pub struct Metrics {
     store_bytes: Gauge<f64, AtomicU64>,
     store_flushes: Counter,
     store_durable_writes: Counter,
+    password_checks: Counter,
     /// One scrape encodes at a time (the gauges are set, then written).
     scrape: std::sync::Mutex<()>,
 }
@@ -119,6 +125,8 @@ impl Metrics {
         registry.register("store_flushes", "Syncs the store ran to make acknowledged writes durable", store_flushes.clone());
         let store_durable_writes = Counter::default();
         registry.register("store_durable_writes", "Writes that waited for a sync before they were acknowledged (group commit: many per sync under load)", store_durable_writes.clone());
+        let password_checks = Counter::default();
+        registry.register("password_checks", "Password hashes verified (argon2 runs): first logins, new passwords and wrong ones", password_checks.clone());
         Metrics {
             registry,
             requests,
@@ -132,6 +140,7 @@ impl Metrics {
             store_bytes,
             store_flushes,
             store_durable_writes,
+            password_checks,
             scrape: std::sync::Mutex::new(()),
         }
     }
@@ -170,6 +179,7 @@ impl Metrics {
         self.store_bytes.set(snapshot.store_bytes as f64);
         catch_up(&self.store_flushes, snapshot.store_flushes);
         catch_up(&self.store_durable_writes, snapshot.store_durable_writes);
+        catch_up(&self.password_checks, snapshot.password_checks);
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -264,6 +274,7 @@ mod tests {
             store_bytes: 4096,
             store_flushes: 5,
             store_durable_writes: 40,
+            password_checks: 2,
         };
         let text = m.encode(&snapshot);
         assert!(text.contains(r#"slotdav_http_requests_total{method="GET",route="book",status="2xx"} 2"#), "{text}");
@@ -274,6 +285,7 @@ mod tests {
         assert!(text.ends_with("# EOF\n"), "{text}");
         assert!(text.contains("slotdav_store_flushes_total 5"), "{text}");
         assert!(text.contains("slotdav_store_durable_writes_total 40"), "{text}");
+        assert!(text.contains("slotdav_password_checks_total 2"), "{text}");
         // The store's counts only grow; a scrape follows them.
         let text = m.encode(&Snapshot { store_flushes: 7, store_durable_writes: 90, ..snapshot });
         assert!(text.contains("slotdav_store_flushes_total 7"), "{text}");

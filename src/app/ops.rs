@@ -61,6 +61,7 @@ impl App {
             store_bytes: self.storage.size_on_disk().unwrap_or(0),
             store_flushes: flushes.flushes,
             store_durable_writes: flushes.waiters,
+            password_checks: self.auth.checks_run(),
         }
     }
 

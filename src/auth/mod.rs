@@ -4,9 +4,12 @@
 //! - A successful check is remembered (as a SHA-256 of the password, tied
 //!   to the stored hash) until the user's password changes, so calendar
 //!   clients that send credentials with every request pay argon2 once.
-//! - At most `concurrent_checks` argon2 verifications run at once, each on
-//!   pooled memory ([`hash`]); a request that cannot get a turn within
-//!   [`CHECK_WAIT`] is told to come back ([`AuthError::Busy`]).
+//! - At most `concurrent_checks` argon2 verifications run at once (19 MiB
+//!   each, given back when they end: [`hash`]); a request that cannot get
+//!   a turn within [`CHECK_WAIT`] is told to come back ([`AuthError::Busy`]).
+//! - Checks of one user name run one at a time: a client that opens
+//!   several connections at once with credentials not seen before pays
+//!   argon2 once, and the others find the result remembered.
 //! - Failures are throttled per user and per client address with
 //!   exponential back-off ([`throttle`]); a throttled request is refused
 //!   before any password work. A name that is not a user is checked
@@ -25,6 +28,7 @@ pub mod throttle;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -91,7 +95,11 @@ pub struct Authenticator {
     verified: Mutex<HashMap<String, (String, [u8; 32])>>,
     throttle: Mutex<Throttle>,
     checks: tokio::sync::Semaphore,
-    memory: hash::MemoryPool,
+    /// The user names being checked now, each with the turn its checks
+    /// take one after another.
+    checking: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// argon2 verifications run so far (for `/metrics`).
+    checks_run: AtomicU64,
     /// Verified for names that are not users (its password is random and
     /// forgotten).
     dummy: String,
@@ -110,7 +118,8 @@ impl Authenticator {
             verified: Mutex::new(HashMap::new()),
             throttle: Mutex::new(Throttle::new(config.free_failures, config.backoff, config.backoff_max)),
             checks: tokio::sync::Semaphore::new(config.concurrent_checks),
-            memory: hash::MemoryPool::new(config.concurrent_checks),
+            checking: Mutex::new(HashMap::new()),
+            checks_run: AtomicU64::new(0),
             dummy: hash_password(&base64::engine::general_purpose::STANDARD.encode(random)),
         }
     }
@@ -122,32 +131,26 @@ impl Authenticator {
             tracing::info!(client = %client, user = ?name, "login refused: throttled");
             return Err(AuthError::Throttled { retry_after: wait });
         }
-        let this = self.clone();
-        let (n, p) = (name.clone(), password.clone());
-        let lookup = tokio::task::spawn_blocking(move || this.lookup(&*storage, &n, &p))
-            .await
-            .map_err(|e| StorageError::Backend(format!("credential lookup: {e}")))??;
-        let (phc, user) = match lookup {
+        let (mut phc, mut user) = match self.lookup(&storage, &name, &password).await? {
             Lookup::Cached(user) => return Ok(user),
             Lookup::Verify { phc, user } => (phc, user),
         };
-        let permit = match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
-            Ok(Ok(permit)) => permit,
-            _ => {
+        let mut turn = self.turn(&name);
+        if !turn.take_now() {
+            if !turn.wait().await {
                 tracing::warn!(client = %client, "login refused: too many password checks at once");
                 return Err(AuthError::Busy { retry_after: Duration::from_secs(2) });
             }
-        };
-        let this = self.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            let ok = this.memory.verify(password.as_bytes(), &phc);
-            (ok, phc, password)
-        })
-        .await
-        .map_err(|e| StorageError::Backend(format!("credential check: {e}")))?;
-        drop(permit);
+            // The check this one waited for may have remembered these credentials.
+            match self.lookup(&storage, &name, &password).await? {
+                Lookup::Cached(user) => return Ok(user),
+                Lookup::Verify { phc: p, user: u } => (phc, user) = (p, u),
+            }
+        }
+        let (ok, phc, password) = self.check(client, phc, password).await?;
+        drop(turn);
         match (ok, user) {
-            ((true, phc, password), Some(user)) => {
+            (true, Some(user)) => {
                 let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
                 self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), (phc, digest));
                 self.lock_throttle().success(&name, client, Instant::now());
@@ -161,8 +164,48 @@ impl Authenticator {
         }
     }
 
+    /// Runs argon2 for `password` against `phc` once a check slot is free.
+    async fn check(self: &Arc<Self>, client: IpAddr, phc: String, password: String) -> Result<(bool, String, String), AuthError> {
+        let permit = match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                tracing::warn!(client = %client, "login refused: too many password checks at once");
+                return Err(AuthError::Busy { retry_after: Duration::from_secs(2) });
+            }
+        };
+        self.checks_run.fetch_add(1, Ordering::Relaxed);
+        let checked = tokio::task::spawn_blocking(move || {
+            let ok = hash::verify_password(&password, &phc);
+            (ok, phc, password)
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("credential check: {e}")))?;
+        drop(permit);
+        Ok(checked)
+    }
+
+    /// Password hashes verified since the server started.
+    pub fn checks_run(&self) -> u64 {
+        self.checks_run.load(Ordering::Relaxed)
+    }
+
+    /// The place in line of a check of `name`'s password (not yet taken).
+    fn turn(&self, name: &str) -> Turn<'_> {
+        let gate = self.checking.lock().unwrap_or_else(|p| p.into_inner()).entry(name.to_string()).or_default().clone();
+        Turn { auth: self, name: name.to_string(), gate, held: None }
+    }
+
+    /// Loads the user on the blocking pool; see [`Self::lookup_now`].
+    async fn lookup(self: &Arc<Self>, storage: &Arc<dyn Storage>, name: &str, password: &str) -> Result<Lookup, AuthError> {
+        let (this, storage, n, p) = (self.clone(), storage.clone(), name.to_string(), password.to_string());
+        let lookup = tokio::task::spawn_blocking(move || this.lookup_now(&*storage, &n, &p))
+            .await
+            .map_err(|e| StorageError::Backend(format!("credential lookup: {e}")))??;
+        Ok(lookup)
+    }
+
     /// Loads the user and answers from the cache when it can.
-    fn lookup(&self, storage: &dyn Storage, name: &str, password: &str) -> Result<Lookup, StorageError> {
+    fn lookup_now(&self, storage: &dyn Storage, name: &str, password: &str) -> Result<Lookup, StorageError> {
         let Some(record) = storage.user(name)? else {
             return Ok(Lookup::Verify { phc: self.dummy.clone(), user: None });
         };
@@ -178,6 +221,41 @@ impl Authenticator {
 
     fn lock_throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
         self.throttle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One check of a user name's password at a time: a turn is taken (now,
+/// or after waiting for the check before it) and ends when dropped; the
+/// last one out removes the name from [`Authenticator::checking`].
+struct Turn<'a> {
+    auth: &'a Authenticator,
+    name: String,
+    gate: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Turn<'_> {
+    /// Takes the turn if no check of this name is running.
+    fn take_now(&mut self) -> bool {
+        self.held = self.gate.clone().try_lock_owned().ok();
+        self.held.is_some()
+    }
+
+    /// Waits (at most [`CHECK_WAIT`]) for the running check to end.
+    async fn wait(&mut self) -> bool {
+        self.held = tokio::time::timeout(CHECK_WAIT, self.gate.clone().lock_owned()).await.ok();
+        self.held.is_some()
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.held = None;
+        let mut checking = self.auth.checking.lock().unwrap_or_else(|p| p.into_inner());
+        // Clones are made only under this lock: two are the map's and ours.
+        if Arc::strong_count(&self.gate) == 2 {
+            checking.remove(&self.name);
+        }
     }
 }
 

@@ -68,6 +68,51 @@ async fn wrong_passwords_keep_the_server_small_and_the_right_one_still_works() {
     server.request("PROPFIND", "/dav/").basic("admin", ADMIN_PW).depth("0").send().await.status(207);
 }
 
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS");
+    let kb: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb / 1024.0
+}
+
+async fn password_checks(server: &BinServer) -> u64 {
+    let text = server.request("GET", "/metrics").send().await.status(200).text();
+    let line = text.lines().find(|l| l.starts_with("slotdav_password_checks_total ")).unwrap_or_else(|| panic!("no password check counter:\n{text}"));
+    line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() as u64
+}
+
+/// A password check's 19 MiB go back to the system when it ends (they used
+/// to stay with the server, two checks' worth for good), and a client that
+/// opens many connections at once with new credentials costs one check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn password_checks_give_their_memory_back_and_a_crowd_of_one_client_costs_one_check() {
+    let env = BinEnv::new("[auth]\nfree_failures = 1000\n");
+    let server = env.spawn_with_env(&[("SLOTDAV_ADMIN_PASSWORD", ADMIN_PW)]);
+    server.request("GET", "/").send().await.status(200);
+    let before = rss_mib(server.pid());
+    let checks_before = password_checks(&server).await;
+
+    let crowd = |password: String| {
+        let http = server.http.clone();
+        tokio::spawn(async move { http.request("PROPFIND", "/dav/").basic("admin", &password).depth("0").send().await.code() })
+    };
+    let right: Vec<_> = (0..16).map(|_| crowd(ADMIN_PW.to_string())).collect();
+    for t in right {
+        assert_eq!(t.await.unwrap(), 207, "the right password, sixteen connections at once");
+    }
+    assert_eq!(password_checks(&server).await - checks_before, 1, "sixteen connections with the same new credentials cost one check");
+
+    let wrong: Vec<_> = (0..8).map(|i| crowd(format!("wrong-{i}"))).collect();
+    for t in wrong {
+        let code = t.await.unwrap();
+        assert!(code == 401 || code == 503, "a wrong password in a crowd: {code}");
+    }
+    assert!(password_checks(&server).await - checks_before >= 3, "different wrong passwords are each checked");
+    let after = rss_mib(server.pid());
+    eprintln!("RSS before the logins {before:.1} MiB, after {after:.1} MiB");
+    assert!(after < before + 16.0, "password checks kept their memory: RSS {before:.1} -> {after:.1} MiB");
+}
+
 // ---------------------------------------------------------------------------
 // Finding 3: brute force and user-name timing
 // ---------------------------------------------------------------------------
