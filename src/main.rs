@@ -20,13 +20,16 @@ use slotdav::storage::{PgStorage, SledStorage, Storage, User};
 /// which blocks that size (a password check's 19 MiB of argon2 memory, a
 /// large answer) come from the heap arenas and stay with the process;
 /// fixed at 1 MiB, such blocks are mapped for their use and given back
-/// when freed.
+/// when freed. glibc's own variables (`MALLOC_MMAP_THRESHOLD_`,
+/// `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`) still win when set.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a parameter of the allocator; no other
-    // thread exists yet.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() && std::env::var_os("GLIBC_TUNABLES").is_none() {
+        // SAFETY: mallopt only sets a parameter of the allocator; no other
+        // thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
     }
 }
 
