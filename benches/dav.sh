@@ -10,8 +10,10 @@
 # PHASES, CONCURRENCY (passed to the bench); SLOTDAV_BIN (default
 # target/release/slotdav, built if missing); DATABASE_URL (run on
 # PostgreSQL instead of sled); CACHE (the `[storage] cache`, default
-# 32MiB); KEEP=1 keeps the data directory and leaves the server running
-# (its pid and directory are printed).
+# 32MiB); WRAP (a command the server runs under, e.g. "heaptrack -o F";
+# the bench then samples the wrapper's CPU and memory); KEEP=1 keeps the
+# data directory and leaves the server running (its pid and directory are
+# printed).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +39,7 @@ quota = "100GiB"
 EOF
 
 echo bench-secret | "$bin" --config "$work/slotdav.toml" user add bench --email bench@example.org > /dev/null
-"$bin" --config "$work/slotdav.toml" serve > "$work/server.log" 2>&1 &
+${WRAP:-} "$bin" --config "$work/slotdav.toml" serve > "$work/server.log" 2>&1 &
 pid=$!
 stop() {
   if [ "${KEEP:-0}" = 1 ]; then
