@@ -20,8 +20,8 @@ use slotdav::storage::{PgStorage, SledStorage, Storage, User};
 /// which blocks that size (a password check's 19 MiB of argon2 memory, a
 /// large answer) come from the heap arenas and stay with the process;
 /// fixed at 1 MiB, such blocks are mapped for their use and given back
-/// when freed. glibc's own variables (`MALLOC_MMAP_THRESHOLD_`,
-/// `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`) still win when set.
+/// when freed. glibc's own `MALLOC_MMAP_THRESHOLD_` or `GLIBC_TUNABLES`,
+/// when set, win.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() && std::env::var_os("GLIBC_TUNABLES").is_none() {

@@ -138,8 +138,7 @@ impl Authenticator {
         let mut turn = self.turn(&name);
         if !turn.take_now() {
             if !turn.wait().await {
-                tracing::warn!(client = %client, "login refused: too many password checks at once");
-                return Err(AuthError::Busy { retry_after: Duration::from_secs(2) });
+                return Err(busy(client));
             }
             // The check this one waited for may have remembered these credentials.
             match self.lookup(&storage, &name, &password).await? {
@@ -147,11 +146,11 @@ impl Authenticator {
                 Lookup::Verify { phc: p, user: u } => (phc, user) = (p, u),
             }
         }
-        let (ok, phc, password) = self.check(client, phc, password).await?;
+        let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+        let ok = self.check(client, &phc, password).await?;
         drop(turn);
         match (ok, user) {
             (true, Some(user)) => {
-                let digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
                 self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), (phc, digest));
                 self.lock_throttle().success(&name, client, Instant::now());
                 Ok(user)
@@ -165,23 +164,17 @@ impl Authenticator {
     }
 
     /// Runs argon2 for `password` against `phc` once a check slot is free.
-    async fn check(self: &Arc<Self>, client: IpAddr, phc: String, password: String) -> Result<(bool, String, String), AuthError> {
-        let permit = match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
-            Ok(Ok(permit)) => permit,
-            _ => {
-                tracing::warn!(client = %client, "login refused: too many password checks at once");
-                return Err(AuthError::Busy { retry_after: Duration::from_secs(2) });
-            }
+    async fn check(&self, client: IpAddr, phc: &str, password: String) -> Result<bool, AuthError> {
+        let Ok(Ok(permit)) = tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await else {
+            return Err(busy(client));
         };
         self.checks_run.fetch_add(1, Ordering::Relaxed);
-        let checked = tokio::task::spawn_blocking(move || {
-            let ok = hash::verify_password(&password, &phc);
-            (ok, phc, password)
-        })
-        .await
-        .map_err(|e| StorageError::Backend(format!("credential check: {e}")))?;
+        let phc = phc.to_string();
+        let ok = tokio::task::spawn_blocking(move || hash::verify_password(&password, &phc))
+            .await
+            .map_err(|e| StorageError::Backend(format!("credential check: {e}")))?;
         drop(permit);
-        Ok(checked)
+        Ok(ok)
     }
 
     /// Password hashes verified since the server started.
@@ -222,6 +215,12 @@ impl Authenticator {
     fn lock_throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
         self.throttle.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// No turn for a password check came within [`CHECK_WAIT`].
+fn busy(client: IpAddr) -> AuthError {
+    tracing::warn!(client = %client, "login refused: too many password checks at once");
+    AuthError::Busy { retry_after: Duration::from_secs(2) }
 }
 
 /// One check of a user name's password at a time: a turn is taken (now,
