@@ -24,6 +24,7 @@ pub mod health;
 pub mod outbox;
 pub mod quota;
 pub mod scheduling;
+pub mod smtp;
 pub mod transport;
 pub mod waitlist;
 

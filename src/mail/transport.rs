@@ -1,14 +1,13 @@
-//! Sending a formatted message: SMTP (lettre, rustls) or `.eml` files
+//! Sending a formatted message: SMTP ([`super::smtp`]) or `.eml` files
 //! (owner-only: a directory 0700, files 0600, since they hold manage links).
 
 use std::path::PathBuf;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
-use super::config::{MailConfig, MailTransport, SmtpTls};
+use super::config::{MailConfig, MailTransport};
+use super::smtp::SmtpServer;
 
 /// Why a send did not work, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +30,7 @@ impl std::fmt::Display for SendError {
 /// A configured way out.
 #[derive(Clone)]
 pub enum Transport {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, timeout: std::time::Duration },
+    Smtp { server: SmtpServer, timeout: std::time::Duration },
     File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
 }
 
@@ -44,22 +43,7 @@ impl Transport {
                 let dir = config.file_dir_in(data_dir);
                 Ok(Transport::File { transport: AsyncFileTransport::new(&dir), dir })
             }
-            MailTransport::Smtp => {
-                let host = config.smtp_host.trim_start_matches('[').trim_end_matches(']').to_string();
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
-                    .port(config.smtp_port)
-                    .timeout(Some(config.smtp_timeout));
-                let tls = match config.smtp_tls {
-                    SmtpTls::None => Tls::None,
-                    SmtpTls::StartTls => Tls::Required(TlsParameters::new(host).map_err(|e| format!("TLS setup: {e}"))?),
-                    SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(host).map_err(|e| format!("TLS setup: {e}"))?),
-                };
-                builder = builder.tls(tls);
-                if !config.smtp_user.is_empty() {
-                    builder = builder.credentials(Credentials::new(config.smtp_user.clone(), config.smtp_password.clone()));
-                }
-                Ok(Transport::Smtp { transport: builder.build(), timeout: config.smtp_timeout })
-            }
+            MailTransport::Smtp => Ok(Transport::Smtp { server: SmtpServer::from_config(config)?, timeout: config.smtp_timeout }),
         }
     }
 
@@ -77,28 +61,16 @@ impl Transport {
                 crate::storage::files::make_private(&file)
                     .map_err(|e| SendError::Temporary(format!("cannot restrict {}: {e}", file.display())))
             }
-            Transport::Smtp { transport, timeout } => {
-                // lettre's timeout is per command; bound the whole exchange too.
+            Transport::Smtp { server, timeout } => {
+                // The whole exchange is bounded (a server may answer each
+                // command just in time, forever).
                 let whole = *timeout * 4;
-                match tokio::time::timeout(whole, transport.send_raw(envelope, bytes)).await {
+                match tokio::time::timeout(whole, server.send(envelope, bytes)).await {
                     Err(_) => Err(SendError::Temporary(format!("no answer from the SMTP server within {whole:?}"))),
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => Err(classify(&e)),
+                    Ok(result) => result,
                 }
             }
         }
-    }
-}
-
-/// Permanent: a 5xx answer, or a message/address lettre itself refuses.
-/// Everything else (4xx, refused or dropped connections, timeouts, TLS
-/// trouble) may pass later.
-fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    let text = e.to_string();
-    if e.is_permanent() || e.is_client() {
-        SendError::Permanent(text)
-    } else {
-        SendError::Temporary(text)
     }
 }
 

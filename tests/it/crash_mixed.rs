@@ -255,6 +255,28 @@ async fn mail_delivered(sink: &Sink, m: &Model) -> (usize, usize) {
     }
 }
 
+/// For the failure message: the addresses still waiting for mail, what
+/// the outbox holds for them, and what the server said about mail.
+fn explain_lost_mail(env: &BinEnv, server: &BinServer, sink: &Sink, m: &Model) {
+    let messages = sink.messages();
+    let missing: Vec<&String> = m.emails.values().filter(|email| !messages.iter().any(|r| r.rcpt.iter().any(|a| a == *email))).collect();
+    eprintln!("crash_mixed: {} addresses got nothing, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    let outbox = env.cli(&["outbox", "list"], "");
+    for line in outbox.stdout.lines().filter(|l| missing.iter().any(|e| l.contains(e.as_str()))).take(10) {
+        eprintln!("crash_mixed: outbox: {line}");
+    }
+    eprintln!("crash_mixed: outbox list: {} lines, first: {:?}", outbox.stdout.lines().count(), outbox.stdout.lines().take(5).collect::<Vec<_>>());
+    let log = server.log_text();
+    let sent: Vec<&str> = log.lines().filter(|l| l.contains("mail sent")).collect();
+    eprintln!("crash_mixed: the last server sent {} messages, first {:?}, last {:?}", sent.len(), sent.first().map(|l| &l[..l.len().min(40)]), sent.last().map(|l| &l[..l.len().min(40)]));
+    for line in log.lines().filter(|l| l.contains("mail") || l.contains("outbox")).filter(|l| !l.contains("mail sent")).take(20) {
+        eprintln!("crash_mixed: log: {line}");
+    }
+    for line in log.lines().rev().take(5) {
+        eprintln!("crash_mixed: log tail: {}", &line[..line.len().min(300)]);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_change_survives_kill_9_at_random_points_of_a_mixed_workload() {
     let sink = Sink::start().await;
@@ -288,6 +310,9 @@ async fn every_acknowledged_change_survives_kill_9_at_random_points_of_a_mixed_w
     server.http.set_password("alice", PW);
     inconsistencies += verify(&server, &mut m).await;
     let (lost, twice) = mail_delivered(&sink, &m).await;
+    if lost > 0 {
+        explain_lost_mail(&env, &server, &sink, &m);
+    }
     println!(
         "crash_mixed: {cycles} cycles, {} acknowledged operations, {inconsistencies} inconsistencies; mail: {} bookings, {lost} messages lost, {twice} sent twice",
         m.acknowledged,

@@ -1,0 +1,234 @@
+//! One SMTP session per message, on a TCP connection with Nagle's
+//! algorithm off: lettre's [`AsyncSmtpConnection`] speaks the protocol
+//! (greeting, EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA), this module opens the
+//! connection it speaks over.
+//!
+//! Why not lettre's own transport: it connects with Nagle on, and it
+//! writes a message's body and its end marker (`CRLF.CRLF`) as two writes.
+//! Nagle holds the five-byte marker until the body is acknowledged, and
+//! the SMTP server (Postfix and the test sink alike) delays that ACK by
+//! 40 ms on Linux, so every message cost 40 ms of waiting: the worker sent
+//! at most 22 messages a second however fast the server was (measured
+//! against the sink: 44 ms between messages; lettre/lettre#1159).
+//!
+//! Implicit TLS (`smtp_tls = "tls"`, port 465) wraps the connection in
+//! rustls (ring, the webpki roots, as lettre's own TLS would); STARTTLS is
+//! lettre's upgrade of the same connection.
+//!
+//! Imports lettre, rustls and tokio; nothing of slotdav's but the config.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use tokio::net::TcpStream;
+
+use super::config::{MailConfig, SmtpTls};
+use super::transport::SendError;
+
+/// Mechanisms offered for AUTH, in order of preference (lettre's default).
+const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+
+/// The configured SMTP server and how to talk to it.
+#[derive(Clone)]
+pub struct SmtpServer {
+    host: String,
+    port: u16,
+    timeout: Duration,
+    security: Security,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+}
+
+#[derive(Clone)]
+enum Security {
+    Plain,
+    StartTls(TlsParameters),
+    Implicit { connector: tokio_rustls::TlsConnector, name: rustls::pki_types::ServerName<'static> },
+}
+
+impl SmtpServer {
+    pub fn from_config(config: &MailConfig) -> Result<SmtpServer, String> {
+        let host = config.smtp_host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let security = match config.smtp_tls {
+            SmtpTls::None => Security::Plain,
+            SmtpTls::StartTls => Security::StartTls(TlsParameters::new(host.clone()).map_err(|e| format!("TLS setup: {e}"))?),
+            SmtpTls::Tls => {
+                let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| format!("TLS setup: `{host}`: {e}"))?;
+                Security::Implicit { connector: tokio_rustls::TlsConnector::from(Arc::new(client_config()?)), name }
+            }
+        };
+        let credentials = (!config.smtp_user.is_empty()).then(|| Credentials::new(config.smtp_user.clone(), config.smtp_password.clone()));
+        Ok(SmtpServer { host, port: config.smtp_port, timeout: config.smtp_timeout, security, credentials, hello: ClientId::default() })
+    }
+
+    /// One session: connect, hello, TLS and AUTH as configured, the
+    /// message, QUIT. The caller bounds the whole exchange in time.
+    pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
+        let mut conn = self.connect().await?;
+        let sent = conn.send(envelope, bytes).await;
+        conn.abort().await;
+        sent.map(|_| ()).map_err(|e| classify(&e))
+    }
+
+    /// The TCP connection, Nagle off.
+    async fn tcp(&self) -> Result<TcpStream, SendError> {
+        let tcp = tokio::time::timeout(self.timeout, TcpStream::connect((self.host.as_str(), self.port)))
+            .await
+            .map_err(|_| SendError::Temporary(format!("no connection to {}:{} within {:?}", self.host, self.port, self.timeout)))?
+            .map_err(|e| SendError::Temporary(format!("cannot connect to {}:{}: {e}", self.host, self.port)))?;
+        tcp.set_nodelay(true).map_err(|e| SendError::Temporary(format!("TCP_NODELAY: {e}")))?;
+        Ok(tcp)
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let tcp = self.tcp().await?;
+        let stream: Box<dyn AsyncTokioStream> = match &self.security {
+            Security::Implicit { connector, name } => {
+                let tls = connector.connect(name.clone(), tcp).await.map_err(|e| SendError::Temporary(format!("TLS with {}: {e}", self.host)))?;
+                Box::new(ImplicitTls(tls))
+            }
+            _ => Box::new(tcp),
+        };
+        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await.map_err(|e| classify(&e))?;
+        if let Security::StartTls(parameters) = &self.security {
+            conn.starttls(parameters.clone(), &self.hello).await.map_err(|e| classify(&e))?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&MECHANISMS, credentials).await.map_err(|e| classify(&e))?;
+        }
+        Ok(conn)
+    }
+}
+
+/// rustls on ring with the webpki roots, TLS 1.2 and 1.3.
+fn client_config() -> Result<rustls::ClientConfig, String> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// A TLS connection as the stream lettre speaks over.
+#[derive(Debug)]
+struct ImplicitTls(tokio_rustls::client::TlsStream<TcpStream>);
+
+impl AsyncTokioStream for ImplicitTls {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.0.get_ref().0.peer_addr()
+    }
+}
+
+impl tokio::io::AsyncRead for ImplicitTls {
+    fn poll_read(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &mut tokio::io::ReadBuf<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ImplicitTls {
+    fn poll_write(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// Permanent: a 5xx answer, or a message/address lettre itself refuses.
+/// Everything else (4xx, refused or dropped connections, timeouts, TLS
+/// trouble) may pass later.
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let text = e.to_string();
+    if e.is_permanent() || e.is_client() {
+        SendError::Permanent(text)
+    } else {
+        SendError::Temporary(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// An SMTP server on loopback that greets and answers EHLO without
+    /// extensions, then every command with `250`.
+    async fn bare_server() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 bare.test\r\n").await;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let reply: &[u8] = if line.to_ascii_uppercase().starts_with("QUIT") { b"221 bye\r\n" } else { b"250 bare.test\r\n" };
+                        if write.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    fn server(port: u16, tls: &str) -> SmtpServer {
+        let config = MailConfig {
+            smtp_host: "localhost".into(),
+            smtp_port: port,
+            smtp_tls: match tls {
+                "tls" => SmtpTls::Tls,
+                "starttls" => SmtpTls::StartTls,
+                _ => SmtpTls::None,
+            },
+            ..MailConfig::default()
+        };
+        SmtpServer::from_config(&config).unwrap()
+    }
+
+    fn envelope() -> Envelope {
+        Envelope::new(Some("bookings@example.org".parse().unwrap()), vec!["ben@example.org".parse().unwrap()]).unwrap()
+    }
+
+    /// Nagle off: the end marker of a message leaves at once instead of
+    /// waiting 40 ms for the server's delayed ACK of the body.
+    #[tokio::test]
+    async fn connections_have_nagle_off() {
+        let port = bare_server().await;
+        assert!(server(port, "none").tcp().await.unwrap().nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn required_starttls_that_the_server_does_not_offer_is_a_permanent_failure() {
+        let port = bare_server().await;
+        match server(port, "starttls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
+            Err(SendError::Permanent(reason)) => assert!(reason.contains("STARTTLS"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_to_a_plain_server_fails_for_now_and_is_retried() {
+        let port = bare_server().await;
+        match server(port, "tls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
+            Err(SendError::Temporary(reason)) => assert!(reason.contains("TLS"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_temporary_failure() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        assert!(matches!(server(port, "none").send(&envelope(), b"x\r\n").await, Err(SendError::Temporary(_))));
+    }
+}
