@@ -326,7 +326,8 @@ impl Outbox {
         // below `{ts_key(now)}0` ('/' < '0').
         let before = format!("{}0", ts_key(now));
         let holder = crate::storage::lease::process_holder();
-        let depth = self.storage.records(T_OUTBOX, "")?.len();
+        // Counted, not read: the outbox holds every future reminder too.
+        let depth = self.storage.count_records(T_OUTBOX, "")?;
         loop {
             // Claimed for this process: another one sharing the store skips
             // these until they leave the queue (or the lease runs out).

@@ -617,6 +617,11 @@ pub trait Storage: Send + Sync {
     fn record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;
     /// Records of `table` whose key starts with `prefix`, in key order.
     fn records(&self, table: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    /// How many records [`Storage::records`] would return, without
+    /// reading them out (the outbox's depth, every worker run).
+    fn count_records(&self, table: &'static str, prefix: &str) -> Result<usize> {
+        Ok(self.records(table, prefix)?.len())
+    }
     /// Removes a record and returns what it held, atomically: of
     /// concurrent callers for one key exactly one gets the value.
     fn take_record(&self, key: &RecordKey) -> Result<Option<Vec<u8>>>;

@@ -65,6 +65,16 @@ pub trait OrderedTree: Send + Sync {
         }
         Ok(())
     }
+    /// How many records [`OrderedTree::range_keys`] holds, without
+    /// copying them out (a backend with a query language counts there).
+    fn count_range(&self, lo: &[u8], hi: Option<&[u8]>) -> Result<usize> {
+        let mut n = 0;
+        self.visit_range(lo, hi, &mut |_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
+    }
     /// The stores ([`KvBackend::owner`]) that have a connection to the
     /// database now, for leases ([`super::lease`]); `None`: this tree is
     /// one process's own, where no other store is open.
@@ -509,6 +519,12 @@ impl<B: KvBackend> Storage for KvStore<B> {
             out.push((String::from_utf8_lossy(&k[table_prefix_len..]).to_string(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    fn count_records(&self, table: &'static str, prefix: &str) -> Result<usize> {
+        let lo = keys::record_key(table, prefix);
+        let hi = prefix_end(&lo);
+        self.db()?.count_range(&lo, hi.as_deref())
     }
 
     fn records_between(&self, table: &'static str, from: &str, to: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {

@@ -112,6 +112,14 @@ impl OrderedTree for PgTree {
         Ok(rows.into_iter().next().map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1))))
     }
 
+    fn count_range(&self, lo: &[u8], hi: Option<&[u8]>) -> Result<usize> {
+        let rows = match hi {
+            Some(hi) => self.query("SELECT count(*) FROM slotdav_records WHERE k >= $1 AND k < $2", vec![Param::Bytes(lo.to_vec()), Param::Bytes(hi.to_vec())])?,
+            None => self.query("SELECT count(*) FROM slotdav_records WHERE k >= $1", vec![Param::Bytes(lo.to_vec())])?,
+        };
+        Ok(rows.into_iter().next().map_or(0, |r| r.get::<_, i64>(0)) as usize)
+    }
+
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         Box::new(Pages { tree: self, next: Some(lo.to_vec()), hi: hi.map(<[u8]>::to_vec), buf: VecDeque::new() })
     }

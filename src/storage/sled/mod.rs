@@ -324,6 +324,26 @@ mod tests {
         assert_eq!(s.record(&key).unwrap(), Some(b"v".to_vec()));
     }
 
+    /// A count is of the table and prefix asked for, not of a table
+    /// whose name starts the same (`outbox` and `outbox-failed`).
+    #[test]
+    fn count_records_counts_what_records_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStorage::open(dir.path(), false, None).unwrap();
+        let now = Utc::now();
+        let mut records = Vec::new();
+        for i in 0..30 {
+            records.push((RecordKey::new("outbox", format!("{:02}/{i}", i % 3)), Some(vec![b'x'; 4096])));
+            records.push((RecordKey::new("outbox-failed", format!("{i}")), Some(b"f".to_vec())));
+        }
+        s.apply(RecordBatch { records, object: None }, now).unwrap();
+        for (table, prefix) in [("outbox", ""), ("outbox", "01/"), ("outbox-failed", ""), ("outbox", "9"), ("nothing", "")] {
+            assert_eq!(s.count_records(table, prefix).unwrap(), s.records(table, prefix).unwrap().len(), "{table} {prefix}");
+        }
+        assert_eq!(s.count_records("outbox", "").unwrap(), 30);
+        assert_eq!(s.count_records("outbox", "01/").unwrap(), 10);
+    }
+
     #[test]
     fn usage_follows_every_kind_of_write_and_the_quota_refuses_growth_only() {
         let dir = tempfile::tempdir().unwrap();
