@@ -182,6 +182,67 @@ mod tests {
         port
     }
 
+    /// A server that offers STARTTLS (when `implicit` is false: greets,
+    /// offers it in EHLO, says 220 to it) and hands back the first bytes
+    /// the client sends where TLS must begin.
+    async fn tls_listener(implicit: bool) -> (u16, tokio::sync::oneshot::Receiver<Vec<u8>>) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            if !implicit {
+                let mut reader = BufReader::new(&mut stream);
+                reader.get_mut().write_all(b"220 tls.test\r\n").await.unwrap();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).await.unwrap() == 0 {
+                        return;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    if upper.starts_with("EHLO") {
+                        reader.get_mut().write_all(b"250-tls.test\r\n250 STARTTLS\r\n").await.unwrap();
+                    } else if upper.starts_with("STARTTLS") {
+                        reader.get_mut().write_all(b"220 go ahead\r\n").await.unwrap();
+                        break;
+                    } else {
+                        reader.get_mut().write_all(b"503 TLS first\r\n").await.unwrap();
+                    }
+                }
+            }
+            let mut hello = vec![0; 512];
+            let n = stream.read(&mut hello).await.unwrap();
+            hello.truncate(n);
+            let _ = tx.send(hello);
+        });
+        (port, rx)
+    }
+
+    /// A TLS handshake record (0x16) that names the server (SNI).
+    fn is_client_hello_for(bytes: &[u8], host: &str) -> bool {
+        bytes.first() == Some(&0x16) && bytes.windows(host.len()).any(|w| w == host.as_bytes())
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_begins_with_a_client_hello_naming_the_host() {
+        let (port, hello) = tls_listener(true).await;
+        let send = tokio::spawn(async move { server(port, "tls").send(&envelope(), b"x\r\n").await });
+        let hello = tokio::time::timeout(Duration::from_secs(10), hello).await.expect("the client started TLS").unwrap();
+        assert!(is_client_hello_for(&hello, "localhost"), "{hello:?}");
+        send.abort();
+    }
+
+    #[tokio::test]
+    async fn starttls_upgrades_the_connection_after_the_servers_220() {
+        let (port, hello) = tls_listener(false).await;
+        let send = tokio::spawn(async move { server(port, "starttls").send(&envelope(), b"x\r\n").await });
+        let hello = tokio::time::timeout(Duration::from_secs(10), hello).await.expect("the client started TLS").unwrap();
+        assert!(is_client_hello_for(&hello, "localhost"), "{hello:?}");
+        send.abort();
+    }
+
     fn server(port: u16, tls: &str) -> SmtpServer {
         let config = MailConfig {
             smtp_host: "localhost".into(),
