@@ -400,6 +400,8 @@ impl Outbox {
                 break;
             }
         }
+        // A backlog went down one SMTP session; none idles between runs.
+        self.transport.close_idle().await;
         self.health.set_depth(depth.saturating_sub(report.sent + report.failed + report.dropped));
         if report != Report::default() {
             self.storage.flush()?;

@@ -1,7 +1,11 @@
-//! One SMTP session per message, on a TCP connection with Nagle's
-//! algorithm off: lettre's [`AsyncSmtpConnection`] speaks the protocol
-//! (greeting, EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA), this module opens the
-//! connection it speaks over.
+//! SMTP sessions on TCP connections with Nagle's algorithm off: lettre's
+//! [`AsyncSmtpConnection`] speaks the protocol (greeting, EHLO, STARTTLS,
+//! AUTH, MAIL/RCPT/DATA), this module opens the connection it speaks over
+//! and keeps it for the next message until [`SmtpServer::close_idle`] (the
+//! outbox calls it at the end of each run, so a backlog goes down one
+//! session and no connection idles between runs). A kept connection is
+//! asked `NOOP` before it is used again; one that fails a message is
+//! closed.
 //!
 //! Why not lettre's own transport: it connects with Nagle on, and it
 //! writes a message's body and its end marker (`CRLF.CRLF`) as two writes.
@@ -41,6 +45,8 @@ pub struct SmtpServer {
     security: Security,
     credentials: Option<Credentials>,
     hello: ClientId,
+    /// The session the last message went down, kept for the next one.
+    idle: Arc<tokio::sync::Mutex<Option<AsyncSmtpConnection>>>,
 }
 
 #[derive(Clone)]
@@ -62,16 +68,51 @@ impl SmtpServer {
             }
         };
         let credentials = (!config.smtp_user.is_empty()).then(|| Credentials::new(config.smtp_user.clone(), config.smtp_password.clone()));
-        Ok(SmtpServer { host, port: config.smtp_port, timeout: config.smtp_timeout, security, credentials, hello: ClientId::default() })
+        Ok(SmtpServer {
+            host,
+            port: config.smtp_port,
+            timeout: config.smtp_timeout,
+            security,
+            credentials,
+            hello: ClientId::default(),
+            idle: Default::default(),
+        })
     }
 
-    /// One session: connect, hello, TLS and AUTH as configured, the
-    /// message, QUIT. The caller bounds the whole exchange in time.
+    /// Sends one message: down the kept session if it still answers, else
+    /// a new one (connect, hello, TLS and AUTH as configured). The caller
+    /// bounds the whole exchange in time (cut off, the session is dropped).
     pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
-        let mut conn = self.connect().await?;
-        let sent = conn.send(envelope, bytes).await;
-        conn.abort().await;
-        sent.map(|_| ()).map_err(|e| classify(&e))
+        let kept = self.idle.lock().await.take();
+        let mut conn = match kept {
+            Some(mut conn) => {
+                if conn.test_connected().await {
+                    conn
+                } else {
+                    conn.abort().await;
+                    self.connect().await?
+                }
+            }
+            None => self.connect().await?,
+        };
+        match conn.send(envelope, bytes).await {
+            Ok(_) => {
+                *self.idle.lock().await = Some(conn);
+                Ok(())
+            }
+            Err(e) => {
+                conn.abort().await;
+                Err(classify(&e))
+            }
+        }
+    }
+
+    /// Ends the kept session, if any, with QUIT.
+    pub async fn close_idle(&self) {
+        let kept = self.idle.lock().await.take();
+        if let Some(mut conn) = kept {
+            let _ = tokio::time::timeout(self.timeout, conn.quit()).await;
+        }
     }
 
     /// The TCP connection, Nagle off.
@@ -159,27 +200,62 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-    /// An SMTP server on loopback that greets and answers EHLO without
-    /// extensions, then every command with `250`.
-    async fn bare_server() -> u16 {
+    /// What a [`responder`] saw.
+    #[derive(Default)]
+    struct Seen {
+        connections: std::sync::atomic::AtomicUsize,
+        messages: std::sync::atomic::AtomicUsize,
+        quits: std::sync::atomic::AtomicUsize,
+    }
+
+    /// An SMTP server on loopback without extensions: 250 to each command,
+    /// 354 to DATA and 250 after the message; with `hang_up_after`, it
+    /// closes a connection after that many messages.
+    async fn responder(hang_up_after: Option<usize>) -> (u16, Arc<Seen>) {
+        use std::sync::atomic::Ordering::SeqCst;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Seen::default());
+        let counts = seen.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                counts.connections.fetch_add(1, SeqCst);
+                let counts = counts.clone();
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 bare.test\r\n").await;
+                    let _ = write.write_all(b"220 responder.test\r\n").await;
+                    let (mut in_data, mut here) = (false, 0);
                     while let Ok(Some(line)) = lines.next_line().await {
-                        let reply: &[u8] = if line.to_ascii_uppercase().starts_with("QUIT") { b"221 bye\r\n" } else { b"250 bare.test\r\n" };
+                        let reply: &[u8] = if in_data {
+                            if line != "." {
+                                continue;
+                            }
+                            in_data = false;
+                            counts.messages.fetch_add(1, SeqCst);
+                            here += 1;
+                            b"250 queued\r\n"
+                        } else if line.eq_ignore_ascii_case("DATA") {
+                            in_data = true;
+                            b"354 go ahead\r\n"
+                        } else if line.to_ascii_uppercase().starts_with("QUIT") {
+                            counts.quits.fetch_add(1, SeqCst);
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            b"250 ok\r\n"
+                        };
                         if write.write_all(reply).await.is_err() {
+                            return;
+                        }
+                        if hang_up_after.is_some_and(|n| here >= n) {
                             return;
                         }
                     }
                 });
             }
         });
-        port
+        (port, seen)
     }
 
     /// A server that offers STARTTLS (when `implicit` is false: greets,
@@ -265,13 +341,13 @@ mod tests {
     /// waiting 40 ms for the server's delayed ACK of the body.
     #[tokio::test]
     async fn connections_have_nagle_off() {
-        let port = bare_server().await;
+        let (port, _) = responder(None).await;
         assert!(server(port, "none").tcp().await.unwrap().nodelay().unwrap());
     }
 
     #[tokio::test]
     async fn required_starttls_that_the_server_does_not_offer_is_a_permanent_failure() {
-        let port = bare_server().await;
+        let (port, _) = responder(None).await;
         match server(port, "starttls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
             Err(SendError::Permanent(reason)) => assert!(reason.contains("STARTTLS"), "{reason}"),
             other => panic!("{other:?}"),
@@ -280,11 +356,41 @@ mod tests {
 
     #[tokio::test]
     async fn implicit_tls_to_a_plain_server_fails_for_now_and_is_retried() {
-        let port = bare_server().await;
+        let (port, _) = responder(None).await;
         match server(port, "tls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
             Err(SendError::Temporary(reason)) => assert!(reason.contains("TLS"), "{reason}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    const MESSAGE: &[u8] = b"From: bookings@example.org\r\nSubject: x\r\n\r\nhello\r\n";
+
+    #[tokio::test]
+    async fn a_backlog_goes_down_one_session_that_ends_with_quit() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (port, seen) = responder(None).await;
+        let smtp = server(port, "none");
+        for _ in 0..5 {
+            smtp.send(&envelope(), MESSAGE).await.unwrap();
+        }
+        assert_eq!((seen.connections.load(SeqCst), seen.messages.load(SeqCst)), (1, 5));
+        assert_eq!(seen.quits.load(SeqCst), 0, "kept for the next message");
+        // The responder counts the QUIT before its 221, which close_idle waits for.
+        smtp.close_idle().await;
+        assert_eq!(seen.quits.load(SeqCst), 1);
+        smtp.send(&envelope(), MESSAGE).await.unwrap();
+        assert_eq!(seen.connections.load(SeqCst), 2, "a new session after close_idle");
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_the_server_has_closed_is_replaced_without_losing_the_message() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (port, seen) = responder(Some(1)).await;
+        let smtp = server(port, "none");
+        for _ in 0..3 {
+            smtp.send(&envelope(), MESSAGE).await.unwrap();
+        }
+        assert_eq!((seen.connections.load(SeqCst), seen.messages.load(SeqCst)), (3, 3));
     }
 
     #[tokio::test]

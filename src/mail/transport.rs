@@ -47,6 +47,14 @@ impl Transport {
         }
     }
 
+    /// Ends what [`Transport::send`] kept open for the next message (the
+    /// SMTP session); the outbox calls it when a run is done.
+    pub async fn close_idle(&self) {
+        if let Transport::Smtp { server, .. } = self {
+            server.close_idle().await;
+        }
+    }
+
     /// Sends one formatted message to the envelope's recipients.
     pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
         match self {
