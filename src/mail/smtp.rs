@@ -86,10 +86,13 @@ impl SmtpServer {
         let kept = self.idle.lock().await.take();
         let mut conn = match kept {
             Some(mut conn) => {
-                if conn.test_connected().await {
+                // A server gone without closing would keep NOOP waiting:
+                // no longer than for any answer, then a new session.
+                if tokio::time::timeout(self.timeout, conn.test_connected()).await.unwrap_or(false) {
                     conn
                 } else {
-                    conn.abort().await;
+                    // Dropped, not QUIT: it may answer nothing.
+                    drop(conn);
                     self.connect().await?
                 }
             }
@@ -101,7 +104,7 @@ impl SmtpServer {
                 Ok(())
             }
             Err(e) => {
-                conn.abort().await;
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 Err(classify(&e))
             }
         }
@@ -208,10 +211,19 @@ mod tests {
         quits: std::sync::atomic::AtomicUsize,
     }
 
+    /// What a [`responder`] does to a session after some messages.
+    #[derive(Clone, Copy)]
+    enum After {
+        Nothing,
+        /// Closes the connection after this many messages.
+        HangUp(usize),
+        /// Keeps the connection open but answers nothing more.
+        FallSilent(usize),
+    }
+
     /// An SMTP server on loopback without extensions: 250 to each command,
-    /// 354 to DATA and 250 after the message; with `hang_up_after`, it
-    /// closes a connection after that many messages.
-    async fn responder(hang_up_after: Option<usize>) -> (u16, Arc<Seen>) {
+    /// 354 to DATA and 250 after the message; then as `after` says.
+    async fn responder(after: After) -> (u16, Arc<Seen>) {
         use std::sync::atomic::Ordering::SeqCst;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -227,6 +239,9 @@ mod tests {
                     let _ = write.write_all(b"220 responder.test\r\n").await;
                     let (mut in_data, mut here) = (false, 0);
                     while let Ok(Some(line)) = lines.next_line().await {
+                        if matches!(after, After::FallSilent(n) if here >= n) {
+                            continue;
+                        }
                         let reply: &[u8] = if in_data {
                             if line != "." {
                                 continue;
@@ -248,7 +263,7 @@ mod tests {
                         if write.write_all(reply).await.is_err() {
                             return;
                         }
-                        if hang_up_after.is_some_and(|n| here >= n) {
+                        if matches!(after, After::HangUp(n) if here >= n) {
                             return;
                         }
                     }
@@ -341,13 +356,13 @@ mod tests {
     /// waiting 40 ms for the server's delayed ACK of the body.
     #[tokio::test]
     async fn connections_have_nagle_off() {
-        let (port, _) = responder(None).await;
+        let (port, _) = responder(After::Nothing).await;
         assert!(server(port, "none").tcp().await.unwrap().nodelay().unwrap());
     }
 
     #[tokio::test]
     async fn required_starttls_that_the_server_does_not_offer_is_a_permanent_failure() {
-        let (port, _) = responder(None).await;
+        let (port, _) = responder(After::Nothing).await;
         match server(port, "starttls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
             Err(SendError::Permanent(reason)) => assert!(reason.contains("STARTTLS"), "{reason}"),
             other => panic!("{other:?}"),
@@ -356,7 +371,7 @@ mod tests {
 
     #[tokio::test]
     async fn implicit_tls_to_a_plain_server_fails_for_now_and_is_retried() {
-        let (port, _) = responder(None).await;
+        let (port, _) = responder(After::Nothing).await;
         match server(port, "tls").send(&envelope(), b"Subject: x\r\n\r\nx\r\n").await {
             Err(SendError::Temporary(reason)) => assert!(reason.contains("TLS"), "{reason}"),
             other => panic!("{other:?}"),
@@ -368,7 +383,7 @@ mod tests {
     #[tokio::test]
     async fn a_backlog_goes_down_one_session_that_ends_with_quit() {
         use std::sync::atomic::Ordering::SeqCst;
-        let (port, seen) = responder(None).await;
+        let (port, seen) = responder(After::Nothing).await;
         let smtp = server(port, "none");
         for _ in 0..5 {
             smtp.send(&envelope(), MESSAGE).await.unwrap();
@@ -385,12 +400,23 @@ mod tests {
     #[tokio::test]
     async fn a_kept_session_the_server_has_closed_is_replaced_without_losing_the_message() {
         use std::sync::atomic::Ordering::SeqCst;
-        let (port, seen) = responder(Some(1)).await;
+        let (port, seen) = responder(After::HangUp(1)).await;
         let smtp = server(port, "none");
         for _ in 0..3 {
             smtp.send(&envelope(), MESSAGE).await.unwrap();
         }
         assert_eq!((seen.connections.load(SeqCst), seen.messages.load(SeqCst)), (3, 3));
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_that_falls_silent_is_given_up_after_the_timeout_and_replaced() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (port, seen) = responder(After::FallSilent(1)).await;
+        let mut smtp = server(port, "none");
+        smtp.timeout = Duration::from_millis(300);
+        smtp.send(&envelope(), MESSAGE).await.unwrap();
+        smtp.send(&envelope(), MESSAGE).await.unwrap();
+        assert_eq!((seen.connections.load(SeqCst), seen.messages.load(SeqCst)), (2, 2));
     }
 
     #[tokio::test]
