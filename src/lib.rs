@@ -71,3 +71,4 @@ pub mod server;
 pub mod telemetry;
 pub mod web;
 pub mod webhooks;
+pub mod worker;

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use super::config::MailConfig;
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
+pub use crate::worker::Worker;
 use crate::storage::table::{RecordWrite, Table, TableValue};
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
@@ -253,7 +254,7 @@ pub struct Outbox {
     backoff_max: Duration,
     interval: std::time::Duration,
     /// Booking changes wake the worker early.
-    wake: tokio::sync::Notify,
+    wake: Arc<tokio::sync::Notify>,
     /// One run at a time (the worker and tests may both call it).
     running: tokio::sync::Mutex<()>,
     /// What users' calendar writes may still queue this hour.
@@ -280,7 +281,7 @@ impl Outbox {
             backoff: mail.retry_backoff,
             backoff_max: mail.retry_backoff_max,
             interval: mail.worker_interval,
-            wake: tokio::sync::Notify::new(),
+            wake: Default::default(),
             running: tokio::sync::Mutex::new(()),
             on_sent: std::sync::Mutex::new(Vec::new()),
         })
@@ -437,44 +438,18 @@ impl Outbox {
     /// Runs [`Outbox::run_due`] every `worker_interval` (and soon after a
     /// booking change) until stopped.
     pub fn spawn_worker(self: &Arc<Self>) -> Worker {
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let outbox = self.clone();
-        let handle = tokio::spawn(async move {
-            loop {
+        Worker::spawn(self.interval, self.wake.clone(), move || {
+            let outbox = outbox.clone();
+            async move {
                 outbox.health.beat(outbox.clock.now());
                 match outbox.run_due().await {
                     Ok(r) if r != Report::default() => tracing::debug!(?r, "outbox run"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "outbox run failed"),
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(outbox.interval) => {}
-                    _ = outbox.wake.notified() => {
-                        // The change that woke us is written right after the
-                        // hook returns; give it a moment.
-                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                    }
-                    _ = stop_rx.changed() => break,
-                }
             }
-        });
-        Worker { stop: stop_tx, handle }
-    }
-}
-
-/// The running worker; [`Worker::stop`] lets a send in progress finish.
-pub struct Worker {
-    stop: tokio::sync::watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
-}
-
-impl Worker {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let mut handle = self.handle;
-        if tokio::time::timeout(std::time::Duration::from_secs(10), &mut handle).await.is_err() {
-            handle.abort();
-        }
+        })
     }
 }
 

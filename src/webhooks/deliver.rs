@@ -20,6 +20,7 @@ use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 
 use super::config::WebhookConfig;
+pub use crate::worker::Worker;
 use super::event;
 use super::queue::{self, Delivery, FailedDelivery, FAILED, QUEUE};
 use crate::booking::service::ChangeHook;
@@ -49,7 +50,7 @@ pub struct Webhooks {
     hooks: Vec<WebhookConfig>,
     client: HttpsClient,
     interval: std::time::Duration,
-    wake: tokio::sync::Notify,
+    wake: Arc<tokio::sync::Notify>,
     running: tokio::sync::Mutex<()>,
 }
 
@@ -76,7 +77,7 @@ impl Webhooks {
             hooks,
             client,
             interval: std::time::Duration::from_secs(15),
-            wake: tokio::sync::Notify::new(),
+            wake: Default::default(),
             running: tokio::sync::Mutex::new(()),
         }
     }
@@ -246,40 +247,15 @@ impl Webhooks {
     /// Runs [`Webhooks::run_due`] every few seconds and soon after a
     /// booking change, until stopped.
     pub fn spawn_worker(self: &Arc<Self>) -> Worker {
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let this = self.clone();
-        let handle = tokio::spawn(async move {
-            loop {
+        Worker::spawn(self.interval, self.wake.clone(), move || {
+            let this = this.clone();
+            async move {
                 if let Err(e) = this.run_due().await {
                     tracing::error!(error = %e, "webhook run failed");
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(this.interval) => {}
-                    _ = this.wake.notified() => {
-                        // The change that woke us is applied right after the hook returns.
-                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                    }
-                    _ = stop_rx.changed() => break,
-                }
             }
-        });
-        Worker { stop: stop_tx, handle }
-    }
-}
-
-/// The running worker; [`Worker::stop`] lets a POST in progress finish.
-pub struct Worker {
-    stop: tokio::sync::watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
-}
-
-impl Worker {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let mut handle = self.handle;
-        if tokio::time::timeout(std::time::Duration::from_secs(10), &mut handle).await.is_err() {
-            handle.abort();
-        }
+        })
     }
 }
 
