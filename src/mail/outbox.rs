@@ -39,6 +39,7 @@ use super::transport::{SendError, Transport};
 use crate::clock::Clock;
 pub use crate::worker::Worker;
 use crate::storage::table::{RecordWrite, Table, TableValue};
+use crate::storage::lease::Claim;
 use crate::storage::{RecordBatch, RecordKey, Storage, StorageError};
 
 pub const T_OUTBOX: &str = "outbox";
@@ -334,7 +335,8 @@ impl Outbox {
             // these until they leave the queue (or the lease runs out).
             // Each handled entry leaves the due range, so a full batch is
             // followed by the next.
-            let claimed = self.storage.claim_due(T_OUTBOX, &before, holder, now, now + CLAIM_LEASE, CLAIM_BATCH)?;
+            let claim = Claim { table: T_OUTBOX, before: &before, holder, now, until: now + CLAIM_LEASE, limit: CLAIM_BATCH };
+            let claimed = self.storage.claim_due(&claim)?;
             let full = claimed.len() == CLAIM_BATCH;
             for (key, bytes) in claimed {
                 let entry = match OutboxEntry::decode(&bytes) {

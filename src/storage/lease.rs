@@ -72,6 +72,20 @@ pub fn job_lease_key(job: &str) -> RecordKey {
     RecordKey::new(T_LEASE, format!("job/{job}"))
 }
 
+/// What a worker claims ([`super::Storage::claim_due`]): the entries of
+/// `table` with keys below `before`, in key order, at most `limit`, that
+/// no other holder has a live lease on at `now`, each then leased to
+/// `holder` until `until`.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub table: &'static str,
+    pub before: &'a str,
+    pub holder: &'a str,
+    pub now: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub limit: usize,
+}
+
 fn live_elsewhere(lease: &Lease, holder: &str, now: DateTime<Utc>) -> bool {
     lease.holder != holder && lease.until > now
 }
@@ -117,33 +131,16 @@ impl<S: Storage + ?Sized> LeaseRecords for StoreRecords<'_, S> {
 
 /// [`Storage::claim_due`] on the record operations, inside the store's
 /// exclusive section for the table ([`claim_due_on`]).
-pub fn claim_due_in_section<S: Storage + ?Sized>(
-    storage: &S,
-    table: &'static str,
-    before: &str,
-    holder: &str,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-    limit: usize,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let _section = storage.exclusive(&format!("claim/{table}"))?;
-    claim_due_on(&StoreRecords(storage), table, before, holder, now, until, limit)
+pub fn claim_due_in_section<S: Storage + ?Sized>(storage: &S, claim: &Claim<'_>) -> Result<Vec<(String, Vec<u8>)>> {
+    let _section = storage.exclusive(&format!("claim/{}", claim.table))?;
+    claim_due_on(&StoreRecords(storage), claim)
 }
 
-/// The claim itself, on records nobody else changes meanwhile: the
-/// entries of `table` with keys below `before`, in key order, at most
-/// `limit`, that nobody else holds a live lease on, each now leased to
-/// `holder` until `until`. Leases of entries that are gone and have run
-/// out are removed on the way.
-pub fn claim_due_on(
-    records: &dyn LeaseRecords,
-    table: &'static str,
-    before: &str,
-    holder: &str,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-    limit: usize,
-) -> Result<Vec<(String, Vec<u8>)>> {
+/// The claim itself, on records nobody else changes meanwhile (see
+/// [`Claim`]). Leases of entries that are gone and have run out are
+/// removed on the way.
+pub fn claim_due_on(records: &dyn LeaseRecords, claim: &Claim<'_>) -> Result<Vec<(String, Vec<u8>)>> {
+    let Claim { table, before, holder, now, until, limit } = *claim;
     let prefix = format!("{table}/");
     let mut leases = BTreeMap::new();
     for (key, bytes) in records.scan(T_LEASE, &prefix)? {

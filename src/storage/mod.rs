@@ -746,21 +746,13 @@ pub trait Storage: Send + Sync {
         Ok(exclusive::process_wide().enter(scope))
     }
 
-    /// Claims the due entries of a queue table (keys below `before`, in key
-    /// order, at most `limit`) that no other holder has a live lease on,
-    /// leasing each to `holder` until `until` ([`lease`]). The entry leaves
-    /// the queue in a batch with [`lease::release`]. The default keeps the
-    /// leases as records inside [`Storage::exclusive`].
-    fn claim_due(
-        &self,
-        table: &'static str,
-        before: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
-        lease::claim_due_in_section(self, table, before, holder, now, until, limit)
+    /// Claims the due entries of a queue table that no other holder has a
+    /// live lease on ([`lease::Claim`] says which), leasing each to the
+    /// claim's holder. The entry leaves the queue in a batch with
+    /// [`lease::release`]. The default keeps the leases as records inside
+    /// [`Storage::exclusive`].
+    fn claim_due(&self, claim: &lease::Claim<'_>) -> Result<Vec<(String, Vec<u8>)>> {
+        lease::claim_due_in_section(self, claim)
     }
 
     /// Takes the lease of the periodic job `job` until `until` when no one

@@ -95,7 +95,8 @@ pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Each leaves the queue in a batch with [`released`].
 pub fn claim(storage: &dyn Storage, now: DateTime<Utc>, limit: usize) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     let holder = crate::storage::lease::process_holder();
-    storage.claim_due(T_QUEUE, &format!("{}0", time_key(now)), holder, now, now + CLAIM_LEASE, limit)
+    let before = format!("{}0", time_key(now));
+    storage.claim_due(&crate::storage::lease::Claim { table: T_QUEUE, before: &before, holder, now, until: now + CLAIM_LEASE, limit })
 }
 
 /// The write releasing this process's claim on the delivery at `key`.

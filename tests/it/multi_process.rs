@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use slotdav::storage::lease::Claim;
 use slotdav::storage::{RecordBatch, RecordKey, SledStorage, Storage};
 
 use crate::common::*;
@@ -44,11 +45,11 @@ fn keys(claimed: &[(String, Vec<u8>)]) -> Vec<&str> {
 /// out and the entry is claimed again.
 fn claims_share_a_queue_without_overlap(store: &dyn Storage) {
     queue(store, &["a/1", "b/2", "c/3", "z/9"]);
-    let first = store.claim_due("outbox", "d", "process-1", at(0), at(10), 2).unwrap();
+    let first = store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-1", now: at(0), until: at(10), limit: 2 }).unwrap();
     assert_eq!(keys(&first), ["a/1", "b/2"], "the earliest due first, at most the limit");
-    let second = store.claim_due("outbox", "d", "process-2", at(0), at(10), 10).unwrap();
+    let second = store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-2", now: at(0), until: at(10), limit: 10 }).unwrap();
     assert_eq!(keys(&second), ["c/3"], "what process 1 holds is skipped; z/9 is not due");
-    let again = store.claim_due("outbox", "d", "process-2", at(1), at(11), 10).unwrap();
+    let again = store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-2", now: at(1), until: at(11), limit: 10 }).unwrap();
     assert_eq!(keys(&again), ["c/3"], "a holder's own claim is renewed, the other's is not taken");
 
     // Process 1 sends a/1: the entry and its lease leave together.
@@ -56,13 +57,13 @@ fn claims_share_a_queue_without_overlap(store: &dyn Storage) {
         .apply(RecordBatch { records: vec![slotdav::storage::lease::release("outbox", "a/1"), (RecordKey::new("outbox", "a/1"), None)], object: None }, at(1))
         .unwrap();
     // Process 1 dies holding b/2: after its lease runs out, process 2 gets it.
-    let before_expiry = store.claim_due("outbox", "d", "process-2", at(9), at(19), 10).unwrap();
+    let before_expiry = store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-2", now: at(9), until: at(19), limit: 10 }).unwrap();
     assert_eq!(keys(&before_expiry), ["c/3"], "b/2 is still process 1's");
-    let after = store.claim_due("outbox", "d", "process-2", at(10), at(20), 10).unwrap();
+    let after = store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-2", now: at(10), until: at(20), limit: 10 }).unwrap();
     assert_eq!(keys(&after), ["b/2", "c/3"], "an expired lease is free; the holder's own leases are renewed");
     // A lease of an entry that left without releasing it is cleaned up once expired.
     store.apply(RecordBatch { records: vec![(RecordKey::new("outbox", "c/3"), None)], object: None }, at(11)).unwrap();
-    store.claim_due("outbox", "d", "process-1", at(30), at(40), 10).unwrap();
+    store.claim_due(&Claim { table: "outbox", before: "d", holder: "process-1", now: at(30), until: at(40), limit: 10 }).unwrap();
     let leases: Vec<String> = store.records("lease", "outbox/").unwrap().into_iter().map(|(k, _)| k).collect();
     assert_eq!(leases, ["outbox/b/2"], "c/3's lease went with the expiry, b/2 is claimed again");
 }
@@ -219,8 +220,8 @@ fn two_postgres_stores_on_one_database_share_claims_and_jobs() {
     let one = slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap();
     let two = slotdav::storage::PgStorage::connect(&schema.url, 4).unwrap();
     queue(&one, &["a/1", "b/2"]);
-    let first = one.claim_due("outbox", "d", "process-1", at(0), at(10), 1).unwrap();
-    let second = two.claim_due("outbox", "d", "process-2", at(0), at(10), 10).unwrap();
+    let first = one.claim_due(&Claim { table: "outbox", before: "d", holder: "process-1", now: at(0), until: at(10), limit: 1 }).unwrap();
+    let second = two.claim_due(&Claim { table: "outbox", before: "d", holder: "process-2", now: at(0), until: at(10), limit: 10 }).unwrap();
     assert_eq!((keys(&first), keys(&second)), (vec!["a/1"], vec!["b/2"]));
     assert!(one.take_job("feed-import/alice/work", "process-1", at(0), at(15)).unwrap());
     assert!(!two.take_job("feed-import/alice/work", "process-2", at(1), at(16)).unwrap());
@@ -267,7 +268,7 @@ fn copy_cli_specs(from: &str, to: &str) -> CliOutput {
 fn a_closed_stores_claims_are_free_at_once(open: &dyn Fn() -> Arc<dyn Storage>) {
     let first = open();
     queue(&*first, &["a/1", "b/2"]);
-    let claimed = first.claim_due("outbox", "z", "dies", at(0), at(10), 10).unwrap();
+    let claimed = first.claim_due(&Claim { table: "outbox", before: "z", holder: "dies", now: at(0), until: at(10), limit: 10 }).unwrap();
     assert_eq!(keys(&claimed), vec!["a/1", "b/2"]);
     drop(first);
     // PostgreSQL ends the closed store's sessions a moment after their
@@ -275,7 +276,7 @@ fn a_closed_stores_claims_are_free_at_once(open: &dyn Fn() -> Arc<dyn Storage>) 
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let next = open();
     loop {
-        let again = next.claim_due("outbox", "z", "next", at(1), at(11), 10).unwrap();
+        let again = next.claim_due(&Claim { table: "outbox", before: "z", holder: "next", now: at(1), until: at(11), limit: 10 }).unwrap();
         if keys(&again) == vec!["a/1", "b/2"] {
             break;
         }
@@ -284,7 +285,7 @@ fn a_closed_stores_claims_are_free_at_once(open: &dyn Fn() -> Arc<dyn Storage>) 
     }
     // The claims of a store that is open hold.
     let other = open();
-    assert!(other.claim_due("outbox", "z", "other", at(2), at(12), 10).unwrap().is_empty(), "an open store's claims hold for another");
+    assert!(other.claim_due(&Claim { table: "outbox", before: "z", holder: "other", now: at(2), until: at(12), limit: 10 }).unwrap().is_empty(), "an open store's claims hold for another");
     drop(other);
     drop(next);
 }
@@ -298,11 +299,11 @@ fn a_closed_sled_stores_claims_are_free_at_once() {
     // only the first half applies.
     let first: Arc<dyn Storage> = Arc::new(SledStorage::open(&path, true, None).unwrap());
     queue(&*first, &["a/1", "b/2"]);
-    assert_eq!(keys(&first.claim_due("outbox", "z", "dies", at(0), at(10), 10).unwrap()), vec!["a/1", "b/2"]);
+    assert_eq!(keys(&first.claim_due(&Claim { table: "outbox", before: "z", holder: "dies", now: at(0), until: at(10), limit: 10 }).unwrap()), vec!["a/1", "b/2"]);
     drop(first);
     let next: Arc<dyn Storage> = Arc::new(SledStorage::open(&path, true, None).unwrap());
-    assert_eq!(keys(&next.claim_due("outbox", "z", "next", at(1), at(11), 10).unwrap()), vec!["a/1", "b/2"], "the dead store's claims are free");
-    assert!(next.claim_due("outbox", "z", "other", at(2), at(12), 10).unwrap().is_empty(), "a live holder's claims hold in the open store");
+    assert_eq!(keys(&next.claim_due(&Claim { table: "outbox", before: "z", holder: "next", now: at(1), until: at(11), limit: 10 }).unwrap()), vec!["a/1", "b/2"], "the dead store's claims are free");
+    assert!(next.claim_due(&Claim { table: "outbox", before: "z", holder: "other", now: at(2), until: at(12), limit: 10 }).unwrap().is_empty(), "a live holder's claims hold in the open store");
 }
 
 #[test]

@@ -641,18 +641,10 @@ impl<B: KvBackend> Storage for KvStore<B> {
 
     /// In one write of the backend, which every write of every process
     /// waits for: no section, no connection of its own.
-    fn claim_due(
-        &self,
-        table: &'static str,
-        before: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
+    fn claim_due(&self, claim: &super::lease::Claim<'_>) -> Result<Vec<(String, Vec<u8>)>> {
         let mut claimed = Vec::new();
         self.backend.write(&mut |tree| {
-            claimed = super::lease::claim_due_on(&TreeRecords::new(tree, self.backend.owner()), table, before, holder, now, until, limit)?;
+            claimed = super::lease::claim_due_on(&TreeRecords::new(tree, self.backend.owner()), claim)?;
             Ok(())
         })?;
         Ok(claimed)
