@@ -1,7 +1,7 @@
 //! How fast the mail worker's transport hands messages to an SMTP server:
 //! a responder on loopback (the kernel's delayed ACK as on any Linux SMTP
 //! server), then `Transport::send` of 500 messages of 6 KB one after
-//! another, as the outbox worker sends a backlog (one session each).
+//! another, as the outbox worker sends a backlog (down one kept session).
 //!
 //! Run with `cargo bench --bench mail_send`. Prints figures; asserts
 //! nothing about time.

@@ -19,7 +19,8 @@
 //! rustls (ring, the webpki roots, as lettre's own TLS would); STARTTLS is
 //! lettre's upgrade of the same connection.
 //!
-//! Imports lettre, rustls and tokio; nothing of slotdav's but the config.
+//! Imports lettre, rustls and tokio; of slotdav's only the mail config
+//! and `transport::SendError`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -316,22 +317,26 @@ mod tests {
         bytes.first() == Some(&0x16) && bytes.windows(host.len()).any(|w| w == host.as_bytes())
     }
 
+    /// The first bytes a send configured with `tls` writes where TLS must
+    /// begin ([`tls_listener`]).
+    async fn first_tls_bytes(tls: &'static str) -> Vec<u8> {
+        let (port, hello) = tls_listener(tls == "tls").await;
+        let send = tokio::spawn(async move { server(port, tls).send(&envelope(), b"x\r\n").await });
+        let hello = tokio::time::timeout(Duration::from_secs(10), hello).await.expect("the client started TLS").unwrap();
+        send.abort();
+        hello
+    }
+
     #[tokio::test]
     async fn implicit_tls_begins_with_a_client_hello_naming_the_host() {
-        let (port, hello) = tls_listener(true).await;
-        let send = tokio::spawn(async move { server(port, "tls").send(&envelope(), b"x\r\n").await });
-        let hello = tokio::time::timeout(Duration::from_secs(10), hello).await.expect("the client started TLS").unwrap();
+        let hello = first_tls_bytes("tls").await;
         assert!(is_client_hello_for(&hello, "localhost"), "{hello:?}");
-        send.abort();
     }
 
     #[tokio::test]
     async fn starttls_upgrades_the_connection_after_the_servers_220() {
-        let (port, hello) = tls_listener(false).await;
-        let send = tokio::spawn(async move { server(port, "starttls").send(&envelope(), b"x\r\n").await });
-        let hello = tokio::time::timeout(Duration::from_secs(10), hello).await.expect("the client started TLS").unwrap();
+        let hello = first_tls_bytes("starttls").await;
         assert!(is_client_hello_for(&hello, "localhost"), "{hello:?}");
-        send.abort();
     }
 
     fn server(port: u16, tls: &str) -> SmtpServer {
