@@ -108,7 +108,9 @@ pub fn kind_of(key: &[u8]) -> String {
         keys::HISTORY => "change-log",
         keys::UID => "uid-index",
         keys::OBJECT_INDEX => "object-index",
-        keys::SPAN | keys::WEEK_SPAN => "time-range-index",
+        keys::SPAN_PAGE => "time-range-index",
+        // Stored only by a store of format 1.
+        keys::SPAN | keys::WEEK_SPAN => "time-range-index-records",
         keys::LONG => "long-index",
         keys::UNBOUNDED => "unbounded-index",
         keys::META => "meta",

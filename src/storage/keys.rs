@@ -12,14 +12,21 @@
 //! | `H` | collection, `0x00`, revision (u64 BE) | postcard `MemberChange` |
 //! | `I` | calendar, `0x00`, UID | object name |
 //! | `O` | calendar, `0x00`, object name | postcard `IndexEntry` |
-//! | `S` | calendar, `0x00`, start (biased i64 BE), object name | an occurrence up to a day long: end (i64 BE), busy kind, flags, the object's kind and etag ([`super::kv::index`]) |
-//! | `W` | as `S` | as `S`: an occurrence longer than a day, up to a week |
+//! | `T` | `S` or `W`, calendar, `0x00`, the page's lower bound (a start and name) | a page of up to 32 occurrences of the time-range index ([`super::kv::spans`]) |
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
 //! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …); tables, keys and the one time key: [`super::table`] |
 //! | `G` | collection, `0x00`, the page's lower bound (a member name) | postcard page of members' names and heads: [`super::kv::pages`] |
 //! | `Q` | user name | bytes the user's records take (u64 BE), for the quota |
 //! | `M` | name | store metadata |
+//!
+//! The occurrences in a `T` page are *logical* records of two tags, never
+//! stored as such (a store of format 1 did store them):
+//!
+//! | tag | key after the tag | value |
+//! |---|---|---|
+//! | `S` | calendar, `0x00`, start (biased i64 BE), object name | an occurrence up to a day long: end (i64 BE), busy kind, flags, the object's kind and etag ([`super::kv::index`]) |
+//! | `W` | as `S` | as `S`: an occurrence longer than a day, up to a week |
 
 use super::StorePath;
 
@@ -38,6 +45,7 @@ pub const META: u8 = b'M';
 pub const RECORD: u8 = b'X';
 pub const USAGE: u8 = b'Q';
 pub const LISTING: u8 = b'G';
+pub const SPAN_PAGE: u8 = b'T';
 
 /// The `M` record holding the store's format number (u32 BE,
 /// [`super::migrate::STORE_FORMAT`]).
@@ -51,19 +59,23 @@ pub fn usage_key(user: &[u8]) -> Vec<u8> {
 }
 
 /// The user whose quota a record counts against: the home its path lies
-/// in, for every record filed under a path (`N C P H I O S L R`). Users,
-/// domain records and metadata belong to no one.
+/// in, for every record filed under a path (`N C P H I O L R`). Users,
+/// domain records, metadata and pages (`G`, `T`: derived from records
+/// that count) belong to no one.
 pub fn owner_of(key: &[u8]) -> Option<&[u8]> {
     let (&tag, rest) = key.split_first()?;
     match tag {
         // A home's node is filed under the empty parent: `N 0x00 name`.
         NODE if rest.first() == Some(&0) => Some(&rest[1..]),
-        NODE | CONTENT | PROP | HISTORY | UID | OBJECT_INDEX | SPAN | WEEK_SPAN | LONG | UNBOUNDED => {
-            let end = rest.iter().position(|b| *b == b'/' || *b == 0).unwrap_or(rest.len());
-            Some(&rest[..end])
-        }
+        NODE | CONTENT | PROP | HISTORY | UID | OBJECT_INDEX | LONG | UNBOUNDED => owner_of_path(rest),
         _ => None,
     }
+}
+
+/// The home a key's path (what follows its tag) lies in: its first segment.
+pub fn owner_of_path(rest: &[u8]) -> Option<&[u8]> {
+    let end = rest.iter().position(|b| *b == b'/' || *b == 0).unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 /// The `X` key of a domain record (or, with an empty key, the prefix of its table).
@@ -178,11 +190,15 @@ mod tests {
             path_key(CONTENT, &obj),
             sub_key(PROP, &p(&["alice"]), b"{DAV:}displayname"),
             sub_key(HISTORY, &p(&["alice"]), &1u64.to_be_bytes()),
-            span_key(SPAN, &cal, 5, "x.ics"),
-            span_key(WEEK_SPAN, &cal, 5, "x.ics"),
             sub_key(UID, &cal, b"u"),
+            sub_key(OBJECT_INDEX, &cal, b"x.ics"),
         ] {
             assert_eq!(owner_of(&key), Some(&b"alice"[..]), "{key:?}");
+        }
+        // Pages, and the occurrences in them, are derived from the `O`
+        // entry, which counts.
+        for key in [span_key(SPAN, &cal, 5, "x.ics"), span_key(WEEK_SPAN, &cal, 5, "x.ics"), vec![SPAN_PAGE, SPAN, b'a', 0]] {
+            assert_eq!(owner_of(&key), None, "{key:?}");
         }
         assert_eq!(owner_of(&user_key("alice")), None);
         assert_eq!(owner_of(&record_key("booking", "alice")), None);

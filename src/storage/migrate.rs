@@ -30,13 +30,13 @@ use super::{Result, StorageError};
 
 /// The layout of records this build reads and writes. Bumping it means
 /// adding the migration from the previous number to [`MIGRATIONS`].
-pub const STORE_FORMAT: u32 = 1;
+pub const STORE_FORMAT: u32 = 2;
 
 /// The migrations of this build, oldest first: entry `i` takes a store
 /// from format `MIGRATIONS[i].from` to `from + 1`, and the last ends at
 /// [`STORE_FORMAT`] (a unit test checks). Format 1 is the first format
-/// that was marked, so there is nothing to migrate from yet.
-pub const MIGRATIONS: &[Migration] = &[];
+/// that was marked.
+pub const MIGRATIONS: &[Migration] = &[super::kv::spans::MIGRATION];
 
 /// One upgrade step, from format `from` to `from + 1`.
 #[derive(Debug, Clone, Copy)]

@@ -723,11 +723,10 @@ fn listings_follow_members(make: Factory) {
     assert!(listing.is_empty(), "{listing:?}");
 }
 
-/// What a store from before index heads holds: a daily series of an hour
-/// and a three-day event, written as this build writes them; returns the
-/// objects' etags. The caller then turns their `S`/`W` records into the
-/// old layout (every occurrence up to a week under `S`, values of the
-/// first ten bytes) and takes the `Mindex-heads` mark away.
+/// A store with a daily series of an hour and a three-day event, written
+/// as this build writes them; returns the objects' etags. The caller then
+/// turns it into what a store of format 1 from before index heads held
+/// ([`format_1_spans`]).
 fn store_from_before_heads(s: &dyn Storage) -> Vec<String> {
     let cal = p(&["alice", "cal"]);
     s.put_user(&user("alice")).unwrap();
@@ -753,6 +752,27 @@ fn store_from_before_heads(s: &dyn Storage) -> Vec<String> {
     etags
 }
 
+/// The occurrence records a store of format 1 from before index heads
+/// held for [`store_from_before_heads`]: one per occurrence, every one up
+/// to a week under `S` (key: tag, calendar, `0x00`, the start as a biased
+/// i64 BE, the name), values of ten bytes (end as i64 BE, busy kind 1,
+/// flags 0), stored as records of their own; and the bytes they took,
+/// which the owner's usage counted.
+fn format_1_spans() -> (Vec<(Vec<u8>, Vec<u8>)>, u64) {
+    let hour = |h: i64| t(h).timestamp();
+    let mut records = Vec::new();
+    for (name, start, end) in [("daily.ics", 10, 11), ("daily.ics", 34, 35), ("daily.ics", 58, 59), ("trip.ics", 10, 82)] {
+        let mut k = b"Salice/cal\0".to_vec();
+        k.extend_from_slice(&((hour(start) as u64) ^ (1 << 63)).to_be_bytes());
+        k.extend_from_slice(name.as_bytes());
+        let mut v = hour(end).to_be_bytes().to_vec();
+        v.extend_from_slice(&[1, 0]);
+        records.push((k, v));
+    }
+    let bytes = records.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
+    (records, bytes)
+}
+
 /// The store of [`store_from_before_heads`] after its upgrade: every
 /// occurrence has its head again, the three-day event is found from two
 /// days into it, and the checker finds the index as the bytes say.
@@ -771,33 +791,48 @@ fn assert_upgraded(s: &dyn Storage, etags: &[String]) {
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
-/// A sled store written before index heads (every occurrence up to a
-/// week under `S`, its values ending after the flags, the store unmarked)
-/// gets them at its next open.
+/// A sled store of format 1 written before index heads (every occurrence
+/// up to a week a record of its own under `S`, its values ending after
+/// the flags, the store unmarked) gets its occurrences into pages and its
+/// heads at its next open.
 #[test]
-fn a_sled_store_from_before_index_heads_gets_them_at_its_next_open() {
+fn a_sled_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_open() {
     let dir = tempfile::tempdir().unwrap();
     let etags = store_from_before_heads(&SledStorage::open(dir.path(), false, None).unwrap());
     {
         let db = sled::open(dir.path().join("db")).unwrap();
         let tree = db.open_tree("slotdav").unwrap();
-        let spans: Vec<_> = tree.iter().map(|kv| kv.unwrap()).filter(|(k, _)| k[0] == b'S' || k[0] == b'W').collect();
-        assert_eq!(spans.len(), 4, "three daily occurrences and the trip are filed");
-        for (k, v) in spans {
-            tree.remove(&k).unwrap();
-            let mut old = k.to_vec();
-            old[0] = b'S';
-            tree.insert(old, &v[..10]).unwrap();
+        let pages: Vec<_> = tree.scan_prefix(b"T").map(|kv| kv.unwrap().0).collect();
+        assert_eq!(pages.len(), 2, "a page of day-long and one of week-long occurrences");
+        for k in pages {
+            tree.remove(k).unwrap();
         }
+        let (records, bytes) = format_1_spans();
+        for (k, v) in records {
+            tree.insert(k, v).unwrap();
+        }
+        let used = u64::from_be_bytes(tree.get(b"Qalice").unwrap().unwrap().as_ref().try_into().unwrap());
+        tree.insert(b"Qalice", &(used + bytes).to_be_bytes()).unwrap();
+        tree.insert(b"Mformat", &1u32.to_be_bytes()).unwrap();
         tree.remove(b"Mindex-heads").unwrap();
         db.flush().unwrap();
     }
     assert_upgraded(&SledStorage::open(dir.path(), false, None).unwrap(), &etags);
+    let mine = format!("{}.format-1.", dir.path().file_name().unwrap().to_string_lossy());
+    let backups: Vec<_> = std::fs::read_dir(dir.path().parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&mine))
+        .collect();
+    assert!(!backups.is_empty(), "a backup was taken before the upgrade");
+    for b in backups {
+        let _ = std::fs::remove_file(b.path());
+    }
 }
 
 /// The same upgrade of a store on PostgreSQL, at its next connect.
 #[test]
-fn a_postgres_store_from_before_index_heads_gets_them_at_its_next_connect() {
+fn a_postgres_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_connect() {
     if !crate::common::pg::enabled() {
         eprintln!("skipped: set {} to run it", crate::common::pg::SWITCH);
         return;
@@ -805,9 +840,16 @@ fn a_postgres_store_from_before_index_heads_gets_them_at_its_next_connect() {
     let schema = crate::common::pg::TestSchema::create().expect("switch set");
     let etags = store_from_before_heads(&slotdav::storage::PgStorage::connect(&schema.url, 2).unwrap());
     let table = format!("{}.slotdav_records", schema.name);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let (records, bytes) = format_1_spans();
+    let inserts: String = records
+        .iter()
+        .map(|(k, v)| format!("INSERT INTO {table} (k, v) VALUES ('\\x{}'::bytea, '\\x{}'::bytea);", hex(k), hex(v)))
+        .collect();
     crate::common::pg::admin_exec(format!(
-        "UPDATE {table} SET v = substring(v from 1 for 10) WHERE get_byte(k, 0) IN (83, 87); \
-         UPDATE {table} SET k = set_byte(k, 0, 83) WHERE get_byte(k, 0) = 87; \
+        "DELETE FROM {table} WHERE get_byte(k, 0) = 84; {inserts} \
+         UPDATE {table} SET v = int8send(('x' || encode(v, 'hex'))::bit(64)::bigint + {bytes}) WHERE k = convert_to('Qalice', 'UTF8'); \
+         UPDATE {table} SET v = '\\x00000001'::bytea WHERE k = convert_to('Mformat', 'UTF8'); \
          DELETE FROM {table} WHERE k = convert_to('Mindex-heads', 'UTF8');"
     ));
     assert_upgraded(&slotdav::storage::PgStorage::connect(&schema.url, 2).unwrap(), &etags);

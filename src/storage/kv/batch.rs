@@ -77,6 +77,25 @@ impl<'a> Staged<'a> {
         }
         Ok(set.into_iter().collect())
     }
+    /// Keys of the index's logical records under `prefix`
+    /// ([`super::spans`]), as the pages hold them plus staged changes.
+    pub(super) fn span_keys(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let mut set: BTreeSet<Vec<u8>> = BTreeSet::new();
+        super::spans::visit_all(self.tree, prefix, &mut |k, _| {
+            set.insert(k.to_vec());
+            Ok(())
+        })?;
+        for (k, v) in self.writes.range(prefix.to_vec()..) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            match v {
+                Some(_) => set.insert(k.clone()),
+                None => set.remove(k),
+            };
+        }
+        Ok(set.into_iter().collect())
+    }
     pub(super) fn node(&self, path: &StorePath) -> Result<Option<Node>> {
         self.get(&node_key(path))?.map(|b| decode(&b)).transpose()
     }
@@ -114,9 +133,11 @@ impl<'a> Staged<'a> {
                 batch.push((key, Some(now_used.to_be_bytes().to_vec())));
             }
         }
-        // The listing pages of the collections whose members change.
+        // The listing pages of the collections whose members change, and
+        // the occurrence pages that hold the index's logical records.
         batch.extend(super::pages::apply(self.tree, &self.writes)?);
-        batch.extend(self.writes);
+        batch.extend(super::spans::apply(self.tree, self.writes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))?);
+        batch.extend(self.writes.into_iter().filter(|(k, _)| !super::spans::is_paged(k)));
         self.tree.apply_writes(batch)?;
         Ok(())
     }

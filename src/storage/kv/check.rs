@@ -78,10 +78,11 @@ impl<B: KvBackend> KvStore<B> {
 
     fn check_in(tree: &dyn OrderedTree, repair: bool) -> Result<CheckReport> {
         let mut pass = Pass { tree, repair, report: CheckReport::default(), fixes: Vec::new(), log_fixes: Vec::new() };
+        let broken = pass.span_pages()?;
         let nodes = pass.nodes()?;
-        let by_uid = pass.objects(&nodes)?;
+        let by_uid = pass.objects(&nodes, &broken)?;
         pass.uid_entries(&nodes, &by_uid)?;
-        pass.dangling_indexes(&nodes)?;
+        pass.dangling_indexes(&nodes, &broken)?;
         pass.change_logs(&nodes)?;
         let Pass { mut report, fixes, log_fixes, .. } = pass;
         if repair && (!fixes.is_empty() || !log_fixes.is_empty()) {
@@ -173,9 +174,29 @@ impl Pass<'_> {
         Ok(nodes)
     }
 
+    /// Occurrence pages that cannot be read as written. A repair removes
+    /// every page of such a calendar and tier at once (before the other
+    /// checks, which then file its objects' occurrences again); returns
+    /// the logical prefixes still broken, which the other checks skip.
+    fn span_pages(&mut self) -> Result<BTreeSet<Vec<u8>>> {
+        let broken = super::spans::broken(self.tree)?;
+        for (prefix, what) in &broken {
+            let tier = if prefix.first() == Some(&WEEK_SPAN) { "week" } else { "day" };
+            let calendar = String::from_utf8_lossy(&prefix[1..prefix.len().saturating_sub(1)]).into_owned();
+            self.problem("occurrence-index", format!("{calendar}: a page of its {tier}-long occurrences is broken: {what}"), true);
+        }
+        if !self.repair {
+            return Ok(broken.into_keys().collect());
+        }
+        for prefix in broken.keys() {
+            super::spans::remove_pages(self.tree, prefix)?;
+        }
+        Ok(BTreeSet::new())
+    }
+
     /// Each calendar object's UID entry and occurrence index. Returns the
     /// objects holding each (calendar, UID).
-    fn objects(&mut self, nodes: &BTreeMap<StorePath, Node>) -> Result<HashMap<(StorePath, String), Vec<String>>> {
+    fn objects(&mut self, nodes: &BTreeMap<StorePath, Node>, broken: &BTreeSet<Vec<u8>>) -> Result<HashMap<(StorePath, String), Vec<String>>> {
         let mut by_uid: HashMap<(StorePath, String), Vec<String>> = HashMap::new();
         let mut spans: HashMap<StorePath, BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>> = HashMap::new();
         for (path, node) in nodes {
@@ -207,12 +228,15 @@ impl Pass<'_> {
                 let mut of_calendar: BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> = BTreeMap::new();
                 for (tag, _) in SPAN_TIERS {
                     let prefix = keys::prefix(tag, &parent);
-                    for kv in self.tree.scan_prefix(&prefix) {
-                        let (k, v) = kv?;
+                    if broken.contains(&prefix) {
+                        continue;
+                    }
+                    super::spans::visit_all(self.tree, &prefix, &mut |k, v| {
                         if let Some(n) = k.get(prefix.len() + 8..) {
                             of_calendar.entry(String::from_utf8_lossy(n).into_owned()).or_default().push((k.to_vec(), v.to_vec()));
                         }
-                    }
+                        Ok(())
+                    })?;
                 }
                 spans.insert(parent.clone(), of_calendar);
             }
@@ -282,30 +306,52 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Index records (`O`, `L`, `R`, `S`, `W`) of objects that do not exist.
-    fn dangling_indexes(&mut self, nodes: &BTreeMap<StorePath, Node>) -> Result<()> {
+    /// Index records (`O`, `L`, `R`, and the occurrences `S`, `W`) of
+    /// objects that do not exist.
+    fn dangling_indexes(&mut self, nodes: &BTreeMap<StorePath, Node>, broken: &BTreeSet<Vec<u8>>) -> Result<()> {
+        let mut keys_found: Vec<(u8, Vec<u8>)> = Vec::new();
+        for tag in [OBJECT_INDEX, LONG, UNBOUNDED] {
+            for kv in self.tree.scan_prefix([tag]) {
+                keys_found.push((tag, kv?.0));
+            }
+        }
+        for tag in [SPAN, WEEK_SPAN] {
+            let mut each = |k: &[u8], _: &[u8]| {
+                keys_found.push((tag, k.to_vec()));
+                Ok(())
+            };
+            if broken.iter().any(|p| p.first() == Some(&tag)) {
+                // Visit the tier calendar by calendar, past the broken ones.
+                let mut prefixes: BTreeSet<Vec<u8>> = BTreeSet::new();
+                super::spans::visit_prefixes(self.tree, tag, &mut |p| {
+                    prefixes.insert(p.to_vec());
+                })?;
+                for p in prefixes.difference(broken) {
+                    super::spans::visit_all(self.tree, p, &mut each)?;
+                }
+            } else {
+                super::spans::visit_all(self.tree, &[tag], &mut each)?;
+            }
+        }
         let is_object = |calendar: &StorePath, name: &str| {
             nodes.get(calendar).is_some_and(Node::is_calendar)
                 && nodes.get(&calendar.child(name)).and_then(Node::resource).is_some_and(|r| r.calendar.is_some())
         };
         let mut reported: BTreeSet<(StorePath, String)> = BTreeSet::new();
-        for tag in [OBJECT_INDEX, LONG, UNBOUNDED, SPAN, WEEK_SPAN] {
-            for kv in self.tree.scan_prefix([tag]) {
-                let (k, _) = kv?;
-                let found = if tag == SPAN || tag == WEEK_SPAN { span_object_of(&k) } else { object_of(&k) };
-                let Some((calendar, name)) = found else {
-                    self.problem("occurrence-index", format!("an index key of no known shape: {:?}", String::from_utf8_lossy(&k)), true);
-                    self.fixes.push((k.to_vec(), None));
-                    continue;
-                };
-                if is_object(&calendar, &name) {
-                    continue;
-                }
-                if reported.insert((calendar.clone(), name.clone())) {
-                    self.problem("occurrence-index", format!("{}: index records of an object that does not exist", calendar.child(&name).joined()), true);
-                }
-                self.fixes.push((k.to_vec(), None));
+        for (tag, k) in keys_found {
+            let found = if tag == SPAN || tag == WEEK_SPAN { span_object_of(&k) } else { object_of(&k) };
+            let Some((calendar, name)) = found else {
+                self.problem("occurrence-index", format!("an index key of no known shape: {:?}", String::from_utf8_lossy(&k)), true);
+                self.fixes.push((k, None));
+                continue;
+            };
+            if is_object(&calendar, &name) {
+                continue;
             }
+            if reported.insert((calendar.clone(), name.clone())) {
+                self.problem("occurrence-index", format!("{}: index records of an object that does not exist", calendar.child(&name).joined()), true);
+            }
+            self.fixes.push((k, None));
         }
         Ok(())
     }

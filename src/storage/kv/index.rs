@@ -1,5 +1,6 @@
 //! The calendar indexes: each object's occurrences filed by start (`S` up
-//! to a day long, `W` up to a week: [`keys::SPAN_TIERS`]), long and
+//! to a day long, `W` up to a week: [`keys::SPAN_TIERS`]; logical records
+//! kept in the pages of [`spans`]), long and
 //! always-matching objects (`L`), unbounded series (`R`) and the
 //! object's whole entry (`O`); the time-range queries over them; and the
 //! horizon up to which unbounded series are indexed.
@@ -17,7 +18,7 @@ use chrono::{DateTime, Utc};
 use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, encode, Staged};
-use super::{KvBackend, KvStore, OrderedTree};
+use super::{spans, KvBackend, KvStore, OrderedTree};
 use crate::ical::{ComponentKind, IndexEntry, Occurrence};
 
 
@@ -88,26 +89,24 @@ impl<B: KvBackend> KvStore<B> {
         let db = self.db()?;
         // Each tier from as far back as its longest occurrence.
         for (tag, longest) in SPAN_TIERS {
-            let prefix = keys::prefix(tag, calendar);
-            let mut lo = prefix.clone();
-            lo.extend_from_slice(&encode_time(qs.saturating_sub(longest)));
-            let mut hi = prefix.clone();
-            hi.extend_from_slice(&encode_time(qe));
-            for kv in db.range(lo..hi) {
-                let (k, v) = kv?;
-                let start = decode_time(&k[prefix.len()..prefix.len() + 8]);
-                let end = i64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
-                let occ_range = TimeRange::new(ts(start), ts(end));
-                if !occ_range.overlaps(range) {
-                    continue;
+            let lo = encode_time(qs.saturating_sub(longest));
+            let hi = encode_time(qe);
+            spans::visit(&*db, &keys::prefix(tag, calendar), &lo, Some(&hi), &mut |suffix, v| {
+                let corrupt = || StorageError::Backend("an occurrence too short to read".into());
+                let (start, name) = suffix.split_first_chunk::<8>().ok_or_else(corrupt)?;
+                let (end, flags) = v.split_first_chunk::<8>().ok_or_else(corrupt)?;
+                let (&busy, &flags) = (flags.first().ok_or_else(corrupt)?, flags.get(1).ok_or_else(corrupt)?);
+                let occ_range = TimeRange::new(ts(decode_time(start)), ts(i64::from_be_bytes(*end)));
+                if occ_range.overlaps(range) {
+                    out.push(IndexedOccurrence {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        occurrence: Occurrence { range: occ_range, busy: decode_busy(busy), all_day: flags & FLAG_ALL_DAY != 0 },
+                        approximate: flags & FLAG_APPROX != 0,
+                        head: decode_head(v),
+                    });
                 }
-                out.push(IndexedOccurrence {
-                    name: String::from_utf8_lossy(&k[prefix.len() + 8..]).to_string(),
-                    occurrence: Occurrence { range: occ_range, busy: decode_busy(v[8]), all_day: v[9] & FLAG_ALL_DAY != 0 },
-                    approximate: v[9] & FLAG_APPROX != 0,
-                    head: decode_head(&v),
-                });
-            }
+                Ok(())
+            })?;
         }
         // Long occurrences are not filed by start: look at each such object.
         let lprefix = keys::prefix(LONG, calendar);
@@ -294,7 +293,10 @@ pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
                 writes.insert(k, Some(v));
             }
         }
-        tree.apply_writes(writes.into_iter().collect())?;
+        // The occurrences go into their pages; the rest as they are.
+        let mut batch = spans::apply(tree, writes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))?;
+        batch.extend(writes.into_iter().filter(|(k, _)| !spans::is_paged(k)));
+        tree.apply_writes(batch)?;
     }
     tree.apply_writes(vec![(HEADS_BUILT.to_vec(), Some(vec![1]))])?;
     if !force {

@@ -24,6 +24,7 @@ mod batch;
 mod check;
 pub(crate) mod index;
 pub(crate) mod pages;
+pub(crate) mod spans;
 mod tree;
 
 use std::collections::BTreeMap;
@@ -85,6 +86,32 @@ pub trait OrderedTree: Send + Sync {
     fn last_at_or_below(&self, lo: &[u8], at: &[u8]) -> Result<Option<Row>>;
     /// Applies every write or none.
     fn apply_writes(&self, writes: TreeWrites) -> Result<()>;
+}
+
+/// A tree as a format migration reads it ([`migrate::RecordSource`]).
+struct MigrationSource<'a>(&'a dyn OrderedTree);
+
+impl migrate::RecordSource for MigrationSource<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.0.get_key(key)
+    }
+
+    fn scan(&self, prefix: &[u8], each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        let end = prefix_end(prefix);
+        self.0.visit_range(prefix, end.as_deref(), each)
+    }
+}
+
+/// Runs `migration` on `tree` and applies its writes together with the
+/// format number `migration.from + 1` as one batch: the store is either
+/// wholly at the old format or wholly at the new one (the caller makes it
+/// durable).
+pub(crate) fn migrate_tree(tree: &dyn OrderedTree, migration: &migrate::Migration) -> Result<()> {
+    let mut writes = migrate::MigrationWrites::default();
+    (migration.apply)(&MigrationSource(tree), &mut writes)?;
+    let mut batch: TreeWrites = writes.into_writes().filter(|(k, _)| k.as_slice() != FORMAT_KEY).collect();
+    batch.push((FORMAT_KEY.to_vec(), Some((migration.from + 1).to_be_bytes().to_vec())));
+    tree.apply_writes(batch)
 }
 
 /// The first key after every key that starts with `prefix` (`None`: no
@@ -277,7 +304,7 @@ impl<B: KvBackend> Storage for KvStore<B> {
         let mut total = 0u64;
         let db = self.db()?;
         // Every record of a home lies under one of these prefixes.
-        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, SPAN, WEEK_SPAN, LONG, UNBOUNDED] {
+        for tag in [NODE, CONTENT, PROP, HISTORY, UID, OBJECT_INDEX, LONG, UNBOUNDED] {
             for kv in db.scan_prefix([tag]) {
                 let (k, v) = kv?;
                 if owner_of(&k) == Some(user.as_bytes()) {

@@ -46,7 +46,7 @@ use self::runtime::PgRuntime;
 use self::tree::{PgTree, Source};
 use super::keys;
 use super::kv::{KvBackend, KvStore, OrderedTree};
-use super::migrate::STORE_FORMAT;
+use super::migrate::{self, STORE_FORMAT};
 use super::{Result, StorageError};
 
 /// The store on PostgreSQL. Cheap to share behind an `Arc`.
@@ -242,14 +242,23 @@ impl KvBackend for PgBackend {
     }
 }
 
-/// Marks a new store with [`STORE_FORMAT`]; refuses another format.
+/// Marks a new store with [`STORE_FORMAT`]; upgrades an older one with
+/// [`migrate::MIGRATIONS`]; refuses a newer one.
 fn check_format(tree: &PgTree) -> Result<()> {
     let tree: &dyn OrderedTree = tree;
-    match tree.get(keys::FORMAT_KEY)? {
-        Some(v) if v == STORE_FORMAT.to_be_bytes() => Ok(()),
-        Some(v) => Err(StorageError::Backend(format!("the database holds a store in another format ({v:?}); this slotdav reads format {STORE_FORMAT}"))),
-        None => tree.apply_writes(vec![(keys::FORMAT_KEY.to_vec(), Some(STORE_FORMAT.to_be_bytes().to_vec()))]),
+    let Some(v) = tree.get(keys::FORMAT_KEY)? else {
+        return tree.apply_writes(vec![(keys::FORMAT_KEY.to_vec(), Some(STORE_FORMAT.to_be_bytes().to_vec()))]);
+    };
+    let found = <[u8; 4]>::try_from(v.as_slice())
+        .map(u32::from_be_bytes)
+        .map_err(|_| StorageError::Backend(format!("the database's store format number is unreadable ({v:?})")))?;
+    // Each step in this transaction: the store moves to the new format
+    // whole, or not at all.
+    for step in migrate::steps_from(migrate::MIGRATIONS, found, STORE_FORMAT)? {
+        tracing::warn!(from = step.from, to = step.from + 1, what = step.what, "upgrading the store in the database");
+        super::kv::migrate_tree(tree, &step)?;
     }
+    Ok(())
 }
 
 /// A driver error in storage's words: a lost or refused connection is

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::super::backup;
 use super::super::keys::FORMAT_KEY;
-use super::super::migrate::{self, Migration, MigrationWrites, RecordSource, STORE_FORMAT};
+use super::super::migrate::{self, Migration, STORE_FORMAT};
 use super::super::{Result, StorageError};
 
 /// Records a restore writes per sled batch.
@@ -68,38 +68,10 @@ pub(super) fn format_of(tree: &::sled::Tree) -> Result<Option<u32>> {
     }
 }
 
-/// A tree read by a migration.
-struct TreeSource<'a>(&'a ::sled::Tree);
-
-impl RecordSource for TreeSource<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key)?.map(|v| v.to_vec()))
-    }
-
-    fn scan(&self, prefix: &[u8], each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
-        for kv in self.0.scan_prefix(prefix) {
-            let (k, v) = kv?;
-            each(&k, &v)?;
-        }
-        Ok(())
-    }
-}
-
-/// Runs `migration` on `tree` and applies its writes together with the
-/// format number `migration.from + 1` as one batch, then flushes: the
-/// store is either wholly at the old format or wholly at the new one.
+/// Runs `migration` on `tree` as one batch with its new format number
+/// ([`super::super::kv::migrate_tree`]), then flushes.
 pub(super) fn migrate_tree(db: &::sled::Db, tree: &::sled::Tree, migration: &Migration) -> Result<()> {
-    let mut writes = MigrationWrites::default();
-    (migration.apply)(&TreeSource(tree), &mut writes)?;
-    let mut batch = ::sled::Batch::default();
-    for (k, v) in writes.into_writes() {
-        match v {
-            Some(v) => batch.insert(k, v),
-            None => batch.remove(k),
-        }
-    }
-    batch.insert(FORMAT_KEY, &(migration.from + 1).to_be_bytes());
-    tree.apply_batch(batch)?;
+    super::super::kv::migrate_tree(tree, migration)?;
     db.flush()?;
     Ok(())
 }
