@@ -560,6 +560,12 @@ pub trait Storage: Send + Sync {
         self.for_each_child(path, &mut |name, node| f(&name, MemberHead::of(&node)))
     }
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>>;
+    /// Calls `f` with the stored bytes of a resource, borrowed from the
+    /// backend where it can (no copy per object of a report); false when
+    /// there are none.
+    fn visit_content(&self, path: &StorePath, f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(self.content(path)?.map(|b| f(&b)).is_some())
+    }
     /// Makes a collection; its parent must exist (except for a home).
     fn create_collection(
         &self,

@@ -10,7 +10,6 @@ use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
 use crate::dav::{DavError, DavResult};
 use crate::dav::xml::response::{Response, ResponseBody};
-use crate::dav::methods::propfind::stored_text;
 use crate::dav::path::store_href;
 use crate::dav::xml::request::PropFind;
 use crate::dav::xml::{PropName, XmlNode};
@@ -49,14 +48,8 @@ pub fn calendar_query(
         }
         let response = match found {
             Match::Indexed(path, head) if from_head => {
-                // Written straight from the index's head and the bytes.
-                let data = match props.calendar_data {
-                    Some(_) => match ctx.dav.storage.content(&path)? {
-                        Some(bytes) => stored_text(bytes),
-                        None => return Ok(true),
-                    },
-                    None => String::new(),
-                };
+                // Written straight from the index's head and the bytes,
+                // borrowed from the store.
                 let calendar = path.parent().expect("objects live in calendars");
                 if base.as_ref().is_none_or(|(c, _)| *c != calendar) {
                     let text = store_href(&calendar, true);
@@ -65,7 +58,16 @@ pub fn calendar_query(
                 href.clear();
                 href.push_str(&base.as_ref().expect("just set").1);
                 crate::http::push_segment(&mut href, path.name());
-                ms.push_resource_head(&href, head_names, &head.etag, &data);
+                if props.calendar_data.is_none() {
+                    ms.push_resource_head(&href, head_names, &head.etag, "");
+                } else {
+                    let found = ctx.dav.storage.visit_content(&path, &mut |bytes| {
+                        ms.push_resource_head(&href, head_names, &head.etag, &String::from_utf8_lossy(bytes));
+                    })?;
+                    if !found {
+                        return Ok(true);
+                    }
+                }
                 answered += 1;
                 return Ok(true);
             }

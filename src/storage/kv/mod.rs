@@ -55,6 +55,11 @@ pub type TreeWrites = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 /// An ordered key-value tree: keys sort bytewise.
 pub trait OrderedTree: Send + Sync {
     fn get_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Calls `f` with the value of `key`, borrowed where the backend can;
+    /// false when there is none.
+    fn visit_key(&self, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(self.get_key(key)?.map(|v| f(&v)).is_some())
+    }
     /// Records with `lo <= key` (and `key < hi` when given), in key order.
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_>;
     /// Calls `f` for each record of [`OrderedTree::range_keys`], borrowed
@@ -349,7 +354,11 @@ impl<B: KvBackend> Storage for KvStore<B> {
     }
 
     fn content(&self, path: &StorePath) -> Result<Option<Vec<u8>>> {
-        Ok(self.db()?.get(keys::path_key(CONTENT, path))?.map(|v| v.to_vec()))
+        self.db()?.get(keys::path_key(CONTENT, path))
+    }
+
+    fn visit_content(&self, path: &StorePath, f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        self.db()?.visit_key(&keys::path_key(CONTENT, path), f)
     }
 
     fn create_collection(

@@ -202,6 +202,9 @@ impl OrderedTree for ::sled::Tree {
     fn get_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.get(key)?.map(|v| v.to_vec()))
     }
+    fn visit_key(&self, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(self.get(key)?.map(|v| f(&v)).is_some())
+    }
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         let rows = match hi {
             Some(hi) => self.range(lo.to_vec()..hi.to_vec()),
@@ -245,6 +248,9 @@ impl OrderedTree for ::sled::Tree {
 impl OrderedTree for handles::Db {
     fn get_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.tree.get_key(key)
+    }
+    fn visit_key(&self, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        self.tree.visit_key(key, f)
     }
     fn range_keys(&self, lo: &[u8], hi: Option<&[u8]>) -> Rows<'_> {
         self.tree.range_keys(lo, hi)
