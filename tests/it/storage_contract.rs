@@ -830,6 +830,31 @@ fn a_sled_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_open
     }
 }
 
+/// A page of occurrences cut short behind the store's back is reported
+/// by the checker (and the other pages still read), and a repair files
+/// the calendar's occurrences again from the objects' bytes.
+#[test]
+fn a_broken_occurrence_page_is_reported_and_a_repair_files_its_occurrences_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let etags = store_from_before_heads(&SledStorage::open(dir.path(), false, None).unwrap());
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let tree = db.open_tree("slotdav").unwrap();
+        let first = b"TSalice/cal\0";
+        let page = tree.get(first).unwrap().expect("the day-long occurrences' page");
+        tree.insert(first, &page[..page.len() - 3]).unwrap();
+        db.flush().unwrap();
+    }
+    let s = SledStorage::open(dir.path(), false, None).unwrap();
+    let found = s.check_tree(false).unwrap();
+    let broken: Vec<_> = found.problems.iter().filter(|p| p.what.contains("alice/cal: a page of its day-long occurrences is broken")).collect();
+    assert_eq!(broken.len(), 1, "{:?}", found.problems);
+    assert!(!broken[0].repaired);
+    let repaired = s.check_tree(true).unwrap();
+    assert!(repaired.problems.iter().all(|p| p.repaired), "{:?}", repaired.problems);
+    assert_upgraded(&s, &etags);
+}
+
 /// The same upgrade of a store on PostgreSQL, at its next connect.
 #[test]
 fn a_postgres_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_connect() {

@@ -12,7 +12,7 @@ use super::super::keys::{self, *};
 use super::super::*;
 use super::batch::{decode, decode_u64, Staged};
 use super::index::index_records;
-use super::{KvBackend, KvStore, OrderedTree};
+use super::{KvBackend, KvStore, OrderedTree, TreeWrites};
 
 /// Raw writes a repair stages (`None` removes).
 type Fixes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
@@ -185,11 +185,25 @@ impl Pass<'_> {
             let calendar = String::from_utf8_lossy(&prefix[1..prefix.len().saturating_sub(1)]).into_owned();
             self.problem("occurrence-index", format!("{calendar}: a page of its {tier}-long occurrences is broken: {what}"), true);
         }
+        // Occurrences stored as records of their own, as format 1 did:
+        // nothing reads them.
+        let mut stray = TreeWrites::new();
+        for tag in [SPAN, WEEK_SPAN] {
+            for kv in self.tree.scan_prefix([tag]) {
+                stray.push((kv?.0, None));
+            }
+        }
+        if !stray.is_empty() {
+            self.problem("occurrence-index", format!("{} occurrence records stored outside the pages (as by store format 1)", stray.len()), true);
+        }
         if !self.repair {
             return Ok(broken.into_keys().collect());
         }
         for prefix in broken.keys() {
             super::spans::remove_pages(self.tree, prefix)?;
+        }
+        if !stray.is_empty() {
+            self.tree.apply_writes(stray)?;
         }
         Ok(BTreeSet::new())
     }
