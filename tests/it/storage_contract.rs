@@ -364,6 +364,45 @@ fn time_range_candidates(make: Factory) {
     assert!(s.time_range_candidates(&cal, &TimeRange::new(t(60), t(61))).unwrap().iter().any(|c| c.name == "short.ics"));
     s.delete(&cal.child("long.ics"), &none(), now()).unwrap();
     assert!(!s.time_range_candidates(&cal, &window).unwrap().iter().any(|c| c.name == "long.ics"));
+
+    // Many objects (the index keeps occurrences some tens to a record):
+    // every range still finds exactly the objects it overlaps, as they
+    // come, change and go, and a deleted calendar takes them along.
+    let busy = p(&["alice", "busy"]);
+    s.create_collection(&busy, true, vec![], vec![], now()).unwrap();
+    let hours = |i: i64| (i * 7 % 200, 1 + i % 3);
+    for i in 0..150 {
+        let (at, len) = hours(i);
+        s.put_resource(&busy.child(&format!("e{i:03}.ics")), event(&format!("u{i}"), entry(vec![occ(t(at), t(at + len)), occ(t(at + 300), t(at + 301))])), &none(), now()).unwrap();
+    }
+    for i in (0..150).step_by(4) {
+        s.delete(&busy.child(&format!("e{i:03}.ics")), &none(), now()).unwrap();
+    }
+    for i in (1..150).step_by(5) {
+        s.put_resource(&busy.child(&format!("e{i:03}.ics")), event(&format!("u{i}"), entry(vec![occ(t(400 + i), t(401 + i))])), &none(), now()).unwrap();
+    }
+    let expected = |range: &TimeRange| -> Vec<String> {
+        (0..150)
+            // Every fourth deleted, every fifth from the second (re)written.
+            .filter(|i| i % 4 != 0 || i % 5 == 1)
+            .filter(|i| {
+                let (at, len) = hours(*i);
+                let spans = if i % 5 == 1 { vec![(400 + i, 401 + i)] } else { vec![(at, at + len), (at + 300, at + 301)] };
+                spans.into_iter().any(|(a, b)| TimeRange::new(t(a), t(b)).overlaps(range))
+            })
+            .map(|i| format!("e{i:03}.ics"))
+            .collect()
+    };
+    for (a, b) in [(0, 1), (5, 30), (0, 200), (150, 320), (299, 302), (400, 560), (-50, 700)] {
+        let range = TimeRange::new(t(a), t(b));
+        let found: Vec<String> = s.time_range_candidates(&busy, &range).unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(found, expected(&range), "{a}..{b} hours");
+    }
+    s.delete(&busy, &none(), now()).unwrap();
+    s.create_collection(&busy, true, vec![], vec![], now()).unwrap();
+    assert!(s.occurrences(&busy, &TimeRange::new(t(-50), t(700))).unwrap().is_empty(), "the deleted calendar's occurrences went with it");
+    let report = s.check_tree(false).unwrap();
+    assert!(!report.problems.iter().any(|p| p.what.contains("alice/busy")), "{:?}", report.problems);
 }
 
 fn horizon_extension(make: Factory) {

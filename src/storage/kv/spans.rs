@@ -36,7 +36,7 @@ use super::{prefix_end, OrderedTree, TreeWrites};
 /// Records a page holds at most; a fuller page is cut into pages of
 /// [`PAGE_FILL`]. Every change of an occurrence rewrites its page, so a
 /// page stays small (about 2 KiB).
-pub const PAGE_MAX: usize = 32;
+pub const PAGE_MAX: usize = 24;
 
 /// Records per page where a page is cut, or pages are written in bulk:
 /// room for a few inserts before the next cut.
