@@ -48,11 +48,20 @@ pub struct Migration {
     pub apply: fn(&dyn RecordSource, &mut MigrationWrites) -> Result<()>,
 }
 
-/// The store's records as a migration reads them (before its own writes).
+/// The store's records as a migration reads them (before its own writes,
+/// and after the parts it has applied).
 pub trait RecordSource {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Every record whose key starts with `prefix`, in key order.
     fn scan(&self, prefix: &[u8], each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>;
+    /// The first `limit` records whose key starts with `prefix`, in key order.
+    fn first(&self, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
+    /// Applies a part of the migration's writes at once, for a migration
+    /// too large for one batch in memory. Such a migration must leave the
+    /// store readable by itself after every part: a crash between parts
+    /// leaves the store at the old format with the parts applied, and the
+    /// next open runs the migration again over that.
+    fn apply(&self, writes: MigrationWrites) -> Result<()>;
 }
 
 /// The writes one migration stages; applied as one batch with the new

@@ -105,6 +105,15 @@ impl migrate::RecordSource for MigrationSource<'_> {
         let end = prefix_end(prefix);
         self.0.visit_range(prefix, end.as_deref(), each)
     }
+
+    fn first(&self, prefix: &[u8], limit: usize) -> Result<Vec<Row>> {
+        let end = prefix_end(prefix);
+        self.0.range_keys(prefix, end.as_deref()).take(limit).collect()
+    }
+
+    fn apply(&self, writes: migrate::MigrationWrites) -> Result<()> {
+        self.0.apply_writes(writes.into_writes().collect())
+    }
 }
 
 /// Runs `migration` on `tree` and applies its writes together with the

@@ -1,7 +1,7 @@
 //! Occurrence pages: the occurrences of the time-range index ([`super::index`],
 //! tags `S` and `W`) kept up to [`PAGE_MAX`] to a record, so that a query
-//! over a month of a busy calendar reads a hundred records instead of
-//! thousands.
+//! over a month of a busy calendar reads a few hundred records instead of
+//! thousands (sled's iterator costs about a microsecond a step).
 //!
 //! The index is written and read as *logical* records — `S`/`W`, the
 //! calendar, `0x00`, the occurrence's start and the object's name, with
@@ -34,8 +34,10 @@ use super::super::*;
 use super::{prefix_end, OrderedTree, TreeWrites};
 
 /// Records a page holds at most; a fuller page is cut into pages of
-/// [`PAGE_FILL`]. Every change of an occurrence rewrites its page, so a
-/// page stays small (about 2 KiB).
+/// [`PAGE_FILL`]. Every change of an occurrence rewrites its page, and
+/// sled keeps each rewrite in its log until it cleans the segment: a page
+/// stays small (about 1.4 KiB). Larger pages make scans cheaper and the
+/// log larger (docs/performance.md, "Session 10").
 pub const PAGE_MAX: usize = 24;
 
 /// Records per page where a page is cut, or pages are written in bulk:
@@ -314,47 +316,52 @@ fn push_pages<S: AsRef<[u8]>, V: AsRef<[u8]>>(prefix: &[u8], first_key: Vec<u8>,
 /// Format 1 → 2: the logical `S` and `W` records a store of format 1
 /// holds, cut into pages; the bytes they took are taken off their
 /// owners' usage (pages count against none).
-pub const MIGRATION: Migration =
-    Migration { from: 1, what: "the time-range index's occurrences kept in pages of 32", apply: cut_into_pages };
+pub const MIGRATION: Migration = Migration { from: 1, what: "the time-range index's occurrences kept in pages", apply: cut_into_pages };
 
-fn cut_into_pages(source: &dyn RecordSource, writes: &mut MigrationWrites) -> Result<()> {
-    let mut freed: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+/// Records one part of [`MIGRATION`] moves: the part, its pages and the
+/// records' removal are held in memory at once.
+const MIGRATION_PART: usize = 8192;
+
+/// Moves the records in parts of [`MIGRATION_PART`], in key order, each
+/// part with its usage as one write: the records of a calendar and tier
+/// in a part become pages, the first under the part's first suffix. A
+/// page's bound need not be empty (a lookup below the first bound starts
+/// at the first page), so the pages of the parts follow one another
+/// whether or not the migration ran before and stopped half way.
+fn cut_into_pages(source: &dyn RecordSource, _: &mut MigrationWrites) -> Result<()> {
     for tag in [SPAN, WEEK_SPAN] {
-        let mut prefix: Option<Vec<u8>> = None;
-        let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-        let flush = |prefix: &[u8], records: &mut Vec<(Vec<u8>, Vec<u8>)>, writes: &mut MigrationWrites| {
-            let mut pages = TreeWrites::new();
-            push_pages(prefix, page_key(prefix, b""), records, &mut pages);
-            for (k, v) in pages {
-                writes.put(k, v.expect("pages are written"));
+        loop {
+            let part = source.first(&[tag], MIGRATION_PART)?;
+            if part.is_empty() {
+                break;
             }
-            records.clear();
-        };
-        source.scan(&[tag], &mut |k, v| {
-            let (p, suffix) = split(k).ok_or_else(|| StorageError::Backend("an index key without its calendar".into()))?;
-            if prefix.as_deref() != Some(p) {
-                if let Some(done) = prefix.take() {
-                    flush(&done, &mut records, writes);
+            let mut writes = MigrationWrites::default();
+            let mut freed: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+            let mut by_prefix: BTreeMap<&[u8], Vec<(&[u8], &[u8])>> = BTreeMap::new();
+            for (k, v) in &part {
+                let (prefix, suffix) = split(k).ok_or_else(|| StorageError::Backend("an index key without its calendar".into()))?;
+                by_prefix.entry(prefix).or_default().push((suffix, v));
+                if let Some(owner) = owner_of_path(&k[1..]) {
+                    *freed.entry(owner.to_vec()).or_default() += (k.len() + v.len()) as u64;
                 }
-                prefix = Some(p.to_vec());
+                writes.remove(k.clone());
             }
-            records.push((suffix.to_vec(), v.to_vec()));
-            if let Some(owner) = owner_of_path(&k[1..]) {
-                *freed.entry(owner.to_vec()).or_default() += (k.len() + v.len()) as u64;
+            for (prefix, records) in by_prefix {
+                let mut pages = TreeWrites::new();
+                push_pages(prefix, page_key(prefix, records[0].0), &records, &mut pages);
+                for (k, v) in pages {
+                    writes.put(k, v.expect("pages are written"));
+                }
             }
-            writes.remove(k.to_vec());
-            Ok(())
-        })?;
-        if let Some(done) = prefix.take() {
-            flush(&done, &mut records, writes);
-        }
-    }
-    for (owner, bytes) in freed {
-        let key = usage_key(&owner);
-        let used = source.get(&key)?.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map_or(0, u64::from_be_bytes);
-        match used.saturating_sub(bytes) {
-            0 => writes.remove(key),
-            left => writes.put(key, left.to_be_bytes().to_vec()),
+            for (owner, bytes) in freed {
+                let key = usage_key(&owner);
+                let used = source.get(&key)?.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map_or(0, u64::from_be_bytes);
+                match used.saturating_sub(bytes) {
+                    0 => writes.remove(key),
+                    left => writes.put(key, left.to_be_bytes().to_vec()),
+                }
+            }
+            source.apply(writes)?;
         }
     }
     Ok(())
@@ -490,36 +497,67 @@ mod tests {
 
     #[test]
     fn the_migration_cuts_old_records_into_pages_and_frees_their_usage() {
-        struct Source(BTreeMap<Vec<u8>, Vec<u8>>);
-        impl RecordSource for Source {
+        /// A store as a migration sees it, applying its parts.
+        struct Source<'a>(&'a MemTree);
+        impl RecordSource for Source<'_> {
             fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-                Ok(self.0.get(key).cloned())
+                self.0.get_key(key)
             }
             fn scan(&self, prefix: &[u8], each: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
-                for (k, v) in self.0.range(prefix.to_vec()..).take_while(|(k, _)| k.starts_with(prefix)) {
-                    each(k, v)?;
-                }
-                Ok(())
+                let end = prefix_end(prefix);
+                self.0.visit_range(prefix, end.as_deref(), each)
+            }
+            fn first(&self, prefix: &[u8], limit: usize) -> Result<Vec<super::super::Row>> {
+                let end = prefix_end(prefix);
+                self.0.range_keys(prefix, end.as_deref()).take(limit).collect()
+            }
+            fn apply(&self, writes: MigrationWrites) -> Result<()> {
+                self.0.apply_writes(writes.into_writes().collect())
             }
         }
-        let mut old = BTreeMap::new();
+        // More records than one part moves, over two owners and tiers; an
+        // earlier run stopped after its first part (its pages are there
+        // and its records gone).
+        let tree = MemTree::default();
         let mut spans = BTreeMap::new();
-        for i in 0..100u32 {
+        let n = MIGRATION_PART as u32 * 2 + 100;
+        for i in 0..n {
             let k = key(if i % 10 == 0 { WEEK_SPAN } else { SPAN }, if i % 2 == 0 { "alice/cal" } else { "bob/cal" }, &i.to_be_bytes());
             spans.insert(k.clone(), vec![1u8; 12]);
-            old.insert(k, vec![1u8; 12]);
         }
         let alice: u64 = spans.iter().filter(|(k, _)| k[1..].starts_with(b"alice")).map(|(k, v)| (k.len() + v.len()) as u64).sum();
-        old.insert(usage_key(b"alice"), (alice + 500).to_be_bytes().to_vec());
-        old.insert(usage_key(b"bob"), 7u64.to_be_bytes().to_vec());
-        let mut writes = MigrationWrites::default();
-        cut_into_pages(&Source(old.clone()), &mut writes).unwrap();
-        let tree = MemTree(Mutex::new(old));
-        tree.apply_writes(writes.into_writes().collect()).unwrap();
-        assert_eq!(logical(&tree, b""), spans, "every occurrence is in a page");
+        tree.apply_writes(spans.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()).unwrap();
+        tree.apply_writes(vec![(usage_key(b"alice"), Some((alice + 500).to_be_bytes().to_vec())), (usage_key(b"bob"), Some(7u64.to_be_bytes().to_vec()))]).unwrap();
+        let first_part = spans.keys().filter(|k| k[0] == SPAN).take(MIGRATION_PART / 2).cloned().collect::<Vec<_>>();
+        {
+            // What the first run's first part did, at half the size.
+            let mut writes = MigrationWrites::default();
+            let prefix_a = b"Salice/cal\0".as_slice();
+            let records: Vec<(Vec<u8>, Vec<u8>)> = first_part.iter().filter(|k| k.starts_with(prefix_a)).map(|k| (k[prefix_a.len()..].to_vec(), spans[k].clone())).collect();
+            let mut pages = TreeWrites::new();
+            push_pages(prefix_a, page_key(prefix_a, &records[0].0), &records, &mut pages);
+            for (k, v) in pages {
+                writes.put(k, v.unwrap());
+            }
+            for k in first_part.iter().filter(|k| k.starts_with(prefix_a)) {
+                writes.remove(k.clone());
+            }
+            let freed: u64 = first_part.iter().filter(|k| k.starts_with(prefix_a)).map(|k| (k.len() + 12) as u64).sum();
+            writes.put(usage_key(b"alice"), (alice + 500 - freed).to_be_bytes().to_vec());
+            Source(&tree).apply(writes).unwrap();
+        }
+        cut_into_pages(&Source(&tree), &mut MigrationWrites::default()).unwrap();
+        assert_eq!(logical(&tree, b""), spans, "every occurrence is in a page, once");
         let map = tree.0.lock().unwrap();
         assert!(!map.keys().any(|k| is_paged(k)), "no logical record is left stored");
         assert_eq!(map.get(&usage_key(b"alice")), Some(&500u64.to_be_bytes().to_vec()));
         assert_eq!(map.get(&usage_key(b"bob")), None, "more freed than was counted: none left");
+        drop(map);
+        assert!(broken(&tree).unwrap().is_empty(), "{:?}", broken(&tree).unwrap());
+        // The pages take changes as any others.
+        let k = key(SPAN, "alice/cal", &3u32.to_be_bytes());
+        let out = apply(&tree, [(k.as_slice(), None)].into_iter()).unwrap();
+        tree.apply_writes(out).unwrap();
+        assert!(!logical(&tree, b"S").contains_key(&k));
     }
 }
