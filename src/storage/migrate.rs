@@ -13,7 +13,9 @@
 //! misread.
 //!
 //! A migration sees the store as raw records ([`RecordSource`]) and stages
-//! its writes in [`MigrationWrites`]; it knows the byte layout of
+//! its writes in [`MigrationWrites`] (one too large for memory applies
+//! them in parts, [`RecordSource::apply`], each leaving a store the
+//! migration can run over again); it knows the byte layout of
 //! [`super::keys`] and nothing of sled. Record encodings that domain
 //! modules own (bookings, holds: versioned postcard read by their own
 //! decoders) are upgraded there, on read, not here; see ARCHITECTURE.md
