@@ -59,32 +59,22 @@ impl<'a> Staged<'a> {
     pub(super) fn remove(&mut self, key: Vec<u8>) {
         self.writes.insert(key, None);
     }
-    /// Keys under `prefix`, as the tree holds them plus staged changes.
+    /// Keys under `prefix`, as the tree holds them plus staged changes
+    /// (for the index's occurrences, as their pages hold them:
+    /// [`super::spans`]).
     pub(super) fn scan_keys(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
         let mut set: BTreeSet<Vec<u8>> = BTreeSet::new();
-        for kv in self.tree.scan_prefix(prefix) {
-            let (k, _) = kv?;
-            set.insert(k.to_vec());
-        }
-        for (k, v) in self.writes.range(prefix.to_vec()..) {
-            if !k.starts_with(prefix) {
-                break;
+        if super::spans::is_paged(prefix) {
+            super::spans::visit_all(self.tree, prefix, &mut |k, _| {
+                set.insert(k.to_vec());
+                Ok(())
+            })?;
+        } else {
+            for kv in self.tree.scan_prefix(prefix) {
+                let (k, _) = kv?;
+                set.insert(k.to_vec());
             }
-            match v {
-                Some(_) => set.insert(k.clone()),
-                None => set.remove(k),
-            };
         }
-        Ok(set.into_iter().collect())
-    }
-    /// Keys of the index's logical records under `prefix`
-    /// ([`super::spans`]), as the pages hold them plus staged changes.
-    pub(super) fn span_keys(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
-        let mut set: BTreeSet<Vec<u8>> = BTreeSet::new();
-        super::spans::visit_all(self.tree, prefix, &mut |k, _| {
-            set.insert(k.to_vec());
-            Ok(())
-        })?;
         for (k, v) in self.writes.range(prefix.to_vec()..) {
             if !k.starts_with(prefix) {
                 break;

@@ -69,13 +69,8 @@ impl<B: KvBackend> KvStore<B> {
                 for key in st.scan_keys(&keys::prefix(HISTORY, path))? {
                     st.remove(key);
                 }
-                for tag in [UID, OBJECT_INDEX, LONG, UNBOUNDED] {
+                for tag in [UID, OBJECT_INDEX, SPAN, WEEK_SPAN, LONG, UNBOUNDED] {
                     for key in st.scan_keys(&keys::prefix(tag, path))? {
-                        st.remove(key);
-                    }
-                }
-                for tag in [SPAN, WEEK_SPAN] {
-                    for key in st.span_keys(&keys::prefix(tag, path))? {
                         st.remove(key);
                     }
                 }
