@@ -61,13 +61,20 @@ impl<B: KvBackend> KvStore<B> {
 
     pub(super) fn index_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
         let mut found: BTreeMap<String, (bool, Option<IndexHead>)> = BTreeMap::new();
-        for occ in self.index_occurrences(calendar, range)? {
-            let (exact, head) = found.entry(occ.name).or_insert((true, None));
-            *exact &= !occ.approximate;
-            if head.is_none() {
-                *head = occ.head;
+        self.visit_occurrences(calendar, range, &mut |name, _, approximate, head| {
+            // A name and a head are made once per object, not per occurrence.
+            match found.get_mut(name) {
+                Some((exact, held)) => {
+                    *exact &= !approximate;
+                    if held.is_none() {
+                        *held = head.and_then(decode_head);
+                    }
+                }
+                None => {
+                    found.insert(name.to_string(), (!approximate, head.and_then(decode_head)));
+                }
             }
-        }
+        })?;
         // Objects that match every range: the caller checks them.
         let db = self.db()?;
         for kv in db.scan_prefix(keys::prefix(LONG, calendar)) {
@@ -84,8 +91,24 @@ impl<B: KvBackend> KvStore<B> {
     }
 
     pub(super) fn index_occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
-        let (qs, qe) = (range.start.timestamp(), range.end.timestamp().max(range.start.timestamp() + 1));
         let mut out = Vec::new();
+        self.visit_occurrences(calendar, range, &mut |name, occurrence, approximate, head| {
+            out.push(IndexedOccurrence { name: name.to_string(), occurrence, approximate, head: head.and_then(decode_head) });
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each indexed occurrence overlapping `range`: the
+    /// object's name, the occurrence, whether it is approximate, and the
+    /// bytes its head is read from ([`decode_head`]; `None` for the long
+    /// occurrences, which are filed without one).
+    fn visit_occurrences(
+        &self,
+        calendar: &StorePath,
+        range: &TimeRange,
+        f: &mut dyn FnMut(&str, Occurrence, bool, Option<&[u8]>),
+    ) -> Result<()> {
+        let (qs, qe) = (range.start.timestamp(), range.end.timestamp().max(range.start.timestamp() + 1));
         let db = self.db()?;
         // Each tier from as far back as its longest occurrence.
         for (tag, longest) in SPAN_TIERS {
@@ -98,12 +121,8 @@ impl<B: KvBackend> KvStore<B> {
                 let (&busy, &flags) = (flags.first().ok_or_else(corrupt)?, flags.get(1).ok_or_else(corrupt)?);
                 let occ_range = TimeRange::new(ts(decode_time(start)), ts(i64::from_be_bytes(*end)));
                 if occ_range.overlaps(range) {
-                    out.push(IndexedOccurrence {
-                        name: String::from_utf8_lossy(name).into_owned(),
-                        occurrence: Occurrence { range: occ_range, busy: decode_busy(busy), all_day: flags & FLAG_ALL_DAY != 0 },
-                        approximate: flags & FLAG_APPROX != 0,
-                        head: decode_head(v),
-                    });
+                    let occurrence = Occurrence { range: occ_range, busy: decode_busy(busy), all_day: flags & FLAG_ALL_DAY != 0 };
+                    f(&String::from_utf8_lossy(name), occurrence, flags & FLAG_APPROX != 0, Some(v));
                 }
                 Ok(())
             })?;
@@ -118,21 +137,16 @@ impl<B: KvBackend> KvStore<B> {
             if entry.always_matches && entry.occurrences.is_empty() {
                 // Not indexed occurrence by occurrence (too many, or none
                 // placeable): the caller places it exactly.
-                out.push(IndexedOccurrence {
-                    name: name.clone(),
-                    occurrence: Occurrence { range: *range, busy: None, all_day: false },
-                    approximate: true,
-                    head: None,
-                });
+                f(&name, Occurrence { range: *range, busy: None, all_day: false }, true, None);
                 continue;
             }
             for occ in entry.occurrences {
                 if span_tag(occ.range.start.timestamp(), occ.range.end.timestamp()).is_none() && occ.range.overlaps(range) {
-                    out.push(IndexedOccurrence { name: name.clone(), occurrence: occ, approximate: entry.floating, head: None });
+                    f(&name, occ, entry.floating, None);
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     pub(super) fn index_extend_horizon(&self, calendar: &StorePath, until: DateTime<Utc>, reindex: Reindex<'_>) -> Result<()> {
