@@ -812,6 +812,22 @@ fn format_1_spans() -> (Vec<(Vec<u8>, Vec<u8>)>, u64) {
     (records, bytes)
 }
 
+/// The sled database of a store just dropped, opened behind its back:
+/// once sled's background threads of the dropped store have let go of its
+/// lock (they may take a moment on a loaded machine).
+fn open_raw(dir: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match sled::open(dir.join("db")) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 /// The store of [`store_from_before_heads`] after its upgrade: every
 /// occurrence has its head again, the three-day event is found from two
 /// days into it, and the checker finds the index as the bytes say.
@@ -839,7 +855,7 @@ fn a_sled_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_open
     let dir = tempfile::tempdir().unwrap();
     let etags = store_from_before_heads(&SledStorage::open(dir.path(), false, None).unwrap());
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = open_raw(dir.path());
         let tree = db.open_tree("slotdav").unwrap();
         let pages: Vec<_> = tree.scan_prefix(b"T").map(|kv| kv.unwrap().0).collect();
         assert_eq!(pages.len(), 2, "a page of day-long and one of week-long occurrences");
@@ -877,7 +893,7 @@ fn a_broken_occurrence_page_is_reported_and_a_repair_files_its_occurrences_again
     let dir = tempfile::tempdir().unwrap();
     let etags = store_from_before_heads(&SledStorage::open(dir.path(), false, None).unwrap());
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = open_raw(dir.path());
         let tree = db.open_tree("slotdav").unwrap();
         let first = b"TSalice/cal\0";
         let page = tree.get(first).unwrap().expect("the day-long occurrences' page");
