@@ -10,7 +10,7 @@
 # PHASES, CONCURRENCY (passed to the bench); SLOTDAV_BIN (default
 # target/release/slotdav, built if missing); DATABASE_URL (run on
 # PostgreSQL instead of sled); CACHE (the `[storage] cache`, default
-# 32MiB); WRAP (a command the server runs under, e.g. "heaptrack -o F";
+# 256MiB, the server's default); WRAP (a command the server runs under, e.g. "heaptrack -o F";
 # the bench then samples the wrapper's CPU and memory); KEEP=1 keeps the
 # data directory and leaves the server running (its pid and directory are
 # printed).
@@ -32,7 +32,7 @@ listen = "127.0.0.1:$port"
 data_dir = "$work/data"
 log = "warn"
 [storage]
-cache = "${CACHE:-32MiB}"
+cache = "${CACHE:-256MiB}"
 $storage_url
 [limits]
 quota = "100GiB"

@@ -71,7 +71,7 @@ pub struct RawConfig {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
-    /// sled's page cache, a size ("32MiB").
+    /// sled's page cache, a size ("256MiB").
     pub cache: Option<Spanned<RawSize>>,
     /// `postgres://…`: the PostgreSQL backend.
     pub url: Option<String>,
@@ -433,7 +433,7 @@ pub const DEFAULT_DATA_DIR: &str = "./slotdav-data";
 /// `site_name` when absent.
 pub const DEFAULT_SITE_NAME: &str = "slotdav";
 /// `[storage] cache` when absent.
-pub const DEFAULT_STORAGE_CACHE: u64 = 32 * 1024 * 1024;
+pub const DEFAULT_STORAGE_CACHE: u64 = 256 * 1024 * 1024;
 /// The smallest `[storage] cache` taken: sled needs a few pages.
 pub const MIN_STORAGE_CACHE: u64 = 1024 * 1024;
 

@@ -31,7 +31,7 @@ pub use super::migrate::STORE_FORMAT;
 /// sled's page cache when the caller names none ([`SledStorage::open`]);
 /// the server passes `[storage] cache` ([`SledStorage::open_with_cache`]).
 /// sled's own default (1 GiB) is more than a self-hosted calendar needs.
-pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+pub const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub type SledStorage = KvStore<SledBackend>;
