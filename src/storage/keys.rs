@@ -12,7 +12,7 @@
 //! | `H` | collection, `0x00`, revision (u64 BE) | postcard `MemberChange` |
 //! | `I` | calendar, `0x00`, UID | object name |
 //! | `O` | calendar, `0x00`, object name | postcard `IndexEntry` |
-//! | `T` | `S` or `W`, calendar, `0x00`, the page's lower bound (a start and name) | a page of up to 32 occurrences of the time-range index ([`super::kv::spans`]) |
+//! | `T` | `S` or `W`, calendar, `0x00`, the page's lower bound (a start and name) | a page of up to 24 occurrences of the time-range index ([`super::kv::spans`]) |
 //! | `L` | calendar, `0x00`, object name | empty: long or always-matching objects |
 //! | `R` | calendar, `0x00`, object name | empty: unbounded series |
 //! | `X` | table, `0x00`, key | a domain record (booking, hold, outbox …); tables, keys and the one time key: [`super::table`] |

@@ -126,8 +126,7 @@ impl<'a> Staged<'a> {
         // The listing pages of the collections whose members change, and
         // the occurrence pages that hold the index's logical records.
         batch.extend(super::pages::apply(self.tree, &self.writes)?);
-        batch.extend(super::spans::apply(self.tree, self.writes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))?);
-        batch.extend(self.writes.into_iter().filter(|(k, _)| !super::spans::is_paged(k)));
+        batch.extend(super::spans::with_pages(self.tree, self.writes)?);
         self.tree.apply_writes(batch)?;
         Ok(())
     }

@@ -321,53 +321,54 @@ impl Pass<'_> {
     }
 
     /// Index records (`O`, `L`, `R`, and the occurrences `S`, `W`) of
-    /// objects that do not exist.
+    /// objects that do not exist; occurrences calendar by calendar, past
+    /// the broken pages `span_pages` left.
     fn dangling_indexes(&mut self, nodes: &BTreeMap<StorePath, Node>, broken: &BTreeSet<Vec<u8>>) -> Result<()> {
-        let mut keys_found: Vec<(u8, Vec<u8>)> = Vec::new();
+        let tree = self.tree;
+        let mut reported: BTreeSet<(StorePath, String)> = BTreeSet::new();
         for tag in [OBJECT_INDEX, LONG, UNBOUNDED] {
-            for kv in self.tree.scan_prefix([tag]) {
-                keys_found.push((tag, kv?.0));
+            for kv in tree.scan_prefix([tag]) {
+                self.dangling(nodes, &kv?.0, object_of, &mut reported);
             }
         }
         for tag in [SPAN, WEEK_SPAN] {
-            let mut each = |k: &[u8], _: &[u8]| {
-                keys_found.push((tag, k.to_vec()));
-                Ok(())
-            };
-            if broken.iter().any(|p| p.first() == Some(&tag)) {
-                // Visit the tier calendar by calendar, past the broken ones.
-                let mut prefixes: BTreeSet<Vec<u8>> = BTreeSet::new();
-                super::spans::visit_prefixes(self.tree, tag, &mut |p| {
-                    prefixes.insert(p.to_vec());
+            let mut prefixes: BTreeSet<Vec<u8>> = BTreeSet::new();
+            super::spans::visit_prefixes(tree, tag, &mut |p| {
+                prefixes.insert(p.to_vec());
+            })?;
+            for p in prefixes.difference(broken) {
+                super::spans::visit_all(tree, p, &mut |k, _| {
+                    self.dangling(nodes, k, span_object_of, &mut reported);
+                    Ok(())
                 })?;
-                for p in prefixes.difference(broken) {
-                    super::spans::visit_all(self.tree, p, &mut each)?;
-                }
-            } else {
-                super::spans::visit_all(self.tree, &[tag], &mut each)?;
             }
-        }
-        let is_object = |calendar: &StorePath, name: &str| {
-            nodes.get(calendar).is_some_and(Node::is_calendar)
-                && nodes.get(&calendar.child(name)).and_then(Node::resource).is_some_and(|r| r.calendar.is_some())
-        };
-        let mut reported: BTreeSet<(StorePath, String)> = BTreeSet::new();
-        for (tag, k) in keys_found {
-            let found = if tag == SPAN || tag == WEEK_SPAN { span_object_of(&k) } else { object_of(&k) };
-            let Some((calendar, name)) = found else {
-                self.problem("occurrence-index", format!("an index key of no known shape: {:?}", String::from_utf8_lossy(&k)), true);
-                self.fixes.push((k, None));
-                continue;
-            };
-            if is_object(&calendar, &name) {
-                continue;
-            }
-            if reported.insert((calendar.clone(), name.clone())) {
-                self.problem("occurrence-index", format!("{}: index records of an object that does not exist", calendar.child(&name).joined()), true);
-            }
-            self.fixes.push((k, None));
         }
         Ok(())
+    }
+
+    /// Reports (once per object) and stages the removal of the index
+    /// record `k` when the object `object_of` reads from it does not exist.
+    fn dangling(
+        &mut self,
+        nodes: &BTreeMap<StorePath, Node>,
+        k: &[u8],
+        object_of: fn(&[u8]) -> Option<(StorePath, String)>,
+        reported: &mut BTreeSet<(StorePath, String)>,
+    ) {
+        let Some((calendar, name)) = object_of(k) else {
+            self.problem("occurrence-index", format!("an index key of no known shape: {:?}", String::from_utf8_lossy(k)), true);
+            self.fixes.push((k.to_vec(), None));
+            return;
+        };
+        let exists = nodes.get(&calendar).is_some_and(Node::is_calendar)
+            && nodes.get(&calendar.child(&name)).and_then(Node::resource).is_some_and(|r| r.calendar.is_some());
+        if exists {
+            return;
+        }
+        if reported.insert((calendar.clone(), name.clone())) {
+            self.problem("occurrence-index", format!("{}: index records of an object that does not exist", calendar.child(&name).joined()), true);
+        }
+        self.fixes.push((k.to_vec(), None));
     }
 
     /// Replaying each collection's change log gives its members.

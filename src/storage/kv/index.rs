@@ -307,10 +307,7 @@ pub fn upgrade_heads(tree: &dyn OrderedTree, force: bool) -> Result<()> {
                 writes.insert(k, Some(v));
             }
         }
-        // The occurrences go into their pages; the rest as they are.
-        let mut batch = spans::apply(tree, writes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))?;
-        batch.extend(writes.into_iter().filter(|(k, _)| !spans::is_paged(k)));
-        tree.apply_writes(batch)?;
+        tree.apply_writes(spans::with_pages(tree, writes)?)?;
     }
     tree.apply_writes(vec![(HEADS_BUILT.to_vec(), Some(vec![1]))])?;
     if !force {

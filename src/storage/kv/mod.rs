@@ -117,9 +117,10 @@ impl migrate::RecordSource for MigrationSource<'_> {
 }
 
 /// Runs `migration` on `tree` and applies its writes together with the
-/// format number `migration.from + 1` as one batch: the store is either
-/// wholly at the old format or wholly at the new one (the caller makes it
-/// durable).
+/// format number `migration.from + 1` as one batch: the number moves only
+/// once the whole migration has run (one that applies parts as it goes
+/// leaves a store it can run over again), and the caller makes it
+/// durable.
 pub(crate) fn migrate_tree(tree: &dyn OrderedTree, migration: &migrate::Migration) -> Result<()> {
     let mut writes = migrate::MigrationWrites::default();
     (migration.apply)(&MigrationSource(tree), &mut writes)?;

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use super::super::keys::{owner_of_path, usage_key, SPAN, SPAN_PAGE, WEEK_SPAN};
 use super::super::migrate::{Migration, MigrationWrites, RecordSource};
 use super::super::*;
+use super::batch::decode_u64;
 use super::{prefix_end, OrderedTree, TreeWrites};
 
 /// Records a page holds at most; a fuller page is cut into pages of
@@ -219,6 +220,15 @@ pub(super) fn remove_pages(tree: &dyn OrderedTree, prefix: &[u8]) -> Result<()> 
     tree.apply_writes(writes)
 }
 
+/// `writes` as the tree takes them: the index's logical records turned
+/// into the page writes that carry them out ([`apply`]), the rest as they
+/// are.
+pub(super) fn with_pages(tree: &dyn OrderedTree, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<TreeWrites> {
+    let mut out = apply(tree, writes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))?;
+    out.extend(writes.into_iter().filter(|(k, _)| !is_paged(k)));
+    Ok(out)
+}
+
 /// The page writes that carry out the logical writes among `writes` (as
 /// `tree` holds the pages before them). Other writes are left out.
 pub(super) fn apply<'a>(tree: &dyn OrderedTree, writes: impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)>) -> Result<TreeWrites> {
@@ -355,7 +365,7 @@ fn cut_into_pages(source: &dyn RecordSource, _: &mut MigrationWrites) -> Result<
             }
             for (owner, bytes) in freed {
                 let key = usage_key(&owner);
-                let used = source.get(&key)?.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map_or(0, u64::from_be_bytes);
+                let used = source.get(&key)?.map_or(0, |v| decode_u64(&v));
                 match used.saturating_sub(bytes) {
                     0 => writes.remove(key),
                     left => writes.put(key, left.to_be_bytes().to_vec()),
