@@ -5,6 +5,7 @@
 use hyper::StatusCode;
 
 use super::{ensure_indexed, floating_zone, load_object};
+use crate::dav::methods::propfind::stored_str;
 use crate::dav::methods::{Ctx, DavRequest};
 use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
@@ -62,7 +63,7 @@ pub fn calendar_query(
                     ms.push_resource_head(&href, head_names, &head.etag, "");
                 } else {
                     let found = ctx.dav.storage.visit_content(&path, &mut |bytes| {
-                        ms.push_resource_head(&href, head_names, &head.etag, &String::from_utf8_lossy(bytes));
+                        ms.push_resource_head(&href, head_names, &head.etag, &stored_str(bytes));
                     })?;
                     if !found {
                         return Ok(true);
