@@ -400,6 +400,47 @@ impl IndexedOccurrence {
     }
 }
 
+/// An [`IndexedOccurrence`] as [`Storage::visit_occurrences`] lends it:
+/// borrowed from the index, so that reading a month of 30,000
+/// occurrences allocates nothing per occurrence.
+#[derive(Debug, Clone)]
+pub struct OccurrenceRef<'a> {
+    pub name: &'a str,
+    pub occurrence: crate::ical::Occurrence,
+    pub approximate: bool,
+    pub head: Option<IndexHeadRef<'a>>,
+}
+
+/// An [`IndexHead`] borrowed from the index.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexHeadRef<'a> {
+    pub kind: crate::ical::ComponentKind,
+    pub etag: &'a str,
+    pub mentions_declined: bool,
+}
+
+impl IndexHeadRef<'_> {
+    pub fn to_owned(self) -> IndexHead {
+        IndexHead { kind: self.kind, etag: self.etag.to_string(), mentions_declined: self.mentions_declined }
+    }
+}
+
+impl OccurrenceRef<'_> {
+    /// As [`IndexedOccurrence::may_be_declined`].
+    pub fn may_be_declined(&self) -> bool {
+        self.head.as_ref().map_or(true, |h| h.mentions_declined)
+    }
+
+    pub fn to_owned(self) -> IndexedOccurrence {
+        IndexedOccurrence {
+            name: self.name.to_string(),
+            occurrence: self.occurrence,
+            approximate: self.approximate,
+            head: self.head.map(IndexHeadRef::to_owned),
+        }
+    }
+}
+
 /// A candidate of a time-range query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -611,8 +652,16 @@ pub trait Storage: Send + Sync {
     fn changes_since(&self, collection: &StorePath, revision: u64, limit: Option<usize>) -> Result<Option<ChangeSet>>;
     /// Objects that may overlap `range`, from the index.
     fn time_range_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>>;
-    /// Indexed occurrences overlapping `range`, for free/busy and booking.
-    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>>;
+    /// Calls `f` with each indexed occurrence overlapping `range`, for
+    /// free/busy and booking, borrowed from the index. `f` must not call
+    /// the store: a backend may be in the middle of a read.
+    fn visit_occurrences(&self, calendar: &StorePath, range: &TimeRange, f: &mut dyn FnMut(OccurrenceRef<'_>)) -> Result<()>;
+    /// [`Storage::visit_occurrences`], collected.
+    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
+        let mut out = Vec::new();
+        self.visit_occurrences(calendar, range, &mut |occ| out.push(occ.to_owned()))?;
+        Ok(out)
+    }
     /// Marks a collection as maintained by slotdav (clients cannot write it).
     fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()>;
     /// Makes sure unbounded series are indexed at least up to `until`,

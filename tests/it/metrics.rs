@@ -97,8 +97,8 @@ impl Storage for RefusingStore {
     fn time_range_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
         self.inner.time_range_candidates(calendar, range)
     }
-    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
-        self.inner.occurrences(calendar, range)
+    fn visit_occurrences(&self, calendar: &StorePath, range: &TimeRange, f: &mut dyn FnMut(OccurrenceRef<'_>)) -> Result<()> {
+        self.inner.visit_occurrences(calendar, range, f)
     }
     fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
         self.inner.set_read_only(path, read_only)

@@ -113,6 +113,12 @@ async fn slot_open(s: &TestServer, start: DateTime<Utc>) -> bool {
     })
 }
 
+/// Bob's calendar's CalDAV free-busy-query for 6 March 2030, unfolded.
+async fn bob_free_busy(s: &TestServer) -> String {
+    let body = r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="20300306T000000Z" end="20300307T000000Z"/></C:free-busy-query>"#;
+    unfold(&s.request("REPORT", "/dav/calendars/bob/calendar/").as_user(BOB).depth("1").xml(body).send().await.status(200).text())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
     let s = server().await;
@@ -172,9 +178,16 @@ async fn an_invitation_reaches_the_colleague_and_their_answer_comes_back() {
     assert!(copy.text().contains("Agenda attached"), "the new description reaches Bob's copy");
     assert!(attendee_line(&copy.text(), "bob@").contains("PARTSTAT=ACCEPTED"), "and keeps his answer");
 
-    // Declined: the booking page offers the time again.
+    // Declined: the booking page offers the time again, and CalDAV
+    // free-busy leaves it out (RFC 6638 §5), beside Bob's own event.
+    let own = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:own-1\r\nDTSTAMP:20300301T000000Z\r\nDTSTART:20300306T130000Z\r\nDTEND:20300306T140000Z\r\nSUMMARY:Own\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    s.request("PUT", "/dav/calendars/bob/calendar/own.ics").as_user(BOB).body(own).send().await.status(201);
+    let fb = bob_free_busy(&s).await;
+    assert!(fb.contains("BUSY:20300306T090000Z/20300306T100000Z"), "an accepted invitation is busy: {fb}");
     s.request("PUT", BOB_COPY).as_user(BOB).body(answered(&copy.text(), "DECLINED")).send().await.status(204);
     assert!(slot_open(&s, ten).await, "a declined invitation is free");
+    let fb = bob_free_busy(&s).await;
+    assert!(!fb.contains("20300306T090000Z") && fb.contains("BUSY:20300306T130000Z/20300306T140000Z"), "{fb}");
     assert!(attendee_line(&get(&s, ANN, ANN_EVENT).await.text(), "bob@").contains("PARTSTAT=DECLINED"));
     // Tentative is busy again.
     let copy = get(&s, BOB, BOB_COPY).await.text();

@@ -72,11 +72,18 @@ fn calendars_free_busy(
     let mut periods: Vec<(TimeRange, BusyKind)> = Vec::new();
     let mut availability: Vec<Availability> = Vec::new();
     for cal in calendars {
-        // One read of the index serves both.
+        // One read of the index serves both. A busy occurrence placed
+        // exactly, of an object that cannot be a declined invitation (nearly
+        // all of them), is a period as it is read; only the rest is kept
+        // and looked at once the index is read.
         ensure_indexed(ctx, cal, range)?;
-        let occurrences = ctx.dav.storage.occurrences(cal, range)?;
-        periods.extend(busy_periods(ctx, cal, range, &occurrences)?);
-        availability.extend(availability_objects(ctx, cal, &occurrences)?);
+        let mut rest = Vec::new();
+        ctx.dav.storage.visit_occurrences(cal, range, &mut |occ| match occ.occurrence.busy {
+            Some(kind) if !occ.approximate && !occ.may_be_declined() => periods.push((occ.occurrence.range, kind)),
+            _ => rest.push(occ.to_owned()),
+        })?;
+        periods.extend(busy_periods(ctx, cal, range, &rest)?);
+        availability.extend(availability_objects(ctx, cal, &rest)?);
     }
     if let Some(user) = inbox_of {
         if let Some(text) = crate::dav::props::inbox_availability(&*ctx.dav.storage, user)? {

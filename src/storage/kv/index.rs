@@ -61,7 +61,7 @@ impl<B: KvBackend> KvStore<B> {
 
     pub(super) fn index_candidates(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<Candidate>> {
         let mut found: BTreeMap<String, (bool, Option<IndexHead>)> = BTreeMap::new();
-        self.visit_occurrences(calendar, range, &mut |name, _, approximate, head| {
+        self.index_visit(calendar, range, &mut |name, _, approximate, head| {
             // A name and a head are made once per object, not per occurrence.
             match found.get_mut(name) {
                 Some((exact, held)) => {
@@ -90,19 +90,12 @@ impl<B: KvBackend> KvStore<B> {
         Ok(found.into_iter().map(|(name, (exact, head))| Candidate { name, exact, head }).collect())
     }
 
-    pub(super) fn index_occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
-        let mut out = Vec::new();
-        self.visit_occurrences(calendar, range, &mut |name, occurrence, approximate, head| {
-            out.push(IndexedOccurrence { name: name.to_string(), occurrence, approximate, head: head.and_then(decode_head) });
-        })?;
-        Ok(out)
-    }
-
     /// Calls `f` with each indexed occurrence overlapping `range`: the
     /// object's name, the occurrence, whether it is approximate, and the
     /// bytes its head is read from ([`decode_head`]; `None` for the long
-    /// occurrences, which are filed without one).
-    fn visit_occurrences(
+    /// occurrences, which are filed without one). The core of
+    /// [`Storage::visit_occurrences`] and of the candidates above.
+    pub(super) fn index_visit(
         &self,
         calendar: &StorePath,
         range: &TimeRange,
@@ -122,7 +115,8 @@ impl<B: KvBackend> KvStore<B> {
                 let occ_range = TimeRange::new(ts(decode_time(start)), ts(i64::from_be_bytes(*end)));
                 if occ_range.overlaps(range) {
                     let occurrence = Occurrence { range: occ_range, busy: decode_busy(busy), all_day: flags & FLAG_ALL_DAY != 0 };
-                    f(&String::from_utf8_lossy(name), occurrence, flags & FLAG_APPROX != 0, Some(v));
+                    let name = std::str::from_utf8(name).map_or_else(|_| String::from_utf8_lossy(name), std::borrow::Cow::Borrowed);
+                    f(&name, occurrence, flags & FLAG_APPROX != 0, Some(v));
                 }
                 Ok(())
             })?;
@@ -222,9 +216,14 @@ pub(super) fn head_of(node: &Node, bytes: &[u8]) -> Option<IndexHead> {
 }
 
 fn decode_head(v: &[u8]) -> Option<IndexHead> {
+    decode_head_ref(v).map(IndexHeadRef::to_owned)
+}
+
+/// [`decode_head`], borrowed from the record's bytes.
+pub(super) fn decode_head_ref(v: &[u8]) -> Option<IndexHeadRef<'_>> {
     let kind = decode_kind(*v.get(SPAN_FIXED)?)?;
-    let etag = std::str::from_utf8(&v[SPAN_FIXED + 1..]).ok()?.to_string();
-    Some(IndexHead { kind, etag, mentions_declined: v[9] & FLAG_MENTIONS_DECLINED != 0 })
+    let etag = std::str::from_utf8(&v[SPAN_FIXED + 1..]).ok()?;
+    Some(IndexHeadRef { kind, etag, mentions_declined: v[9] & FLAG_MENTIONS_DECLINED != 0 })
 }
 
 /// A component kind in one byte, by its position (as nodes store it).

@@ -533,8 +533,10 @@ impl<B: KvBackend> Storage for KvStore<B> {
         self.index_candidates(calendar, range)
     }
 
-    fn occurrences(&self, calendar: &StorePath, range: &TimeRange) -> Result<Vec<IndexedOccurrence>> {
-        self.index_occurrences(calendar, range)
+    fn visit_occurrences(&self, calendar: &StorePath, range: &TimeRange, f: &mut dyn FnMut(OccurrenceRef<'_>)) -> Result<()> {
+        self.index_visit(calendar, range, &mut |name, occurrence, approximate, head| {
+            f(OccurrenceRef { name, occurrence, approximate, head: head.and_then(index::decode_head_ref) })
+        })
     }
 
     fn set_read_only(&self, path: &StorePath, read_only: bool) -> Result<()> {
