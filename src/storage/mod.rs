@@ -396,7 +396,7 @@ impl IndexedOccurrence {
     /// Whether the object may be an invitation someone declined: only
     /// then does free-busy read it to ask whether its owner did.
     pub fn may_be_declined(&self) -> bool {
-        self.head.as_ref().map_or(true, |h| h.mentions_declined)
+        self.head.as_ref().is_none_or(|h| h.mentions_declined)
     }
 }
 
@@ -428,7 +428,7 @@ impl IndexHeadRef<'_> {
 impl OccurrenceRef<'_> {
     /// As [`IndexedOccurrence::may_be_declined`].
     pub fn may_be_declined(&self) -> bool {
-        self.head.as_ref().map_or(true, |h| h.mentions_declined)
+        self.head.as_ref().is_none_or(|h| h.mentions_declined)
     }
 
     pub fn to_owned(self) -> IndexedOccurrence {
