@@ -52,7 +52,7 @@ pub struct FlushGroup {
 /// The failure a caller that counted on a failed flush gets: a full disk
 /// stays [`StorageError::Full`] (507 on every surface), anything else is a
 /// backend failure with the same text.
-fn shared_failure(e: &StorageError) -> StorageError {
+pub(crate) fn shared_failure(e: &StorageError) -> StorageError {
     match e {
         StorageError::Full(why) => StorageError::Full(why.clone()),
         other => StorageError::Backend(other.to_string()),

@@ -52,6 +52,7 @@ pub fn contract(make: Factory) {
         ("user removal", user_removal),
         ("usage equals a recount", usage_equals_recount),
         ("listings follow every change of members", listings_follow_members),
+        ("concurrent writes stand or fall alone", concurrent_writes_stand_or_fall_alone),
     ];
     for (name, check) in checks {
         eprintln!("storage contract: {name}");
@@ -933,4 +934,61 @@ fn a_postgres_store_of_format_1_from_before_index_heads_is_upgraded_at_its_next_
          DELETE FROM {table} WHERE k = convert_to('Mindex-heads', 'UTF8');"
     ));
     assert_upgraded(&slotdav::storage::PgStorage::connect(&schema.url, 2).unwrap(), &etags);
+}
+
+/// Writers on many threads at once (PostgreSQL runs them in shared
+/// transactions, each under a savepoint: `storage::postgres::group`): every
+/// write that succeeds is there with its UID and occurrence indexed, every
+/// refused one (a UID already taken) leaves nothing, each gets a revision
+/// of its own, and the usage count stays exact. Where the backend counts
+/// its commits, the writes shared them.
+fn concurrent_writes_stand_or_fall_alone(make: Factory) {
+    const THREADS: usize = 16;
+    const EACH: usize = 8;
+    let f = alice(make);
+    let s = &f.storage;
+    let cal = p(&["alice", "cal"]);
+    let revision = |s: &Arc<dyn Storage>| s.node(&cal).unwrap().unwrap().collection().unwrap().revision;
+    let r0 = revision(s);
+    let before = s.flush_stats();
+    let barrier = Barrier::new(THREADS);
+    let hour = |i: usize, j: usize| t((i * EACH + j) as i64);
+    std::thread::scope(|scope| {
+        for i in 0..THREADS {
+            let (s, cal, barrier) = (s.clone(), cal.clone(), &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                for j in 0..EACH {
+                    let uid = format!("u{i}-{j}");
+                    let at = hour(i, j);
+                    let write = || event(&uid, entry(vec![occ(at, at + Duration::minutes(30))]));
+                    s.put_resource(&cal.child(&format!("{uid}.ics")), write(), &none(), now()).expect("a new UID");
+                    match s.put_resource(&cal.child(&format!("dup-{uid}.ics")), write(), &none(), now()) {
+                        Err(StorageError::UidConflict { .. }) => {}
+                        other => panic!("a taken UID must be refused: {other:?}"),
+                    }
+                }
+            });
+        }
+    });
+    let names: Vec<String> = s.children(&cal).unwrap().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names.len(), THREADS * EACH, "every accepted write and none of the refused: {names:?}");
+    for i in 0..THREADS {
+        for j in 0..EACH {
+            let uid = format!("u{i}-{j}");
+            assert_eq!(s.object_by_uid(&cal, &uid).unwrap(), Some(format!("{uid}.ics")));
+            let found: Vec<String> = s.time_range_candidates(&cal, &TimeRange::new(hour(i, j), hour(i, j) + Duration::hours(1))).unwrap().into_iter().map(|c| c.name).collect();
+            assert_eq!(found, vec![format!("{uid}.ics")]);
+        }
+    }
+    let changes = s.changes_since(&cal, r0, None).unwrap().unwrap();
+    assert_eq!(changes.changes.len(), THREADS * EACH);
+    assert_eq!(changes.revision, revision(s));
+    assert!(changes.changes.iter().all(|c| !c.deleted && !c.name.starts_with("dup-")));
+    assert_eq!(s.usage("alice").unwrap(), s.recount_usage("alice").unwrap());
+    let after = s.flush_stats();
+    let (commits, writes) = (after.flushes - before.flushes, after.waiters - before.waiters);
+    if writes > 0 {
+        assert!(commits < writes, "{writes} concurrent writes took {commits} commits");
+    }
 }

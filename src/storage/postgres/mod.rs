@@ -8,8 +8,10 @@
 //! backup's export — is the one [`super::kv`] implements, and a backup of
 //! either backend has the same records.
 //!
-//! Each write is one transaction (READ COMMITTED, `synchronous_commit`
-//! on) that first takes `pg_advisory_xact_lock(WRITE_LOCK)`: writes are
+//! Writes run in transactions (READ COMMITTED, `synchronous_commit`
+//! on; concurrent writes of one process share one transaction and one
+//! commit, each under a savepoint: [`group`]) that first take
+//! `pg_advisory_xact_lock(WRITE_LOCK)`: writes are
 //! serialised across every process on the database, exactly as the sled
 //! backend's write lock serialises them in one process, so conditions
 //! (If-Match, UIDs, quota) are checked and revisions assigned against the
@@ -27,9 +29,11 @@
 //!
 //! Rooms: this file (connecting, errors, the backend), [`schema`] (the
 //! migrations), [`tree`] (the records table as an ordered tree),
-//! [`runtime`], [`exclusive`] (sections across processes). Only this module names tokio-postgres and deadpool.
+//! [`runtime`], [`exclusive`] (sections across processes), [`group`]
+//! (concurrent writes share one transaction and one commit). Only this module names tokio-postgres and deadpool.
 
 mod exclusive;
+mod group;
 pub mod runtime;
 pub mod schema;
 pub mod tree;
@@ -83,6 +87,8 @@ pub struct PgBackend {
     pool: Pool,
     runtime: Arc<PgRuntime>,
     reader: Arc<PgTree>,
+    /// Group commit ([`group`]).
+    group: group::WriteGroup,
 }
 
 impl KvStore<PgBackend> {
@@ -108,7 +114,7 @@ impl KvStore<PgBackend> {
             .build()
             .map_err(|e| StorageError::Backend(format!("cannot make the connection pool: {e}")))?;
         let reader = Arc::new(PgTree::new(runtime.clone(), Source::Pool(pool.clone())));
-        let backend = PgBackend { owner, pool, runtime, reader };
+        let backend = PgBackend { owner, pool, runtime, reader, group: group::WriteGroup::default() };
         backend.prepare()?;
         Ok(KvStore::with_backend(backend))
     }
@@ -151,14 +157,18 @@ impl PgBackend {
             let tree = PgTree::new(self.runtime.clone(), Source::Conn(client.clone()));
             run(&tree)
         });
-        let end = match &result {
-            Ok(()) => self.batch(&client, "COMMIT"),
-            Err(_) => self.batch(&client, "ROLLBACK"),
-        };
+        let end = self.end(client, if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        result.and(end)
+    }
+
+    /// Ends the transaction on `client` with `sql` (COMMIT or ROLLBACK). A
+    /// connection whose end failed is not given back to the pool.
+    fn end(&self, client: Arc<Object>, sql: &'static str) -> Result<()> {
+        let end = self.batch(&client, sql);
         if let (Err(_), Ok(client)) = (&end, Arc::try_unwrap(client)) {
             let _ = Object::take(client);
         }
-        result.and(end)
+        end
     }
 
     /// Migrations, the store format and the usage count, in one
@@ -203,13 +213,19 @@ impl KvBackend for PgBackend {
         Ok(self.reader.clone())
     }
 
+    /// In this process's open write transaction ([`group`]).
     fn write(&self, run: &mut dyn FnMut(&dyn OrderedTree) -> Result<()>) -> Result<()> {
-        self.transaction(BEGIN_WRITE, run)
+        self.group.write(self, run)
     }
 
     /// Every write is durable when its transaction commits.
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// Commits and the writes they carried.
+    fn flush_stats(&self) -> super::flush_group::FlushStats {
+        self.group.stats()
     }
 
     fn size_on_disk(&self) -> Result<u64> {
