@@ -400,6 +400,19 @@ impl IndexedOccurrence {
     }
 }
 
+/// Stored bytes as text, borrowed when they are UTF-8 (they are, for
+/// every object PUT checked and every name a path gave), else with
+/// replacement characters. `str::from_utf8` checks them: its ASCII fast
+/// path is several times quicker than `String::from_utf8_lossy` on
+/// calendar text (a week's REPORT spent an eighth of its CPU in the
+/// latter).
+pub fn stored_str(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// An [`IndexedOccurrence`] as [`Storage::visit_occurrences`] lends it:
 /// borrowed from the index, so that reading a month of 30,000
 /// occurrences allocates nothing per occurrence.

@@ -5,7 +5,6 @@
 use hyper::StatusCode;
 
 use super::{ensure_indexed, floating_zone, load_object};
-use crate::dav::methods::propfind::stored_str;
 use crate::dav::methods::{Ctx, DavRequest};
 use crate::dav::path::Target;
 use crate::dav::xml::request::ReportProps;
@@ -16,7 +15,7 @@ use crate::dav::xml::request::PropFind;
 use crate::dav::xml::{PropName, XmlNode};
 use crate::ical::filter::CompFilter;
 use crate::ical::ComponentKind;
-use crate::storage::{IndexHead, Node, StorePath};
+use crate::storage::{stored_str, IndexHead, Node, StorePath};
 
 pub fn calendar_query(
     ctx: &Ctx,

@@ -210,15 +210,3 @@ fn raw_calendar_data(pctx: &PropContext, target: &Target) -> Result<Option<Strin
 pub fn stored_text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
-
-/// [`stored_text`] for bytes borrowed from the store. UTF-8 is checked
-/// with `str::from_utf8`, whose ASCII fast path is several times quicker
-/// than `String::from_utf8_lossy` on calendar text (a week's REPORT spent
-/// an eighth of its CPU in the latter); only invalid bytes take the slow
-/// path.
-pub fn stored_str(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}

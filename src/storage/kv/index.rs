@@ -115,8 +115,7 @@ impl<B: KvBackend> KvStore<B> {
                 let occ_range = TimeRange::new(ts(decode_time(start)), ts(i64::from_be_bytes(*end)));
                 if occ_range.overlaps(range) {
                     let occurrence = Occurrence { range: occ_range, busy: decode_busy(busy), all_day: flags & FLAG_ALL_DAY != 0 };
-                    let name = std::str::from_utf8(name).map_or_else(|_| String::from_utf8_lossy(name), std::borrow::Cow::Borrowed);
-                    f(&name, occurrence, flags & FLAG_APPROX != 0, Some(v));
+                    f(&stored_str(name), occurrence, flags & FLAG_APPROX != 0, Some(v));
                 }
                 Ok(())
             })?;

@@ -60,10 +60,14 @@ struct Outcome {
     finished: Condvar,
 }
 
+/// A copy of a commit's result for one of its writers.
+fn share(result: &Result<()>) -> Result<()> {
+    result.as_ref().map(|_| ()).map_err(shared_failure)
+}
+
 impl Outcome {
     fn set(&self, result: &Result<()>) {
-        let shared = result.as_ref().map(|_| ()).map_err(shared_failure);
-        *self.done.lock().unwrap_or_else(|p| p.into_inner()) = Some(shared);
+        *self.done.lock().unwrap_or_else(|p| p.into_inner()) = Some(share(result));
         self.finished.notify_all();
     }
 
@@ -71,10 +75,24 @@ impl Outcome {
         let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(result) = done.as_ref() {
-                return result.as_ref().map(|_| ()).map_err(shared_failure);
+                return share(result);
             }
             done = self.finished.wait(done).unwrap_or_else(|p| p.into_inner());
         }
+    }
+}
+
+impl Open {
+    /// Ends the transaction with `sql` (COMMIT or ROLLBACK) and tells its
+    /// writers. The tree goes first: it holds the connection too, and a
+    /// connection whose end failed must be the last holder to be taken
+    /// out of the pool ([`PgBackend::end`]).
+    fn end(self, backend: &PgBackend, sql: &'static str, result: impl FnOnce(Result<()>) -> Result<()>) -> Result<()> {
+        let Open { client, tree, outcome, .. } = self;
+        drop(tree);
+        let result = result(backend.end(client, sql));
+        outcome.set(&result);
+        result
     }
 }
 
@@ -117,10 +135,8 @@ impl WriteGroup {
                     Err(e)
                 }
                 Err(panic) => {
-                    let tx = open.take().expect("open");
-                    let result = Err(StorageError::Backend("a write panicked; its group was rolled back".into()));
-                    backend.end(tx.client, "ROLLBACK").ok();
-                    tx.outcome.set(&result);
+                    let rolled_back = |_| Err(StorageError::Backend("a write panicked; its group was rolled back".into()));
+                    open.take().expect("open").end(backend, "ROLLBACK", rolled_back).ok();
                     drop(open);
                     std::panic::resume_unwind(panic)
                 }
@@ -132,13 +148,11 @@ impl WriteGroup {
         if broken || self.queued.load(SeqCst) == 0 || tx.members >= MAX_GROUP {
             let tx = open.take().expect("open");
             let result = if broken {
-                backend.end(tx.client, "ROLLBACK").ok();
-                Err(StorageError::Backend("the write transaction broke; its writes were rolled back".into()))
+                tx.end(backend, "ROLLBACK", |_| Err(StorageError::Backend("the write transaction broke; its writes were rolled back".into())))
             } else {
-                backend.end(tx.client, "COMMIT")
+                tx.end(backend, "COMMIT", |r| r)
             };
             self.commits.fetch_add(1, SeqCst);
-            tx.outcome.set(&result);
             drop(open);
             return mine.and(result);
         }
