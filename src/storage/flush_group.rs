@@ -49,12 +49,14 @@ pub struct FlushGroup {
     finished: Condvar,
 }
 
-/// The failure a caller that counted on a failed flush gets: a full disk
-/// stays [`StorageError::Full`] (507 on every surface), anything else is a
-/// backend failure with the same text.
+/// The failure a caller that counted on a failed flush (or commit) gets:
+/// a full disk stays [`StorageError::Full`] (507 on every surface), a lost
+/// database stays [`StorageError::Unavailable`] (503, try again), anything
+/// else is a backend failure with the same text.
 pub(crate) fn shared_failure(e: &StorageError) -> StorageError {
     match e {
         StorageError::Full(why) => StorageError::Full(why.clone()),
+        StorageError::Unavailable(why) => StorageError::Unavailable(why.clone()),
         other => StorageError::Backend(other.to_string()),
     }
 }
@@ -230,8 +232,9 @@ mod tests {
         assert_eq!(disk.durable.load(Ordering::SeqCst), WRITERS as u64);
     }
 
-    #[test]
-    fn a_full_disk_stays_full_for_every_caller_that_shared_the_flush() {
+    /// Two callers share a failed flush (the second of two): both get
+    /// the failure `fail` makes, and `is` holds for it.
+    fn share_a_failed_flush(fail: fn() -> StorageError, is: fn(&StorageError) -> bool) {
         let group = Arc::new(FlushGroup::new());
         let first = {
             let group = group.clone();
@@ -249,19 +252,38 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
         }
         // Two callers arrive during the first flush: one of them runs the
-        // next flush, which fails with a full disk, and the other shares it.
+        // next flush, which fails, and the other shares it.
         let others: Vec<_> = (0..2)
             .map(|_| {
                 let group = group.clone();
-                std::thread::spawn(move || group.flush(|| Err(StorageError::Full("No space left on device".into()))))
+                std::thread::spawn(move || group.flush(|| Err(fail())))
             })
             .collect();
         first.join().unwrap().unwrap();
         for t in others {
             let err = t.join().unwrap().unwrap_err();
-            assert!(matches!(err, StorageError::Full(ref why) if why.contains("No space")), "{err:?}");
+            assert!(is(&err), "{err:?}");
         }
         assert_eq!(group.stats().flushes, 2);
+    }
+
+    #[test]
+    fn a_full_disk_stays_full_for_every_caller_that_shared_the_flush() {
+        share_a_failed_flush(
+            || StorageError::Full("No space left on device".into()),
+            |e| matches!(e, StorageError::Full(why) if why.contains("No space")),
+        );
+    }
+
+    /// A lost database is 503 (try again) for every writer of a failed
+    /// commit, not 500 for all but one (CI, session 11: a PUT answered
+    /// 500 while PostgreSQL restarted).
+    #[test]
+    fn a_lost_database_stays_unavailable_for_every_caller_that_shared_the_commit() {
+        share_a_failed_flush(
+            || StorageError::Unavailable("COMMIT: 57P01: terminating connection".into()),
+            |e| matches!(e, StorageError::Unavailable(why) if why.contains("57P01")),
+        );
     }
 
     #[test]

@@ -160,3 +160,62 @@ async fn kill_9_under_load_leaves_nothing_locked() {
         assert_eq!(server.http.get("admin", path).await.as_ref(), b.as_slice(), "{path}");
     }
 }
+
+/// Writers on eight threads of one store while every connection to the
+/// database is cut, again and again (`pg_terminate_backend`): each write
+/// either succeeds and is there afterwards, byte for byte, or fails as
+/// [`StorageError::Unavailable`] (503 on every surface), never as a
+/// storage failure (500). Concurrent writes share a transaction
+/// (`storage::postgres::group`), so a cut connection fails a whole group:
+/// the writers waiting on its commit fail the same way as the one that saw
+/// the connection go.
+#[test]
+fn a_cut_connection_fails_every_write_of_its_group_as_unavailable() {
+    use slotdav::storage::{PgStorage, ResourceWrite, Storage, StorageError, StorePath, User, WriteCondition};
+    if !pg::enabled() {
+        eprintln!("skipped: set {} to run the PostgreSQL fault tests", pg::SWITCH);
+        return;
+    }
+    let Some(cluster) = PrivateCluster::start() else { return };
+    let storage = Arc::new(PgStorage::connect(&cluster.url(), 4).unwrap());
+    let now = chrono::Utc::now();
+    let home = StorePath::new(vec!["alice".into()]);
+    let files = home.child("files");
+    storage.put_user(&User { name: "alice".into(), password_hash: "x".into(), email: None, created: now }).unwrap();
+    storage.create_collection(&home, false, vec![], vec![], now).unwrap();
+    storage.create_collection(&files, false, vec![], vec![], now).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (acked, unavailable) = (Mutex::new(Vec::new()), Mutex::new(0usize));
+    std::thread::scope(|scope| {
+        for w in 0..8 {
+            let (storage, files, stop, acked, unavailable) = (&storage, &files, &stop, &acked, &unavailable);
+            scope.spawn(move || {
+                let mut seq = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let path = files.child(&format!("w{w}-{seq}.txt"));
+                    let bytes = body(w, seq);
+                    let write = ResourceWrite { bytes: bytes.clone(), content_type: "text/plain".into(), calendar: None };
+                    match storage.put_resource(&path, write, &WriteCondition::default(), now) {
+                        Ok(_) => acked.lock().unwrap().push((path, bytes)),
+                        Err(StorageError::Unavailable(_)) => *unavailable.lock().unwrap() += 1,
+                        Err(e) => panic!("a write while connections are cut fails as unavailable, not {e:?}"),
+                    }
+                    seq += 1;
+                }
+            });
+        }
+        for _ in 0..30 {
+            std::thread::sleep(Duration::from_millis(40));
+            cluster.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let (acked, unavailable) = (acked.into_inner().unwrap(), unavailable.into_inner().unwrap());
+    eprintln!("{} writes acknowledged, {unavailable} unavailable", acked.len());
+    assert!(unavailable > 0, "cutting the connections failed some writes");
+    for (path, bytes) in &acked {
+        let got = storage.content(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!(got.as_deref(), Some(bytes.as_slice()), "{path:?}");
+    }
+}

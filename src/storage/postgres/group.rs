@@ -114,24 +114,27 @@ impl WriteGroup {
             *open = Some(Open { client, tree, members: 0, outcome: Arc::default() });
         }
         let tx = open.as_mut().expect("opened above");
-        let mut broken = false;
+        // Why the transaction cannot go on, when it cannot: its writers
+        // fail with the same kind of error (a lost connection is 503 for
+        // every one of them, not only for the writer that saw it).
+        let mut broken: Option<StorageError> = None;
         let mine = match backend.batch(&tx.client, "SAVEPOINT write") {
             Err(e) => {
-                broken = true;
+                broken = Some(shared_failure(&e));
                 Err(e)
             }
             Ok(()) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&tx.tree))) {
                 Ok(Ok(())) => match backend.batch(&tx.client, "RELEASE SAVEPOINT write") {
                     Ok(()) => Ok(()),
                     Err(e) => {
-                        broken = true;
+                        broken = Some(shared_failure(&e));
                         Err(e)
                     }
                 },
                 Ok(Err(e)) => {
                     // Nothing of a failed write stays; a transaction that
                     // cannot even roll back to the savepoint is given up.
-                    broken = backend.batch(&tx.client, "ROLLBACK TO SAVEPOINT write").is_err();
+                    broken = backend.batch(&tx.client, "ROLLBACK TO SAVEPOINT write").err();
                     Err(e)
                 }
                 Err(panic) => {
@@ -145,12 +148,11 @@ impl WriteGroup {
         if mine.is_ok() {
             tx.members += 1;
         }
-        if broken || self.queued.load(SeqCst) == 0 || tx.members >= MAX_GROUP {
+        if broken.is_some() || self.queued.load(SeqCst) == 0 || tx.members >= MAX_GROUP {
             let tx = open.take().expect("open");
-            let result = if broken {
-                tx.end(backend, "ROLLBACK", |_| Err(StorageError::Backend("the write transaction broke; its writes were rolled back".into())))
-            } else {
-                tx.end(backend, "COMMIT", |r| r)
+            let result = match broken {
+                Some(cause) => tx.end(backend, "ROLLBACK", |_| Err(cause)),
+                None => tx.end(backend, "COMMIT", |r| r),
             };
             self.commits.fetch_add(1, SeqCst);
             drop(open);

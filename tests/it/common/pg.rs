@@ -36,11 +36,15 @@ pub fn skip_on_pg(why: &str) -> bool {
 /// Runs `sql` on the admin URL, on a thread of its own (callers may be
 /// inside a runtime).
 pub fn admin_exec(sql: String) {
-    let url = admin_url().expect("the PostgreSQL switch is set");
+    exec(admin_url().expect("the PostgreSQL switch is set"), sql)
+}
+
+/// Runs `sql` on `url`, on a thread of its own.
+fn exec(url: String, sql: String) {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap_or_else(|e| panic!("connect to {SWITCH}: {e}"));
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap_or_else(|e| panic!("connect to {url}: {e}"));
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -173,6 +177,11 @@ impl PrivateCluster {
     /// The URL of database `postgres` as the cluster's superuser.
     pub fn url(&self) -> String {
         format!("postgres:///postgres?host={}&user=slotdav", self.dir.path().display())
+    }
+
+    /// Runs `sql` in database `postgres` as the superuser.
+    pub fn exec(&self, sql: &str) {
+        exec(self.url(), sql.to_string())
     }
 
     pub fn restart(&self) {
